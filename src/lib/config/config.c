@@ -1,0 +1,301 @@
+/*
+ * config: the settings tables and loading of vouchd's configuration.
+ */
+#include "config/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define G(f) offsetof(struct config, f)
+#define L(f) offsetof(struct listener_config, f)
+#define KB 1024LL
+#define MB (1024LL * 1024LL)
+#define SEC 1000LL
+#define MIN (60LL * SEC)
+#define HOUR (60LL * MIN)
+
+static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const log_sinks[] = { "stderr", "syslog", "both", NULL };
+
+const struct conf_key config_global_keys[] = {
+	{ "hostname", CONF_STR, G(hostname), "", 0, 0, NULL,
+	  "name used in the greeting, EHLO and Received headers; empty = the system's name" },
+	{ "data_dir", CONF_STR, G(data_dir), "var", 0, 0, NULL,
+	  "directory for the queue, mailboxes, state and the control socket" },
+	{ "user", CONF_STR, G(user), "vouch", 0, 0, NULL,
+	  "unprivileged account vouchd switches to for good when started as root" },
+	{ "control_socket", CONF_STR, G(control_socket), "", 0, 0, NULL,
+	  "path of vouchctl's control socket; empty = <data_dir>/control.sock" },
+	{ "aliases", CONF_STR, G(aliases), "", 0, 0, NULL,
+	  "alias table (\"address: target, target\"); empty = none" },
+	{ "users", CONF_STR, G(users), "", 0, 0, NULL,
+	  "local users file managed by vouchctl; empty = <data_dir>/users" },
+	{ "log_level", CONF_ENUM, G(log_level), "info", 0, 0, log_levels,
+	  "least important events logged" },
+	{ "log_to", CONF_ENUM, G(log_to), "stderr", 0, 0, log_sinks,
+	  "where log lines go" },
+	{ "domains", CONF_LIST, G(domains), "localhost", 0, 0, NULL,
+	  "domains vouchd accepts mail for and delivers locally" },
+	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
+	  "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
+	{ "max_text_line", CONF_SIZE, G(max_text_line), "1000", 1000, 1 * MB, NULL,
+	  "longest line of message text, CRLF included (RFC 5321 4.5.3.1.6: at least 1000)" },
+	{ "max_recipients", CONF_INT, G(max_recipients), "100", 100, 100000, NULL,
+	  "recipients per message (RFC 5321 4.5.3.1.8: at least 100)" },
+	{ "max_message_size", CONF_SIZE, G(max_message_size), "25m", 1 * KB, 2048 * MB, NULL,
+	  "largest message accepted, announced with SIZE" },
+	{ "max_errors", CONF_INT, G(max_errors), "20", 1, 1000, NULL,
+	  "protocol errors in one session before it is closed with 421" },
+	{ "max_connections", CONF_INT, G(max_connections), "4000", 1, 1000000, NULL,
+	  "concurrent SMTP sessions in total" },
+	{ "max_connections_per_ip", CONF_INT, G(max_connections_per_ip), "50", 1, 1000000, NULL,
+	  "concurrent SMTP sessions from one client address" },
+	{ "min_free_space", CONF_SIZE, G(min_free_space), "100m", 0, 1024LL * 1024 * MB, NULL,
+	  "free space the queue's filesystem must keep; below it MAIL gets 452 4.3.1" },
+	{ "timeout_command", CONF_DURATION, G(timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,
+	  "time a client has to send a whole command (RFC 5321 4.5.3.2.7: 5 minutes)" },
+	{ "timeout_data_block", CONF_DURATION, G(timeout_data_block), "3m", 1 * SEC, 1 * HOUR, NULL,
+	  "longest silence inside DATA or BDAT (RFC 5321 4.5.3.2.5: 3 minutes)" },
+	{ "timeout_data", CONF_DURATION, G(timeout_data), "10m", 1 * SEC, 24 * HOUR, NULL,
+	  "longest time for one whole message body (RFC 5321 4.5.3.2.6: 10 minutes)" },
+	{ "min_data_rate", CONF_SIZE, G(min_data_rate), "500", 0, 1024 * MB, NULL,
+	  "bytes per second a client must average in DATA/BDAT after data_rate_grace; 0 = off" },
+	{ "data_rate_grace", CONF_DURATION, G(data_rate_grace), "30s", 0, 1 * HOUR, NULL,
+	  "time into a message before min_data_rate is enforced" },
+	{ "shutdown_timeout", CONF_DURATION, G(shutdown_timeout), "30s", 0, 1 * HOUR, NULL,
+	  "on SIGTERM, time open sessions get to finish before they are closed with 421" },
+	{ "commit_delay", CONF_DURATION, G(commit_delay), "0ms", 0, 100, NULL,
+	  "extra time a group commit waits for more messages to share its flush" },
+	{ "local_delivery_threads", CONF_INT, G(local_delivery_threads), "2", 1, 64, NULL,
+	  "threads writing Maildir deliveries" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+const struct conf_key config_listener_keys[] = {
+	{ "address", CONF_STR, L(address), "127.0.0.1:2525", 0, 0, NULL,
+	  "host:port (or [v6]:port) to accept SMTP on" },
+	{ "backlog", CONF_INT, L(backlog), "511", 1, 65535, NULL,
+	  "listen(2) backlog" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static void
+listener_add(struct config *cfg, const char *name)
+{
+	struct listener_config *l;
+
+	cfg->listeners = xrealloc(cfg->listeners,
+	    (cfg->nlisteners + 1) * sizeof(*cfg->listeners));
+	l = &cfg->listeners[cfg->nlisteners++];
+	memset(l, 0, sizeof(*l));
+	l->name = xstrdup(name);
+	conf_defaults(config_listener_keys, l);
+}
+
+static char *
+make_absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+	struct strbuf sb;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	strbuf_init(&sb, PATH_MAX);
+	if (strbuf_printf(&sb, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path) < 0) {
+		strbuf_free(&sb);
+		return xstrdup(path);
+	}
+	return strbuf_steal(&sb);
+}
+
+static void
+set_derived_path(char **field, const char *dir, const char *leaf)
+{
+	struct strbuf sb;
+
+	if (*field && **field) {
+		char *abs = make_absolute(*field);
+		free(*field);
+		*field = abs;
+		return;
+	}
+	if (leaf == NULL)
+		return;
+	strbuf_init(&sb, PATH_MAX);
+	strbuf_printf(&sb, "%s/%s", dir, leaf);
+	free(*field);
+	*field = strbuf_steal(&sb);
+}
+
+/* Cross-setting checks that no single row can express. */
+static int
+config_validate(struct config *cfg, const char *name, struct strbuf *errs)
+{
+	int nerr = 0;
+
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(cfg->listeners[i].name, cfg->listeners[j].name) == 0) {
+				strbuf_printf(errs, "%s: listener '%s' is defined twice\n", name,
+				    cfg->listeners[i].name);
+				nerr++;
+			}
+		}
+	}
+	for (size_t i = 0; i < cfg->domains.n; i++) {
+		str_lower(cfg->domains.v[i]);
+		/* A trailing dot names the same domain; store it without. */
+		size_t n = strlen(cfg->domains.v[i]);
+		if (n > 1 && cfg->domains.v[i][n - 1] == '.')
+			cfg->domains.v[i][n - 1] = '\0';
+	}
+	if (cfg->hostname == NULL || cfg->hostname[0] == '\0') {
+		char host[256];
+		if (gethostname(host, sizeof(host)) != 0)
+			str_copy(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		free(cfg->hostname);
+		cfg->hostname = xstrdup(host);
+	}
+	char *abs = make_absolute(cfg->data_dir);
+	free(cfg->data_dir);
+	cfg->data_dir = abs;
+	set_derived_path(&cfg->control_socket, cfg->data_dir, "control.sock");
+	set_derived_path(&cfg->users, cfg->data_dir, "users");
+	set_derived_path(&cfg->aliases, cfg->data_dir, NULL);
+	return nerr;
+}
+
+struct config *
+config_load_text(const char *text, size_t len, const char *name,
+    struct strbuf *errs)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct conf_doc doc;
+	int nerr = 0;
+
+	conf_defaults(config_global_keys, cfg);
+	if (conf_parse(text, len, name, &doc, errs) < 0)
+		nerr++;
+	if (doc.nblocks > 0)
+		nerr += conf_apply(config_global_keys, cfg, &doc.blocks[0], name, errs);
+	for (size_t i = 1; i < doc.nblocks; i++) {
+		const struct conf_block *b = &doc.blocks[i];
+		if (strcmp(b->kind, "listener") == 0) {
+			if (b->label == NULL) {
+				strbuf_printf(errs, "%s:%d: a listener block needs a name: listener NAME {\n",
+				    name, b->line);
+				nerr++;
+				continue;
+			}
+			listener_add(cfg, b->label);
+			nerr += conf_apply(config_listener_keys,
+			    &cfg->listeners[cfg->nlisteners - 1], b, name, errs);
+		} else {
+			strbuf_printf(errs, "%s:%d: unknown block '%s' (known: listener)\n",
+			    name, b->line, b->kind);
+			nerr++;
+		}
+	}
+	conf_doc_free(&doc);
+	/* Without listener blocks, the embedded default listener serves. */
+	if (cfg->nlisteners == 0)
+		listener_add(cfg, "smtp");
+	nerr += config_validate(cfg, name, errs);
+	if (nerr) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct config *
+config_load(const char *path, struct strbuf *errs)
+{
+	struct config *cfg;
+	struct strbuf text;
+	FILE *f;
+	char buf[8192];
+	size_t n;
+
+	if (path == NULL)
+		return config_load_text("", 0, "<default>", errs);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		strbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	strbuf_init(&text, 4 * MB);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (strbuf_append(&text, buf, n) < 0) {
+			strbuf_printf(errs, "%s: larger than 4 MiB\n", path);
+			fclose(f);
+			strbuf_free(&text);
+			return NULL;
+		}
+	}
+	if (ferror(f)) {
+		strbuf_printf(errs, "%s: read error: %s\n", path, strerror(errno));
+		fclose(f);
+		strbuf_free(&text);
+		return NULL;
+	}
+	fclose(f);
+	cfg = config_load_text(text.s ? text.s : "", text.len, path, errs);
+	strbuf_free(&text);
+	if (cfg)
+		cfg->path = make_absolute(path);
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		conf_release(config_listener_keys, &cfg->listeners[i]);
+		free(cfg->listeners[i].name);
+	}
+	free(cfg->listeners);
+	conf_release(config_global_keys, cfg);
+	free(cfg->path);
+	free(cfg);
+}
+
+void
+config_print(const struct config *cfg, struct strbuf *out)
+{
+	strbuf_printf(out, "# effective configuration (%s)\n",
+	    cfg->path ? cfg->path : "embedded defaults");
+	conf_print(config_global_keys, cfg, "", out);
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		strbuf_printf(out, "\nlistener %s {\n", cfg->listeners[i].name);
+		conf_print(config_listener_keys, &cfg->listeners[i], "    ", out);
+		strbuf_puts(out, "}\n");
+	}
+}
+
+int
+config_is_local_domain(const struct config *cfg, const char *domain)
+{
+	size_t n = strlen(domain);
+
+	if (n > 1 && domain[n - 1] == '.') {
+		char tmp[256];
+		if (n >= sizeof(tmp))
+			return 0;
+		memcpy(tmp, domain, n - 1);
+		tmp[n - 1] = '\0';
+		return conf_list_has(&cfg->domains, tmp);
+	}
+	return conf_list_has(&cfg->domains, domain);
+}

@@ -1,0 +1,84 @@
+/*
+ * config: vouchd's effective configuration, an immutable value built from
+ * the embedded defaults and an optional file (util/conf.h syntax).
+ *
+ * A loaded struct config is never modified; SIGHUP builds a new one and
+ * swaps the pointer, so a session keeps the settings it started with.
+ * Each setting is a row in a table in config.c (or in the table of the
+ * subsystem that owns it); docs/configuration.md describes every row.
+ */
+#ifndef VOUCH_CONFIG_CONFIG_H
+#define VOUCH_CONFIG_CONFIG_H
+
+#include "util/conf.h"
+#include "util/str.h"
+
+enum config_log_to { CONFIG_LOG_STDERR, CONFIG_LOG_SYSLOG, CONFIG_LOG_BOTH };
+
+/* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
+struct listener_config {
+	char *name;		/* the block's label */
+	char *address;		/* host:port, [v6]:port */
+	long long backlog;
+};
+
+struct config {
+	char *path;		/* file loaded, or NULL for the embedded default */
+
+	/* identity and files */
+	char *hostname;		/* our name in greeting, EHLO, Received */
+	char *data_dir;		/* absolute after config_load */
+	char *user;		/* account to drop to when started as root */
+	char *control_socket;	/* default <data_dir>/control.sock */
+	char *aliases;		/* alias table path; "" = none */
+	char *users;		/* local users file; default <data_dir>/users */
+	int log_level;		/* enum log_level */
+	int log_to;		/* enum config_log_to */
+
+	/* what we accept mail for */
+	struct conf_list domains;
+
+	/* limits: RFC 5321 4.5.3 minimums are the floors */
+	long long max_command_line;
+	long long max_text_line;
+	long long max_recipients;
+	long long max_message_size;
+	long long max_errors;
+	long long max_connections;
+	long long max_connections_per_ip;
+	long long min_free_space;
+	long long timeout_command;	/* ms */
+	long long timeout_data_block;	/* ms */
+	long long timeout_data;		/* ms */
+	long long min_data_rate;	/* bytes per second, after data_rate_grace */
+	long long data_rate_grace;	/* ms */
+	long long shutdown_timeout;	/* ms */
+
+	/* queue */
+	long long commit_delay;		/* ms a commit batch may wait to grow */
+	long long local_delivery_threads;
+
+	struct listener_config *listeners;
+	size_t nlisteners;
+};
+
+/*
+ * Build a configuration: the embedded defaults, then the file at path
+ * (NULL: none). Relative paths are made absolute against the current
+ * directory. On error, every problem is appended to errs as
+ * "file:line: message" and NULL is returned.
+ */
+struct config *config_load(const char *path, struct strbuf *errs);
+/* Same, from text already in memory (for tests); name is used in errors. */
+struct config *config_load_text(const char *text, size_t len, const char *name,
+    struct strbuf *errs);
+void config_free(struct config *cfg);
+/* Print the effective configuration in the file's syntax. */
+void config_print(const struct config *cfg, struct strbuf *out);
+/* True if domain is one we accept mail for (ASCII case-insensitive). */
+int config_is_local_domain(const struct config *cfg, const char *domain);
+
+extern const struct conf_key config_global_keys[];
+extern const struct conf_key config_listener_keys[];
+
+#endif

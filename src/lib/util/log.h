@@ -1,0 +1,52 @@
+/*
+ * log: one key=value line per event, to stderr and/or syslog.
+ *
+ * The level is checked before anything is formatted, so a disabled
+ * debug line costs one comparison. Client-supplied text must go through
+ * log_escape() (quoted, non-printables escaped, length-capped) and is never
+ * used as a format string.
+ */
+#ifndef VOUCH_UTIL_LOG_H
+#define VOUCH_UTIL_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+enum log_sink { LOG_SINK_STDERR = 1, LOG_SINK_SYSLOG = 2 };
+
+/* Configure logging: program name (kept by pointer), level, sinks. */
+void log_init(const char *ident, enum log_level level, int sinks);
+/* Change the level (on SIGHUP). */
+void log_set_level(enum log_level level);
+/* True when lines at this level are written. */
+int log_enabled(enum log_level level);
+/* Parse "err", "warn", "info", "debug"; -1 if unknown. */
+int log_level_parse(const char *name);
+
+/* Write one line; use the log_* macros so the level is checked first. */
+void log_write(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_write(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)  do { if (log_enabled(LOG_LVL_WARN)) log_write(LOG_LVL_WARN, __VA_ARGS__); } while (0)
+#define log_info(...)  do { if (log_enabled(LOG_LVL_INFO)) log_write(LOG_LVL_INFO, __VA_ARGS__); } while (0)
+#define log_debug(...) do { if (log_enabled(LOG_LVL_DEBUG)) log_write(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+
+/* Longest escaped text log_escape() produces, quotes and NUL included. */
+#define LOG_ESC_MAX 256
+
+/*
+ * Escape untrusted bytes for a log value: the result is wrapped in double
+ * quotes, '"' and '\\' are backslash-escaped, bytes outside printable
+ * ASCII become \xNN, and output longer than dstsz ends in "...".
+ * Writes at most dstsz bytes (NUL included) into dst and returns dst.
+ */
+char *log_escape(char *dst, size_t dstsz, const void *src, size_t srclen);
+
+/* Abort with file and line: only for bugs, never for expected failures. */
+#define log_panic(...) log_panic_at(__FILE__, __LINE__, __VA_ARGS__)
+void log_panic_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+#endif
