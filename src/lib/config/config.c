@@ -87,6 +87,47 @@ const struct conf_key config_listener_keys[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+/* Every table of top-level settings, the core's first. */
+const struct config_part config_parts[] = {
+	{ "core", config_global_keys, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static void
+parts_defaults(struct config *cfg)
+{
+	for (const struct config_part *p = config_parts; p->name; p++)
+		conf_defaults(p->keys, (char *)cfg + p->offset);
+}
+
+/* Apply the top-level block: each key belongs to exactly one part. */
+static int
+parts_apply(struct config *cfg, const struct conf_block *blk, const char *name,
+    struct strbuf *errs)
+{
+	int nerr = 0;
+	char err[512];
+
+	for (size_t i = 0; i < blk->nitems; i++) {
+		const struct conf_item *it = &blk->items[i];
+		const struct conf_key *k = NULL;
+		const struct config_part *p;
+
+		for (p = config_parts; p->name; p++)
+			if ((k = conf_find(p->keys, it->key)) != NULL)
+				break;
+		if (k == NULL) {
+			strbuf_printf(errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
+			nerr++;
+		} else if (conf_set(k, (char *)cfg + p->offset, it->value, it->append,
+		    err, sizeof(err)) < 0) {
+			strbuf_printf(errs, "%s:%d: %s\n", name, it->line, err);
+			nerr++;
+		}
+	}
+	return nerr;
+}
+
 static void
 listener_add(struct config *cfg, const char *name)
 {
@@ -182,11 +223,11 @@ config_load_text(const char *text, size_t len, const char *name,
 	struct conf_doc doc;
 	int nerr = 0;
 
-	conf_defaults(config_global_keys, cfg);
+	parts_defaults(cfg);
 	if (conf_parse(text, len, name, &doc, errs) < 0)
 		nerr++;
 	if (doc.nblocks > 0)
-		nerr += conf_apply(config_global_keys, cfg, &doc.blocks[0], name, errs);
+		nerr += parts_apply(cfg, &doc.blocks[0], name, errs);
 	for (size_t i = 1; i < doc.nblocks; i++) {
 		const struct conf_block *b = &doc.blocks[i];
 		if (strcmp(b->kind, "listener") == 0) {
@@ -266,7 +307,8 @@ config_free(struct config *cfg)
 		free(cfg->listeners[i].name);
 	}
 	free(cfg->listeners);
-	conf_release(config_global_keys, cfg);
+	for (const struct config_part *p = config_parts; p->name; p++)
+		conf_release(p->keys, (char *)cfg + p->offset);
 	free(cfg->path);
 	free(cfg);
 }
@@ -276,7 +318,8 @@ config_print(const struct config *cfg, struct strbuf *out)
 {
 	strbuf_printf(out, "# effective configuration (%s)\n",
 	    cfg->path ? cfg->path : "embedded defaults");
-	conf_print(config_global_keys, cfg, "", out);
+	for (const struct config_part *p = config_parts; p->name; p++)
+		conf_print(p->keys, (const char *)cfg + p->offset, "", out);
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		strbuf_printf(out, "\nlistener %s {\n", cfg->listeners[i].name);
 		conf_print(config_listener_keys, &cfg->listeners[i], "    ", out);

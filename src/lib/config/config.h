@@ -78,6 +78,19 @@ void config_print(const struct config *cfg, struct strbuf *out);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
+/*
+ * A subsystem that owns settings (dns, spf, tls, ...) declares its own
+ * struct and conf_key table in its own files and adds one row to
+ * config_parts[] in config.c naming the table and where its struct sits in
+ * struct config. Top-level keys are looked up across all parts.
+ */
+struct config_part {
+	const char *name;
+	const struct conf_key *keys;
+	size_t offset;		/* offsetof(struct config, <member>) */
+};
+extern const struct config_part config_parts[];
+
 extern const struct conf_key config_global_keys[];
 extern const struct conf_key config_listener_keys[];
 
