@@ -1,37 +1,49 @@
 /*
- * vouchctl: the vouch administration command.
+ * vouchctl: the vouch administration command. Parses the common options
+ * and dispatches to a command group (see vouchctl.h).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config.h"
+#include "vouchctl.h"
 
-static int
-cmd_config_check(int argc, char **argv)
+static const struct {
+	const char *name;
+	vouchctl_cmd_fn fn;
+	const char *usage;
+} commands[] = {
+	{ "config", cmd_config, "config check [FILE]        validate a configuration, print it" },
+};
+
+static void
+usage(void)
 {
-	const char *path = argc > 0 ? argv[0] : NULL;
-	struct strbuf errs;
-	struct config *cfg;
-
-	strbuf_init(&errs, 1 << 20);
-	cfg = config_load(path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
-		return 1;
-	}
-	strbuf_free(&errs);
-	printf("%s: ok\n", path ? path : "embedded defaults");
-	config_free(cfg);
-	return 0;
+	fprintf(stderr, "usage: vouchctl [-c FILE] COMMAND ...\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s\n", commands[i].usage);
+	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc >= 3 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "check") == 0)
-		return cmd_config_check(argc - 3, argv + 3);
-	fprintf(stderr, "usage: vouchctl config check [FILE]\n");
+	struct vouchctl_opts o = { NULL };
+	int c;
+
+	while ((c = getopt(argc, argv, "+c:h")) != -1) {
+		switch (c) {
+		case 'c': o.config_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			return commands[i].fn(&o, argc - optind, argv + optind);
+	fprintf(stderr, "vouchctl: unknown command '%s'\n", argv[optind]);
+	usage();
 	return 2;
 }

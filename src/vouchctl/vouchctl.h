@@ -1,0 +1,18 @@
+/*
+ * vouchctl: administration command. Each command group lives in its own
+ * cmd_<group>.c and is one row of the table in main.c.
+ */
+#ifndef VOUCH_VOUCHCTL_H
+#define VOUCH_VOUCHCTL_H
+
+/* Options common to every command. */
+struct vouchctl_opts {
+	const char *config_path;	/* -c FILE, or NULL for the embedded default */
+};
+
+/* A command group: argv[0] is the group's name. Returns the exit status. */
+typedef int (*vouchctl_cmd_fn)(const struct vouchctl_opts *o, int argc, char **argv);
+
+int cmd_config(const struct vouchctl_opts *o, int argc, char **argv);
+
+#endif
