@@ -1,14 +1,25 @@
 /*
- * vouchd: the vouch MTA daemon. This file handles the command line and
- * start-up; the server itself lives in server.c.
+ * vouchd: the vouch MTA daemon. Start-up in the order privileges demand:
+ * read the configuration, bind the sockets as root, prepare the data
+ * directory, drop root for good, then start the queue, the delivery
+ * agents, the control socket and the event loop.
  */
+#include <event2/event.h>
+#include <event2/thread.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "vouchd.h"
+#include "ctl.h"
+#include "local.h"
+#include "qmgr.h"
+#include "smtp/smtp_session.h"
+#include "util/hmap.h"
 #include "util/log.h"
 
 static void
@@ -22,19 +33,121 @@ usage(void)
 	exit(2);
 }
 
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct vouchd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("event=signal name=HUP");
+		vouchd_reload(d);
+	} else {
+		log_info("event=signal name=%s", sig == SIGTERM ? "TERM" : "INT");
+		vouchd_shutdown(d);
+	}
+}
+
+static void
+recovered(void *arg, const char *id)
+{
+	struct vouchd *d = arg;
+
+	qmgr_add_id(d->qmgr, id);
+}
+
+static int
+start(struct vouchd *d)
+{
+	char err[1024];
+	const struct config *cfg = d->cfg;
+
+	evthread_use_pthreads();
+	d->base = event_base_new();
+	if (d->base == NULL) {
+		log_err("event=startup error=\"cannot create the event loop\"");
+		return -1;
+	}
+	d->per_ip = hmap_new();
+	d->smtp = smtpd_new(d);
+	if (listen_open_all(d, err, sizeof(err)) < 0 ||
+	    privs_prepare_dirs(cfg, err, sizeof(err)) < 0 ||
+	    privs_drop(cfg, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"%s\"", err);
+		return -1;
+	}
+	d->commit = commit_new(d->base, cfg->data_dir, cfg->commit_delay, err, sizeof(err));
+	if (d->commit == NULL ||
+	    (d->queue = queue_open(cfg->data_dir, d->commit, err, sizeof(err))) == NULL ||
+	    vouchd_load_tables(d, cfg, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"%s\"", err);
+		return -1;
+	}
+	d->local = local_pool_new(d->commit, (int)cfg->local_delivery_threads);
+	if (d->local == NULL) {
+		log_err("event=startup error=\"cannot start delivery threads\"");
+		return -1;
+	}
+	d->qmgr = qmgr_new(d);
+	size_t n = queue_recover(d->queue, recovered, d);
+	d->ctl = ctl_new(d, cfg->control_socket, err, sizeof(err));
+	if (d->ctl == NULL) {
+		log_err("event=startup error=\"%s\"", err);
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+	evsignal_add(d->sig_term, NULL);
+	evsignal_add(d->sig_int, NULL);
+	evsignal_add(d->sig_hup, NULL);
+	d->started = time(NULL);
+	log_info("event=started hostname=%s data_dir=%s queued=%zu domains=%zu pid=%ld",
+	    cfg->hostname, cfg->data_dir, n, cfg->domains.n, (long)getpid());
+	return 0;
+}
+
+static void
+stop(struct vouchd *d)
+{
+	listen_close_all(d);
+	ctl_free(d->ctl);
+	/* Workers first (they feed the commit thread), then the commits
+	 * (their callbacks reach the sessions and the queue manager). */
+	local_pool_free(d->local);
+	commit_free(d->commit);
+	qmgr_free(d->qmgr);
+	smtp_server_free(d->smtp);
+	queue_close(d->queue);
+	users_free(d->users);
+	aliases_free(d->aliases);
+	hmap_free(d->per_ip);
+	if (d->sig_term) {
+		event_free(d->sig_term);
+		event_free(d->sig_int);
+		event_free(d->sig_hup);
+	}
+	if (d->shutdown_timer)
+		event_free(d->shutdown_timer);
+	if (d->base)
+		event_base_free(d->base);
+	config_unref(d->cfg);
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL;
-	int check = 0, debug = 0, c;
+	struct vouchd d;
+	int check = 0, c, rc = 0;
 	struct strbuf errs;
-	struct config *cfg;
 
+	memset(&d, 0, sizeof(d));
 	while ((c = getopt(argc, argv, "c:nd")) != -1) {
 		switch (c) {
-		case 'c': path = optarg; break;
+		case 'c': d.config_path = optarg; break;
 		case 'n': check = 1; break;
-		case 'd': debug = 1; break;
+		case 'd': d.debug = 1; break;
 		default: usage();
 		}
 	}
@@ -42,25 +155,33 @@ main(int argc, char **argv)
 		usage();
 
 	strbuf_init(&errs, 1 << 20);
-	cfg = config_load(path, &errs);
-	if (cfg == NULL) {
-		fprintf(stderr, "%s", errs.s ? errs.s : "configuration error\n");
+	d.cfg = config_load(d.config_path, &errs);
+	if (d.cfg == NULL) {
+		fputs(errs.s ? errs.s : "configuration error\n", stderr);
 		strbuf_free(&errs);
 		return 1;
 	}
 	strbuf_free(&errs);
+	config_ref(d.cfg);
 	if (check) {
 		struct strbuf out;
 		strbuf_init(&out, 1 << 20);
-		config_print(cfg, &out);
+		config_print(d.cfg, &out);
 		fputs(out.s, stdout);
 		strbuf_free(&out);
-		config_free(cfg);
+		config_unref(d.cfg);
 		return 0;
 	}
-	log_init("vouchd", debug ? LOG_LVL_DEBUG : (enum log_level)cfg->log_level,
-	    LOG_SINK_STDERR);
-	log_err("event=startup error=\"the SMTP server is not built yet\"");
-	config_free(cfg);
-	return 1;
+	log_init("vouchd", d.debug ? LOG_LVL_DEBUG : (enum log_level)d.cfg->log_level,
+	    d.cfg->log_to == CONFIG_LOG_STDERR ? LOG_SINK_STDERR :
+	    d.cfg->log_to == CONFIG_LOG_SYSLOG ? LOG_SINK_SYSLOG :
+	    LOG_SINK_STDERR | LOG_SINK_SYSLOG);
+	if (start(&d) == 0) {
+		event_base_dispatch(d.base);
+		log_info("event=stopped");
+	} else {
+		rc = 1;
+	}
+	stop(&d);
+	return rc;
 }

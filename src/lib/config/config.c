@@ -74,6 +74,14 @@ const struct conf_key config_global_keys[] = {
 	  "on SIGTERM, time open sessions get to finish before they are closed with 421" },
 	{ "commit_delay", CONF_DURATION, G(commit_delay), "0ms", 0, 100, NULL,
 	  "extra time a group commit waits for more messages to share its flush" },
+	{ "retry_min", CONF_DURATION, G(retry_min), "1m", 1 * SEC, 24 * HOUR, NULL,
+	  "wait before the first retry of a deferred delivery; doubles each time" },
+	{ "retry_max", CONF_DURATION, G(retry_max), "1h", 1 * SEC, 7 * 24 * HOUR, NULL,
+	  "longest wait between two delivery attempts" },
+	{ "queue_lifetime", CONF_DURATION, G(queue_lifetime), "5d", 1 * SEC, 365 * 24 * HOUR, NULL,
+	  "how long a message is retried before it is returned to its sender" },
+	{ "max_local_deliveries", CONF_INT, G(max_local_deliveries), "256", 1, 100000, NULL,
+	  "messages being written to mailboxes at once" },
 	{ "local_delivery_threads", CONF_INT, G(local_delivery_threads), "2", 1, 64, NULL,
 	  "threads writing Maildir deliveries" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
@@ -311,6 +319,20 @@ config_free(struct config *cfg)
 		conf_release(p->keys, (char *)cfg + p->offset);
 	free(cfg->path);
 	free(cfg);
+}
+
+struct config *
+config_ref(struct config *cfg)
+{
+	cfg->refs++;
+	return cfg;
+}
+
+void
+config_unref(struct config *cfg)
+{
+	if (cfg && --cfg->refs <= 0)
+		config_free(cfg);
 }
 
 void

@@ -24,6 +24,7 @@ struct listener_config {
 
 struct config {
 	char *path;		/* file loaded, or NULL for the embedded default */
+	int refs;		/* holders (vouchd sessions); not a setting */
 
 	/* identity and files */
 	char *hostname;		/* our name in greeting, EHLO, Received */
@@ -56,6 +57,10 @@ struct config {
 
 	/* queue */
 	long long commit_delay;		/* ms a commit batch may wait to grow */
+	long long retry_min;		/* ms before the first retry */
+	long long retry_max;		/* ms: the back-off stops growing here */
+	long long queue_lifetime;	/* ms a message may stay before it bounces */
+	long long max_local_deliveries;	/* messages in local delivery at once */
 	long long local_delivery_threads;
 
 	struct listener_config *listeners;
@@ -73,6 +78,9 @@ struct config *config_load(const char *path, struct strbuf *errs);
 struct config *config_load_text(const char *text, size_t len, const char *name,
     struct strbuf *errs);
 void config_free(struct config *cfg);
+/* Take and drop a reference (event loop thread only); the last unref frees. */
+struct config *config_ref(struct config *cfg);
+void config_unref(struct config *cfg);
 /* Print the effective configuration in the file's syntax. */
 void config_print(const struct config *cfg, struct strbuf *out);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */

@@ -1,0 +1,52 @@
+/*
+ * users: the local users file, one mailbox per line:
+ *
+ *     alice@example.com password=$y$... max_rcpt_msg=100 max_rcpt_day=300
+ *
+ * A user is a local mailbox and, with a password, a submission account.
+ * vouchctl writes the file (atomically); vouchd reads it at start-up and on
+ * reload. Passwords are only ever crypt(3) hashes. Parsing is pure.
+ */
+#ifndef VOUCH_LOCAL_USERS_H
+#define VOUCH_LOCAL_USERS_H
+
+#include <stddef.h>
+
+#include "util/str.h"
+
+struct user {
+	char *address;		/* lower-case local@domain */
+	char *password;		/* crypt(3) hash, or NULL: no submission login */
+	int locked;		/* may not log in or send */
+	int send_locked;	/* locked for sending after the daily limit */
+	long long max_rcpt_msg;	/* 0 = server default */
+	long long max_rcpt_day;	/* 0 = server default */
+	int stamp_user;		/* put the user name in Received */
+	int no_unsafe;		/* refuses unsafe mail (no .Unsafe folder) */
+	char *send_as;		/* extra addresses/domains MAIL FROM may use, or NULL */
+};
+
+struct users;
+
+/* Parse the file's text. NULL with errors ("name:line: ...") in errs. */
+struct users *users_parse(const char *text, size_t len, const char *name,
+    struct strbuf *errs);
+/* Read and parse path; a missing file is an empty table. */
+struct users *users_load(const char *path, struct strbuf *errs);
+void users_free(struct users *u);
+/* The user with this address (case-insensitive), or NULL. */
+const struct user *users_find(const struct users *u, const char *address);
+size_t users_count(const struct users *u);
+const struct user *users_at(const struct users *u, size_t i);
+
+/* Editing, for vouchctl: add (or replace) a user; remove one. */
+struct user *users_put(struct users *u, const char *address);
+int users_del(struct users *u, const char *address);
+/* Serialise the whole table in the file's syntax. */
+int users_write(const struct users *u, struct strbuf *out);
+/* Write the table to path atomically (temporary file, fsync, rename). */
+int users_save(const struct users *u, const char *path, char *err, size_t errsz);
+/* An empty table. */
+struct users *users_new(void);
+
+#endif

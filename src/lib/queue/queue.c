@@ -1,0 +1,503 @@
+/*
+ * queue: the durable spool (see queue.h).
+ */
+#include "queue/queue.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define QUEUE_ID_LEN 17
+#define WRITE_BUF (64 * 1024)
+
+struct queue {
+	char *root;	/* <data_dir>/queue */
+	char *tmp;
+	char *active;
+	struct commit *commit;
+	unsigned counter;
+	uint64_t last_us;
+};
+
+struct queue_writer {
+	struct queue *q;
+	char id[ENVELOPE_ID_MAX + 1];
+	int fd;
+	int err;
+	uint64_t size;
+	size_t buflen;
+	char buf[WRITE_BUF];
+};
+
+static char *
+join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = xmalloc(la + lb + 2);
+
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+static char *
+pathf(const char *dir, const char *id, const char *suffix)
+{
+	size_t n = strlen(dir) + strlen(id) + strlen(suffix) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s%s", dir, id, suffix);
+	return p;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -1;
+			buf[i] = c;
+		}
+	}
+	return 0;
+}
+
+struct queue *
+queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz)
+{
+	struct queue *q = xcalloc(1, sizeof(*q));
+
+	q->root = join(data_dir, "queue");
+	q->tmp = join(q->root, "tmp");
+	q->active = join(q->root, "active");
+	q->commit = c;
+	if (mkdir_p(q->tmp, 0700) < 0 || mkdir_p(q->active, 0700) < 0) {
+		snprintf(err, errsz, "cannot create the queue under %s: %s", q->root,
+		    strerror(errno));
+		queue_close(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+queue_close(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	free(q->root);
+	free(q->tmp);
+	free(q->active);
+	free(q);
+}
+
+const char *
+queue_active_dir(const struct queue *q)
+{
+	return q->active;
+}
+
+void
+queue_new_id(struct queue *q, char id[ENVELOPE_ID_MAX + 1])
+{
+	struct timeval tv;
+	uint64_t us;
+
+	gettimeofday(&tv, NULL);
+	us = (uint64_t)tv.tv_sec * 1000000ULL + (uint64_t)tv.tv_usec;
+	/* Microseconds, then a counter for ids made in the same one. */
+	if (us <= q->last_us)
+		us = q->last_us;
+	else
+		q->counter = 0;
+	q->last_us = us;
+	snprintf(id, ENVELOPE_ID_MAX + 1, "%013llX%04X", (unsigned long long)us,
+	    (q->counter++) & 0xffff);
+}
+
+int
+queue_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n != QUEUE_ID_LEN)
+		return 0;
+	return strspn(id, "0123456789ABCDEF") == n;
+}
+
+long long
+queue_free_space(const struct queue *q)
+{
+	struct statvfs st;
+
+	if (statvfs(q->root, &st) < 0)
+		return -1;
+	return (long long)st.f_bavail * (long long)st.f_frsize;
+}
+
+struct queue_writer *
+queue_writer_new(struct queue *q, const char *id, char *err, size_t errsz)
+{
+	struct queue_writer *w;
+	char *path = pathf(q->tmp, id, ".msg");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	free(path);
+	w = xmalloc(sizeof(*w));
+	w->q = q;
+	str_copy(w->id, sizeof(w->id), id);
+	w->fd = fd;
+	w->err = 0;
+	w->size = 0;
+	w->buflen = 0;
+	return w;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+writer_flush(struct queue_writer *w)
+{
+	if (w->err == 0 && w->buflen > 0)
+		w->err = write_all(w->fd, w->buf, w->buflen);
+	w->buflen = 0;
+	return w->err ? -1 : 0;
+}
+
+int
+queue_writer_write(struct queue_writer *w, const void *p, size_t n)
+{
+	if (w->err)
+		return -1;
+	w->size += n;
+	if (w->buflen + n > sizeof(w->buf)) {
+		if (writer_flush(w) < 0)
+			return -1;
+		if (n >= sizeof(w->buf)) {
+			w->err = write_all(w->fd, p, n);
+			return w->err ? -1 : 0;
+		}
+	}
+	memcpy(w->buf + w->buflen, p, n);
+	w->buflen += n;
+	return 0;
+}
+
+int
+queue_writer_errno(const struct queue_writer *w)
+{
+	return w->err;
+}
+
+uint64_t
+queue_writer_size(const struct queue_writer *w)
+{
+	return w->size;
+}
+
+void
+queue_writer_abort(struct queue_writer *w)
+{
+	char *path;
+
+	if (w == NULL)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	path = pathf(w->q->tmp, w->id, ".msg");
+	unlink(path);
+	free(path);
+	free(w);
+}
+
+/* Write a whole file to path (not flushed); returns 0 or errno. */
+static int
+write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0)
+		return errno;
+	rc = write_all(fd, data, len);
+	if (close(fd) < 0 && rc == 0)
+		rc = errno;
+	if (rc)
+		unlink(path);
+	return rc;
+}
+
+/* What a commit job needs to clean up if it fails. */
+struct commit_ctx {
+	commit_done_fn fn;
+	void *arg;
+	char *cleanup[2];	/* tmp files to remove on failure */
+};
+
+static void
+commit_cb(void *arg, int err)
+{
+	struct commit_ctx *ctx = arg;
+
+	if (err)
+		for (int i = 0; i < 2; i++)
+			if (ctx->cleanup[i])
+				unlink(ctx->cleanup[i]);
+	ctx->fn(ctx->arg, err);
+	free(ctx->cleanup[0]);
+	free(ctx->cleanup[1]);
+	free(ctx);
+}
+
+void
+queue_writer_commit(struct queue_writer *w, const struct envelope *env,
+    commit_done_fn fn, void *arg)
+{
+	struct queue *q = w->q;
+	struct strbuf text;
+	int err = 0;
+
+	if (writer_flush(w) < 0)
+		err = w->err;
+	if (close(w->fd) < 0 && err == 0)
+		err = errno;
+	w->fd = -1;
+	strbuf_init(&text, 16 * 1024 * 1024);
+	if (err == 0 && envelope_write(env, &text) < 0)
+		err = EFBIG;
+	char *tmp_msg = pathf(q->tmp, w->id, ".msg");
+	char *tmp_env = pathf(q->tmp, w->id, ".env");
+	if (err == 0)
+		err = write_file(tmp_env, text.s, text.len);
+	strbuf_free(&text);
+	if (err) {
+		unlink(tmp_msg);
+		free(tmp_msg);
+		free(tmp_env);
+		free(w);
+		fn(arg, err);
+		return;
+	}
+	char *act_msg = pathf(q->active, w->id, ".msg");
+	char *act_env = pathf(q->active, w->id, ".env");
+	struct commit_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->fn = fn;
+	ctx->arg = arg;
+	ctx->cleanup[0] = tmp_msg;
+	ctx->cleanup[1] = tmp_env;
+	struct commit_job *j = commit_job_new(commit_cb, ctx);
+	/* The body first: an envelope is never visible without its body. */
+	commit_job_rename(j, tmp_msg, act_msg);
+	commit_job_rename(j, tmp_env, act_env);
+	commit_job_sync_dir(j, q->active);
+	commit_submit(q->commit, j);
+	free(act_msg);
+	free(act_env);
+	free(w);
+}
+
+int
+queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void *arg)
+{
+	struct strbuf text;
+	char suffix[32];
+	static unsigned seq;	/* loop thread only */
+	int err;
+
+	snprintf(suffix, sizeof(suffix), ".env.%u", ++seq);
+	char *tmp = pathf(q->tmp, e->id, suffix);
+	strbuf_init(&text, 16 * 1024 * 1024);
+	err = envelope_write(e, &text) < 0 ? EFBIG : write_file(tmp, text.s, text.len);
+	strbuf_free(&text);
+	if (err) {
+		free(tmp);
+		return -1;
+	}
+	char *act = pathf(q->active, e->id, ".env");
+	struct commit_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->fn = fn;
+	ctx->arg = arg;
+	ctx->cleanup[0] = tmp;
+	struct commit_job *j = commit_job_new(commit_cb, ctx);
+	commit_job_rename(j, tmp, act);
+	commit_job_sync_dir(j, q->active);
+	commit_submit(q->commit, j);
+	free(act);
+	return 0;
+}
+
+int
+queue_load(struct queue *q, const char *id, struct envelope *e, char *err, size_t errsz)
+{
+	char *path = pathf(q->active, id, ".env");
+	struct strbuf text;
+	char buf[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	strbuf_init(&text, 16 * 1024 * 1024);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (strbuf_append(&text, buf, (size_t)n) < 0) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errsz, "read error: %s", strerror(errno));
+		strbuf_free(&text);
+		return -1;
+	}
+	rc = envelope_parse(text.s ? text.s : "", text.len, e, err, errsz);
+	strbuf_free(&text);
+	if (rc == 0 && strcmp(e->id, id) != 0) {
+		snprintf(err, errsz, "envelope names id %s", e->id);
+		envelope_clear(e);
+		return -1;
+	}
+	return rc;
+}
+
+char *
+queue_body_path(const struct queue *q, const char *id)
+{
+	return pathf(q->active, id, ".msg");
+}
+
+int
+queue_remove(struct queue *q, const char *id)
+{
+	char *env = pathf(q->active, id, ".env");
+	char *msg = pathf(q->active, id, ".msg");
+	int rc = 0;
+
+	/* Envelope first: a body without envelope is an orphan, not a message. */
+	if (unlink(env) < 0 && errno != ENOENT)
+		rc = -1;
+	if (unlink(msg) < 0 && errno != ENOENT)
+		rc = -1;
+	free(env);
+	free(msg);
+	return rc;
+}
+
+static int
+has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	return n > s && strcmp(name + n - s, suffix) == 0;
+}
+
+size_t
+queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t count = 0;
+
+	/* Files in tmp/ were never acknowledged. */
+	if ((d = opendir(q->tmp)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *p = join(q->tmp, de->d_name);
+			unlink(p);
+			log_info("event=queue_recover action=remove_tmp file=%s", de->d_name);
+			free(p);
+		}
+		closedir(d);
+	}
+	if ((d = opendir(q->active)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char id[ENVELOPE_ID_MAX + 1];
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || n < 5 || n - 4 > ENVELOPE_ID_MAX)
+			continue;
+		memcpy(id, de->d_name, n - 4);
+		id[n - 4] = '\0';
+		if (has_suffix(de->d_name, ".msg")) {
+			char *env = pathf(q->active, id, ".env");
+			if (access(env, F_OK) < 0) {
+				char *msg = pathf(q->active, id, ".msg");
+				log_info("event=queue_recover action=remove_orphan_body qid=%s", id);
+				unlink(msg);
+				free(msg);
+			}
+			free(env);
+			continue;
+		}
+		if (!has_suffix(de->d_name, ".env") || !queue_id_ok(id))
+			continue;
+		char *msg = pathf(q->active, id, ".msg");
+		struct envelope e;
+		char err[256];
+		if (access(msg, F_OK) < 0 || queue_load(q, id, &e, err, sizeof(err)) < 0) {
+			char *env = pathf(q->active, id, ".env");
+			char *bad = pathf(q->active, id, ".env.corrupt");
+			log_err("event=queue_recover action=set_aside qid=%s reason=\"%s\"", id,
+			    access(msg, F_OK) < 0 ? "body missing" : err);
+			rename(env, bad);
+			free(env);
+			free(bad);
+			free(msg);
+			continue;
+		}
+		envelope_clear(&e);
+		free(msg);
+		fn(arg, id);
+		count++;
+	}
+	closedir(d);
+	return count;
+}

@@ -1,0 +1,48 @@
+/*
+ * listener: per-listener session settings (see listener.h).
+ */
+#include "listener.h"
+
+#include <event2/listener.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+int
+listener_configure(struct listener *l, const struct config *cfg,
+    const struct listener_config *lc, char *err, size_t errsz)
+{
+	struct smtp_session_conf *c = &l->sconf;
+
+	(void)lc;
+	(void)err;
+	(void)errsz;
+	memset(c, 0, sizeof(*c));
+	str_copy(c->hostname, sizeof(c->hostname), cfg->hostname);
+	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING;
+	c->lim.max_command_line = (size_t)cfg->max_command_line;
+	c->lim.max_text_line = (size_t)cfg->max_text_line;
+	c->lim.max_recipients = (unsigned)cfg->max_recipients;
+	c->lim.max_errors = (unsigned)cfg->max_errors;
+	c->lim.max_message_size = (unsigned long long)cfg->max_message_size;
+	c->lim.timeout_command = cfg->timeout_command;
+	c->lim.timeout_data_block = cfg->timeout_data_block;
+	c->lim.timeout_data = cfg->timeout_data;
+	c->lim.min_data_rate = (unsigned long long)cfg->min_data_rate;
+	c->lim.data_rate_grace = cfg->data_rate_grace;
+	return 0;
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->evl)
+		evconnlistener_free(l->evl);
+	free(l->name);
+	free(l->address);
+	free(l);
+}

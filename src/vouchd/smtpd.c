@@ -1,0 +1,314 @@
+/*
+ * smtpd: vouchd's side of inbound SMTP sessions: who may send to whom
+ * (local domains, no relaying, local recipients that exist), writing the
+ * message into the queue, and answering 250 only once it is durable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "vouchd.h"
+#include "qmgr.h"
+#include "local/resolve.h"
+#include "msg/received.h"
+#include "smtp/smtp_session.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* Per-session policy state (the session's udata). */
+struct smtpd_sess {
+	struct vouchd *d;
+	struct config *cfg;	/* the configuration the session started with */
+	uint64_t sid;
+	struct envelope env;	/* the transaction being built */
+	struct queue_writer *w;
+};
+
+/* A commit in flight: it finds its session again by id. */
+struct smtpd_commit {
+	struct vouchd *d;
+	uint64_t sid;
+	struct envelope env;
+};
+
+static struct smtpd_sess *
+sess(struct smtp_session *s)
+{
+	return smtp_session_udata(s);
+}
+
+static void
+txn_clear(struct smtpd_sess *ss)
+{
+	if (ss->w) {
+		queue_writer_abort(ss->w);
+		ss->w = NULL;
+	}
+	envelope_clear(&ss->env);
+}
+
+static void
+on_connect(void *host, struct smtp_session *s)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = xcalloc(1, sizeof(*ss));
+
+	ss->d = d;
+	ss->cfg = config_ref(d->cfg);
+	ss->sid = smtp_session_id(s);
+	envelope_init(&ss->env);
+	smtp_session_set_udata(s, ss);
+	smtp_session_decide(s, 220, NULL, NULL);
+}
+
+static void
+on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kind kind,
+    int esmtp)
+{
+	(void)host;
+	(void)name;
+	(void)kind;
+	(void)esmtp;
+	smtp_session_decide(s, 250, NULL, NULL);
+}
+
+static void
+on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	char from[SMTP_PATH_MAX * 2];
+	long long avail = queue_free_space(d->queue);
+	long long need = ss->cfg->min_free_space + (m->size > 0 ? m->size : 0);
+
+	/* RFC 1870 6.1 and RFC 3463 4.3.1: no room, ask the client to wait. */
+	if (avail >= 0 && avail < need) {
+		log_warn("sid=%016llx event=low_disk free=%lld needed=%lld",
+		    (unsigned long long)ss->sid, avail, need);
+		smtp_session_decide(s, 452, "4.3.1", "Insufficient system storage, try again later");
+		return;
+	}
+	envelope_clear(&ss->env);
+	smtp_addr_format(&m->from, from, sizeof(from));
+	ss->env.sender = xstrdup(from);
+	ss->env.body_8bit = m->body == SMTP_BODY_8BITMIME;
+	ss->env.smtputf8 = m->smtputf8;
+	ss->env.ret = m->ret;
+	ss->env.envid = m->envid[0] ? xstrdup(m->envid) : NULL;
+	smtp_session_decide(s, 250, "2.1.0", "Ok");
+}
+
+/* Is this recipient one of ours, and if not, may the client relay? */
+static void
+on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	const struct config *cfg = ss->cfg;
+	const char *domain = r->to.domain;
+	char addr[SMTP_PATH_MAX * 2], esc[LOG_ESC_MAX];
+	struct resolved res;
+	enum resolve_status st;
+
+	if (r->to.flags & SMTP_ADDR_POSTMASTER)
+		domain = cfg->domains.n ? cfg->domains.v[0] : cfg->hostname;
+	smtp_addr_format(&r->to, addr, sizeof(addr));
+	log_escape(esc, sizeof(esc), addr, strlen(addr));
+
+	if ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain)) {
+		d->stats.recipients_refused++;
+		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Relay access denied: this server only accepts mail for its own domains");
+		return;
+	}
+	/* Percent hack, bang paths, "user@other"@local: routing we refuse. */
+	if (strpbrk(r->to.local_raw, "%!@") != NULL) {
+		d->stats.recipients_refused++;
+		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s reason=routing_in_local_part",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Relay access denied: routing characters (% ! @) in the local part are not accepted");
+		return;
+	}
+	st = resolve_address(d->users, d->aliases, &cfg->domains, r->to.local_raw, domain, &res);
+	if (st != RESOLVE_OK) {
+		d->stats.recipients_refused++;
+		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=%s",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc,
+		    st == RESOLVE_UNKNOWN ? "unknown_user" : "alias_error");
+		if (st == RESOLVE_UNKNOWN)
+			smtp_session_decide(s, 550, "5.1.1",
+			    "Recipient address rejected: no such user here");
+		else
+			smtp_session_decide(s, 550, "5.4.6",
+			    "Recipient address rejected: alias loop or expansion too large");
+		return;
+	}
+	for (size_t i = 0; i < res.nlocal + res.nremote; i++) {
+		const char *target = i < res.nlocal ? res.local[i] : res.remote[i - res.nlocal];
+		int dup = 0;
+		for (size_t k = 0; k < ss->env.nrcpts; k++)
+			if (strcasecmp(ss->env.rcpts[k].addr, target) == 0)
+				dup = 1;
+		if (!dup)
+			envelope_add_rcpt(&ss->env, target, addr, r->orcpt[0] ? r->orcpt : NULL,
+			    r->notify, i < res.nlocal);
+	}
+	resolved_clear(&res);
+	d->stats.recipients_accepted++;
+	smtp_session_decide(s, 250, "2.1.5", "Ok");
+}
+
+static void
+on_data_start(void *host, struct smtp_session *s)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	char err[256];
+	struct strbuf hdr;
+	struct received_info ri;
+
+	queue_new_id(d->queue, ss->env.id);
+	ss->w = queue_writer_new(d->queue, ss->env.id, err, sizeof(err));
+	if (ss->w == NULL) {
+		log_err("sid=%016llx event=queue_error error=\"%s\"", (unsigned long long)ss->sid, err);
+		smtp_session_decide(s, 451, "4.3.0", "Error: queue file write error, try again later");
+		return;
+	}
+	memset(&ri, 0, sizeof(ri));
+	ri.helo = smtp_session_helo(s);
+	ri.client_addr = smtp_session_peer_addr(s);
+	ri.by = ss->cfg->hostname;
+	ri.protocol = received_protocol(smtp_session_esmtp(s), smtp_session_tls(s),
+	    smtp_session_user(s) != NULL, ss->env.smtputf8);
+	ri.queue_id = ss->env.id;
+	ri.tls_version = smtp_session_tls_version(s);
+	ri.tls_cipher = smtp_session_tls_cipher(s);
+	ri.for_rcpt = ss->env.nrcpts == 1 ? (ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig :
+	    ss->env.rcpts[0].addr) : NULL;
+	ri.when = time(NULL);
+	strbuf_init(&hdr, 8192);
+	received_format(&ri, &hdr);
+	queue_writer_write(ss->w, hdr.s, hdr.len);
+	strbuf_free(&hdr);
+	smtp_session_decide(s, 354, NULL, NULL);
+}
+
+static int
+on_data_write(void *host, struct smtp_session *s, const char *p, size_t n)
+{
+	struct smtpd_sess *ss = sess(s);
+
+	(void)host;
+	return ss->w ? queue_writer_write(ss->w, p, n) : -1;
+}
+
+static void
+committed(void *arg, int err)
+{
+	struct smtpd_commit *c = arg;
+	struct vouchd *d = c->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, c->sid);
+	char text[128];
+
+	if (err) {
+		d->stats.messages_refused++;
+		log_err("sid=%016llx qid=%s event=queue_commit_failed error=\"%s\"",
+		    (unsigned long long)c->sid, c->env.id, strerror(err));
+		if (s)
+			smtp_session_decide(s, 451, "4.3.0",
+			    "Error: could not store the message, try again later");
+		envelope_clear(&c->env);
+		free(c);
+		return;
+	}
+	d->stats.messages_accepted++;
+	log_info("sid=%016llx qid=%s event=queued size=%llu nrcpt=%zu%s",
+	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size,
+	    c->env.nrcpts, s ? "" : " client=gone");
+	snprintf(text, sizeof(text), "Ok: queued as %s", c->env.id);
+	/* The message is durable even if the client has gone: deliver it. */
+	qmgr_add(d->qmgr, &c->env);
+	if (s)
+		smtp_session_decide(s, 250, "2.0.0", text);
+	free(c);
+}
+
+static void
+on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *res)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	struct smtpd_commit *c;
+
+	if (ss->w == NULL || queue_writer_errno(ss->w)) {
+		int e = ss->w ? queue_writer_errno(ss->w) : EIO;
+		log_err("sid=%016llx qid=%s event=queue_write_failed error=\"%s\"",
+		    (unsigned long long)ss->sid, ss->env.id, strerror(e));
+		txn_clear(ss);
+		d->stats.messages_refused++;
+		smtp_session_decide(s, 451, e == ENOSPC ? "4.3.1" : "4.3.0",
+		    e == ENOSPC ? "Insufficient system storage, try again later" :
+		    "Error: queue file write error, try again later");
+		return;
+	}
+	(void)res;
+	ss->env.arrival = time(NULL);
+	ss->env.size = queue_writer_size(ss->w);
+	ss->env.helo = smtp_session_helo(s) ? xstrdup(smtp_session_helo(s)) : NULL;
+	ss->env.client_addr = xstrdup(smtp_session_peer_addr(s));
+	if (smtp_session_user(s))
+		ss->env.auth_user = xstrdup(smtp_session_user(s));
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->sid = ss->sid;
+	c->env = ss->env;	/* the commit takes the envelope over */
+	envelope_init(&ss->env);
+	queue_writer_commit(ss->w, &c->env, committed, c);
+	ss->w = NULL;
+}
+
+static void
+on_reset(void *host, struct smtp_session *s)
+{
+	(void)host;
+	txn_clear(sess(s));
+}
+
+static void
+on_close(void *host, struct smtp_session *s)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+
+	listen_release(d, smtp_session_peer(s, NULL));
+	if (ss == NULL)
+		return;
+	txn_clear(ss);
+	config_unref(ss->cfg);
+	free(ss);
+	smtp_session_set_udata(s, NULL);
+}
+
+static const struct smtp_session_ops smtpd_ops = {
+	.connect = on_connect,
+	.helo = on_helo,
+	.mail = on_mail,
+	.rcpt = on_rcpt,
+	.data_start = on_data_start,
+	.data_write = on_data_write,
+	.data_end = on_data_end,
+	.reset = on_reset,
+	.close = on_close,
+};
+
+struct smtp_server *
+smtpd_new(struct vouchd *d)
+{
+	return smtp_server_new(d->base, &smtpd_ops, d);
+}
