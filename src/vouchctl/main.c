@@ -15,6 +15,10 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "config", cmd_config, "config check [FILE]        validate a configuration, print it" },
+	{ "status", cmd_status, "status                     sessions, queue, counters of the running vouchd" },
+	{ "queue", cmd_queue, "queue list|show ID|delete ID|hold ID|release ID|flush [ID]" },
+	{ "user", cmd_user, "user add|passwd|del|lock|unlock|set|list   local users" },
+	{ "reload", cmd_reload, "reload                     re-read the configuration and tables (as SIGHUP)" },
 };
 
 static void

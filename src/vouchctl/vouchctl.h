@@ -14,5 +14,9 @@ struct vouchctl_opts {
 typedef int (*vouchctl_cmd_fn)(const struct vouchctl_opts *o, int argc, char **argv);
 
 int cmd_config(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_queue(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_status(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_user(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_reload(const struct vouchctl_opts *o, int argc, char **argv);
 
 #endif

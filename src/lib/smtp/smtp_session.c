@@ -120,6 +120,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	s->timer_at = 0;
 	if (s->dead || s->quitting)
 		return;
 	if (s->pending != SMTP_PEND_NONE) {
@@ -176,6 +177,14 @@ smtp_session_arm_timer(struct smtp_session *s)
 	}
 	if (deadline < now)
 		deadline = now;
+	/*
+	 * A pending timer that fires no later is kept: when it fires it
+	 * re-checks and re-arms. Moving it on every read would let a client
+	 * that keeps sending postpone the rate check for ever.
+	 */
+	if (s->timer_at != 0 && s->timer_at <= deadline)
+		return;
+	s->timer_at = deadline;
 	tv.tv_sec = (deadline - now) / 1000;
 	tv.tv_usec = ((deadline - now) % 1000) * 1000;
 	evtimer_add(s->timer, &tv);
@@ -319,6 +328,7 @@ session_finish(struct smtp_session *s)
 	hmap_del(s->srv->sessions, &s->id, sizeof(s->id));
 	if (s->timer)
 		evtimer_del(s->timer);
+	s->timer_at = 0;
 	if (s->bev) {
 		bufferevent_setcb(s->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(s->bev, EV_READ | EV_WRITE);
@@ -343,9 +353,13 @@ smtp_session_close(struct smtp_session *s)
 	if (s->dead || s->quitting)
 		return;
 	s->quitting = 1;
+	/* Abandon the transaction now (removing its queue file), not once
+	 * the last reply has drained. */
+	smtp_session_reset_txn(s, 1);
 	smtp_session_set_state(s, SMTP_ST_CLOSING);
 	if (s->timer)
 		evtimer_del(s->timer);
+	s->timer_at = 0;
 	if (s->bev == NULL || evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
 		session_finish(s);
 		return;

@@ -47,12 +47,13 @@ message_end(struct smtp_session *s)
 	int bdat = s->state == SMTP_ST_BDAT;
 
 	if (s->dec.err != SMTP_DATA_OK || s->too_big) {
-		const char *why = s->too_big ? "Message size exceeds fixed maximum message size" :
+		int too_big = s->too_big;
+		const char *why = too_big ? "Message size exceeds fixed maximum message size" :
 		    smtp_data_strerror(s->dec.err);
 		log_info("sid=%016llx event=message_refused client=%s reason=\"%s\" octets=%llu",
 		    (unsigned long long)s->id, s->peer_addr, why, s->raw_in);
 		smtp_session_reset_txn(s, 1);
-		if (s->too_big)
+		if (too_big)
 			smtp_session_error(s, 552, "5.3.4", why);
 		else
 			smtp_session_error(s, 550, "5.6.0", why);

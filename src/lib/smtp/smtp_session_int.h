@@ -108,6 +108,7 @@ struct smtp_session {
 	int64_t cmd_start_ms;		/* when we became ready for a command */
 
 	struct event *timer;
+	int64_t timer_at;		/* when the pending timer fires; 0 = none */
 
 	/* TLS */
 	SSL *ssl;

@@ -1,0 +1,230 @@
+"""Start and drive a real vouchd for integration tests.
+
+A Vouchd owns a temporary data directory and a configuration file, runs
+the daemon on a free loopback port, and offers what tests need: the SMTP
+address, vouchctl, the log, and the messages that reached each Maildir.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import paths
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Vouchd:
+    """One vouchd instance. settings: top-level config lines (dict);
+    listeners: name -> dict of listener settings (default: one "smtp")."""
+
+    def __init__(self, tmpdir, settings=None, listeners=None, host="127.0.0.1",
+                 data_dir=None, extra_text=""):
+        self.dir = str(tmpdir)
+        os.makedirs(self.dir, exist_ok=True)
+        self.host = host
+        self.port = free_port(host)
+        self.data_dir = data_dir or os.path.join(self.dir, "var")
+        self.conf = os.path.join(self.dir, "vouchd.conf")
+        self.logfile = os.path.join(self.dir, "vouchd.log")
+        self.settings = {
+            "hostname": "mx.test.example",
+            "data_dir": self.data_dir,
+            "domains": "localhost test.example",
+            "log_level": "debug",
+        }
+        self.settings.update(settings or {})
+        self.listeners = listeners or {"smtp": {"address": f"{host}:{self.port}"}}
+        self.extra_text = extra_text
+        self.proc = None
+        self.write_config()
+
+    # configuration ---------------------------------------------------------
+    def write_config(self):
+        lines = [f"{k} = {self.quote(v)}" for k, v in self.settings.items()]
+        for name, kv in self.listeners.items():
+            lines.append(f"listener {name} {{")
+            lines += [f"    {k} = {self.quote(v)}" for k, v in kv.items()]
+            lines.append("}")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n" + self.extra_text)
+
+    @staticmethod
+    def quote(v):
+        v = str(v)
+        if v == "" or re.search(r'[\s#"\\]', v) and not re.fullmatch(r"[\w.@:/+ -]+", v):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return v
+
+    # process ---------------------------------------------------------------
+    def start(self, wait=True, expect_fail=False):
+        self.logf = open(self.logfile, "a")
+        self.proc = subprocess.Popen([paths.VOUCHD, "-c", self.conf], stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        if expect_fail:
+            rc = self.proc.wait(timeout=10)
+            self.logf.close()
+            return rc
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"vouchd exited with {self.proc.returncode}:\n{self.log()}")
+            # The sockets listen before "started" is logged; probing with a
+            # connection would take a slot from the connection limits.
+            if "event=started" in self.log():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("vouchd did not start:\n" + self.log())
+
+    def stop(self, sig=signal.SIGTERM, timeout=40):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode
+        self.proc = None
+        self.logf.close()
+        return rc
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self.logf.close()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(re.findall(pattern, self.log())) >= count:
+                return True
+            time.sleep(0.05)
+        raise AssertionError(f"log never matched {pattern!r}:\n{self.log()[-4000:]}")
+
+    # tools -----------------------------------------------------------------
+    def ctl(self, *args, input=None, check=False):
+        r = subprocess.run([paths.VOUCHCTL, "-c", self.conf, *args], capture_output=True,
+                           text=True, input=input, timeout=30)
+        if check and r.returncode != 0:
+            raise AssertionError(f"vouchctl {args} failed {r.returncode}: {r.stderr}")
+        return r
+
+    def mailbox(self, address, folder=None):
+        local, domain = address.lower().rsplit("@", 1)
+        root = os.path.join(self.data_dir, "mail", domain, local)
+        if folder:
+            root = os.path.join(root, folder)
+        return root
+
+    def messages(self, address, folder=None):
+        """Bytes of every message delivered to address (new/ and cur/)."""
+        out = []
+        root = self.mailbox(address, folder)
+        for sub in ("new", "cur"):
+            d = os.path.join(root, sub)
+            if os.path.isdir(d):
+                for name in sorted(os.listdir(d)):
+                    with open(os.path.join(d, name), "rb") as f:
+                        out.append(f.read())
+        return out
+
+    def wait_messages(self, address, n, timeout=10, folder=None):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            msgs = self.messages(address, folder)
+            if len(msgs) >= n:
+                return msgs
+            time.sleep(0.05)
+        raise AssertionError(f"{address}: {len(self.messages(address, folder))} messages, "
+                             f"wanted {n}\n{self.log()[-3000:]}")
+
+    def queue_files(self):
+        active = os.path.join(self.data_dir, "queue", "active")
+        tmp = os.path.join(self.data_dir, "queue", "tmp")
+        return (sorted(os.listdir(active)) if os.path.isdir(active) else [],
+                sorted(os.listdir(tmp)) if os.path.isdir(tmp) else [])
+
+
+class Client:
+    """A raw SMTP client for exact dialogues: send bytes, read replies."""
+
+    def __init__(self, host, port, timeout=10, source=None):
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def reply(self):
+        """One whole (possibly multi-line) reply: (code, [lines])."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise EOFError("connection closed; got " + repr(lines))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            text = line.decode(errors="replace")
+            lines.append(text)
+            if len(text) < 4 or text[3] != "-":
+                return int(text[:3]), lines
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def closed(self, timeout=5):
+        """True if the server closes the connection (after any buffered data)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
