@@ -1,0 +1,222 @@
+"""Running vouchd: configuration check, privileges, SIGHUP and SIGTERM,
+vouchctl over the control socket, users and aliases."""
+import os
+import signal
+import smtplib
+import subprocess
+import time
+
+import paths
+from vouchd import Client
+
+
+def send(d, rcpts, subject="t", sender="a@example.org"):
+    with smtplib.SMTP(d.host, d.port) as s:
+        return s.sendmail(sender, rcpts, f"Subject: {subject}\r\n\r\nbody\r\n")
+
+
+def test_config_check_prints_effective_config(make_vouchd):
+    d = make_vouchd(start=False, settings={"max_recipients": 150})
+    r = subprocess.run([paths.VOUCHD, "-c", d.conf, "-n"], capture_output=True, text=True)
+    assert r.returncode == 0
+    assert "max_recipients = 150\n" in r.stdout
+    assert "timeout_command = 5m\n" in r.stdout
+    assert f"listener smtp {{\n    address = 127.0.0.1:{d.port}\n" in r.stdout
+    r = d.ctl("config", "check")
+    assert r.returncode == 0 and "max_recipients = 150" in r.stdout
+
+
+def test_config_errors_have_line_numbers(world_dir):
+    conf = os.path.join(world_dir, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("hostname = mx.example.com\n"
+                "colour = blue\n"
+                "max_recipients = 10\n"
+                "timeout_command = soon\n"
+                "listener mx {\n"
+                "    adress = 0.0.0.0:25\n"
+                "}\n"
+                "mode += hard\n")
+    r = subprocess.run([paths.VOUCHD, "-c", conf, "-n"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert f"{conf}:2: unknown setting 'colour'" in r.stderr
+    assert f"{conf}:3: max_recipients: 10 is outside the allowed range [100, 100000]" in r.stderr
+    assert f"{conf}:4: timeout_command: 'soon' is not a duration" in r.stderr
+    assert f"{conf}:6: unknown setting 'adress' in 'listener' block" in r.stderr
+    assert f"{conf}:8: unknown setting 'mode'" in r.stderr
+    r = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
+    assert r.returncode == 1 and "unknown setting 'colour'" in r.stderr
+
+
+def test_runs_unprivileged(vouchd):
+    if os.geteuid() != 0:
+        return
+    with open(f"/proc/{vouchd.pid}/status") as f:
+        status = f.read()
+    uid_line = [l for l in status.splitlines() if l.startswith("Uid:")][0]
+    import pwd
+    want = pwd.getpwnam("vouch").pw_uid
+    assert uid_line.split()[1:] == [str(want)] * 4   # real, effective, saved, fs
+    assert os.stat(vouchd.data_dir).st_uid == want
+
+
+def test_refuses_to_run_as_root(make_vouchd):
+    if os.geteuid() != 0:
+        return
+    d = make_vouchd(start=False, settings={"user": "root"})
+    assert d.start(expect_fail=True) == 1
+    assert "refusing to keep running as root" in d.log()
+    d2 = make_vouchd(start=False, settings={"user": "no-such-user-here"})
+    assert d2.start(expect_fail=True) == 1
+    assert "user 'no-such-user-here' does not exist" in d2.log()
+
+
+def test_sighup_reloads_configuration(make_vouchd):
+    d = make_vouchd()
+    with Client(d.host, d.port) as c:
+        c.reply()
+        c.cmd("EHLO x.example")
+        c.cmd("MAIL FROM:<a@example.org>")
+        assert c.cmd("RCPT TO:<postmaster@new.example>")[0] == 550
+    d.settings["domains"] = "localhost test.example new.example"
+    d.write_config()
+    d.signal(signal.SIGHUP)
+    d.wait_log("event=reloaded")
+    with Client(d.host, d.port) as c:
+        c.reply()
+        c.cmd("EHLO x.example")
+        c.cmd("MAIL FROM:<a@example.org>")
+        assert c.cmd("RCPT TO:<postmaster@new.example>")[0] == 250
+    # a broken file is refused and the old configuration stays
+    with open(d.conf, "a") as f:
+        f.write("nonsense here\n")
+    d.signal(signal.SIGHUP)
+    d.wait_log("event=reload_failed")
+    send(d, ["postmaster@new.example"])
+    d.wait_messages("postmaster@new.example", 1)
+
+
+def test_sigterm_idle_sessions_get_421(make_vouchd):
+    d = make_vouchd()
+    c = Client(d.host, d.port)
+    c.reply()
+    c.cmd("EHLO x.example")
+    d.signal(signal.SIGTERM)
+    code, lines = c.reply()
+    assert code == 421 and "shutting down" in lines[0]
+    assert d.proc.wait(timeout=10) == 0
+    d.proc = None
+    d.logf.close()
+    assert "event=stopped" in d.log()
+
+
+def test_sigterm_lets_a_transaction_finish(make_vouchd):
+    d = make_vouchd()
+    c = Client(d.host, d.port)
+    c.reply()
+    c.cmd("EHLO x.example")
+    c.cmd("MAIL FROM:<a@example.org>")
+    c.cmd("RCPT TO:<postmaster@localhost>")
+    c.cmd("DATA")
+    c.send("Subject: in flight\r\n\r\nfirst half\r\n")
+    d.signal(signal.SIGTERM)
+    d.wait_log("event=shutdown")
+    # new connections are no longer accepted
+    time.sleep(0.2)
+    try:
+        with Client(d.host, d.port, timeout=2) as other:
+            other.reply()
+            raise AssertionError("accepted a connection while shutting down")
+    except (ConnectionRefusedError, EOFError, OSError):
+        pass
+    c.send("second half\r\n.\r\n")
+    code, lines = c.reply()
+    assert code == 250 and "queued as" in lines[0]
+    code, lines = c.reply()
+    assert code == 421
+    assert d.proc.wait(timeout=10) == 0
+    d.proc = None
+    d.logf.close()
+    # the message survives the shutdown and is delivered (at the latest on
+    # the next start)
+    d.start()
+    msgs = d.wait_messages("postmaster@localhost", 1)
+    assert b"first half\r\nsecond half\r\n" in msgs[0]
+
+
+def test_vouchctl_status_and_queue(make_vouchd):
+    d = make_vouchd(extra_text="", settings={
+        "aliases": "", "retry_min": "1h"})
+    # an alias to a remote address stays queued (no outbound route here)
+    aliases = os.path.join(d.dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("# test aliases\nfwd: someone@remote.example\n")
+    d.settings["aliases"] = aliases
+    d.write_config()
+    d.signal(signal.SIGHUP)
+    d.wait_log("event=reloaded")
+    send(d, ["fwd@localhost"], subject="stays")
+    d.wait_log("event=queued")
+    r = d.ctl("status")
+    assert r.returncode == 0
+    status = dict(l.split(" ", 1) for l in r.stdout.strip().splitlines())
+    assert status["messages_accepted"] == "1" and status["queue"] == "1"
+    r = d.ctl("queue", "list")
+    assert r.returncode == 0
+    line = r.stdout.splitlines()[0]
+    qid = line.split()[0]
+    assert "sender=<a@example.org> pending=1/1" in line
+    assert r.stdout.strip().endswith("-- 1 message(s)")
+    r = d.ctl("queue", "show", qid)
+    assert r.returncode == 0
+    assert f"id {qid}" in r.stdout and "addr=someone@remote.example" in r.stdout
+    assert "orig=fwd@localhost" in r.stdout
+    assert d.ctl("queue", "hold", qid).returncode == 0
+    assert " held" in d.ctl("queue", "list").stdout
+    assert d.ctl("queue", "release", qid).returncode == 0
+    r = d.ctl("queue", "delete", qid)
+    assert r.returncode == 0 and f"deleted {qid}" in r.stdout
+    assert d.ctl("queue", "list").stdout.strip() == "-- 0 message(s)"
+    assert d.queue_files()[0] == []
+    r = d.ctl("queue", "show", "00000000000000000")
+    assert r.returncode == 1 and "no message" in r.stderr
+    d.stop()
+    r = d.ctl("status")
+    assert r.returncode == 3 and "cannot reach vouchd" in r.stderr
+
+
+def test_users_and_aliases(make_vouchd):
+    d = make_vouchd()
+    assert d.ctl("user", "add", "alice@test.example").returncode == 0
+    assert d.ctl("user", "add", "bob@test.example").returncode == 0
+    assert d.ctl("user", "add", "../etc@test.example").returncode == 1
+    assert d.ctl("user", "add", "alice@test.example").returncode == 1
+    aliases = os.path.join(d.dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("team@test.example: alice@test.example, bob\n"
+                "postmaster: alice@test.example\n"
+                "loop1: loop2\nloop2: loop1\n")
+    d.settings["aliases"] = aliases
+    d.write_config()
+    d.signal(signal.SIGHUP)
+    d.wait_log("event=reloaded")
+    send(d, ["team@test.example"], subject="to the team")
+    send(d, ["postmaster@localhost"], subject="to postmaster")
+    d.wait_messages("alice@test.example", 2)
+    d.wait_messages("bob@test.example", 1)
+    assert d.messages("postmaster@localhost") == []
+    with Client(d.host, d.port) as c:
+        c.reply()
+        c.cmd("EHLO x.example")
+        c.cmd("MAIL FROM:<a@example.org>")
+        assert c.cmd("RCPT TO:<loop1@test.example>")[1][0].startswith("550 5.4.6")
+        assert c.cmd("RCPT TO:<carol@test.example>")[0] == 550
+    n = d.log().count("event=reloaded")
+    assert d.ctl("user", "del", "bob@test.example").returncode == 0
+    d.wait_log("event=reloaded", count=n + 1)   # vouchctl told vouchd
+    assert "bob@test.example" not in d.ctl("user", "list").stdout
+    with Client(d.host, d.port) as c:
+        c.reply()
+        c.cmd("EHLO x.example")
+        c.cmd("MAIL FROM:<a@example.org>")
+        assert c.cmd("RCPT TO:<bob@test.example>")[0] == 550
