@@ -8,6 +8,18 @@
 #include "config/config.h"
 #include "vouchctl.h"
 
+static const char *const type_names[] = {
+	"string", "integer", "yes/no", "size", "duration", "choice", "list",
+};
+
+static void
+print_keys(const char *block, const struct conf_key *keys)
+{
+	for (const struct conf_key *k = keys; k->name; k++)
+		printf("%s\t%s\t%s\t%s\t%s\n", block, k->name, type_names[k->type],
+		    k->def ? k->def : "", k->desc);
+}
+
 int
 cmd_config(const struct vouchctl_opts *o, int argc, char **argv)
 {
@@ -15,8 +27,15 @@ cmd_config(const struct vouchctl_opts *o, int argc, char **argv)
 	struct strbuf errs, out;
 	struct config *cfg;
 
+	/* config keys: every setting, one per line, for docs and scripts */
+	if (argc == 2 && strcmp(argv[1], "keys") == 0) {
+		for (const struct config_part *p = config_parts; p->name; p++)
+			print_keys("global", p->keys);
+		print_keys("listener", config_listener_keys);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "check") != 0 || argc > 3) {
-		fprintf(stderr, "usage: vouchctl [-c FILE] config check [FILE]\n");
+		fprintf(stderr, "usage: vouchctl [-c FILE] config check [FILE] | config keys\n");
 		return 2;
 	}
 	if (argc == 3)

@@ -128,7 +128,7 @@ address_ok(const char *a)
 	/* Quoted local parts and literals cannot name a Maildir safely. */
 	if (parsed.flags & (SMTP_ADDR_QUOTED | SMTP_ADDR_LITERAL))
 		return 0;
-	if (at == NULL || strchr(a, '/') != NULL || a[0] == '.')
+	if (at == NULL || strpbrk(a, "/\\\"") != NULL || a[0] == '.')
 		return 0;
 	return 1;
 }
