@@ -8,18 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls/tls_ctx.h"
 #include "util/str.h"
+
+#include <openssl/ssl.h>
 
 int
 listener_configure(struct listener *l, const struct config *cfg,
     const struct listener_config *lc, char *err, size_t errsz)
 {
 	struct smtp_session_conf *c = &l->sconf;
+	SSL_CTX *tls = NULL;
 
-	(void)lc;
-	(void)err;
-	(void)errsz;
+	if (lc->tls != LISTENER_TLS_NONE && cfg->tls_cert && *cfg->tls_cert) {
+		tls = tls_ctx_server_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers,
+		    cfg->tls_client_ca, err, errsz);
+		if (tls == NULL)
+			return -1;
+	}
+	if (c->tls)
+		SSL_CTX_free(c->tls);
 	memset(c, 0, sizeof(*c));
+	c->tls = tls;
+	c->implicit_tls = tls && lc->tls == LISTENER_TLS_IMPLICIT;
+	str_copy(c->listener, sizeof(c->listener), lc->name);
 	str_copy(c->hostname, sizeof(c->hostname), cfg->hostname);
 	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING;
 	c->lim.max_command_line = (size_t)cfg->max_command_line;
@@ -42,6 +54,8 @@ listener_free(struct listener *l)
 		return;
 	if (l->evl)
 		evconnlistener_free(l->evl);
+	if (l->sconf.tls)
+		SSL_CTX_free(l->sconf.tls);
 	free(l->name);
 	free(l->address);
 	free(l);

@@ -26,8 +26,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: vouchd [-c FILE] [-n] [-d]\n"
+	    "usage: vouchd [-c FILE] [-o KEY=VALUE]... [-n] [-d]\n"
 	    "  -c FILE  configuration file (default: embedded defaults)\n"
+	    "  -o K=V   override a top-level setting (after the file)\n"
 	    "  -n       check the configuration, print it, and exit\n"
 	    "  -d       log at debug level\n");
 	exit(2);
@@ -143,9 +144,15 @@ main(int argc, char **argv)
 	struct strbuf errs;
 
 	memset(&d, 0, sizeof(d));
-	while ((c = getopt(argc, argv, "c:nd")) != -1) {
+	while ((c = getopt(argc, argv, "c:o:nd")) != -1) {
 		switch (c) {
 		case 'c': d.config_path = optarg; break;
+		case 'o':
+			d.overrides = realloc(d.overrides, (d.noverrides + 1) * sizeof(char *));
+			if (d.overrides == NULL)
+				return 1;
+			d.overrides[d.noverrides++] = optarg;
+			break;
 		case 'n': check = 1; break;
 		case 'd': d.debug = 1; break;
 		default: usage();
@@ -155,7 +162,7 @@ main(int argc, char **argv)
 		usage();
 
 	strbuf_init(&errs, 1 << 20);
-	d.cfg = config_load(d.config_path, &errs);
+	d.cfg = config_load_overrides(d.config_path, d.overrides, d.noverrides, &errs);
 	if (d.cfg == NULL) {
 		fputs(errs.s ? errs.s : "configuration error\n", stderr);
 		strbuf_free(&errs);
@@ -170,6 +177,7 @@ main(int argc, char **argv)
 		fputs(out.s, stdout);
 		strbuf_free(&out);
 		config_unref(d.cfg);
+		free(d.overrides);
 		return 0;
 	}
 	log_init("vouchd", d.debug ? LOG_LVL_DEBUG : (enum log_level)d.cfg->log_level,
@@ -183,5 +191,6 @@ main(int argc, char **argv)
 		rc = 1;
 	}
 	stop(&d);
+	free(d.overrides);
 	return rc;
 }

@@ -47,7 +47,7 @@ vouchd_reload(struct vouchd *d)
 	char err[1024];
 
 	strbuf_init(&errs, 1 << 20);
-	cfg = config_load(d->config_path, &errs);
+	cfg = config_load_overrides(d->config_path, d->overrides, d->noverrides, &errs);
 	if (cfg == NULL) {
 		/* Keep serving with the configuration we have. */
 		log_err("event=reload_failed errors=\"%s\"", errs.s ? str_trim(errs.s) : "?");

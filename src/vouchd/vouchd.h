@@ -42,6 +42,8 @@ struct vouchd {
 	struct event_base *base;
 	struct config *cfg;		/* current; sessions hold references */
 	char *config_path;		/* -c FILE or NULL */
+	char **overrides;		/* -o key=value, in order */
+	size_t noverrides;
 	int debug;
 	struct smtp_server *smtp;
 	struct listener *listeners;	/* list */

@@ -22,6 +22,7 @@
 #define MIN (60LL * SEC)
 #define HOUR (60LL * MIN)
 
+static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const log_sinks[] = { "stderr", "syslog", "both", NULL };
 
@@ -44,6 +45,27 @@ const struct conf_key config_global_keys[] = {
 	  "where log lines go" },
 	{ "domains", CONF_LIST, G(domains), "localhost", 0, 0, NULL,
 	  "domains vouchd accepts mail for and delivers locally" },
+	{ "postmaster", CONF_STR, G(postmaster), "", 0, 0, NULL,
+	  "address told about locked accounts and other incidents; empty = postmaster@<first domain>" },
+	{ "tls_cert", CONF_STR, G(tls_cert), "", 0, 0, NULL,
+	  "PEM certificate chain for STARTTLS and implicit TLS; empty = no TLS" },
+	{ "tls_key", CONF_STR, G(tls_key), "", 0, 0, NULL,
+	  "PEM private key of tls_cert (readable by vouchd's user for SIGHUP reloads)" },
+	{ "tls_ciphers", CONF_STR, G(tls_ciphers),
+	  "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!MD5:!DSS", 0, 0, NULL,
+	  "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's suites)" },
+	{ "tls_client_ca", CONF_STR, G(tls_client_ca), "", 0, 0, NULL,
+	  "PEM CA file: ask clients for certificates and verify them (a proof, never a refusal)" },
+	{ "auth_max_failures_ip", CONF_INT, G(auth_max_failures_ip), "10", 1, 100000, NULL,
+	  "failed AUTH attempts from one address before it is locked out for auth_lockout" },
+	{ "auth_max_failures_user", CONF_INT, G(auth_max_failures_user), "5", 1, 100000, NULL,
+	  "failed AUTH attempts for one user from one address before that pair is locked out" },
+	{ "auth_lockout", CONF_DURATION, G(auth_lockout), "15m", 1 * SEC, 7 * 24 * HOUR, NULL,
+	  "how long an AUTH lockout lasts (and the window failures are counted in)" },
+	{ "submission_max_rcpt_msg", CONF_INT, G(submission_max_rcpt_msg), "100", 1, 100000, NULL,
+	  "recipients per submitted message (per-user max_rcpt_msg overrides)" },
+	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000, NULL,
+	  "recipients a user may send to in 24 hours before the account is locked for sending" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
 	  "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
 	{ "max_text_line", CONF_SIZE, G(max_text_line), "1000", 1000, 1 * MB, NULL,
@@ -92,6 +114,12 @@ const struct conf_key config_listener_keys[] = {
 	  "host:port (or [v6]:port) to accept SMTP on" },
 	{ "backlog", CONF_INT, L(backlog), "511", 1, 65535, NULL,
 	  "listen(2) backlog" },
+	{ "tls", CONF_ENUM, L(tls), "starttls", 0, 0, tls_modes,
+	  "none; starttls (offered when tls_cert is set); implicit (TLS from the first byte, port 465)" },
+	{ "submission", CONF_BOOL, L(submission), "no", 0, 0, NULL,
+	  "a submission port: MAIL needs AUTH, and authenticated users may relay" },
+	{ "auth", CONF_BOOL, L(auth), "no", 0, 0, NULL,
+	  "offer AUTH PLAIN/LOGIN (only ever after TLS); submission implies it" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -199,6 +227,23 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 			}
 		}
 	}
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		const struct listener_config *l = &cfg->listeners[i];
+		if (l->tls == LISTENER_TLS_IMPLICIT && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
+			strbuf_printf(errs, "%s: listener '%s' has tls = implicit but tls_cert is not set\n",
+			    name, l->name);
+			nerr++;
+		}
+		if ((l->submission || l->auth) && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
+			strbuf_printf(errs, "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n",
+			    name, l->name);
+			nerr++;
+		}
+	}
+	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
+		strbuf_printf(errs, "%s: tls_cert and tls_key go together\n", name);
+		nerr++;
+	}
 	for (size_t i = 0; i < cfg->domains.n; i++) {
 		str_lower(cfg->domains.v[i]);
 		/* A trailing dot names the same domain; store it without. */
@@ -220,12 +265,15 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	set_derived_path(&cfg->control_socket, cfg->data_dir, "control.sock");
 	set_derived_path(&cfg->users, cfg->data_dir, "users");
 	set_derived_path(&cfg->aliases, cfg->data_dir, NULL);
+	set_derived_path(&cfg->tls_cert, cfg->data_dir, NULL);
+	set_derived_path(&cfg->tls_key, cfg->data_dir, NULL);
+	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
 	return nerr;
 }
 
-struct config *
-config_load_text(const char *text, size_t len, const char *name,
-    struct strbuf *errs)
+static struct config *
+load_text(const char *text, size_t len, const char *name, char *const *overrides,
+    size_t noverrides, struct strbuf *errs)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	struct conf_doc doc;
@@ -236,6 +284,30 @@ config_load_text(const char *text, size_t len, const char *name,
 		nerr++;
 	if (doc.nblocks > 0)
 		nerr += parts_apply(cfg, &doc.blocks[0], name, errs);
+	if (noverrides > 0) {
+		/* "-o key=value" on the command line wins over the file. */
+		struct conf_block ob;
+		memset(&ob, 0, sizeof(ob));
+		ob.items = xcalloc(noverrides, sizeof(*ob.items));
+		for (size_t i = 0; i < noverrides; i++) {
+			const char *eq = strchr(overrides[i], '=');
+			ob.items[ob.nitems].line = (int)i + 1;
+			if (eq == NULL) {
+				strbuf_printf(errs, "-o %s: expected key=value\n", overrides[i]);
+				nerr++;
+				continue;
+			}
+			ob.items[ob.nitems].key = xstrndup(overrides[i], (size_t)(eq - overrides[i]));
+			ob.items[ob.nitems].value = xstrdup(eq + 1);
+			ob.nitems++;
+		}
+		nerr += parts_apply(cfg, &ob, "-o", errs);
+		for (size_t i = 0; i < ob.nitems; i++) {
+			free(ob.items[i].key);
+			free(ob.items[i].value);
+		}
+		free(ob.items);
+	}
 	for (size_t i = 1; i < doc.nblocks; i++) {
 		const struct conf_block *b = &doc.blocks[i];
 		if (strcmp(b->kind, "listener") == 0) {
@@ -267,7 +339,20 @@ config_load_text(const char *text, size_t len, const char *name,
 }
 
 struct config *
+config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs)
+{
+	return load_text(text, len, name, NULL, 0, errs);
+}
+
+struct config *
 config_load(const char *path, struct strbuf *errs)
+{
+	return config_load_overrides(path, NULL, 0, errs);
+}
+
+struct config *
+config_load_overrides(const char *path, char *const *overrides, size_t noverrides,
+    struct strbuf *errs)
 {
 	struct config *cfg;
 	struct strbuf text;
@@ -276,7 +361,7 @@ config_load(const char *path, struct strbuf *errs)
 	size_t n;
 
 	if (path == NULL)
-		return config_load_text("", 0, "<default>", errs);
+		return load_text("", 0, "<default>", overrides, noverrides, errs);
 	f = fopen(path, "r");
 	if (f == NULL) {
 		strbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
@@ -298,7 +383,7 @@ config_load(const char *path, struct strbuf *errs)
 		return NULL;
 	}
 	fclose(f);
-	cfg = config_load_text(text.s ? text.s : "", text.len, path, errs);
+	cfg = load_text(text.s ? text.s : "", text.len, path, overrides, noverrides, errs);
 	strbuf_free(&text);
 	if (cfg)
 		cfg->path = make_absolute(path);
@@ -347,6 +432,15 @@ config_print(const struct config *cfg, struct strbuf *out)
 		conf_print(config_listener_keys, &cfg->listeners[i], "    ", out);
 		strbuf_puts(out, "}\n");
 	}
+}
+
+const char *
+config_postmaster(const struct config *cfg, char *buf, size_t bufsz)
+{
+	if (cfg->postmaster && *cfg->postmaster)
+		return cfg->postmaster;
+	snprintf(buf, bufsz, "postmaster@%s", cfg->domains.n ? cfg->domains.v[0] : cfg->hostname);
+	return buf;
 }
 
 int

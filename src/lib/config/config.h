@@ -15,11 +15,16 @@
 
 enum config_log_to { CONFIG_LOG_STDERR, CONFIG_LOG_SYSLOG, CONFIG_LOG_BOTH };
 
+enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLICIT };
+
 /* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
 struct listener_config {
 	char *name;		/* the block's label */
 	char *address;		/* host:port, [v6]:port */
 	long long backlog;
+	int tls;		/* enum listener_tls */
+	int submission;		/* MAIL needs AUTH; users may relay */
+	int auth;		/* offer AUTH (after TLS) */
 };
 
 struct config {
@@ -38,6 +43,20 @@ struct config {
 
 	/* what we accept mail for */
 	struct conf_list domains;
+	char *postmaster;	/* who hears about locked accounts; "" = postmaster@<first domain> */
+
+	/* TLS */
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ciphers;
+	char *tls_client_ca;
+
+	/* submission */
+	long long auth_max_failures_ip;
+	long long auth_max_failures_user;
+	long long auth_lockout;		/* ms */
+	long long submission_max_rcpt_msg;
+	long long submission_max_rcpt_day;
 
 	/* limits: RFC 5321 4.5.3 minimums are the floors */
 	long long max_command_line;
@@ -74,9 +93,14 @@ struct config {
  * "file:line: message" and NULL is returned.
  */
 struct config *config_load(const char *path, struct strbuf *errs);
+/* Same, then "key=value" overrides (vouchd -o) applied over the file. */
+struct config *config_load_overrides(const char *path, char *const *overrides,
+    size_t noverrides, struct strbuf *errs);
 /* Same, from text already in memory (for tests); name is used in errors. */
 struct config *config_load_text(const char *text, size_t len, const char *name,
     struct strbuf *errs);
+/* The address told about account problems. */
+const char *config_postmaster(const struct config *cfg, char *buf, size_t bufsz);
 void config_free(struct config *cfg);
 /* Take and drop a reference (event loop thread only); the last unref frees. */
 struct config *config_ref(struct config *cfg);

@@ -363,7 +363,12 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			continue;
 		}
 		if (KEY("id")) {
-			if (vl == 0 || vl > ENVELOPE_ID_MAX) {
+			/* Ids name files: letters and digits only. */
+			size_t ok = 0;
+			while (ok < vl && ((v[ok] >= '0' && v[ok] <= '9') ||
+			    (v[ok] >= 'A' && v[ok] <= 'Z') || (v[ok] >= 'a' && v[ok] <= 'z')))
+				ok++;
+			if (vl == 0 || vl > ENVELOPE_ID_MAX || ok != vl) {
 				snprintf(err, errsz, "line %d: bad id", line);
 				goto fail;
 			}

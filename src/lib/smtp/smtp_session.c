@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -452,10 +453,14 @@ smtp_session_new(struct smtp_server *srv, int fd, const struct sockaddr *peer,
 	addr_text(local, s->local_addr, sizeof(s->local_addr), NULL);
 	s->cmd_start_ms = s->last_read_ms = smtp_session_now_ms();
 	s->state = SMTP_ST_CONNECT;
+	/* The listener may swap its context on reload; keep ours alive. */
+	if (s->conf.tls)
+		SSL_CTX_up_ref(s->conf.tls);
 
 	if (conf->implicit_tls && conf->tls) {
 		if (smtp_session_tls_wrap_implicit(s, fd) < 0) {
 			close(fd);
+			SSL_CTX_free(s->conf.tls);
 			free(s);
 			return NULL;
 		}
@@ -463,6 +468,7 @@ smtp_session_new(struct smtp_server *srv, int fd, const struct sockaddr *peer,
 		s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 		if (s->bev == NULL) {
 			close(fd);
+			SSL_CTX_free(s->conf.tls);
 			free(s);
 			return NULL;
 		}
@@ -494,6 +500,8 @@ reap(evutil_socket_t fd, short what, void *arg)
 		if (s->bev)
 			bufferevent_free(s->bev);
 		smtp_session_tls_free(s);
+		if (s->conf.tls)
+			SSL_CTX_free(s->conf.tls);
 		free(s->helo);
 		free(s->user);
 		free(s->mail);
@@ -620,6 +628,7 @@ const char *smtp_session_user(const struct smtp_session *s) { return s->user; }
 void smtp_session_set_udata(struct smtp_session *s, void *udata) { s->udata = udata; }
 void *smtp_session_udata(const struct smtp_session *s) { return s->udata; }
 unsigned smtp_session_errors(const struct smtp_session *s) { return s->errors; }
+const struct smtp_session_conf *smtp_session_conf(const struct smtp_session *s) { return &s->conf; }
 
 const struct sockaddr *
 smtp_session_peer(const struct smtp_session *s, socklen_t *len)

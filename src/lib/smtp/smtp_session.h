@@ -43,12 +43,14 @@ struct smtp_session_limits {
 
 /* Per-listener settings a session starts with (copied). */
 struct smtp_session_conf {
+	char listener[64];		/* name of the listener, for the host */
 	char hostname[256];
 	unsigned ext;			/* enum smtp_ext offered after EHLO */
 	char ehlo_extra[512];		/* more EHLO keywords, '\n'-separated */
 	char greeting_extra[128];	/* appended to the 220 text */
 	struct smtp_session_limits lim;
-	SSL_CTX *tls;			/* STARTTLS offered when set (not owned) */
+	SSL_CTX *tls;			/* STARTTLS offered when set; each session
+					 * holds its own reference */
 	int implicit_tls;		/* TLS from the first octet (port 465) */
 };
 
@@ -162,5 +164,7 @@ void smtp_session_reply(struct smtp_session *s, int code, const char *status,
     const char *text);
 /* Protocol errors so far. */
 unsigned smtp_session_errors(const struct smtp_session *s);
+/* The settings the session started with. */
+const struct smtp_session_conf *smtp_session_conf(const struct smtp_session *s);
 
 #endif
