@@ -270,6 +270,12 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 		if (rc == 0) {
 			printf("%s %s\n", verb, addr);
 			notify_vouchd(o);
+			/* unlock also lifts a daily-limit lock vouchd holds */
+			if (strcmp(verb, "unlock") == 0) {
+				char req[600];
+				snprintf(req, sizeof(req), "user unlock %s", addr);
+				ctlclient_request(o, req, 1);
+			}
 		}
 	}
 	users_free(u);

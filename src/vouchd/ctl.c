@@ -20,6 +20,7 @@
 
 #include "vouchd.h"
 #include "qmgr.h"
+#include "smtpd.h"
 #include "smtp/smtp_session.h"
 #include "util/log.h"
 #include "util/xmalloc.h"

@@ -18,6 +18,9 @@
 #include "ctl.h"
 #include "local.h"
 #include "qmgr.h"
+#include "smtpd.h"
+#include "store/store.h"
+#include "util/workq.h"
 #include "smtp/smtp_session.h"
 #include "util/hmap.h"
 #include "util/log.h"
@@ -84,6 +87,23 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"%s\"", err);
 		return -1;
 	}
+	{
+		struct strbuf path;
+		strbuf_init(&path, 8192);
+		strbuf_printf(&path, "%s/state/vouch.db", cfg->data_dir);
+		d->store = store_open_sqlite(path.s, err, sizeof(err));
+		strbuf_free(&path);
+		if (d->store == NULL) {
+			log_err("event=startup error=\"state database: %s\"", err);
+			return -1;
+		}
+	}
+	d->auth_fail = hmap_new();
+	d->work = workq_new(d->base, 2);
+	if (d->work == NULL || submit_init(d) < 0) {
+		log_err("event=startup error=\"cannot start worker threads\"");
+		return -1;
+	}
 	d->local = local_pool_new(d->commit, (int)cfg->local_delivery_threads);
 	if (d->local == NULL) {
 		log_err("event=startup error=\"cannot start delivery threads\"");
@@ -110,6 +130,15 @@ start(struct vouchd *d)
 }
 
 static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
+static void
 stop(struct vouchd *d)
 {
 	listen_close_all(d);
@@ -117,12 +146,18 @@ stop(struct vouchd *d)
 	/* Workers first (they feed the commit thread), then the commits
 	 * (their callbacks reach the sessions and the queue manager). */
 	local_pool_free(d->local);
+	workq_free(d->work);
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);
 	users_free(d->users);
 	aliases_free(d->aliases);
+	store_close(d->store);
+	if (d->auth_fail) {
+		hmap_foreach(d->auth_fail, free_value, NULL);
+		hmap_free(d->auth_fail);
+	}
 	hmap_free(d->per_ip);
 	if (d->sig_term) {
 		event_free(d->sig_term);

@@ -12,26 +12,21 @@
 
 #include "vouchd.h"
 #include "qmgr.h"
+#include "smtpd.h"
 #include "local/resolve.h"
 #include "msg/received.h"
 #include "smtp/smtp_session.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-/* Per-session policy state (the session's udata). */
-struct smtpd_sess {
-	struct vouchd *d;
-	struct config *cfg;	/* the configuration the session started with */
-	uint64_t sid;
-	struct envelope env;	/* the transaction being built */
-	struct queue_writer *w;
-};
 
 /* A commit in flight: it finds its session again by id. */
 struct smtpd_commit {
 	struct vouchd *d;
 	uint64_t sid;
 	struct envelope env;
+	char tracking[24];
+	unsigned remote_rcpts;
 };
 
 static struct smtpd_sess *
@@ -48,6 +43,8 @@ txn_clear(struct smtpd_sess *ss)
 		ss->w = NULL;
 	}
 	envelope_clear(&ss->env);
+	ss->remote_rcpts = 0;
+	ss->tracking[0] = '\0';
 }
 
 static void
@@ -60,6 +57,13 @@ on_connect(void *host, struct smtp_session *s)
 	ss->cfg = config_ref(d->cfg);
 	ss->sid = smtp_session_id(s);
 	envelope_init(&ss->env);
+	for (size_t i = 0; i < ss->cfg->nlisteners; i++) {
+		const struct listener_config *lc = &ss->cfg->listeners[i];
+		if (strcmp(lc->name, smtp_session_conf(s)->listener) == 0) {
+			ss->submission = lc->submission;
+			ss->auth_offer = lc->submission || lc->auth;
+		}
+	}
 	smtp_session_set_udata(s, ss);
 	smtp_session_decide(s, 220, NULL, NULL);
 }
@@ -72,7 +76,18 @@ on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kin
 	(void)name;
 	(void)kind;
 	(void)esmtp;
-	smtp_session_decide(s, 250, NULL, NULL);
+	smtp_session_decide(s, 250, NULL, submit_ehlo_keywords(sess(s), s));
+}
+
+static void
+on_extra(void *host, struct smtp_session *s, const struct smtp_cmd *cmd)
+{
+	(void)host;
+	if (cmd->verb == SMTP_VERB_AUTH) {
+		submit_auth(sess(s), s, cmd->arg, cmd->arglen);
+		return;
+	}
+	smtp_session_decide(s, 502, "5.5.1", "Error: command not implemented");
 }
 
 static void
@@ -84,6 +99,9 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 	long long avail = queue_free_space(d->queue);
 	long long need = ss->cfg->min_free_space + (m->size > 0 ? m->size : 0);
 
+	smtp_addr_format(&m->from, from, sizeof(from));
+	if (submit_check_mail(ss, s, from))
+		return;
 	/* RFC 1870 6.1 and RFC 3463 4.3.1: no room, ask the client to wait. */
 	if (avail >= 0 && avail < need) {
 		log_warn("sid=%016llx event=low_disk free=%lld needed=%lld",
@@ -91,8 +109,7 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 		smtp_session_decide(s, 452, "4.3.1", "Insufficient system storage, try again later");
 		return;
 	}
-	envelope_clear(&ss->env);
-	smtp_addr_format(&m->from, from, sizeof(from));
+	txn_clear(ss);
 	ss->env.sender = xstrdup(from);
 	ss->env.body_8bit = m->body == SMTP_BODY_8BITMIME;
 	ss->env.smtputf8 = m->smtputf8;
@@ -118,6 +135,22 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 	smtp_addr_format(&r->to, addr, sizeof(addr));
 	log_escape(esc, sizeof(esc), addr, strlen(addr));
 
+	if (smtp_session_user(s) && !(r->to.flags & SMTP_ADDR_POSTMASTER) &&
+	    ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain))) {
+		/* Authenticated users may relay. */
+		if (submit_check_rcpt(ss, s, 1))
+			return;
+		int dup = 0;
+		for (size_t k = 0; k < ss->env.nrcpts; k++)
+			if (strcasecmp(ss->env.rcpts[k].addr, addr) == 0)
+				dup = 1;
+		if (!dup)
+			envelope_add_rcpt(&ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL,
+			    r->notify, 0);
+		d->stats.recipients_accepted++;
+		smtp_session_decide(s, 250, "2.1.5", "Ok");
+		return;
+	}
 	if ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain)) {
 		d->stats.recipients_refused++;
 		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s",
@@ -147,6 +180,10 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		else
 			smtp_session_decide(s, 550, "5.4.6",
 			    "Recipient address rejected: alias loop or expansion too large");
+		return;
+	}
+	if (submit_check_rcpt(ss, s, 0)) {
+		resolved_clear(&res);
 		return;
 	}
 	for (size_t i = 0; i < res.nlocal + res.nremote; i++) {
@@ -191,6 +228,13 @@ on_data_start(void *host, struct smtp_session *s)
 	ri.tls_cipher = smtp_session_tls_cipher(s);
 	ri.for_rcpt = ss->env.nrcpts == 1 ? (ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig :
 	    ss->env.rcpts[0].addr) : NULL;
+	if (smtp_session_user(s)) {
+		const struct user *u = users_find(d->users, smtp_session_user(s));
+		submit_tracking_id(ss->tracking, sizeof(ss->tracking));
+		ri.tracking = ss->tracking;
+		if (u && u->stamp_user)
+			ri.user = u->address;
+	}
 	ri.when = time(NULL);
 	strbuf_init(&hdr, 8192);
 	received_format(&ri, &hdr);
@@ -232,6 +276,8 @@ committed(void *arg, int err)
 	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size,
 	    c->env.nrcpts, s ? "" : " client=gone");
 	snprintf(text, sizeof(text), "Ok: queued as %s", c->env.id);
+	if (c->env.auth_user)
+		submit_committed(d, c->env.auth_user, c->tracking, c->env.id, c->remote_rcpts);
 	/* The message is durable even if the client has gone: deliver it. */
 	qmgr_add(d->qmgr, &c->env);
 	if (s)
@@ -268,7 +314,10 @@ on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *r
 	c->d = d;
 	c->sid = ss->sid;
 	c->env = ss->env;	/* the commit takes the envelope over */
+	str_copy(c->tracking, sizeof(c->tracking), ss->tracking);
+	c->remote_rcpts = ss->remote_rcpts;
 	envelope_init(&ss->env);
+	ss->remote_rcpts = 0;
 	queue_writer_commit(ss->w, &c->env, committed, c);
 	ss->w = NULL;
 }
@@ -305,6 +354,7 @@ static const struct smtp_session_ops smtpd_ops = {
 	.data_end = on_data_end,
 	.reset = on_reset,
 	.close = on_close,
+	.extra = on_extra,
 };
 
 struct smtp_server *

@@ -53,6 +53,10 @@ struct vouchd {
 	struct qmgr *qmgr;
 	struct local_pool *local;
 	struct ctl *ctl;
+	struct workq *work;		/* blocking jobs: password hashing */
+	struct store *store;		/* counters, locks, blocks (SQLite) */
+	struct hmap *auth_fail;		/* AUTH failures by address, user+address */
+	char dummy_hash[160];		/* crypt(3) hash for unknown AUTH users */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;

@@ -1,0 +1,60 @@
+/*
+ * smtpd: vouchd's per-session policy state, shared by smtpd.c (inbound
+ * rules and the queue) and submit.c (AUTH and submission rules).
+ */
+#ifndef VOUCH_VOUCHD_SMTPD_H
+#define VOUCH_VOUCHD_SMTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue/envelope.h"
+#include "queue/queue.h"
+#include "smtp/smtp_session.h"
+
+struct vouchd;
+struct config;
+
+struct smtpd_sess {
+	struct vouchd *d;
+	struct config *cfg;	/* the configuration the session started with */
+	uint64_t sid;
+	int submission;		/* the listener is a submission port */
+	int auth_offer;		/* the listener offers AUTH (after TLS) */
+	struct envelope env;	/* the transaction being built */
+	struct queue_writer *w;
+	unsigned remote_rcpts;	/* recipients in other domains, this transaction */
+	char tracking[24];	/* submission tracking id, "" if none */
+	char auth_user_pending[520];	/* AUTH LOGIN: the user name given */
+};
+
+/* submit.c */
+/* EHLO keywords the session should add (AUTH ...), or NULL. */
+const char *submit_ehlo_keywords(struct smtpd_sess *ss, struct smtp_session *s);
+/* AUTH command (decides). */
+void submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len);
+/*
+ * MAIL on a submission port or by an authenticated user. Returns 1 if it
+ * decided (refused), 0 if the caller goes on.
+ */
+int submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from);
+/* RCPT by an authenticated user, after the address is known to be valid:
+ * 1 if it decided (refused), 0 to accept. remote: not a local domain. */
+int submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote);
+/* A submitted message was queued: count it and log the tracking id. */
+void submit_committed(struct vouchd *d, const char *user, const char *tracking,
+    const char *qid, unsigned remote_rcpts);
+/* The hour bucket counters use. */
+int64_t submit_hour(void);
+/* A fresh random tracking id (16 hex digits) into buf. */
+void submit_tracking_id(char *buf, size_t bufsz);
+/* Prepare the dummy hash used for unknown users; -1 on failure. */
+int submit_init(struct vouchd *d);
+/* Lift a daily-limit lock (vouchctl user unlock). */
+int submit_unlock(struct vouchd *d, const char *user);
+
+/* inject.c: queue a message vouchd writes itself (notices, reports). */
+int inject_message(struct vouchd *d, const char *sender, const char *const *rcpts,
+    size_t nrcpts, const char *text, size_t len, int is_bounce);
+
+#endif

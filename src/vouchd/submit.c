@@ -1,0 +1,522 @@
+/*
+ * submit: mail submission (RFC 6409 in spirit): AUTH PLAIN and LOGIN
+ * (RFC 4954) only after TLS, limits on failed attempts, sender addresses
+ * a user owns, and per-user recipient limits with an account lock and a
+ * notice to the postmaster.
+ *
+ * Password checks run crypt(3) on a worker thread: yescrypt is slow on
+ * purpose, and the event loop must not wait for it.
+ */
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "vouchd.h"
+#include "smtpd.h"
+#include "smtp/smtp_sasl.h"
+#include "store/store.h"
+#include "util/hmap.h"
+#include "util/log.h"
+#include "util/workq.h"
+#include "util/xmalloc.h"
+
+
+/* Failed attempts: per client address, and per (user, address). */
+struct auth_fail {
+	int count;
+	int64_t window_start;	/* unix s */
+	int64_t locked_until;	/* unix s, 0 = not locked */
+};
+
+struct auth_job {
+	struct vouchd *d;
+	uint64_t sid;
+	char addr[64];
+	struct smtp_sasl_creds cred;
+	char hash[256];		/* the user's hash, or the dummy */
+	int known;		/* a user with a password, not locked */
+	int ok;			/* result */
+};
+
+int64_t
+submit_hour(void)
+{
+	return (int64_t)time(NULL) / 3600;
+}
+
+static struct auth_fail *
+fail_entry(struct vouchd *d, const char *key, int create)
+{
+	struct auth_fail *f = hmap_get(d->auth_fail, key, strlen(key));
+	int64_t now = (int64_t)time(NULL);
+	int64_t window = d->cfg->auth_lockout / 1000;
+
+	if (f && f->locked_until <= now && now - f->window_start > window) {
+		/* The window has passed: start counting afresh. */
+		f->count = 0;
+		f->window_start = now;
+		f->locked_until = 0;
+	}
+	if (f == NULL && create) {
+		/* Bounded: an attacker with many addresses cannot grow this for ever. */
+		if (hmap_count(d->auth_fail) > 100000) {
+			log_warn("event=auth_fail_table_full action=reset");
+			hmap_free(d->auth_fail);
+			d->auth_fail = hmap_new();
+		}
+		f = xcalloc(1, sizeof(*f));
+		f->window_start = now;
+		hmap_put(d->auth_fail, key, strlen(key), f);
+	}
+	return f;
+}
+
+static void
+fail_key(char *buf, size_t sz, const char *user, const char *addr)
+{
+	if (user)
+		snprintf(buf, sz, "u:%s|%s", user, addr);
+	else
+		snprintf(buf, sz, "ip:%s", addr);
+}
+
+static int
+locked(struct vouchd *d, const char *user, const char *addr)
+{
+	char key[640];
+	struct auth_fail *f;
+	int64_t now = (int64_t)time(NULL);
+
+	fail_key(key, sizeof(key), user, addr);
+	f = fail_entry(d, key, 0);
+	return f && f->locked_until > now;
+}
+
+static void
+record_failure(struct vouchd *d, const char *user, const char *addr)
+{
+	char key[640];
+	int64_t now = (int64_t)time(NULL);
+	struct auth_fail *f;
+
+	for (int pass = 0; pass < 2; pass++) {
+		long long limit = pass ? d->cfg->auth_max_failures_user : d->cfg->auth_max_failures_ip;
+		fail_key(key, sizeof(key), pass ? user : NULL, addr);
+		f = fail_entry(d, key, 1);
+		if (++f->count >= limit && f->locked_until <= now) {
+			f->locked_until = now + d->cfg->auth_lockout / 1000;
+			log_warn("event=auth_lockout client=%s%s%s failures=%d until=%lld", addr,
+			    pass ? " user=" : "", pass ? user : "", f->count, (long long)f->locked_until);
+		}
+	}
+}
+
+static void
+clear_failures(struct vouchd *d, const char *user, const char *addr)
+{
+	char key[640];
+	void *f;
+
+	fail_key(key, sizeof(key), user, addr);
+	if ((f = hmap_del(d->auth_fail, key, strlen(key))) != NULL)
+		free(f);
+}
+
+const char *
+submit_ehlo_keywords(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	/* RFC 4954 4 and our policy: never offer AUTH in the clear. */
+	if (ss->auth_offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
+		return "AUTH PLAIN LOGIN";
+	return NULL;
+}
+
+/* Worker thread: the slow part. */
+static void
+auth_work(void *arg)
+{
+	struct auth_job *j = arg;
+	struct crypt_data *cd = xcalloc(1, sizeof(*cd));
+	const char *h = crypt_r(j->cred.pass, j->hash, cd);
+
+	j->ok = j->known && h != NULL && h[0] != '*' && strlen(h) == strlen(j->hash) &&
+	    CRYPTO_memcmp(h, j->hash, strlen(h)) == 0;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+}
+
+/* Loop thread: tell the client. */
+static void
+auth_done(void *arg)
+{
+	struct auth_job *j = arg;
+	struct vouchd *d = j->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, j->sid);
+	char esc[LOG_ESC_MAX];
+
+	log_escape(esc, sizeof(esc), j->cred.user, strlen(j->cred.user));
+	if (j->ok) {
+		clear_failures(d, j->cred.user, j->addr);
+		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
+		    (unsigned long long)j->sid, esc, j->addr);
+		if (s) {
+			smtp_session_set_authenticated(s, j->cred.user);
+			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
+		}
+	} else {
+		record_failure(d, j->cred.user, j->addr);
+		log_info("sid=%016llx event=auth result=fail user=%s client=%s",
+		    (unsigned long long)j->sid, esc, j->addr);
+		if (s)
+			smtp_session_decide(s, 535, "5.7.8", "Authentication credentials invalid");
+	}
+	smtp_sasl_wipe(&j->cred);
+	free(j);
+}
+
+static void
+verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
+{
+	struct vouchd *d = ss->d;
+	struct auth_job *j;
+	const struct user *u;
+	const char *addr = smtp_session_peer_addr(s);
+
+	str_lower(cred->user);
+	if (cred->authzid[0] && strcasecmp(cred->authzid, cred->user) != 0) {
+		smtp_sasl_wipe(cred);
+		smtp_session_decide(s, 535, "5.7.8", "Authorization identity must be the user");
+		return;
+	}
+	if (locked(d, cred->user, addr)) {
+		smtp_sasl_wipe(cred);
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications for this user from your address; try again later");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->d = d;
+	j->sid = ss->sid;
+	str_copy(j->addr, sizeof(j->addr), addr);
+	j->cred = *cred;
+	smtp_sasl_wipe(cred);
+	u = users_find(d->users, j->cred.user);
+	j->known = u && u->password && !u->locked;
+	/* Unknown users are checked against a real hash too, so a reply's
+	 * timing does not tell which user names exist. */
+	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
+	workq_submit(d->work, auth_work, auth_done, j);
+}
+
+/* AUTH PLAIN continuation: the client's base64 line. */
+static void
+plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
+{
+	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct smtp_sasl_creds cred;
+
+	(void)host;
+	if (len == 1 && line[0] == '*') {
+		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
+		return;
+	}
+	if (smtp_sasl_plain(line, len, &cred) < 0) {
+		smtp_sasl_wipe(&cred);
+		smtp_session_decide(s, 501, "5.5.2", "Invalid AUTH PLAIN response (base64 of authzid NUL user NUL password)");
+		return;
+	}
+	verify(ss, s, &cred);
+}
+
+static void
+login_pass(void *host, struct smtp_session *s, const char *line, size_t len)
+{
+	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct smtp_sasl_creds cred;
+
+	(void)host;
+	memset(&cred, 0, sizeof(cred));
+	if (len == 1 && line[0] == '*') {
+		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
+		return;
+	}
+	if (smtp_sasl_b64_decode(line, len, cred.pass, sizeof(cred.pass)) <= 0 ||
+	    strlen(cred.pass) == 0) {
+		smtp_sasl_wipe(&cred);
+		smtp_session_decide(s, 501, "5.5.2", "Invalid base64 password");
+		return;
+	}
+	str_copy(cred.user, sizeof(cred.user), ss->auth_user_pending);
+	OPENSSL_cleanse(ss->auth_user_pending, sizeof(ss->auth_user_pending));
+	verify(ss, s, &cred);
+}
+
+static void
+login_user(void *host, struct smtp_session *s, const char *line, size_t len)
+{
+	struct smtpd_sess *ss = smtp_session_udata(s);
+
+	(void)host;
+	if (len == 1 && line[0] == '*') {
+		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
+		return;
+	}
+	if (smtp_sasl_b64_decode(line, len, ss->auth_user_pending,
+	    sizeof(ss->auth_user_pending)) <= 0 ||
+	    strlen(ss->auth_user_pending) == 0) {
+		smtp_session_decide(s, 501, "5.5.2", "Invalid base64 user name");
+		return;
+	}
+	smtp_session_reply(s, 334, NULL, "UGFzc3dvcmQ6");	/* "Password:" */
+	smtp_session_expect_line(s, login_pass);
+}
+
+void
+submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len)
+{
+	const char *sp = memchr(arg, ' ', len);
+	size_t mlen = sp ? (size_t)(sp - arg) : len;
+	const char *ir = sp ? sp + 1 : NULL;
+	size_t irlen = sp ? len - mlen - 1 : 0;
+	const char *addr = smtp_session_peer_addr(s);
+
+	if (!ss->auth_offer) {
+		smtp_session_decide(s, 502, "5.5.1", "Error: authentication not enabled here");
+		return;
+	}
+	if (!smtp_session_tls(s)) {
+		smtp_session_decide(s, 538, "5.7.11",
+		    "Encryption required for requested authentication mechanism (use STARTTLS)");
+		return;
+	}
+	if (smtp_session_user(s)) {
+		smtp_session_decide(s, 503, "5.5.1", "Error: already authenticated");
+		return;
+	}
+	if (smtp_session_mail(s)) {
+		smtp_session_decide(s, 503, "5.5.1", "Error: AUTH not allowed during a mail transaction");
+		return;
+	}
+	if (locked(ss->d, NULL, addr)) {
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications from your address; try again later");
+		return;
+	}
+	if (str_nieq(arg, mlen, "PLAIN")) {
+		if (ir == NULL) {
+			smtp_session_reply(s, 334, NULL, "");
+			smtp_session_expect_line(s, plain_line);
+			return;
+		}
+		/* RFC 4954 4: "=" is an empty initial response */
+		plain_line(NULL, s, ir, irlen == 1 && ir[0] == '=' ? 0 : irlen);
+		return;
+	}
+	if (str_nieq(arg, mlen, "LOGIN")) {
+		if (ir) {
+			login_user(NULL, s, ir, irlen);
+			return;
+		}
+		smtp_session_reply(s, 334, NULL, "VXNlcm5hbWU6");	/* "Username:" */
+		smtp_session_expect_line(s, login_user);
+		return;
+	}
+	smtp_session_decide(s, 504, "5.5.4", "Unrecognized authentication type");
+}
+
+/* Does the user own this sender address? Their own, or a send_as entry
+ * (an address, or "@domain" for a whole domain). */
+static int
+owns(const struct user *u, const char *from)
+{
+	const char *at = strrchr(from, '@');
+
+	if (*from == '\0' || strcasecmp(from, u->address) == 0)
+		return 1;
+	if (u->send_as == NULL)
+		return 0;
+	char *list = xstrdup(u->send_as), *save = NULL;
+	int ok = 0;
+	for (char *t = strtok_r(list, ",", &save); t && !ok; t = strtok_r(NULL, ",", &save)) {
+		if (t[0] == '@')
+			ok = at && strcasecmp(at, t) == 0;
+		else
+			ok = strcasecmp(t, from) == 0;
+	}
+	free(list);
+	return ok;
+}
+
+static int
+send_locked(struct vouchd *d, const struct user *u)
+{
+	return u == NULL || u->locked || u->send_locked ||
+	    store_get(d->store, "sendlock", u->address, NULL, NULL) == 1;
+}
+
+int
+submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
+{
+	const char *name = smtp_session_user(s);
+	const struct user *u;
+
+	if (name == NULL) {
+		if (ss->submission) {
+			smtp_session_decide(s, 530, "5.7.0", "Authentication required");
+			return 1;
+		}
+		return 0;
+	}
+	u = users_find(ss->d->users, name);
+	if (send_locked(ss->d, u)) {
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Account locked for sending (daily limit or administrator); contact the postmaster");
+		return 1;
+	}
+	if (!owns(u, from)) {
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=sender_not_owned user=%s from=%s",
+		    (unsigned long long)ss->sid, name, log_escape(esc, sizeof(esc), from, strlen(from)));
+		smtp_session_decide(s, 553, "5.7.1", "Sender address rejected: not owned by the authenticated user");
+		return 1;
+	}
+	return 0;
+}
+
+static void
+lock_account(struct vouchd *d, const struct user *u, long long limit, int64_t sent)
+{
+	char reason[128], pm[300];
+	const char *rcpt;
+	struct strbuf text;
+
+	snprintf(reason, sizeof(reason), "daily limit %lld reached (%lld sent in 24h)", limit,
+	    (long long)sent);
+	store_put(d->store, "sendlock", u->address, reason, 0);
+	log_warn("event=account_locked user=%s reason=\"%s\"", u->address, reason);
+	rcpt = config_postmaster(d->cfg, pm, sizeof(pm));
+	strbuf_init(&text, 8192);
+	strbuf_printf(&text,
+	    "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
+	    "To: <%s>\r\n"
+	    "Subject: vouch: account %s locked for sending\r\n"
+	    "Auto-Submitted: auto-generated\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "\r\n"
+	    "The account %s has reached its limit of %lld recipients in 24 hours\r\n"
+	    "(%lld so far) and can no longer send mail.\r\n"
+	    "\r\n"
+	    "If this is legitimate, lift the lock with:\r\n"
+	    "\r\n"
+	    "    vouchctl user unlock %s\r\n"
+	    "\r\n"
+	    "If not, the account may be compromised: change its password with\r\n"
+	    "vouchctl user passwd %s before unlocking it.\r\n",
+	    d->cfg->hostname, rcpt, u->address, u->address, limit, (long long)sent, u->address,
+	    u->address);
+	inject_message(d, "", &rcpt, 1, text.s, text.len, 1);
+	strbuf_free(&text);
+}
+
+int
+submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
+{
+	struct vouchd *d = ss->d;
+	const char *name = smtp_session_user(s);
+	const struct user *u = name ? users_find(d->users, name) : NULL;
+	long long per_msg, per_day;
+
+	if (u == NULL)
+		return 0;
+	per_msg = u->max_rcpt_msg ? u->max_rcpt_msg : ss->cfg->submission_max_rcpt_msg;
+	per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
+	if (smtp_session_rcpt_count(s) >= (unsigned)per_msg) {
+		char text[128];
+		snprintf(text, sizeof(text), "Too many recipients: this account may send to %lld per message",
+		    per_msg);
+		smtp_session_decide(s, 452, "4.5.3", text);
+		return 1;
+	}
+	if (!remote)
+		return 0;	/* local deliveries do not count */
+	if (send_locked(d, u)) {
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Account locked for sending (daily limit or administrator); contact the postmaster");
+		return 1;
+	}
+	int64_t sent = store_counter_sum(d->store, u->address, submit_hour() - 23);
+	if (sent + ss->remote_rcpts + 1 > per_day) {
+		lock_account(d, u, per_day, sent + ss->remote_rcpts);
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Daily recipient limit reached: account locked for sending; contact the postmaster");
+		return 1;
+	}
+	ss->remote_rcpts++;
+	return 0;
+}
+
+void
+submit_committed(struct vouchd *d, const char *user, const char *tracking, const char *qid,
+    unsigned remote_rcpts)
+{
+	if (remote_rcpts)
+		store_counter_add(d->store, user, submit_hour(), remote_rcpts);
+	log_info("qid=%s event=submission user=%s tracking=%s remote_rcpts=%u", qid, user, tracking,
+	    remote_rcpts);
+}
+
+int
+submit_unlock(struct vouchd *d, const char *user)
+{
+	char key[600];
+
+	str_copy(key, sizeof(key), user);
+	str_lower(key);
+	log_info("event=account_unlocked user=%s", key);
+	return store_del(d->store, "sendlock", key);
+}
+
+int
+submit_init(struct vouchd *d)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
+	unsigned char r[16];
+	struct crypt_data cd;
+	const char *h;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		snprintf(pw + 2 * i, 3, "%02x", r[i]);
+	memset(&cd, 0, sizeof(cd));
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL ||
+	    (h = crypt_r(pw, salt, &cd)) == NULL || h[0] == '*')
+		return -1;
+	str_copy(d->dummy_hash, sizeof(d->dummy_hash), h);
+	OPENSSL_cleanse(&cd, sizeof(cd));
+	return 0;
+}
+
+void
+submit_tracking_id(char *buf, size_t bufsz)
+{
+	unsigned char r[8];
+	static const char hex[] = "0123456789abcdef";
+
+	if (RAND_bytes(r, sizeof(r)) != 1 || bufsz < 17) {
+		if (bufsz)
+			buf[0] = '\0';
+		return;
+	}
+	for (int i = 0; i < 8; i++) {
+		buf[2 * i] = hex[r[i] >> 4];
+		buf[2 * i + 1] = hex[r[i] & 15];
+	}
+	buf[16] = '\0';
+}
