@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -77,12 +78,32 @@ hash_password(const char *pw, const char *method)
 	return strdup(h);
 }
 
+/* The users file may be made before vouchd ever ran: create its folder,
+ * owned by vouchd's user as vouchd itself would. */
+static void
+ensure_dir(const struct config *cfg)
+{
+	char dir[4096];
+	char *slash;
+	struct passwd *pw;
+
+	str_copy(dir, sizeof(dir), cfg->users);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) == 0 && geteuid() == 0 && (pw = getpwnam(cfg->user)) != NULL &&
+	    chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		fprintf(stderr, "vouchctl: warning: cannot give %s to %s\n", dir, cfg->user);
+}
+
 static int
 save(const struct config *cfg, struct users *u)
 {
 	char err[512];
 	struct passwd *pw;
 
+	ensure_dir(cfg);
 	if (users_save(u, cfg->users, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vouchctl: %s\n", err);
 		return 1;

@@ -69,6 +69,9 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0) {
 		vouchd_reload(d);
 		strbuf_puts(&body, "reloaded\n");
+	} else if (argc == 3 && strcmp(argv[0], "user") == 0 && strcmp(argv[1], "unlock") == 0) {
+		rc = submit_unlock(d, argv[2]) < 0 ? -1 : 0;
+		strbuf_printf(&body, "%s %s\n", rc ? "cannot unlock" : "unlocked", argv[2]);
 	} else if (argc == 2 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "list") == 0)
 		rc = qmgr_list(d->qmgr, &body);
 	else if (argc == 3 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "show") == 0)

@@ -16,6 +16,7 @@
 #include "local/resolve.h"
 #include "msg/received.h"
 #include "smtp/smtp_session.h"
+#include "tls/tls_ctx.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -68,15 +69,36 @@ on_connect(void *host, struct smtp_session *s)
 	smtp_session_decide(s, 220, NULL, NULL);
 }
 
+/* After TLS: does the client's certificate prove its HELO name? */
+static void
+check_client_cert(struct smtpd_sess *ss, struct smtp_session *s, const char *name)
+{
+	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX];
+
+	ss->tls_cert_verified = tls_peer_verified_for(smtp_session_ssl(s), name,
+	    ss->tls_cert_subject, sizeof(ss->tls_cert_subject));
+	if (ss->tls_cert_subject[0] == '\0')
+		return;	/* no certificate presented */
+	log_info("sid=%016llx event=tls_client_cert verified=%s helo=%s subject=%s",
+	    (unsigned long long)ss->sid, ss->tls_cert_verified ? "yes" : "no",
+	    log_escape(esc, sizeof(esc), name, strlen(name)),
+	    log_escape(subj, sizeof(subj), ss->tls_cert_subject, strlen(ss->tls_cert_subject)));
+}
+
 static void
 on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kind kind,
     int esmtp)
 {
+	struct smtpd_sess *ss = sess(s);
+
 	(void)host;
-	(void)name;
 	(void)kind;
 	(void)esmtp;
-	smtp_session_decide(s, 250, NULL, submit_ehlo_keywords(sess(s), s));
+	ss->tls_cert_verified = 0;
+	ss->tls_cert_subject[0] = '\0';
+	if (smtp_session_tls(s))
+		check_client_cert(ss, s, name);
+	smtp_session_decide(s, 250, NULL, submit_ehlo_keywords(ss, s));
 }
 
 static void

@@ -26,6 +26,10 @@ struct smtpd_sess {
 	unsigned remote_rcpts;	/* recipients in other domains, this transaction */
 	char tracking[24];	/* submission tracking id, "" if none */
 	char auth_user_pending[520];	/* AUTH LOGIN: the user name given */
+	/* Identity proof: a TLS client certificate that verified against
+	 * tls_client_ca and names the HELO name (DESIGN 2). */
+	int tls_cert_verified;
+	char tls_cert_subject[256];
 };
 
 /* submit.c */

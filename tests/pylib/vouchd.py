@@ -206,6 +206,18 @@ class Client:
         self.send(line + "\r\n")
         return self.reply()
 
+    def starttls(self, context, server_hostname="mx.test.example"):
+        """STARTTLS and the handshake; returns the 220 reply."""
+        reply = self.cmd("STARTTLS")
+        if reply[0] == 220:
+            self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+        return reply
+
+    def auth_plain(self, user, password):
+        import base64
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        return self.cmd(f"AUTH PLAIN {token}")
+
     def closed(self, timeout=5):
         """True if the server closes the connection (after any buffered data)."""
         self.sock.settimeout(timeout)

@@ -339,13 +339,53 @@ session_finish(struct smtp_session *s)
 	session_free_later(s);
 }
 
+/* Octets written but not yet handed to the kernel: under TLS some may sit
+ * in the plain bufferevent beneath the filter. */
+static size_t
+pending_output(const struct smtp_session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+	size_t n = evbuffer_get_length(bufferevent_get_output(s->bev));
+
+	if (under)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return n;
+}
+
+static void
+linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_session *s = arg;
+	struct timeval tick = { 0, 10000 };
+
+	(void)fd;
+	(void)what;
+	if (s->dead)
+		return;
+	/* The last reply is out, or we have waited long enough for it. */
+	if (pending_output(s) == 0 || smtp_session_now_ms() - s->cmd_start_ms > 10000) {
+		session_finish(s);
+		return;
+	}
+	evtimer_add(s->timer, &tick);
+}
+
 static void
 on_write(struct bufferevent *bev, void *arg)
 {
 	struct smtp_session *s = arg;
 
-	if (s->quitting && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	(void)bev;
+	if (!s->quitting)
+		return;
+	if (pending_output(s) == 0) {
 		session_finish(s);
+		return;
+	}
+	/* Wait for the layer below the TLS filter to drain. */
+	s->cmd_start_ms = smtp_session_now_ms();
+	evtimer_assign(s->timer, s->srv->base, linger, s);
+	linger(-1, 0, s);
 }
 
 void
@@ -361,7 +401,7 @@ smtp_session_close(struct smtp_session *s)
 	if (s->timer)
 		evtimer_del(s->timer);
 	s->timer_at = 0;
-	if (s->bev == NULL || evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+	if (s->bev == NULL || pending_output(s) == 0) {
 		session_finish(s);
 		return;
 	}

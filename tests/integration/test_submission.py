@@ -1,0 +1,254 @@
+"""Submission: AUTH PLAIN and LOGIN (RFC 4954) only after TLS, relaying
+for authenticated users only, sender ownership, brute-force lockouts that
+spare the real user elsewhere, per-user limits with the account lock and
+the postmaster's notice, and tracking ids."""
+import base64
+import os
+import re
+import smtplib
+import ssl
+import subprocess
+
+import pytest
+
+from certs import CA
+from vouchd import Client, free_port
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def sub(make_vouchd, world_dir):
+    """vouchd with an MX listener and a submission listener, and users."""
+    ca = CA(os.path.join(world_dir, "pki"))
+    cert, key = ca.issue("mx.test.example")
+    port = free_port()
+    d = make_vouchd(start=False, settings={"tls_cert": cert, "tls_key": key},
+                    listeners={"mx": {"address": f"127.0.0.1:{free_port()}"},
+                               "submission": {"address": f"127.0.0.1:{port}",
+                                              "submission": "yes"}})
+    d.mx_port = int(d.listeners["mx"]["address"].rsplit(":", 1)[1])
+    d.sub_port = port
+    d.port = d.mx_port
+    d.ctx = ssl.create_default_context(cafile=ca.cert)
+    d.ctx.check_hostname = False     # clients connect by address; the chain is verified
+    d.ca = ca.cert
+    for user, extra in (("alice@test.example", []), ("bob@test.example", ["--bcrypt"])):
+        r = d.ctl("user", "add", user, "--password-stdin", *extra, input=PASSWORD + "\n")
+        assert r.returncode == 0, r.stderr
+    d.start()
+    return d
+
+
+def set_user(d, *args):
+    """vouchctl user set ..., then wait until vouchd has reloaded."""
+    n = d.log().count("event=reloaded")
+    d.ctl("user", "set", *args, check=True)
+    d.wait_log("event=reloaded", count=n + 1)
+
+
+def connect(d, tls=True, source=None):
+    c = Client(d.host, d.sub_port, source=source)
+    c.reply()
+    c.cmd("EHLO client.example")
+    if tls:
+        assert c.starttls(d.ctx)[0] == 220
+        c.cmd("EHLO client.example")
+    return c
+
+
+def test_users_file_has_only_hashes(sub):
+    with open(os.path.join(sub.data_dir, "users")) as f:
+        text = f.read()
+    assert PASSWORD not in text
+    assert re.search(r"alice@test\.example password=\$y\$", text)
+    assert re.search(r"bob@test\.example password=\$2b\$", text)
+
+
+def test_auth_never_before_tls(sub):
+    with connect(sub, tls=False) as c:
+        _, lines = c.cmd("EHLO client.example")
+        assert not any("AUTH" in l for l in lines)
+        assert c.auth_plain("alice@test.example", PASSWORD)[1][0].startswith("538 5.7.11")
+        assert c.cmd("MAIL FROM:<alice@test.example>") == (530, ["530 5.7.0 Authentication required"])
+    # the MX port offers no AUTH at all
+    with Client(sub.host, sub.mx_port) as c:
+        c.reply()
+        c.cmd("EHLO client.example")
+        c.starttls(sub.ctx)
+        _, lines = c.cmd("EHLO client.example")
+        assert not any("AUTH" in l for l in lines)
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 502
+
+
+def test_auth_plain_and_login(sub):
+    with connect(sub) as c:
+        _, lines = c.cmd("EHLO client.example")
+        assert "250-AUTH PLAIN LOGIN" in lines
+        assert c.auth_plain("alice@test.example", "wrong password") == \
+            (535, ["535 5.7.8 Authentication credentials invalid"])
+        assert c.auth_plain("alice@test.example", PASSWORD) == \
+            (235, ["235 2.7.0 Authentication successful"])
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 503
+    with connect(sub) as c:   # PLAIN without an initial response
+        assert c.cmd("AUTH PLAIN") == (334, ["334 "])
+        token = base64.b64encode(f"\0bob@test.example\0{PASSWORD}".encode()).decode()
+        assert c.cmd(token)[0] == 235    # a bcrypt hash
+    with connect(sub) as c:   # LOGIN
+        assert c.cmd("AUTH LOGIN") == (334, ["334 VXNlcm5hbWU6"])
+        assert c.cmd(base64.b64encode(b"alice@test.example").decode()) == (334, ["334 UGFzc3dvcmQ6"])
+        assert c.cmd(base64.b64encode(PASSWORD.encode()).decode())[0] == 235
+    with connect(sub) as c:
+        assert c.cmd("AUTH LOGIN")[0] == 334
+        assert c.cmd("*") == (501, ["501 5.7.0 Authentication cancelled"])
+        assert c.cmd("AUTH CRAM-MD5")[0] == 504
+        assert c.cmd("AUTH PLAIN !!notbase64")[0] == 501
+    # smtplib, as a mail client would
+    with smtplib.SMTP(sub.host, sub.sub_port) as s:
+        s.starttls(context=sub.ctx)
+        s.login("alice@test.example", PASSWORD)
+        s.sendmail("alice@test.example", ["bob@test.example"], "Subject: hi bob\r\n\r\nx\r\n")
+    sub.wait_messages("bob@test.example", 1)
+    assert PASSWORD not in sub.log()
+    assert base64.b64encode(f"\0alice@test.example\0{PASSWORD}".encode()).decode() not in sub.log()
+
+
+def test_swaks_auth(sub):
+    base = ["swaks", "--server", f"{sub.host}:{sub.sub_port}", "--tls", "--tls-verify",
+            "--tls-ca-path", sub.ca,
+            "--tls-sni", "mx.test.example", "--from", "alice@test.example",
+            "--to", "bob@test.example"]
+    for mech in ("PLAIN", "LOGIN"):
+        r = subprocess.run(base + ["--auth", mech, "--auth-user", "alice@test.example",
+                                   "--auth-password", PASSWORD], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout
+        assert "235 2.7.0 Authentication successful" in r.stdout
+    r = subprocess.run(base + ["--auth", "PLAIN", "--auth-user", "alice@test.example",
+                               "--auth-password", "nope"], capture_output=True, text=True)
+    assert "535 5.7.8" in r.stdout
+    r = subprocess.run(["swaks", "--server", f"{sub.host}:{sub.sub_port}", "--auth", "PLAIN",
+                        "--auth-user", "alice@test.example", "--auth-password", PASSWORD,
+                        "--from", "alice@test.example", "--to", "bob@test.example"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0   # no TLS: AUTH is not even offered
+    assert "250-AUTH" not in r.stdout and "235" not in r.stdout
+
+
+def test_relay_only_when_authenticated(sub):
+    with Client(sub.host, sub.mx_port) as c:
+        c.reply()
+        c.cmd("EHLO client.example")
+        c.cmd("MAIL FROM:<alice@test.example>")
+        assert c.cmd("RCPT TO:<friend@remote.example>")[1][0].startswith("550 5.7.1")
+    with connect(sub) as c:
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+        assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+        assert c.cmd("RCPT TO:<friend@remote.example>") == (250, ["250 2.1.5 Ok"])
+        assert c.cmd("RCPT TO:<nobody@test.example>")[0] == 550   # local users still must exist
+        c.cmd("DATA")
+        c.send("Subject: out\r\n\r\nto a friend\r\n.\r\n")
+        code, lines = c.reply()
+        assert code == 250
+    qid = lines[0].split()[-1]
+    r = sub.ctl("queue", "show", qid)
+    assert "addr=friend@remote.example" in r.stdout and "auth alice@test.example" in r.stdout
+
+
+def test_sender_must_be_owned(sub):
+    set_user(sub, "alice@test.example", "send_as=@alias.example,boss@test.example")
+    with connect(sub) as c:
+        c.auth_plain("alice@test.example", PASSWORD)
+        assert c.cmd("MAIL FROM:<bob@test.example>") == \
+            (553, ["553 5.7.1 Sender address rejected: not owned by the authenticated user"])
+        for ok in ("alice@test.example", "ALICE@test.example", "anything@alias.example",
+                   "boss@test.example", ""):
+            assert c.cmd(f"MAIL FROM:<{ok}>")[0] == 250, ok
+            c.cmd("RSET")
+
+
+def test_bruteforce_lockout_spares_the_real_user_elsewhere(sub):
+    attacker = "127.0.0.10"
+    for i in range(5):
+        with connect(sub, source=attacker) as c:
+            assert c.auth_plain("alice@test.example", f"guess{i}")[0] == 535
+    with connect(sub, source=attacker) as c:
+        code, lines = c.auth_plain("alice@test.example", PASSWORD)
+        assert code == 454 and lines[0].startswith("454 4.7.0 Too many failed authentications")
+        # another user from the same address is not yet locked out
+        assert c.auth_plain("bob@test.example", PASSWORD)[0] == 235
+    # the real user, from elsewhere, still gets in
+    with connect(sub, source="127.0.0.11") as c:
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+    # an address spraying many users is locked out altogether
+    sprayer = "127.0.0.12"
+    for i in range(10):
+        with connect(sub, source=sprayer) as c:
+            assert c.auth_plain(f"user{i}@test.example", "x")[0] == 535
+    with connect(sub, source=sprayer) as c:
+        assert c.auth_plain("bob@test.example", PASSWORD)[0] == 454
+    sub.wait_log("event=auth_lockout client=127.0.0.12 failures=10")
+
+
+def test_per_message_limit(sub):
+    set_user(sub, "alice@test.example", "max_rcpt_msg=3")
+    with connect(sub) as c:
+        c.auth_plain("alice@test.example", PASSWORD)
+        c.cmd("MAIL FROM:<alice@test.example>")
+        for i in range(3):
+            assert c.cmd(f"RCPT TO:<r{i}@remote.example>")[0] == 250
+        assert c.cmd("RCPT TO:<r9@remote.example>") == \
+            (452, ["452 4.5.3 Too many recipients: this account may send to 3 per message"])
+
+
+def test_daily_limit_locks_account_and_tells_postmaster(sub):
+    set_user(sub, "alice@test.example", "max_rcpt_day=4")
+
+    def send(rcpts):
+        with connect(sub) as c:
+            c.auth_plain("alice@test.example", PASSWORD)
+            code, lines = c.cmd("MAIL FROM:<alice@test.example>")
+            if code != 250:
+                return code, lines
+            results = [c.cmd(f"RCPT TO:<{r}>") for r in rcpts]
+            if any(r[0] == 250 for r in results):
+                c.cmd("DATA")
+                c.send("Subject: batch\r\n\r\nx\r\n.\r\n")
+                c.reply()
+            return results
+
+    send(["a@remote.example", "b@remote.example", "c@remote.example"])
+    # local recipients do not count
+    send(["bob@test.example"] * 1 + ["bob@test.example"])
+    res = send(["d@remote.example", "e@remote.example"])
+    assert res[0][0] == 250
+    assert res[1] == (550, ["550 5.7.1 Daily recipient limit reached: account locked for sending; contact the postmaster"])
+    notice = sub.wait_messages("postmaster@localhost", 1)[0]
+    assert b"Subject: vouch: account alice@test.example locked for sending" in notice
+    assert b"vouchctl user unlock alice@test.example" in notice
+    code, lines = send(["f@remote.example"])
+    assert code == 550 and "locked" in lines[0]
+    assert sub.ctl("user", "unlock", "alice@test.example").returncode == 0
+    sub.wait_log("event=account_unlocked user=alice@test.example")
+    set_user(sub, "alice@test.example", "max_rcpt_day=100")
+    res = send(["g@remote.example"])
+    assert res[0][0] == 250
+
+
+def test_tracking_id_and_stamped_user(sub):
+    with smtplib.SMTP(sub.host, sub.sub_port) as s:
+        s.starttls(context=sub.ctx)
+        s.login("alice@test.example", PASSWORD)
+        s.sendmail("alice@test.example", ["bob@test.example"], "Subject: t1\r\n\r\nx\r\n")
+    msg = sub.wait_messages("bob@test.example", 1)[0]
+    m = re.search(rb"with ESMTPSA id (\w+) tracking ([0-9a-f]{16})", msg)
+    assert m, msg[:400]
+    assert b"authenticated user" not in msg      # default: the user name is not stamped
+    sub.wait_log(rf"qid={m.group(1).decode()} event=submission user=alice@test\.example "
+                 rf"tracking={m.group(2).decode()}")
+    set_user(sub, "alice@test.example", "stamp_user=1")
+    with smtplib.SMTP(sub.host, sub.sub_port) as s:
+        s.starttls(context=sub.ctx)
+        s.login("alice@test.example", PASSWORD)
+        s.sendmail("alice@test.example", ["bob@test.example"], "Subject: t2\r\n\r\nx\r\n")
+    msgs = sub.wait_messages("bob@test.example", 2)
+    assert any(b"\t(authenticated user alice@test.example)\r\n" in m for m in msgs)
