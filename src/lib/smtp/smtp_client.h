@@ -1,0 +1,120 @@
+/*
+ * smtp_client: the client side of one SMTP connection (RFC 5321), driven
+ * by libevent: banner, EHLO (HELO as a fallback), STARTTLS (RFC 3207),
+ * AUTH PLAIN (RFC 4954, for a smarthost), vouch's XVOUCH and XGEN, then
+ * any number of messages on the same connection, each with PIPELINING
+ * (RFC 2920), SIZE, 8BITMIME, SMTPUTF8, DSN (RFC 3461) and CHUNKING
+ * (RFC 3030) when the server offers them, and QUIT.
+ *
+ * Every reply is kept with the command it answers, so the caller can map
+ * each recipient to success, temporary or permanent failure. The client
+ * never decides policy: the caller chooses what to send and when.
+ *
+ * Callbacks run on the loop; from inside one, the caller may send the
+ * next message, quit, or free the client.
+ */
+#ifndef VOUCH_SMTP_CLIENT_H
+#define VOUCH_SMTP_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct event_base;
+struct smtp_client;
+typedef struct ssl_ctx_st SSL_CTX;
+
+/* A reply as received: code, enhanced status if any, text (lines joined by "; "). */
+struct smtp_client_reply {
+	int code;		/* 0 when there was no reply (connection lost, timeout) */
+	char status[16];
+	char text[512];
+};
+
+struct smtp_client_rcpt {
+	const char *addr;
+	unsigned notify;	/* enum smtp_notify bits, passed on with DSN */
+	const char *orcpt;	/* "type;xtext" or NULL */
+	struct smtp_client_reply reply;	/* set by the client: RCPT, then end of data */
+};
+
+struct smtp_client_msg {
+	const char *sender;	/* "" = null reverse-path */
+	int body_8bit;
+	int smtputf8;
+	int ret;		/* enum smtp_ret */
+	const char *envid;	/* xtext or NULL */
+	int body_fd;		/* the queued message, read from offset 0 */
+	uint64_t body_size;
+	struct smtp_client_rcpt *rcpts;
+	size_t nrcpts;
+	/* results */
+	struct smtp_client_reply reply;	/* MAIL failure, or end of data */
+	int dsn_passed;		/* the server took NOTIFY/RET/ENVID/ORCPT */
+};
+
+enum smtp_client_event {
+	SMTP_CLIENT_READY,	/* connected and greeted: send a message or quit */
+	SMTP_CLIENT_DONE,	/* the message handed over finished (see its replies) */
+	SMTP_CLIENT_FAILED,	/* the connection failed; see smtp_client_error() */
+	SMTP_CLIENT_CLOSED,	/* QUIT answered (or the connection ended after it) */
+};
+
+struct smtp_client_params {
+	const char *helo;		/* our name for EHLO */
+	const char *peer_name;		/* the server's name: SNI, logs, verification */
+	SSL_CTX *tls;			/* STARTTLS when offered; NULL = never */
+	int tls_required;		/* no TLS, no mail: fail if it is not there */
+	int tls_verify;			/* tls_required and the certificate must name peer_name */
+	const char *auth_user;		/* AUTH PLAIN after TLS (smarthost), or NULL */
+	const char *auth_pass;
+	const char *xvouch_id;		/* send XVOUCH <id> when offered, or NULL */
+	const char *xgen;		/* "<gen> <cookie>" for XGEN when offered, or NULL */
+	const struct sockaddr *bind_src;	/* local address to connect from, or NULL */
+	socklen_t bind_srclen;
+	long long timeout_connect;	/* ms; RFC 5321 4.5.3.2 values by default */
+	long long timeout_command;
+	long long timeout_data;
+};
+
+/* What a finished or failed session learned; valid until freed. */
+struct smtp_client_info {
+	int esmtp;
+	int pipelining;
+	int tls;			/* STARTTLS succeeded */
+	char tls_version[32];
+	int tls_verified;		/* the certificate verified and named peer_name */
+	unsigned ext;			/* enum smtp_ext offered by the server */
+	unsigned long long max_size;	/* SIZE value, 0 = none */
+	int xvouch_offered;
+	struct smtp_client_reply xvouch;	/* the reply to XVOUCH <id>, if sent */
+	int xgen_offered;
+	char xgen_server[64];		/* the XGEN value the server announced */
+	struct smtp_client_reply xgen;
+};
+
+typedef void (*smtp_client_cb)(struct smtp_client *c, enum smtp_client_event ev, void *arg);
+
+/*
+ * Connect to addr and run the opening dialogue; cb(c, READY) follows, or
+ * cb(c, FAILED). The client copies what it needs from p except tls.
+ */
+struct smtp_client *smtp_client_new(struct event_base *base, const struct sockaddr *addr,
+    socklen_t addrlen, const struct smtp_client_params *p, smtp_client_cb cb, void *arg);
+/*
+ * Send a message (only after READY or DONE). m and its strings must stay
+ * valid until cb(c, DONE/FAILED). Recipient and message replies are
+ * written into m.
+ */
+void smtp_client_send(struct smtp_client *c, struct smtp_client_msg *m);
+/* Say QUIT; cb(c, CLOSED) follows. */
+void smtp_client_quit(struct smtp_client *c);
+/* Close at once and free (no callback). NULL-safe; safe inside callbacks. */
+void smtp_client_free(struct smtp_client *c);
+/* Why the connection failed: the reply that ended it, or code 0 with text. */
+const struct smtp_client_reply *smtp_client_error(const struct smtp_client *c);
+/* What the server offered and what TLS achieved. */
+const struct smtp_client_info *smtp_client_info(const struct smtp_client *c);
+
+#endif
