@@ -90,6 +90,7 @@ const struct conf_key config_listener_keys[] = {
 /* Every table of top-level settings, the core's first. */
 const struct config_part config_parts[] = {
 	{ "core", config_global_keys, 0 },
+	{ "dns", dns_config_keys, offsetof(struct config, dns) },
 	{ NULL, NULL, 0 },
 };
 

@@ -10,6 +10,7 @@
 #ifndef VOUCH_CONFIG_CONFIG_H
 #define VOUCH_CONFIG_CONFIG_H
 
+#include "dns/dns_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -60,6 +61,9 @@ struct config {
 
 	struct listener_config *listeners;
 	size_t nlisteners;
+
+	/* subsystems' own settings (config_parts[]) */
+	struct dns_config dns;
 };
 
 /*
