@@ -55,6 +55,10 @@ log_level_parse(const char *name)
 
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int errsave = errno;
