@@ -15,6 +15,7 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "config", cmd_config, "config check [FILE]        validate a configuration, print it" },
+	{ "spf", cmd_spf, "spf --ip IP --sender ADDR --helo NAME [--resolver HOST:PORT]  evaluate SPF" },
 };
 
 static void

@@ -10,6 +10,7 @@
 #ifndef VOUCH_CONFIG_CONFIG_H
 #define VOUCH_CONFIG_CONFIG_H
 
+#include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "util/conf.h"
 #include "util/str.h"
@@ -64,6 +65,7 @@ struct config {
 
 	/* subsystems' own settings (config_parts[]) */
 	struct dns_config dns;
+	struct spf_config spf;
 };
 
 /*
