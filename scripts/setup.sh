@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev
 python3-pytest python3-dnspython python3-yaml python3-spf
 nsd postfix swaks redis-server openssl ca-certificates sqlite3
 iproute2 procps psmisc"

@@ -126,6 +126,8 @@ const struct conf_key config_listener_keys[] = {
 /* Every table of top-level settings, the core's first. */
 const struct config_part config_parts[] = {
 	{ "core", config_global_keys, 0 },
+	{ "dns", dns_config_keys, offsetof(struct config, dns) },
+	{ "spf", spf_config_keys, offsetof(struct config, spf) },
 	{ NULL, NULL, 0 },
 };
 

@@ -10,6 +10,8 @@
 #ifndef VOUCH_CONFIG_CONFIG_H
 #define VOUCH_CONFIG_CONFIG_H
 
+#include "auth/spf_config.h"
+#include "dns/dns_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -84,6 +86,10 @@ struct config {
 
 	struct listener_config *listeners;
 	size_t nlisteners;
+
+	/* subsystems' own settings (config_parts[]) */
+	struct dns_config dns;
+	struct spf_config spf;
 };
 
 /*
