@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "outbound.h"
 #include "qmgr.h"
 #include "smtpd.h"
 #include "smtp/smtp_session.h"
@@ -44,11 +45,13 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    "uptime %lld\nsessions %zu\nsessions_total %llu\nconnections_refused %llu\n"
 	    "queue %zu\nqueue_active %zu\nmessages_accepted %llu\nmessages_refused %llu\n"
 	    "recipients_accepted %llu\nrecipients_refused %llu\ndelivered_local %llu\n"
-	    "deferred %llu\ncommit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
+	    "delivered_remote %llu\nbounced %llu\ndeferred %llu\noutbound_connections %zu\n"
+	    "commit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
 	    (long long)(time(NULL) - d->started), smtp_server_count(d->smtp), st->sessions,
 	    st->refused_connections, qmgr_count(d->qmgr), qmgr_busy(d->qmgr),
 	    st->messages_accepted, st->messages_refused, st->recipients_accepted,
-	    st->recipients_refused, st->deliveries_local, st->deliveries_deferred,
+	    st->recipients_refused, st->deliveries_local, st->deliveries_remote,
+	    st->deliveries_bounced, st->deliveries_deferred, outbound_connections(d->outbound),
 	    cs.batches, cs.jobs, cs.max_batch);
 }
 

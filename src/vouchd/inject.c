@@ -97,6 +97,10 @@ inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, s
 	c->env.arrival = time(NULL);
 	c->env.size = queue_writer_size(w);
 	c->env.is_bounce = is_bounce;
+	/* A notification quoting an 8-bit message is 8-bit itself (RFC 6152). */
+	for (size_t i = 0; i < len && !c->env.body_8bit; i++)
+		if ((unsigned char)text[i] >= 0x80)
+			c->env.body_8bit = 1;
 	queue_writer_commit(w, &c->env, injected, c);
 	return 0;
 }

@@ -17,7 +17,9 @@
 #include "vouchd.h"
 #include "ctl.h"
 #include "local.h"
+#include "outbound.h"
 #include "qmgr.h"
+#include "dns/dns.h"
 #include "smtpd.h"
 #include "store/store.h"
 #include "util/workq.h"
@@ -109,6 +111,16 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"cannot start delivery threads\"");
 		return -1;
 	}
+	d->dns = dns_client_new(d->base, &cfg->dns, err, sizeof(err));
+	if (d->dns == NULL) {
+		log_err("event=startup error=\"DNS: %s\"", err);
+		return -1;
+	}
+	d->outbound = outbound_new(d, err, sizeof(err));
+	if (d->outbound == NULL) {
+		log_err("event=startup error=\"outbound: %s\"", err);
+		return -1;
+	}
 	d->qmgr = qmgr_new(d);
 	size_t n = queue_recover(d->queue, recovered, d);
 	d->ctl = ctl_new(d, cfg->control_socket, err, sizeof(err));
@@ -147,8 +159,12 @@ stop(struct vouchd *d)
 	 * (their callbacks reach the sessions and the queue manager). */
 	local_pool_free(d->local);
 	workq_free(d->work);
+	/* Connections still out report back (as temporary failures) before
+	 * the queue manager goes. */
+	outbound_free(d->outbound);
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
+	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);
 	users_free(d->users);

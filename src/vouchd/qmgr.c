@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "vouchd.h"
+#include "bounce.h"
 #include "local.h"
+#include "outbound.h"
 #include "util/hmap.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -19,6 +21,8 @@
 struct qentry {
 	struct envelope env;
 	int busy;		/* a delivery attempt is under way */
+	int inflight;		/* its tasks not yet back (local, one per destination) */
+	unsigned char *outcome;	/* per recipient, enum bounce_outcome, this attempt */
 	int deleted;		/* delete once the attempt returns */
 	int flush;		/* retry as soon as the attempt returns */
 };
@@ -27,15 +31,18 @@ struct qmgr {
 	struct vouchd *d;
 	struct hmap *msgs;	/* id -> struct qentry */
 	struct event *tick;
-	size_t busy;
+	size_t busy;		/* messages with an attempt under way */
+	size_t local_busy;	/* local delivery tasks out */
 };
 
 static void start(struct qmgr *q, struct qentry *e);
+static void task_back(struct qmgr *q, struct qentry *e);
 
 static void
 entry_free(struct qentry *e)
 {
 	envelope_clear(&e->env);
+	free(e->outcome);
 	free(e);
 }
 
@@ -69,45 +76,21 @@ updated(void *arg, int err)
 	free(id);
 }
 
-/* Loop thread: the local agent finished an attempt. */
+/* Every task of the attempt is back: notify, then keep or drop the message. */
 static void
-local_done(struct local_task *t, void *arg)
+attempt_done(struct qmgr *q, struct qentry *e)
 {
-	struct qmgr *q = arg;
 	struct vouchd *d = q->d;
-	struct qentry *e = hmap_get(q->msgs, t->id, strlen(t->id));
 	time_t now = time(NULL);
 
-	q->busy--;
-	if (e == NULL) {
-		local_task_free(t);
-		return;
-	}
 	e->busy = 0;
-	for (size_t i = 0; i < t->nitems; i++) {
-		struct local_item *it = &t->items[i];
-		struct env_rcpt *r = &e->env.rcpts[it->rcpt];
-		r->attempts++;
-		if (it->ok) {
-			r->status = ENV_RCPT_DONE;
-			r->done_at = now;
-			envelope_rcpt_set_error(r, "2.0.0", NULL, NULL);
-			d->stats.deliveries_local++;
-			log_info("qid=%s event=delivered to=%s mailbox=%s%s", e->env.id, r->addr,
-			    it->mailbox, it->unsafe ? " folder=.Unsafe" : "");
-		} else {
-			envelope_rcpt_set_error(r, "4.3.0", it->error, NULL);
-			d->stats.deliveries_deferred++;
-			log_warn("qid=%s event=deferred to=%s error=\"%s\"", e->env.id, r->addr,
-			    it->error);
-		}
-	}
-	local_task_free(t);
+	q->busy--;
 	if (e->deleted) {
 		queue_remove(d->queue, e->env.id);
 		forget(q, e);
 		return;
 	}
+	bounce_after_attempt(d, &e->env, e->outcome);
 	if (envelope_pending(&e->env) == 0) {
 		queue_remove(d->queue, e->env.id);
 		log_info("qid=%s event=removed", e->env.id);
@@ -123,43 +106,116 @@ local_done(struct local_task *t, void *arg)
 		start(q, e);
 }
 
-/* Begin an attempt for every pending recipient of a due message. */
 static void
-start(struct qmgr *q, struct qentry *e)
+task_back(struct qmgr *q, struct qentry *e)
 {
-	struct vouchd *d = q->d;
-	const struct config *cfg = d->cfg;
-	struct local_task *t;
-	size_t n = 0;
+	if (--e->inflight == 0)
+		attempt_done(q, e);
+}
 
-	if (e->busy || e->env.hold || d->stopping)
+/* Loop thread: the local agent finished its part of an attempt. */
+static void
+local_done(struct local_task *t, void *arg)
+{
+	struct qmgr *q = arg;
+	struct vouchd *d = q->d;
+	struct qentry *e = hmap_get(q->msgs, t->id, strlen(t->id));
+	time_t now = time(NULL);
+
+	q->local_busy--;
+	if (e == NULL) {
+		local_task_free(t);
 		return;
-	if ((long long)q->busy >= cfg->max_local_deliveries)
-		return;
-	for (size_t i = 0; i < e->env.nrcpts; i++) {
-		struct env_rcpt *r = &e->env.rcpts[i];
-		if (r->status != ENV_RCPT_PENDING)
-			continue;
-		if (r->local) {
-			n++;
-		} else if (r->error == NULL) {
-			/* Remote delivery is the outbound agent's job. */
-			envelope_rcpt_set_error(r, "4.4.0", "no route to remote destinations yet", NULL);
+	}
+	for (size_t i = 0; i < t->nitems; i++) {
+		struct local_item *it = &t->items[i];
+		struct env_rcpt *r = &e->env.rcpts[it->rcpt];
+		r->attempts++;
+		if (it->ok) {
+			r->status = ENV_RCPT_DONE;
+			r->done_at = now;
+			envelope_rcpt_set_error(r, "2.0.0", NULL, NULL);
+			e->outcome[it->rcpt] = BOUNCE_DELIVERED;
+			d->stats.deliveries_local++;
+			log_info("qid=%s event=delivered to=%s mailbox=%s%s", e->env.id, r->addr,
+			    it->mailbox, it->unsafe ? " folder=.Unsafe" : "");
+		} else {
+			envelope_rcpt_set_error(r, "4.3.0", it->error, NULL);
+			d->stats.deliveries_deferred++;
+			log_warn("qid=%s event=deferred to=%s error=\"%s\"", e->env.id, r->addr,
+			    it->error);
 		}
 	}
-	if (n == 0) {
-		e->env.next_attempt = time(NULL) + backoff_s(cfg, ++e->env.attempts);
+	local_task_free(t);
+	task_back(q, e);
+}
+
+/* Loop thread: one destination's part of an attempt is back. */
+static void
+remote_done(struct outbound_job *j, void *arg)
+{
+	struct qmgr *q = arg;
+	struct vouchd *d = q->d;
+	struct qentry *e = hmap_get(q->msgs, j->qid, strlen(j->qid));
+	time_t now = time(NULL);
+
+	if (e == NULL) {
+		outbound_job_free(j);
 		return;
 	}
-	t = xcalloc(1, sizeof(*t));
-	str_copy(t->id, sizeof(t->id), e->env.id);
-	t->body_path = queue_body_path(d->queue, e->env.id);
-	{
-		struct strbuf root;
-		strbuf_init(&root, 8192);
-		strbuf_printf(&root, "%s/mail", cfg->data_dir);
-		t->mail_root = strbuf_steal(&root);
+	for (size_t i = 0; i < j->msg.nrcpts; i++) {
+		const struct smtp_client_reply *rep = &j->msg.rcpts[i].reply;
+		struct env_rcpt *r = &e->env.rcpts[j->rcpt_index[i]];
+		char diag[700];
+		int code = rep->code;
+
+		r->attempts++;
+		if (code >= 200 && code < 300) {
+			r->status = ENV_RCPT_DONE;
+			r->done_at = now;
+			envelope_rcpt_set_error(r, rep->status[0] ? rep->status : "2.0.0", NULL,
+			    j->remote_mta);
+			e->outcome[j->rcpt_index[i]] = j->msg.dsn_passed ? BOUNCE_SENT_DSN :
+			    BOUNCE_RELAYED;
+			d->stats.deliveries_remote++;
+			continue;
+		}
+		if (code == 0) {
+			code = 451;
+		}
+		snprintf(diag, sizeof(diag), "%d %s%s%s", code, rep->status,
+		    rep->status[0] ? " " : "", rep->text);
+		if (code >= 500) {
+			r->status = ENV_RCPT_FAILED;
+			r->done_at = now;
+			e->outcome[j->rcpt_index[i]] = BOUNCE_FAILED;
+			d->stats.deliveries_bounced++;
+		} else {
+			d->stats.deliveries_deferred++;
+		}
+		envelope_rcpt_set_error(r, rep->status[0] ? rep->status :
+		    (code >= 500 ? "5.0.0" : "4.0.0"), diag, j->remote_mta);
+		/* Transactions are logged by the agent; failures before one here. */
+		if (j->dest_error.code)
+			log_info("qid=%s event=%s to=%s dest=%s reply=\"%.300s\"", e->env.id,
+			    code >= 500 ? "bounced" : "deferred", r->addr, j->dest, diag);
 	}
+	outbound_job_free(j);
+	task_back(q, e);
+}
+
+static struct local_task *
+local_task_for(struct qmgr *q, struct qentry *e, size_t n)
+{
+	const struct config *cfg = q->d->cfg;
+	struct local_task *t = xcalloc(1, sizeof(*t));
+	struct strbuf root;
+
+	str_copy(t->id, sizeof(t->id), e->env.id);
+	t->body_path = queue_body_path(q->d->queue, e->env.id);
+	strbuf_init(&root, 8192);
+	strbuf_printf(&root, "%s/mail", cfg->data_dir);
+	t->mail_root = strbuf_steal(&root);
 	t->hostname = xstrdup(cfg->hostname);
 	t->prefix_from = xstrdup(e->env.sender);
 	t->items = xcalloc(n, sizeof(*t->items));
@@ -174,9 +230,108 @@ start(struct qmgr *q, struct qentry *e)
 	}
 	t->done = local_done;
 	t->arg = q;
+	return t;
+}
+
+/* The destination a remote recipient goes to: its domain, or the relayhost. */
+static void
+dest_of(const struct config *cfg, const char *addr, char *out, size_t outsz)
+{
+	const char *at = strrchr(addr, '@');
+
+	str_copy(out, outsz, cfg->relayhost[0] ? cfg->relayhost : at ? at + 1 : addr);
+	str_lower(out);
+}
+
+/* One outbound job per destination, with that destination's recipients. */
+static void
+start_remote(struct qmgr *q, struct qentry *e, const int *todo)
+{
+	const struct config *cfg = q->d->cfg;
+	char *taken = xcalloc(e->env.nrcpts + 1, 1);
+
+	for (size_t i = 0; i < e->env.nrcpts; i++) {
+		char dest[300], other[300];
+		if (!todo[i] || taken[i])
+			continue;
+		dest_of(cfg, e->env.rcpts[i].addr, dest, sizeof(dest));
+		struct outbound_job *j = xcalloc(1, sizeof(*j));
+		str_copy(j->qid, sizeof(j->qid), e->env.id);
+		j->dest = xstrdup(dest);
+		j->body_path = queue_body_path(q->d->queue, e->env.id);
+		j->fd = -1;
+		j->msg.sender = xstrdup(e->env.sender);
+		j->msg.body_8bit = e->env.body_8bit;
+		j->msg.smtputf8 = e->env.smtputf8;
+		j->msg.ret = e->env.ret;
+		j->msg.envid = e->env.envid ? xstrdup(e->env.envid) : NULL;
+		j->msg.body_size = e->env.size;
+		j->msg.rcpts = xcalloc(e->env.nrcpts, sizeof(*j->msg.rcpts));
+		j->rcpt_index = xcalloc(e->env.nrcpts, sizeof(*j->rcpt_index));
+		for (size_t k = i; k < e->env.nrcpts; k++) {
+			if (!todo[k] || taken[k])
+				continue;
+			dest_of(cfg, e->env.rcpts[k].addr, other, sizeof(other));
+			if (strcmp(other, dest) != 0)
+				continue;
+			taken[k] = 1;
+			struct smtp_client_rcpt *cr = &j->msg.rcpts[j->msg.nrcpts];
+			cr->addr = xstrdup(e->env.rcpts[k].addr);
+			cr->notify = e->env.rcpts[k].notify;
+			cr->orcpt = e->env.rcpts[k].orcpt ? xstrdup(e->env.rcpts[k].orcpt) : NULL;
+			j->rcpt_index[j->msg.nrcpts++] = k;
+		}
+		j->done = remote_done;
+		j->arg = q;
+		e->inflight++;
+		outbound_submit(q->d->outbound, j);
+	}
+	free(taken);
+}
+
+/* Begin an attempt for every pending recipient of a due message. */
+static void
+start(struct qmgr *q, struct qentry *e)
+{
+	struct vouchd *d = q->d;
+	const struct config *cfg = d->cfg;
+	size_t nlocal = 0, nremote = 0;
+	int *todo;
+
+	if (e->busy || e->env.hold || d->stopping)
+		return;
+	if ((long long)q->local_busy >= cfg->max_local_deliveries)
+		return;
+	todo = xcalloc(e->env.nrcpts + 1, sizeof(*todo));
+	for (size_t i = 0; i < e->env.nrcpts; i++) {
+		const struct env_rcpt *r = &e->env.rcpts[i];
+		if (r->status != ENV_RCPT_PENDING)
+			continue;
+		if (r->local)
+			nlocal++;
+		else
+			todo[i] = 1, nremote++;
+	}
+	free(e->outcome);
+	e->outcome = xcalloc(e->env.nrcpts + 1, 1);
+	if (nlocal + nremote == 0) {
+		free(todo);
+		return;
+	}
 	e->busy = 1;
 	q->busy++;
-	local_pool_submit(d->local, t);
+	/* Hold a reference while the tasks start, so one that ends at once
+	 * cannot finish the attempt early. */
+	e->inflight = 1;
+	if (nlocal) {
+		e->inflight++;
+		q->local_busy++;
+		local_pool_submit(d->local, local_task_for(q, e, nlocal));
+	}
+	if (nremote)
+		start_remote(q, e, todo);
+	free(todo);
+	task_back(q, e);
 }
 
 struct due {

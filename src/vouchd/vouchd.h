@@ -36,6 +36,8 @@ struct vouchd_stats {
 	unsigned long long recipients_refused;
 	unsigned long long deliveries_local;
 	unsigned long long deliveries_deferred;
+	unsigned long long deliveries_remote;
+	unsigned long long deliveries_bounced;
 };
 
 struct vouchd {
@@ -52,6 +54,8 @@ struct vouchd {
 	struct queue *queue;
 	struct qmgr *qmgr;
 	struct local_pool *local;
+	struct outbound *outbound;
+	struct dns_client *dns;
 	struct ctl *ctl;
 	struct workq *work;		/* blocking jobs: password hashing */
 	struct store *store;		/* counters, locks, blocks (SQLite) */

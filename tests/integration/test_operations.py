@@ -145,9 +145,10 @@ def test_sigterm_lets_a_transaction_finish(make_vouchd):
 
 
 def test_vouchctl_status_and_queue(make_vouchd):
+    # an alias to a remote address stays queued: its relayhost refuses
+    # connections, a temporary failure
     d = make_vouchd(extra_text="", settings={
-        "aliases": "", "retry_min": "1h"})
-    # an alias to a remote address stays queued (no outbound route here)
+        "aliases": "", "retry_min": "1h", "relayhost": "127.0.0.1:1"})
     aliases = os.path.join(d.dir, "aliases")
     with open(aliases, "w") as f:
         f.write("# test aliases\nfwd: someone@remote.example\n")
@@ -163,9 +164,12 @@ def test_vouchctl_status_and_queue(make_vouchd):
     assert status["messages_accepted"] == "1" and status["queue"] == "1"
     r = d.ctl("queue", "list")
     assert r.returncode == 0
+    d.wait_log("event=deferred")
+    r = d.ctl("queue", "list")
     line = r.stdout.splitlines()[0]
     qid = line.split()[0]
     assert "sender=<a@example.org> pending=1/1" in line
+    assert 'error="451 4.4.1 127.0.0.1:1 (127.0.0.1): cannot connect: Connection refused"' in line
     assert r.stdout.strip().endswith("-- 1 message(s)")
     r = d.ctl("queue", "show", qid)
     assert r.returncode == 0

@@ -22,6 +22,7 @@
 #define MIN (60LL * SEC)
 #define HOUR (60LL * MIN)
 
+static const char *const outbound_tls_modes[] = { "none", "may", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const log_sinks[] = { "stderr", "syslog", "both", NULL };
@@ -66,6 +67,36 @@ const struct conf_key config_global_keys[] = {
 	  "recipients per submitted message (per-user max_rcpt_msg overrides)" },
 	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000, NULL,
 	  "recipients a user may send to in 24 hours before the account is locked for sending" },
+	{ "relayhost", CONF_STR, G(relayhost), "", 0, 0, NULL,
+	  "send all remote mail through this host[:port] (a smarthost); empty = deliver by MX" },
+	{ "relayhost_user", CONF_STR, G(relayhost_user), "", 0, 0, NULL,
+	  "user name for AUTH PLAIN at the relayhost (requires TLS there)" },
+	{ "relayhost_password_file", CONF_STR, G(relayhost_password_file), "", 0, 0, NULL,
+	  "file holding the relayhost password (first line); readable by vouchd's user only" },
+	{ "outbound_port", CONF_INT, G(outbound_port), "25", 1, 65535, NULL,
+	  "port remote MX hosts are contacted on" },
+	{ "outbound_bind", CONF_STR, G(outbound_bind), "", 0, 0, NULL,
+	  "local IP address outbound connections come from; empty = the system's choice" },
+	{ "outbound_max_connections", CONF_INT, G(outbound_max_connections), "100", 1, 100000, NULL,
+	  "outbound SMTP connections at once, in total" },
+	{ "outbound_max_per_destination", CONF_INT, G(outbound_max_per_destination), "10", 1, 10000, NULL,
+	  "outbound SMTP connections at once to one destination domain" },
+	{ "outbound_tls", CONF_ENUM, G(outbound_tls), "may", 0, 0, outbound_tls_modes,
+	  "STARTTLS when the server offers it (may), or never (none)" },
+	{ "tls_required_domains", CONF_LIST, G(tls_required_domains), "", 0, 0, NULL,
+	  "destinations that get mail only over TLS with a certificate that verifies for the MX name" },
+	{ "outbound_tls_ca", CONF_STR, G(outbound_tls_ca), "", 0, 0, NULL,
+	  "CA file for verifying servers' certificates; empty = the system's store" },
+	{ "outbound_timeout_connect", CONF_DURATION, G(outbound_timeout_connect), "30s", 1 * SEC, 10 * MIN, NULL,
+	  "time to establish an outbound connection" },
+	{ "outbound_timeout_command", CONF_DURATION, G(outbound_timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,
+	  "time a remote server has to answer a command (RFC 5321 4.5.3.2)" },
+	{ "outbound_timeout_data", CONF_DURATION, G(outbound_timeout_data), "10m", 1 * SEC, 1 * HOUR, NULL,
+	  "time a remote server has to answer the end of a message (RFC 5321 4.5.3.2.6)" },
+	{ "delay_warning", CONF_DURATION, G(delay_warning), "4h", 1 * SEC, 30 * 24 * HOUR, NULL,
+	  "a message still undelivered after this gets one delay notification (DSN)" },
+	{ "dsn_max_full", CONF_SIZE, G(dsn_max_full), "100k", 0, 100 * MB, NULL,
+	  "a bounce returns the whole message up to this size, otherwise its headers" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
 	  "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
 	{ "max_text_line", CONF_SIZE, G(max_text_line), "1000", 1000, 1 * MB, NULL,
@@ -270,6 +301,8 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	set_derived_path(&cfg->tls_cert, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
+	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
+	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	return nerr;
 }
 

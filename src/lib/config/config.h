@@ -16,6 +16,7 @@
 #include "util/str.h"
 
 enum config_log_to { CONFIG_LOG_STDERR, CONFIG_LOG_SYSLOG, CONFIG_LOG_BOTH };
+enum config_outbound_tls { CONFIG_OUTBOUND_TLS_NONE, CONFIG_OUTBOUND_TLS_MAY };
 
 enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLICIT };
 
@@ -59,6 +60,23 @@ struct config {
 	long long auth_lockout;		/* ms */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
+
+	/* outbound */
+	char *relayhost;		/* host[:port] for all remote mail; "" = direct (MX) */
+	char *relayhost_user;
+	char *relayhost_password_file;
+	long long outbound_port;
+	char *outbound_bind;		/* local address to send from; "" = any */
+	long long outbound_max_connections;
+	long long outbound_max_per_destination;
+	int outbound_tls;		/* enum config_outbound_tls */
+	struct conf_list tls_required_domains;
+	char *outbound_tls_ca;		/* CA file for verifying servers; "" = system store */
+	long long outbound_timeout_connect;
+	long long outbound_timeout_command;
+	long long outbound_timeout_data;
+	long long delay_warning;	/* ms: send a delay DSN once after this */
+	long long dsn_max_full;		/* longer originals are returned as headers */
 
 	/* limits: RFC 5321 4.5.3 minimums are the floors */
 	long long max_command_line;

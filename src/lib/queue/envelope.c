@@ -161,6 +161,8 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 		rc |= strbuf_puts(out, "delay_notified 1\n");
 	if (e->is_bounce)
 		rc |= strbuf_puts(out, "bounce 1\n");
+	if (e->sender_spf_fail)
+		rc |= strbuf_puts(out, "spf_fail 1\n");
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		const struct env_rcpt *r = &e->rcpts[i];
 		rc |= strbuf_printf(out, "rcpt status=%s", status_names[r->status]);
@@ -406,6 +408,7 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 		else if (KEY("hold")) e->hold = num != 0;
 		else if (KEY("delay_notified")) e->delay_notified = num != 0;
 		else if (KEY("bounce")) e->is_bounce = num != 0;
+		else if (KEY("spf_fail")) e->sender_spf_fail = num != 0;
 		/* unknown keys from newer versions are ignored */
 #undef KEY
 	}

@@ -55,6 +55,7 @@ struct envelope {
 	int hold;		/* held by the admin: not delivered */
 	int delay_notified;	/* a delay DSN was sent */
 	int is_bounce;		/* a DSN vouch generated */
+	int sender_spf_fail;	/* the return path failed SPF: never send it DSNs */
 	struct env_rcpt *rcpts;
 	size_t nrcpts;
 };

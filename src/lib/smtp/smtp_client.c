@@ -425,7 +425,9 @@ on_event(struct bufferevent *bev, short what, void *arg)
 			snprintf(text, sizeof(text), "TLS handshake failed");
 		else
 			snprintf(text, sizeof(text), "connection lost in state %s", state_names[c->state]);
-		smtp_client_fail(c, 0, c->state == CS_TLS ? "4.7.5" : "4.4.2", text);
+		/* RFC 3463: 4.4.1 no answer from host, 4.4.2 bad connection */
+		smtp_client_fail(c, 0, c->state == CS_TLS ? "4.7.5" :
+		    c->state == CS_CONNECT ? "4.4.1" : "4.4.2", text);
 	}
 }
 
