@@ -33,7 +33,8 @@ listener_configure(struct listener *l, const struct config *cfg,
 	c->implicit_tls = tls && lc->tls == LISTENER_TLS_IMPLICIT;
 	str_copy(c->listener, sizeof(c->listener), lc->name);
 	str_copy(c->hostname, sizeof(c->hostname), cfg->hostname);
-	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING;
+	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING |
+	    SMTP_EXT_DSN;
 	c->lim.max_command_line = (size_t)cfg->max_command_line;
 	c->lim.max_text_line = (size_t)cfg->max_text_line;
 	c->lim.max_recipients = (unsigned)cfg->max_recipients;

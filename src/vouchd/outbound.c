@@ -168,6 +168,7 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 		cn->dst = dst;
 		/* Spread connections over the first preference's addresses. */
 		cn->ai = 0;
+		cn->id = ++o->next_conn_id;
 		cn->next = o->conns;
 		o->conns = cn;
 		o->nconn++;
@@ -192,6 +193,7 @@ outbound_conn_send(struct outbound *o, struct conn *cn, struct outbound_job *j)
 		return;
 	}
 	j->msg.body_fd = j->fd;
+	cn->nmsg++;
 	free(j->remote_mta);
 	j->remote_mta = xstrdup(cn->dst->addrs[cn->ai].host);
 	cn->job = j;
@@ -205,12 +207,13 @@ log_results(const struct outbound_job *j, const struct conn *cn)
 
 	for (size_t i = 0; i < j->msg.nrcpts; i++) {
 		const struct smtp_client_rcpt *r = &j->msg.rcpts[i];
-		log_info("qid=%s event=%s to=%s relay=%s[%s] tls=%s%s dsn=%s code=%d reply=\"%.200s\"",
+		log_info("qid=%s event=%s to=%s relay=%s[%s] tls=%s%s dsn=%s conn=%u msg=%u code=%d "
+		    "reply=\"%.200s\"",
 		    j->qid, r->reply.code >= 200 && r->reply.code < 300 ? "sent" :
 		    r->reply.code >= 500 ? "bounced" : "deferred", r->addr,
 		    cn->dst->addrs[cn->ai].host, cn->dst->addrs[cn->ai].text,
 		    in->tls ? in->tls_version : "no", in->tls && in->tls_verified ? " verified" : "",
-		    j->msg.dsn_passed ? "passed" : "no", r->reply.code, r->reply.text);
+		    j->msg.dsn_passed ? "passed" : "no", cn->id, cn->nmsg, r->reply.code, r->reply.text);
 	}
 }
 

@@ -53,6 +53,8 @@ struct conn {
 	int ready;
 	int no_tls;			/* retrying after a broken TLS handshake */
 	struct outbound_job *job;
+	unsigned id;			/* for logs */
+	unsigned nmsg;			/* messages sent on this connection */
 };
 
 struct outbound {
@@ -60,6 +62,7 @@ struct outbound {
 	struct hmap *dests;		/* name -> struct dest */
 	struct conn *conns;
 	size_t nconn;
+	unsigned next_conn_id;
 	SSL_CTX *tls;
 	char *relay_host, *relay_user, *relay_pass;
 	char relay_name[256];		/* the relayhost without its port */

@@ -48,7 +48,7 @@ def test_greeting_and_ehlo_keywords(vouchd):
         assert code == 250
         kws = [l[4:] for l in lines[1:]]
         assert lines[0] == "250-mx.test.example greets [127.0.0.1]"
-        for k in ("PIPELINING", "SIZE 26214400", "8BITMIME", "CHUNKING", "SMTPUTF8",
+        for k in ("PIPELINING", "SIZE 26214400", "8BITMIME", "CHUNKING", "SMTPUTF8", "DSN",
                   "ENHANCEDSTATUSCODES"):
             assert k in kws
         assert "STARTTLS" not in kws  # no certificate configured

@@ -1,0 +1,67 @@
+"""Postfix's smtp-sink as a scriptable test receiver: it can refuse
+commands temporarily (-r) or for good (-f), hide DSN (-N) and other
+extensions, and dumps every transaction it accepts into a folder, with
+the envelope (X-Mail-Args, X-Rcpt-Args, ...) before the message."""
+import glob
+import os
+import socket
+import subprocess
+import time
+
+from vouchd import free_port
+
+SMTP_SINK = "/usr/sbin/smtp-sink"
+
+
+class Sink:
+    def __init__(self, directory, host="127.0.0.1", port=None, options=()):
+        self.dir = directory
+        self.dump = os.path.join(directory, "dump")
+        os.makedirs(self.dump, exist_ok=True)
+        self.host = host
+        self.port = port or free_port(host)
+        self.options = list(options)
+        self.proc = None
+
+    def start(self):
+        user = []
+        if os.geteuid() == 0:
+            # smtp-sink will not run as root; it dumps as "nobody"
+            os.chmod(self.dir, 0o777)
+            os.chmod(self.dump, 0o777)
+            user = ["-u", "nobody"]
+        self.proc = subprocess.Popen(
+            [SMTP_SINK, *user, "-h", "sink.test.example",
+             "-d", os.path.join(self.dump, "%Y%m%d%H%M%S."),
+             *self.options, f"{self.host}:{self.port}", "100"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex((self.host, self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("smtp-sink did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def transactions(self):
+        """The dumped transactions, oldest first, as bytes."""
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.dump, "*"))):
+            with open(path, "rb") as f:
+                out.append(f.read())
+        return out
+
+    def wait_transactions(self, n, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            t = self.transactions()
+            if len(t) >= n:
+                return t
+            time.sleep(0.1)
+        raise AssertionError(f"smtp-sink got {len(self.transactions())} transactions, wanted {n}")
