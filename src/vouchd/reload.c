@@ -28,6 +28,7 @@ vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t
 		snprintf(err, errsz, "%s", errs.s ? str_trim(errs.s) : "cannot load tables");
 		strbuf_free(&errs);
 		users_free(u);
+		aliases_free(a);
 		return -1;
 	}
 	strbuf_free(&errs);

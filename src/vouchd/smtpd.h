@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checks.h"
+#include "auth/spf_eval.h"
+#include "msg/hdrfilter.h"
 #include "queue/envelope.h"
 #include "queue/queue.h"
 #include "smtp/smtp_session.h"
@@ -19,6 +22,7 @@ struct smtpd_sess {
 	struct vouchd *d;
 	struct config *cfg;	/* the configuration the session started with */
 	uint64_t sid;
+	const struct listener_config *listener;	/* in cfg */
 	int submission;		/* the listener is a submission port */
 	int auth_offer;		/* the listener offers AUTH (after TLS) */
 	struct envelope env;	/* the transaction being built */
@@ -30,6 +34,13 @@ struct smtpd_sess {
 	 * tls_client_ca and names the HELO name (DESIGN 2). */
 	int tls_cert_verified;
 	char tls_cert_subject[256];
+	/* identity checks and their verdict (checks.h) */
+	struct checks checks;
+	int checks_waiting;		/* MAIL waits for them */
+	struct spf_options spf_opts;	/* borrowed by running SPF checks */
+	struct hdrfilter hdr;		/* removes forged trace headers in DATA */
+	struct strbuf hdr_out;
+	int hdr_active;
 };
 
 /* submit.c */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/spf_known.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -22,6 +23,8 @@
 #define MIN (60LL * SEC)
 #define HOUR (60LL * MIN)
 
+const char *const config_action_names[] = { "ignore", "tag", "unsafe", "tempfail", "reject",
+	NULL };
 static const char *const outbound_tls_modes[] = { "none", "may", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
@@ -151,6 +154,18 @@ const struct conf_key config_listener_keys[] = {
 	  "a submission port: MAIL needs AUTH, and authenticated users may relay" },
 	{ "auth", CONF_BOOL, L(auth), "no", 0, 0, NULL,
 	  "offer AUTH PLAIN/LOGIN (only ever after TLS); submission implies it" },
+	{ "spf_fail", CONF_ENUM, L(spf_fail), "reject", 0, 0, config_action_names,
+	  "SPF fail (HELO or MAIL FROM): ignore, tag, unsafe, tempfail or reject (550 5.7.23)" },
+	{ "spf_softfail", CONF_ENUM, L(spf_softfail), "ignore", 0, 0, config_action_names,
+	  "SPF softfail: ignore, tag, unsafe, tempfail or reject" },
+	{ "spf_neutral", CONF_ENUM, L(spf_neutral), "ignore", 0, 0, config_action_names,
+	  "SPF neutral: ignore, tag, unsafe, tempfail or reject" },
+	{ "spf_none", CONF_ENUM, L(spf_none), "ignore", 0, 0, config_action_names,
+	  "no SPF record: ignore, tag, unsafe, tempfail or reject" },
+	{ "spf_temperror", CONF_ENUM, L(spf_temperror), "tempfail", 0, 0, config_action_names,
+	  "SPF temperror (DNS trouble): tempfail (451 4.7.24) by default" },
+	{ "spf_permerror", CONF_ENUM, L(spf_permerror), "ignore", 0, 0, config_action_names,
+	  "SPF permerror (a broken record): ignore, tag, unsafe, tempfail or reject (550 5.7.24)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -366,6 +381,8 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 	if (cfg->nlisteners == 0)
 		listener_add(cfg, "smtp");
 	nerr += config_validate(cfg, name, errs);
+	if (spf_config_known(&cfg->spf, &cfg->spf_known, errs) < 0)
+		nerr++;
 	if (nerr) {
 		config_free(cfg);
 		return NULL;
@@ -435,6 +452,7 @@ config_free(struct config *cfg)
 		free(cfg->listeners[i].name);
 	}
 	free(cfg->listeners);
+	spf_known_free(cfg->spf_known);
 	for (const struct config_part *p = config_parts; p->name; p++)
 		conf_release(p->keys, (char *)cfg + p->offset);
 	free(cfg->path);

@@ -18,6 +18,16 @@
 enum config_log_to { CONFIG_LOG_STDERR, CONFIG_LOG_SYSLOG, CONFIG_LOG_BOTH };
 enum config_outbound_tls { CONFIG_OUTBOUND_TLS_NONE, CONFIG_OUTBOUND_TLS_MAY };
 
+/* What a check's result leads to, from mildest to strictest. */
+enum config_action {
+	CONFIG_ACT_IGNORE,	/* recorded in the headers, nothing else */
+	CONFIG_ACT_TAG,		/* delivered with a tagged subject */
+	CONFIG_ACT_UNSAFE,	/* delivered to the .Unsafe folder */
+	CONFIG_ACT_TEMPFAIL,	/* 4xx: try again later */
+	CONFIG_ACT_REJECT,	/* 5xx */
+};
+extern const char *const config_action_names[];
+
 enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLICIT };
 
 /* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
@@ -28,6 +38,8 @@ struct listener_config {
 	int tls;		/* enum listener_tls */
 	int submission;		/* MAIL needs AUTH; users may relay */
 	int auth;		/* offer AUTH (after TLS) */
+	/* what to do with each SPF result (enum config_action) */
+	int spf_fail, spf_softfail, spf_neutral, spf_none, spf_temperror, spf_permerror;
 };
 
 struct config {
@@ -108,6 +120,7 @@ struct config {
 	/* subsystems' own settings (config_parts[]) */
 	struct dns_config dns;
 	struct spf_config spf;
+	struct spf_known *spf_known;	/* built from spf.known when loading */
 };
 
 /*

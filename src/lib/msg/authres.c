@@ -1,0 +1,129 @@
+/*
+ * authres: Authentication-Results and Received-SPF (see authres.h).
+ */
+#include "msg/authres.h"
+
+#include <string.h>
+
+/* RFC 5322 3.2.2 comment text: escape what would end or nest it. */
+static void
+comment(struct strbuf *out, const char *s)
+{
+	strbuf_puts(out, " (");
+	for (size_t i = 0; s[i] && i < 400; i++) {
+		char c = s[i];
+		if ((unsigned char)c < 32 || c == 127)
+			c = ' ';
+		if (c == '(' || c == ')' || c == '\\')
+			strbuf_puts(out, "\\");
+		strbuf_append(out, &c, 1);
+	}
+	strbuf_puts(out, ")");
+}
+
+/* A value as a token, or quoted when it holds anything else. */
+static void
+value(struct strbuf *out, const char *v)
+{
+	int plain = *v != '\0';
+
+	for (const char *p = v; *p && plain; p++) {
+		unsigned char c = (unsigned char)*p;
+		/* RFC 8601 2.2 pvalue: a token, or local-part@domain as it is */
+		plain = c > 32 && c < 127 && !strchr("()<>,;:\\\"[]= ", c);
+	}
+	if (plain) {
+		strbuf_puts(out, v);
+		return;
+	}
+	strbuf_puts(out, "\"");
+	for (size_t i = 0; v[i] && i < 400; i++) {
+		char c = v[i];
+		if ((unsigned char)c < 32 || c == 127)
+			c = ' ';
+		if (c == '"' || c == '\\')
+			strbuf_puts(out, "\\");
+		strbuf_append(out, &c, 1);
+	}
+	strbuf_puts(out, "\"");
+}
+
+int
+authres_format(const char *authserv_id, const struct authres_entry *e, size_t n,
+    struct strbuf *out)
+{
+	strbuf_printf(out, "Authentication-Results: %s", authserv_id);
+	if (n == 0)
+		strbuf_puts(out, "; none");	/* RFC 8601 2.2: no results */
+	for (size_t i = 0; i < n; i++) {
+		strbuf_printf(out, ";\r\n\t%s=%s", e[i].method, e[i].result);
+		if (e[i].reason && *e[i].reason)
+			comment(out, e[i].reason);
+		if (e[i].ptype && e[i].value) {
+			strbuf_printf(out, " %s=", e[i].ptype);
+			value(out, e[i].value);
+		}
+	}
+	return strbuf_puts(out, "\r\n");
+}
+
+int
+authres_received_spf(const struct authres_spf *s, struct strbuf *out)
+{
+	strbuf_printf(out, "Received-SPF: %s", s->result);
+	if (s->comment && *s->comment)
+		comment(out, s->comment);
+	/* RFC 7208 9.1: key-value-list */
+	strbuf_puts(out, "\r\n\tclient-ip=");
+	value(out, s->client_ip);
+	strbuf_puts(out, "; envelope-from=");
+	value(out, *s->envelope_from ? s->envelope_from : "<>");
+	strbuf_puts(out, "; helo=");
+	value(out, s->helo && *s->helo ? s->helo : "unknown");
+	strbuf_puts(out, ";\r\n\treceiver=");
+	value(out, s->receiver);
+	strbuf_printf(out, "; identity=%s;", s->identity);
+	if (s->mechanism && *s->mechanism) {
+		strbuf_puts(out, " mechanism=");
+		value(out, s->mechanism);
+		strbuf_puts(out, ";");
+	}
+	return strbuf_puts(out, "\r\n");
+}
+
+int
+authres_authserv_id(const char *v, size_t len, char *id, size_t idsz)
+{
+	size_t i = 0, o = 0;
+
+	/* Skip white space and comments before the id (RFC 8601 2.2 CFWS). */
+	for (;;) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
+			i++;
+		if (i < len && v[i] == '(') {
+			int depth = 0;
+			for (; i < len; i++) {
+				if (v[i] == '\\') {
+					i++;
+					continue;
+				}
+				if (v[i] == '(')
+					depth++;
+				else if (v[i] == ')' && --depth == 0) {
+					i++;
+					break;
+				}
+			}
+			continue;
+		}
+		break;
+	}
+	while (i < len && v[i] != ';' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' &&
+	    v[i] != '\n' && v[i] != '(') {
+		if (o + 1 >= idsz)
+			return -1;
+		id[o++] = v[i++];
+	}
+	id[o] = '\0';
+	return o ? 0 : -1;
+}

@@ -1,0 +1,45 @@
+/*
+ * authres: the trace headers that carry vouch's verdicts to the reader:
+ * Authentication-Results (RFC 8601) with one entry per check, and
+ * Received-SPF (RFC 7208 9.1). Pure formatting.
+ */
+#ifndef VOUCH_MSG_AUTHRES_H
+#define VOUCH_MSG_AUTHRES_H
+
+#include <stddef.h>
+
+#include "util/str.h"
+
+struct authres_entry {
+	const char *method;	/* "spf", "iprev", "x-vouch", ... */
+	const char *result;	/* "pass", "fail", ... */
+	const char *reason;	/* a comment for people, or NULL */
+	const char *ptype;	/* "smtp.mailfrom", "policy.iprev", ... or NULL */
+	const char *value;	/* the property's value, or NULL */
+};
+
+/* "Authentication-Results: id; method=result (reason) ptype=value; ..." */
+int authres_format(const char *authserv_id, const struct authres_entry *e, size_t n,
+    struct strbuf *out);
+
+struct authres_spf {
+	const char *result;	/* spf_result_name() */
+	const char *comment;	/* e.g. "domain of x designates y as permitted sender" */
+	const char *client_ip;
+	const char *envelope_from;	/* may be "" */
+	const char *helo;
+	const char *receiver;
+	const char *identity;	/* "mailfrom" or "helo" */
+	const char *mechanism;	/* may be NULL or "" */
+};
+
+/* "Received-SPF: result (comment) key=value; ..." */
+int authres_received_spf(const struct authres_spf *s, struct strbuf *out);
+
+/*
+ * The authserv-id of an Authentication-Results field value (text after
+ * the colon), for spotting forged copies of ours. Writes it into id.
+ */
+int authres_authserv_id(const char *value, size_t len, char *id, size_t idsz);
+
+#endif
