@@ -15,6 +15,7 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "config", cmd_config, "config check [FILE]        validate a configuration, print it" },
+	{ "dns", cmd_dns, "dns NAME [TYPE] [--resolver HOST:PORT] [--trust-anchor FILE]  look up through vouch's resolver" },
 	{ "spf", cmd_spf, "spf --ip IP --sender ADDR --helo NAME [--resolver HOST:PORT]  evaluate SPF" },
 };
 

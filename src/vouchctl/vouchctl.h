@@ -14,6 +14,7 @@ struct vouchctl_opts {
 typedef int (*vouchctl_cmd_fn)(const struct vouchctl_opts *o, int argc, char **argv);
 
 int cmd_config(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_dns(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_spf(const struct vouchctl_opts *o, int argc, char **argv);
 
 #endif
