@@ -70,7 +70,9 @@ cmd_spf(const struct vouchctl_opts *o, int argc, char **argv)
 	char err[300];
 	int c;
 
-	optind = 1;
+	/* 0, not 1: glibc then re-initialises getopt, dropping the "+" (stop at
+	 * the first operand) mode of main's own option parsing. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ip = optarg; break;

@@ -88,12 +88,28 @@ void
 spf_ip_format(const struct spf_ip *ip, char *out, size_t outsz)
 {
 	char buf[INET6_ADDRSTRLEN];
+	size_t n = 0;
 
-	/* glibc's inet_ntop writes RFC 5952 form (lower case, :: compressed). */
-	if (inet_ntop(ip->family, ip->addr, buf, sizeof(buf)) == NULL)
+	if (ip->family == AF_INET) {
+		/* By hand: glibc's inet_ntop formats IPv4 with sprintf, and this
+		 * runs for every evaluation (%{c}). */
+		for (int i = 0; i < 4; i++) {
+			unsigned v = ip->addr[i];
+			if (v >= 100)
+				buf[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				buf[n++] = (char)('0' + v / 10 % 10);
+			buf[n++] = (char)('0' + v % 10);
+			if (i < 3)
+				buf[n++] = '.';
+		}
+		buf[n] = '\0';
+	} else if (inet_ntop(AF_INET6, ip->addr, buf, sizeof(buf)) == NULL) {
+		/* glibc's inet_ntop writes RFC 5952 form (lower case, :: compressed). */
 		buf[0] = '\0';
+	}
 	if (outsz > 0) {
-		size_t n = strlen(buf);
+		n = strlen(buf);
 		if (n >= outsz)
 			n = outsz - 1;
 		memcpy(out, buf, n);

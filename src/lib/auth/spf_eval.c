@@ -33,7 +33,40 @@
 struct frame *
 spf_eval_top(struct spf_eval *ev)
 {
-	return &ev->frames[ev->depth - 1];
+	return ev->frames[ev->depth - 1];
+}
+
+struct frame *
+spf_eval_push(struct spf_eval *ev, const char *domain)
+{
+	struct frame *c;
+
+	if (ev->depth >= MAX_DEPTH)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	str_copy(c->domain, sizeof(c->domain), domain);
+	c->is_include = 1;
+	ev->frames[ev->depth++] = c;
+	return c;
+}
+
+void
+spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c,
+    const char *d)
+{
+	const char *parts[4] = { a, b, c, d };
+	size_t o = 0;
+
+	/* Plain concatenation: reasons are built for every evaluation, and
+	 * printf-style formatting showed up in profiles. */
+	for (int i = 0; i < 4 && parts[i]; i++) {
+		size_t n = strlen(parts[i]);
+		if (n > sizeof(ev->why) - 1 - o)
+			n = sizeof(ev->why) - 1 - o;
+		memcpy(ev->why + o, parts[i], n);
+		o += n;
+	}
+	ev->why[o] = '\0';
 }
 
 static void
@@ -106,8 +139,9 @@ finish(struct spf_eval *ev, enum spf_result r, const char *mech)
 		set_why(ev, "redirect target %.100s has no SPF record", f->domain);
 	}
 	if (f->is_include) {
-		ev->frames[ev->depth - 2].child = r;
+		ev->frames[ev->depth - 2]->child = r;
 		frame_clear(f);
+		free(f);
 		ev->depth--;
 		return;
 	}
@@ -132,7 +166,8 @@ frame_start(struct spf_eval *ev, struct frame *f)
 	if (ev->depth == 1 && !f->redirected &&
 	    spf_known_lookup(ev->known, f->domain, &ev->ip, &known)) {
 		ev->out.from_table = 1;
-		set_why(ev, "%.200s is in the local table of known SPF results", f->domain);
+		spf_eval_why(ev, f->domain, " is in the local table of known SPF results", NULL,
+		    NULL);
 		finish(ev, known, NULL);
 		return 0;
 	}
@@ -175,7 +210,7 @@ frame_txt(struct spf_eval *ev, struct frame *f)
 			}
 		}
 		if (count == 0) {
-			set_why(ev, "%.200s has no SPF record", f->domain);
+			spf_eval_why(ev, f->domain, " has no SPF record", NULL, NULL);
 			finish(ev, SPF_NONE, NULL);
 		} else if (count > 1) {
 			set_why(ev, "%.150s has %d v=spf1 records (RFC 7208 4.5)", f->domain, count);
@@ -191,8 +226,8 @@ frame_txt(struct spf_eval *ev, struct frame *f)
 		}
 		break;
 	default:
-		set_why(ev, "%.200s has no SPF record (%s)", f->domain,
-		    dns_status_name(res->status));
+		spf_eval_why(ev, f->domain, " has no SPF record (", dns_status_name(res->status),
+		    ")");
 		finish(ev, SPF_NONE, NULL);
 		break;
 	}
@@ -214,7 +249,7 @@ frame_terms(struct spf_eval *ev, struct frame *f)
 		case M_PUSHED:
 			return 0;
 		case M_MATCH:
-			set_why(ev, "'%.100s' matched in the record of %.100s", t->text, f->domain);
+			spf_eval_why(ev, "'", t->text, "' matched in the record of ", f->domain);
 			finish(ev, t->qual, t->text);
 			return 0;
 		case M_ERROR:
@@ -230,7 +265,7 @@ frame_terms(struct spf_eval *ev, struct frame *f)
 		}
 	}
 	if ((redirect = spf_record_redirect(f->rec)) == NULL) {
-		set_why(ev, "no mechanism matched in the record of %.150s", f->domain);
+		spf_eval_why(ev, "no mechanism matched in the record of ", f->domain, NULL, NULL);
 		finish(ev, SPF_NEUTRAL, NULL);
 		return 0;
 	}
@@ -342,19 +377,42 @@ explain(struct spf_eval *ev, struct frame *f)
 
 /* ---- public API ---- */
 
+/* Decimal digits of v into out (room for 21); returns the length. */
+static size_t
+put_uint(char *out, unsigned long long v)
+{
+	char tmp[24];
+	size_t n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out[o++] = tmp[--n];
+	out[o] = '\0';
+	return o;
+}
+
 static void
 format_ip_macro(const struct spf_ip *ip, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 
+	if (outsz < 64)
+		return;
 	if (ip->family == AF_INET) {
-		snprintf(out, outsz, "%u.%u.%u.%u", ip->addr[0], ip->addr[1], ip->addr[2],
-		    ip->addr[3]);
+		for (int i = 0; i < 4; i++) {
+			o += put_uint(out + o, ip->addr[i]);
+			if (i < 3)
+				out[o++] = '.';
+		}
+		out[o] = '\0';
 		return;
 	}
 	/* RFC 7208 7.3: IPv6 %{i} is dot-separated nibbles. */
-	for (int i = 0; i < 16 && o + 4 < outsz; i++) {
+	for (int i = 0; i < 16; i++) {
 		out[o++] = hex[ip->addr[i] >> 4];
 		out[o++] = '.';
 		out[o++] = hex[ip->addr[i] & 15];
@@ -406,11 +464,19 @@ spf_eval_new(const struct spf_request *req, const struct spf_options *opts)
 	dl = strlen(domain);
 	if (dl <= SPF_SENDER_MAX)
 		str_copy(ev->odomain, sizeof(ev->odomain), domain);
-	snprintf(ev->sender, sizeof(ev->sender), "%s@%s", ev->local, ev->odomain);
+	{
+		/* <sender>: local-part "@" domain (both bounded above). */
+		size_t ll = strlen(ev->local), dl2 = strlen(ev->odomain);
+		memcpy(ev->sender, ev->local, ll);
+		ev->sender[ll] = '@';
+		memcpy(ev->sender + ll + 1, ev->odomain, dl2 + 1);
+	}
 	format_ip_macro(&ev->ip, ev->ip_i, sizeof(ev->ip_i));
 	spf_ip_format(&ev->ip, ev->ip_c, sizeof(ev->ip_c));
-	snprintf(ev->now, sizeof(ev->now), "%lld",
-	    opts->now ? opts->now : (long long)time(NULL));
+	{
+		long long t = opts->now ? opts->now : (long long)time(NULL);
+		put_uint(ev->now, t > 0 ? (unsigned long long)t : 0);
+	}
 	SPF_MACRO_VAR(&ev->vars, 's') = ev->sender;
 	SPF_MACRO_VAR(&ev->vars, 'l') = ev->local;
 	SPF_MACRO_VAR(&ev->vars, 'o') = ev->odomain;
@@ -422,7 +488,7 @@ spf_eval_new(const struct spf_request *req, const struct spf_options *opts)
 	SPF_MACRO_VAR(&ev->vars, 't') = ev->now;
 
 	ev->depth = 1;
-	f = &ev->frames[0];
+	f = ev->frames[0] = &ev->frame0;
 	dl = strlen(ev->odomain);
 	if (dl > 1 && ev->odomain[dl - 1] == '.')
 		dl--;
@@ -440,8 +506,11 @@ spf_eval_free(struct spf_eval *ev)
 {
 	if (ev == NULL)
 		return;
-	for (int i = 0; i < ev->depth; i++)
-		frame_clear(&ev->frames[i]);
+	for (int i = 0; i < ev->depth; i++) {
+		frame_clear(ev->frames[i]);
+		if (i > 0)
+			free(ev->frames[i]);
+	}
 	for (int i = 0; i < ev->ptr.n; i++)
 		free(ev->ptr.names[i]);
 	for (size_t i = 0; i < ev->nqlog; i++) {

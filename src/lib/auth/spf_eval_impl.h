@@ -72,7 +72,8 @@ struct spf_eval {
 	const struct spf_known *known;
 	int log_queries;
 
-	struct frame frames[MAX_DEPTH];
+	struct frame frame0;		/* the identity's check_host() */
+	struct frame *frames[MAX_DEPTH];	/* [0] = &frame0; includes malloc'd */
 	int depth;
 	unsigned lookups, voids;
 
@@ -97,6 +98,11 @@ struct spf_eval {
 
 /* spf_eval.c */
 struct frame *spf_eval_top(struct spf_eval *ev);
+/* Push a frame for an include of domain; NULL when nested too deep. */
+struct frame *spf_eval_push(struct spf_eval *ev, const char *domain);
+/* Set ev->why to the concatenation of up to four strings (NULL ends). */
+void spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c,
+    const char *d);
 void spf_eval_ask(struct spf_eval *ev, enum ask what, size_t idx, const char *name,
     enum dns_type type);
 struct dns_result *spf_eval_take(struct spf_eval *ev, enum ask what, size_t idx);

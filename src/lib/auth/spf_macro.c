@@ -316,8 +316,13 @@ spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars,
 		return SPF_MACRO_ETOOLONG;
 	for (size_t i = 0; i < len && !o.err;) {
 		size_t j = i;
-		while (j < len && s[j] != '%')
+		while (j < len && s[j] != '%') {
+			/* The same literal rule as spf_macro_check(). */
+			unsigned char c = (unsigned char)s[j];
+			if ((c < 0x21 || c > 0x7e) && !(c == ' ' && (flags & SPF_MACRO_EXP)))
+				return SPF_MACRO_ESYNTAX;
 			j++;
+		}
 		if (j > i) {
 			put(&o, s + i, j - i);
 			i = j;

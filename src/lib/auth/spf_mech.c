@@ -346,7 +346,6 @@ mech_ptr(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 static enum mres
 mech_include(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 {
-	struct frame *c;
 	enum mres r;
 
 	if (f->stage < 2) {
@@ -355,13 +354,9 @@ mech_include(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 			    "include target of '%.80s' is not a valid domain", t->text);
 		if (r != M_MATCH)
 			return r;
-		if (ev->depth >= MAX_DEPTH)
+		if (spf_eval_push(ev, f->target) == NULL)
 			return term_error(ev, SPF_PERMERROR, "includes nested too deep");
 		f->stage = 3;
-		c = &ev->frames[ev->depth++];
-		memset(c, 0, sizeof(*c));
-		str_copy(c->domain, sizeof(c->domain), f->target);
-		c->is_include = 1;
 		return M_PUSHED;
 	}
 	/* RFC 7208 5.2: how the nested result maps. The child's reason is

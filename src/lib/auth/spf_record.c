@@ -321,10 +321,13 @@ spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err
 		snprintf(err, errsz, "not a v=spf1 record");
 		return -1;
 	}
-	rec = xcalloc(1, sizeof(*rec));
-	rec->terms = xcalloc(maxterms, sizeof(*rec->terms));
+	/* One allocation: the record, its terms, then the strings' arena.
+	 * Terms are initialised as they are parsed. */
+	rec = xmalloc(sizeof(*rec) + maxterms * sizeof(*rec->terms) + 3 * len + 16);
+	memset(rec, 0, sizeof(*rec));
+	rec->terms = (struct spf_term *)(rec + 1);
 	rec->arena_cap = 3 * len + 16;
-	rec->arena = xmalloc(rec->arena_cap);
+	rec->arena = (char *)(rec->terms + maxterms);
 
 	for (i = 6; i < len;) {
 		size_t start, n, eq;
@@ -365,10 +368,6 @@ spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err
 void
 spf_record_free(struct spf_record *rec)
 {
-	if (rec == NULL)
-		return;
-	free(rec->terms);
-	free(rec->arena);
 	free(rec);
 }
 

@@ -28,9 +28,9 @@ struct dns_pending {
 	uint64_t id;
 	dns_callback cb;		/* NULL once cancelled while queued */
 	void *arg;
-	char *name;
+	char *name;			/* stored after the struct */
 	enum dns_type type;
-	struct event *timer;
+	struct event *timer;		/* stored after the struct (event_assign) */
 	void *q;			/* the backend's handle */
 	struct dns_result *res;		/* set when delivered */
 	struct dns_pending *next;	/* in the ready queue */
@@ -153,13 +153,29 @@ slot_release(struct dns_client *c, uint64_t id)
 	c->npending--;
 }
 
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+/* One allocation per query: the pending record, its timer, its name. */
+static struct dns_pending *
+pending_new(struct dns_client *c, const char *name)
+{
+	size_t evoff = ALIGN16(sizeof(struct dns_pending));
+	size_t nameoff = evoff + ALIGN16(event_get_struct_event_size());
+	size_t n = strlen(name);
+	struct dns_pending *p = xmalloc(nameoff + n + 1);
+
+	memset(p, 0, sizeof(*p));
+	p->timer = (struct event *)(void *)((char *)p + evoff);
+	p->name = (char *)p + nameoff;
+	memcpy(p->name, name, n + 1);
+	return p;
+}
+
 static void
 pending_free(struct dns_pending *p)
 {
-	if (p->timer)
-		event_free(p->timer);
+	event_del(p->timer);
 	dns_result_free(p->res);
-	free(p->name);
 	free(p);
 }
 
@@ -216,8 +232,7 @@ dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *res)
 		dns_result_free(res);
 		return;
 	}
-	if (p->timer)
-		event_del(p->timer);
+	event_del(p->timer);
 	p->res = res;
 	p->next = NULL;
 	if (c->ready_tail)
@@ -311,17 +326,15 @@ uint64_t
 dns_client_lookup(struct dns_client *c, const char *name, enum dns_type type,
     dns_callback cb, void *arg)
 {
-	struct dns_pending *p = xcalloc(1, sizeof(*p));
+	struct dns_pending *p = pending_new(c, name);
 
 	p->client = c;
 	p->cb = cb;
 	p->arg = arg;
-	p->name = xstrdup(name);
 	p->type = type;
 	p->id = slot_take(c, p);
-	p->timer = evtimer_new(c->base, timeout_cb, p);
-	if (p->timer == NULL)
-		log_panic("dns: evtimer_new failed");
+	if (evtimer_assign(p->timer, c->base, timeout_cb, p) < 0)
+		log_panic("dns: evtimer_assign failed");
 	evtimer_add(p->timer, c->timeout);
 	if (strcmp(dns_type_name(type), "?") == 0) {
 		dns_client_deliver(c, p->id, dns_result_fail(name, type, DNS_PERMFAIL,

@@ -88,7 +88,7 @@ struct dns_result {
 	enum dns_status status;
 	enum dns_sec sec;
 	enum dns_type qtype;
-	char *qname;		/* as asked */
+	char *qname;		/* as asked (stored with the result) */
 	char *canon;		/* name after CNAMEs, or NULL when none */
 	int rcode;		/* DNS RCODE when known, else -1 */
 	unsigned ttl;

@@ -21,6 +21,7 @@
 
 struct mem_name {
 	char *name;
+	size_t len;
 	int timeout;
 	struct dns_result *rrs;	/* records of every type, as a holder */
 	struct mem_name *next;
@@ -90,7 +91,7 @@ find(const struct dns_mem *t, const char *name)
 	struct mem_name *e = t->buckets[hash_name(name, n) & (t->nbuckets - 1)];
 
 	for (; e; e = e->next)
-		if (strlen(e->name) == n && strncasecmp(e->name, name, n) == 0)
+		if (e->len == n && strncasecmp(e->name, name, n) == 0)
 			return e;
 	return NULL;
 }
@@ -105,7 +106,7 @@ grow(struct dns_mem *t)
 		struct mem_name *e = t->buckets[i], *next;
 		for (; e; e = next) {
 			next = e->next;
-			size_t h = hash_name(e->name, strlen(e->name)) & (nb - 1);
+			size_t h = hash_name(e->name, e->len) & (nb - 1);
 			e->next = b[h];
 			b[h] = e;
 		}
@@ -128,6 +129,7 @@ get(struct dns_mem *t, const char *name)
 	n = key_len(name);
 	e = xcalloc(1, sizeof(*e));
 	e->name = str_lower(xstrndup(name, n));
+	e->len = n;
 	e->rrs = dns_result_new(e->name, 0, DNS_NODATA);
 	h = hash_name(name, n) & (t->nbuckets - 1);
 	e->next = t->buckets[h];

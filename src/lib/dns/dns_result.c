@@ -13,9 +13,13 @@
 struct dns_result *
 dns_result_new(const char *name, enum dns_type type, enum dns_status status)
 {
-	struct dns_result *res = xcalloc(1, sizeof(*res));
+	size_t n = strlen(name);
+	/* One allocation: the name lives right after the struct. */
+	struct dns_result *res = xmalloc(sizeof(*res) + n + 1);
 
-	res->qname = xstrdup(name);
+	memset(res, 0, sizeof(*res));
+	res->qname = (char *)(res + 1);
+	memcpy(res->qname, name, n + 1);
 	res->qtype = type;
 	res->status = status;
 	res->rcode = -1;
@@ -60,7 +64,6 @@ dns_result_free(struct dns_result *res)
 	for (size_t i = 0; i < res->nrr; i++)
 		rr_release(&res->rr[i]);
 	free(res->rr);
-	free(res->qname);
 	free(res->canon);
 	free(res->why);
 	free(res);
