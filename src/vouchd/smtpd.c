@@ -37,12 +37,24 @@ sess(struct smtp_session *s)
 }
 
 static void
+hdr_stop(struct smtpd_sess *ss)
+{
+	if (ss->hdr_active) {
+		hdrfilter_free(&ss->hdr);
+		strbuf_free(&ss->hdr_out);
+		ss->hdr_active = 0;
+	}
+}
+
+static void
 txn_clear(struct smtpd_sess *ss)
 {
 	if (ss->w) {
 		queue_writer_abort(ss->w);
 		ss->w = NULL;
 	}
+	hdr_stop(ss);
+	checks_reset_txn(ss);
 	envelope_clear(&ss->env);
 	ss->remote_rcpts = 0;
 	ss->tracking[0] = '\0';
@@ -58,9 +70,11 @@ on_connect(void *host, struct smtp_session *s)
 	ss->cfg = config_ref(d->cfg);
 	ss->sid = smtp_session_id(s);
 	envelope_init(&ss->env);
+	ss->listener = &ss->cfg->listeners[0];
 	for (size_t i = 0; i < ss->cfg->nlisteners; i++) {
 		const struct listener_config *lc = &ss->cfg->listeners[i];
 		if (strcmp(lc->name, smtp_session_conf(s)->listener) == 0) {
+			ss->listener = lc;
 			ss->submission = lc->submission;
 			ss->auth_offer = lc->submission || lc->auth;
 		}
@@ -92,12 +106,12 @@ on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kin
 	struct smtpd_sess *ss = sess(s);
 
 	(void)host;
-	(void)kind;
 	(void)esmtp;
 	ss->tls_cert_verified = 0;
 	ss->tls_cert_subject[0] = '\0';
 	if (smtp_session_tls(s))
 		check_client_cert(ss, s, name);
+	checks_helo(ss, s, name, kind == SMTP_HELO_DOMAIN);
 	smtp_session_decide(s, 250, NULL, submit_ehlo_keywords(ss, s));
 }
 
@@ -137,7 +151,8 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 	ss->env.smtputf8 = m->smtputf8;
 	ss->env.ret = m->ret;
 	ss->env.envid = m->envid[0] ? xstrdup(m->envid) : NULL;
-	smtp_session_decide(s, 250, "2.1.0", "Ok");
+	/* The sender's identity checks decide the reply. */
+	checks_mail(ss, s, from);
 }
 
 /* Is this recipient one of ours, and if not, may the client relay? */
@@ -208,20 +223,44 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		resolved_clear(&res);
 		return;
 	}
+	/*
+	 * Unsafe mail goes to the recipient's .Unsafe folder; a recipient who
+	 * wants no such folder refuses it now, never with a later bounce
+	 * (DESIGN 6).
+	 */
+	if (ss->checks.verdict == CONFIG_ACT_UNSAFE) {
+		for (size_t i = 0; i < res.nlocal; i++) {
+			const struct user *u = users_find(d->users, res.local[i]);
+			if (u && u->no_unsafe) {
+				char text[500];
+				resolved_clear(&res);
+				d->stats.recipients_refused++;
+				if (snprintf(text, sizeof(text), "Recipient accepts only verified mail, and "
+				    "this message is not: %s", ss->checks.why) >= (int)sizeof(text))
+					text[sizeof(text) - 1] = '\0';
+				smtp_session_decide(s, 550, "5.7.1", text);
+				return;
+			}
+		}
+	}
 	for (size_t i = 0; i < res.nlocal + res.nremote; i++) {
 		const char *target = i < res.nlocal ? res.local[i] : res.remote[i - res.nlocal];
 		int dup = 0;
 		for (size_t k = 0; k < ss->env.nrcpts; k++)
 			if (strcasecmp(ss->env.rcpts[k].addr, target) == 0)
 				dup = 1;
-		if (!dup)
-			envelope_add_rcpt(&ss->env, target, addr, r->orcpt[0] ? r->orcpt : NULL,
-			    r->notify, i < res.nlocal);
+		if (!dup) {
+			struct env_rcpt *er = envelope_add_rcpt(&ss->env, target, addr,
+			    r->orcpt[0] ? r->orcpt : NULL, r->notify, i < res.nlocal);
+			er->unsafe = i < res.nlocal && ss->checks.verdict == CONFIG_ACT_UNSAFE;
+		}
 	}
 	resolved_clear(&res);
 	d->stats.recipients_accepted++;
 	smtp_session_decide(s, 250, "2.1.5", "Ok");
 }
+
+static int forged_judge(void *arg, const char *field, size_t len);
 
 static void
 on_data_start(void *host, struct smtp_session *s)
@@ -258,20 +297,48 @@ on_data_start(void *host, struct smtp_session *s)
 			ri.user = u->address;
 	}
 	ri.when = time(NULL);
-	strbuf_init(&hdr, 8192);
+	/* RFC 8601 5 and RFC 7208 9.1: our results go above our Received. */
+	strbuf_init(&hdr, 64 * 1024);
+	checks_headers(ss, s, &hdr);
 	received_format(&ri, &hdr);
 	queue_writer_write(ss->w, hdr.s, hdr.len);
 	strbuf_free(&hdr);
+	hdrfilter_init(&ss->hdr, forged_judge, ss);
+	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
+	ss->hdr_active = 1;
 	smtp_session_decide(s, 354, NULL, NULL);
+}
+
+/* Trace fields that claim to be ours, arriving with the message, go. */
+static int
+forged_judge(void *arg, const char *field, size_t len)
+{
+	struct smtpd_sess *ss = arg;
+
+	if (checks_forged_header(ss, field, len)) {
+		log_info("sid=%016llx event=forged_header_removed field=\"%.40s\"",
+		    (unsigned long long)ss->sid, field);
+		return 0;
+	}
+	return 1;
 }
 
 static int
 on_data_write(void *host, struct smtp_session *s, const char *p, size_t n)
 {
 	struct smtpd_sess *ss = sess(s);
+	int rc;
 
 	(void)host;
-	return ss->w ? queue_writer_write(ss->w, p, n) : -1;
+	if (ss->w == NULL)
+		return -1;
+	if (!ss->hdr_active)
+		return queue_writer_write(ss->w, p, n);
+	strbuf_reset(&ss->hdr_out);
+	if (hdrfilter_feed(&ss->hdr, p, n, &ss->hdr_out) < 0)
+		return -1;
+	rc = ss->hdr_out.len ? queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len) : 0;
+	return rc;
 }
 
 static void
@@ -314,6 +381,13 @@ on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *r
 	struct smtpd_sess *ss = sess(s);
 	struct smtpd_commit *c;
 
+	if (ss->w && ss->hdr_active) {
+		strbuf_reset(&ss->hdr_out);
+		hdrfilter_finish(&ss->hdr, &ss->hdr_out);
+		if (ss->hdr_out.len)
+			queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len);
+		hdr_stop(ss);
+	}
 	if (ss->w == NULL || queue_writer_errno(ss->w)) {
 		int e = ss->w ? queue_writer_errno(ss->w) : EIO;
 		log_err("sid=%016llx qid=%s event=queue_write_failed error=\"%s\"",
@@ -361,6 +435,7 @@ on_close(void *host, struct smtp_session *s)
 	if (ss == NULL)
 		return;
 	txn_clear(ss);
+	checks_free(ss);
 	config_unref(ss->cfg);
 	free(ss);
 	smtp_session_set_udata(s, NULL);

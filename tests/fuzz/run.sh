@@ -13,7 +13,10 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     work="$build/fuzz-work/$name"
     mkdir -p "$work"
     dict=""
-    case $name in smtp_*|config|envelope|local_tables) dict="-dict=$here/smtp.dict" ;; esac
+    case $name in
+        smtp_*|config|envelope|local_tables) dict="-dict=$here/smtp.dict" ;;
+        spf_*) dict="-dict=$here/spf.dict" ;;
+    esac
     [ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
     echo "== $name for ${seconds}s"
     "$bin" -max_total_time="$seconds" -print_final_stats=1 $dict \

@@ -38,9 +38,14 @@ class Vouchd:
             "data_dir": self.data_dir,
             "domains": "localhost test.example",
             "log_level": "debug",
+            "dns_timeout": "3s",
         }
         self.settings.update(settings or {})
         self.listeners = listeners or {"smtp": {"address": f"{host}:{self.port}"}}
+        # Suites that are not about DNS must not depend on the machine's
+        # resolver: a DNS failure there is not a refusal. Each listener
+        # gets these unless it says otherwise.
+        self.listener_defaults = {"spf_temperror": "ignore"}
         self.extra_text = extra_text
         self.proc = None
         self.write_config()
@@ -50,7 +55,9 @@ class Vouchd:
         lines = [f"{k} = {self.quote(v)}" for k, v in self.settings.items()]
         for name, kv in self.listeners.items():
             lines.append(f"listener {name} {{")
-            lines += [f"    {k} = {self.quote(v)}" for k, v in kv.items()]
+            merged = dict(self.listener_defaults)
+            merged.update(kv)
+            lines += [f"    {k} = {self.quote(v)}" for k, v in merged.items()]
             lines.append("}")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + self.extra_text)
