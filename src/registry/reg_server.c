@@ -384,3 +384,60 @@ reg_server_ids_by_address(struct reg_db *db, const char *addr, long long *ids, s
 	sqlite3_finalize(st);
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? REG_OK : reg_db_err(rc);
 }
+
+int
+reg_server_cert_add(struct reg_db *db, long long id, long long started, long long finished,
+    int passed, const char *summary, const char *report)
+{
+	sqlite3_stmt *st;
+
+	if (reg_db_prepare(db, "INSERT INTO cert_runs(server_id, started_at, finished_at, passed,"
+	    " summary, report) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, started);
+	sqlite3_bind_int64(st, 3, finished);
+	sqlite3_bind_int(st, 4, passed ? 1 : 0);
+	reg_db_bind_text(st, 5, summary);
+	reg_db_bind_text(st, 6, report ? report : "{}");
+	return step_done(st);
+}
+
+int
+reg_server_cert_runs(struct reg_db *db, long long id, size_t max, struct reg_cert_run **out,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (reg_db_prepare(db, "SELECT id, started_at, finished_at, passed, summary, report"
+	    " FROM cert_runs WHERE server_id = ?1 ORDER BY id DESC LIMIT ?2", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (long long)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct reg_cert_run *c;
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		c = &(*out)[(*n)++];
+		c->id = sqlite3_column_int64(st, 0);
+		c->started = sqlite3_column_int64(st, 1);
+		c->finished = sqlite3_column_int64(st, 2);
+		c->passed = sqlite3_column_int(st, 3);
+		c->summary = reg_db_col_text(st, 4);
+		c->report = reg_db_col_text(st, 5);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? REG_OK : reg_db_err(rc);
+}
+
+void
+reg_server_cert_runs_free(struct reg_cert_run *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].summary);
+		free(v[i].report);
+	}
+	free(v);
+}

@@ -71,4 +71,19 @@ int reg_server_sponsors(struct reg_db *db, long long id, char ***names, size_t *
 int reg_server_ids_by_address(struct reg_db *db, const char *addr, long long *ids,
     size_t max, size_t *n);
 
+struct reg_cert_run {
+	long long id, started, finished;
+	int passed;
+	char *summary, *report;		/* report is JSON (reg_certify) */
+};
+
+/* Store a certification run for server id. */
+int reg_server_cert_add(struct reg_db *db, long long id, long long started, long long finished,
+    int passed, const char *summary, const char *report);
+/* The newest runs of server id (at most max), newest first. */
+int reg_server_cert_runs(struct reg_db *db, long long id, size_t max, struct reg_cert_run **out,
+    size_t *n);
+/* Free runs. */
+void reg_server_cert_runs_free(struct reg_cert_run *v, size_t n);
+
 #endif
