@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -92,8 +93,8 @@ cmd_token(struct cmd_ctx *c, int argc, char **argv)
 	    strcmp(argv[2], "owner") == 0 ? REG_ROLE_OWNER : REG_ROLE_NONE;
 	if (role == REG_ROLE_NONE)
 		goto usage;
-	optind = 3;
-	while ((opt = getopt(argc, argv, "l:")) != -1) {
+	optind = 0;
+	while ((opt = getopt(argc - 2, argv + 2, "l:")) != -1) {
 		if (opt == 'l')
 			label = optarg;
 		else
@@ -103,10 +104,10 @@ cmd_token(struct cmd_ctx *c, int argc, char **argv)
 		return 1;
 	if (role == REG_ROLE_OWNER) {
 		struct reg_server s;
-		if (optind >= argc)
+		if (optind >= argc - 2)
 			goto usage;
-		if ((rc = reg_server_get(c->db, argv[optind], &s)) != REG_OK) {
-			fprintf(stderr, "vouch-registry: %s: %s\n", argv[optind], reg_err_str(rc));
+		if ((rc = reg_server_get(c->db, argv[2 + optind], &s)) != REG_OK) {
+			fprintf(stderr, "vouch-registry: %s: %s\n", argv[2 + optind], reg_err_str(rc));
 			return cmd_status(rc);
 		}
 		sid = s.id;

@@ -13,6 +13,7 @@
 #include "reg_err.h"
 #include "reg_msg.h"
 #include "reg_server.h"
+#include "reg_validate.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -205,6 +206,12 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 				collect_addresses(field, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	}
 	trap_owner = trap_hit(db, rcpts, nr, trap, sizeof(trap));
+	/* text taken from the message is shown on pages and in JSON: keep it clean */
+	reg_validate_utf8_fix(out->handoff_host, 0);
+	reg_validate_utf8_fix(out->tracking_id, 0);
+	reg_validate_utf8_fix(arf.subject, 0);
+	reg_validate_utf8_fix(arf.reporter, 0);
+	reg_validate_utf8_fix(arf.feedback_type, 0);
 	if (trap_owner)
 		source = "trap";
 	str_copy(out->status, sizeof(out->status), trap_owner ? "confirmed" : "new");

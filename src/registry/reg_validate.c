@@ -178,6 +178,25 @@ reg_validate_text(const char *in, size_t maxlen, int required, int multiline,
 	return 0;
 }
 
+char *
+reg_validate_utf8_fix(char *s, int multiline)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+
+		if (k == 0 || ((c < 0x20 || c == 0x7f) &&
+		    !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
+			s[i++] = '?';
+			continue;
+		}
+		i += k;
+	}
+	return s;
+}
+
 int
 reg_validate_phone(const char *in, const char **why)
 {

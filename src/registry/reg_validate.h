@@ -33,6 +33,10 @@ int reg_validate_text(const char *in, size_t maxlen, int required, int multiline
     const char **why);
 /* A phone number: digits, spaces and + - ( ) . with 5-20 digits. */
 int reg_validate_phone(const char *in, const char **why);
+/* Replace invalid UTF-8 and control characters (except newline and tab
+ * when multiline) by '?' in place, so stored text is safe to show and to
+ * put in JSON. Returns s. */
+char *reg_validate_utf8_fix(char *s, int multiline);
 /* Index of word in a NULL-terminated list (ASCII case-insensitive), or -1. */
 int reg_validate_choice(const char *in, const char *const *choices);
 
