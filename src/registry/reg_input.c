@@ -78,7 +78,8 @@ json_get(void *ctx, const char *name)
 		return "yes";
 	if (json_is_false(v))
 		return "no";
-	if (json_is_array(v)) {
+	/* only list fields take arrays of strings (joined by spaces) */
+	if (json_is_array(v) && strcmp(name, "addresses") == 0) {
 		struct strbuf sb;
 		size_t i;
 		json_t *item;

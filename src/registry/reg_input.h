@@ -60,7 +60,8 @@ struct reg_input_json {
 
 /*
  * Parse body as a JSON object. Fields read through reg_input_json_src are
- * strings, numbers (as text) or arrays of strings (joined by spaces).
+ * strings, numbers (as text), or for "addresses" an array of strings
+ * (joined by spaces).
  * Returns 0, or -1 with err (field "body"). Close with reg_input_json_close.
  */
 int reg_input_json_open(struct reg_input_json *j, const char *body, size_t len,

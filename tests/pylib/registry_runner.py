@@ -162,6 +162,7 @@ class Registry:
 
 def application(hostname, addresses, **over):
     """A valid application body for hostname."""
+    domain = hostname.split(".", 1)[1] if "." in hostname else "example.com"
     app = {
         "hostname": hostname,
         "class": "isp",
@@ -169,9 +170,9 @@ def application(hostname, addresses, **over):
         "owner_name": "Example Networks Ltd",
         "owner_address": "1 Main Street, Testville",
         "owner_phone": "+1 555 0100",
-        "owner_email": "owner@%s" % hostname.split(".", 1)[1],
+        "owner_email": "owner@%s" % domain,
         "business_number": "HRB 12345",
-        "admin_contact": "postmaster@%s" % hostname.split(".", 1)[1],
+        "admin_contact": "postmaster@%s" % domain,
         "addresses": list(addresses),
     }
     app.update(over)
