@@ -79,16 +79,24 @@ class Registry:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """Stop with SIGTERM; a clean shutdown exits 0, so sanitizer reports
+        (leaks, memory errors) in the sanitizer build fail the test here."""
+        if self.proc is None:
+            return
+        crashed = self.proc.poll() is not None
+        if not crashed:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc:
-            self.logf.close()
+        self.logf.close()
+        code = self.proc.returncode
         self.proc = None
+        log = self.read_log()
+        if crashed or code != 0 or "Sanitizer" in log or "runtime error:" in log:
+            raise AssertionError("vouch-registry serve ended badly (exit %s): %s" % (code, log))
 
     def read_log(self):
         try:
