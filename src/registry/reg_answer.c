@@ -3,7 +3,10 @@
  */
 #include "reg_answer.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/xmalloc.h"
 
 #define OUR_EDNS_VERSION 0
 #define XFR_MSG_TARGET 16384	/* transfer messages are cut near this size */
@@ -60,6 +63,83 @@ put_rrset(struct dns_wire_writer *w, const struct reg_zone *z, size_t first, siz
 		(*added)++;
 	}
 	return 0;
+}
+
+/*
+ * RFC 1995 4: the difference from old to new as one deletion and one
+ * addition list (a condensed sequence, 5). Both zones are in canonical
+ * order, so one merge walk finds them; SOAs are sent separately.
+ */
+static void
+diff(struct reg_answer_xfr *x, struct reg_zone *old, const struct reg_zone *new)
+{
+	size_t i = 0, j = 0;
+
+	x->old = reg_zone_ref(old);
+	x->del = xcalloc(old->n + 1, sizeof(size_t));
+	x->add = xcalloc(new->n + 1, sizeof(size_t));
+	while (i < old->n || j < new->n) {
+		int c;
+
+		if (i < old->n && old->rrs[i].type == DNS_TYPE_SOA) {
+			i++;
+			continue;
+		}
+		if (j < new->n && new->rrs[j].type == DNS_TYPE_SOA) {
+			j++;
+			continue;
+		}
+		if (i >= old->n)
+			c = 1;
+		else if (j >= new->n)
+			c = -1;
+		else
+			c = reg_zone_rr_cmp(&old->rrs[i], &new->rrs[j]);
+		if (c == 0 && old->rrs[i].ttl != new->rrs[j].ttl) {
+			x->del[x->ndel++] = i++;
+			x->add[x->nadd++] = j++;
+		} else if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			x->del[x->ndel++] = i++;
+		} else {
+			x->add[x->nadd++] = j++;
+		}
+	}
+}
+
+size_t
+reg_answer_xfr_total(const struct reg_answer_xfr *x)
+{
+	if (x->zone == NULL)
+		return 0;
+	/* new SOA, old SOA, deletions, new SOA, additions, new SOA */
+	return x->old ? 4 + x->ndel + x->nadd : x->zone->n + 1;
+}
+
+/* The RR at position p of the transfer sequence. */
+static const struct reg_zone_rr *
+xfr_rr(const struct reg_answer_xfr *x, size_t p)
+{
+	const struct reg_zone *z = x->zone;
+
+	if (x->old == NULL)
+		return p == z->n ? &z->rrs[z->soa] : &z->rrs[p];
+	if (p == 0)
+		return &z->rrs[z->soa];
+	if (p == 1)
+		return &x->old->rrs[x->old->soa];
+	p -= 2;
+	if (p < x->ndel)
+		return &x->old->rrs[x->del[p]];
+	p -= x->ndel;
+	if (p == 0)
+		return &z->rrs[z->soa];
+	p -= 1;
+	if (p < x->nadd)
+		return &z->rrs[x->add[p]];
+	return &z->rrs[z->soa];
 }
 
 enum reg_answer_kind
@@ -164,6 +244,14 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 			xfr->id = h.id;
 			xfr->q = qu;
 			xfr->edns = edns;
+			if (qu.qtype == DNS_TYPE_IXFR && have_client_soa) {
+				for (size_t i = 0; i < o->nhistory; i++) {
+					if (o->history[i] && o->history[i]->serial == client_serial) {
+						diff(xfr, o->history[i], z);
+						break;
+					}
+				}
+			}
 			info->rcode = DNS_RCODE_NOERROR;
 			return REG_ANSWER_XFR;
 		}
@@ -238,17 +326,16 @@ reg_answer_xfr_next(struct reg_answer_xfr *x, uint8_t *out, size_t cap, size_t *
 	} else {
 		put_header(&w, x->id, flags, 0, 0, 0, 0);
 	}
-	/* order: SOA (index 0), the rest, then the SOA again at n */
-	while (x->next <= z->n && w.len < XFR_MSG_TARGET) {
-		const struct reg_zone_rr *rr = x->next == z->n ? &z->rrs[z->soa] : &z->rrs[x->next];
-		if (reg_zone_put_rr(&w, rr) != DNS_WIRE_OK)
+	/* AXFR: SOA (index 0), the rest, the SOA again; IXFR: see xfr_rr */
+	while (x->next < reg_answer_xfr_total(x) && w.len < XFR_MSG_TARGET) {
+		if (reg_zone_put_rr(&w, xfr_rr(x, x->next)) != DNS_WIRE_OK)
 			break;
 		an++;
 		x->next++;
 	}
 	if (an == 0)
 		return 0;	/* one RR larger than a message: cannot happen here */
-	if (x->next > z->n)
+	if (x->next >= reg_answer_xfr_total(x))
 		x->done = 1;
 	if (x->edns) {
 		struct dns_wire_name root = { 1, { 0 } };
@@ -266,7 +353,12 @@ reg_answer_xfr_release(struct reg_answer_xfr *x)
 	if (x == NULL)
 		return;
 	reg_zone_unref(x->zone);
-	x->zone = NULL;
+	reg_zone_unref(x->old);
+	free(x->del);
+	free(x->add);
+	x->zone = x->old = NULL;
+	x->del = x->add = NULL;
+	x->ndel = x->nadd = 0;
 }
 
 size_t

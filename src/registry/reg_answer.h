@@ -13,8 +13,10 @@
  *   RFC 5936   AXFR over TCP only and only for allowed clients: SOA,
  *              every RR, SOA, in as many messages as needed.
  *   RFC 1995   IXFR: a client already at our serial gets the single SOA;
- *              otherwise the full zone in AXFR form (allowed by 4), which
- *              over UDP is replaced by the single SOA so it retries on TCP.
+ *              a client at a serial we still hold in the history gets the
+ *              difference (one condensed sequence, 5); any other the full
+ *              zone in AXFR form (4). Over UDP the reply is the single SOA,
+ *              so the client retries over TCP.
  */
 #ifndef VOUCH_REGISTRY_REG_ANSWER_H
 #define VOUCH_REGISTRY_REG_ANSWER_H
@@ -28,6 +30,8 @@ struct reg_answer_opts {
 	int tcp;		/* query came over TCP */
 	int xfr_allowed;	/* client may transfer the zone */
 	size_t edns_size;	/* our largest UDP payload (>= 512) */
+	struct reg_zone *const *history;	/* earlier versions, for IXFR */
+	size_t nhistory;
 };
 
 enum reg_answer_kind {
@@ -39,10 +43,13 @@ enum reg_answer_kind {
 /* A zone transfer in progress. Holds a zone reference until freed. */
 struct reg_answer_xfr {
 	struct reg_zone *zone;
+	struct reg_zone *old;	/* incremental: the client's version, else NULL */
+	size_t *del, ndel;	/* incremental: indexes into old->rrs, owned */
+	size_t *add, nadd;	/* incremental: indexes into zone->rrs, owned */
 	uint16_t id;
 	struct dns_wire_question q;
 	int edns;		/* the query had OPT: echo it in each message */
-	size_t next;		/* next RR index; n + 1 means the closing SOA */
+	size_t next;		/* position in the RR sequence sent */
 	int done;
 };
 
@@ -64,7 +71,9 @@ enum reg_answer_kind reg_answer_query(struct reg_zone *z, const uint8_t *q, size
 /* Write the next transfer message (at most cap octets) into out: 1 with
  * *outlen, 0 when the transfer is complete. */
 int reg_answer_xfr_next(struct reg_answer_xfr *x, uint8_t *out, size_t cap, size_t *outlen);
-/* Drop the zone reference of a transfer; NULL-safe, idempotent. */
+/* RRs a transfer sends in all (for logs and tests). */
+size_t reg_answer_xfr_total(const struct reg_answer_xfr *x);
+/* Drop the zone references of a transfer; NULL-safe, idempotent. */
 void reg_answer_xfr_release(struct reg_answer_xfr *x);
 /* Build a NOTIFY (RFC 1996 3.1: opcode NOTIFY, AA, the SOA as question and
  * answer) for z with message id; returns its length or 0. */

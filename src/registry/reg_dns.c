@@ -24,6 +24,7 @@
 #define NOTIFY_TRIES 5
 #define TCP_IDLE_SEC 10
 #define TCP_OUT_HIGH (128 * 1024)	/* stop producing transfer messages above this */
+#define HISTORY 16			/* earlier zone versions kept for IXFR */
 
 struct udp_sock {
 	struct reg_dns *d;
@@ -58,6 +59,8 @@ struct reg_dns {
 	struct event_base *base;
 	const struct reg_config *cfg;
 	struct reg_zone *zone;
+	struct reg_zone *history[HISTORY];	/* newest first, references held */
+	size_t nhistory;
 	struct udp_sock *udp;
 	size_t nudp;
 	struct evconnlistener **tcp;
@@ -134,7 +137,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		ssize_t n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&ss, &sl);
-		struct reg_answer_opts o = { 0, 0, (size_t)d->cfg->edns_size };
+		struct reg_answer_opts o = { 0, 0, (size_t)d->cfg->edns_size, NULL, 0 };
 		struct reg_answer_info info;
 		struct reg_answer_xfr xfr;
 		size_t outlen;
@@ -204,7 +207,8 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 	while (!c->in_xfr && evbuffer_get_length(in) >= 2) {
 		uint8_t pfx[2], q[DNS_WIRE_MSG_MAX];
 		size_t qlen, outlen;
-		struct reg_answer_opts o = { 1, c->xfr_allowed, (size_t)c->d->cfg->edns_size };
+		struct reg_answer_opts o = { 1, c->xfr_allowed, (size_t)c->d->cfg->edns_size,
+			c->d->history, c->d->nhistory };
 		struct reg_answer_info info;
 		enum reg_answer_kind k;
 
@@ -224,8 +228,10 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			bufferevent_write(bev, pfx, 2);
 			bufferevent_write(bev, c->d->buf, outlen);
 		} else if (k == REG_ANSWER_XFR) {
-			log_info("event=xfr_start client=%s qtype=%s serial=%u", c->peer,
-			    info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR", c->xfr.zone->serial);
+			log_info("event=xfr_start client=%s qtype=%s mode=%s from_serial=%u serial=%u"
+			    " records=%zu", c->peer, info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR",
+			    c->xfr.old ? "incremental" : "full", c->xfr.old ? c->xfr.old->serial : 0,
+			    c->xfr.zone->serial, reg_answer_xfr_total(&c->xfr));
 			c->in_xfr = 1;
 			pump_xfr(c);
 		}
@@ -471,6 +477,8 @@ reg_dns_free(struct reg_dns *d)
 	if (d->notify_timer)
 		event_free(d->notify_timer);
 	reg_zone_unref(d->zone);
+	for (size_t i = 0; i < d->nhistory; i++)
+		reg_zone_unref(d->history[i]);
 	free(d->buf);
 	free(d);
 }
@@ -480,7 +488,16 @@ reg_dns_set_zone(struct reg_dns *d, struct reg_zone *z)
 {
 	int changed = d->zone == NULL || d->zone->serial != z->serial;
 
-	reg_zone_unref(d->zone);
+	if (changed && d->zone) {
+		/* keep the version being replaced for IXFR; drop the oldest */
+		if (d->nhistory == HISTORY)
+			reg_zone_unref(d->history[--d->nhistory]);
+		memmove(d->history + 1, d->history, d->nhistory * sizeof(d->history[0]));
+		d->history[0] = d->zone;
+		d->nhistory++;
+	} else {
+		reg_zone_unref(d->zone);
+	}
 	d->zone = reg_zone_ref(z);
 	if (!changed)
 		return;

@@ -37,10 +37,9 @@ add(struct builder *b, const struct dns_wire_name *owner, uint16_t type, uint32_
 	rr->rdata = xmemdup(rdata, rdlen);
 }
 
-static int
-rr_cmp(const void *pa, const void *pb)
+int
+reg_zone_rr_cmp(const struct reg_zone_rr *a, const struct reg_zone_rr *b)
 {
-	const struct reg_zone_rr *a = pa, *b = pb;
 	int c = dns_wire_name_cmp(&a->owner, &b->owner);
 	size_t n;
 
@@ -55,6 +54,12 @@ rr_cmp(const void *pa, const void *pb)
 	n = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
 	c = memcmp(a->rdata, b->rdata, n);
 	return c ? c : (int)a->rdlen - (int)b->rdlen;
+}
+
+static int
+rr_cmp(const void *pa, const void *pb)
+{
+	return reg_zone_rr_cmp(pa, pb);
 }
 
 int

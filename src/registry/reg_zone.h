@@ -74,6 +74,8 @@ int reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server
 struct reg_zone *reg_zone_ref(struct reg_zone *z);
 void reg_zone_unref(struct reg_zone *z);
 
+/* Canonical order of two RRs: owner (RFC 4034 6.1), SOA first, type, RDATA. */
+int reg_zone_rr_cmp(const struct reg_zone_rr *a, const struct reg_zone_rr *b);
 /* Index of the first RR owned by name and their count (0 if none). */
 size_t reg_zone_find(const struct reg_zone *z, const struct dns_wire_name *name, size_t *count);
 /* True if name exists: owns RRs or is an empty non-terminal above some. */

@@ -12,7 +12,7 @@
 #include "reg_answer.h"
 #include "reg_zone.h"
 
-static struct reg_zone *zone;
+static struct reg_zone *zone, *older;
 
 static void
 check(const uint8_t *m, size_t len, size_t limit)
@@ -41,7 +41,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[65535];
-	struct reg_answer_opts udp = { 0, 0, 1232 }, tcp = { 1, 1, 1232 };
+	struct reg_answer_opts udp = { 0, 0, 1232, NULL, 0 }, tcp = { 1, 1, 1232, NULL, 0 };
 	struct reg_answer_info info;
 	struct reg_answer_xfr x;
 	size_t len;
@@ -58,8 +58,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strbuf_init(&err, 256);
 		if (reg_zone_build(&p, s, 2, &zone, NULL, &err) != 0)
 			abort();
+		/* serial 6 with one server fewer: IXFR from 6 is incremental */
+		p.serial = 6;
+		if (reg_zone_build(&p, s, 1, &older, NULL, &err) != 0)
+			abort();
 		strbuf_free(&err);
 	}
+	tcp.history = &older;
+	tcp.nhistory = 1;
 	if (reg_answer_query(zone, data, size, &udp, out, &len, &x, &info) == REG_ANSWER_REPLY)
 		check(out, len, 1232);
 	switch (reg_answer_query(zone, data, size, &tcp, out, &len, &x, &info)) {

@@ -2,6 +2,7 @@
 transfers the zone, the registry NOTIFYs it on each change, and a status
 changed through the API shows in NSD's answers within seconds."""
 import os
+import re
 import time
 
 import pytest
@@ -53,6 +54,9 @@ def test_status_change_reaches_secondary(pair):
     assert wait_for(lambda: nsd.a_record(name) == "127.0.0.3", timeout=10), nsd.log()
     assert time.time() - t0 < 10
     assert "event=notify_acked" in reg.read_log()
+    # NSD asked for IXFR from the serial it had and got only the difference
+    assert re.search(r"event=xfr_start client=127\.0\.0\.1 qtype=IXFR mode=incremental",
+                     reg.read_log()), reg.read_log()
 
     st, _ = reg.api("POST", "/api/admin/servers/mx.one.test/reinstate", {"reason": "fixed"},
                     admin=True)

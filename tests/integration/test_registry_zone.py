@@ -169,6 +169,28 @@ def test_ixfr(reg):
     assert rrs[0].rdtype == dns.rdatatype.SOA and rrs[-1].rdtype == dns.rdatatype.SOA
     assert len(rrs) > 8  # the whole zone, AXFR style (RFC 1995 4)
 
+    # a serial the server still remembers: only the difference
+    reg.cli("server", "reinstate", "mx.susp.test", "-r", "ixfr test")
+    assert wait_for(lambda: reg.serial() > serial)
+    new = reg.serial()
+    q.authority[0] = dns.rrset.from_text(reg.zone + ".", 0, "IN", "SOA",
+                                         "ns1.example.net. h.example.net. %d 1 1 1 1" % serial)
+    rrs = [rr for m in tcp_messages(reg, q) for rr in m.answer]
+    kinds = [(str(r.name), r.rdtype, r[0].serial if r.rdtype == dns.rdatatype.SOA else r[0].to_text())
+             for r in rrs]
+    z = reg.zone + "."
+    assert kinds[0] == (z, dns.rdatatype.SOA, new)
+    assert kinds[1] == (z, dns.rdatatype.SOA, serial)
+    assert sorted(kinds[2:4]) == sorted([("mx.susp.test." + z, dns.rdatatype.A, "127.0.0.3"),
+                                         ("42.0.0.127.ip." + z, dns.rdatatype.A, "127.0.0.3")])
+    assert kinds[4] == (z, dns.rdatatype.SOA, new)
+    assert sorted(kinds[5:7]) == sorted([("mx.susp.test." + z, dns.rdatatype.A, "127.0.0.2"),
+                                         ("42.0.0.127.ip." + z, dns.rdatatype.A, "127.0.0.2")])
+    assert kinds[7] == (z, dns.rdatatype.SOA, new) and len(kinds) == 8
+    assert "mode=incremental" in reg.read_log()
+    reg.cli("server", "suspend", "mx.susp.test", "-r", "ixfr test done")
+    assert wait_for(lambda: reg.a_record("mx.susp.test") == "127.0.0.3")
+
 
 def test_notify(reg):
     sink = reg.notify_sink

@@ -89,7 +89,7 @@ static enum reg_answer_kind
 ask(struct reg_zone *z, const uint8_t *q, size_t qlen, int tcp, int xfr, uint8_t *out,
     size_t *outlen, struct reg_answer_xfr *x)
 {
-	struct reg_answer_opts o = { tcp, xfr, 1232 };
+	struct reg_answer_opts o = { tcp, xfr, 1232, NULL, 0 };
 	struct reg_answer_info info;
 
 	return reg_answer_query(z, q, qlen, &o, out, outlen, x, &info);
@@ -365,8 +365,9 @@ test_ixfr_and_notify(void **state)
 	assert_int_equal(r.h.ancount, 1);
 	assert_int_equal(r.rr[0].type, DNS_TYPE_SOA);
 	/* an older serial over TCP: the whole zone */
-	q[w.len - 20 - 1] = 0;	/* change the serial's low octet */
-	q[w.len - 20 - 4] = 0;
+	/* the serial is the 4 octets before the last 16 of the RDATA */
+	assert_int_equal(dns_wire_get_u32(q + w.len - 20), 2026112301);
+	q[w.len - 17] = 0;	/* an older serial (low octet was 0x2d) */
 	assert_int_equal(ask(z, q, w.len, 1, 1, out, &ol, &x), REG_ANSWER_XFR);
 	reg_answer_xfr_release(&x);
 
@@ -379,6 +380,119 @@ test_ixfr_and_notify(void **state)
 	assert_int_equal(r.rr[0].type, DNS_TYPE_SOA);
 	free(out);
 	reg_zone_unref(z);
+}
+
+/* Two versions: mail.example.com suspended and new.example.net added. */
+static struct reg_zone *
+zone_version(uint32_t serial, int v2)
+{
+	static const char *const a1[] = { "192.0.2.25" };
+	static const char *const a3[] = { "192.0.2.77" };
+	static const char *const ns[] = { "ns1.example.net" };
+	struct reg_zone_server s[2] = {
+		{ "mail.example.com", "business", v2, 1795392000, 2, a1, 1 },
+		{ "new.example.net", "isp", 0, 1795392000, 0, a3, 1 },
+	};
+	struct reg_zone_params p = { "reg.example.net", ns, 1, "", serial, 300, 3600, 600, 604800, 60 };
+	struct reg_zone *z;
+	struct strbuf err;
+
+	strbuf_init(&err, 256);
+	assert_int_equal(reg_zone_build(&p, s, v2 ? 2 : 1, &z, NULL, &err), 0);
+	strbuf_free(&err);
+	return z;
+}
+
+static void
+test_ixfr_incremental(void **state)
+{
+	struct reg_zone *v1 = zone_version(100, 0), *v2 = zone_version(101, 1), *v0 = zone_version(99, 0);
+	struct reg_zone *hist[2];
+	uint8_t q[512], *out = malloc(65535);
+	struct dns_wire_writer w;
+	struct dns_wire_name apex;
+	struct reg_answer_xfr x;
+	struct reg_answer_info info;
+	size_t ol, at, ql;
+	uint32_t seq_types[32], seq_serial[32];
+	uint8_t seq_last[32];
+	size_t nseq = 0;
+
+	(void)state;
+	hist[0] = v1;
+	hist[1] = v0;
+	ql = query(q, "reg.example.net", DNS_TYPE_IXFR, -1, 0);
+	q[9] = 1;
+	dns_wire_writer_init(&w, q, 512);
+	w.len = ql;
+	dns_wire_name_from_text("reg.example.net", &apex);
+	dns_wire_rr_begin(&w, &apex, DNS_TYPE_SOA, DNS_CLASS_IN, 0, &at);
+	dns_wire_put_name(&w, &apex, 1);
+	dns_wire_put_name(&w, &apex, 1);
+	dns_wire_put_u32(&w, 100);	/* the client has v1 */
+	for (int i = 0; i < 4; i++)
+		dns_wire_put_u32(&w, 0);
+	dns_wire_rr_end(&w, at);
+	{
+		struct reg_answer_opts o = { 1, 1, 1232, hist, 2 };
+		assert_int_equal(reg_answer_query(v2, q, w.len, &o, out, &ol, &x, &info), REG_ANSWER_XFR);
+	}
+	assert_non_null(x.old);
+	/* deleted: the .2 A of mail (name and address); added: .3 A x2 and new.example.net's 4 */
+	assert_int_equal(x.ndel, 2);
+	assert_int_equal(x.nadd, 6);
+	assert_int_equal(reg_answer_xfr_total(&x), 4 + 2 + 6);
+	while (reg_answer_xfr_next(&x, out, 65535, &ol)) {
+		struct dns_wire_reader rd;
+		struct dns_wire_header h;
+		struct dns_wire_question qq;
+		struct dns_wire_rr rr;
+		dns_wire_reader_init(&rd, out, ol);
+		dns_wire_read_header(&rd, &h);
+		if (h.qdcount)
+			dns_wire_read_question(&rd, &qq);
+		for (unsigned i = 0; i < h.ancount; i++) {
+			assert_int_equal(dns_wire_read_rr(&rd, &rr), 0);
+			seq_types[nseq] = rr.type;
+			seq_last[nseq] = out[rr.rdoff + 3];
+			seq_serial[nseq] = 0;
+			if (rr.type == DNS_TYPE_SOA) {
+				struct dns_wire_name n1, n2;
+				size_t e1, e2;
+				dns_wire_name_at(out, ol, rr.rdoff, &n1, &e1);
+				dns_wire_name_at(out, ol, e1, &n2, &e2);
+				seq_serial[nseq] = dns_wire_get_u32(out + e2);
+			}
+			nseq++;
+		}
+	}
+	reg_answer_xfr_release(&x);
+	/* RFC 1995 4: new SOA, old SOA, deletions, new SOA, additions, new SOA */
+	assert_int_equal(nseq, 12);
+	assert_int_equal(seq_serial[0], 101);
+	assert_int_equal(seq_serial[1], 100);
+	assert_int_equal(seq_types[2], DNS_TYPE_A);
+	assert_int_equal(seq_last[2], 2);
+	assert_int_equal(seq_types[3], DNS_TYPE_A);
+	assert_int_equal(seq_serial[4], 101);
+	assert_int_equal(seq_serial[11], 101);
+	for (size_t i = 5; i < 11; i++)
+		assert_int_not_equal(seq_types[i], DNS_TYPE_SOA);
+
+	/* a serial not in the history: the whole zone */
+	assert_int_equal(dns_wire_get_u32(q + w.len - 20), 100);
+	q[w.len - 17] = 7;	/* serial 7: not in the history */
+	{
+		struct reg_answer_opts o = { 1, 1, 1232, hist, 2 };
+		assert_int_equal(reg_answer_query(v2, q, w.len, &o, out, &ol, &x, &info), REG_ANSWER_XFR);
+	}
+	assert_null(x.old);
+	assert_int_equal(reg_answer_xfr_total(&x), v2->n + 1);
+	reg_answer_xfr_release(&x);
+	free(out);
+	reg_zone_unref(v0);
+	reg_zone_unref(v1);
+	reg_zone_unref(v2);
 }
 
 static void
@@ -413,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_axfr),
 		cmocka_unit_test(test_ixfr_and_notify),
+		cmocka_unit_test(test_ixfr_incremental),
 		cmocka_unit_test(test_export),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
