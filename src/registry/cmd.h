@@ -26,11 +26,17 @@ void cmd_close(struct cmd_ctx *c);
 /* Exit status for a reg_err: 0 ok, 1 permanent, 75 (EX_TEMPFAIL) temporary. */
 int cmd_status(int err);
 
+/* serve: DNS, HTTP and certification until SIGTERM. */
 int cmd_serve(struct cmd_ctx *c, int argc, char **argv);
+/* server list|show|approve|suspend|reinstate|deregister|certify|sponsor|apply. */
 int cmd_server(struct cmd_ctx *c, int argc, char **argv);
+/* report list|show|confirm|dismiss, and report --stdin (mail intake). */
 int cmd_report(struct cmd_ctx *c, int argc, char **argv);
+/* export [FILE]: the zone as an RFC 1035 master file. */
 int cmd_export(struct cmd_ctx *c, int argc, char **argv);
+/* token create|revoke. */
 int cmd_token(struct cmd_ctx *c, int argc, char **argv);
+/* config check: print the effective settings or the errors. */
 int cmd_config(struct cmd_ctx *c, int argc, char **argv);
 
 #endif
