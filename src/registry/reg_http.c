@@ -89,10 +89,16 @@ reg_http_send(struct reg_req *q, int status, const char *type, const char *body,
 		evbuffer_add(b, body, len);
 	evhttp_send_reply(q->r, status, NULL, b);
 	evbuffer_free(b);
-	log_info("event=http client=%s method=%s path=%s status=%d", q->peer,
-	    q->method == EVHTTP_REQ_POST ? "POST" : "GET",
-	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(q->r)) ?
-	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(q->r)) : "?", status);
+	if (log_enabled(LOG_LVL_INFO)) {
+		const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(q->r);
+		const char *path = u ? evhttp_uri_get_path(u) : NULL;
+		char esc[LOG_ESC_MAX];
+
+		/* the path is the client's: escaped and capped */
+		log_info("event=http client=%s method=%s path=%s status=%d", q->peer,
+		    q->method == EVHTTP_REQ_POST ? "POST" : q->method == EVHTTP_REQ_HEAD ? "HEAD" : "GET",
+		    log_escape(esc, sizeof(esc), path ? path : "", path ? strlen(path) : 0), status);
+	}
 }
 
 void

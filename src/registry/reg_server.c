@@ -80,6 +80,73 @@ load_details(struct reg_db *db, struct reg_server *s)
 	return REG_OK;
 }
 
+/*
+ * The host name is taken. A deregistered server may apply again: its
+ * record starts over (new owner data, addresses, no sponsors, no bond)
+ * and keeps its history. Anything else is a conflict.
+ */
+static int
+reapply(struct reg_db *db, const struct reg_application *app, const char *actor, long long *id)
+{
+	struct reg_server old;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = reg_server_get(db, app->hostname, &old)) != REG_OK)
+		return rc == REG_ENOTFOUND ? REG_ECONFLICT : rc;
+	*id = old.id;
+	rc = strcmp(old.status, "deregistered") == 0 ? REG_OK : REG_ECONFLICT;
+	reg_server_clear(&old);
+	if (rc != REG_OK)
+		return rc;
+	if (reg_db_prepare(db, "UPDATE servers SET class = ?2, status = 'applied', owner_kind = ?3,"
+	    " owner_name = ?4, owner_address = ?5, owner_phone = ?6, owner_email = ?7,"
+	    " business_number = ?8, admin_contact = ?9, domain_age_note = ?10, bond_amount = 0,"
+	    " bond_status = 'none', cert_status = 'none', applied_at = ?11, registered_at = NULL,"
+	    " fee_due = NULL, updated_at = ?11 WHERE id = ?1", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, *id);
+	reg_db_bind_text(st, 2, reg_validate_classes[app->class_idx]);
+	reg_db_bind_text(st, 3, reg_validate_owner_kinds[app->owner_kind]);
+	reg_db_bind_text(st, 4, app->owner_name);
+	reg_db_bind_text(st, 5, app->owner_address);
+	reg_db_bind_text(st, 6, app->owner_phone);
+	reg_db_bind_text(st, 7, app->owner_email);
+	reg_db_bind_text(st, 8, app->business_number);
+	reg_db_bind_text(st, 9, app->admin_contact);
+	reg_db_bind_text(st, 10, app->domain_age_note);
+	sqlite3_bind_int64(st, 11, (long long)time(NULL));
+	if ((rc = step_done(st)) != REG_OK)
+		return rc;
+	if (reg_db_prepare(db, "DELETE FROM addresses WHERE server_id = ?1", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, *id);
+	if ((rc = step_done(st)) != REG_OK)
+		return rc;
+	if (reg_db_prepare(db, "DELETE FROM sponsorships WHERE server_id = ?1", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, *id);
+	if ((rc = step_done(st)) != REG_OK)
+		return rc;
+	/* the previous owner's tokens must not reach the new application */
+	if (reg_db_prepare(db, "UPDATE tokens SET revoked = 1 WHERE server_id = ?1", &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, *id);
+	if ((rc = step_done(st)) != REG_OK)
+		return rc;
+	for (size_t i = 0; i < app->naddrs; i++) {
+		if (reg_db_prepare(db, "INSERT INTO addresses(server_id, address) VALUES(?1, ?2)",
+		    &st) != REG_OK)
+			return REG_ETEMP;
+		sqlite3_bind_int64(st, 1, *id);
+		reg_db_bind_text(st, 2, app->addresses[i]);
+		if ((rc = step_done(st)) != REG_OK)
+			return rc;
+	}
+	return reg_server_history_add(db, *id, actor, "applied again", "deregistered", "applied",
+	    "application received after deregistration");
+}
+
 int
 reg_server_create(struct reg_db *db, const struct reg_application *app, const char *actor,
     long long *id)
@@ -104,7 +171,10 @@ reg_server_create(struct reg_db *db, const struct reg_application *app, const ch
 	reg_db_bind_text(st, 9, app->admin_contact);
 	reg_db_bind_text(st, 10, app->domain_age_note);
 	sqlite3_bind_int64(st, 11, now);
-	if ((rc = step_done(st)) != REG_OK)
+	rc = step_done(st);
+	if (rc == REG_ECONFLICT)
+		return reapply(db, app, actor, id);
+	if (rc != REG_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(reg_db_sqlite(db));
 	for (size_t i = 0; i < app->naddrs; i++) {

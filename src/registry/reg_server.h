@@ -33,8 +33,8 @@ struct reg_history {
 };
 
 /* Insert a new server (status "applied") with its addresses and the first
- * history line, inside the caller's transaction. ECONFLICT if the host name
- * is already registered. */
+ * history line, inside the caller's transaction. A deregistered server's
+ * record starts over; ECONFLICT if the host name is otherwise taken. */
 int reg_server_create(struct reg_db *db, const struct reg_application *app,
     const char *actor, long long *id);
 /* Load one server by host name (lower-case) or by id; ENOTFOUND. */

@@ -108,7 +108,7 @@ def test_admin_auth(env):
 def test_lifecycle(env):
     reg = env
     name = "life.example.com"
-    apply(reg, name, "192.0.2.30")
+    first_token = apply(reg, name, "192.0.2.30")
     assert reg.a_record(name) is None
     s0 = reg.serial()
     st, doc = reg.api("POST", "/api/admin/servers/%s/approve" % name, {}, admin=True)
@@ -153,6 +153,17 @@ def test_lifecycle(env):
     assert all(re.match(r"admin#\d+", h["actor"]) for h in doc["history"][1:])
     assert all(h["at"] > 0 for h in doc["history"])
     assert reg.api("POST", "/api/admin/servers/%s/explode" % name, {}, admin=True)[0] == 404
+
+    # a deregistered server may apply again; the old owner token is void
+    old_token = first_token
+    new_token = apply(reg, name, "192.0.2.31")
+    assert new_token != old_token
+    assert reg.api("GET", "/api/traps", token=old_token)[0] == 401
+    assert reg.api("GET", "/api/traps", token=new_token)[0] == 200
+    st, doc = reg.api("GET", "/api/admin/servers/" + name, admin=True)
+    assert doc["status"] == "applied" and doc["addresses"] == ["192.0.2.31"]
+    assert doc["bond"]["status"] == "none" and doc["since"] is None
+    assert doc["history"][-1]["event"] == "applied again"
     assert reg.api("POST", "/api/admin/servers/nope.example.com/suspend", {"reason": "x"},
                    admin=True)[0] == 404
 
