@@ -280,7 +280,12 @@ answer:
 			/* NXDOMAIN or NODATA: the SOA for negative caching (RFC 2308 3) */
 			if (count == 0 && !reg_zone_name_exists(z, &qu.name))
 				rcode = DNS_RCODE_NXDOMAIN;
-			if (reg_zone_put_rr(&w, &z->rrs[z->soa]) == DNS_WIRE_OK)
+			/* RFC 2308 3: the SOA's TTL here is min(TTL, MINIMUM) */
+			struct reg_zone_rr soa = z->rrs[z->soa];
+			uint32_t minimum = soa.rdlen >= 4 ? dns_wire_get_u32(soa.rdata + soa.rdlen - 4) : 0;
+			if (minimum < soa.ttl)
+				soa.ttl = minimum;
+			if (reg_zone_put_rr(&w, &soa) == DNS_WIRE_OK)
 				ns = 1;
 			else
 				truncated = 1;

@@ -155,6 +155,7 @@ test_lookups(void **state)
 	assert_int_equal(DNS_RCODE(r.h.flags), DNS_RCODE_NXDOMAIN);
 	assert_int_equal(r.h.nscount, 1);
 	assert_int_equal(r.rr[0].type, DNS_TYPE_SOA);
+	assert_int_equal(r.rr[0].ttl, 60);	/* RFC 2308 3: min(TTL 300, MINIMUM 60) */
 
 	/* empty non-terminal and a type with no data: NOERROR, no answer */
 	ql = query(q, "ip.reg.example.net", DNS_TYPE_A, -1, 0);
