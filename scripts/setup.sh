@@ -6,10 +6,10 @@ set -eu
 
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
 python3-pytest python3-dnspython python3-yaml python3-spf
 nsd postfix swaks redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc"
+iproute2 procps psmisc chromium"
 
 missing=""
 for p in $PKGS; do
@@ -23,6 +23,12 @@ as_root() {
     elif command -v sudo >/dev/null 2>&1; then sudo "$@";
     else echo "setup: need root to run: $*" >&2; exit 1; fi
 }
+
+# The browser test drives chromium with playwright-core from npm; a machine
+# whose node already ships npm (e.g. NodeSource's build) keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 
 if [ -n "$missing" ]; then
     echo "setup: installing:$missing"

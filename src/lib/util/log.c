@@ -58,10 +58,6 @@ static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static void
-log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int errsave = errno;

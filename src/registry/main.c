@@ -1,0 +1,132 @@
+/*
+ * vouch-registry: the Mail Server Registrar. Parses the common options
+ * and dispatches to a command group (cmd.h); `serve` runs the DNS server,
+ * the HTTP API and web UI and the certification workers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "reg_err.h"
+#include "util/log.h"
+
+static const struct {
+	const char *name;
+	cmd_fn fn;
+	const char *usage;
+} commands[] = {
+	{ "serve", cmd_serve, "serve                                  run DNS, HTTP API/web UI, certification" },
+	{ "server", cmd_server, "server list [STATUS] | show HOST | approve|suspend|reinstate|deregister HOST [-r REASON] [-f]\n"
+	  "         | certify HOST | sponsor HOST SPONSOR | apply FILE.json" },
+	{ "report", cmd_report, "report list [STATUS] | show ID | confirm|dismiss ID [-r REASON]\n"
+	  "         | --stdin [--rcpt ADDR]       file a report from a mail on standard input (ARF or forwarded)" },
+	{ "export", cmd_export, "export [FILE]                          write the zone as an RFC 1035 master file" },
+	{ "token", cmd_token, "token create admin|owner [HOST] [-l LABEL] | revoke ID" },
+	{ "config", cmd_config, "config check                           validate the configuration and print it" },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vouch-registry [-c FILE] COMMAND ...\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s\n", commands[i].usage);
+	exit(2);
+}
+
+int
+cmd_status(int err)
+{
+	if (err == REG_OK)
+		return 0;
+	return reg_err_is_temp(err) ? 75 : 1;
+}
+
+int
+cmd_open(struct cmd_ctx *c, int want_db)
+{
+	struct strbuf errs;
+	char path[4096];
+
+	strbuf_init(&errs, 1 << 16);
+	c->cfg = reg_config_load(c->config_path, &errs);
+	if (c->cfg == NULL) {
+		fputs(errs.s ? errs.s : "configuration error\n", stderr);
+		strbuf_free(&errs);
+		return -1;
+	}
+	strbuf_reset(&errs);
+	log_set_level((enum log_level)c->cfg->log_level);
+	if (!want_db)
+		goto done;
+	/* data_dir and its parent, like mkdir -p for the common two levels */
+	{
+		char parent[4096];
+		char *slash;
+		str_copy(parent, sizeof(parent), c->cfg->data_dir);
+		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+			*slash = '\0';
+			mkdir(parent, 0750);
+		}
+	}
+	if (mkdir(c->cfg->data_dir, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vouch-registry: %s: %s\n", c->cfg->data_dir, strerror(errno));
+		strbuf_free(&errs);
+		return -1;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/registry.db", c->cfg->data_dir) >= sizeof(path) ||
+	    reg_db_open(path, &c->db, &errs) != REG_OK) {
+		fprintf(stderr, "vouch-registry: database: %s\n", errs.s ? errs.s : path);
+		strbuf_free(&errs);
+		return -1;
+	}
+done:
+	strbuf_free(&errs);
+	return 0;
+}
+
+void
+cmd_close(struct cmd_ctx *c)
+{
+	reg_db_close(c->db);
+	c->db = NULL;
+	reg_config_free(c->cfg);
+	c->cfg = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd_ctx c;
+	struct passwd *pw;
+	int ch;
+
+	memset(&c, 0, sizeof(c));
+	log_init("vouch-registry", LOG_LVL_INFO, LOG_SINK_STDERR);
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		switch (ch) {
+		case 'c': c.config_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	pw = getpwuid(getuid());
+	snprintf(c.actor, sizeof(c.actor), "cli:%.40s", pw ? pw->pw_name : "unknown");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			int rc = commands[i].fn(&c, argc - optind, argv + optind);
+			cmd_close(&c);
+			return rc;
+		}
+	}
+	fprintf(stderr, "vouch-registry: unknown command '%s'\n", argv[optind]);
+	usage();
+	return 2;
+}

@@ -1,0 +1,193 @@
+/*
+ * reg_config: the settings table and loading (see reg_config.h).
+ */
+#include "reg_config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define K(f) offsetof(struct reg_config, f)
+#define SEC 1000LL
+#define MIN (60LL * SEC)
+#define HOUR (60LL * MIN)
+#define DAY (24LL * HOUR)
+#define KB 1024LL
+#define MB (1024LL * KB)
+
+static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+
+const struct conf_key reg_config_keys[] = {
+	{ "data_dir", CONF_STR, K(data_dir), "var/registry", 0, 0, NULL,
+	  "directory holding registry.db (SQLite, WAL)" },
+	{ "log_level", CONF_ENUM, K(log_level), "info", 0, 0, log_levels,
+	  "least important events logged" },
+	{ "zone", CONF_STR, K(zone), "reg.example.net", 0, 0, NULL,
+	  "the register's DNS zone (DESIGN 5.3)" },
+	{ "ns", CONF_LIST, K(ns), "", 0, 0, NULL,
+	  "name servers for the zone's NS records; empty = ns.<zone>" },
+	{ "soa_rname", CONF_STR, K(soa_rname), "", 0, 0, NULL,
+	  "SOA responsible mailbox as a name; empty = hostmaster.<zone>" },
+	{ "ttl", CONF_DURATION, K(ttl), "300", 1 * SEC, 7 * DAY, NULL,
+	  "TTL of the zone's records" },
+	{ "soa_refresh", CONF_DURATION, K(soa_refresh), "1h", 1 * SEC, 30 * DAY, NULL,
+	  "SOA REFRESH: how often secondaries poll without a NOTIFY" },
+	{ "soa_retry", CONF_DURATION, K(soa_retry), "10m", 1 * SEC, 30 * DAY, NULL,
+	  "SOA RETRY after a failed refresh" },
+	{ "soa_expire", CONF_DURATION, K(soa_expire), "7d", 1 * MIN, 365 * DAY, NULL,
+	  "SOA EXPIRE: secondaries stop answering after this without the primary" },
+	{ "soa_minimum", CONF_DURATION, K(soa_minimum), "5m", 0, 7 * DAY, NULL,
+	  "SOA MINIMUM: negative-answer TTL (RFC 2308)" },
+	{ "dns_listen", CONF_LIST, K(dns_listen), "127.0.0.1:5353", 0, 0, NULL,
+	  "addresses (host:port) the zone is served on, UDP and TCP" },
+	{ "notify", CONF_LIST, K(notify), "", 0, 0, NULL,
+	  "secondaries (host:port) sent a NOTIFY on each change; they may also transfer" },
+	{ "allow_transfer", CONF_LIST, K(allow_transfer), "", 0, 0, NULL,
+	  "further client addresses allowed to AXFR/IXFR the zone" },
+	{ "notify_retry", CONF_DURATION, K(notify_retry), "3s", 100, 10 * MIN, NULL,
+	  "wait before re-sending an unanswered NOTIFY (5 tries, RFC 1996 3.6)" },
+	{ "edns_size", CONF_SIZE, K(edns_size), "1232", 512, 4096, NULL,
+	  "largest UDP answer we send to EDNS clients (RFC 6891)" },
+	{ "dns_tcp_clients", CONF_INT, K(dns_tcp_clients), "64", 1, 10000, NULL,
+	  "concurrent DNS-over-TCP connections" },
+	{ "http_listen", CONF_LIST, K(http_listen), "127.0.0.1:8080", 0, 0, NULL,
+	  "addresses (host:port) for the HTTP API and web UI" },
+	{ "http_max_body", CONF_SIZE, K(http_max_body), "1m", 1 * KB, 64 * MB, NULL,
+	  "largest HTTP request body (a reported message included)" },
+	{ "http_timeout", CONF_DURATION, K(http_timeout), "30s", 1 * SEC, 10 * MIN, NULL,
+	  "time a client has to send a request" },
+	{ "site_name", CONF_STR, K(site_name), "vouch registry", 0, 0, NULL,
+	  "title shown on the web pages" },
+	{ "sponsors_required", CONF_INT, K(sponsors_required), "2", 0, 100, NULL,
+	  "sponsors that waive the bond and approve automatically once tests pass" },
+	{ "suspend_threshold", CONF_INT, K(suspend_threshold), "3", 1, 10000, NULL,
+	  "confirmed abuse reports within report_window that suspend a server" },
+	{ "report_window", CONF_DURATION, K(report_window), "30d", 1 * HOUR, 3650 * DAY, NULL,
+	  "period over which confirmed reports count towards suspension" },
+	{ "bond_amount", CONF_INT, K(bond_amount), "100", 0, 1000000000, NULL,
+	  "bond recorded as held when a server is approved without enough sponsors" },
+	{ "max_report_size", CONF_SIZE, K(max_report_size), "1m", 1 * KB, 64 * MB, NULL,
+	  "largest reported message kept" },
+	{ "auto_certify", CONF_BOOL, K(auto_certify), "yes", 0, 0, NULL,
+	  "run the certification tests as soon as a server applies" },
+	{ "fee_period", CONF_DURATION, K(fee_period), "365d", 1 * DAY, 3650 * DAY, NULL,
+	  "time from registration until the yearly fee is due" },
+	{ "certify_port", CONF_INT, K(certify_port), "25", 1, 65535, NULL,
+	  "SMTP port the certification tests connect to" },
+	{ "certify_timeout", CONF_DURATION, K(certify_timeout), "20s", 100, 10 * MIN, NULL,
+	  "time allowed for each reply during a certification test" },
+	{ "certify_sources", CONF_LIST, K(certify_sources), "", 0, 0, NULL,
+	  "local addresses to run the tests from (each once); empty = the system's choice" },
+	{ "certify_helo", CONF_STR, K(certify_helo), "", 0, 0, NULL,
+	  "EHLO name the tests use; empty = the zone name" },
+	{ "certify_relay_target", CONF_STR, K(certify_relay_target), "relaytest@example.com", 0, 0, NULL,
+	  "foreign mailbox the relay tricks try to reach" },
+	{ "certify_tls_verify", CONF_BOOL, K(certify_tls_verify), "no", 0, 0, NULL,
+	  "require the STARTTLS certificate to verify and match the hostname" },
+	{ "certify_ca_file", CONF_STR, K(certify_ca_file), "", 0, 0, NULL,
+	  "CA bundle for certify_tls_verify; empty = the system's" },
+	{ "hosts", CONF_LIST, K(hosts), "", 0, 0, NULL,
+	  "static name=address entries used instead of DNS by the tests (test worlds)" },
+	{ "certify_concurrency", CONF_INT, K(certify_concurrency), "4", 1, 64, NULL,
+	  "certification runs at once" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+struct reg_config *
+reg_config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs)
+{
+	struct reg_config *cfg = xcalloc(1, sizeof(*cfg));
+	struct conf_doc doc = { NULL, 0 };
+	int bad = 0;
+
+	conf_defaults(reg_config_keys, cfg);
+	if (text != NULL) {
+		if (conf_parse(text, len, name, &doc, errs) < 0)
+			bad = 1;
+		if (doc.nblocks > 0 && conf_apply(reg_config_keys, cfg, &doc.blocks[0], name, errs) > 0)
+			bad = 1;
+		for (size_t i = 1; i < doc.nblocks; i++) {
+			strbuf_printf(errs, "%s:%d: unexpected block '%s'\n", name,
+			    doc.blocks[i].line, doc.blocks[i].kind ? doc.blocks[i].kind : "");
+			bad = 1;
+		}
+		conf_doc_free(&doc);
+	}
+	if (!bad && cfg->zone[0] == '\0') {
+		strbuf_printf(errs, "%s: zone must not be empty\n", name);
+		bad = 1;
+	}
+	for (size_t i = 0; !bad && i < cfg->hosts.n; i++) {
+		if (strchr(cfg->hosts.v[i], '=') == NULL) {
+			strbuf_printf(errs, "%s: hosts entry '%s' is not name=address\n", name,
+			    cfg->hosts.v[i]);
+			bad = 1;
+		}
+	}
+	if (bad) {
+		reg_config_free(cfg);
+		return NULL;
+	}
+	/* names are stored without the final dot, lower-case */
+	str_lower(cfg->zone);
+	{
+		size_t zl = strlen(cfg->zone);
+		if (zl > 1 && cfg->zone[zl - 1] == '.')
+			cfg->zone[zl - 1] = '\0';
+	}
+	return cfg;
+}
+
+struct reg_config *
+reg_config_load(const char *path, struct strbuf *errs)
+{
+	struct reg_config *cfg;
+	struct strbuf text;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	if (path == NULL)
+		return reg_config_load_text(NULL, 0, "<defaults>", errs);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		strbuf_printf(errs, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	strbuf_init(&text, 4 * 1024 * 1024);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (strbuf_append(&text, buf, n) < 0) {
+			strbuf_printf(errs, "%s: file too large\n", path);
+			fclose(f);
+			strbuf_free(&text);
+			return NULL;
+		}
+	}
+	fclose(f);
+	cfg = reg_config_load_text(text.s ? text.s : "", text.len, path, errs);
+	strbuf_free(&text);
+	if (cfg)
+		cfg->path = xstrdup(path);
+	return cfg;
+}
+
+void
+reg_config_free(struct reg_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	conf_release(reg_config_keys, cfg);
+	free(cfg->path);
+	free(cfg);
+}
+
+void
+reg_config_print(const struct reg_config *cfg, struct strbuf *out)
+{
+	conf_print(reg_config_keys, cfg, "", out);
+}

@@ -1,0 +1,526 @@
+/*
+ * reg_dns: UDP/TCP DNS service, transfers and NOTIFY (see reg_dns.h).
+ */
+#include "reg_dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <openssl/rand.h>
+
+#include "reg_answer.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define NOTIFY_TRIES 5
+#define TCP_IDLE_SEC 10
+#define TCP_OUT_HIGH (128 * 1024)	/* stop producing transfer messages above this */
+#define HISTORY 16			/* earlier zone versions kept for IXFR */
+
+struct udp_sock {
+	struct reg_dns *d;
+	evutil_socket_t fd;
+	struct event *ev;
+};
+
+struct notify_target {
+	struct reg_dns *d;
+	char name[128];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	evutil_socket_t fd;		/* connected UDP socket */
+	struct event *ev;
+	uint16_t id;
+	int tries;
+	int pending;
+	uint32_t serial;
+};
+
+struct tcp_conn {
+	struct reg_dns *d;
+	struct bufferevent *bev;
+	int xfr_allowed;
+	int in_xfr;
+	struct reg_answer_xfr xfr;
+	char peer[64];
+	struct tcp_conn *next;
+};
+
+struct reg_dns {
+	struct event_base *base;
+	const struct reg_config *cfg;
+	struct reg_zone *zone;
+	struct reg_zone *history[HISTORY];	/* newest first, references held */
+	size_t nhistory;
+	struct udp_sock *udp;
+	size_t nudp;
+	struct evconnlistener **tcp;
+	size_t ntcp;
+	struct tcp_conn *conns;
+	size_t nconns;
+	struct notify_target *targets;
+	size_t ntargets;
+	struct sockaddr_storage *allowed;	/* allow_transfer addresses */
+	size_t nallowed;
+	struct event *notify_timer;
+	uint8_t *buf;				/* 64 KiB scratch for answers */
+};
+
+static void
+addr_text(const struct sockaddr *sa, char *out, size_t outsz)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, a, sizeof(a));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, a, sizeof(a));
+	str_copy(out, outsz, a);
+}
+
+static int
+same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return 0;
+}
+
+/* RFC 5936 6: transfers only to the secondaries we were told about. */
+static int
+xfr_allowed(const struct reg_dns *d, const struct sockaddr *sa)
+{
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (same_ip((const struct sockaddr *)&d->targets[i].ss, sa))
+			return 1;
+	for (size_t i = 0; i < d->nallowed; i++)
+		if (same_ip((const struct sockaddr *)&d->allowed[i], sa))
+			return 1;
+	return 0;
+}
+
+static void
+log_query(const char *proto, const char *peer, const struct reg_answer_info *info)
+{
+	if (!log_enabled(LOG_LVL_DEBUG))
+		return;
+	char esc[LOG_ESC_MAX];
+	log_debug("event=dns_query proto=%s client=%s qname=%s qtype=%u rcode=%d", proto, peer,
+	    log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)), info->qtype, info->rcode);
+}
+
+static void
+on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_sock *u = arg;
+	struct reg_dns *d = u->d;
+	uint8_t q[4096];
+
+	(void)what;
+	/* a few datagrams per wake-up so one socket cannot starve the rest */
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		ssize_t n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&ss, &sl);
+		struct reg_answer_opts o = { 0, 0, (size_t)d->cfg->edns_size, NULL, 0 };
+		struct reg_answer_info info;
+		struct reg_answer_xfr xfr;
+		size_t outlen;
+		char peer[64];
+
+		if (n < 0)
+			return;
+		if (d->zone == NULL)
+			continue;
+		o.xfr_allowed = xfr_allowed(d, (struct sockaddr *)&ss);
+		if (reg_answer_query(d->zone, q, (size_t)n, &o, d->buf, &outlen, &xfr, &info) !=
+		    REG_ANSWER_REPLY)
+			continue;
+		addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
+		log_query("udp", peer, &info);
+		sendto(fd, d->buf, outlen, 0, (struct sockaddr *)&ss, sl);
+	}
+}
+
+static void
+conn_free(struct tcp_conn *c)
+{
+	struct reg_dns *d = c->d;
+	struct tcp_conn **pp;
+
+	for (pp = &d->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	d->nconns--;
+	reg_answer_xfr_release(&c->xfr);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Emit transfer messages while the output buffer is not too full. */
+static void
+pump_xfr(struct tcp_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (c->in_xfr && evbuffer_get_length(out) < TCP_OUT_HIGH) {
+		size_t len;
+		uint8_t pfx[2];
+
+		if (!reg_answer_xfr_next(&c->xfr, c->d->buf + 0, DNS_WIRE_MSG_MAX, &len)) {
+			log_info("event=xfr_done client=%s serial=%u", c->peer, c->xfr.zone->serial);
+			c->in_xfr = 0;
+			reg_answer_xfr_release(&c->xfr);
+			break;
+		}
+		pfx[0] = (uint8_t)(len >> 8);
+		pfx[1] = (uint8_t)len;
+		evbuffer_add(out, pfx, 2);
+		evbuffer_add(out, c->d->buf, len);
+	}
+}
+
+static void
+on_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	/* RFC 1035 4.2.2 / RFC 7766: 2-octet length, then the message */
+	while (!c->in_xfr && evbuffer_get_length(in) >= 2) {
+		uint8_t pfx[2], q[DNS_WIRE_MSG_MAX];
+		size_t qlen, outlen;
+		struct reg_answer_opts o = { 1, c->xfr_allowed, (size_t)c->d->cfg->edns_size,
+			c->d->history, c->d->nhistory };
+		struct reg_answer_info info;
+		enum reg_answer_kind k;
+
+		evbuffer_copyout(in, pfx, 2);
+		qlen = ((size_t)pfx[0] << 8) | pfx[1];
+		if (evbuffer_get_length(in) < 2 + qlen)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, q, qlen);
+		if (c->d->zone == NULL)
+			continue;
+		k = reg_answer_query(c->d->zone, q, qlen, &o, c->d->buf, &outlen, &c->xfr, &info);
+		log_query("tcp", c->peer, &info);
+		if (k == REG_ANSWER_REPLY) {
+			pfx[0] = (uint8_t)(outlen >> 8);
+			pfx[1] = (uint8_t)outlen;
+			bufferevent_write(bev, pfx, 2);
+			bufferevent_write(bev, c->d->buf, outlen);
+		} else if (k == REG_ANSWER_XFR) {
+			log_info("event=xfr_start client=%s qtype=%s mode=%s from_serial=%u serial=%u"
+			    " records=%zu", c->peer, info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR",
+			    c->xfr.old ? "incremental" : "full", c->xfr.old ? c->xfr.old->serial : 0,
+			    c->xfr.zone->serial, reg_answer_xfr_total(&c->xfr));
+			c->in_xfr = 1;
+			pump_xfr(c);
+		}
+	}
+}
+
+static void
+on_tcp_write(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)bev;
+	if (c->in_xfr)
+		pump_xfr(c);
+	if (!c->in_xfr)
+		on_tcp_read(c->bev, c);
+}
+
+static void
+on_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	conn_free(arg);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int sl, void *arg)
+{
+	struct reg_dns *d = arg;
+	struct tcp_conn *c;
+	struct timeval idle = { TCP_IDLE_SEC, 0 };
+
+	(void)l;
+	(void)sl;
+	if (d->nconns >= (size_t)d->cfg->dns_tcp_clients) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->xfr_allowed = xfr_allowed(d, sa);
+	addr_text(sa, c->peer, sizeof(c->peer));
+	c->next = d->conns;
+	d->conns = c;
+	d->nconns++;
+	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	/* a query is at most 64 KiB + 2: stop reading past that until answered */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, DNS_WIRE_MSG_MAX + 2);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+send_notify(struct notify_target *t)
+{
+	uint8_t msg[1024];
+	size_t len;
+
+	if (t->d->zone == NULL)
+		return;
+	len = reg_answer_notify(t->d->zone, t->id, msg, sizeof(msg));
+	if (len == 0 || send(t->fd, msg, len, 0) < 0)
+		log_warn("event=notify_send_failed target=%s err=\"%s\"", t->name, strerror(errno));
+	t->tries++;
+	log_info("event=notify target=%s serial=%u try=%d", t->name, t->serial, t->tries);
+}
+
+static void
+on_notify_reply(evutil_socket_t fd, short what, void *arg)
+{
+	struct notify_target *t = arg;
+	uint8_t b[1024];
+	ssize_t n;
+
+	(void)what;
+	while ((n = recv(fd, b, sizeof(b), 0)) >= 0) {
+		struct dns_wire_reader r;
+		struct dns_wire_header h;
+
+		dns_wire_reader_init(&r, b, (size_t)n);
+		if (dns_wire_read_header(&r, &h) != DNS_WIRE_OK)
+			continue;
+		/* RFC 1996 4.7: the answer echoes our id, opcode NOTIFY, QR set */
+		if (t->pending && h.id == t->id && (h.flags & DNS_FLAG_QR) &&
+		    DNS_OPCODE(h.flags) == DNS_OPCODE_NOTIFY) {
+			t->pending = 0;
+			log_info("event=notify_acked target=%s serial=%u rcode=%d", t->name, t->serial,
+			    DNS_RCODE(h.flags));
+		}
+	}
+}
+
+static void
+on_notify_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct reg_dns *d = arg;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < d->ntargets; i++) {
+		struct notify_target *t = &d->targets[i];
+		if (!t->pending)
+			continue;
+		if (t->tries >= NOTIFY_TRIES) {
+			log_warn("event=notify_gave_up target=%s serial=%u", t->name, t->serial);
+			t->pending = 0;
+			continue;
+		}
+		send_notify(t);
+	}
+}
+
+static int
+parse_hostport(const char *text, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int len = (int)sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (evutil_parse_sockaddr_port(text, (struct sockaddr *)ss, &len) < 0)
+		return -1;
+	*sl = (socklen_t)len;
+	return 0;
+}
+
+struct reg_dns *
+reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf *err)
+{
+	struct reg_dns *d = xcalloc(1, sizeof(*d));
+
+	d->base = base;
+	d->cfg = cfg;
+	d->buf = xmalloc(DNS_WIRE_MSG_MAX);
+	for (size_t i = 0; i < cfg->dns_listen.n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		evutil_socket_t fd;
+		struct evconnlistener *l;
+		int one = 1;
+
+		if (parse_hostport(cfg->dns_listen.v[i], &ss, &sl) < 0 ||
+		    ((struct sockaddr_in *)&ss)->sin_port == 0) {
+			strbuf_printf(err, "dns_listen '%s' is not host:port", cfg->dns_listen.v[i]);
+			goto fail;
+		}
+		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+			strbuf_printf(err, "dns_listen %s (udp): %s", cfg->dns_listen.v[i], strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		d->udp = xrealloc(d->udp, (d->nudp + 1) * sizeof(*d->udp));
+		d->udp[d->nudp].d = d;
+		d->udp[d->nudp].fd = fd;
+		d->nudp++;
+		l = evconnlistener_new_bind(base, on_accept, d,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
+		    (struct sockaddr *)&ss, (int)sl);
+		if (l == NULL) {
+			strbuf_printf(err, "dns_listen %s (tcp): %s", cfg->dns_listen.v[i], strerror(errno));
+			goto fail;
+		}
+		d->tcp = xrealloc(d->tcp, (d->ntcp + 1) * sizeof(*d->tcp));
+		d->tcp[d->ntcp++] = l;
+		log_info("event=dns_listen address=%s", cfg->dns_listen.v[i]);
+	}
+	/* events after the array stops moving */
+	for (size_t i = 0; i < d->nudp; i++) {
+		d->udp[i].ev = event_new(base, d->udp[i].fd, EV_READ | EV_PERSIST, on_udp, &d->udp[i]);
+		event_add(d->udp[i].ev, NULL);
+	}
+	d->targets = xcalloc(cfg->notify.n ? cfg->notify.n : 1, sizeof(*d->targets));
+	for (size_t i = 0; i < cfg->notify.n; i++) {
+		struct notify_target *t = &d->targets[d->ntargets];
+
+		t->d = d;
+		str_copy(t->name, sizeof(t->name), cfg->notify.v[i]);
+		if (parse_hostport(cfg->notify.v[i], &t->ss, &t->sl) < 0) {
+			strbuf_printf(err, "notify '%s' is not host:port", cfg->notify.v[i]);
+			goto fail;
+		}
+		if (((struct sockaddr_in *)&t->ss)->sin_port == 0)
+			((struct sockaddr_in *)&t->ss)->sin_port = htons(53);
+		t->fd = socket(t->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&t->ss, t->sl) < 0) {
+			strbuf_printf(err, "notify %s: %s", t->name, strerror(errno));
+			if (t->fd >= 0)
+				close(t->fd);
+			goto fail;
+		}
+		d->ntargets++;
+		t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST, on_notify_reply, t);
+		event_add(t->ev, NULL);
+	}
+	d->allowed = xcalloc(cfg->allow_transfer.n ? cfg->allow_transfer.n : 1, sizeof(*d->allowed));
+	for (size_t i = 0; i < cfg->allow_transfer.n; i++) {
+		struct sockaddr_storage *ss = &d->allowed[d->nallowed];
+		socklen_t sl;
+		if (parse_hostport(cfg->allow_transfer.v[i], ss, &sl) < 0) {
+			strbuf_printf(err, "allow_transfer '%s' is not an address", cfg->allow_transfer.v[i]);
+			goto fail;
+		}
+		d->nallowed++;
+	}
+	{
+		struct timeval tv = { (time_t)(cfg->notify_retry / 1000),
+			(suseconds_t)((cfg->notify_retry % 1000) * 1000) };
+		d->notify_timer = event_new(base, -1, EV_PERSIST, on_notify_timer, d);
+		event_add(d->notify_timer, &tv);
+	}
+	return d;
+fail:
+	reg_dns_free(d);
+	return NULL;
+}
+
+void
+reg_dns_free(struct reg_dns *d)
+{
+	if (d == NULL)
+		return;
+	while (d->conns)
+		conn_free(d->conns);
+	for (size_t i = 0; i < d->nudp; i++) {
+		if (d->udp[i].ev)
+			event_free(d->udp[i].ev);
+		close(d->udp[i].fd);
+	}
+	free(d->udp);
+	for (size_t i = 0; i < d->ntcp; i++)
+		evconnlistener_free(d->tcp[i]);
+	free(d->tcp);
+	for (size_t i = 0; i < d->ntargets; i++) {
+		if (d->targets[i].ev)
+			event_free(d->targets[i].ev);
+		close(d->targets[i].fd);
+	}
+	free(d->targets);
+	free(d->allowed);
+	if (d->notify_timer)
+		event_free(d->notify_timer);
+	reg_zone_unref(d->zone);
+	for (size_t i = 0; i < d->nhistory; i++)
+		reg_zone_unref(d->history[i]);
+	free(d->buf);
+	free(d);
+}
+
+void
+reg_dns_set_zone(struct reg_dns *d, struct reg_zone *z)
+{
+	int changed = d->zone == NULL || d->zone->serial != z->serial;
+
+	if (changed && d->zone) {
+		/* keep the version being replaced for IXFR; drop the oldest */
+		if (d->nhistory == HISTORY)
+			reg_zone_unref(d->history[--d->nhistory]);
+		memmove(d->history + 1, d->history, d->nhistory * sizeof(d->history[0]));
+		d->history[0] = d->zone;
+		d->nhistory++;
+	} else {
+		reg_zone_unref(d->zone);
+	}
+	d->zone = reg_zone_ref(z);
+	if (!changed)
+		return;
+	log_info("event=zone_loaded serial=%u records=%zu", z->serial, z->n);
+	for (size_t i = 0; i < d->ntargets; i++) {
+		struct notify_target *t = &d->targets[i];
+		uint16_t id;
+
+		RAND_bytes((unsigned char *)&id, sizeof(id));
+		t->id = id;
+		t->tries = 0;
+		t->pending = 1;
+		t->serial = z->serial;
+		send_notify(t);
+	}
+}
+
+int
+reg_dns_notify_pending(const struct reg_dns *d)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->ntargets; i++)
+		n += d->targets[i].pending;
+	return n;
+}

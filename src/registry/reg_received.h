@@ -1,0 +1,41 @@
+/*
+ * reg_received: a pure parser for Received trace fields (RFC 5321 4.4,
+ * RFC 5322 3.6.7) as real MTAs write them (Postfix, Sendmail, Exim,
+ * Exchange, Gmail), and for a message's whole chain, newest first.
+ *
+ * From each field it takes the sending host's HELO name, the reverse name
+ * and address the receiver recorded (TCP-info comment), the receiving
+ * host ("by"), the protocol, the receiver's queue id and the recipient.
+ * Every output is bounded; unknown clauses are skipped, never trusted.
+ */
+#ifndef VOUCH_REGISTRY_REG_RECEIVED_H
+#define VOUCH_REGISTRY_REG_RECEIVED_H
+
+#include <stddef.h>
+
+#define REG_RECEIVED_HOPS 64
+
+struct reg_received_hop {
+	char from_helo[256];	/* what the client said in HELO/EHLO */
+	char from_rdns[256];	/* the receiver's reverse lookup, if shown */
+	char from_ip[46];	/* the client's address as the receiver saw it */
+	char by[256];		/* the receiving host */
+	char with[64];		/* protocol: SMTP, ESMTPS, LMTP, ... */
+	char id[128];		/* the receiving host's queue id */
+	char for_addr[256];
+	char date[80];
+};
+
+struct reg_received_chain {
+	struct reg_received_hop hops[REG_RECEIVED_HOPS];	/* [0] is the newest */
+	size_t n;
+	size_t dropped;		/* fields beyond REG_RECEIVED_HOPS */
+};
+
+/* Parse one field value (unfolded, without "Received:"). Returns 0, or -1
+ * if it holds neither a from nor a by clause. */
+int reg_received_parse(const char *value, struct reg_received_hop *hop);
+/* Parse every Received field of a message's header section, top first. */
+void reg_received_chain_parse(const char *msg, size_t len, struct reg_received_chain *c);
+
+#endif

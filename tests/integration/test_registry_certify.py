@@ -1,0 +1,156 @@
+"""vouch-registry's certification tests against fake SMTP servers on
+loopback that behave well or badly; each test's verdict is checked, and
+tests run from every configured source address."""
+import pytest
+
+from fake_smtp import Behaviour, FakeSMTP, make_cert
+from registry_runner import Registry, application, free_port, wait_for
+
+SOURCES = ["127.0.0.1", "127.0.0.5"]
+
+# name -> (address, behaviour flags, tests expected to fail)
+WORLD = {
+    "mx.good.test": ("127.0.0.10", {}, set()),
+    "mx.relay.test": ("127.0.0.11", {"open_relay": True},
+                      {"relay_foreign", "relay_unqualified", "relay_percent_hack",
+                       "relay_bang_path", "relay_bang_path_plain", "relay_source_route",
+                       "relay_quoted_local"}),
+    "mx.percent.test": ("127.0.0.12", {"percent_hack": True}, {"relay_percent_hack"}),
+    "mx.notls.test": ("127.0.0.13", {"starttls": False}, {"starttls"}),
+    "mx.vouchy.test": ("127.0.0.14", {"xvouch_confirms": True}, {"xvouch_check"}),
+    "mx.noxvouch.test": ("127.0.0.17", {"xvouch_supported": False}, {"xvouch_check"}),
+    "mx.liar.test": ("127.0.0.15", {"greet": "liar.nowhere.test"}, {"helo_fcrdns"}),
+}
+ALL_TESTS = ["smtp_banner", "ehlo", "helo_fcrdns", "starttls", "xvouch_check",
+             "relay_foreign", "relay_unqualified", "relay_percent_hack", "relay_bang_path",
+             "relay_bang_path_plain", "relay_source_route", "relay_quoted_local"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    work = tmp_path_factory.mktemp("certify")
+    port = free_port()
+    cert, key = make_cert(str(work), "mx.test")
+    servers = {}
+    for name, (addr, flags, _) in WORLD.items():
+        flags = dict(flags)
+        greet = flags.pop("greet", name)
+        servers[name] = FakeSMTP(addr, port, Behaviour(greet, name.split(".", 1)[1], **flags),
+                                 cert, key)
+    hosts = " ".join("%s=%s" % (n, a) for n, (a, _, _) in WORLD.items())
+    hosts += " mx.down.test=127.0.0.16"
+    reg = Registry(work, extra={
+        "certify_port": str(port),
+        "certify_timeout": "5s",
+        "certify_sources": " ".join(SOURCES),
+        "certify_helo": "registry.reg.test",
+        "hosts": hosts,
+        "auto_certify": "yes",
+    }).start()
+    yield reg, servers
+    reg.stop()
+    for s in servers.values():
+        s.close()
+
+
+def certify(reg, name, addr):
+    status, body = reg.api("POST", "/api/applications", application(name, [addr]))
+    assert status == 201, body
+    assert body["certification_started"] is True
+    assert body["status"] == "testing"
+
+    def done():
+        st, doc = reg.api("GET", "/api/admin/servers/" + name, admin=True)
+        return doc if st == 200 and doc["certification"] not in ("running", "none") else None
+    doc = wait_for(done, timeout=60)
+    assert doc, reg.read_log()
+    return doc
+
+
+def verdicts(run):
+    return {t["name"]: t["verdict"] for t in run["tests"]}
+
+
+@pytest.mark.parametrize("name", sorted(WORLD))
+def test_verdicts(world, name):
+    reg, servers = world
+    addr, _, expect_fail = WORLD[name]
+    doc = certify(reg, name, addr)
+    assert doc["status"] == "applied"
+    cert = doc["certifications"][0]
+    runs = cert["report"]["runs"]
+    # one run per configured source address, all against the host's address
+    assert sorted(r["source"] for r in runs) == sorted(SOURCES)
+    for run in runs:
+        assert run["address"] == addr
+        v = verdicts(run)
+        assert sorted(v) == sorted(ALL_TESTS)
+        failed = {k for k, x in v.items() if x == "fail"}
+        assert failed == expect_fail, (run["tests"], run["transcript"])
+        assert "C: EHLO registry.reg.test" in run["transcript"]
+    assert cert["passed"] is (not expect_fail)
+    assert doc["certification"] == ("passed" if not expect_fail else "failed")
+    # the tests really came from both source addresses
+    assert set(SOURCES) <= set(servers[name].peers)
+    events = [h["event"] for h in doc["history"]]
+    assert "certification started" in events
+    assert ("certification passed" if not expect_fail else "certification failed") in events
+
+
+def test_relay_tricks_sent(world):
+    reg, servers = world
+    cmds = servers["mx.good.test"].commands
+    if not cmds:
+        certify(reg, "mx.good.test", WORLD["mx.good.test"][0])
+    rcpts = [c for c in servers["mx.good.test"].commands if c.startswith("RCPT TO:")]
+    want = ["<relaytest@example.com>", "<relaytest>", "<relaytest%example.com@mx.good.test>",
+            "<example.com!relaytest@mx.good.test>", "<example.com!relaytest>",
+            "<@mx.good.test:relaytest@example.com>", '<"relaytest@example.com"@mx.good.test>']
+    for w in want:
+        assert "RCPT TO:" + w in rcpts
+    xv = [c for c in servers["mx.good.test"].commands if c.startswith("XVOUCH CHECK ")]
+    assert xv and all(len(c.split()[2]) == 128 and c.split()[2].isalnum() for c in xv)
+    assert len(set(xv)) == len(xv), "each check uses a fresh id"
+
+
+def test_unreachable(world):
+    reg, _ = world
+    doc = certify(reg, "mx.down.test", "127.0.0.16")
+    run = doc["certifications"][0]["report"]["runs"][0]
+    v = verdicts(run)
+    assert v["smtp_banner"] == "fail"
+    assert all(v[t] == "fail" for t in ALL_TESTS)
+    assert doc["certification"] == "failed"
+
+
+def test_unresolvable(world):
+    reg, _ = world
+    doc = certify(reg, "mx.ghost.test", "127.0.0.18")
+    report = doc["certifications"][0]["report"]
+    assert report["passed"] is False
+    assert report["runs"][0]["tests"][0]["name"] == "resolve"
+
+
+def test_rerun_and_approve_gate(world):
+    reg, _ = world
+    # a failed server cannot be approved without force
+    st, body = reg.api("POST", "/api/admin/servers/mx.notls.test/approve", {}, admin=True)
+    assert st == 409 and "certification" in body["error"]
+    # a passed one can, and re-running tests later only adds a run
+    st, body = reg.api("POST", "/api/admin/servers/mx.good.test/approve", {}, admin=True)
+    assert st == 200 and body["to"] == "active"
+    st, body = reg.api("POST", "/api/admin/servers/mx.good.test/certify", admin=True)
+    assert st == 202
+
+    def two_runs():
+        st, doc = reg.api("GET", "/api/admin/servers/mx.good.test", admin=True)
+        return doc if len(doc["certifications"]) >= 2 and doc["certification"] != "running" else None
+    doc = wait_for(two_runs, timeout=60)
+    assert doc and doc["status"] == "active"
+
+
+def test_cli_certify(world):
+    reg, _ = world
+    r = reg.cli("server", "certify", "mx.vouchy.test", check=False)
+    assert r.returncode == 1
+    assert "xvouch_check" in r.stdout and "an unknown session id was confirmed" in r.stdout
