@@ -203,8 +203,15 @@ find_expired(const void *k, size_t klen, void *value, void *arg)
 	int dead;
 
 	if (d->counters) {
+		/* "key NUL bucket": the bucket is not NUL-terminated in the map. */
 		const char *nul = memchr(k, '\0', klen);
-		dead = nul && strtoll(nul + 1, NULL, 10) < d->before;
+		char b[24];
+		size_t bl = nul ? klen - (size_t)(nul + 1 - (const char *)k) : 0;
+		if (nul == NULL || bl >= sizeof(b))
+			return;
+		memcpy(b, nul + 1, bl);
+		b[bl] = '\0';
+		dead = strtoll(b, NULL, 10) < d->before;
 	} else {
 		const struct rec *r = value;
 		dead = r->expires != 0 && r->expires <= d->now;
