@@ -1,12 +1,23 @@
 /*
- * checks: the identity checks run on a session (DESIGN 2, "who is
- * this?") and the per-listener actions their results lead to. Each check
- * produces a proof (a result and a reason); the actions decide what
- * happens to the session's mail. SPF (RFC 7208) for the HELO and the
- * MAIL FROM identities lives here.
+ * checks: the identity checks run on a session and what their results
+ * lead to (DESIGN 2 and 6). Each check yields a proof; the policy reads
+ * the proofs at each stage:
+ *
+ *   connect  block list                     -> 554, or greet
+ *   EHLO     HELO name checks, SPF of HELO start (nothing decided)
+ *   XVOUCH   session vouching (xvouch.c)
+ *   MAIL     strict HELO rule, SPF of both identities
+ *   RCPT     is the sending server verified? per recipient domain's mode:
+ *            soft -> .Unsafe, hard -> 550, off -> accept
+ *
+ * A session is verified when its client is allow-listed, or it vouched
+ * for itself with XVOUCH. Verified sessions answer for their mail: SPF is
+ * recorded, not enforced (a forwarder is judged on its own identity).
  */
 #ifndef VOUCH_VOUCHD_CHECKS_H
 #define VOUCH_VOUCHD_CHECKS_H
+
+#include <stdint.h>
 
 #include "auth/spf.h"
 #include "config/config.h"
@@ -14,10 +25,8 @@
 
 struct smtpd_sess;
 struct smtp_session;
-struct smtp_mail_args;
 struct spf_check;
 
-/* A check's proof as it stands for the session. */
 struct checks_spf {
 	struct spf_check *chk;		/* running, or NULL */
 	int started, done;
@@ -25,26 +34,41 @@ struct checks_spf {
 };
 
 struct checks {
-	struct checks_spf helo;		/* identity: the HELO name */
-	struct checks_spf mail;		/* identity: the MAIL FROM domain */
-	int verdict;			/* enum config_action for this transaction */
-	char why[300];			/* the reason behind the verdict */
+	struct checks_spf helo;		/* SPF of the HELO identity */
+	struct checks_spf mail;		/* SPF of the MAIL FROM identity */
+	int verdict;			/* the MAIL stage's action for this transaction */
+	char why[300];			/* and its reason */
 };
 
-/* HELO/EHLO: begin the checks that need only the name. */
+/* Connect: refuse blocked clients, note allow-listed ones; decides. */
+void checks_connect(struct smtpd_sess *ss, struct smtp_session *s);
+/* HELO/EHLO: start the checks that need only the name. */
 void checks_helo(struct smtpd_sess *ss, struct smtp_session *s, const char *name, int is_domain);
-/*
- * MAIL: run the sender's checks, then decide the command (asynchronously).
- * from is the reverse-path text ("" for <>). The caller has done its own
- * checks already; this ends with smtp_session_decide().
- */
+/* MAIL: wait for the checks, then decide the command. */
 void checks_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from);
-/* Cancel whatever is running (transaction end, session end). */
+/*
+ * RCPT: the action for a recipient in domain (the trust verdict, joined
+ * with the MAIL stage's). Writes a reason for refusals into why.
+ */
+int checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain,
+    char *why, size_t whysz);
+/* XVOUCH passed: anything that builds on it. */
+void checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s);
+/* Resolve "mode" in an action for the recipient domain (NULL: the listener's). */
+int checks_action(const struct smtpd_sess *ss, int act, const char *domain);
+/* Block the client's address for seconds (hard-mode vouching failure). */
+void checks_block_client(struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds,
+    const char *reason);
+/* True if the session's server is verified (allow list, XVOUCH, auth). */
+int checks_verified(const struct smtpd_sess *ss, struct smtp_session *s, const char **how);
+/* Cancel the transaction's checks; checks_free for the whole session. */
 void checks_reset_txn(struct smtpd_sess *ss);
 void checks_free(struct smtpd_sess *ss);
-/* Append Authentication-Results and Received-SPF for this transaction. */
+/* Append Authentication-Results, Received-SPF and X-Vouch-Verdict. */
 void checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out);
-/* 1 if an Authentication-Results/Received-SPF field claims to be ours. */
+/* 1 if a trace field arriving with the message claims to be ours. */
 int checks_forged_header(const struct smtpd_sess *ss, const char *field, size_t len);
+/* The forward-confirmed reverse name of the client, or NULL. */
+const char *checks_verified_name(const struct smtpd_sess *ss);
 
 #endif

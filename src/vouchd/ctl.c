@@ -55,6 +55,42 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    cs.batches, cs.jobs, cs.max_batch);
 }
 
+/* block|allow list, block|allow add ENTRY [SECONDS|0 [REASON...]], block|allow del ENTRY */
+static int
+cmd_list(struct vouchd *d, int allow, int argc, char **argv, const char *rest, struct strbuf *out)
+{
+	char err[300];
+	long long secs = 0;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		lists_print(d, allow, out);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "del") == 0) {
+		if (lists_del(d, allow, argv[2]) < 0) {
+			strbuf_printf(out, "error: %s is not listed\n", argv[2]);
+			return -1;
+		}
+		strbuf_printf(out, "removed %s\n", argv[2]);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "add") == 0) {
+		if (argc >= 4 && str_to_ll(argv[3], 0, 100LL * 365 * 86400, &secs) < 0) {
+			strbuf_printf(out, "error: '%s' is not a number of seconds\n", argv[3]);
+			return -1;
+		}
+		if (lists_add(d, allow, argv[2], secs ? (int64_t)time(NULL) + secs : 0,
+		    rest ? rest : NULL, err, sizeof(err)) < 0) {
+			strbuf_printf(out, "error: %s\n", err);
+			return -1;
+		}
+		strbuf_printf(out, "added %s\n", argv[2]);
+		return 0;
+	}
+	strbuf_puts(out, "error: block|allow list | add ENTRY [SECONDS [REASON]] | del ENTRY\n");
+	return -1;
+}
+
 /* Run one request; the answer's first line says "ok" or "error: ...". */
 static void
 dispatch(struct vouchd *d, char *line, struct strbuf *out)
@@ -64,8 +100,11 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	int argc = 0, rc = 0;
 	struct strbuf body;
 
+	char *rest = NULL;	/* the text after the fourth word (a reason) */
 	for (char *t = strtok_r(line, " \t", &save); t && argc < 4; t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
+	if (argc == 4)
+		rest = save;
 	strbuf_init(&body, 64 * 1024 * 1024);
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		cmd_status(d, &body);
@@ -75,6 +114,8 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	} else if (argc == 3 && strcmp(argv[0], "user") == 0 && strcmp(argv[1], "unlock") == 0) {
 		rc = submit_unlock(d, argv[2]) < 0 ? -1 : 0;
 		strbuf_printf(&body, "%s %s\n", rc ? "cannot unlock" : "unlocked", argv[2]);
+	} else if (argc >= 2 && (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "allow") == 0)) {
+		rc = cmd_list(d, strcmp(argv[0], "allow") == 0, argc, argv, rest, &body);
 	} else if (argc == 2 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "list") == 0)
 		rc = qmgr_list(d->qmgr, &body);
 	else if (argc == 3 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "show") == 0)

@@ -35,6 +35,15 @@ listener_configure(struct listener *l, const struct config *cfg,
 	str_copy(c->hostname, sizeof(c->hostname), cfg->hostname);
 	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING |
 	    SMTP_EXT_DSN;
+	/* What the trust layer announces (DESIGN 5.1 and 6). */
+	if (lc->mode != CONFIG_MODE_OFF && lc->xvouch && !lc->submission)
+		str_copy(c->ehlo_extra, sizeof(c->ehlo_extra), "XVOUCH");
+	if (lc->strict) {
+		size_t n = strlen(c->ehlo_extra);
+		snprintf(c->ehlo_extra + n, sizeof(c->ehlo_extra) - n, "%sXSTRICT", n ? "\n" : "");
+		str_copy(c->greeting_extra, sizeof(c->greeting_extra),
+		    "(strict: HELO names must be FQDNs that resolve to the client)");
+	}
 	c->lim.max_command_line = (size_t)cfg->max_command_line;
 	c->lim.max_text_line = (size_t)cfg->max_text_line;
 	c->lim.max_recipients = (unsigned)cfg->max_recipients;

@@ -101,6 +101,11 @@ start(struct vouchd *d)
 		}
 	}
 	d->auth_fail = hmap_new();
+	d->xvouch_targets = hmap_new();
+	if (lists_load(d, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"allow_networks: %s\"", err);
+		return -1;
+	}
 	d->work = workq_new(d->base, 2);
 	if (d->work == NULL || submit_init(d) < 0) {
 		log_err("event=startup error=\"cannot start worker threads\"");
@@ -169,7 +174,12 @@ stop(struct vouchd *d)
 	queue_close(d->queue);
 	users_free(d->users);
 	aliases_free(d->aliases);
+	lists_free(d);
 	store_close(d->store);
+	if (d->xvouch_targets) {
+		hmap_foreach(d->xvouch_targets, free_value, NULL);
+		hmap_free(d->xvouch_targets);
+	}
 	if (d->auth_fail) {
 		hmap_foreach(d->auth_fail, free_value, NULL);
 		hmap_free(d->auth_fail);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "xvouch.h"
 #include "tls/tls_ctx.h"
 #include "util/hmap.h"
 #include "util/log.h"
@@ -90,6 +91,8 @@ conn_free(struct outbound *o, struct conn *cn)
 {
 	struct dest *dst = cn->dst;
 
+	if (cn->xvouch_id[0])
+		xvouch_unregister(o->d, cn->xvouch_id);
 	smtp_client_free(cn->client);
 	for (struct conn **pp = &o->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == cn) {
@@ -126,6 +129,14 @@ conn_open(struct outbound *o, struct dest *dst, struct conn *cn)
 		p.bind_src = (const struct sockaddr *)&o->bind;
 		p.bind_srclen = o->bind_len;
 	}
+	/* DESIGN 5.1 step 2: a fresh id for this session, in our table for
+	 * as long as the connection lives. */
+	if (cn->xvouch_id[0]) {
+		xvouch_unregister(o->d, cn->xvouch_id);
+		cn->xvouch_id[0] = '\0';
+	}
+	if (cfg->xvouch_send && xvouch_register(o->d, a->text, cn->xvouch_id) == 0)
+		p.xvouch_id = cn->xvouch_id;
 	p.timeout_connect = cfg->outbound_timeout_connect;
 	p.timeout_command = cfg->outbound_timeout_command;
 	p.timeout_data = cfg->outbound_timeout_data;
@@ -436,6 +447,12 @@ int
 outbound_reconfigure(struct outbound *o, char *err, size_t errsz)
 {
 	return load_settings(o, err, errsz);
+}
+
+SSL_CTX *
+outbound_tls_ctx(const struct outbound *o)
+{
+	return o->tls;
 }
 
 size_t

@@ -41,6 +41,8 @@ void outbound_submit(struct outbound *o, struct outbound_job *j);
 void outbound_job_free(struct outbound_job *j);
 /* Connections open, and destinations known. */
 size_t outbound_connections(const struct outbound *o);
+/* The client TLS context outbound connections use (borrowed). */
+SSL_CTX *outbound_tls_ctx(const struct outbound *o);
 /* Rebuild TLS and relayhost settings after a reload. */
 int outbound_reconfigure(struct outbound *o, char *err, size_t errsz);
 

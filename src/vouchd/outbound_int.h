@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "outbound.h"
+#include "auth/vouch.h"
 
 struct hmap;
 typedef struct ssl_ctx_st SSL_CTX;
@@ -54,6 +55,7 @@ struct conn {
 	int no_tls;			/* retrying after a broken TLS handshake */
 	struct outbound_job *job;
 	unsigned id;			/* for logs */
+	char xvouch_id[VOUCH_ID_LEN + 1];	/* our session id, "" if none */
 	unsigned nmsg;			/* messages sent on this connection */
 };
 

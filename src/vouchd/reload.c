@@ -82,6 +82,8 @@ vouchd_reload(struct vouchd *d)
 		if (listener_configure(l, cfg, lc, err, sizeof(err)) < 0)
 			log_err("event=reload_listener_failed listener=%s error=\"%s\"", l->name, err);
 	}
+	if (lists_load(d, err, sizeof(err)) < 0)
+		log_err("event=reload_lists_failed error=\"%s\"", err);
 	if (d->outbound && outbound_reconfigure(d->outbound, err, sizeof(err)) < 0)
 		log_err("event=reload_outbound_failed error=\"%s\"", err);
 	log_info("event=reloaded config=%s", cfg->path ? cfg->path : "embedded");

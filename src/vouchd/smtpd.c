@@ -80,7 +80,7 @@ on_connect(void *host, struct smtp_session *s)
 		}
 	}
 	smtp_session_set_udata(s, ss);
-	smtp_session_decide(s, 220, NULL, NULL);
+	checks_connect(ss, s);
 }
 
 /* After TLS: does the client's certificate prove its HELO name? */
@@ -121,6 +121,10 @@ on_extra(void *host, struct smtp_session *s, const struct smtp_cmd *cmd)
 	(void)host;
 	if (cmd->verb == SMTP_VERB_AUTH) {
 		submit_auth(sess(s), s, cmd->arg, cmd->arglen);
+		return;
+	}
+	if (cmd->verb == SMTP_VERB_XVOUCH) {
+		xvouch_command(sess(s), s, cmd->arg, cmd->arglen);
 		return;
 	}
 	smtp_session_decide(s, 502, "5.5.1", "Error: command not implemented");
@@ -223,26 +227,42 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		resolved_clear(&res);
 		return;
 	}
+	/* What the trust checks say for this recipient's domain (DESIGN 6). */
+	char why[400], text[600];
+	int act = checks_rcpt(ss, s, domain, why, sizeof(why));
+	if (act == CONFIG_ACT_REJECT || act == CONFIG_ACT_TEMPFAIL) {
+		int temp = act == CONFIG_ACT_TEMPFAIL;
+		resolved_clear(&res);
+		d->stats.recipients_refused++;
+		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=\"%s\"",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc, why);
+		if (snprintf(text, sizeof(text), "%s; %s", why, temp ? "try again later" :
+		    "this domain takes mail only from servers that prove who they are") >=
+		    (int)sizeof(text))
+			text[sizeof(text) - 1] = '\0';
+		smtp_session_decide(s, temp ? 451 : 550, temp ? "4.7.1" : "5.7.1", text);
+		return;
+	}
 	/*
 	 * Unsafe mail goes to the recipient's .Unsafe folder; a recipient who
-	 * wants no such folder refuses it now, never with a later bounce
-	 * (DESIGN 6).
+	 * wants no such folder refuses it now, never with a later bounce.
 	 */
-	if (ss->checks.verdict == CONFIG_ACT_UNSAFE) {
+	if (act == CONFIG_ACT_UNSAFE) {
 		for (size_t i = 0; i < res.nlocal; i++) {
 			const struct user *u = users_find(d->users, res.local[i]);
 			if (u && u->no_unsafe) {
-				char text[500];
 				resolved_clear(&res);
 				d->stats.recipients_refused++;
 				if (snprintf(text, sizeof(text), "Recipient accepts only verified mail, and "
-				    "this message is not: %s", ss->checks.why) >= (int)sizeof(text))
+				    "this message is not: %s", why) >= (int)sizeof(text))
 					text[sizeof(text) - 1] = '\0';
 				smtp_session_decide(s, 550, "5.7.1", text);
 				return;
 			}
 		}
 	}
+	if (act == CONFIG_ACT_TAG)
+		ss->tag_subject = 1;
 	for (size_t i = 0; i < res.nlocal + res.nremote; i++) {
 		const char *target = i < res.nlocal ? res.local[i] : res.remote[i - res.nlocal];
 		int dup = 0;
@@ -252,7 +272,7 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		if (!dup) {
 			struct env_rcpt *er = envelope_add_rcpt(&ss->env, target, addr,
 			    r->orcpt[0] ? r->orcpt : NULL, r->notify, i < res.nlocal);
-			er->unsafe = i < res.nlocal && ss->checks.verdict == CONFIG_ACT_UNSAFE;
+			er->unsafe = i < res.nlocal && act == CONFIG_ACT_UNSAFE;
 		}
 	}
 	resolved_clear(&res);
@@ -280,6 +300,7 @@ on_data_start(void *host, struct smtp_session *s)
 	}
 	memset(&ri, 0, sizeof(ri));
 	ri.helo = smtp_session_helo(s);
+	ri.verified_name = checks_verified_name(ss);
 	ri.client_addr = smtp_session_peer_addr(s);
 	ri.by = ss->cfg->hostname;
 	ri.protocol = received_protocol(smtp_session_esmtp(s), smtp_session_tls(s),

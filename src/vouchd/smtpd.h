@@ -9,8 +9,11 @@
 #include <stdint.h>
 
 #include "checks.h"
+#include "xvouch.h"
+#include "auth/helo.h"
 #include "auth/spf_eval.h"
 #include "msg/hdrfilter.h"
+#include "policy/lists.h"
 #include "queue/envelope.h"
 #include "queue/queue.h"
 #include "smtp/smtp_session.h"
@@ -36,6 +39,13 @@ struct smtpd_sess {
 	char tls_cert_subject[256];
 	/* identity checks and their verdict (checks.h) */
 	struct checks checks;
+	struct xvouch_rx xv;		/* session vouching, receiver side */
+	struct helo_check *helo_chk;	/* HELO and reverse DNS checks in flight */
+	struct helo_outcome helo;	/* their outcome */
+	int helo_done;
+	const struct list_entry *allowed;	/* the allow-list entry that matched, or NULL */
+	char allowed_text[300];
+	int tag_subject;		/* a "tag" action applies to this transaction */
 	int checks_waiting;		/* MAIL waits for them */
 	struct spf_options spf_opts;	/* borrowed by running SPF checks */
 	struct hdrfilter hdr;		/* removes forged trace headers in DATA */

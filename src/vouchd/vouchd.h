@@ -25,6 +25,7 @@ struct listener;
 struct qmgr;
 struct local_pool;
 struct ctl;
+struct list;
 
 /* Counters since start, shown by vouchctl status. */
 struct vouchd_stats {
@@ -61,6 +62,9 @@ struct vouchd {
 	struct store *store;		/* counters, locks, blocks (SQLite) */
 	struct hmap *auth_fail;		/* AUTH failures by address, user+address */
 	char dummy_hash[160];		/* crypt(3) hash for unknown AUTH users */
+	struct list *allow;		/* allow list: allow_networks and vouchctl allow */
+	struct list *block;		/* block list: vouchctl block, and hard-mode blocks */
+	struct hmap *xvouch_targets;	/* callback limits per target address */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
@@ -81,6 +85,16 @@ int privs_drop(const struct config *cfg, char *err, size_t errsz);
 
 /* smtpd.c: the policy side of inbound SMTP sessions. */
 struct smtp_server *smtpd_new(struct vouchd *d);
+
+/* lists.c: the allow and block lists, kept in the store. */
+int lists_load(struct vouchd *d, char *err, size_t errsz);
+void lists_free(struct vouchd *d);
+/* Add to the allow (allow=1) or block list, persisted; expires 0 = never. */
+int lists_add(struct vouchd *d, int allow, const char *text, int64_t expires,
+    const char *reason, char *err, size_t errsz);
+int lists_del(struct vouchd *d, int allow, const char *text);
+/* Control-socket listing of one list. */
+void lists_print(struct vouchd *d, int allow, struct strbuf *out);
 
 /* reload.c: local tables and configuration. */
 int vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t errsz);

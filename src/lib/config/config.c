@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "auth/spf_known.h"
@@ -24,7 +25,8 @@
 #define HOUR (60LL * MIN)
 
 const char *const config_action_names[] = { "ignore", "tag", "unsafe", "tempfail", "reject",
-	NULL };
+	"mode", NULL };
+const char *const config_mode_names[] = { "off", "soft", "hard", NULL };
 static const char *const outbound_tls_modes[] = { "none", "may", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
@@ -100,6 +102,28 @@ const struct conf_key config_global_keys[] = {
 	  "a message still undelivered after this gets one delay notification (DSN)" },
 	{ "dsn_max_full", CONF_SIZE, G(dsn_max_full), "100k", 0, 100 * MB, NULL,
 	  "a bounce returns the whole message up to this size, otherwise its headers" },
+	{ "allow_networks", CONF_LIST, G(allow_networks), "127.0.0.0/8 ::1", 0, 0, NULL,
+	  "client networks trusted as verified (no XVOUCH needed, SPF not enforced)" },
+	{ "xvouch_port", CONF_INT, G(xvouch_port), "25", 1, 65535, NULL,
+	  "port of the vouching callback to the host the client's EHLO name resolves to" },
+	{ "xvouch_timeout", CONF_DURATION, G(xvouch_timeout), "15s", 1 * SEC, 5 * MIN, NULL,
+	  "time a whole vouching callback may take before it is a temporary failure" },
+	{ "xvouch_cache_ttl", CONF_DURATION, G(xvouch_cache_ttl), "10m", 0, 24 * HOUR, NULL,
+	  "how long a confirmed (EHLO name, client address) pair needs no new callback" },
+	{ "xvouch_allow_private", CONF_BOOL, G(xvouch_allow_private), "no", 0, 0, NULL,
+	  "allow callbacks to loopback, private, link-local addresses (test worlds only)" },
+	{ "xvouch_max_concurrent", CONF_INT, G(xvouch_max_concurrent), "2", 1, 1000, NULL,
+	  "callbacks at once to one target address" },
+	{ "xvouch_max_per_minute", CONF_INT, G(xvouch_max_per_minute), "20", 1, 100000, NULL,
+	  "callbacks per minute to one target address" },
+	{ "xvouch_block_time", CONF_DURATION, G(xvouch_block_time), "24h", 0, 30 * 24 * HOUR, NULL,
+	  "in hard mode, how long a client whose session was denied is blocked" },
+	{ "xvouch_session_ttl", CONF_DURATION, G(xvouch_session_ttl), "1h", 1 * MIN, 24 * HOUR, NULL,
+	  "longest life of an outbound session's id in our session table" },
+	{ "xvouch_send", CONF_BOOL, G(xvouch_send), "yes", 0, 0, NULL,
+	  "vouch for our own outbound sessions when the receiver offers XVOUCH" },
+	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
+	  "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
 	  "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
 	{ "max_text_line", CONF_SIZE, G(max_text_line), "1000", 1000, 1 * MB, NULL,
@@ -166,6 +190,24 @@ const struct conf_key config_listener_keys[] = {
 	  "SPF temperror (DNS trouble): tempfail (451 4.7.24) by default" },
 	{ "spf_permerror", CONF_ENUM, L(spf_permerror), "ignore", 0, 0, config_action_names,
 	  "SPF permerror (a broken record): ignore, tag, unsafe, tempfail or reject (550 5.7.24)" },
+	{ "mode", CONF_ENUM, L(mode), "soft", 0, 0, config_mode_names,
+	  "unverified mail: soft = delivered to .Unsafe, hard = refused (550 5.7.x), off = no trust checks" },
+	{ "strict", CONF_BOOL, L(strict), "no", 0, 0, NULL,
+	  "refuse a HELO name that is not an FQDN or does not resolve to the client (announced as XSTRICT)" },
+	{ "xvouch", CONF_BOOL, L(xvouch), "yes", 0, 0, NULL,
+	  "offer XVOUCH: senders may have their session confirmed by a callback" },
+	{ "xvouch_fail", CONF_ENUM, L(xvouch_fail), "mode", 0, 0, config_action_names,
+	  "the callback denied the session (also blocks the client for xvouch_block_time in hard mode)" },
+	{ "xvouch_none", CONF_ENUM, L(xvouch_none), "mode", 0, 0, config_action_names,
+	  "the client did not vouch for its session" },
+	{ "xvouch_temperror", CONF_ENUM, L(xvouch_temperror), "tempfail", 0, 0, config_action_names,
+	  "the callback could not be completed (the host did not answer)" },
+	{ "register_suspended", CONF_ENUM, L(register_suspended), "mode", 0, 0, config_action_names,
+	  "the vouched server is suspended by the registrar" },
+	{ "register_unregistered", CONF_ENUM, L(register_unregistered), "mode", 0, 0,
+	  config_action_names, "the vouched server is not in any registrar zone (when zones are set)" },
+	{ "register_temperror", CONF_ENUM, L(register_temperror), "tempfail", 0, 0,
+	  config_action_names, "the registrar zone could not be asked" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -210,6 +252,22 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name,
 		}
 	}
 	return nerr;
+}
+
+#define D(f) offsetof(struct domain_config, f)
+const struct conf_key config_domain_keys[] = {
+	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
+	  "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+int
+config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain)
+{
+	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++)
+		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
+			return cfg->domain_overrides[i].mode;
+	return l->mode;
 }
 
 static void
@@ -370,8 +428,16 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 			listener_add(cfg, b->label);
 			nerr += conf_apply(config_listener_keys,
 			    &cfg->listeners[cfg->nlisteners - 1], b, name, errs);
+		} else if (strcmp(b->kind, "domain") == 0 && b->label) {
+			cfg->domain_overrides = xrealloc(cfg->domain_overrides,
+			    (cfg->ndomain_overrides + 1) * sizeof(*cfg->domain_overrides));
+			struct domain_config *dc = &cfg->domain_overrides[cfg->ndomain_overrides++];
+			memset(dc, 0, sizeof(*dc));
+			dc->name = str_lower(xstrdup(b->label));
+			conf_defaults(config_domain_keys, dc);
+			nerr += conf_apply(config_domain_keys, dc, b, name, errs);
 		} else {
-			strbuf_printf(errs, "%s:%d: unknown block '%s' (known: listener)\n",
+			strbuf_printf(errs, "%s:%d: unknown block '%s' (known: listener NAME, domain NAME)\n",
 			    name, b->line, b->kind);
 			nerr++;
 		}
@@ -452,6 +518,11 @@ config_free(struct config *cfg)
 		free(cfg->listeners[i].name);
 	}
 	free(cfg->listeners);
+	for (size_t i = 0; i < cfg->ndomain_overrides; i++) {
+		conf_release(config_domain_keys, &cfg->domain_overrides[i]);
+		free(cfg->domain_overrides[i].name);
+	}
+	free(cfg->domain_overrides);
 	spf_known_free(cfg->spf_known);
 	for (const struct config_part *p = config_parts; p->name; p++)
 		conf_release(p->keys, (char *)cfg + p->offset);
@@ -483,6 +554,11 @@ config_print(const struct config *cfg, struct strbuf *out)
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		strbuf_printf(out, "\nlistener %s {\n", cfg->listeners[i].name);
 		conf_print(config_listener_keys, &cfg->listeners[i], "    ", out);
+		strbuf_puts(out, "}\n");
+	}
+	for (size_t i = 0; i < cfg->ndomain_overrides; i++) {
+		strbuf_printf(out, "\ndomain %s {\n", cfg->domain_overrides[i].name);
+		conf_print(config_domain_keys, &cfg->domain_overrides[i], "    ", out);
 		strbuf_puts(out, "}\n");
 	}
 }

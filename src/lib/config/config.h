@@ -25,7 +25,12 @@ enum config_action {
 	CONFIG_ACT_UNSAFE,	/* delivered to the .Unsafe folder */
 	CONFIG_ACT_TEMPFAIL,	/* 4xx: try again later */
 	CONFIG_ACT_REJECT,	/* 5xx */
+	CONFIG_ACT_MODE,	/* what the mode says: reject (hard), unsafe (soft), ignore (off) */
 };
+
+/* How unverified mail is treated (DESIGN 6). */
+enum config_mode { CONFIG_MODE_OFF, CONFIG_MODE_SOFT, CONFIG_MODE_HARD };
+extern const char *const config_mode_names[];
 extern const char *const config_action_names[];
 
 enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLICIT };
@@ -40,6 +45,18 @@ struct listener_config {
 	int auth;		/* offer AUTH (after TLS) */
 	/* what to do with each SPF result (enum config_action) */
 	int spf_fail, spf_softfail, spf_neutral, spf_none, spf_temperror, spf_permerror;
+	/* the trust layer */
+	int mode;		/* enum config_mode */
+	int strict;		/* refuse HELO names that do not check out; XSTRICT */
+	int xvouch;		/* offer XVOUCH */
+	int xvouch_fail, xvouch_none, xvouch_temperror;
+	int register_suspended, register_unregistered, register_temperror;
+};
+
+/* "domain NAME { ... }": per recipient domain overrides. */
+struct domain_config {
+	char *name;
+	int mode;		/* enum config_mode */
 };
 
 struct config {
@@ -114,8 +131,23 @@ struct config {
 	long long max_local_deliveries;	/* messages in local delivery at once */
 	long long local_delivery_threads;
 
+	/* trust layer (global) */
+	struct conf_list allow_networks;	/* clients trusted as verified */
+	long long xvouch_port;
+	long long xvouch_timeout;	/* ms for a whole callback */
+	long long xvouch_cache_ttl;	/* ms a positive result is remembered */
+	int xvouch_allow_private;	/* call back loopback/private addresses (tests) */
+	long long xvouch_max_concurrent;
+	long long xvouch_max_per_minute;
+	long long xvouch_block_time;	/* ms a failed vouching blocks the client (hard mode) */
+	long long xvouch_session_ttl;	/* ms an outbound session id stays valid at most */
+	int xvouch_send;		/* vouch for our own outbound sessions */
+	long long helo_timeout;		/* ms for the HELO and reverse DNS checks */
+
 	struct listener_config *listeners;
 	size_t nlisteners;
+	struct domain_config *domain_overrides;
+	size_t ndomain_overrides;
 
 	/* subsystems' own settings (config_parts[]) */
 	struct dns_config dns;
@@ -144,6 +176,9 @@ struct config *config_ref(struct config *cfg);
 void config_unref(struct config *cfg);
 /* Print the effective configuration in the file's syntax. */
 void config_print(const struct config *cfg, struct strbuf *out);
+/* The mode for mail to domain through listener l (a domain block wins). */
+int config_mode_for(const struct config *cfg, const struct listener_config *l,
+    const char *domain);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
@@ -162,5 +197,6 @@ extern const struct config_part config_parts[];
 
 extern const struct conf_key config_global_keys[];
 extern const struct conf_key config_listener_keys[];
+extern const struct conf_key config_domain_keys[];
 
 #endif

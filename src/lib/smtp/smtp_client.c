@@ -31,7 +31,7 @@
 
 static const char *const state_names[CS_COUNT] = {
 	"connect", "banner", "ehlo", "helo", "starttls", "tls", "auth", "xvouch", "xgen",
-	"ready", "txn", "body", "rset", "quit", "closed", "failed",
+	"xcheck", "ready", "txn", "body", "rset", "quit", "closed", "failed",
 };
 
 /* The STARTTLS keyword, kept with the other extension bits. */
@@ -209,6 +209,14 @@ next_opening_step(struct smtp_client *c)
 		smtp_client_arm(c, c->timeout_command);
 		return 1;
 	}
+	if (c->xvouch_check && c->state < CS_XCHECK) {
+		/* DESIGN 5.1 step 4: the check is sent even if XVOUCH is not
+		 * advertised; the answer says whether X knows the session. */
+		smtp_client_set_state(c, CS_XCHECK);
+		smtp_client_write(c, "XVOUCH CHECK %s", c->xvouch_check);
+		smtp_client_arm(c, c->timeout_command);
+		return 1;
+	}
 	smtp_client_set_state(c, CS_READY);
 	evtimer_del(c->timer);
 	return smtp_client_emit(c, SMTP_CLIENT_READY);
@@ -278,6 +286,9 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			smtp_client_fail(c, r->code, r->status, r->text);
 			return 0;
 		}
+		return next_opening_step(c);
+	case CS_XCHECK:
+		c->info.xvouch_check = *r;
 		return next_opening_step(c);
 	case CS_XGEN:
 		c->info.xgen = *r;
@@ -498,6 +509,7 @@ smtp_client_new(struct event_base *base, const struct sockaddr *addr, socklen_t 
 	c->auth_pass = dup_or_null(p->auth_pass);
 	c->xvouch_id = dup_or_null(p->xvouch_id);
 	c->xgen = dup_or_null(p->xgen);
+	c->xvouch_check = dup_or_null(p->xvouch_check);
 	c->tls = p->tls;
 	c->tls_required = p->tls_required;
 	c->tls_verify = p->tls_verify;
@@ -575,6 +587,7 @@ really_free(struct smtp_client *c)
 	free(c->auth_pass);
 	free(c->xvouch_id);
 	free(c->xgen);
+	free(c->xvouch_check);
 	free(c);
 }
 

@@ -71,6 +71,7 @@ struct smtp_client_params {
 	const char *auth_pass;
 	const char *xvouch_id;		/* send XVOUCH <id> when offered, or NULL */
 	const char *xgen;		/* "<gen> <cookie>" for XGEN when offered, or NULL */
+	const char *xvouch_check;	/* send XVOUCH CHECK <id> (a vouching callback), or NULL */
 	const struct sockaddr *bind_src;	/* local address to connect from, or NULL */
 	socklen_t bind_srclen;
 	long long timeout_connect;	/* ms; RFC 5321 4.5.3.2 values by default */
@@ -89,6 +90,7 @@ struct smtp_client_info {
 	unsigned long long max_size;	/* SIZE value, 0 = none */
 	int xvouch_offered;
 	struct smtp_client_reply xvouch;	/* the reply to XVOUCH <id>, if sent */
+	struct smtp_client_reply xvouch_check;	/* the reply to XVOUCH CHECK <id>, if sent */
 	int xgen_offered;
 	char xgen_server[64];		/* the XGEN value the server announced */
 	struct smtp_client_reply xgen;

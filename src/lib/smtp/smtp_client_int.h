@@ -18,7 +18,7 @@ typedef struct ssl_st SSL;
 
 enum smtp_client_state {
 	CS_CONNECT, CS_BANNER, CS_EHLO, CS_HELO, CS_STARTTLS, CS_TLS, CS_AUTH,
-	CS_XVOUCH, CS_XGEN, CS_READY, CS_TXN, CS_BODY, CS_RSET, CS_QUIT, CS_CLOSED,
+	CS_XVOUCH, CS_XGEN, CS_XCHECK, CS_READY, CS_TXN, CS_BODY, CS_RSET, CS_QUIT, CS_CLOSED,
 	CS_FAILED, CS_COUNT
 };
 
@@ -39,7 +39,7 @@ struct smtp_client {
 	int dead;
 
 	/* copies of the parameters */
-	char *helo, *peer_name, *auth_user, *auth_pass, *xvouch_id, *xgen;
+	char *helo, *peer_name, *auth_user, *auth_pass, *xvouch_id, *xgen, *xvouch_check;
 	SSL_CTX *tls;
 	int tls_required, tls_verify;
 	long long timeout_connect, timeout_command, timeout_data;

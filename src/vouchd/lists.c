@@ -1,0 +1,122 @@
+/*
+ * lists: the allow and block lists of a running vouchd (policy/lists.h
+ * matches; this keeps them in the store so they survive restarts, and
+ * adds the configured allow_networks).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vouchd.h"
+#include "policy/lists.h"
+#include "store/store.h"
+#include "util/log.h"
+
+struct load_ctx {
+	struct list *l;
+	int bad;
+};
+
+static void
+load_one(void *arg, const char *key, const char *value, int64_t expires)
+{
+	struct load_ctx *c = arg;
+	struct list_entry e;
+	char err[200];
+
+	if (list_parse(key, &e, err, sizeof(err)) < 0) {
+		log_warn("event=list_entry_ignored entry=\"%.100s\" error=\"%s\"", key, err);
+		c->bad++;
+		return;
+	}
+	e.expires = expires;
+	str_copy(e.reason, sizeof(e.reason), value);
+	list_add(c->l, &e);
+}
+
+int
+lists_load(struct vouchd *d, char *err, size_t errsz)
+{
+	const struct config *cfg = d->cfg;
+	struct load_ctx c;
+
+	lists_free(d);
+	d->allow = list_new();
+	d->block = list_new();
+	for (size_t i = 0; i < cfg->allow_networks.n; i++) {
+		struct list_entry e;
+		if (list_parse(cfg->allow_networks.v[i], &e, err, errsz) < 0)
+			return -1;
+		str_copy(e.reason, sizeof(e.reason), "allow_networks");
+		list_add(d->allow, &e);
+	}
+	c.l = d->allow;
+	c.bad = 0;
+	store_list(d->store, "allow", load_one, &c);
+	c.l = d->block;
+	store_list(d->store, "block", load_one, &c);
+	return 0;
+}
+
+void
+lists_free(struct vouchd *d)
+{
+	list_free(d->allow);
+	list_free(d->block);
+	d->allow = d->block = NULL;
+}
+
+int
+lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const char *reason,
+    char *err, size_t errsz)
+{
+	struct list_entry e;
+
+	if (list_parse(text, &e, err, errsz) < 0)
+		return -1;
+	e.expires = expires;
+	str_copy(e.reason, sizeof(e.reason), reason && *reason ? reason : "added by vouchctl");
+	if (store_put(d->store, allow ? "allow" : "block", e.text, e.reason, expires) < 0) {
+		snprintf(err, errsz, "cannot store the entry");
+		return -1;
+	}
+	list_add(allow ? d->allow : d->block, &e);
+	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"", allow ? "allow" : "block",
+	    e.text, (long long)expires, e.reason);
+	return 0;
+}
+
+int
+lists_del(struct vouchd *d, int allow, const char *text)
+{
+	struct list_entry e;
+	char err[200];
+	const char *key = text;
+
+	if (list_parse(text, &e, err, sizeof(err)) == 0)
+		key = e.text;
+	store_del(d->store, allow ? "allow" : "block", key);
+	if (list_del(allow ? d->allow : d->block, key) < 0)
+		return -1;
+	log_info("event=%s_removed entry=%s", allow ? "allow" : "block", key);
+	return 0;
+}
+
+void
+lists_print(struct vouchd *d, int allow, struct strbuf *out)
+{
+	const struct list *l = allow ? d->allow : d->block;
+	int64_t now = (int64_t)time(NULL);
+
+	for (size_t i = 0; i < list_count(l); i++) {
+		const struct list_entry *e = list_at(l, i);
+		if (e->expires && e->expires <= now)
+			continue;
+		if (e->expires)
+			strbuf_printf(out, "%s until=%lld reason=\"%s\"\n", e->text, (long long)e->expires,
+			    e->reason);
+		else
+			strbuf_printf(out, "%s reason=\"%s\"\n", e->text, e->reason);
+	}
+}
