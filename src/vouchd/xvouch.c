@@ -304,7 +304,8 @@ call_back(struct smtpd_sess *ss)
 		inet_pton(AF_INET, xv->target, &s4->sin_addr);
 	}
 	/* DESIGN 5.1 step 4: from the local address the client reached. */
-	memcpy(&from, smtp_session_local(s, &fromlen), fromlen);
+	const struct sockaddr *local = smtp_session_local(s, &fromlen);
+	memcpy(&from, local, fromlen);
 	if (from.ss_family == AF_INET)
 		((struct sockaddr_in *)&from)->sin_port = 0;
 	else
