@@ -20,6 +20,7 @@ static const struct {
 	{ "user", cmd_user, "user add|passwd|del|lock|unlock|set|list   local users" },
 	{ "block", cmd_lists, "block list|add ENTRY [--for 24h] [--reason TEXT]|del ENTRY" },
 	{ "allow", cmd_lists, "allow list|add ENTRY [--for 24h] [--reason TEXT]|del ENTRY" },
+	{ "gen", cmd_gen, "gen new FILE [--length N]|cookie FILE G|verify ...   XGEN chains" },
 	{ "reload", cmd_reload, "reload                     re-read the configuration and tables (as SIGHUP)" },
 	{ "dns", cmd_dns, "dns NAME [TYPE] [--resolver HOST:PORT] [--trust-anchor FILE]  look up through vouch's resolver" },
 	{ "spf", cmd_spf, "spf --ip IP --sender ADDR --helo NAME [--resolver HOST:PORT]  evaluate SPF" },

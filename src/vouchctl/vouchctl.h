@@ -18,6 +18,7 @@ int cmd_queue(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_status(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_user(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_lists(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_gen(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_reload(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dns(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_spf(const struct vouchctl_opts *o, int argc, char **argv);

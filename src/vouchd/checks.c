@@ -13,6 +13,7 @@
 
 #include "vouchd.h"
 #include "smtpd.h"
+#include "auth/gen.h"
 #include "auth/spf_check.h"
 #include "auth/spf_config.h"
 #include "msg/authres.h"
@@ -362,6 +363,15 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 		}
 		reason = buf;
 	}
+	/* Software generations (DESIGN 5.2), when the client said XGEN. */
+	int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain) :
+	    ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain) : CONFIG_ACT_IGNORE;
+	if (gact > act) {
+		act = gact;
+		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
+		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
+		reason = buf;
+	}
 	/* The stricter of the trust verdict and the MAIL stage's. */
 	if (ss->checks.verdict > act) {
 		act = ss->checks.verdict;
@@ -489,6 +499,12 @@ checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out
 	if (ss->tls_cert_verified)
 		e[n++] = (struct authres_entry){ "x-tls-client", "pass", ss->tls_cert_subject,
 		    "smtp.helo", helo };
+	char genv[32];
+	if (ss->xgen != GEN_NONE) {
+		snprintf(genv, sizeof(genv), "%lld", ss->xgen_peer);
+		e[n++] = (struct authres_entry){ "x-vouch-gen", gen_result_name(ss->xgen), NULL,
+		    "policy.generation", genv };
+	}
 	authres_format(ss->cfg->hostname, e, n, out);
 	/* RFC 7208 9.1: one Received-SPF, for the identity that was decisive */
 	const struct checks_spf *c = ck->mail.done ? &ck->mail : ck->helo.done ? &ck->helo : NULL;

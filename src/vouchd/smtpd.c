@@ -16,6 +16,7 @@
 #include "local/resolve.h"
 #include "msg/received.h"
 #include "smtp/smtp_session.h"
+#include "auth/gen.h"
 #include "tls/tls_ctx.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -112,7 +113,13 @@ on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kin
 	if (smtp_session_tls(s))
 		check_client_cert(ss, s, name);
 	checks_helo(ss, s, name, kind == SMTP_HELO_DOMAIN);
-	smtp_session_decide(s, 250, NULL, submit_ehlo_keywords(ss, s));
+	ss->xgen = GEN_NONE;
+	/* Keywords that depend on the session: AUTH (after TLS), XGEN. */
+	char kw[200] = "", gen[64];
+	const char *auth = submit_ehlo_keywords(ss, s);
+	const char *xg = xgen_ehlo(ss, gen, sizeof(gen));
+	snprintf(kw, sizeof(kw), "%s%s%s", auth ? auth : "", auth && xg ? "\n" : "", xg ? xg : "");
+	smtp_session_decide(s, 250, NULL, kw[0] ? kw : NULL);
 }
 
 static void
@@ -125,6 +132,10 @@ on_extra(void *host, struct smtp_session *s, const struct smtp_cmd *cmd)
 	}
 	if (cmd->verb == SMTP_VERB_XVOUCH) {
 		xvouch_command(sess(s), s, cmd->arg, cmd->arglen);
+		return;
+	}
+	if (cmd->verb == SMTP_VERB_XGEN) {
+		xgen_command(sess(s), s, cmd->arg, cmd->arglen);
 		return;
 	}
 	smtp_session_decide(s, 502, "5.5.1", "Error: command not implemented");

@@ -46,6 +46,8 @@ struct smtpd_sess {
 	const struct list_entry *allowed;	/* the allow-list entry that matched, or NULL */
 	char allowed_text[300];
 	int tag_subject;		/* a "tag" action applies to this transaction */
+	int xgen;			/* enum gen_result of the client's XGEN */
+	long long xgen_peer;		/* the generation it claimed */
 	int checks_waiting;		/* MAIL waits for them */
 	struct spf_options spf_opts;	/* borrowed by running SPF checks */
 	struct hdrfilter hdr;		/* removes forged trace headers in DATA */
@@ -77,6 +79,13 @@ void submit_tracking_id(char *buf, size_t bufsz);
 int submit_init(struct vouchd *d);
 /* Lift a daily-limit lock (vouchctl user unlock). */
 int submit_unlock(struct vouchd *d, const char *user);
+
+/* xgen.c: XGEN (DESIGN 5.2); decides the command. */
+void xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len);
+/* "XGEN <g>" for EHLO, or NULL when no generation is configured. */
+const char *xgen_ehlo(const struct smtpd_sess *ss, char *buf, size_t bufsz);
+/* "<g> <cookie>" our client sends, or NULL. */
+const char *xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz);
 
 /* inject.c: queue a message vouchd writes itself (notices, reports). */
 int inject_message(struct vouchd *d, const char *sender, const char *const *rcpts,

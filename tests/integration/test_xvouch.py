@@ -176,3 +176,40 @@ def test_bad_ids(make_vouchd, world):
         assert c.cmd("XVOUCH " + "!" * 128)[0] == 501
         _, lines = c.cmd("EHLO sender.world.test")
         assert "250-XVOUCH" in lines
+
+
+def test_xgen_generations(make_vouchd, world, world_dir):
+    """DESIGN 5.2: S (generation 40) and R (generation 45, tolerance 3)."""
+    import subprocess
+    import paths
+    chain = os.path.join(world_dir, "chain")
+    top = subprocess.run([paths.VOUCHCTL, "gen", "new", chain, "--length", "100"],
+                         capture_output=True, text=True, check=True).stdout
+    assert top.startswith("generation 100 cookie ")
+
+    def cookie(g):
+        return subprocess.run([paths.VOUCHCTL, "gen", "cookie", chain, str(g)], capture_output=True,
+                              text=True, check=True).stdout.split()[1]
+    s, r = make_pair(make_vouchd, world, mode="soft", xgen_generation=45, xgen_cookie=cookie(45),
+                     xgen_tolerance=3)
+    s.settings.update(xgen_generation=40, xgen_cookie=cookie(40))
+    s.write_config()
+    s.ctl("reload", check=True)
+    with open(os.path.join(s.dir, "aliases"), "w") as f:
+        f.write("out: postmaster@receiver.world.test\n")
+    s.settings["aliases"] = os.path.join(s.dir, "aliases")
+    s.write_config()
+    s.ctl("reload", check=True)
+    with smtplib.SMTP(s.host, s.port) as c:
+        c.sendmail("alice@world.test", ["out@world.test"], "Subject: gen\r\n\r\nx\r\n")
+    msg = r.wait_messages("postmaster@receiver.world.test", 1, timeout=30)[0]
+    assert b"x-vouch-gen=newer policy.generation=40" in msg
+    r.wait_log(r"event=xgen result=newer peer_generation=40 our_generation=45")
+    with Client(r.host, r.port, source="127.0.0.60") as c:
+        c.reply()
+        _, lines = c.cmd("EHLO old.world.test")
+        assert "250-XGEN 45" in lines
+        assert c.cmd(f"XGEN 47 {cookie(47)}")[1][0] == "250 2.7.0 generation 47 accepted (older)"
+        assert c.cmd(f"XGEN 49 {cookie(49)}")[1][0].startswith("550 5.7.1 generation 49 is too old")
+        assert c.cmd(f"XGEN 44 {cookie(43)}") == (550, ["550 5.7.1 generation cookie does not verify"])
+        assert c.cmd("XGEN 44 zz")[0] == 501

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth/gen.h"
 #include "auth/spf_known.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -122,6 +123,12 @@ const struct conf_key config_global_keys[] = {
 	  "longest life of an outbound session's id in our session table" },
 	{ "xvouch_send", CONF_BOOL, G(xvouch_send), "yes", 0, 0, NULL,
 	  "vouch for our own outbound sessions when the receiver offers XVOUCH" },
+	{ "xgen_generation", CONF_INT, G(xgen_generation), "-1", -1, 1000000, NULL,
+	  "our software generation (DESIGN 5.2); -1 = XGEN off" },
+	{ "xgen_cookie", CONF_STR, G(xgen_cookie), "", 0, 0, NULL,
+	  "the cookie of xgen_generation, 64 hex digits (vouchctl gen cookie)" },
+	{ "xgen_tolerance", CONF_INT, G(xgen_tolerance), "10", 0, 1000000, NULL,
+	  "how many generations older than ours a client may be" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
 	  "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
@@ -208,6 +215,10 @@ const struct conf_key config_listener_keys[] = {
 	  config_action_names, "the vouched server is not in any registrar zone (when zones are set)" },
 	{ "register_temperror", CONF_ENUM, L(register_temperror), "tempfail", 0, 0,
 	  config_action_names, "the registrar zone could not be asked" },
+	{ "xgen_invalid", CONF_ENUM, L(xgen_invalid), "ignore", 0, 0, config_action_names,
+	  "the client's XGEN cookie is not part of the generation chain" },
+	{ "xgen_too_old", CONF_ENUM, L(xgen_too_old), "ignore", 0, 0, config_action_names,
+	  "the client's software generation is older than xgen_tolerance allows" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -343,6 +354,14 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 		if ((l->submission || l->auth) && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
 			strbuf_printf(errs, "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n",
 			    name, l->name);
+			nerr++;
+		}
+	}
+	if (cfg->xgen_generation >= 0) {
+		uint8_t c[GEN_COOKIE_LEN];
+		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
+			strbuf_printf(errs, "%s: xgen_generation is set but xgen_cookie is not 64 hex digits\n",
+			    name);
 			nerr++;
 		}
 	}

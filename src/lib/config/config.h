@@ -51,6 +51,7 @@ struct listener_config {
 	int xvouch;		/* offer XVOUCH */
 	int xvouch_fail, xvouch_none, xvouch_temperror;
 	int register_suspended, register_unregistered, register_temperror;
+	int xgen_invalid, xgen_too_old;
 };
 
 /* "domain NAME { ... }": per recipient domain overrides. */
@@ -143,6 +144,9 @@ struct config {
 	long long xvouch_session_ttl;	/* ms an outbound session id stays valid at most */
 	int xvouch_send;		/* vouch for our own outbound sessions */
 	long long helo_timeout;		/* ms for the HELO and reverse DNS checks */
+	long long xgen_generation;	/* our software generation, -1 = none */
+	char *xgen_cookie;		/* its cookie, 64 hex digits */
+	long long xgen_tolerance;	/* generations older than ours still accepted */
 
 	struct listener_config *listeners;
 	size_t nlisteners;
