@@ -254,3 +254,26 @@ def test_tracking_id_and_stamped_user(sub):
         s.sendmail("alice@test.example", ["bob@test.example"], "Subject: t2\r\n\r\nx\r\n")
     msgs = sub.wait_messages("bob@test.example", 2)
     assert any(b"\t(authenticated user alice@test.example)\r\n" in m for m in msgs)
+
+
+def swaks(*args):
+    return subprocess.run(["swaks", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_swaks_relay_refused_and_limits(sub):
+    # an unauthenticated client may not relay, on either port
+    r = swaks("--server", f"{sub.host}:{sub.mx_port}", "--from", "alice@test.example",
+              "--to", "friend@remote.example")
+    assert r.returncode != 0 and "<** 550 5.7.1 Relay access denied" in r.stdout
+    r = swaks("--server", f"{sub.host}:{sub.sub_port}", "--tls", "--from", "alice@test.example",
+              "--to", "friend@remote.example")
+    assert r.returncode != 0 and "530 5.7.0 Authentication required" in r.stdout
+    # the per-message limit, as a mail client meets it
+    set_user(sub, "alice@test.example", "max_rcpt_msg=2")
+    auth = ["--server", f"{sub.host}:{sub.sub_port}", "--tls", "--auth", "PLAIN",
+            "--auth-user", "alice@test.example", "--auth-password", PASSWORD,
+            "--from", "alice@test.example"]
+    r = swaks(*auth, "--to", "a@remote.example,b@remote.example")
+    assert r.returncode == 0, r.stdout
+    r = swaks(*auth, "--to", "a@remote.example,b@remote.example,c@remote.example")
+    assert "452 4.5.3 Too many recipients: this account may send to 2 per message" in r.stdout
