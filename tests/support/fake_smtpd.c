@@ -21,7 +21,8 @@
 struct fconn {
 	struct fake_smtpd *f;
 	struct bufferevent *bev;
-	struct event *hold;
+	struct event *hold;		/* the banner, or the reply to QUIT */
+	int quitting;
 	struct fconn *next;
 	int rcpts;
 };
@@ -122,8 +123,15 @@ on_read(struct bufferevent *bev, void *arg)
 			}
 			say(c, "250 2.0.0 ok");
 		} else if (strncasecmp(line, "QUIT", 4) == 0) {
-			say(c, "221 2.0.0 bye");
 			bufferevent_disable(bev, EV_READ);
+			if (f->r.hold_quit_ms > 0) {
+				struct timeval tv = { f->r.hold_quit_ms / 1000,
+				    (f->r.hold_quit_ms % 1000) * 1000 };
+				c->quitting = 1;
+				evtimer_add(c->hold, &tv);
+			} else {
+				say(c, "221 2.0.0 bye");
+			}
 		} else {
 			say(c, "502 5.5.2 not here");
 		}
@@ -154,6 +162,10 @@ greet(evutil_socket_t fd, short what, void *arg)
 	struct fconn *c = arg;
 	char line[64];
 
+	if (c->quitting) {
+		say(c, "221 2.0.0 bye");
+		return;
+	}
 	if (c->f->r.silent)
 		return;
 	snprintf(line, sizeof(line), "%d fake.test ESMTP", c->f->r.banner_code);
@@ -255,6 +267,12 @@ int
 fake_smtpd_max_open(const struct fake_smtpd *f)
 {
 	return f->max_open;
+}
+
+int
+fake_smtpd_open(const struct fake_smtpd *f)
+{
+	return f->open;
 }
 
 int

@@ -23,6 +23,7 @@ struct fake_smtpd_rules {
 	long long hold_ms;		/* wait this long before the banner */
 	int drop_after_rcpt;		/* close without a word after the first RCPT */
 	int drop_at_rset;		/* close without a word when RSET comes */
+	long long hold_quit_ms;		/* wait this long before answering QUIT */
 	int silent;			/* accept connections, never say anything */
 };
 
@@ -39,6 +40,8 @@ void fake_smtpd_reset(struct fake_smtpd *f);
 /* Connections accepted so far, and the most open at the same time. */
 int fake_smtpd_connections(const struct fake_smtpd *f);
 int fake_smtpd_max_open(const struct fake_smtpd *f);
+/* Connections open now. */
+int fake_smtpd_open(const struct fake_smtpd *f);
 /* Count lines of the log starting with prefix. */
 int fake_smtpd_count(const struct fake_smtpd *f, const char *prefix);
 

@@ -10,6 +10,7 @@
 #ifndef VOUCH_CONFIG_CONFIG_H
 #define VOUCH_CONFIG_CONFIG_H
 
+#include "auth/callout_config.h"
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "util/conf.h"
@@ -121,6 +122,7 @@ struct config {
 	struct dns_config dns;
 	struct spf_config spf;
 	struct spf_known *spf_known;	/* built from spf.known when loading */
+	struct callout_config callout;
 };
 
 /*
