@@ -175,6 +175,8 @@ const struct config_part config_parts[] = {
 	{ "dns", dns_config_keys, offsetof(struct config, dns) },
 	{ "spf", spf_config_keys, offsetof(struct config, spf) },
 	{ "callout", callout_config_keys, offsetof(struct config, callout) },
+	{ "dnslist", dnslist_config_keys, offsetof(struct config, dnslist) },
+	{ "register", register_config_keys, offsetof(struct config, reg) },
 	{ NULL, NULL, 0 },
 };
 
@@ -383,6 +385,9 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 		listener_add(cfg, "smtp");
 	nerr += config_validate(cfg, name, errs);
 	if (spf_config_known(&cfg->spf, &cfg->spf_known, errs) < 0)
+		nerr++;
+	if (dnslist_config_check(&cfg->dnslist, errs) < 0 ||
+	    register_config_check(&cfg->reg, errs) < 0)
 		nerr++;
 	if (nerr) {
 		config_free(cfg);

@@ -11,6 +11,8 @@
 #define VOUCH_CONFIG_CONFIG_H
 
 #include "auth/callout_config.h"
+#include "auth/dnslist_config.h"
+#include "auth/register_config.h"
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "util/conf.h"
@@ -123,6 +125,8 @@ struct config {
 	struct spf_config spf;
 	struct spf_known *spf_known;	/* built from spf.known when loading */
 	struct callout_config callout;
+	struct dnslist_config dnslist;
+	struct register_config reg;
 };
 
 /*
