@@ -128,12 +128,12 @@ clean_copy(char *dst, size_t dstsz, const char *src)
 
 /* --- the cache ------------------------------------------------------- */
 
-/* A cached record: "<result>\t<code>\t<null_mx>\t<mx>\t<reason>". */
+/* A cached record: "<result>\t<code>\t<null_mx>\t<mx>\t<mx address>\t<reason>". */
 static int
 cache_format(const struct callout_outcome *o, char *out, size_t outsz)
 {
-	int n = snprintf(out, outsz, "%s\t%d\t%d\t%s\t%s", result_names[o->result], o->code,
-	    o->null_mx, o->mx, o->reason);
+	int n = snprintf(out, outsz, "%s\t%d\t%d\t%s\t%s\t%s", result_names[o->result], o->code,
+	    o->null_mx, o->mx, o->mx_addr, o->reason);
 
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
@@ -141,18 +141,18 @@ cache_format(const struct callout_outcome *o, char *out, size_t outsz)
 int
 callout_cache_parse(const char *value, size_t len, struct callout_outcome *o)
 {
-	const char *f[5];
-	size_t fl[5];
+	const char *f[6];
+	size_t fl[6];
 	const char *p = value, *end = value + len;
 	long long code;
 	char num[8];
 	int r = -1;
 
-	for (int i = 0; i < 5; i++) {
-		const char *tab = i < 4 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
+	for (int i = 0; i < 6; i++) {
+		const char *tab = i < 5 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
 		f[i] = p;
 		fl[i] = tab ? (size_t)(tab - p) : (size_t)(end - p);
-		if (i < 4 && tab == NULL)
+		if (i < 5 && tab == NULL)
 			return -1;
 		p = tab ? tab + 1 : end;
 	}
@@ -160,7 +160,8 @@ callout_cache_parse(const char *value, size_t len, struct callout_outcome *o)
 		if (str_nieq(f[0], fl[0], result_names[i]))
 			r = i;
 	if (r < 0 || fl[1] == 0 || fl[1] >= sizeof(num) || fl[2] != 1 ||
-	    (f[2][0] != '0' && f[2][0] != '1') || fl[3] >= sizeof(o->mx))
+	    (f[2][0] != '0' && f[2][0] != '1') || fl[3] >= sizeof(o->mx) ||
+	    fl[4] >= sizeof(o->mx_addr))
 		return -1;
 	memcpy(num, f[1], fl[1]);
 	num[fl[1]] = '\0';
@@ -172,9 +173,12 @@ callout_cache_parse(const char *value, size_t len, struct callout_outcome *o)
 	memcpy(o->mx, f[3], fl[3]);
 	o->mx[fl[3]] = '\0';
 	clean_copy(o->mx, sizeof(o->mx), o->mx);
+	memcpy(o->mx_addr, f[4], fl[4]);
+	o->mx_addr[fl[4]] = '\0';
+	clean_copy(o->mx_addr, sizeof(o->mx_addr), o->mx_addr);
 	/* the reason may be cut to fit; it is only text */
-	size_t rl = fl[4] < sizeof(o->reason) - 1 ? fl[4] : sizeof(o->reason) - 1;
-	memcpy(o->reason, f[4], rl);
+	size_t rl = fl[5] < sizeof(o->reason) - 1 ? fl[5] : sizeof(o->reason) - 1;
+	memcpy(o->reason, f[5], rl);
 	o->reason[rl] = '\0';
 	clean_copy(o->reason, sizeof(o->reason), o->reason);
 	return 0;
@@ -225,7 +229,7 @@ cache_store(struct callout *co, struct callout_check *chk)
 	const struct callout_outcome *o = &chk->out;
 	const char *ns = NS_ADDRESS, *key = o->address;
 	long long ttl;
-	char value[sizeof(o->reason) + sizeof(o->mx) + 64];
+	char value[sizeof(o->reason) + sizeof(o->mx) + sizeof(o->mx_addr) + 64];
 
 	switch (o->result) {
 	case CALLOUT_PASS:
@@ -607,6 +611,18 @@ callout_pending(const struct callout *co)
 	for (const struct callout_check *chk = co->checks; chk; chk = chk->next)
 		if (chk->state != CK_DONE)
 			n++;
+	return n;
+}
+
+size_t
+callout_connections(const struct callout *co)
+{
+	size_t n = 0;
+
+	for (const struct callout_check *chk = co->checks; chk; chk = chk->next)
+		n += chk->conn != NULL;
+	for (const struct callout_conn *cn = co->lingers; cn; cn = cn->next)
+		n++;
 	return n;
 }
 

@@ -164,6 +164,8 @@ void callout_skip(struct callout *co, enum callout_skip why);
 void callout_stats(const struct callout *co, struct callout_stats *out);
 /* Checks running or waiting. */
 size_t callout_pending(const struct callout *co);
+/* SMTP connections open (checks' and those still saying QUIT). */
+size_t callout_connections(const struct callout *co);
 /*
  * Forget what the cache holds for address (and, with domain_too, for its
  * domain), e.g. after a correction by an administrator. 0, or -1 on a
@@ -172,8 +174,9 @@ size_t callout_pending(const struct callout *co);
 int callout_forget(struct callout *co, const char *address, int domain_too);
 
 /*
- * Parse a cached record ("<result>\t<code>\t<null_mx>\t<mx>\t<reason>", as
- * the service stores them) into o's result, code, null_mx, mx and reason.
+ * Parse a cached record ("<result>\t<code>\t<null_mx>\t<mx>\t<mx address>\t
+ * <reason>", as the service stores them) into o's result, code, null_mx,
+ * mx, mx_addr and reason.
  * Pure; 0, or -1 when value is not such a record.
  */
 int callout_cache_parse(const char *value, size_t len, struct callout_outcome *o);

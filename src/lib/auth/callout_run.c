@@ -138,32 +138,32 @@ judge(struct callout_check *chk)
 		if (is5xx(mail->code)) {
 			/* RFC 5321 4.5.5 and 6.1: a server must accept the null
 			 * reverse-path; one that does not takes no bounces either. */
-			reason(chk, "%s refused MAIL FROM:<>, so <%s> cannot receive bounces: %d %s %.200s",
-			    peer, chk->out.address, mail->code, mail->status, mail->text);
+			reason(chk, "%s refused MAIL FROM:<>, so <%s> cannot receive bounces: %d %.200s",
+			    peer, chk->out.address, mail->code, mail->text);
 			return CALLOUT_FAIL;
 		}
-		reason(chk, "%s deferred MAIL FROM:<>: %d %s %.200s", peer, mail->code,
-		    mail->status, mail->text);
+		reason(chk, "%s deferred MAIL FROM:<>: %d %.200s", peer, mail->code, mail->text);
 		return CALLOUT_TEMPERROR;
 	}
 	chk->out.code = rcpt->code;
 	if (is2xx(rcpt->code)) {
 		if (is2xx(rnd->code)) {
-			reason(chk, "%s accepts any local part (the random <%s> too): <%s> is unverifiable",
-			    peer, chk->random_addr, chk->out.address);
+			/* Said of the domain: it is cached for every address there. */
+			reason(chk, "%s accepts any local part at %s (a random one too): unverifiable",
+			    peer, chk->out.domain);
 			return CALLOUT_CATCHALL;
 		}
-		reason(chk, "%s accepted <%s>: %d %s %.200s", peer, chk->out.address, rcpt->code,
-		    rcpt->status, rcpt->text);
+		reason(chk, "%s accepted <%s>: %d %.200s", peer, chk->out.address, rcpt->code,
+		    rcpt->text);
 		return CALLOUT_PASS;
 	}
 	if (is5xx(rcpt->code)) {
-		reason(chk, "%s refused <%s>: %d %s %.200s", peer, chk->out.address, rcpt->code,
-		    rcpt->status, rcpt->text);
+		reason(chk, "%s refused <%s>: %d %.200s", peer, chk->out.address, rcpt->code,
+		    rcpt->text);
 		return CALLOUT_FAIL;
 	}
-	reason(chk, "%s deferred <%s>: %d %s %.200s", peer, chk->out.address, rcpt->code,
-	    rcpt->status, rcpt->text);
+	reason(chk, "%s deferred <%s>: %d %.200s", peer, chk->out.address, rcpt->code,
+	    rcpt->text);
 	return CALLOUT_TEMPERROR;
 }
 

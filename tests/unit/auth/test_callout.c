@@ -189,7 +189,7 @@ test_pass_fail_and_caches(void **state)
 	o = call(w, "bob@ok.test");
 	assert_int_equal(o.result, CALLOUT_FAIL);
 	assert_int_equal(o.code, 550);
-	assert_non_null(strstr(o.reason, "refused <bob@ok.test>: 550 5.1.1"));
+	assert_non_null(strstr(o.reason, "refused <bob@ok.test>: 550 5.1.1 no such user here"));
 	o = call(w, "bob@ok.test");
 	assert_int_equal(o.result, CALLOUT_FAIL);
 	assert_int_equal(o.source, CALLOUT_SRC_CACHE_ADDRESS);
@@ -637,6 +637,7 @@ test_sqlite_survives_restart(void **state)
 	assert_int_equal(o.result, CALLOUT_PASS);
 	assert_int_equal(o.source, CALLOUT_SRC_CACHE_ADDRESS);
 	assert_string_equal(o.mx, "mx.ok.test");
+	assert_string_equal(o.mx_addr, "127.0.0.1");
 	assert_int_equal(fake_smtpd_connections(w->smtpd), 1);
 	assert_int_equal(store_counter_sum(w->store, "callout.result.pass", 0), 2);
 	world_free(w);
@@ -653,11 +654,13 @@ static void
 test_cache_parse(void **state)
 {
 	struct callout_outcome o;
-	static const char good[] = "fail\t550\t0\tmx.example.com\tmx refused <a@b>: 550 no";
+	static const char good[] = "fail\t550\t0\tmx.example.com\t192.0.2.1\t"
+	    "mx refused <a@b>: 550 no";
 	static const char *const bad[] = {
-		"", "fail", "fail\t550\t0\tmx", "nope\t550\t0\tmx\tr", "fail\t\t0\tmx\tr",
-		"fail\t5500\t0\tmx\tr", "fail\t550\t2\tmx\tr", "fail\t-1\t0\tmx\tr",
-		"fail\t550\t00\tmx\tr",
+		"", "fail", "fail\t550\t0\tmx\ta", "nope\t550\t0\tmx\ta\tr",
+		"fail\t\t0\tmx\ta\tr", "fail\t5500\t0\tmx\ta\tr", "fail\t550\t2\tmx\ta\tr",
+		"fail\t-1\t0\tmx\ta\tr", "fail\t550\t00\tmx\ta\tr",
+		"fail\t550\t0\tmx\t0123456789012345678901234567890123456789012345678\tr",
 	};
 
 	memset(&o, 0, sizeof(o));
@@ -665,11 +668,13 @@ test_cache_parse(void **state)
 	assert_int_equal(o.result, CALLOUT_FAIL);
 	assert_int_equal(o.code, 550);
 	assert_string_equal(o.mx, "mx.example.com");
+	assert_string_equal(o.mx_addr, "192.0.2.1");
 	assert_string_equal(o.reason, "mx refused <a@b>: 550 no");
-	/* control characters never come out */
-	static const char ctl[] = "pass\t250\t1\tm\x01x\tline\r\nbreak";
+	/* control characters never come out; a tab in the reason is its own */
+	static const char ctl[] = "pass\t250\t1\tm\x01x\t\tline\r\nbreak";
 	assert_int_equal(callout_cache_parse(ctl, strlen(ctl), &o), 0);
 	assert_string_equal(o.mx, "m?x");
+	assert_string_equal(o.mx_addr, "");
 	assert_string_equal(o.reason, "line??break");
 	assert_int_equal(o.null_mx, 1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
