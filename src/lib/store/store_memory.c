@@ -203,8 +203,16 @@ find_expired(const void *k, size_t klen, void *value, void *arg)
 	int dead;
 
 	if (d->counters) {
+		/* "key\0bucket" without a final NUL: copy the bucket out first. */
 		const char *nul = memchr(k, '\0', klen);
-		dead = nul && strtoll(nul + 1, NULL, 10) < d->before;
+		char num[24];
+		size_t n = nul ? klen - (size_t)(nul + 1 - (const char *)k) : 0;
+		dead = 0;
+		if (nul && n < sizeof(num)) {
+			memcpy(num, nul + 1, n);
+			num[n] = '\0';
+			dead = strtoll(num, NULL, 10) < d->before;
+		}
 	} else {
 		const struct rec *r = value;
 		dead = r->expires != 0 && r->expires <= d->now;
