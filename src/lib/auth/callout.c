@@ -339,19 +339,27 @@ queue_remove(struct callout *co, struct callout_check *chk)
 	}
 }
 
-/* Start what waits, in order, where the limits now allow; a waiting check
- * whose answer arrived in the cache meanwhile takes it from there. */
+/*
+ * A slot of domain was given back: start what waits, in order, where the
+ * limits now allow. A waiting check of that domain (whose result may just
+ * have been stored) or one about to start looks at the cache first; the
+ * others need no store lookup now.
+ */
 static void
-dispatch(struct callout *co)
+dispatch(struct callout *co, const char *domain)
 {
 	struct callout_check *chk = co->qhead, *next;
 
 	for (; chk; chk = next) {
+		int startable;
 		next = chk->qnext;
+		startable = can_start(co, chk->out.domain);
+		if (!startable && strcmp(chk->out.domain, domain) != 0)
+			continue;
 		if (cache_lookup(co, chk)) {
 			queue_remove(co, chk);
 			settle_later(chk, chk->out.result, chk->out.source);
-		} else if (can_start(co, chk->out.domain)) {
+		} else if (startable) {
 			queue_remove(co, chk);
 			start_now(co, chk);
 		}
@@ -362,15 +370,18 @@ void
 callout_slot_release(struct callout *co, const char *domain)
 {
 	struct callout_slots *s = hmap_get(co->active, domain, strlen(domain));
+	char name[SMTP_DOMAIN_MAX + 1];
 
 	if (s == NULL)
 		log_panic("callout: releasing a slot %s does not hold", domain);
+	/* domain may belong to what is being freed: keep a copy */
+	str_copy(name, sizeof(name), domain);
 	co->nactive--;
 	if (--s->n == 0) {
-		hmap_del(co->active, domain, strlen(domain));
+		hmap_del(co->active, name, strlen(name));
 		free(s);
 	}
-	dispatch(co);
+	dispatch(co, name);
 }
 
 /* --- checks ------------------------------------------------------------ */
@@ -425,15 +436,16 @@ static void
 log_outcome(const struct callout_check *chk)
 {
 	const struct callout_outcome *o = &chk->out;
-	char addr[LOG_ESC_MAX], why[LOG_ESC_MAX];
+	char addr[LOG_ESC_MAX], mx[LOG_ESC_MAX], why[LOG_ESC_MAX];
 
 	if (!log_enabled(LOG_LVL_INFO))
 		return;
+	/* Addresses, names from DNS and replies from peers: all escaped. */
 	log_info("event=callout address=%s result=%s source=%s mx=%s addr=%s code=%d tries=%u "
 	    "queued=%d reason=%s", log_escape(addr, sizeof(addr), o->address, strlen(o->address)),
-	    result_names[o->result], callout_source_name(o->source), o->mx[0] ? o->mx : "-",
-	    o->mx_addr[0] ? o->mx_addr : "-", o->code, o->tries, o->queued,
-	    log_escape(why, sizeof(why), o->reason, strlen(o->reason)));
+	    result_names[o->result], callout_source_name(o->source),
+	    log_escape(mx, sizeof(mx), o->mx, strlen(o->mx)), o->mx_addr[0] ? o->mx_addr : "-",
+	    o->code, o->tries, o->queued, log_escape(why, sizeof(why), o->reason, strlen(o->reason)));
 }
 
 void
@@ -448,6 +460,9 @@ callout_finish(struct callout_check *chk, enum callout_result r, enum callout_so
 	event_del(chk->ready_ev);
 	chk->out.result = r;
 	chk->out.source = src;
+	/* The reason may quote a peer and DNS names: printable ASCII only, so
+	 * a caller can put it in an SMTP reply or a header as it is. */
+	clean_copy(chk->out.reason, sizeof(chk->out.reason), chk->out.reason);
 	if (src == CALLOUT_SRC_SMTP || src == CALLOUT_SRC_DNS)
 		cache_store(co, chk);
 	if (cached)
@@ -676,62 +691,4 @@ callout_free(struct callout *co)
 	hmap_free(co->active);
 	free(co->helo);
 	free(co);
-}
-
-int
-callout_addr_private(int af, const void *addr)
-{
-	const unsigned char *b = addr;
-
-	if (af == AF_INET) {
-		uint32_t a = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
-		    ((uint32_t)b[2] << 8) | b[3];
-		static const struct {
-			uint32_t net;
-			unsigned len;
-		} special[] = {
-			{ 0x00000000, 8 },	/* "this network" (RFC 791) */
-			{ 0x0a000000, 8 },	/* private (RFC 1918) */
-			{ 0x64400000, 10 },	/* shared address space (RFC 6598) */
-			{ 0x7f000000, 8 },	/* loopback */
-			{ 0xa9fe0000, 16 },	/* link-local (RFC 3927) */
-			{ 0xac100000, 12 },	/* private */
-			{ 0xc0000000, 24 },	/* IETF protocol assignments (RFC 6890) */
-			{ 0xc0000200, 24 },	/* documentation (RFC 5737) */
-			{ 0xc0a80000, 16 },	/* private */
-			{ 0xc6120000, 15 },	/* benchmarking (RFC 2544) */
-			{ 0xc6336400, 24 },	/* documentation */
-			{ 0xcb007100, 24 },	/* documentation */
-			{ 0xe0000000, 4 },	/* multicast */
-			{ 0xf0000000, 4 },	/* reserved, and broadcast */
-		};
-		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
-			if ((a >> (32 - special[i].len)) == (special[i].net >> (32 - special[i].len)))
-				return 1;
-		return 0;
-	}
-	if (af != AF_INET6)
-		return 1;
-	static const unsigned char zero[16];
-	if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
-		return 1;	/* unspecified, loopback */
-	/* IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96:
-	 * judged by the IPv4 address inside. */
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0 || memcmp(b, nat64, 12) == 0)
-		return callout_addr_private(AF_INET, b + 12);
-	if ((b[0] & 0xfe) == 0xfc)
-		return 1;	/* unique local (RFC 4193) */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return 1;	/* link-local */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-		return 1;	/* site-local (deprecated, RFC 3879) */
-	if (b[0] == 0xff)
-		return 1;	/* multicast */
-	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
-		return 1;	/* documentation (RFC 3849) */
-	if (b[0] == 0x01 && b[1] == 0 && memcmp(b + 2, zero, 6) == 0)
-		return 1;	/* discard-only (RFC 6666) */
-	return 0;
 }

@@ -122,7 +122,7 @@ struct callout_outcome {
 	char mx[DNS_NAME_MAX + 1];	/* the MX host that answered or was tried last */
 	char mx_addr[INET6_ADDRSTRLEN];
 	long long expires;		/* Unix time the cached result expires, 0 = not cached */
-	char reason[400];		/* one line for logs and SMTP replies */
+	char reason[400];		/* one line of printable ASCII for logs and replies */
 };
 
 /* How the callout presents itself. */

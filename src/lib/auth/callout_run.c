@@ -236,8 +236,12 @@ on_smtp(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			snprintf(chk->last_error, sizeof(chk->last_error), "%s [%s]: %.180s",
 			    chk->out.mx, chk->out.mx_addr, e->text);
 		chk->out.code = e->code;
-		log_debug("event=callout_connect_failed address=%s mx=%s addr=%s reason=\"%s\"",
-		    chk->out.address, chk->out.mx, chk->out.mx_addr, e->text);
+		if (log_enabled(LOG_LVL_DEBUG)) {
+			char addr[LOG_ESC_MAX], why[LOG_ESC_MAX];
+			log_debug("event=callout_connect_failed address=%s addr=%s reason=%s",
+			    log_escape(addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
+			    chk->out.mx_addr, log_escape(why, sizeof(why), e->text, strlen(e->text)));
+		}
 		conn_free(cn);
 		chk->conn = NULL;
 		chk->sent = 0;
@@ -294,8 +298,13 @@ try_next(struct callout_check *chk)
 		chk->conn = xcalloc(1, sizeof(*chk->conn));
 		chk->conn->co = co;
 		chk->conn->chk = chk;
-		log_debug("event=callout_connect address=%s mx=%s addr=%s port=%lld",
-		    chk->out.address, chk->out.mx, chk->out.mx_addr, co->cfg.port);
+		if (log_enabled(LOG_LVL_DEBUG)) {
+			char addr[LOG_ESC_MAX], mx[LOG_ESC_MAX];
+			log_debug("event=callout_connect address=%s mx=%s addr=%s port=%lld",
+			    log_escape(addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
+			    log_escape(mx, sizeof(mx), chk->out.mx, strlen(chk->out.mx)),
+			    chk->out.mx_addr, co->cfg.port);
+		}
 		chk->conn->c = smtp_client_new(co->base, (const struct sockaddr *)&ss, sl, &p, on_smtp,
 		    chk->conn);
 		return;
