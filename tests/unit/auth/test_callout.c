@@ -547,6 +547,20 @@ test_limits(void **state)
 	fake_smtpd_reset(w->smtpd);
 	call_many(w, four, 4, ans);
 	assert_int_equal(fake_smtpd_max_open(w->smtpd), 1);
+
+	/* ...and across domains: the one waiting for another domain starts
+	 * when the first domain's connection is closed */
+	static const char *const mixed[] = { "a@ok.test", "a@backup.test", "b@ok.test" };
+	for (int i = 0; i < 3; i++)
+		callout_forget(w->co, mixed[i], 1);
+	fake_smtpd_reset(w->smtpd);
+	call_many(w, mixed, 3, ans);
+	assert_int_equal(ans[0].o.result, CALLOUT_PASS);
+	assert_int_equal(ans[1].o.tries, 2);
+	assert_int_equal(ans[1].o.queued, 1);
+	assert_int_equal(ans[2].o.queued, 1);
+	assert_int_equal(fake_smtpd_max_open(w->smtpd), 1);
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 3);
 	world_free(w);
 }
 
