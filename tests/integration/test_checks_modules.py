@@ -10,6 +10,7 @@ Every mail host sits on its own loopback address and the same port
 (callout_port is one setting), DNS is NSD on 127.0.0.1."""
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 
@@ -74,15 +75,27 @@ def world():
     ns = Nsd(os.path.join(d, "nsd"), {"callout.test": CALLOUT_ZONE, "broken.test": BROKEN_ZONE,
                                       "reg.test": REG_ZONE, "bl.test": BL_ZONE})
     ns.start()
-    port = free_port(HOSTS["accept"])
-    peers = [
-        Sink(os.path.join(d, "accept"), host=HOSTS["accept"], port=port),
-        Sink(os.path.join(d, "refuse"), host=HOSTS["refuse"], port=port, options=["-f", "rcpt"]),
-        Sink(os.path.join(d, "defer"), host=HOSTS["defer"], port=port, options=["-r", "rcpt"]),
-    ]
-    for p in peers:
-        os.makedirs(p.dir, exist_ok=True)
-        p.start()
+    # One port for every host: free on all their addresses. Other suites
+    # run beside this one, so a port can still be taken before the peers
+    # bind it: then try another.
+    for attempt in range(5):
+        port = free_port_everywhere()
+        peers = [
+            Sink(os.path.join(d, f"accept{attempt}"), host=HOSTS["accept"], port=port),
+            Sink(os.path.join(d, f"refuse{attempt}"), host=HOSTS["refuse"], port=port,
+                 options=["-f", "rcpt"]),
+            Sink(os.path.join(d, f"defer{attempt}"), host=HOSTS["defer"], port=port,
+                 options=["-r", "rcpt"]),
+        ]
+        try:
+            for p in peers:
+                p.start()
+            break
+        except RuntimeError:
+            for p in peers:
+                p.stop()
+    else:
+        raise RuntimeError("cannot start the smtp-sink peers")
     pf = None
     if postfix_available():
         pf = Postfix(os.path.join(d, "pf"), role="mailbox", host=HOSTS["postfix"], port=port,
@@ -95,6 +108,23 @@ def world():
         p.stop()
     ns.stop()
     shutil.rmtree(d, ignore_errors=True)
+
+
+def free_port_everywhere():
+    """A TCP port nothing listens on at any of the hosts' addresses."""
+    for _ in range(50):
+        port = free_port(HOSTS["accept"])
+        ok = True
+        for addr in HOSTS.values():
+            with socket.socket() as s:
+                try:
+                    s.bind((addr, port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return port
+    raise RuntimeError("no port free on every host address")
 
 
 def config(world, name, **extra):
