@@ -24,6 +24,9 @@ static const struct {
 	{ "reload", cmd_reload, "reload                     re-read the configuration and tables (as SIGHUP)" },
 	{ "dns", cmd_dns, "dns NAME [TYPE] [--resolver HOST:PORT] [--trust-anchor FILE]  look up through vouch's resolver" },
 	{ "spf", cmd_spf, "spf --ip IP --sender ADDR --helo NAME [--resolver HOST:PORT]  evaluate SPF" },
+	{ "callout", cmd_callout, "callout ADDRESS... [--resolver HOST:PORT] [--port N]  verify senders at their MX" },
+	{ "dnsbl", cmd_dnsbl, "dnsbl IP [--zone ZONE]... [--resolver HOST:PORT]  ask the DNS block and allow lists" },
+	{ "register", cmd_register, "register NAME|IP [--zone ZONE]... [--resolver HOST:PORT]  ask the registrar zones" },
 };
 
 static void

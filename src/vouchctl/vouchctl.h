@@ -22,5 +22,19 @@ int cmd_gen(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_reload(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dns(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_spf(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_callout(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_dnsbl(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_register(const struct vouchctl_opts *o, int argc, char **argv);
+
+struct config;
+struct dns_client;
+struct event_base;
+/*
+ * The check commands' DNS client from cfg's dns_* settings, resolver (if
+ * not NULL) replacing dns_resolver; *basep gets its new event base. NULL
+ * with a message on stderr (naming cmd) if it cannot be made.
+ */
+struct dns_client *vouchctl_dns(struct config *cfg, const char *resolver,
+    struct event_base **basep, const char *cmd);
 
 #endif

@@ -227,6 +227,9 @@ const struct config_part config_parts[] = {
 	{ "core", config_global_keys, 0 },
 	{ "dns", dns_config_keys, offsetof(struct config, dns) },
 	{ "spf", spf_config_keys, offsetof(struct config, spf) },
+	{ "callout", callout_config_keys, offsetof(struct config, callout) },
+	{ "dnslist", dnslist_config_keys, offsetof(struct config, dnslist) },
+	{ "register", register_config_keys, offsetof(struct config, reg) },
 	{ NULL, NULL, 0 },
 };
 
@@ -467,6 +470,11 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 		listener_add(cfg, "smtp");
 	nerr += config_validate(cfg, name, errs);
 	if (spf_config_known(&cfg->spf, &cfg->spf_known, errs) < 0)
+		nerr++;
+	/* Zone settings the key table cannot check (both report their errors). */
+	if (dnslist_config_check(&cfg->dnslist, errs) < 0)
+		nerr++;
+	if (register_config_check(&cfg->reg, errs) < 0)
 		nerr++;
 	if (nerr) {
 		config_free(cfg);

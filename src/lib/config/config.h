@@ -10,6 +10,9 @@
 #ifndef VOUCH_CONFIG_CONFIG_H
 #define VOUCH_CONFIG_CONFIG_H
 
+#include "auth/callout_config.h"
+#include "auth/dnslist_config.h"
+#include "auth/register_config.h"
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "util/conf.h"
@@ -157,6 +160,9 @@ struct config {
 	struct dns_config dns;
 	struct spf_config spf;
 	struct spf_known *spf_known;	/* built from spf.known when loading */
+	struct callout_config callout;
+	struct dnslist_config dnslist;
+	struct register_config reg;
 };
 
 /*

@@ -49,8 +49,15 @@ struct smtp_client_msg {
 	uint64_t body_size;
 	struct smtp_client_rcpt *rcpts;
 	size_t nrcpts;
+	/*
+	 * An address probe (sender callout): MAIL and RCPT only, then RSET
+	 * instead of DATA, so no message is ever sent; body_fd and body_size
+	 * are unused. The RCPT replies are the results; a connection lost
+	 * after them keeps them.
+	 */
+	int probe;
 	/* results */
-	struct smtp_client_reply reply;	/* MAIL failure, or end of data */
+	struct smtp_client_reply reply;	/* MAIL failure, or end of data (probe: 0 unless MAIL failed) */
 	int dsn_passed;		/* the server took NOTIFY/RET/ENVID/ORCPT */
 };
 

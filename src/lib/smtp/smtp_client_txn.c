@@ -38,7 +38,7 @@ send_mail(struct smtp_client *c)
 	char params[400] = "";
 	size_t o = 0;
 
-	if (in->ext & SMTP_EXT_SIZE)
+	if ((in->ext & SMTP_EXT_SIZE) && !m->probe)
 		o += (size_t)snprintf(params + o, sizeof(params) - o, " SIZE=%llu",
 		    (unsigned long long)m->body_size);
 	if (m->body_8bit && (in->ext & SMTP_EXT_8BITMIME))
@@ -144,11 +144,18 @@ smtp_client_txn_start(struct smtp_client *c)
 	smtp_client_arm(c, c->timeout_command);
 	send_mail(c);
 	if (in->pipelining) {
-		/* RFC 2920 3.1: MAIL, every RCPT and DATA (or BDAT) in one group. */
+		/* RFC 2920 3.1: MAIL, every RCPT and DATA (or BDAT) in one group;
+		 * a probe ends its group with RSET instead (RFC 2920 3.1 lets
+		 * RSET appear anywhere in a group). */
 		for (size_t i = 0; i < m->nrcpts; i++)
 			send_rcpt(c, i);
 		c->next_rcpt = m->nrcpts;
-		send_data_cmd(c);
+		if (m->probe) {
+			smtp_client_write(c, "RSET");
+			expect(c, EX_RSET, 0);
+		} else {
+			send_data_cmd(c);
+		}
 	}
 }
 
@@ -216,7 +223,7 @@ smtp_client_txn_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 		if (!c->info.pipelining) {
 			if (c->next_rcpt < m->nrcpts)
 				send_rcpt(c, c->next_rcpt++);
-			else if (c->accepted == 0)
+			else if (c->accepted == 0 || m->probe)
 				reset(c);
 			else
 				send_data_cmd(c);
@@ -322,12 +329,13 @@ smtp_client_txn_abort(struct smtp_client *c, const struct smtp_client_reply *why
 		if (r.status[0] == '\0')
 			str_copy(r.status, sizeof(r.status), "4.4.2");
 	}
-	if (m->reply.code == 0)
+	if (m->reply.code == 0 && !(m->probe && c->mail_ok))
 		m->reply = r;
 	for (size_t i = 0; i < m->nrcpts; i++) {
 		int code = m->rcpts[i].reply.code;
-		/* A 250 to RCPT is not a delivery: only the end of data is. */
-		if (code == 0 || (code >= 200 && code < 300))
+		/* A 250 to RCPT is not a delivery: only the end of data is.
+		 * For a probe the RCPT reply is the answer wanted. */
+		if (code == 0 || (code >= 200 && code < 300 && !m->probe))
 			m->rcpts[i].reply = r;
 	}
 }

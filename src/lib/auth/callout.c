@@ -1,0 +1,694 @@
+/*
+ * callout: the sender callout service (see callout.h): checks, the caches
+ * in the store, the per-domain and total limits with their wait queue,
+ * the time budget and the statistics. The dialogue itself (DNS, SMTP) is
+ * in callout_run.c.
+ */
+#include "auth/callout_int.h"
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "util/hmap.h"
+#include "util/log.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* Store namespaces: results per address, and per domain. */
+#define NS_ADDRESS "callout.address"
+#define NS_DOMAIN "callout.domain"
+
+/* Slots a domain holds (an hmap value). */
+struct callout_slots {
+	unsigned n;
+};
+
+static const char *const result_names[CALLOUT_RESULT_COUNT] = {
+	"pass", "fail", "catchall", "nomx", "nxdomain", "temperror",
+};
+static const char *const source_names[] = {
+	"smtp", "dns", "cache-address", "cache-domain", "local",
+};
+static const char *const skip_names[CALLOUT_SKIP_COUNT] = {
+	"spf-pass", "vouched", "allowed", "null-sender",
+};
+static const char *const counter_names[CALLOUT_C_COUNT] = {
+	[CALLOUT_C_CALLS] = "callout.calls",
+	[CALLOUT_C_CACHE_HITS] = "callout.cache_hits",
+	[CALLOUT_C_QUEUED] = "callout.queued",
+	[CALLOUT_C_BAD_DOMAIN] = "callout.bad_domains",
+	[CALLOUT_C_NO_MX] = "callout.no_mx",
+	[CALLOUT_C_BAD_CONNECT] = "callout.bad_connects",
+	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_SPF_PASS] = "callout.skip.spf-pass",
+	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_VOUCHED] = "callout.skip.vouched",
+	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_ALLOWED] = "callout.skip.allowed",
+	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_NULL_SENDER] = "callout.skip.null-sender",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_PASS] = "callout.result.pass",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_FAIL] = "callout.result.fail",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_CATCHALL] = "callout.result.catchall",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_NOMX] = "callout.result.nomx",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_NXDOMAIN] = "callout.result.nxdomain",
+	[CALLOUT_C_RESULT_FIRST + CALLOUT_TEMPERROR] = "callout.result.temperror",
+};
+
+const char *
+callout_result_name(enum callout_result r)
+{
+	return (unsigned)r < CALLOUT_RESULT_COUNT ? result_names[r] : "?";
+}
+
+const char *
+callout_source_name(enum callout_source s)
+{
+	return (unsigned)s < sizeof(source_names) / sizeof(source_names[0]) ? source_names[s] : "?";
+}
+
+const char *
+callout_skip_name(enum callout_skip s)
+{
+	return (unsigned)s < CALLOUT_SKIP_COUNT ? skip_names[s] : "?";
+}
+
+const char *
+callout_counter_name(enum callout_counter c)
+{
+	return (unsigned)c < CALLOUT_C_COUNT ? counter_names[c] : "?";
+}
+
+long long
+callout_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+callout_count(struct callout *co, enum callout_counter c)
+{
+	co->stats.n[c]++;
+	/* Hourly buckets, like the submission counters: vouchctl stats sums them. */
+	if (co->store && store_counter_add(co->store, counter_names[c], (int64_t)time(NULL) / 3600,
+	    1) < 0)
+		log_warn("event=callout_store_error op=counter key=%s", counter_names[c]);
+}
+
+void
+callout_skip(struct callout *co, enum callout_skip why)
+{
+	if ((unsigned)why < CALLOUT_SKIP_COUNT)
+		callout_count(co, (enum callout_counter)(CALLOUT_C_SKIP_FIRST + why));
+}
+
+void
+callout_stats(const struct callout *co, struct callout_stats *out)
+{
+	*out = co->stats;
+}
+
+/* Text from a peer or a cache for our logs, replies and records: printable
+ * ASCII only (no tabs, which separate cached fields), bounded by dstsz. */
+static void
+clean_copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 1 < dstsz; src++)
+		dst[o++] = (unsigned char)*src >= 0x20 && (unsigned char)*src < 0x7f ? *src : '?';
+	dst[o] = '\0';
+}
+
+/* --- the cache ------------------------------------------------------- */
+
+/* A cached record: "<result>\t<code>\t<null_mx>\t<mx>\t<mx address>\t<reason>". */
+static int
+cache_format(const struct callout_outcome *o, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s\t%d\t%d\t%s\t%s\t%s", result_names[o->result], o->code,
+	    o->null_mx, o->mx, o->mx_addr, o->reason);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+int
+callout_cache_parse(const char *value, size_t len, struct callout_outcome *o)
+{
+	const char *f[6];
+	size_t fl[6];
+	const char *p = value, *end = value + len;
+	long long code;
+	char num[8];
+	int r = -1;
+
+	for (int i = 0; i < 6; i++) {
+		const char *tab = i < 5 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
+		f[i] = p;
+		fl[i] = tab ? (size_t)(tab - p) : (size_t)(end - p);
+		if (i < 5 && tab == NULL)
+			return -1;
+		p = tab ? tab + 1 : end;
+	}
+	for (int i = 0; i < CALLOUT_RESULT_COUNT; i++)
+		if (str_nieq(f[0], fl[0], result_names[i]))
+			r = i;
+	if (r < 0 || fl[1] == 0 || fl[1] >= sizeof(num) || fl[2] != 1 ||
+	    (f[2][0] != '0' && f[2][0] != '1') || fl[3] >= sizeof(o->mx) ||
+	    fl[4] >= sizeof(o->mx_addr))
+		return -1;
+	memcpy(num, f[1], fl[1]);
+	num[fl[1]] = '\0';
+	if (str_to_ll(num, 0, 999, &code) < 0)
+		return -1;
+	o->result = (enum callout_result)r;
+	o->code = (int)code;
+	o->null_mx = f[2][0] == '1';
+	memcpy(o->mx, f[3], fl[3]);
+	o->mx[fl[3]] = '\0';
+	clean_copy(o->mx, sizeof(o->mx), o->mx);
+	memcpy(o->mx_addr, f[4], fl[4]);
+	o->mx_addr[fl[4]] = '\0';
+	clean_copy(o->mx_addr, sizeof(o->mx_addr), o->mx_addr);
+	/* the reason may be cut to fit; it is only text */
+	size_t rl = fl[5] < sizeof(o->reason) - 1 ? fl[5] : sizeof(o->reason) - 1;
+	memcpy(o->reason, f[5], rl);
+	o->reason[rl] = '\0';
+	clean_copy(o->reason, sizeof(o->reason), o->reason);
+	return 0;
+}
+
+/* Look for a remembered result: the domain's first, then the address's. */
+static int
+cache_lookup(struct callout *co, struct callout_check *chk)
+{
+	static const struct {
+		const char *ns;
+		enum callout_source src;
+	} where[] = {
+		{ NS_DOMAIN, CALLOUT_SRC_CACHE_DOMAIN },
+		{ NS_ADDRESS, CALLOUT_SRC_CACHE_ADDRESS },
+	};
+
+	if (co->store == NULL)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		const char *key = i == 0 ? chk->out.domain : chk->out.address;
+		char *value = NULL;
+		int64_t expires = 0;
+		int rc = store_get(co->store, where[i].ns, key, &value, &expires);
+
+		if (rc < 0)
+			log_warn("event=callout_store_error op=get ns=%s", where[i].ns);
+		if (rc != 1)
+			continue;
+		if (callout_cache_parse(value, strlen(value), &chk->out) < 0) {
+			/* Not ours, or damaged: forget it and ask again. */
+			store_del(co->store, where[i].ns, key);
+			free(value);
+			continue;
+		}
+		free(value);
+		chk->out.source = where[i].src;
+		chk->out.expires = expires;
+		return 1;
+	}
+	return 0;
+}
+
+/* Remember a fresh result for as long as its kind is configured to last. */
+static void
+cache_store(struct callout *co, struct callout_check *chk)
+{
+	const struct callout_outcome *o = &chk->out;
+	const char *ns = NS_ADDRESS, *key = o->address;
+	long long ttl;
+	char value[sizeof(o->reason) + sizeof(o->mx) + sizeof(o->mx_addr) + 64];
+
+	switch (o->result) {
+	case CALLOUT_PASS:
+		ttl = co->cfg.positive_ttl;
+		break;
+	case CALLOUT_FAIL:
+		ttl = co->cfg.negative_ttl;
+		break;
+	case CALLOUT_CATCHALL:
+	case CALLOUT_NOMX:
+	case CALLOUT_NXDOMAIN:
+		ns = NS_DOMAIN;
+		key = o->domain;
+		ttl = co->cfg.domain_ttl;
+		break;
+	case CALLOUT_TEMPERROR:
+	default:
+		/* Only "unreachable" is remembered, so the MX is not hammered;
+		 * a 4xx (greylisting) or DNS trouble is asked again. */
+		if (!chk->unreachable)
+			return;
+		ns = NS_DOMAIN;
+		key = o->domain;
+		ttl = co->cfg.tempfail_ttl;
+		break;
+	}
+	if (co->store == NULL || ttl <= 0 || cache_format(o, value, sizeof(value)) < 0)
+		return;
+	/* The store keeps whole seconds; round a short lifetime up. */
+	chk->out.expires = (long long)time(NULL) + (ttl + 999) / 1000;
+	if (store_put(co->store, ns, key, value, chk->out.expires) < 0) {
+		log_warn("event=callout_store_error op=put ns=%s", ns);
+		chk->out.expires = 0;
+	}
+}
+
+int
+callout_forget(struct callout *co, const char *address, int domain_too)
+{
+	struct smtp_addr a;
+	char key[SMTP_PATH_MAX + 2];
+	int rc = 0;
+
+	if (co->store == NULL)
+		return 0;
+	if (smtp_addr_parse_mailbox(address, strlen(address), SMTP_ADDR_ALLOW_UTF8, &a) !=
+	    SMTP_ADDR_OK)
+		return -1;
+	str_lower(a.domain);
+	if ((size_t)snprintf(key, sizeof(key), "%s@%s", a.local, a.domain) >= sizeof(key))
+		return -1;
+	if (store_del(co->store, NS_ADDRESS, key) < 0)
+		rc = -1;
+	if (domain_too && store_del(co->store, NS_DOMAIN, a.domain) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* --- slots and the wait queue ----------------------------------------- */
+
+static int
+can_start(const struct callout *co, const char *domain)
+{
+	const struct callout_slots *s = hmap_get(co->active, domain, strlen(domain));
+
+	return co->nactive < (size_t)co->cfg.max_total &&
+	    (s == NULL || s->n < (unsigned)co->cfg.max_per_domain);
+}
+
+static void
+slot_take(struct callout *co, const char *domain)
+{
+	struct callout_slots *s = hmap_get(co->active, domain, strlen(domain));
+
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		hmap_put(co->active, domain, strlen(domain), s);
+	}
+	s->n++;
+	co->nactive++;
+}
+
+static void settle_later(struct callout_check *chk, enum callout_result r,
+    enum callout_source src);
+
+static void
+start_now(struct callout *co, struct callout_check *chk)
+{
+	slot_take(co, chk->out.domain);
+	chk->holds_slot = 1;
+	chk->state = CK_RUNNING;
+	callout_run_start(chk);
+}
+
+static void
+queue_remove(struct callout *co, struct callout_check *chk)
+{
+	for (struct callout_check **pp = &co->qhead; *pp; pp = &(*pp)->qnext) {
+		if (*pp == chk) {
+			*pp = chk->qnext;
+			if (co->qtail == &chk->qnext)
+				co->qtail = pp;
+			co->nqueued--;
+			chk->qnext = NULL;
+			return;
+		}
+	}
+}
+
+/*
+ * A slot of domain was given back: start what waits, in order, where the
+ * limits now allow. A waiting check of that domain (whose result may just
+ * have been stored) or one about to start looks at the cache first; the
+ * others need no store lookup now.
+ */
+static void
+dispatch(struct callout *co, const char *domain)
+{
+	struct callout_check *chk = co->qhead, *next;
+
+	for (; chk; chk = next) {
+		int startable;
+		next = chk->qnext;
+		startable = can_start(co, chk->out.domain);
+		if (!startable && strcmp(chk->out.domain, domain) != 0)
+			continue;
+		if (cache_lookup(co, chk)) {
+			queue_remove(co, chk);
+			settle_later(chk, chk->out.result, chk->out.source);
+		} else if (startable) {
+			queue_remove(co, chk);
+			start_now(co, chk);
+		}
+	}
+}
+
+void
+callout_slot_release(struct callout *co, const char *domain)
+{
+	struct callout_slots *s = hmap_get(co->active, domain, strlen(domain));
+	char name[SMTP_DOMAIN_MAX + 1];
+
+	if (s == NULL)
+		log_panic("callout: releasing a slot %s does not hold", domain);
+	/* domain may belong to what is being freed: keep a copy */
+	str_copy(name, sizeof(name), domain);
+	co->nactive--;
+	if (--s->n == 0) {
+		hmap_del(co->active, name, strlen(name));
+		free(s);
+	}
+	dispatch(co, name);
+}
+
+/* --- checks ------------------------------------------------------------ */
+
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct callout_check *chk = arg;
+
+	callout_finish(chk, chk->out.result, chk->out.source);
+}
+
+/* A result known without I/O: delivered from the loop, never from inside
+ * callout_start(). */
+static void
+settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src)
+{
+	chk->out.result = r;
+	chk->out.source = src;
+	chk->state = CK_NEW;
+	event_active(chk->ready_ev, 0, 0);
+}
+
+static void
+on_budget(evutil_socket_t fd, short what, void *arg)
+{
+	struct callout_check *chk = arg;
+	struct callout *co = chk->co;
+	enum callout_source src = CALLOUT_SRC_LOCAL;
+
+	if (chk->state == CK_QUEUED) {
+		queue_remove(co, chk);
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "no callout slot for %s within %llds (callout_max_per_domain, callout_max_total)",
+		    chk->out.domain, co->cfg.timeout / 1000);
+	} else if (chk->state == CK_RUNNING) {
+		/* Hosts that connect and then stall are left alone for a while
+		 * too, like those that do not answer at all. */
+		if (chk->out.tries > 0)
+			chk->unreachable = 1;
+		src = chk->out.tries > 0 ? CALLOUT_SRC_SMTP : CALLOUT_SRC_DNS;
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "no answer within %llds (callout_timeout)%s%.200s", co->cfg.timeout / 1000,
+		    chk->last_error[0] ? "; last: " : "", chk->last_error);
+	} else {
+		return;
+	}
+	callout_finish(chk, CALLOUT_TEMPERROR, src);
+}
+
+static void
+log_outcome(const struct callout_check *chk)
+{
+	const struct callout_outcome *o = &chk->out;
+	char addr[LOG_ESC_MAX], mx[LOG_ESC_MAX], why[LOG_ESC_MAX];
+
+	if (!log_enabled(LOG_LVL_INFO))
+		return;
+	/* Addresses, names from DNS and replies from peers: all escaped. */
+	log_info("event=callout address=%s result=%s source=%s mx=%s addr=%s code=%d tries=%u "
+	    "queued=%d reason=%s", log_escape(addr, sizeof(addr), o->address, strlen(o->address)),
+	    result_names[o->result], callout_source_name(o->source),
+	    log_escape(mx, sizeof(mx), o->mx, strlen(o->mx)), o->mx_addr[0] ? o->mx_addr : "-",
+	    o->code, o->tries, o->queued, log_escape(why, sizeof(why), o->reason, strlen(o->reason)));
+}
+
+void
+callout_finish(struct callout_check *chk, enum callout_result r, enum callout_source src)
+{
+	struct callout *co = chk->co;
+	int cached = src == CALLOUT_SRC_CACHE_ADDRESS || src == CALLOUT_SRC_CACHE_DOMAIN;
+
+	callout_run_stop(chk);
+	chk->state = CK_DONE;
+	event_del(chk->budget_ev);
+	event_del(chk->ready_ev);
+	chk->out.result = r;
+	chk->out.source = src;
+	/* The reason may quote a peer and DNS names: printable ASCII only, so
+	 * a caller can put it in an SMTP reply or a header as it is. */
+	clean_copy(chk->out.reason, sizeof(chk->out.reason), chk->out.reason);
+	if (src == CALLOUT_SRC_SMTP || src == CALLOUT_SRC_DNS)
+		cache_store(co, chk);
+	if (cached)
+		callout_count(co, CALLOUT_C_CACHE_HITS);
+	if (r == CALLOUT_NXDOMAIN || (r == CALLOUT_NOMX && chk->out.null_mx))
+		callout_count(co, CALLOUT_C_BAD_DOMAIN);
+	else if (r == CALLOUT_NOMX)
+		callout_count(co, CALLOUT_C_NO_MX);
+	callout_count(co, (enum callout_counter)(CALLOUT_C_RESULT_FIRST + r));
+	log_outcome(chk);
+	if (chk->holds_slot) {
+		chk->holds_slot = 0;
+		callout_slot_release(co, chk->out.domain);
+	}
+	/* Last thing: the callback may free chk. */
+	chk->cb(&chk->out, chk->arg);
+}
+
+/* <random>@domain: 16 characters from the CSPRNG, so a server cannot tell
+ * the catch-all probe from a real address and cannot guess it. */
+static void
+random_address(const char *domain, char *out, size_t outsz)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[16];
+	char local[sizeof(r) + 1];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(random() ^ (long)callout_now_ms());
+	}
+	for (size_t i = 0; i < sizeof(r); i++)
+		local[i] = alnum[r[i] % (sizeof(alnum) - 1)];
+	local[sizeof(r)] = '\0';
+	snprintf(out, outsz, "%s@%s", local, domain);
+}
+
+struct callout_check *
+callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
+{
+	struct callout_check *chk = xcalloc(1, sizeof(*chk));
+	struct smtp_addr a;
+	enum smtp_addr_err e;
+	struct timeval tv;
+	size_t n;
+
+	chk->co = co;
+	chk->cb = cb;
+	chk->arg = arg;
+	chk->next = co->checks;
+	if (co->checks)
+		co->checks->prev = chk;
+	co->checks = chk;
+	chk->ready_ev = event_new(co->base, -1, 0, on_ready, chk);
+	chk->budget_ev = evtimer_new(co->base, on_budget, chk);
+	if (chk->ready_ev == NULL || chk->budget_ev == NULL)
+		log_panic("callout: event_new failed");
+	chk->deadline = callout_now_ms() + co->cfg.timeout;
+	tv.tv_sec = (time_t)(co->cfg.timeout / 1000);
+	tv.tv_usec = (suseconds_t)((co->cfg.timeout % 1000) * 1000);
+	evtimer_add(chk->budget_ev, &tv);
+	callout_count(co, CALLOUT_C_CALLS);
+
+	clean_copy(chk->out.address, sizeof(chk->out.address), address);
+	e = smtp_addr_parse_mailbox(address, strlen(address), SMTP_ADDR_ALLOW_UTF8, &a);
+	if (e != SMTP_ADDR_OK) {
+		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
+		    smtp_addr_strerror(e));
+		settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
+		return chk;
+	}
+	/* The domain is case-insensitive and named without a final dot; the
+	 * local part is the server's to interpret (RFC 5321 2.4), kept as is. */
+	str_lower(a.domain);
+	n = strlen(a.domain);
+	if (n > 1 && a.domain[n - 1] == '.')
+		a.domain[n - 1] = '\0';
+	str_copy(chk->out.domain, sizeof(chk->out.domain), a.domain);
+	if ((size_t)snprintf(chk->out.address, sizeof(chk->out.address), "%s@%s", a.local,
+	    a.domain) >= sizeof(chk->out.address)) {
+		/* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
+		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
+		    smtp_addr_strerror(SMTP_ADDR_E_PATH_LONG));
+		settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
+		return chk;
+	}
+	str_copy(chk->rcpt_addr, sizeof(chk->rcpt_addr), chk->out.address);
+	random_address(a.domain, chk->random_addr, sizeof(chk->random_addr));
+	chk->utf8 = (a.flags & SMTP_ADDR_UTF8) != 0;
+
+	if (cache_lookup(co, chk)) {
+		settle_later(chk, chk->out.result, chk->out.source);
+	} else if (can_start(co, chk->out.domain)) {
+		/* (Whatever waits is blocked by limits this one is not under:
+		 * dispatch() starts waiting checks as soon as they can.) */
+		start_now(co, chk);
+	} else if (co->nqueued >= (size_t)co->cfg.max_queue) {
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "too many callouts waiting (callout_max_queue %lld)", co->cfg.max_queue);
+		settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
+	} else {
+		/* Wait in line: first come, first served when a slot frees. */
+		chk->state = CK_QUEUED;
+		chk->out.queued = 1;
+		*co->qtail = chk;
+		co->qtail = &chk->qnext;
+		co->nqueued++;
+		callout_count(co, CALLOUT_C_QUEUED);
+	}
+	return chk;
+}
+
+/* Stop whatever the check does and take it out of the service. */
+static void
+detach(struct callout_check *chk)
+{
+	struct callout *co = chk->co;
+
+	if (co == NULL)
+		return;
+	if (chk->state == CK_QUEUED)
+		queue_remove(co, chk);
+	callout_run_stop(chk);
+	if (chk->prev)
+		chk->prev->next = chk->next;
+	else
+		co->checks = chk->next;
+	if (chk->next)
+		chk->next->prev = chk->prev;
+	chk->prev = chk->next = NULL;
+	event_free(chk->ready_ev);
+	event_free(chk->budget_ev);
+	chk->ready_ev = chk->budget_ev = NULL;
+	chk->co = NULL;
+	if (chk->holds_slot) {
+		chk->holds_slot = 0;
+		callout_slot_release(co, chk->out.domain);
+	}
+}
+
+void
+callout_check_free(struct callout_check *chk)
+{
+	if (chk == NULL)
+		return;
+	detach(chk);
+	free(chk);
+}
+
+const struct callout_outcome *
+callout_check_outcome(const struct callout_check *chk)
+{
+	return &chk->out;
+}
+
+size_t
+callout_pending(const struct callout *co)
+{
+	size_t n = 0;
+
+	for (const struct callout_check *chk = co->checks; chk; chk = chk->next)
+		if (chk->state != CK_DONE)
+			n++;
+	return n;
+}
+
+size_t
+callout_connections(const struct callout *co)
+{
+	size_t n = 0;
+
+	for (const struct callout_check *chk = co->checks; chk; chk = chk->next)
+		n += chk->conn != NULL;
+	for (const struct callout_conn *cn = co->lingers; cn; cn = cn->next)
+		n++;
+	return n;
+}
+
+/* --- the service -------------------------------------------------------- */
+
+struct callout *
+callout_new(struct dns_client *dns, struct store *store, const struct callout_config *cfg,
+    const struct callout_params *p)
+{
+	struct callout *co = xcalloc(1, sizeof(*co));
+
+	co->base = dns_client_base(dns);
+	co->dns = dns;
+	co->store = store;
+	co->cfg = *cfg;
+	co->helo = xstrdup(p->helo && *p->helo ? p->helo : "localhost");
+	co->tls = p->tls;
+	if (p->bind_src && p->bind_srclen <= sizeof(co->bind)) {
+		memcpy(&co->bind, p->bind_src, p->bind_srclen);
+		co->bind_len = p->bind_srclen;
+	}
+	co->qtail = &co->qhead;
+	co->active = hmap_new();
+	return co;
+}
+
+static void
+free_slots(const void *key, size_t keylen, void *value, void *arg)
+{
+	free(value);
+}
+
+void
+callout_free(struct callout *co)
+{
+	if (co == NULL)
+		return;
+	/* Nothing waits any more: no check may start while others stop. */
+	co->qhead = NULL;
+	co->qtail = &co->qhead;
+	co->nqueued = 0;
+	while (co->checks) {
+		struct callout_check *chk = co->checks;
+		if (chk->state == CK_QUEUED)
+			chk->state = CK_DONE;
+		chk->holds_slot = 0;
+		detach(chk);
+	}
+	callout_linger_free_all(co);
+	hmap_foreach(co->active, free_slots, NULL);
+	hmap_free(co->active);
+	free(co->helo);
+	free(co);
+}
