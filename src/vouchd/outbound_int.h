@@ -13,6 +13,7 @@
 #include "auth/vouch.h"
 
 struct hmap;
+struct dns_mx;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* One address to try, with the MX name it belongs to. */
@@ -30,17 +31,13 @@ struct dest {
 	struct outbound_job *head, **tail;
 	int nconn;
 	int proven;			/* a connection got through */
-	/* resolution */
+	/* resolution (dns/dns_mx.h) */
+	struct outbound *o;
+	struct dns_mx *mxq;		/* the lookup in flight, or NULL */
 	int resolving, resolved;
 	int64_t resolved_at;
-	unsigned pending;		/* DNS queries in flight */
-	uint64_t *queries;		/* their ids, for cancelling */
-	size_t nqueries;
-	int tempfail;			/* some lookup failed temporarily */
 	struct mx_addr *addrs;		/* in the order to try */
 	size_t naddrs;
-	struct { char host[256]; unsigned pref; } *mx;
-	size_t nmx;
 	struct smtp_client_reply fail;	/* why there are no addresses */
 	struct smtp_client_reply last_error;
 };
