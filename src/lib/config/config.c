@@ -174,6 +174,7 @@ const struct config_part config_parts[] = {
 	{ "core", config_global_keys, 0 },
 	{ "dns", dns_config_keys, offsetof(struct config, dns) },
 	{ "spf", spf_config_keys, offsetof(struct config, spf) },
+	{ "unsafe", mime_config_keys, offsetof(struct config, unsafe) },
 	{ NULL, NULL, 0 },
 };
 

@@ -12,6 +12,7 @@
 
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
+#include "msg/mime_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -121,6 +122,7 @@ struct config {
 	struct dns_config dns;
 	struct spf_config spf;
 	struct spf_known *spf_known;	/* built from spf.known when loading */
+	struct mime_config unsafe;	/* the copy that goes to .Unsafe */
 };
 
 /*

@@ -259,6 +259,8 @@ mime_html_text(const char *s, size_t n, struct strbuf *out)
 		emit(&h, s + i, j - i);
 		i = j;
 	}
+	while (h.raw.len > 0 && (h.raw.s[h.raw.len - 1] == '\n' || h.raw.s[h.raw.len - 1] == ' '))
+		h.raw.len--;
 	rc = mime_text_sanitize(h.raw.s ? h.raw.s : "", h.raw.len, MIME_SAN_NEWLINES,
 	    out->max > out->len ? out->max - out->len : 0, out);
 	strbuf_free(&h.raw);
