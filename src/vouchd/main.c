@@ -17,6 +17,7 @@
 #include "vouchd.h"
 #include "ctl.h"
 #include "local.h"
+#include "metrics.h"
 #include "outbound.h"
 #include "qmgr.h"
 #include "dns/dns.h"
@@ -76,7 +77,9 @@ start(struct vouchd *d)
 	}
 	d->per_ip = hmap_new();
 	d->smtp = smtpd_new(d);
+	/* the metrics endpoint binds as root too, like the SMTP listeners */
 	if (listen_open_all(d, err, sizeof(err)) < 0 ||
+	    (d->metrics = metrics_new(d, err, sizeof(err))) == NULL ||
 	    privs_prepare_dirs(cfg, err, sizeof(err)) < 0 ||
 	    privs_drop(cfg, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"%s\"", err);
@@ -100,6 +103,8 @@ start(struct vouchd *d)
 			return -1;
 		}
 	}
+	/* statistics: loaded from the state database, saved every minute */
+	metrics_start(d->metrics);
 	d->auth_fail = hmap_new();
 	d->work = workq_new(d->base, 2);
 	if (d->work == NULL || submit_init(d) < 0) {
@@ -169,6 +174,7 @@ stop(struct vouchd *d)
 	queue_close(d->queue);
 	users_free(d->users);
 	aliases_free(d->aliases);
+	metrics_free(d->metrics);	/* saves the statistics: before the store closes */
 	store_close(d->store);
 	if (d->auth_fail) {
 		hmap_foreach(d->auth_fail, free_value, NULL);

@@ -25,6 +25,8 @@ struct listener;
 struct qmgr;
 struct local_pool;
 struct ctl;
+struct metrics;
+struct stats;
 
 /* Counters since start, shown by vouchctl status. */
 struct vouchd_stats {
@@ -59,6 +61,10 @@ struct vouchd {
 	struct ctl *ctl;
 	struct workq *work;		/* blocking jobs: password hashing */
 	struct store *store;		/* counters, locks, blocks (SQLite) */
+	/* statistics by (check, result) in minute buckets (policy/stats.h):
+	 * count with stats_count(d->counters, "spf", "fail") */
+	struct stats *counters;
+	struct metrics *metrics;	/* feeds, saves and serves them (metrics.h) */
 	struct hmap *auth_fail;		/* AUTH failures by address, user+address */
 	char dummy_hash[160];		/* crypt(3) hash for unknown AUTH users */
 	struct users *users;

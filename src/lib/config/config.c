@@ -175,6 +175,7 @@ const struct config_part config_parts[] = {
 	{ "dns", dns_config_keys, offsetof(struct config, dns) },
 	{ "spf", spf_config_keys, offsetof(struct config, spf) },
 	{ "unsafe", mime_config_keys, offsetof(struct config, unsafe) },
+	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ NULL, NULL, 0 },
 };
 

@@ -13,6 +13,7 @@
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "msg/mime_config.h"
+#include "policy/stats_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -123,6 +124,7 @@ struct config {
 	struct spf_config spf;
 	struct spf_known *spf_known;	/* built from spf.known when loading */
 	struct mime_config unsafe;	/* the copy that goes to .Unsafe */
+	struct stats_config stats;	/* the Prometheus endpoint */
 };
 
 /*
