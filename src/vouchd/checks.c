@@ -57,9 +57,10 @@ on_spf_helo(const struct spf_outcome *o, void *arg)
 
 	ss->checks.helo.out = *o;
 	ss->checks.helo.done = 1;
+	/* o belongs to the check: use the copy once it is freed. */
 	spf_check_free(ss->checks.helo.chk);
 	ss->checks.helo.chk = NULL;
-	log_spf(ss, "helo", o);
+	log_spf(ss, "helo", &ss->checks.helo.out);
 	if (ss->checks_waiting)
 		decide_mail(ss);
 }
@@ -73,7 +74,7 @@ on_spf_mail(const struct spf_outcome *o, void *arg)
 	ss->checks.mail.done = 1;
 	spf_check_free(ss->checks.mail.chk);
 	ss->checks.mail.chk = NULL;
-	log_spf(ss, "mailfrom", o);
+	log_spf(ss, "mailfrom", &ss->checks.mail.out);
 	if (ss->checks_waiting)
 		decide_mail(ss);
 }

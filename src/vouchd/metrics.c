@@ -97,6 +97,8 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 int
 metrics_table(struct metrics *m, struct strbuf *out)
 {
+	if (m->d->counters == NULL)
+		return -1;
 	sample(m);
 	return stats_render_table(m->d->counters, out);
 }
@@ -114,6 +116,8 @@ metrics_prometheus(struct metrics *m, struct strbuf *out)
 		  (double)outbound_connections(d->outbound) },
 	};
 
+	if (d->counters == NULL)
+		return -1;
 	sample(m);
 	return stats_render_prometheus(d->counters, g, sizeof(g) / sizeof(g[0]), out);
 }

@@ -50,8 +50,10 @@ sorted(const struct stats *st)
 
 	if (v == NULL)
 		return NULL;
-	memcpy(v, st->v, st->n * sizeof(*v));
-	qsort(v, st->n, sizeof(*v), row_cmp);
+	if (st->n > 0) {
+		memcpy(v, st->v, st->n * sizeof(*v));
+		qsort(v, st->n, sizeof(*v), row_cmp);
+	}
 	return v;
 }
 

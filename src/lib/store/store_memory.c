@@ -179,7 +179,8 @@ mem_list(void *impl, const char *ns, int64_t now,
 	struct list_ctx c = { ns, strlen(ns), now, NULL, 0 };
 
 	hmap_foreach(m->records, list_one, &c);
-	qsort(c.v, c.n, sizeof(*c.v), cmp_items);
+	if (c.n > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(c.v, c.n, sizeof(*c.v), cmp_items);
 	for (size_t i = 0; i < c.n; i++) {
 		fn(arg, c.v[i].key, c.v[i].r->value, c.v[i].r->expires);
 		free(c.v[i].key);
@@ -203,8 +204,15 @@ find_expired(const void *k, size_t klen, void *value, void *arg)
 	int dead;
 
 	if (d->counters) {
+		/* "key NUL bucket": the bucket is not NUL-terminated in the map. */
 		const char *nul = memchr(k, '\0', klen);
-		dead = nul && strtoll(nul + 1, NULL, 10) < d->before;
+		char b[24];
+		size_t bl = nul ? klen - (size_t)(nul + 1 - (const char *)k) : 0;
+		if (nul == NULL || bl >= sizeof(b))
+			return;
+		memcpy(b, nul + 1, bl);
+		b[bl] = '\0';
+		dead = strtoll(b, NULL, 10) < d->before;
 	} else {
 		const struct rec *r = value;
 		dead = r->expires != 0 && r->expires <= d->now;
