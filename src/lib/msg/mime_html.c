@@ -172,11 +172,14 @@ int
 mime_html_text(const char *s, size_t n, struct strbuf *out)
 {
 	struct h2t h;
-	size_t i = 0;
+	size_t i = 0, room = out->max > out->len ? out->max - out->len : 0;
 	int rc;
 
+	if (room < 4)
+		return -1;
 	memset(&h, 0, sizeof(h));
-	strbuf_init(&h.raw, out->max > out->len ? out->max - out->len : 0);
+	/* the text, and "..." when it had to be cut */
+	strbuf_init(&h.raw, room - 4);
 	while (i < n && !h.full) {
 		char c = s[i];
 
@@ -261,8 +264,12 @@ mime_html_text(const char *s, size_t n, struct strbuf *out)
 	}
 	while (h.raw.len > 0 && (h.raw.s[h.raw.len - 1] == '\n' || h.raw.s[h.raw.len - 1] == ' '))
 		h.raw.len--;
-	rc = mime_text_sanitize(h.raw.s ? h.raw.s : "", h.raw.len, MIME_SAN_NEWLINES,
-	    out->max > out->len ? out->max - out->len : 0, out);
+	rc = mime_text_sanitize(h.raw.s ? h.raw.s : "", h.raw.len, MIME_SAN_NEWLINES, room - 1,
+	    out);
 	strbuf_free(&h.raw);
-	return h.full ? -1 : rc;
+	if (h.full && rc == 0) {
+		strbuf_puts(out, "...");
+		return -1;
+	}
+	return rc;
 }

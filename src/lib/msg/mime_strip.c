@@ -407,7 +407,7 @@ html_text(struct sctx *c, const struct mime_part *p, struct strbuf *text)
 	else if (p->cte == MIME_CTE_QP)
 		mime_text_qp_decode(b, n, &raw);
 	else if (p->cte != MIME_CTE_OTHER)
-		strbuf_append(&raw, b, n);
+		strbuf_append(&raw, b, n < HTML_IN_MAX ? n : HTML_IN_MAX);
 	strbuf_init(&utf, 4 * raw.len + 16);
 	/* no charset: UTF-8 if it is (and '?' where it is not) */
 	mime_text_to_utf8(p->ct.charset[0] ? p->ct.charset : "utf-8", raw.s ? raw.s : "",

@@ -469,6 +469,33 @@ test_prefix_only(void **state)
 	strbuf_free(&out);
 }
 
+/* A large HTML body: its text is taken from its first megabytes and cut
+ * to a budget, and the copy stays within the bound. */
+static void
+test_large_html(void **state)
+{
+	struct mime_strip_opts o;
+	struct mime_strip_info info;
+	struct strbuf in, out;
+	const char *why;
+
+	(void)state;
+	options(0, &o);
+	strbuf_init(&in, 8 * 1024 * 1024);
+	strbuf_puts(&in, "Subject: big" CRLF "Content-Type: text/html" CRLF CRLF);
+	while (in.len < 3 * 1024 * 1024)
+		strbuf_puts(&in, "<p>para &amp; text <b>bold</b></p>" CRLF);
+	strbuf_init(&out, mime_strip_bound(in.len, &o));
+	assert_int_equal(mime_strip(in.s, in.len, in.len, &o, &out, &info), 0);
+	assert_true(contains(&out, "Its text, without formatting, pictures or links:" CRLF CRLF
+	    "para & text bold" CRLF CRLF "para & text bold" CRLF));
+	assert_true(contains(&out, "..." CRLF));
+	assert_true(out.len < 1024 * 1024);
+	assert_int_equal(mime_strip_check(out.s, out.len, &o.limits, &why), 0);
+	strbuf_free(&in);
+	strbuf_free(&out);
+}
+
 /* An output buffer too small is an error, not an overflow. */
 static void
 test_small_buffer(void **state)
@@ -495,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_reason_and_folding),
 		cmocka_unit_test(test_prefix_only),
 		cmocka_unit_test(test_small_buffer),
+		cmocka_unit_test(test_large_html),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
