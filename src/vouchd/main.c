@@ -172,9 +172,9 @@ stop(struct vouchd *d)
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);
+	metrics_free(d->metrics);	/* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
-	metrics_free(d->metrics);	/* saves the statistics: before the store closes */
 	store_close(d->store);
 	if (d->auth_fail) {
 		hmap_foreach(d->auth_fail, free_value, NULL);

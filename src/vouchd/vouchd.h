@@ -17,6 +17,8 @@
 #include "queue/queue.h"
 
 struct event_base;
+struct metrics;
+struct stats;
 struct sockaddr;
 struct event;
 struct smtp_server;
@@ -25,8 +27,6 @@ struct listener;
 struct qmgr;
 struct local_pool;
 struct ctl;
-struct metrics;
-struct stats;
 
 /* Counters since start, shown by vouchctl status. */
 struct vouchd_stats {
