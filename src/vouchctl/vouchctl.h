@@ -16,6 +16,7 @@ typedef int (*vouchctl_cmd_fn)(const struct vouchctl_opts *o, int argc, char **a
 int cmd_config(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_queue(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_status(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_stats(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_user(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_lists(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_gen(const struct vouchctl_opts *o, int argc, char **argv);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "metrics.h"
 #include "outbound.h"
 #include "qmgr.h"
 #include "smtpd.h"
@@ -108,6 +109,10 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	strbuf_init(&body, 64 * 1024 * 1024);
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		cmd_status(d, &body);
+	else if (argc == 1 && strcmp(argv[0], "stats") == 0)
+		rc = metrics_table(d->metrics, &body);	/* vouchctl stats */
+	else if (argc == 2 && strcmp(argv[0], "stats") == 0 && strcmp(argv[1], "prometheus") == 0)
+		rc = metrics_prometheus(d->metrics, &body);
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0) {
 		vouchd_reload(d);
 		strbuf_puts(&body, "reloaded\n");

@@ -9,9 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "deliver/maildir.h"
+#include "msg/authres.h"
+#include "msg/mime_config.h"
+#include "msg/mime_hdr.h"
 #include "queue/commit.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -42,7 +47,129 @@ local_task_free(struct local_task *t)
 	free(t->mail_root);
 	free(t->hostname);
 	free(t->prefix_from);
+	free(t->unsafe_tag);
+	free(t->unsafe_reason);
 	free(t);
+}
+
+void
+local_task_set_unsafe(struct local_task *t, const struct mime_config *cfg, const char *reason)
+{
+	free(t->unsafe_tag);
+	free(t->unsafe_reason);
+	mime_config_options(cfg, &t->unsafe);
+	t->unsafe_tag = xstrdup(cfg->subject_tag ? cfg->subject_tag : "");
+	t->unsafe_reason = reason ? xstrdup(reason) : NULL;
+	t->unsafe.subject_tag = t->unsafe_tag;
+	t->unsafe_set = 1;
+}
+
+/* Read up to n octets of fd from offset 0 into buf; the count or -1. */
+static ssize_t
+read_head(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * The reason an unsafe message is unsafe, when the queue manager gave
+ * none: the Authentication-Results field vouchd put on it (the first one
+ * naming our host; forged ones were removed on receipt).
+ */
+static void
+reason_from_message(const char *buf, size_t len, const char *hostname, char *out, size_t outsz)
+{
+	struct mime_hdrs h;
+	struct mime_field f;
+	char id[256];
+	size_t o = 0;
+
+	out[0] = '\0';
+	mime_hdrs_init(&h, buf, 0, len, 0);
+	while (mime_hdrs_next(&h, &f)) {
+		if (!mime_field_is(buf, &f, "Authentication-Results") ||
+		    authres_authserv_id(buf + f.value_off, f.value_len, id, sizeof(id)) < 0 ||
+		    strcasecmp(id, hostname) != 0)
+			continue;
+		/* unfolded, white space collapsed */
+		for (size_t i = 0; i < f.value_len && o + 1 < outsz; i++) {
+			char c = buf[f.value_off + i];
+			int sp = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+			if (sp && (o == 0 || out[o - 1] == ' '))
+				continue;
+			out[o++] = sp ? ' ' : c;
+		}
+		while (o > 0 && out[o - 1] == ' ')
+			o--;
+		out[o] = '\0';
+		return;
+	}
+}
+
+/* The bytes of a message's header section worth reading when the message
+ * is too large to rewrite whole. */
+#define UNSAFE_HEAD_READ (1024 * 1024)
+
+/*
+ * Worker thread: the rewritten copy of the queued message for .Unsafe
+ * (msg/mime_strip.h), made once per task. When *has_rest, the copy goes
+ * on with the queued file from offset *rest.
+ */
+static int
+unsafe_copy(struct local_task *t, int fd, struct strbuf *out, size_t *rest, int *has_rest,
+    char *err, size_t errsz)
+{
+	struct mime_strip_opts o = t->unsafe;
+	struct mime_strip_info info;
+	struct stat st;
+	char reason[300];
+	size_t want;
+	ssize_t n;
+	char *buf;
+
+	if (!t->unsafe_set)
+		mime_strip_defaults(&o);
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errsz, "cannot stat the queued message: %s", strerror(errno));
+		return -1;
+	}
+	want = (uint64_t)st.st_size <= o.max_size ? (size_t)st.st_size :
+	    (size_t)st.st_size < UNSAFE_HEAD_READ ? (size_t)st.st_size : UNSAFE_HEAD_READ;
+	buf = malloc(want + 1);
+	if (buf == NULL || (n = read_head(fd, buf, want)) < 0) {
+		snprintf(err, errsz, "cannot read the queued message: %s", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	if (t->unsafe_reason == NULL) {
+		reason_from_message(buf, (size_t)n, t->hostname, reason, sizeof(reason));
+		o.reason = reason[0] ? reason : NULL;
+	} else {
+		o.reason = t->unsafe_reason;
+	}
+	strbuf_init(out, mime_strip_bound((size_t)n, &o));
+	if (mime_strip(buf, (size_t)n, (uint64_t)st.st_size, &o, out, &info) < 0) {
+		snprintf(err, errsz, "cannot make the unsafe copy (too large)");
+		free(buf);
+		strbuf_free(out);
+		return -1;
+	}
+	free(buf);
+	*rest = info.rest;
+	*has_rest = info.has_rest;
+	return 0;
 }
 
 /* Loop thread: the group commit has published (or failed) the copies. */
@@ -70,6 +197,11 @@ run_task(struct local_pool *p, struct local_task *t)
 {
 	int fd = open(t->body_path, O_RDONLY | O_CLOEXEC);
 	struct commit_job *j = commit_job_new(task_committed, t);
+	/* unsafe items share one rewritten copy: 0 not made yet, 1 made, -1 failed */
+	struct strbuf copy;
+	int have_copy = 0, has_rest = 0;
+	size_t rest = 0;
+	char copy_err[sizeof(t->items[0].error)];
 
 	for (size_t i = 0; i < t->nitems; i++) {
 		struct local_item *it = &t->items[i];
@@ -93,9 +225,16 @@ run_task(struct local_pool *p, struct local_task *t)
 		strbuf_init(&prefix, 4096);
 		strbuf_printf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", t->prefix_from,
 		    it->mailbox);
-		if (maildir_write(root.s, it->unsafe ? ".Unsafe" : NULL, t->hostname, prefix.s,
-		    prefix.len, fd, &it->tmp_path, &it->new_path, &it->new_dir, it->error,
-		    sizeof(it->error)) == 0) {
+		if (it->unsafe && have_copy == 0)
+			have_copy = unsafe_copy(t, fd, &copy, &rest, &has_rest, copy_err,
+			    sizeof(copy_err)) == 0 ? 1 : -1;
+		if (it->unsafe && have_copy < 0) {
+			str_copy(it->error, sizeof(it->error), copy_err);
+		} else if (it->unsafe ? maildir_write_copy(root.s, ".Unsafe", t->hostname, prefix.s,
+		    prefix.len, copy.s, copy.len, has_rest ? fd : -1, (off_t)rest, &it->tmp_path,
+		    &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0 :
+		    maildir_write(root.s, NULL, t->hostname, prefix.s, prefix.len, fd, &it->tmp_path,
+		    &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0) {
 			it->ok = 1;
 			commit_job_rename(j, it->tmp_path, it->new_path);
 			commit_job_sync_dir(j, it->new_dir);
@@ -105,6 +244,8 @@ run_task(struct local_pool *p, struct local_task *t)
 	}
 	if (fd >= 0)
 		close(fd);
+	if (have_copy > 0)
+		strbuf_free(&copy);
 	commit_submit(p->commit, j);
 }
 

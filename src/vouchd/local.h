@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
+#include "msg/mime_strip.h"
+
 struct commit;
+struct mime_config;
 struct local_pool;
 
 struct local_item {
@@ -28,6 +31,12 @@ struct local_task {
 	char *prefix_from;	/* Return-Path value */
 	struct local_item *items;
 	size_t nitems;
+	/* How unsafe items are rewritten (local_task_set_unsafe; defaults
+	 * when it was not called). */
+	struct mime_strip_opts unsafe;
+	int unsafe_set;
+	char *unsafe_tag;
+	char *unsafe_reason;	/* why the mail is unsafe; NULL = our Authentication-Results */
 	/* Called on the loop thread when the task is finished. */
 	void (*done)(struct local_task *t, void *arg);
 	void *arg;
@@ -40,5 +49,11 @@ void local_pool_free(struct local_pool *p);
  * in its done callback). */
 void local_pool_submit(struct local_pool *p, struct local_task *t);
 void local_task_free(struct local_task *t);
+/*
+ * Rewrite unsafe items as cfg says (the tag and reason are copied; reason
+ * may be NULL: the Authentication-Results vouchd added are quoted then).
+ */
+void local_task_set_unsafe(struct local_task *t, const struct mime_config *cfg,
+    const char *reason);
 
 #endif

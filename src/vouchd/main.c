@@ -17,6 +17,7 @@
 #include "vouchd.h"
 #include "ctl.h"
 #include "local.h"
+#include "metrics.h"
 #include "outbound.h"
 #include "qmgr.h"
 #include "dns/dns.h"
@@ -76,7 +77,9 @@ start(struct vouchd *d)
 	}
 	d->per_ip = hmap_new();
 	d->smtp = smtpd_new(d);
+	/* the metrics endpoint binds as root too, like the SMTP listeners */
 	if (listen_open_all(d, err, sizeof(err)) < 0 ||
+	    (d->metrics = metrics_new(d, err, sizeof(err))) == NULL ||
 	    privs_prepare_dirs(cfg, err, sizeof(err)) < 0 ||
 	    privs_drop(cfg, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"%s\"", err);
@@ -100,6 +103,8 @@ start(struct vouchd *d)
 			return -1;
 		}
 	}
+	/* statistics: loaded from the state database, saved every minute */
+	metrics_start(d->metrics);
 	d->auth_fail = hmap_new();
 	d->xvouch_targets = hmap_new();
 	if (lists_load(d, err, sizeof(err)) < 0) {
@@ -172,6 +177,7 @@ stop(struct vouchd *d)
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);
+	metrics_free(d->metrics);	/* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
 	lists_free(d);

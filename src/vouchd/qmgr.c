@@ -218,6 +218,8 @@ local_task_for(struct qmgr *q, struct qentry *e, size_t n)
 	t->mail_root = strbuf_steal(&root);
 	t->hostname = xstrdup(cfg->hostname);
 	t->prefix_from = xstrdup(e->env.sender);
+	/* unsafe items are rewritten as [unsafe] settings say (msg/mime_strip.h) */
+	local_task_set_unsafe(t, &cfg->unsafe, NULL);
 	t->items = xcalloc(n, sizeof(*t->items));
 	for (size_t i = 0; i < e->env.nrcpts; i++) {
 		struct env_rcpt *r = &e->env.rcpts[i];

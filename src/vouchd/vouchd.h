@@ -17,6 +17,8 @@
 #include "queue/queue.h"
 
 struct event_base;
+struct metrics;
+struct stats;
 struct sockaddr;
 struct event;
 struct smtp_server;
@@ -60,6 +62,10 @@ struct vouchd {
 	struct ctl *ctl;
 	struct workq *work;		/* blocking jobs: password hashing */
 	struct store *store;		/* counters, locks, blocks (SQLite) */
+	/* statistics by (check, result) in minute buckets (policy/stats.h):
+	 * count with stats_count(d->counters, "spf", "fail") */
+	struct stats *counters;
+	struct metrics *metrics;	/* feeds, saves and serves them (metrics.h) */
 	struct hmap *auth_fail;		/* AUTH failures by address, user+address */
 	char dummy_hash[160];		/* crypt(3) hash for unknown AUTH users */
 	struct list *allow;		/* allow list: allow_networks and vouchctl allow */

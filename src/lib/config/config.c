@@ -230,6 +230,8 @@ const struct config_part config_parts[] = {
 	{ "callout", callout_config_keys, offsetof(struct config, callout) },
 	{ "dnslist", dnslist_config_keys, offsetof(struct config, dnslist) },
 	{ "register", register_config_keys, offsetof(struct config, reg) },
+	{ "unsafe", mime_config_keys, offsetof(struct config, unsafe) },
+	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ NULL, NULL, 0 },
 };
 

@@ -15,6 +15,8 @@
 #include "auth/register_config.h"
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
+#include "msg/mime_config.h"
+#include "policy/stats_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -163,6 +165,8 @@ struct config {
 	struct callout_config callout;
 	struct dnslist_config dnslist;
 	struct register_config reg;
+	struct mime_config unsafe;	/* the copy that goes to .Unsafe */
+	struct stats_config stats;	/* the Prometheus endpoint */
 };
 
 /*

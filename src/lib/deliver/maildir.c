@@ -113,12 +113,11 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copy all of in (from offset 0) to out; in-kernel when possible. */
+/* Copy in from offset off to its end to out; in-kernel when possible. */
 static int
-copy_body(int in, int out)
+copy_body(int in, off_t off, int out)
 {
 	struct stat st;
-	off_t off = 0;
 
 	if (fstat(in, &st) < 0)
 		return -1;
@@ -156,6 +155,15 @@ maildir_write(const char *root, const char *folder, const char *hostname,
     const char *prefix, size_t prefixlen, int body_fd, char **tmp_path, char **new_path,
     char **new_dir, char *err, size_t errsz)
 {
+	return maildir_write_copy(root, folder, hostname, prefix, prefixlen, NULL, 0, body_fd, 0,
+	    tmp_path, new_path, new_dir, err, errsz);
+}
+
+int
+maildir_write_copy(const char *root, const char *folder, const char *hostname,
+    const char *prefix, size_t prefixlen, const char *data, size_t datalen, int body_fd,
+    off_t body_from, char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz)
+{
 	char host[128], name[256];
 	struct timeval tv;
 	struct stat st;
@@ -179,13 +187,16 @@ maildir_write(const char *root, const char *folder, const char *hostname,
 	}
 	host[o] = '\0';
 	gettimeofday(&tv, NULL);
-	if (fstat(body_fd, &st) < 0) {
+	memset(&st, 0, sizeof(st));
+	if (body_fd >= 0 && fstat(body_fd, &st) < 0) {
 		snprintf(err, errsz, "cannot stat the queued message: %s", strerror(errno));
 		return -1;
 	}
+	if (st.st_size < body_from)
+		st.st_size = body_from;
 	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%u.%s,S=%lld", (long long)tv.tv_sec,
 	    (long)tv.tv_usec, (long)getpid(), atomic_fetch_add(&maildir_seq, 1), host,
-	    (long long)(st.st_size + (off_t)prefixlen));
+	    (long long)(st.st_size - body_from + (off_t)prefixlen + (off_t)datalen));
 
 	char *dir = folder_path(root, folder);
 	struct strbuf tp, np, nd;
@@ -198,7 +209,9 @@ maildir_write(const char *root, const char *folder, const char *hostname,
 	free(dir);
 
 	fd = open(tp.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, prefix, prefixlen) < 0 || copy_body(body_fd, fd) < 0) {
+	if (fd < 0 || write_all(fd, prefix, prefixlen) < 0 ||
+	    (datalen && write_all(fd, data, datalen) < 0) ||
+	    (body_fd >= 0 && copy_body(body_fd, body_from, fd) < 0)) {
 		snprintf(err, errsz, "cannot write %s: %s", tp.s, strerror(errno));
 		if (fd >= 0) {
 			close(fd);

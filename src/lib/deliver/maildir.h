@@ -11,6 +11,7 @@
 #define VOUCH_DELIVER_MAILDIR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Make sure <root> (and <root>/<folder> when folder is not NULL) exist with
@@ -29,5 +30,15 @@ int maildir_ensure(const char *root, const char *folder, char *err, size_t errsz
 int maildir_write(const char *root, const char *folder, const char *hostname,
     const char *prefix, size_t prefixlen, int body_fd,
     char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz);
+
+/*
+ * The same for a copy made in memory: prefix, then data, then (when
+ * body_fd >= 0) body_fd from offset body_from to its end. Used for the
+ * rewritten copies of unsafe mail.
+ */
+int maildir_write_copy(const char *root, const char *folder, const char *hostname,
+    const char *prefix, size_t prefixlen, const char *data, size_t datalen, int body_fd,
+    off_t body_from, char **tmp_path, char **new_path, char **new_dir, char *err,
+    size_t errsz);
 
 #endif

@@ -179,7 +179,8 @@ mem_list(void *impl, const char *ns, int64_t now,
 	struct list_ctx c = { ns, strlen(ns), now, NULL, 0 };
 
 	hmap_foreach(m->records, list_one, &c);
-	qsort(c.v, c.n, sizeof(*c.v), cmp_items);
+	if (c.n > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(c.v, c.n, sizeof(*c.v), cmp_items);
 	for (size_t i = 0; i < c.n; i++) {
 		fn(arg, c.v[i].key, c.v[i].r->value, c.v[i].r->expires);
 		free(c.v[i].key);
