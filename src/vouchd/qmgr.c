@@ -25,6 +25,8 @@ struct qentry {
 	unsigned char *outcome;	/* per recipient, enum bounce_outcome, this attempt */
 	int deleted;		/* delete once the attempt returns */
 	int flush;		/* retry as soon as the attempt returns */
+	int updating;		/* envelope rewrites still with the commit thread */
+	int drop;		/* remove once they are done (see drop()) */
 };
 
 struct qmgr {
@@ -33,6 +35,7 @@ struct qmgr {
 	struct event *tick;
 	size_t busy;		/* messages with an attempt under way */
 	size_t local_busy;	/* local delivery tasks out */
+	size_t dropping;	/* deleted, waiting for a rewrite (drop()) */
 };
 
 static void start(struct qmgr *q, struct qentry *e);
@@ -66,14 +69,60 @@ backoff_s(const struct config *cfg, int attempts)
 	return (ms + 999) / 1000;
 }
 
+/* An envelope rewrite (queue_update) in flight, found again by id. */
+struct update {
+	struct qmgr *q;
+	char id[ENVELOPE_ID_MAX + 1];
+};
+
 static void
 updated(void *arg, int err)
 {
-	char *id = arg;
+	struct update *u = arg;
+	struct qentry *e = hmap_get(u->q->msgs, u->id, strlen(u->id));
 
 	if (err)
-		log_err("qid=%s event=envelope_update_failed error=\"%s\"", id, strerror(err));
-	free(id);
+		log_err("qid=%s event=envelope_update_failed error=\"%s\"", u->id, strerror(err));
+	if (e && --e->updating == 0 && e->drop) {
+		u->q->dropping--;
+		queue_remove(u->q->d->queue, e->env.id);
+		forget(u->q, e);
+	}
+	free(u);
+}
+
+/* Rewrite the message's envelope file (durably, through the commit thread). */
+static int
+update(struct qmgr *q, struct qentry *e)
+{
+	struct update *u = xcalloc(1, sizeof(*u));
+
+	u->q = q;
+	str_copy(u->id, sizeof(u->id), e->env.id);
+	if (queue_update(q->d->queue, &e->env, updated, u) < 0) {
+		free(u);
+		return -1;
+	}
+	e->updating++;
+	return 0;
+}
+
+/*
+ * Remove the message's files and forget it. A rewrite still in flight
+ * would rename a fresh envelope file into the queue after the unlink (an
+ * envelope without its message), so removal waits for it.
+ */
+static void
+drop(struct qmgr *q, struct qentry *e)
+{
+	if (e->updating) {
+		if (!e->drop)
+			q->dropping++;
+		e->drop = 1;
+		return;
+	}
+	queue_remove(q->d->queue, e->env.id);
+	forget(q, e);
 }
 
 /* Every task of the attempt is back: notify, then keep or drop the message. */
@@ -86,21 +135,19 @@ attempt_done(struct qmgr *q, struct qentry *e)
 	e->busy = 0;
 	q->busy--;
 	if (e->deleted) {
-		queue_remove(d->queue, e->env.id);
-		forget(q, e);
+		drop(q, e);
 		return;
 	}
 	bounce_after_attempt(d, &e->env, e->outcome);
 	if (envelope_pending(&e->env) == 0) {
-		queue_remove(d->queue, e->env.id);
 		log_info("qid=%s event=removed", e->env.id);
-		forget(q, e);
+		drop(q, e);
 		return;
 	}
 	e->env.attempts++;
 	e->env.next_attempt = e->flush ? now : now + backoff_s(d->cfg, e->env.attempts);
 	e->flush = 0;
-	if (queue_update(d->queue, &e->env, updated, xstrdup(e->env.id)) < 0)
+	if (update(q, e) < 0)
 		log_err("qid=%s event=envelope_update_failed error=\"cannot write\"", e->env.id);
 	if (e->env.next_attempt <= now)
 		start(q, e);
@@ -300,7 +347,7 @@ start(struct qmgr *q, struct qentry *e)
 	size_t nlocal = 0, nremote = 0;
 	int *todo;
 
-	if (e->busy || e->env.hold || d->stopping)
+	if (e->busy || e->env.hold || e->drop || d->stopping)
 		return;
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
 		return;
@@ -432,7 +479,7 @@ qmgr_add_id(struct qmgr *q, const char *id)
 size_t
 qmgr_count(const struct qmgr *q)
 {
-	return hmap_count(q->msgs);
+	return hmap_count(q->msgs) - q->dropping;
 }
 
 size_t
@@ -455,6 +502,8 @@ list_one(const void *key, size_t keylen, void *value, void *arg)
 
 	(void)key;
 	(void)keylen;
+	if (e->drop)
+		return;
 	for (size_t i = 0; i < e->env.nrcpts && err == NULL; i++)
 		if (e->env.rcpts[i].status == ENV_RCPT_PENDING)
 			err = e->env.rcpts[i].error;
@@ -475,7 +524,7 @@ qmgr_list(struct qmgr *q, struct strbuf *out)
 	struct listing l = { out, time(NULL) };
 
 	hmap_foreach(q->msgs, list_one, &l);
-	strbuf_printf(out, "-- %zu message(s)\n", hmap_count(q->msgs));
+	strbuf_printf(out, "-- %zu message(s)\n", qmgr_count(q));
 	return 0;
 }
 
@@ -484,6 +533,8 @@ find(struct qmgr *q, const char *id, struct strbuf *out)
 {
 	struct qentry *e = queue_id_ok(id) ? hmap_get(q->msgs, id, strlen(id)) : NULL;
 
+	if (e && e->drop)
+		e = NULL;	/* deleted, its files go once a rewrite is in */
 	if (e == NULL)
 		strbuf_printf(out, "error: no message %s in the queue\n", queue_id_ok(id) ? id : "");
 	return e;
@@ -516,8 +567,7 @@ qmgr_delete(struct qmgr *q, const char *id, struct strbuf *out)
 		e->deleted = 1;
 		return 0;
 	}
-	queue_remove(q->d->queue, e->env.id);
-	forget(q, e);
+	drop(q, e);
 	return 0;
 }
 
@@ -529,7 +579,7 @@ qmgr_hold(struct qmgr *q, const char *id, int hold, struct strbuf *out)
 	if (e == NULL)
 		return -1;
 	e->env.hold = hold;
-	if (queue_update(q->d->queue, &e->env, updated, xstrdup(e->env.id)) < 0) {
+	if (update(q, e) < 0) {
 		strbuf_printf(out, "error: cannot record the change\n");
 		return -1;
 	}
@@ -569,6 +619,6 @@ qmgr_flush(struct qmgr *q, const char *id, struct strbuf *out)
 	}
 	hmap_foreach(q->msgs, flush_one, NULL);
 	on_tick(-1, 0, q);
-	strbuf_printf(out, "flushing %zu message(s)\n", hmap_count(q->msgs));
+	strbuf_printf(out, "flushing %zu message(s)\n", qmgr_count(q));
 	return 0;
 }

@@ -224,3 +224,35 @@ def test_users_and_aliases(make_vouchd):
         c.cmd("EHLO x.example")
         c.cmd("MAIL FROM:<a@example.org>")
         assert c.cmd("RCPT TO:<bob@test.example>")[0] == 550
+
+
+def test_delete_right_after_an_envelope_rewrite(make_vouchd):
+    """hold rewrites the envelope through the commit thread; a delete
+    that comes before that rewrite is done must not leave its envelope
+    file behind (it would be renamed in after the unlink)."""
+    d = make_vouchd(start=False, settings={"retry_min": "1h", "relayhost": "127.0.0.1:1",
+                                           "commit_delay": "100ms"})
+    aliases = os.path.join(d.dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("fwd: someone@remote.example\n")
+    d.settings["aliases"] = aliases
+    d.write_config()
+    d.start()
+    for i in range(3):
+        send(d, ["fwd@localhost"], subject=f"held {i}")
+    d.wait_log("event=deferred", count=3)
+    qids = [l.split()[0] for l in d.ctl("queue", "list", check=True).stdout.splitlines()
+            if not l.startswith("--")]
+    assert len(qids) == 3
+    ctl = [paths.VOUCHCTL, "-c", d.conf, "queue"]
+    for qid in qids:
+        # one after the other, well inside the commit's 100 ms
+        subprocess.run(ctl + ["hold", qid], check=True, capture_output=True)
+        subprocess.run(ctl + ["delete", qid], check=True, capture_output=True)
+    assert d.ctl("queue", "list").stdout.strip() == "-- 0 message(s)"
+    time.sleep(0.5)
+    assert d.queue_files()[0] == []
+    # and nothing comes back after a restart
+    d.stop()
+    d.start()
+    assert d.ctl("queue", "list").stdout.strip() == "-- 0 message(s)"

@@ -71,6 +71,8 @@ class Vouchd:
 
     # process ---------------------------------------------------------------
     def start(self, wait=True, expect_fail=False):
+        # a restart appends to the same log: readiness is judged on what follows
+        self.log_mark = len(self.log())
         self.logf = open(self.logfile, "a")
         self.proc = subprocess.Popen([paths.VOUCHD, "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT)
@@ -89,7 +91,7 @@ class Vouchd:
                 raise RuntimeError(f"vouchd exited with {self.proc.returncode}:\n{self.log()}")
             # The sockets listen before "started" is logged; probing with a
             # connection would take a slot from the connection limits.
-            if "event=started" in self.log():
+            if "event=started" in self.log()[getattr(self, "log_mark", 0):]:
                 return
             time.sleep(0.05)
         raise RuntimeError("vouchd did not start:\n" + self.log())
