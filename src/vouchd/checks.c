@@ -16,8 +16,7 @@
 #include "auth/gen.h"
 #include "auth/spf_check.h"
 #include "auth/spf_config.h"
-#include "msg/authres.h"
-#include "msg/hdrfilter.h"
+#include "policy/stats.h"
 #include "smtp/smtp_session.h"
 #include "util/log.h"
 
@@ -59,8 +58,8 @@ checks_verified(const struct smtpd_sess *ss, struct smtp_session *s, const char 
 		h = "authenticated submission";
 	else if (ss->allowed)
 		h = "allow-listed";
-	else if (ss->xv.state == XV_PASS)
-		h = "vouched for its session";
+	else
+		h = proofs_verified_how(ss);
 	if (how)
 		*how = h;
 	return h != NULL;
@@ -72,6 +71,70 @@ checks_verified_name(const struct smtpd_sess *ss)
 	return ss->helo_done && ss->helo.verified_name[0] ? ss->helo.verified_name : NULL;
 }
 
+void
+checks_unverified_why(const struct smtpd_sess *ss, char *out, size_t outsz)
+{
+	struct strbuf b;
+	const struct checks_reg *r = &ss->pr.name;
+
+	strbuf_init(&b, 2048);
+	if (ss->xv.state == XV_PASS && r->done)
+		strbuf_printf(&b, "vouched, but %s by the registrar%s%s", register_status_name(r->status),
+		    r->zone[0] ? " " : "", r->zone);
+	else if (ss->xv.state == XV_NONE)
+		strbuf_puts(&b, "no XVOUCH");
+	else
+		strbuf_puts(&b, ss->xv.reason);
+	if (ss->pr.addr.done && ss->pr.addr.status == REGISTER_SUSPENDED)
+		strbuf_puts(&b, "; the client address is suspended by the registrar");
+	/* what the MAIL stage found */
+	if (ss->checks.verdict.why[0])
+		strbuf_printf(&b, "; %s", ss->checks.verdict.why);
+	if (ss->checks.mode.why[0] && strcmp(ss->checks.mode.why, ss->checks.verdict.why) != 0)
+		strbuf_printf(&b, "; %s", ss->checks.mode.why);
+	str_copy(out, outsz, b.s ? b.s : "");
+	strbuf_free(&b);
+}
+
+void
+checks_count(const struct smtpd_sess *ss, const char *check, const char *result)
+{
+	if (ss->d->counters)
+		stats_count(ss->d->counters, check, result);
+}
+
+void
+checks_count_refusal(struct smtpd_sess *ss, const char *stage)
+{
+	static const char *const stages[] = { "helo", "xvouch", "mail", "rcpt", "data", NULL };
+	char r[40];
+
+	for (unsigned i = 0; stages[i]; i++) {
+		if (strcmp(stages[i], stage) != 0)
+			continue;
+		/* sessions refused at a stage: once per session */
+		if (ss->refused_stages & (1u << i))
+			return;
+		ss->refused_stages |= 1u << i;
+		snprintf(r, sizeof(r), "refused_%s", stage);
+		checks_count(ss, "session", r);
+		return;
+	}
+}
+
+void
+checks_say(struct checks *ck, int act, const char *status, const char *why)
+{
+	struct checks_say *v = act == CONFIG_ACT_MODE ? &ck->mode : &ck->verdict;
+
+	if (act == CONFIG_ACT_IGNORE || (act == CONFIG_ACT_MODE ? v->act == CONFIG_ACT_MODE :
+	    act <= v->act))
+		return;
+	v->act = act;
+	str_copy(v->status, sizeof(v->status), status);
+	str_copy(v->why, sizeof(v->why), why);
+}
+
 /* ---- connect ----------------------------------------------------------- */
 
 void
@@ -81,6 +144,9 @@ checks_connect(struct smtpd_sess *ss, struct smtp_session *s)
 	socklen_t len;
 	const struct sockaddr *peer = smtp_session_peer(s, &len);
 	int64_t now = (int64_t)time(NULL);
+
+	str_copy(ss->client_ip, sizeof(ss->client_ip), smtp_session_peer_addr(s));
+	ss->pr.co_skip = -1;
 	const struct list_entry *b = list_match(d->block, peer, NULL, NULL, now);
 	const struct list_entry *a = list_match(d->allow, peer, NULL, NULL, now);
 
@@ -102,10 +168,20 @@ checks_connect(struct smtpd_sess *ss, struct smtp_session *s)
 		ss->allowed = a;
 		str_copy(ss->allowed_text, sizeof(ss->allowed_text), a->text);
 	}
+	/* DNS lists and the registrar: the greeting does not wait, MAIL does. */
+	proofs_connect(ss, s);
 	smtp_session_decide(s, 220, NULL, NULL);
 }
 
 /* ---- SPF ------------------------------------------------------------------- */
+
+/* A check came in: MAIL may be waiting for it. */
+static void
+proofs_in_mail(struct smtpd_sess *ss)
+{
+	if (ss->checks_waiting)
+		checks_mail_continue(ss);
+}
 
 static void
 log_spf(const struct smtpd_sess *ss, const char *identity, const struct spf_outcome *o)
@@ -114,9 +190,10 @@ log_spf(const struct smtpd_sess *ss, const char *identity, const struct spf_outc
 	    "lookups=%u reason=\"%.200s\"", (unsigned long long)ss->sid, identity, o->domain,
 	    spf_result_name(o->result), o->from_table ? " source=table" : "", o->mechanism,
 	    o->lookups, o->reason);
+	checks_count(ss, strcmp(identity, "helo") == 0 ? "spf_helo" : "spf",
+	    spf_result_name(o->result));
 }
 
-static void decide_mail(struct smtpd_sess *ss);
 
 static void
 on_spf_helo(const struct spf_outcome *o, void *arg)
@@ -129,8 +206,7 @@ on_spf_helo(const struct spf_outcome *o, void *arg)
 	spf_check_free(ss->checks.helo.chk);
 	ss->checks.helo.chk = NULL;
 	log_spf(ss, "helo", &ss->checks.helo.out);
-	if (ss->checks_waiting)
-		decide_mail(ss);
+	proofs_in_mail(ss);
 }
 
 static void
@@ -143,8 +219,7 @@ on_spf_mail(const struct spf_outcome *o, void *arg)
 	spf_check_free(ss->checks.mail.chk);
 	ss->checks.mail.chk = NULL;
 	log_spf(ss, "mailfrom", &ss->checks.mail.out);
-	if (ss->checks_waiting)
-		decide_mail(ss);
+	proofs_in_mail(ss);
 }
 
 static int
@@ -185,8 +260,10 @@ on_helo_checked(const struct helo_outcome *o, void *arg)
 	    helo_result_name(ss->helo.syntax), helo_result_name(ss->helo.literal),
 	    helo_result_name(ss->helo.forward), helo_result_name(ss->helo.fcrdns),
 	    ss->helo.verified_name[0] ? ss->helo.verified_name : "-", ss->helo.reason);
-	if (ss->checks_waiting)
-		decide_mail(ss);
+	checks_count(ss, "helo", helo_result_name(ss->helo.syntax != HELO_PASS ? ss->helo.syntax :
+	    ss->helo.literal != HELO_NONE ? ss->helo.literal : ss->helo.forward));
+	checks_count(ss, "iprev", helo_result_name(ss->helo.fcrdns));
+	proofs_in_mail(ss);
 }
 
 void
@@ -213,13 +290,14 @@ checks_helo(struct smtpd_sess *ss, struct smtp_session *s, const char *name, int
 
 /* ---- MAIL ---------------------------------------------------------------- */
 
-static void
-refuse_mail(struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status,
+void
+checks_refuse_mail(struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status,
     const char *text)
 {
 	log_info("sid=%016llx event=mail_refused code=%d reason=\"%.250s\"",
 	    (unsigned long long)ss->sid, code, text);
 	ss->d->stats.messages_refused++;
+	checks_count_refusal(ss, "mail");
 	smtp_session_decide(s, code, status, text);
 }
 
@@ -236,79 +314,113 @@ strict_refusal(struct smtpd_sess *ss, struct smtp_session *s)
 		if (snprintf(text, sizeof(text), "HELO name refused under this server's strict rules "
 		    "(XSTRICT): %s", h->reason) >= (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
-		refuse_mail(ss, s, 550, "5.7.1", text);
+		checks_refuse_mail(ss, s, 550, "5.7.1", text);
 		return 1;
 	}
 	if (h->forward == HELO_TEMPERROR) {
-		refuse_mail(ss, s, 451, "4.7.1", "cannot check the HELO name now (DNS); try again later");
+		checks_refuse_mail(ss, s, 451, "4.7.1", "cannot check the HELO name now (DNS); try again later");
 		return 1;
 	}
 	return 0;
 }
 
-/* Every check MAIL waits for is in: decide. */
+/* The MAIL command is accepted: the transaction goes on with its verdict. */
 static void
-decide_mail(struct smtpd_sess *ss)
+accept_mail(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	ss->tag_subject = ss->checks.verdict.act == CONFIG_ACT_TAG;
+	smtp_session_decide(s, 250, "2.1.0", "Ok");
+}
+
+/* SPF's say: refuses explicit reject and tempfail at once. */
+static int
+spf_say(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	struct checks *ck = &ss->checks;
+	const struct listener_config *l = ss->listener;
+	/* the MAIL FROM identity first: it names the domain in the reply */
+	const struct checks_spf *ids[2] = { &ck->mail, &ck->helo };
+	static const char *const names[2] = { "mailfrom", "helo" };
+	char text[700];
+
+	/* A verified server answers for its mail: SPF is recorded only. */
+	if (checks_verified(ss, s, NULL))
+		return 0;
+	for (int want = CONFIG_ACT_REJECT; want >= CONFIG_ACT_TEMPFAIL; want--) {
+		for (int i = 0; i < 2; i++) {
+			const struct spf_outcome *o = &ids[i]->out;
+			if (!ids[i]->done || spf_action(l, o->result) != want)
+				continue;
+			int perm = o->result == SPF_PERMERROR;
+			if (want == CONFIG_ACT_REJECT) {
+				/* The explanation is the domain's text: the reply is capped. */
+				if (snprintf(text, sizeof(text), "SPF %s for %s: %s",
+				    perm ? "permerror" : "check failed", o->domain, perm ? o->reason :
+				    (o->explanation[0] ? o->explanation : o->reason)) >= (int)sizeof(text))
+					text[sizeof(text) - 1] = '\0';
+				/* RFC 7372: 5.7.23 SPF validation failed, 5.7.24 validation error */
+				checks_refuse_mail(ss, s, 550, perm ? "5.7.24" : "5.7.23", text);
+			} else {
+				if (snprintf(text, sizeof(text), "SPF check for %s could not be completed, "
+				    "try again later (%s)", o->domain, o->reason) >= (int)sizeof(text))
+					text[sizeof(text) - 1] = '\0';
+				checks_refuse_mail(ss, s, 451, "4.7.24", text);
+			}
+			return 1;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		const struct spf_outcome *o = &ids[i]->out;
+		if (!ids[i]->done || spf_action(l, o->result) == CONFIG_ACT_IGNORE)
+			continue;
+		snprintf(text, sizeof(text), "SPF %s for %s %s", spf_result_name(o->result), names[i],
+		    o->domain);
+		checks_say(ck, spf_action(l, o->result), o->result == SPF_PERMERROR ||
+		    o->result == SPF_TEMPERROR ? "5.7.24" : "5.7.23", text);
+	}
+	return 0;
+}
+
+/* Every check MAIL waits for is in: decide. */
+void
+checks_mail_continue(struct smtpd_sess *ss)
 {
 	struct checks *ck = &ss->checks;
 	struct smtp_session *s = smtp_server_find(ss->d->smtp, ss->sid);
-	const struct listener_config *l = ss->listener;
-	int act = CONFIG_ACT_IGNORE;
-	const struct spf_outcome *worst = NULL;
-	const char *identity = "mailfrom";
 
 	if (ss->helo_chk || (ck->helo.started && !ck->helo.done) ||
-	    (ck->mail.started && !ck->mail.done))
+	    (ck->mail.started && !ck->mail.done) || proofs_pending(ss))
 		return;
 	ss->checks_waiting = 0;
 	if (s == NULL)
 		return;
-	if (strict_refusal(ss, s))
+	if (ck->callout_wait) {
+		/* the last word: the sender callout */
+		ck->callout_wait = 0;
+		if (!proofs_callout_say(ss, s))
+			accept_mail(ss, s);
+		return;
+	}
+	if (strict_refusal(ss, s) || proofs_mail_lists(ss, s))
 		return;
 	/* The sender's SPF failed: whatever happens, never send it a DSN. */
 	ss->env.sender_spf_fail = ck->mail.done && ck->mail.out.result == SPF_FAIL;
-	/* A verified server answers for its mail: SPF is recorded only. */
-	if (!checks_verified(ss, s, NULL)) {
-		if (ck->helo.done) {
-			act = spf_action(l, ck->helo.out.result);
-			worst = &ck->helo.out;
-			identity = "helo";
-		}
-		if (ck->mail.done && spf_action(l, ck->mail.out.result) >= act) {
-			act = spf_action(l, ck->mail.out.result);
-			worst = &ck->mail.out;
-			identity = "mailfrom";
-		}
-	}
-	act = checks_action(ss, act, NULL);
-	ck->verdict = act;
-	ck->why[0] = '\0';
-	if (worst && act != CONFIG_ACT_IGNORE)
-		snprintf(ck->why, sizeof(ck->why), "SPF %s for %s %s", spf_result_name(worst->result),
-		    identity, worst->domain);
-	if (act == CONFIG_ACT_REJECT) {
-		char text[700];
-		int perm = worst->result == SPF_PERMERROR;
-		/* The explanation is the domain's text: the reply is capped. */
-		if (snprintf(text, sizeof(text), "SPF %s for %s: %s", perm ? "permerror" : "check failed",
-		    worst->domain, perm ? worst->reason : (worst->explanation[0] ?
-		    worst->explanation : worst->reason)) >= (int)sizeof(text))
-			text[sizeof(text) - 1] = '\0';
-		/* RFC 7372: 5.7.23 SPF validation failed, 5.7.24 SPF validation error */
-		refuse_mail(ss, s, 550, perm ? "5.7.24" : "5.7.23", text);
+	if (spf_say(ss, s))
+		return;
+	if (proofs_callout(ss, s, ss->env.sender ? ss->env.sender : "")) {
+		ck->callout_wait = 1;
+		ss->checks_waiting = 1;
 		return;
 	}
-	if (act == CONFIG_ACT_TEMPFAIL) {
-		char text[400];
-		if (snprintf(text, sizeof(text),
-		    "SPF check for %s could not be completed, try again later (%s)",
-		    worst->domain, worst->reason) >= (int)sizeof(text))
-			text[sizeof(text) - 1] = '\0';
-		refuse_mail(ss, s, 451, "4.7.24", text);
-		return;
-	}
-	ss->tag_subject = act == CONFIG_ACT_TAG;
-	smtp_session_decide(s, 250, "2.1.0", "Ok");
+	accept_mail(ss, s);
+}
+
+static void
+say_clear(struct checks_say *v)
+{
+	v->act = CONFIG_ACT_IGNORE;
+	v->status[0] = '\0';
+	v->why[0] = '\0';
 }
 
 void
@@ -316,11 +428,7 @@ checks_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
 {
 	struct checks *ck = &ss->checks;
 
-	spf_check_free(ck->mail.chk);
-	memset(&ck->mail, 0, sizeof(ck->mail));
-	ck->verdict = CONFIG_ACT_IGNORE;
-	ck->why[0] = '\0';
-	ss->tag_subject = 0;
+	checks_reset_txn(ss);
 	if (smtp_session_user(s) || ss->submission) {
 		smtp_session_decide(s, 250, "2.1.0", "Ok");
 		return;
@@ -328,65 +436,82 @@ checks_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
 	/* RFC 7208 2.4: the null sender is checked as postmaster@HELO. */
 	start_spf(ss, s, &ck->mail, SPF_ID_MAILFROM, from, on_spf_mail);
 	ss->checks_waiting = 1;
-	decide_mail(ss);
+	checks_mail_continue(ss);
 }
 
 /* ---- RCPT ---------------------------------------------------------------- */
 
+/* The stricter of two says; a resolved action only. */
+static void
+take(struct checks_say *best, int act, const char *status, const char *why)
+{
+	if (act <= best->act)
+		return;
+	best->act = act;
+	str_copy(best->status, sizeof(best->status), status && status[0] ? status : "5.7.1");
+	str_copy(best->why, sizeof(best->why), why);
+}
+
 int
 checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, char *why,
-    size_t whysz)
+    size_t whysz, char status[8])
 {
 	const struct listener_config *l = ss->listener;
-	int act = CONFIG_ACT_IGNORE;
-	const char *reason = NULL;
+	const struct checks *ck = &ss->checks;
+	struct checks_say best, reg;
 	char buf[400];
 
-	why[0] = '\0';
-	if (smtp_session_user(s) || config_mode_for(ss->cfg, l, domain) == CONFIG_MODE_OFF)
-		return ss->checks.verdict;
-	if (!checks_verified(ss, s, NULL)) {
-		switch (ss->xv.state) {
-		case XV_FAIL:
-			act = checks_action(ss, l->xvouch_fail, domain);
-			snprintf(buf, sizeof(buf), "session not vouched for by %.150s (%.200s)", ss->xv.name,
-			    ss->xv.reason);
-			break;
-		case XV_TEMPERROR:
-			act = checks_action(ss, l->xvouch_temperror, domain);
-			snprintf(buf, sizeof(buf), "vouching could not be checked (%.200s)", ss->xv.reason);
-			break;
-		default:
-			act = checks_action(ss, l->xvouch_none, domain);
-			snprintf(buf, sizeof(buf), "the sending server did not vouch for its session (XVOUCH)");
-			break;
+	say_clear(&best);
+	take(&best, ck->verdict.act, ck->verdict.status, ck->verdict.why);
+	if (!smtp_session_user(s) && config_mode_for(ss->cfg, l, domain) != CONFIG_MODE_OFF) {
+		take(&best, checks_action(ss, ck->mode.act, domain), ck->mode.status, ck->mode.why);
+		if (!checks_verified(ss, s, NULL)) {
+			int act = CONFIG_ACT_IGNORE;
+			switch (ss->xv.state) {
+			case XV_PASS:
+				break;	/* vouched; the registrar's word is below */
+			case XV_FAIL:
+				act = checks_action(ss, l->xvouch_fail, domain);
+				snprintf(buf, sizeof(buf), "session not vouched for by %.150s (%.200s)",
+				    ss->xv.name, ss->xv.reason);
+				break;
+			case XV_TEMPERROR:
+				act = checks_action(ss, l->xvouch_temperror, domain);
+				snprintf(buf, sizeof(buf), "vouching could not be checked (%.200s)",
+				    ss->xv.reason);
+				break;
+			default:
+				act = checks_action(ss, l->xvouch_none, domain);
+				snprintf(buf, sizeof(buf), "the sending server did not vouch for its "
+				    "session (XVOUCH); this domain takes mail only from servers that "
+				    "prove who they are");
+				break;
+			}
+			if (act != CONFIG_ACT_IGNORE)
+				take(&best, act, "5.7.1", buf);
+			proofs_rcpt(ss, domain, &reg);
+			take(&best, reg.act, reg.status, reg.why);
 		}
-		reason = buf;
-	}
-	/* Software generations (DESIGN 5.2), when the client said XGEN. */
-	int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain) :
-	    ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain) : CONFIG_ACT_IGNORE;
-	if (gact > act) {
-		act = gact;
+		/* Software generations (DESIGN 5.2), when the client said XGEN. */
+		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain) :
+		    ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain) :
+		    CONFIG_ACT_IGNORE;
 		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
 		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
-		reason = buf;
+		take(&best, gact, "5.7.1", buf);
 	}
-	/* The stricter of the trust verdict and the MAIL stage's. */
-	if (ss->checks.verdict > act) {
-		act = ss->checks.verdict;
-		reason = ss->checks.why;
-	}
-	if (reason && act != CONFIG_ACT_IGNORE)
-		str_copy(why, whysz, reason);
-	return act;
+	why[0] = '\0';
+	str_copy(status, 8, best.status[0] ? best.status : "5.7.1");
+	if (best.act != CONFIG_ACT_IGNORE)
+		str_copy(why, whysz, best.why);
+	return best.act;
 }
 
 void
 checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s)
 {
-	(void)ss;
-	(void)s;
+	/* with registrar zones, a vouched name counts once it is registered */
+	proofs_after_xvouch(ss, s);
 }
 
 void
@@ -407,9 +532,11 @@ checks_reset_txn(struct smtpd_sess *ss)
 {
 	spf_check_free(ss->checks.mail.chk);
 	memset(&ss->checks.mail, 0, sizeof(ss->checks.mail));
+	proofs_reset_txn(ss);
 	ss->checks_waiting = 0;
-	ss->checks.verdict = CONFIG_ACT_IGNORE;
-	ss->checks.why[0] = '\0';
+	ss->checks.callout_wait = 0;
+	say_clear(&ss->checks.verdict);
+	say_clear(&ss->checks.mode);
 	ss->tag_subject = 0;
 }
 
@@ -421,132 +548,6 @@ checks_free(struct smtpd_sess *ss)
 	ss->checks.helo.chk = NULL;
 	helo_check_free(ss->helo_chk);
 	ss->helo_chk = NULL;
+	proofs_free(ss);
 	xvouch_cancel(ss);
-}
-
-/* ---- headers ------------------------------------------------------------- */
-
-static void
-spf_comment(const struct spf_outcome *o, const char *ip, const char *who, char *out,
-    size_t outsz)
-{
-	switch (o->result) {
-	case SPF_PASS:
-		snprintf(out, outsz, "domain of %s designates %s as permitted sender", who, ip);
-		break;
-	case SPF_FAIL:
-		snprintf(out, outsz, "domain of %s does not designate %s as permitted sender", who, ip);
-		break;
-	case SPF_SOFTFAIL:
-		snprintf(out, outsz, "domain of transitioning %s does not designate %s as permitted sender",
-		    who, ip);
-		break;
-	case SPF_NEUTRAL:
-		snprintf(out, outsz, "%s is neither permitted nor denied by domain of %s", ip, who);
-		break;
-	case SPF_NONE:
-		snprintf(out, outsz, "domain of %s does not provide an SPF record", who);
-		break;
-	default:
-		snprintf(out, outsz, "%s", o->reason);
-		break;
-	}
-}
-
-void
-checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
-{
-	const struct checks *ck = &ss->checks;
-	struct authres_entry e[12];
-	size_t n = 0;
-	const char *ip = smtp_session_peer_addr(s);
-	const char *helo = smtp_session_helo(s) ? smtp_session_helo(s) : "";
-	const char *how = NULL;
-	char pm[300], comment[600], iprev_reason[300], helo_reason[300];
-
-	if (smtp_session_user(s))
-		e[n++] = (struct authres_entry){ "auth", "pass", NULL, "smtp.auth", smtp_session_user(s) };
-	if (ck->mail.done) {
-		snprintf(pm, sizeof(pm), "postmaster@%s", helo);
-		const char *who = ss->env.sender[0] ? ss->env.sender : pm;
-		e[n++] = (struct authres_entry){ "spf", spf_result_name(ck->mail.out.result),
-		    ck->mail.out.from_table ? "from the local table" : NULL, "smtp.mailfrom", who };
-	}
-	if (ck->helo.done)
-		e[n++] = (struct authres_entry){ "spf", spf_result_name(ck->helo.out.result), NULL,
-		    "smtp.helo", helo };
-	if (ss->helo_done) {
-		/* RFC 8601 2.7.3: iprev, the client's forward-confirmed reverse name */
-		snprintf(iprev_reason, sizeof(iprev_reason), "%s", ss->helo.verified_name[0] ?
-		    ss->helo.verified_name : "no reverse name resolves back to the client");
-		e[n++] = (struct authres_entry){ "iprev", helo_result_name(ss->helo.fcrdns),
-		    iprev_reason, "policy.iprev", ip };
-		snprintf(helo_reason, sizeof(helo_reason), "syntax %s, %s %s",
-		    helo_result_name(ss->helo.syntax), helo[0] == '[' ? "literal" : "forward",
-		    helo_result_name(helo[0] == '[' ? ss->helo.literal : ss->helo.forward));
-		int ok = ss->helo.syntax == HELO_PASS && (helo[0] == '[' ?
-		    ss->helo.literal == HELO_PASS : ss->helo.forward == HELO_PASS);
-		int temp = ss->helo.forward == HELO_TEMPERROR;
-		e[n++] = (struct authres_entry){ "x-vouch-helo", ok ? "pass" : temp ? "temperror" :
-		    "fail", helo_reason, "smtp.helo", helo };
-	}
-	if (ss->xv.state != XV_NONE && ss->xv.state != XV_RUNNING)
-		e[n++] = (struct authres_entry){ "x-vouch", xvouch_state_name(ss->xv.state),
-		    ss->xv.reason, "smtp.helo", ss->xv.name };
-	else if (!smtp_session_user(s))
-		e[n++] = (struct authres_entry){ "x-vouch", "none", "the client did not send XVOUCH",
-		    "smtp.helo", helo };
-	if (ss->tls_cert_verified)
-		e[n++] = (struct authres_entry){ "x-tls-client", "pass", ss->tls_cert_subject,
-		    "smtp.helo", helo };
-	char genv[32];
-	if (ss->xgen != GEN_NONE) {
-		snprintf(genv, sizeof(genv), "%lld", ss->xgen_peer);
-		e[n++] = (struct authres_entry){ "x-vouch-gen", gen_result_name(ss->xgen), NULL,
-		    "policy.generation", genv };
-	}
-	authres_format(ss->cfg->hostname, e, n, out);
-	/* RFC 7208 9.1: one Received-SPF, for the identity that was decisive */
-	const struct checks_spf *c = ck->mail.done ? &ck->mail : ck->helo.done ? &ck->helo : NULL;
-	if (c) {
-		const char *who = c == &ck->mail && ss->env.sender[0] ? ss->env.sender : helo;
-		spf_comment(&c->out, ip, who, comment, sizeof(comment));
-		char full[700];
-		snprintf(full, sizeof(full), "%s: %s", ss->cfg->hostname, comment);
-		struct authres_spf r = { spf_result_name(c->out.result), full, ip, ss->env.sender,
-			helo, ss->cfg->hostname, c == &ck->mail ? "mailfrom" : "helo", c->out.mechanism };
-		authres_received_spf(&r, out);
-	}
-	/* The verdict, for people and filters. */
-	if (checks_verified(ss, s, &how))
-		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", how,
-		    ss->allowed ? ": " : "", ss->allowed ? ss->allowed_text : "");
-	else
-		strbuf_printf(out, "X-Vouch-Verdict: unverified (%s)\r\n",
-		    ss->xv.state == XV_NONE ? "no XVOUCH" : ss->xv.reason);
-}
-
-int
-checks_forged_header(const struct smtpd_sess *ss, const char *field, size_t len)
-{
-	const char *v;
-	size_t vl;
-	char id[256];
-
-	if (hdrfilter_field_is(field, len, "Authentication-Results", &v, &vl))
-		return authres_authserv_id(v, vl, id, sizeof(id)) == 0 &&
-		    strcasecmp(id, ss->cfg->hostname) == 0;
-	/* Nobody but us writes our verdict. */
-	if (hdrfilter_field_is(field, len, "X-Vouch-Verdict", NULL, NULL))
-		return 1;
-	if (hdrfilter_field_is(field, len, "Received-SPF", &v, &vl)) {
-		/* RFC 7208 9.1 receiver= names the host that added it */
-		char key[300];
-		snprintf(key, sizeof(key), "receiver=%s", ss->cfg->hostname);
-		for (size_t i = 0; i + strlen(key) <= vl; i++)
-			if (strncasecmp(v + i, key, strlen(key)) == 0 &&
-			    (i + strlen(key) == vl || strchr(";\r\n \t", v[i + strlen(key)])))
-				return 1;
-	}
-	return 0;
 }

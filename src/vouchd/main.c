@@ -126,6 +126,10 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
+	if (proofs_service_start(d, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"callouts: %s\"", err);
+		return -1;
+	}
 	d->outbound = outbound_new(d, err, sizeof(err));
 	if (d->outbound == NULL) {
 		log_err("event=startup error=\"outbound: %s\"", err);
@@ -174,6 +178,7 @@ stop(struct vouchd *d)
 	outbound_free(d->outbound);
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
+	proofs_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);

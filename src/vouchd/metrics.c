@@ -16,6 +16,7 @@
 
 #include "vouchd.h"
 #include "outbound.h"
+#include "auth/callout.h"
 #include "qmgr.h"
 #include "policy/stats.h"
 #include "smtp/smtp_session.h"
@@ -53,6 +54,11 @@ struct metrics {
 	struct vouchd_stats seen;	/* the totals already counted */
 	struct stats_counter *connect;	/* sessions + refused connections */
 	struct stats_counter *c[NFED];
+	/* the callout service's own counters: calls, cache hits, queued,
+	 * bad domains, no MX, bad connects (results and skips are counted
+	 * by the sessions) */
+	struct callout_stats co_seen;
+	struct stats_counter *co[CALLOUT_C_SKIP_FIRST];
 	int samples;
 };
 
@@ -80,6 +86,20 @@ sample(struct metrics *m)
 			stats_add(m->c[i], a - b);
 	}
 	m->seen = *now;
+	if (m->d->callout) {
+		struct callout_stats cs;
+		callout_stats(m->d->callout, &cs);
+		for (int i = 0; i < CALLOUT_C_SKIP_FIRST; i++) {
+			if (m->co[i] == NULL) {
+				const char *name = callout_counter_name((enum callout_counter)i);
+				const char *dot = strchr(name, '.');
+				m->co[i] = stats_counter(m->d->counters, "callout", dot ? dot + 1 : name);
+			}
+			if (cs.n[i] > m->co_seen.n[i])
+				stats_add(m->co[i], cs.n[i] - m->co_seen.n[i]);
+		}
+		m->co_seen = cs;
+	}
 }
 
 static void

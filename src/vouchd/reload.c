@@ -59,6 +59,8 @@ vouchd_reload(struct vouchd *d)
 	strbuf_free(&errs);
 	if (strcmp(cfg->data_dir, d->cfg->data_dir) != 0 || strcmp(cfg->user, d->cfg->user) != 0)
 		log_warn("event=reload_partial reason=\"data_dir and user change only on restart\"");
+	if (memcmp(&cfg->callout, &d->callout_cfg, sizeof(cfg->callout)) != 0)
+		log_warn("event=reload_partial reason=\"callout_* settings change only on restart\"");
 	if (vouchd_load_tables(d, cfg, err, sizeof(err)) < 0) {
 		log_err("event=reload_failed errors=\"%s\"", err);
 		config_free(cfg);

@@ -14,6 +14,8 @@
 #include "qmgr.h"
 #include "smtpd.h"
 #include "local/resolve.h"
+#include "msg/mime_hdr.h"
+#include "msg/mime_notice.h"
 #include "msg/received.h"
 #include "smtp/smtp_session.h"
 #include "auth/gen.h"
@@ -239,19 +241,21 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		return;
 	}
 	/* What the trust checks say for this recipient's domain (DESIGN 6). */
-	char why[400], text[600];
-	int act = checks_rcpt(ss, s, domain, why, sizeof(why));
+	char why[400], text[600], status[8];
+	int act = checks_rcpt(ss, s, domain, why, sizeof(why), status);
 	if (act == CONFIG_ACT_REJECT || act == CONFIG_ACT_TEMPFAIL) {
 		int temp = act == CONFIG_ACT_TEMPFAIL;
 		resolved_clear(&res);
 		d->stats.recipients_refused++;
+		checks_count_refusal(ss, "rcpt");
 		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=\"%s\"",
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc, why);
-		if (snprintf(text, sizeof(text), "%s; %s", why, temp ? "try again later" :
-		    "this domain takes mail only from servers that prove who they are") >=
+		if (snprintf(text, sizeof(text), "%s%s", why, temp ? "; try again later" : "") >=
 		    (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
-		smtp_session_decide(s, temp ? 451 : 550, temp ? "4.7.1" : "5.7.1", text);
+		if (temp)
+			status[0] = '4';
+		smtp_session_decide(s, temp ? 451 : 550, status, text);
 		return;
 	}
 	/*
@@ -267,10 +271,14 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 				if (snprintf(text, sizeof(text), "Recipient accepts only verified mail, and "
 				    "this message is not: %s", why) >= (int)sizeof(text))
 					text[sizeof(text) - 1] = '\0';
+				checks_count_refusal(ss, "rcpt");
 				smtp_session_decide(s, 550, "5.7.1", text);
 				return;
 			}
 		}
+		checks_count(ss, "rcpt", "unsafe");
+		log_info("sid=%016llx event=rcpt_unsafe rcpt=%s reason=\"%s\"",
+		    (unsigned long long)ss->sid, esc, why);
 	}
 	if (act == CONFIG_ACT_TAG)
 		ss->tag_subject = 1;
@@ -341,7 +349,11 @@ on_data_start(void *host, struct smtp_session *s)
 	smtp_session_decide(s, 354, NULL, NULL);
 }
 
-/* Trace fields that claim to be ours, arriving with the message, go. */
+/*
+ * Trace fields that claim to be ours, arriving with the message, go; a
+ * "tag" action tags the Subject. The judge writes the tagged field into
+ * the same output the filter appends to, so the order is kept.
+ */
 static int
 forged_judge(void *arg, const char *field, size_t len)
 {
@@ -351,6 +363,18 @@ forged_judge(void *arg, const char *field, size_t len)
 		log_info("sid=%016llx event=forged_header_removed field=\"%.40s\"",
 		    (unsigned long long)ss->sid, field);
 		return 0;
+	}
+	if (ss->tag_subject && hdrfilter_field_is(field, len, "Subject", NULL, NULL)) {
+		struct mime_hdrs h;
+		struct mime_field f;
+		char tag[MIME_NOTICE_TAG_MAX * 4];
+		mime_notice_tag(ss->cfg->unsafe.subject_tag, tag, sizeof(tag));
+		mime_hdrs_init(&h, field, 0, len, len + 1);
+		if (tag[0] && mime_hdrs_next(&h, &f) == 1 &&
+		    mime_notice_subject(field, &f, tag, &ss->hdr_out) == 0) {
+			ss->tag_subject = 0;	/* one Subject is tagged */
+			return 0;
+		}
 	}
 	return 1;
 }

@@ -39,6 +39,9 @@ struct smtpd_sess {
 	char tls_cert_subject[256];
 	/* identity checks and their verdict (checks.h) */
 	struct checks checks;
+	struct checks_proofs pr;	/* DNS lists, registrar, callout (checks_proofs.c) */
+	char client_ip[64];		/* the client's address as text */
+	unsigned refused_stages;	/* stages counted as refusing this session */
 	struct xvouch_rx xv;		/* session vouching, receiver side */
 	struct helo_check *helo_chk;	/* HELO and reverse DNS checks in flight */
 	struct helo_outcome helo;	/* their outcome */

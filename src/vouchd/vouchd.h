@@ -28,6 +28,8 @@ struct qmgr;
 struct local_pool;
 struct ctl;
 struct list;
+struct callout;
+typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
 struct vouchd_stats {
@@ -59,6 +61,9 @@ struct vouchd {
 	struct local_pool *local;
 	struct outbound *outbound;
 	struct dns_client *dns;
+	struct callout *callout;	/* sender callouts (checks_proofs.c) */
+	SSL_CTX *callout_tls;		/* its STARTTLS client context */
+	struct callout_config callout_cfg;	/* the settings it runs with */
 	struct ctl *ctl;
 	struct workq *work;		/* blocking jobs: password hashing */
 	struct store *store;		/* counters, locks, blocks (SQLite) */
@@ -101,6 +106,10 @@ int lists_add(struct vouchd *d, int allow, const char *text, int64_t expires,
 int lists_del(struct vouchd *d, int allow, const char *text);
 /* Control-socket listing of one list. */
 void lists_print(struct vouchd *d, int allow, struct strbuf *out);
+
+/* checks_proofs.c: the sender callout service (after DNS and the store). */
+int proofs_service_start(struct vouchd *d, char *err, size_t errsz);
+void proofs_service_stop(struct vouchd *d);
 
 /* reload.c: local tables and configuration. */
 int vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t errsz);

@@ -49,6 +49,7 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 	ss->xgen_peer = g;
 	log_info("sid=%016llx event=xgen result=%s peer_generation=%lld our_generation=%lld",
 	    (unsigned long long)ss->sid, gen_result_name(ss->xgen), g, cfg->xgen_generation);
+	checks_count(ss, "xgen", gen_result_name(ss->xgen));
 	switch (ss->xgen) {
 	case GEN_CURRENT:
 	case GEN_NEWER:

@@ -163,6 +163,7 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s%s reason=\"%s\"",
 	    (unsigned long long)ss->sid, xvouch_state_name(st), xv->name,
 	    xv->target[0] ? xv->target : "-", xv->from_cache ? " cached=1" : "", why);
+	checks_count(ss, "xvouch", xvouch_state_name(st));
 	if (s == NULL)
 		return;
 	if (st == XV_PASS) {
@@ -191,6 +192,7 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 			text[sizeof(text) - 1] = '\0';
 		if (ss->cfg->xvouch_block_time > 0)
 			checks_block_client(ss, s, ss->cfg->xvouch_block_time / 1000, text);
+		checks_count_refusal(ss, "xvouch");
 		smtp_session_decide(s, 550, "5.7.1", text);
 		smtp_session_close(s);
 		return;

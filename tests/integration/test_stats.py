@@ -10,21 +10,8 @@ import urllib.request
 
 import pytest
 
+from statstable import rows
 from vouchd import Client, free_port
-
-
-def rows(table):
-    """{(check, result): [hour, day, since_start, all_time]} from the table."""
-    out, check = {}, None
-    for line in table.splitlines():
-        if re.fullmatch(r"[A-Za-z0-9_.:-]+", line):
-            check = line
-            continue
-        m = re.match(r"  (\S+)\s+(\d+)(?:\s+[\d.]+%)?\s+(\d+)(?:\s+[\d.]+%)?\s+(\d+)(?:\s+[\d.]+%)?"
-                     r"\s+(\d+)(?:\s+[\d.]+%)?$", line)
-        if m and check:
-            out[(check, m.group(1))] = [int(m.group(i)) for i in range(2, 6)]
-    return out
 
 
 def metrics(port, path="/metrics", method="GET"):

@@ -57,6 +57,9 @@ struct listener_config {
 	int xvouch_fail, xvouch_none, xvouch_temperror;
 	int register_suspended, register_unregistered, register_temperror;
 	int xgen_invalid, xgen_too_old;
+	int dnsbl_listed, dnsbl_temperror;	/* DNS block lists (dnsbl_zones) */
+	int callout;		/* call back the return path's MX (CBV) */
+	int callout_fail, callout_nodomain, callout_catchall, callout_temperror;
 };
 
 /* "domain NAME { ... }": per recipient domain overrides. */

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,24 @@ str_copy(char *dst, size_t dstsz, const char *src)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+int
+str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (dstsz == 0)
+		return 1;
+	va_start(ap, fmt);
+	n = vsnprintf(dst, dstsz, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		dst[0] = '\0';
+		return 1;
+	}
+	return (size_t)n >= dstsz;
 }
 
 char *

@@ -13,6 +13,10 @@
 /* Copy src into dst (size dstsz) always terminating; returns strlen(src),
  * so a result >= dstsz means truncation. */
 size_t str_copy(char *dst, size_t dstsz, const char *src);
+/* snprintf for texts that may be cut (replies, reasons): always
+ * terminated; returns 1 if the text was cut, else 0. */
+int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* ASCII lower-case in place; returns s. */
 char *str_lower(char *s);
 /* ASCII case-insensitive equality of two strings. */
