@@ -1,0 +1,241 @@
+"""The scenario world: honest and hostile mail servers on loopback
+addresses, each on its own address and all on one SMTP port, so one
+setting (outbound_port, xvouch_port, callout_port) reaches every one:
+
+    127.0.0.1   NSD (world.test, its reverse zone, and registrar.test as a
+                secondary of vouch-registry) and vouch-registry itself
+    127.0.0.9   dead.world.test: nothing listens (case 9)
+    127.0.0.11  a.world.test: vouchd, registered, honest sender (1);
+                also where the bot connects from (4)
+    127.0.0.12  legacy.world.test: Postfix, no XVOUCH, valid SPF (2)
+    127.0.0.13  the spoofer (3)
+    127.0.0.14  forger.world.test: forges a -all SPF domain (5)
+    127.0.0.15  mx.nouser.world.test: smtp-sink refusing every RCPT (6)
+    127.0.0.16  c16.world.test: sends with that return path (6)
+    127.0.0.17  s2.world.test: vouchd, registered then suspended (7)
+    127.0.0.18  f.world.test: vouchd, registered forwarder (8)
+    127.0.0.19  the client naming dead.world.test (9)
+    127.0.0.20  r-hard.world.test: the receiver in hard mode
+    127.0.0.21  r-soft.world.test: the receiver in soft mode
+
+Receivers accept mail for hard.world.test / soft.world.test; every
+mailbox is postmaster@ there. Senders' users are alice@ their domain."""
+import os
+import socket
+import time
+
+import dns.message
+import dns.query
+
+from nsd import Nsd, zone
+from postfix import Postfix, postfix_available
+from registry_runner import Registry, application, wait_for
+from registry_runner import free_port as free_udp_tcp_port
+from sink import Sink
+from vouchd import Vouchd, free_port
+
+IP = {
+    "dead": "127.0.0.9", "a": "127.0.0.11", "legacy": "127.0.0.12", "spoofer": "127.0.0.13",
+    "forger": "127.0.0.14", "nouser-mx": "127.0.0.15", "c16": "127.0.0.16", "s2": "127.0.0.17",
+    "f": "127.0.0.18", "deadclient": "127.0.0.19", "r-hard": "127.0.0.20", "r-soft": "127.0.0.21",
+}
+REG_ZONE = "registrar.test"
+# hosts that listen on the shared port
+LISTENERS = ("a", "legacy", "nouser-mx", "s2", "f", "r-hard", "r-soft")
+
+
+def world_zone():
+    return zone("world.test", [
+        f"a A {IP['a']}", 'a TXT "v=spf1 ip4:127.0.0.11 -all"',
+        f"legacy A {IP['legacy']}", 'legacy TXT "v=spf1 ip4:127.0.0.12 -all"',
+        f"forger A {IP['forger']}",
+        'bank TXT "v=spf1 ip4:127.0.0.11 -all"',
+        "nouser MX 10 mx.nouser", f"mx.nouser A {IP['nouser-mx']}",
+        f"c16 A {IP['c16']}",
+        f"s2 A {IP['s2']}", 's2 TXT "v=spf1 ip4:127.0.0.17 -all"',
+        f"f A {IP['f']}", "f MX 10 f", 'f TXT "v=spf1 ip4:127.0.0.18 -all"',
+        f"dead A {IP['dead']}",
+        f"r-hard A {IP['r-hard']}", "hard MX 10 r-hard",
+        f"r-soft A {IP['r-soft']}", "soft MX 10 r-soft",
+    ])
+
+
+def reverse_zone():
+    names = {"a": "a", "legacy": "legacy", "forger": "forger", "c16": "c16", "s2": "s2",
+             "f": "f", "r-hard": "r-hard", "r-soft": "r-soft"}
+    recs = [f"{IP[h].rsplit('.', 1)[1]} PTR {n}.world.test." for h, n in names.items()]
+    return zone("0.0.127.in-addr.arpa", recs, ns="ns.world.test.")
+
+
+def port_free_everywhere(port):
+    for h in LISTENERS:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((IP[h], port))
+            except OSError:
+                return False
+    return True
+
+
+def ask(nsd, name, rdtype="A"):
+    """An A (or other) record's first value from NSD, or None."""
+    q = dns.message.make_query(name, rdtype)
+    try:
+        r = dns.query.udp(q, nsd.host, port=nsd.port, timeout=2)
+    except Exception:
+        return None
+    for rrset in r.answer:
+        for rd in rrset:
+            return rd.to_text()
+    return None
+
+
+class World:
+    """Builds and runs the world; see the module comment."""
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.started = []
+
+    # --- building --------------------------------------------------------
+    def start(self):
+        nsd_port = free_udp_tcp_port()
+        regdir = os.path.join(self.dir, "registry")
+        os.makedirs(regdir, exist_ok=True)
+        self.registry = Registry(regdir, zone=REG_ZONE,
+                                 extra={"notify": f"127.0.0.1:{nsd_port}",
+                                        "allow_transfer": "127.0.0.1", "ns": "ns.world.test"})
+        self.registry.start()
+        self.started.append(self.registry)
+        self.register_servers()
+        self.nsd = Nsd(os.path.join(self.dir, "nsd"),
+                       {"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()},
+                       port=nsd_port)
+        self.nsd.add_secondary(REG_ZONE, f"127.0.0.1@{self.registry.dns_port}")
+        self.nsd.start()
+        self.started.append(self.nsd)
+        # the registrar's word reaches the secondary
+        if not wait_for(lambda: ask(self.nsd, f"s2.world.test.{REG_ZONE}") == "127.0.0.3",
+                        timeout=20):
+            raise RuntimeError("NSD did not transfer the registrar zone:\n" + self.nsd.log())
+        for attempt in range(10):
+            self.port = free_port(IP["r-hard"])
+            if port_free_everywhere(self.port):
+                break
+        else:
+            raise RuntimeError("no port free on every host address")
+        self.sink = Sink(os.path.join(self.dir, "nouser-mx"), host=IP["nouser-mx"], port=self.port,
+                         options=["-f", "rcpt"])
+        self.sink.start()
+        self.started.append(self.sink)
+        self.r = {"hard": self.receiver("hard"), "soft": self.receiver("soft")}
+        self.a = self.sender("a", table={
+            "c1-hard": "c1@hard.world.test", "c1-soft": "c1@soft.world.test",
+            "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test"})
+        self.s2 = self.sender("s2", table={
+            "c7-hard": "c7@hard.world.test", "c7-soft": "c7@soft.world.test"})
+        self.f = self.sender("f", table={
+            "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test"})
+        self.legacy = None
+        if postfix_available():
+            self.legacy = Postfix(
+                os.path.join(self.dir, "legacy"), role="mailbox", host=IP["legacy"],
+                port=self.port, domains=["legacy.world.test"],
+                mailboxes=["bob@legacy.world.test"], hostname="legacy.world.test",
+                main={
+                    # 127.0.0.12 is not an interface Postfix knows: its
+                    # smtpd listens there through master.cf, and its
+                    # client binds to it for outgoing connections
+                    "smtp_bind_address": IP["legacy"],
+                    "smtp_helo_name": "legacy.world.test",
+                    "transport_maps": "inline:{hard.world.test=smtp:[%s]:%d, "
+                                      "soft.world.test=smtp:[%s]:%d}"
+                                      % (IP["r-hard"], self.port, IP["r-soft"], self.port),
+                    "bounce_queue_lifetime": "0", "maximal_queue_lifetime": "1h",
+                })
+            self.legacy.start()
+            self.started.append(self.legacy)
+        return self
+
+    def register_servers(self):
+        reg = self.registry
+        for host in ("a", "s2", "f"):
+            name = f"{host}.world.test"
+            st, doc = reg.api("POST", "/api/applications", application(name, [IP[host]]))
+            assert st == 201, doc
+            st, doc = reg.api("POST", f"/api/admin/servers/{name}/approve", {"force": True},
+                              admin=True)
+            assert st == 200, doc
+        st, doc = reg.api("POST", "/api/admin/servers/s2.world.test/suspend",
+                          {"reason": "abuse confirmed by the scenario"}, admin=True)
+        assert st == 200, doc
+
+    def common(self):
+        return {"dns_resolver": self.nsd.address, "allow_networks": "",
+                "xvouch_allow_private": "yes", "xvouch_port": self.port,
+                "xvouch_timeout": "5s", "callout_allow_private": "yes",
+                "callout_port": self.port, "callout_timeout": "5s",
+                "dns_timeout": "3s", "helo_timeout": "3s"}
+
+    def receiver(self, mode):
+        host = f"r-{mode}"
+        aliases = os.path.join(self.dir, f"{host}.aliases")
+        with open(aliases, "w") as f:
+            for n in range(1, 10):
+                f.write(f"c{n}: postmaster@{mode}.world.test\n")
+        # Every session is called back: a cached (name, address) pair would
+        # let a bot behind a real server's address through for
+        # xvouch_cache_ttl (see docs/configuration.md), and the cases would
+        # depend on their order.
+        settings = dict(self.common(), hostname=f"{host}.world.test",
+                        domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
+                        aliases=aliases, xvouch_cache_ttl="0")
+        d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
+                   listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
+                                     "callout": "yes"}})
+        d.port = self.port
+        d.listener_defaults = {}
+        d.write_config()
+        d.start()
+        self.started.append(d)
+        return d
+
+    def sender(self, host, table):
+        name = f"{host}.world.test"
+        aliases = os.path.join(self.dir, f"{host}.aliases")
+        settings = dict(self.common(), hostname=name, domains=name,
+                        outbound_port=self.port, outbound_bind=IP[host], aliases=aliases)
+        d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
+                   listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": "off"}})
+        d.port = self.port
+        # its own users submit from 127.0.0.1: allow-listed at the sender
+        d.settings["allow_networks"] = "127.0.0.1/32"
+        d.listener_defaults = {}
+        with open(aliases, "w") as f:
+            for k, v in table.items():
+                f.write(f"{k}: {v}\n")
+        d.write_config()
+        d.start()
+        self.started.append(d)
+        return d
+
+    def stop(self):
+        errors = []
+        for p in reversed(self.started):
+            try:
+                p.stop()
+            except Exception as e:  # keep stopping the others
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+
+def wait(fn, timeout=20, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
