@@ -66,14 +66,14 @@ on_resolved(const struct dns_mx_result *r, void *arg)
 		set_fail(dst, 451, "4.4.3", r->reason);
 		break;
 	}
-	/* The query object is freed here; the result was copied. */
+	log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s", dst->name,
+	    dst->naddrs, dns_mx_status_name(r->status));
+	/* r belongs to the query: freed here, after its last use above. */
 	dns_mx_free(dst->mxq);
 	dst->mxq = NULL;
 	dst->resolving = 0;
 	dst->resolved = 1;
 	dst->resolved_at = (int64_t)time(NULL);
-	log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s", dst->name,
-	    dst->naddrs, dns_mx_status_name(r->status));
 	outbound_dest_kick(o, dst);
 }
 
