@@ -15,13 +15,14 @@ import secrets
 import shutil
 import smtplib
 import tempfile
+import time
 
 import pytest
 
 from postfix import postfix_available
 from statstable import since_start
 from vouchd import Client
-from world import IP, World, wait
+from world import IP, World, ask, wait
 
 MODES = ("hard", "soft")
 
@@ -61,7 +62,12 @@ class Case:
                 if self.subject.encode() in m]
 
     def delivered(self, folder=None, timeout=20):
-        return wait(lambda: self.mailbox(folder), timeout, f"{self.subject} in {folder or 'INBOX'}")[0]
+        try:
+            return wait(lambda: self.mailbox(folder), timeout,
+                        f"{self.subject} in {folder or 'INBOX'}")[0]
+        except AssertionError as e:
+            log = [l for l in self.r.log().splitlines() if " info: " in l][-25:]
+            raise AssertionError(f"{e}\nreceiver's log:\n" + "\n".join(log)) from None
 
     def nowhere(self):
         assert self.mailbox() == [] and self.mailbox(".Unsafe") == []
@@ -303,3 +309,45 @@ def test_4_bot_behind_the_servers_address(world, mode):
         d = case.delta()
         assert d[("spf", "pass")] == 1 and d[("rcpt", "unsafe")] == 1
     assert case.delta()[("xvouch", "fail")] == 1
+
+
+# --- the registrar changes its word: reinstated, then suspended again ---------
+
+def settle(world, name, value):
+    """Wait until NSD answers value for name (within seconds of the change),
+    and keeps answering it for a second: while NSD reloads a transferred
+    zone its old server process may still answer a query or two. Then the
+    receivers' resolvers have forgotten the old answer too (TTL 1 s)."""
+    t0 = time.time()
+    wait(lambda: ask(world.nsd, name) == value, 15, f"NSD to answer {value} for {name}")
+    assert time.time() - t0 < 10
+    steady = time.time()
+    while time.time() - steady < 1.2:
+        if ask(world.nsd, name) != value:
+            steady = time.time()
+        time.sleep(0.05)
+
+
+def test_10_status_changes_reach_the_receivers(world):
+    """The registrar reinstates s2: NSD (its secondary) has the new status
+    within seconds, and the receiver takes s2's mail as verified; suspended
+    again, it is refused again (hard mode)."""
+    reg = world.registry
+    name = "s2.world.test." + "registrar.test"
+    st, doc = reg.api("POST", "/api/admin/servers/s2.world.test/reinstate",
+                      {"reason": "owner fixed the compromised account"}, admin=True)
+    assert st == 200, doc
+    settle(world, name, "127.0.0.2")
+    case = Case(world, "hard", 7)
+    submit(world.s2, "c7-hard", case)
+    msg = case.delivered(timeout=30)
+    assert b"X-Vouch-Verdict: verified (vouched for its session, registered: s2.world.test)" in msg
+    assert case.delta()[("register", "registered")] == 1
+    st, doc = reg.api("POST", "/api/admin/servers/s2.world.test/suspend",
+                      {"reason": "abuse again"}, admin=True)
+    assert st == 200, doc
+    settle(world, name, "127.0.0.3")
+    case = Case(world, "hard", 7)
+    submit(world.s2, "c7-hard", case)
+    assert "suspended by its registrar" in case.refused_rcpt(IP["s2"])
+    case.nowhere()

@@ -105,7 +105,11 @@ class World:
         os.makedirs(regdir, exist_ok=True)
         self.registry = Registry(regdir, zone=REG_ZONE,
                                  extra={"notify": f"127.0.0.1:{nsd_port}",
-                                        "allow_transfer": "127.0.0.1", "ns": "ns.world.test"})
+                                        "allow_transfer": "127.0.0.1", "ns": "ns.world.test",
+                                        # receivers' resolvers keep answers
+                                        # for a second: a status change
+                                        # reaches them within seconds
+                                        "ttl": "1s", "soa_minimum": "1s"})
         self.registry.start()
         self.started.append(self.registry)
         self.register_servers()

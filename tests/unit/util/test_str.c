@@ -37,8 +37,10 @@ test_case_helpers(void **state)
 	char s[] = "  MiXeD Case\t\r\n";
 
 	(void)state;
-	assert_string_equal(str_trim(s), "MiXeD Case");
-	assert_string_equal(str_lower(s + 2), "xed case");
+	char *t = str_trim(s);
+	assert_string_equal(t, "MiXeD Case");
+	assert_ptr_equal(t, s + 2);	/* trimmed in place */
+	assert_string_equal(str_lower(t), "mixed case");
 	assert_true(str_ieq("Example.COM", "example.com"));
 	assert_false(str_ieq("example.com", "example.co"));
 	assert_true(str_nieq("HELOx", 4, "helo"));
