@@ -8,6 +8,8 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "util/str.h"
+
 const char *
 gen_result_name(enum gen_result r)
 {
@@ -56,25 +58,13 @@ gen_hex(const uint8_t c[GEN_COOKIE_LEN], char out[GEN_COOKIE_HEX + 1])
 	out[GEN_COOKIE_HEX] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 gen_unhex(const char *hex, size_t len, uint8_t out[GEN_COOKIE_LEN])
 {
 	if (len != GEN_COOKIE_HEX)
 		return -1;
 	for (int i = 0; i < GEN_COOKIE_LEN; i++) {
-		int h = hexval(hex[2 * i]), l = hexval(hex[2 * i + 1]);
+		int h = str_hexval(hex[2 * i]), l = str_hexval(hex[2 * i + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		out[i] = (uint8_t)(h * 16 + l);

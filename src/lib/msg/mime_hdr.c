@@ -210,18 +210,6 @@ unquote(const char *s, const struct pval *v, struct strbuf *out)
 	return 0;
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 2231 3: name*N[*] segments of one parameter, gathered in order. */
 #define SEGS_MAX 32
 struct pname {
@@ -282,8 +270,8 @@ pct_decode(const char *s, size_t len, struct strbuf *out)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		int h, l;
-		if (c == '%' && i + 2 < len && (h = hexdigit(s[i + 1])) >= 0 &&
-		    (l = hexdigit(s[i + 2])) >= 0) {
+		if (c == '%' && i + 2 < len && (h = str_hexval(s[i + 1])) >= 0 &&
+		    (l = str_hexval(s[i + 2])) >= 0) {
 			c = (char)(h * 16 + l);
 			i += 2;
 		}

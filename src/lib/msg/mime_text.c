@@ -9,18 +9,6 @@
 #include <string.h>
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 b64val(int c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -87,8 +75,8 @@ mime_text_qp_decode(const char *in, size_t len, struct strbuf *out)
 				i = j - 1;
 				continue;
 			}
-			if (i + 2 < len && (h = hexval((unsigned char)in[i + 1])) >= 0 &&
-			    (l = hexval((unsigned char)in[i + 2])) >= 0) {
+			if (i + 2 < len && (h = str_hexval((unsigned char)in[i + 1])) >= 0 &&
+			    (l = str_hexval((unsigned char)in[i + 2])) >= 0) {
 				c = (char)(h * 16 + l);
 				i += 2;
 			}
@@ -215,25 +203,7 @@ put_cp(struct strbuf *out, uint32_t cp)
 	char b[4];
 	size_t n;
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
+	n = str_utf8_put(cp, b);
 	return strbuf_append(out, b, n);
 }
 
@@ -416,8 +386,8 @@ mime_text_decode_words(const char *in, size_t len, struct strbuf *out)
 					if (c == '_')
 						c = ' ';
 					else if (c == '=' && k + 2 < textlen &&
-					    (h = hexval((unsigned char)text[k + 1])) >= 0 &&
-					    (l = hexval((unsigned char)text[k + 2])) >= 0) {
+					    (h = str_hexval((unsigned char)text[k + 1])) >= 0 &&
+					    (l = str_hexval((unsigned char)text[k + 2])) >= 0) {
 						c = (char)(h * 16 + l);
 						k += 2;
 					}

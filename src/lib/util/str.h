@@ -17,6 +17,11 @@ size_t str_copy(char *dst, size_t dstsz, const char *src);
  * terminated; returns 1 if the text was cut, else 0. */
 int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The value of a hexadecimal digit (either case), or -1. */
+int str_hexval(int c);
+/* Encode code point cp (at most 0x10ffff) as UTF-8 into b; returns the
+ * octets written (1 to 4). */
+size_t str_utf8_put(uint32_t cp, char b[4]);
 /* ASCII lower-case in place; returns s. */
 char *str_lower(char *s);
 /* ASCII case-insensitive equality of two strings. */

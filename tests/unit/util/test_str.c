@@ -88,6 +88,28 @@ test_strbuf_maximum(void **state)
 	strbuf_free(&sb);
 }
 
+static void
+test_hex_and_utf8(void **state)
+{
+	char b[4];
+
+	(void)state;
+	assert_int_equal(str_hexval('0'), 0);
+	assert_int_equal(str_hexval('9'), 9);
+	assert_int_equal(str_hexval('a'), 10);
+	assert_int_equal(str_hexval('F'), 15);
+	assert_int_equal(str_hexval('g'), -1);
+	assert_int_equal(str_hexval(-61), -1);	/* a high octet as a signed char */
+	assert_int_equal(str_utf8_put(0x41, b), 1);
+	assert_memory_equal(b, "A", 1);
+	assert_int_equal(str_utf8_put(0xe9, b), 2);
+	assert_memory_equal(b, "\xc3\xa9", 2);
+	assert_int_equal(str_utf8_put(0x20ac, b), 3);
+	assert_memory_equal(b, "\xe2\x82\xac", 3);
+	assert_int_equal(str_utf8_put(0x1f600, b), 4);
+	assert_memory_equal(b, "\xf0\x9f\x98\x80", 4);
+}
+
 int
 main(void)
 {
@@ -96,6 +118,7 @@ main(void)
 		cmocka_unit_test(test_case_helpers),
 		cmocka_unit_test(test_to_ll_bounds),
 		cmocka_unit_test(test_strbuf_maximum),
+		cmocka_unit_test(test_hex_and_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
