@@ -19,7 +19,7 @@ test_round_trip(void **state)
 
 	(void)state;
 	envelope_init(&e);
-	strcpy(e.id, "0123456789ABCDEF0");
+	str_copy(e.id, sizeof(e.id), "0123456789ABCDEF0");
 	e.arrival = 1700000000;
 	e.sender = strdup("odd sender=%x@example.org");
 	e.envid = strdup("QQ+2B");

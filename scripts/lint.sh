@@ -1,0 +1,51 @@
+#!/bin/sh
+# What CI enforces besides the compilers' -Wall -Wextra -Werror (STYLE.md,
+# habit 15), run by CTest as the test "lint":
+#   - no banned functions (strcpy, strcat, sprintf, vsprintf, strtok, gets)
+#     in the C sources: every copy and format is bounded;
+#   - no C source file in src/ longer than 800 lines: split by concern;
+#   - the C sources formatted as .clang-format says (clang-format).
+# Usage: scripts/lint.sh [SOURCE_DIR]; prints each problem, exits 1 if any.
+set -u
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root" || exit 2
+status=0
+
+files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null)
+if [ -z "$files" ]; then
+    files=$(find src tests bench -name '*.[ch]' 2>/dev/null)
+fi
+
+# Comments may name them ("no sprintf here"): only calls count.
+banned=$(echo "$files" | xargs grep -nE '(^|[^A-Za-z0-9_.>])(strcpy|strcat|sprintf|vsprintf|strtok|gets)[[:space:]]*\(' 2>/dev/null |
+    grep -vE ':[[:space:]]*(/?\*|//)')
+if [ -n "$banned" ]; then
+    echo "lint: banned functions (use str_copy, str_fmt, strbuf, snprintf):"
+    printf '%s\n' "$banned"
+    status=1
+fi
+
+for f in $(echo "$files" | grep '^src/'); do
+    n=$(wc -l < "$f")
+    if [ "$n" -gt 800 ]; then
+        echo "lint: $f has $n lines (at most 800: split it by concern)"
+        status=1
+    fi
+done
+
+if [ -f .clang-format ]; then
+    if command -v clang-format >/dev/null 2>&1; then
+        for f in $(echo "$files" | grep -E '^src/'); do
+            if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
+                echo "lint: $f is not formatted: clang-format -i $f"
+                status=1
+            fi
+        done
+    else
+        echo "lint: clang-format is not installed (scripts/setup.sh installs it)"
+        status=1
+    fi
+fi
+
+[ "$status" -eq 0 ] && echo "lint: ok"
+exit "$status"
