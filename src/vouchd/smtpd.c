@@ -370,7 +370,9 @@ forged_judge(void *arg, const char *field, size_t len)
 		char tag[MIME_NOTICE_TAG_MAX * 4];
 		mime_notice_tag(ss->cfg->unsafe.subject_tag, tag, sizeof(tag));
 		mime_hdrs_init(&h, field, 0, len, len + 1);
-		if (tag[0] && mime_hdrs_next(&h, &f) == 1 &&
+		/* only a field the MIME reader takes whole (the filter's field
+		 * ends at CRLF; the reader also ends lines at a lone CR or LF) */
+		if (tag[0] && mime_hdrs_next(&h, &f) == 1 && f.off == 0 && f.len == len &&
 		    mime_notice_subject(field, &f, tag, &ss->hdr_out) == 0) {
 			ss->tag_subject = 0;	/* one Subject is tagged */
 			return 0;

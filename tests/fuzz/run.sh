@@ -14,9 +14,9 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     mkdir -p "$work"
     dict=""
     case $name in
-        smtp_*|config|envelope|local_tables) dict="-dict=$here/smtp.dict" ;;
+        smtp_*|config|envelope|local_tables|xverbs) dict="-dict=$here/smtp.dict" ;;
         spf_*) dict="-dict=$here/spf.dict" ;;
-        mime_*) dict="-dict=$here/mime.dict" ;;
+        mime_*|hdrfilter) dict="-dict=$here/mime.dict" ;;
     esac
     [ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
     echo "== $name for ${seconds}s"
