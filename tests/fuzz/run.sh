@@ -14,7 +14,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     mkdir -p "$work"
     dict=""
     case $name in
-        smtp_*|config|envelope|local_tables|xverbs) dict="-dict=$here/smtp.dict" ;;
+        smtp_*|config|envelope|local_tables|xverbs|sasl) dict="-dict=$here/smtp.dict" ;;
         spf_*) dict="-dict=$here/spf.dict" ;;
         mime_*|hdrfilter) dict="-dict=$here/mime.dict" ;;
     esac

@@ -32,6 +32,16 @@ smtp_sasl_b64_decode(const char *in, size_t inlen, char *out, size_t outsz)
 		if (!ok || pad)
 			return -1;
 	}
+	/* RFC 4648 3.5: the bits padding leaves over must be zero; refusing
+	 * others keeps one text per value (canonical encodings only). */
+	if (pad) {
+		static const char alphabet[] =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *at = strchr(alphabet, in[inlen - pad - 1]);
+		int v = at ? (int)(at - alphabet) : 0;
+		if ((pad == 1 && (v & 0x3)) || (pad == 2 && (v & 0xf)))
+			return -1;
+	}
 	n = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)inlen);
 	if (n < 0)
 		return -1;
