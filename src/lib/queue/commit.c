@@ -109,8 +109,12 @@ run_batch(struct commit *c, struct commit_job *batch)
 	char **dirs = NULL;
 	int *dir_err = NULL;
 	size_t ndirs = 0, njobs = 0;
+	int work = 0;
 
-	if (syncfs(c->fsfd) < 0)
+	for (struct commit_job *j = batch; j && !work; j = j->next)
+		work = j->nrenames > 0 || j->ndirs > 0;
+	/* A batch of empty jobs (ordering markers) needs no flush. */
+	if (work && syncfs(c->fsfd) < 0)
 		flush_err = errno;
 	for (struct commit_job *j = batch; j; j = j->next) {
 		njobs++;

@@ -34,7 +34,9 @@ struct commit *commit_new(struct event_base *base, const char *dir, long long de
 /* Finish every submitted job, stop the thread, free. NULL-safe. */
 void commit_free(struct commit *c);
 
-/* A new, empty job whose fn(arg, err) runs when it is durable. */
+/* A new, empty job whose fn(arg, err) runs when it is durable. A job left
+ * empty costs no flush: its callback simply runs after every job submitted
+ * before it (jobs complete in submission order). */
 struct commit_job *commit_job_new(commit_done_fn fn, void *arg);
 /* rename(from, to) once the data is durable (paths copied). */
 void commit_job_rename(struct commit_job *j, const char *from, const char *to);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,13 @@
 #define QUEUE_ID_LEN 17
 #define WRITE_BUF (64 * 1024)
 
+/* A message waiting to be unlinked by the remover thread. */
+struct removal {
+	struct removal *next;
+	struct queue *q;
+	char id[ENVELOPE_ID_MAX + 1];
+};
+
 struct queue {
 	char *root;	/* <data_dir>/queue */
 	char *tmp;
@@ -28,6 +36,16 @@ struct queue {
 	struct commit *commit;
 	unsigned counter;
 	uint64_t last_us;
+
+	/* The remover thread: unlink(2) can block for milliseconds (freeing
+	 * blocks on a filesystem mounted with -o discard waits for the
+	 * device), so it is kept off the event loop. */
+	pthread_t remover;
+	int remover_running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct removal *head, **tail;
+	int stop;
 };
 
 struct queue_writer {
@@ -83,6 +101,46 @@ mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Unlink a message's files: envelope first, so a body without envelope
+ * (an orphan, removed at start-up) is the worst a crash can leave. */
+static void
+remove_files(struct queue *q, const char *id)
+{
+	char *env = pathf(q->active, id, ".env");
+	char *msg = pathf(q->active, id, ".msg");
+
+	if (unlink(env) < 0 && errno != ENOENT)
+		log_warn("qid=%s event=remove_failed file=env error=\"%s\"", id, strerror(errno));
+	if (unlink(msg) < 0 && errno != ENOENT)
+		log_warn("qid=%s event=remove_failed file=msg error=\"%s\"", id, strerror(errno));
+	free(env);
+	free(msg);
+}
+
+static void *
+remover_thread(void *arg)
+{
+	struct queue *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (q->head == NULL && !q->stop)
+			pthread_cond_wait(&q->wake, &q->lock);
+		if (q->head == NULL)
+			break;
+		struct removal *r = q->head;
+		q->head = r->next;
+		if (q->head == NULL)
+			q->tail = &q->head;
+		pthread_mutex_unlock(&q->lock);
+		remove_files(q, r->id);
+		free(r);
+		pthread_mutex_lock(&q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
 struct queue *
 queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz)
 {
@@ -92,12 +150,21 @@ queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz)
 	q->tmp = join(q->root, "tmp");
 	q->active = join(q->root, "active");
 	q->commit = c;
+	q->tail = &q->head;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->wake, NULL);
 	if (mkdir_p(q->tmp, 0700) < 0 || mkdir_p(q->active, 0700) < 0) {
 		snprintf(err, errsz, "cannot create the queue under %s: %s", q->root,
 		    strerror(errno));
 		queue_close(q);
 		return NULL;
 	}
+	if (pthread_create(&q->remover, NULL, remover_thread, q) != 0) {
+		snprintf(err, errsz, "cannot start the queue remover thread");
+		queue_close(q);
+		return NULL;
+	}
+	q->remover_running = 1;
 	return q;
 }
 
@@ -106,6 +173,21 @@ queue_close(struct queue *q)
 {
 	if (q == NULL)
 		return;
+	if (q->remover_running) {
+		pthread_mutex_lock(&q->lock);
+		q->stop = 1;
+		pthread_cond_signal(&q->wake);
+		pthread_mutex_unlock(&q->lock);
+		pthread_join(q->remover, NULL);	/* it finishes the list first */
+	}
+	while (q->head) {
+		struct removal *r = q->head;
+		q->head = r->next;
+		remove_files(q, r->id);
+		free(r);
+	}
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->wake);
 	free(q->root);
 	free(q->tmp);
 	free(q->active);
@@ -412,21 +494,33 @@ queue_body_path(const struct queue *q, const char *id)
 	return pathf(q->active, id, ".msg");
 }
 
-int
+/* Loop thread: every commit submitted before the removal has run (an
+ * envelope update cannot recreate the file after it is gone); hand the
+ * unlinking to the remover thread. */
+static void
+removal_ready(void *arg, int err)
+{
+	struct removal *r = arg;
+	struct queue *q = r->q;
+
+	(void)err;	/* the job had nothing to flush */
+	pthread_mutex_lock(&q->lock);
+	*q->tail = r;
+	q->tail = &r->next;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void
 queue_remove(struct queue *q, const char *id)
 {
-	char *env = pathf(q->active, id, ".env");
-	char *msg = pathf(q->active, id, ".msg");
-	int rc = 0;
+	struct removal *r = xcalloc(1, sizeof(*r));
 
-	/* Envelope first: a body without envelope is an orphan, not a message. */
-	if (unlink(env) < 0 && errno != ENOENT)
-		rc = -1;
-	if (unlink(msg) < 0 && errno != ENOENT)
-		rc = -1;
-	free(env);
-	free(msg);
-	return rc;
+	r->q = q;
+	str_copy(r->id, sizeof(r->id), id);
+	/* An empty job: it costs no flush, and its callback runs only after
+	 * every job submitted before it (commit jobs run in order). */
+	commit_submit(q->commit, commit_job_new(removal_ready, r));
 }
 
 static int

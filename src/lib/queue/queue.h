@@ -21,8 +21,11 @@
 struct queue;
 struct queue_writer;
 
-/* Open (creating folders) the spool at <data_dir>/queue. */
+/* Open (creating folders) the spool at <data_dir>/queue; starts the
+ * remover thread (see queue_remove). */
 struct queue *queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz);
+/* Finish pending removals, stop the remover thread, free. NULL-safe.
+ * Call after commit_free() (its last callbacks may remove messages). */
 void queue_close(struct queue *q);
 /* A new unique queue id: time-ordered, 17 characters of [0-9A-F]. */
 void queue_new_id(struct queue *q, char id[ENVELOPE_ID_MAX + 1]);
@@ -58,11 +61,14 @@ int queue_load(struct queue *q, const char *id, struct envelope *e, char *err, s
 /* Path of the message body (caller frees). */
 char *queue_body_path(const struct queue *q, const char *id);
 /*
- * Remove a message whose recipients are all done. Not flushed: after a
- * crash it may come back and be delivered again (duplicates are allowed,
- * losses are not).
+ * Remove a message whose recipients are all done. Asynchronous: the files
+ * are unlinked on the queue's remover thread, after every commit submitted
+ * before this call (so a pending envelope update cannot bring the envelope
+ * back), and queue_close() finishes what is pending. Not flushed: after a
+ * crash the message may come back and be delivered again (duplicates are
+ * allowed, losses are not).
  */
-int queue_remove(struct queue *q, const char *id);
+void queue_remove(struct queue *q, const char *id);
 /*
  * Start-up recovery: remove tmp/ leftovers and bodies without envelopes,
  * set aside unreadable envelopes (renamed *.corrupt, logged), and call fn
