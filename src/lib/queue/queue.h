@@ -22,9 +22,9 @@ struct queue;
 struct queue_writer;
 
 /* Open (creating folders) the spool at <data_dir>/queue; starts the
- * remover thread (see queue_remove). */
+ * remover threads (see queue_remove). */
 struct queue *queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz);
-/* Finish pending removals, stop the remover thread, free. NULL-safe.
+/* Finish pending removals, stop the remover threads, free. NULL-safe.
  * Call after commit_free() (its last callbacks may remove messages). */
 void queue_close(struct queue *q);
 /* A new unique queue id: time-ordered, 17 characters of [0-9A-F]. */
@@ -62,7 +62,7 @@ int queue_load(struct queue *q, const char *id, struct envelope *e, char *err, s
 char *queue_body_path(const struct queue *q, const char *id);
 /*
  * Remove a message whose recipients are all done. Asynchronous: the files
- * are unlinked on the queue's remover thread, after every commit submitted
+ * are unlinked by the queue's remover threads, after every commit submitted
  * before this call (so a pending envelope update cannot bring the envelope
  * back), and queue_close() finishes what is pending. Not flushed: after a
  * crash the message may come back and be delivered again (duplicates are
