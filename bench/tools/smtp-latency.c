@@ -83,6 +83,7 @@ struct run {
 	double *lat;
 	size_t nlat, maxlat;
 	double t0;
+	double last_reply;	/* when the last reply arrived */
 	FILE *tags;
 	int next_source;
 };
@@ -307,6 +308,7 @@ record(struct run *r, double ms)
 static void
 on_reply(struct run *r, struct session *s, int code, double now)
 {
+	r->last_reply = now;
 	switch (s->step) {
 	case ST_GREETING:
 		if (code != 220)
@@ -536,7 +538,7 @@ main(int argc, char **argv)
 		ss[i].msgno = -1;
 	}
 	r.t0 = now_s();
-	double last_activity = r.t0;
+	r.last_reply = r.t0;
 	for (;;) {
 		double now = now_s();
 		int active = 0;
@@ -560,9 +562,10 @@ main(int argc, char **argv)
 		}
 		if (active == 0 && !may_start(&r, now))
 			break;
-		/* Nothing answered for a minute: the server is stuck; give up. */
-		if (now - last_activity > 60) {
-			fprintf(stderr, "smtp-latency: no progress for 60 s\n");
+		/* No reply for a minute (server stuck or gone): give up. */
+		if (now - r.last_reply > 60) {
+			fprintf(stderr, "smtp-latency: no reply for 60 s\n");
+			r.failed += active;
 			break;
 		}
 		int n = poll(pfd, (nfds_t)r.o.sessions, 10);
@@ -573,7 +576,6 @@ main(int argc, char **argv)
 			struct session *s = &ss[i];
 			if (s->fd < 0 || pfd[i].revents == 0)
 				continue;
-			last_activity = now;
 			if (s->step == ST_CONNECTING) {
 				int err = 0;
 				socklen_t len = sizeof(err);
