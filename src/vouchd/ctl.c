@@ -43,11 +43,12 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    "uptime %lld\nsessions %zu\nsessions_total %llu\nconnections_refused %llu\n"
 	    "queue %zu\nqueue_active %zu\nmessages_accepted %llu\nmessages_refused %llu\n"
 	    "recipients_accepted %llu\nrecipients_refused %llu\ndelivered_local %llu\n"
-	    "deferred %llu\ncommit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
+	    "discarded %llu\ndeferred %llu\ncommit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
 	    (long long)(time(NULL) - d->started), smtp_server_count(d->smtp), st->sessions,
 	    st->refused_connections, qmgr_count(d->qmgr), qmgr_busy(d->qmgr),
 	    st->messages_accepted, st->messages_refused, st->recipients_accepted,
-	    st->recipients_refused, st->deliveries_local, st->deliveries_deferred,
+	    st->recipients_refused, st->deliveries_local, st->deliveries_discarded,
+	    st->deliveries_deferred,
 	    cs.batches, cs.jobs, cs.max_batch);
 }
 

@@ -35,6 +35,7 @@ struct vouchd_stats {
 	unsigned long long recipients_accepted;
 	unsigned long long recipients_refused;
 	unsigned long long deliveries_local;
+	unsigned long long deliveries_discarded;
 	unsigned long long deliveries_deferred;
 };
 
