@@ -250,14 +250,18 @@ class Server:
 
 
 class VouchdServer(Server):
+    """vouchd with the benchmark's mailboxes: discard=1 ones (delivery as
+    Postfix's discard transport) or, with maildir=True, real Maildirs."""
     name = "vouchd"
 
-    def __init__(self, root, settings=None):
+    def __init__(self, root, settings=None, maildir=False):
         os.makedirs(root, exist_ok=True)
         users = os.path.join(root, "users")
         with open(users, "w") as f:
             for u in RCPT_USERS:
-                f.write(f"{u}@{DOMAIN}\n")
+                f.write(f"{u}@{DOMAIN}{'' if maildir else ' discard=1'}\n")
+        if maildir:
+            self.name = "vouchd-maildir"
         s = {"users": users, "log_level": "info", "domains": DOMAIN,
              "max_connections": 20000, "max_connections_per_ip": 20000}
         s.update(settings or {})
@@ -323,6 +327,17 @@ class PostfixServer(Server):
 
     def smtpd_pids(self):
         return [pid for pid, name in self.p.processes().items() if name == "smtpd"]
+
+
+def smtp_source(srv, sessions, messages, size, rcpts, timeout=900):
+    """Postfix's smtp-source against srv: returns seconds taken."""
+    secs, rc, _, se = run([SMTP_SOURCE, "-s", str(sessions), "-m", str(messages),
+                           "-l", str(size), "-r", str(rcpts), "-f", "sender@bench.invalid",
+                           "-t", f"bench@{DOMAIN}", "-M", "client.bench.invalid",
+                           f"{srv.host}:{srv.port}"], timeout=timeout)
+    if rc != 0:
+        raise RuntimeError(f"smtp-source against {srv.name} failed ({rc}): {se.strip()}")
+    return secs
 
 
 def run(cmd, timeout):
