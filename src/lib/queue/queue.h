@@ -2,6 +2,9 @@
  * queue: the durable spool under <data_dir>/queue.
  *
  *   tmp/      files being written (never trusted: removed at start-up)
+ *   spare/    files of removed messages, emptied and kept for new ones to
+ *             be written into (saves creating inodes); like tmp/, emptied
+ *             at start-up
  *   active/   ID.msg (the message, canonical CRLF, immutable) and
  *             ID.env (its envelope, rewritten as delivery progresses)
  *
@@ -70,7 +73,7 @@ char *queue_body_path(const struct queue *q, const char *id);
  */
 void queue_remove(struct queue *q, const char *id);
 /*
- * Start-up recovery: remove tmp/ leftovers and bodies without envelopes,
+ * Start-up recovery: remove tmp/ and spare/ leftovers and bodies without envelopes,
  * set aside unreadable envelopes (renamed *.corrupt, logged), and call fn
  * for each message in active/. Returns the number of messages.
  */
