@@ -394,7 +394,7 @@ qmgr_delete(struct qmgr *q, const char *id, struct strbuf *out)
 		e->deleted = 1;
 		return 0;
 	}
-	queue_remove(q->d->queue, e->env.id);
+	queue_remove_now(q->d->queue, e->env.id);
 	forget(q, e);
 	return 0;
 }

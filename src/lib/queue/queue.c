@@ -165,10 +165,18 @@ tmp_open(struct queue *q, const char *id, const char *suffix, char **path, int *
 		*spare = q->spares[--q->nspares];
 	pthread_mutex_unlock(&q->lock);
 	if (*is_spare) {
+		struct stat st;
 		*path = spare_path(q, *spare);
-		/* O_TRUNC costs nothing on an empty file and makes sure it is. */
-		if ((fd = open(*path, O_WRONLY | O_TRUNC | O_CLOEXEC)) >= 0)
-			return fd;
+		/*
+		 * Spares are empty (spare_keep). No O_TRUNC: truncating to 0 makes
+		 * ext4 (auto_da_alloc) write the file out when it is closed, on
+		 * this thread, the event loop.
+		 */
+		if ((fd = open(*path, O_WRONLY | O_CLOEXEC)) >= 0) {
+			if (fstat(fd, &st) == 0 && st.st_size == 0)
+				return fd;
+			close(fd);
+		}
 		free(*path);
 	}
 	*is_spare = 0;
@@ -181,8 +189,17 @@ static void
 spare_keep(struct queue *q, const char *path, uint64_t n)
 {
 	int kept = 0;
+	/*
+	 * Truncated through a descriptor and closed here, so that ext4's
+	 * flush-on-close of a file truncated to 0 (auto_da_alloc) happens now,
+	 * with nothing to write, not when a session closes the file it wrote.
+	 */
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ok = fd >= 0 && ftruncate(fd, 0) == 0;
 
-	if (truncate(path, 0) == 0) {
+	if (fd >= 0 && close(fd) < 0)
+		ok = 0;
+	if (ok) {
 		pthread_mutex_lock(&q->lock);
 		if (q->nspares < QUEUE_SPARES) {
 			q->spares[q->nspares++] = n;
@@ -716,6 +733,21 @@ queue_remove(struct queue *q, const char *id)
 	/* An empty job: it costs no flush, and its callback runs only after
 	 * every job submitted before it (commit jobs run in order). */
 	commit_submit(q->commit, commit_job_new(removal_ready, r));
+}
+
+void
+queue_remove_now(struct queue *q, const char *id)
+{
+	char *env = pathf(q->active, id, ".env");
+	char *msg = pathf(q->active, id, ".msg");
+
+	if (unlink(env) < 0 && errno != ENOENT)
+		log_warn("qid=%s event=remove_failed file=env error=\"%s\"", id, strerror(errno));
+	if (unlink(msg) < 0 && errno != ENOENT)
+		log_warn("qid=%s event=remove_failed file=msg error=\"%s\"", id, strerror(errno));
+	free(env);
+	free(msg);
+	queue_remove(q, id);
 }
 
 static int

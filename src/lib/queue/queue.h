@@ -73,6 +73,12 @@ char *queue_body_path(const struct queue *q, const char *id);
  */
 void queue_remove(struct queue *q, const char *id);
 /*
+ * Remove a message now, on this thread (for an administrator's delete,
+ * which should be done when it is acknowledged), then as queue_remove()
+ * does, in case a pending envelope update would bring the envelope back.
+ */
+void queue_remove_now(struct queue *q, const char *id);
+/*
  * Start-up recovery: remove tmp/ and spare/ leftovers and bodies without envelopes,
  * set aside unreadable envelopes (renamed *.corrupt, logged), and call fn
  * for each message in active/. Returns the number of messages.
