@@ -241,3 +241,13 @@ def test_discard_user_accepts_and_throws_away(make_vouchd):
     while d.queue_files()[0] and time.time() < deadline:
         time.sleep(0.05)
     assert d.queue_files() == ([], [])
+
+
+def test_listen_backlog_is_the_configured_one(make_vouchd):
+    d = make_vouchd(start=False)
+    d.listeners["smtp"]["backlog"] = 300
+    d.write_config()
+    d.start()
+    r = subprocess.run(["ss", "-ltnH", f"sport = :{d.port}"], capture_output=True, text=True)
+    # LISTEN <Recv-Q: queued> <Send-Q: the backlog> ...
+    assert r.stdout.split()[2] == "300", r.stdout
