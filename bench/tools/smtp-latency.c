@@ -39,7 +39,7 @@
 #define HDR_MAX 1024
 
 enum step {
-	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
+	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
 	ST_DOT, ST_QUIT, ST_IDLE
 };
 
@@ -149,12 +149,20 @@ make_body(struct run *r)
 	r->bodylen = o + 3;
 }
 
+/* No more messages to start: the count is sent or the time is up. */
+static int
+finished(const struct run *r, double now)
+{
+	if (r->o.messages > 0 && r->started >= r->o.messages)
+		return 1;
+	return r->o.seconds > 0 && now - r->t0 >= r->o.seconds;
+}
+
+/* May a message start now (not finished, and within the rate)? */
 static int
 may_start(struct run *r, double now)
 {
-	if (r->o.messages > 0 && r->started >= r->o.messages)
-		return 0;
-	if (r->o.seconds > 0 && now - r->t0 >= r->o.seconds)
+	if (finished(r, now))
 		return 0;
 	if (r->o.rate > 0 && (double)r->started >= r->o.rate * (now - r->t0) + 1)
 		return 0;
@@ -319,12 +327,15 @@ on_reply(struct run *r, struct session *s, int code, double now)
 	case ST_EHLO:
 		if (code != 250)
 			goto fail;
-		if (!may_start(r, now)) {
+		if (finished(r, now)) {
 			s->step = ST_QUIT;
 			send_line(s, "QUIT\r\n");
 			return;
 		}
-		begin_message(r, s);
+		/* Within the rate: start now; else the main loop starts it. */
+		s->step = ST_READY;
+		if (may_start(r, now))
+			begin_message(r, s);
 		return;
 	case ST_MAIL:
 		if (code != 250)
@@ -492,7 +503,7 @@ main(int argc, char **argv)
 	struct run r;
 	struct session *ss;
 	struct pollfd *pfd;
-	int c;
+	int c, count_given = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.o.sessions = 1;
@@ -505,7 +516,7 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:")) != -1) {
 		switch (c) {
 		case 's': r.o.sessions = atoi(optarg); break;
-		case 'm': r.o.messages = atol(optarg); break;
+		case 'm': r.o.messages = atol(optarg); count_given = 1; break;
 		case 'T': r.o.seconds = atof(optarg); break;
 		case 'l': r.o.length = atol(optarg); break;
 		case 'r': r.o.rcpts = atoi(optarg); break;
@@ -519,6 +530,9 @@ main(int argc, char **argv)
 		default: usage();
 		}
 	}
+	/* -T alone: as many messages as fit in the time. */
+	if (r.o.seconds > 0 && !count_given)
+		r.o.messages = 0;
 	if (optind != argc - 1 || r.o.sessions < 1 || r.o.rcpts < 1 || r.o.length < 0 ||
 	    (r.o.messages <= 0 && r.o.seconds <= 0))
 		usage();
@@ -545,6 +559,14 @@ main(int argc, char **argv)
 
 		for (int i = 0; i < r.o.sessions; i++) {
 			struct session *s = &ss[i];
+			if (s->fd >= 0 && s->step == ST_READY) {
+				if (finished(&r, now)) {
+					s->step = ST_QUIT;
+					send_line(s, "QUIT\r\n");
+				} else if (may_start(&r, now)) {
+					begin_message(&r, s);
+				}
+			}
 			if (s->fd < 0 && now >= s->retry_at && may_start(&r, now)) {
 				if (sess_connect(&r, s) < 0) {
 					r.connect_errors++;
@@ -560,7 +582,7 @@ main(int argc, char **argv)
 					pfd[i].events |= POLLOUT;
 			}
 		}
-		if (active == 0 && !may_start(&r, now))
+		if (active == 0 && finished(&r, now))
 			break;
 		/* No reply for a minute (server stuck or gone): give up. */
 		if (now - r.last_reply > 60) {
