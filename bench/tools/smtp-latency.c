@@ -97,6 +97,8 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void
 die(const char *fmt, ...)
 {
@@ -219,6 +221,9 @@ sess_connect(struct run *r, struct session *s)
 	s->inlen = 0;
 	return 0;
 }
+
+static int send_line(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 send_line(struct session *s, const char *fmt, ...)
