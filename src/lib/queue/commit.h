@@ -44,6 +44,9 @@ void commit_job_rename(struct commit_job *j, const char *from, const char *to);
 void commit_job_sync_dir(struct commit_job *j, const char *dir);
 /* Hand the job to the thread, which owns and frees it. */
 void commit_submit(struct commit *c, struct commit_job *j);
+/* Block until the thread has run every job submitted so far (their
+ * callbacks may still be pending). For rare administrative paths. */
+void commit_wait(struct commit *c);
 
 /* Counters for status and benchmarks. */
 struct commit_stats {

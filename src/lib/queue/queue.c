@@ -741,13 +741,15 @@ queue_remove_now(struct queue *q, const char *id)
 	char *env = pathf(q->active, id, ".env");
 	char *msg = pathf(q->active, id, ".msg");
 
+	/* An envelope update still in the commit thread would bring the
+	 * envelope back after the unlink. */
+	commit_wait(q->commit);
 	if (unlink(env) < 0 && errno != ENOENT)
 		log_warn("qid=%s event=remove_failed file=env error=\"%s\"", id, strerror(errno));
 	if (unlink(msg) < 0 && errno != ENOENT)
 		log_warn("qid=%s event=remove_failed file=msg error=\"%s\"", id, strerror(errno));
 	free(env);
 	free(msg);
-	queue_remove(q, id);
 }
 
 static int

@@ -74,8 +74,9 @@ char *queue_body_path(const struct queue *q, const char *id);
 void queue_remove(struct queue *q, const char *id);
 /*
  * Remove a message now, on this thread (for an administrator's delete,
- * which should be done when it is acknowledged), then as queue_remove()
- * does, in case a pending envelope update would bring the envelope back.
+ * which should be done when it is acknowledged): waits for the commits
+ * submitted before (an envelope update must not bring the envelope back),
+ * then unlinks. Blocks for up to one group commit.
  */
 void queue_remove_now(struct queue *q, const char *id);
 /*
