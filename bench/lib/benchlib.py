@@ -85,7 +85,7 @@ def _read(path, default=""):
 
 
 def disk_of(path):
-    """(device, fstype, options, rotational) of the filesystem holding path."""
+    """(device, fstype, options, description) of the filesystem holding path."""
     best = ("?", "?", "?")
     st_dev = os.stat(path).st_dev
     for line in _read("/proc/self/mounts").splitlines():
@@ -96,10 +96,16 @@ def disk_of(path):
         except OSError:
             continue
     name = os.path.basename(best[0])
-    base = re.sub(r"p?\d+$", "", name) if not os.path.exists(f"/sys/block/{name}") else name
+    base = name if os.path.exists(f"/sys/block/{name}") else re.sub(r"p?\d+$", "", name)
+    driver = os.path.basename(os.path.realpath(f"/sys/block/{base}/device/driver")) \
+        if os.path.exists(f"/sys/block/{base}/device/driver") else "?"
     rot = _read(f"/sys/block/{base}/queue/rotational", "?")
-    kind = {"0": "SSD/virtual", "1": "rotational"}.get(rot, "?")
-    return best[0], best[1], best[2], kind
+    desc = f"driver {driver}, rotational flag {rot}"
+    if best[1] == "ext4":
+        journal = any(e.startswith(name) for e in os.listdir("/proc/fs/jbd2")) \
+            if os.path.isdir("/proc/fs/jbd2") else False
+        desc += ", ext4 " + ("with" if journal else "without") + " a journal"
+    return best[0], best[1], best[2], desc
 
 
 def machine(path):
@@ -119,7 +125,7 @@ def machine(path):
         "cores": os.cpu_count(),
         "memory_gib": round(int(mem) / 1024 / 1024, 1),
         "kernel": platform.release(),
-        "disk": f"{dev} ({kind}), {fstype} {opts}",
+        "disk": f"{dev} ({kind}), mounted {fstype} {opts}",
         "postfix": pf.stdout.strip(),
         "vouch": git.stdout.strip(),
         "load": _read("/proc/loadavg"),
@@ -356,6 +362,20 @@ def parse_kv(line):
 
 
 def rmtree(path):
+    """Remove a benchmark's folder. Files are unlinked by several threads:
+    on a filesystem mounted with -o discard one thread unlinks only a few
+    hundred files a second, and a run leaves hundreds of thousands."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def unlink(p):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+
+    with ThreadPoolExecutor(8) as pool:
+        for top, _, files in os.walk(path):
+            pool.map(unlink, [os.path.join(top, f) for f in files])
     shutil.rmtree(path, ignore_errors=True)
 
 
