@@ -117,8 +117,11 @@ def machine(path):
     mem = _read("/proc/meminfo").splitlines()[0].split()[1]
     dev, fstype, opts, kind = disk_of(path)
     pf = subprocess.run(["postconf", "-dh", "mail_version"], capture_output=True, text=True)
-    git = subprocess.run(["git", "-C", SOURCE, "describe", "--always", "--dirty"],
+    git = subprocess.run(["git", "-C", SOURCE, "describe", "--always"],
                          capture_output=True, text=True)
+    # Local changes, not counting the results this run is writing.
+    dirty = subprocess.run(["git", "-C", SOURCE, "diff", "--quiet", "HEAD", "--", ".",
+                            ":(exclude)bench/results"]).returncode != 0
     return {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "cpu": cpu,
@@ -127,7 +130,7 @@ def machine(path):
         "kernel": platform.release(),
         "disk": f"{dev} ({kind}), mounted {fstype} {opts}",
         "postfix": pf.stdout.strip(),
-        "vouch": git.stdout.strip(),
+        "vouch": git.stdout.strip() + (" with local changes" if dirty else ""),
         "load": _read("/proc/loadavg"),
     }
 
