@@ -9,7 +9,8 @@ libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
 libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
 python3-pytest python3-dnspython python3-yaml python3-spf
 nsd postfix swaks redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc chromium"
+iproute2 procps psmisc chromium
+valgrind linux-perf"
 
 missing=""
 for p in $PKGS; do

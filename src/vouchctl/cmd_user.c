@@ -131,7 +131,8 @@ usage(void)
 	    "       vouchctl user passwd ADDRESS [--password-stdin] [--bcrypt]\n"
 	    "       vouchctl user del|lock|unlock ADDRESS\n"
 	    "       vouchctl user set ADDRESS KEY=VALUE...   (max_rcpt_msg, max_rcpt_day,\n"
-	    "                                                stamp_user, no_unsafe, send_as)\n"
+	    "                                                stamp_user, no_unsafe, send_as,\n"
+	    "                                                discard)\n"
 	    "       vouchctl user list\n");
 }
 
@@ -274,6 +275,8 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 				x->stamp_user = v != 0;
 			} else if (strcmp(k, "no_unsafe") == 0) {
 				x->no_unsafe = v != 0;
+			} else if (strcmp(k, "discard") == 0) {
+				x->discard = v != 0;
 			} else {
 				rc = 2;
 			}

@@ -46,13 +46,15 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    "uptime %lld\nsessions %zu\nsessions_total %llu\nconnections_refused %llu\n"
 	    "queue %zu\nqueue_active %zu\nmessages_accepted %llu\nmessages_refused %llu\n"
 	    "recipients_accepted %llu\nrecipients_refused %llu\ndelivered_local %llu\n"
-	    "delivered_remote %llu\nbounced %llu\ndeferred %llu\noutbound_connections %zu\n"
+	    "delivered_remote %llu\ndiscarded %llu\nbounced %llu\ndeferred %llu\n"
+	    "outbound_connections %zu\n"
 	    "commit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
 	    (long long)(time(NULL) - d->started), smtp_server_count(d->smtp), st->sessions,
 	    st->refused_connections, qmgr_count(d->qmgr), qmgr_busy(d->qmgr),
 	    st->messages_accepted, st->messages_refused, st->recipients_accepted,
 	    st->recipients_refused, st->deliveries_local, st->deliveries_remote,
-	    st->deliveries_bounced, st->deliveries_deferred, outbound_connections(d->outbound),
+	    st->deliveries_discarded, st->deliveries_bounced, st->deliveries_deferred,
+	    outbound_connections(d->outbound),
 	    cs.batches, cs.jobs, cs.max_batch);
 }
 

@@ -209,7 +209,9 @@ listen_open_all(struct vouchd *d, char *err, size_t errsz)
 			listener_free(l);
 			return -1;
 		}
-		l->evl = evconnlistener_new(d->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+		/* Backlog 0: the socket is listening already (with the configured
+		 * backlog); -1 would make libevent listen(fd, 128) again. */
+		l->evl = evconnlistener_new(d->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, 0, fd);
 		if (l->evl == NULL) {
 			snprintf(err, errsz, "cannot watch the %s listener", lc->name);
 			close(fd);

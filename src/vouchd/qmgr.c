@@ -451,6 +451,33 @@ qmgr_free(struct qmgr *q)
 	free(q);
 }
 
+/*
+ * Recipients whose mailbox discards its mail (users' discard=1) are done
+ * as soon as the message is durable, like Postfix's discard transport.
+ * Returns how many recipients are still pending.
+ */
+static size_t
+discard_rcpts(struct qmgr *q, struct qentry *e)
+{
+	struct vouchd *d = q->d;
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < e->env.nrcpts; i++) {
+		struct env_rcpt *r = &e->env.rcpts[i];
+		const struct user *u;
+		if (r->status != ENV_RCPT_PENDING || !r->local)
+			continue;
+		if ((u = users_find(d->users, r->addr)) == NULL || !u->discard)
+			continue;
+		r->status = ENV_RCPT_DONE;
+		r->done_at = now;
+		envelope_rcpt_set_error(r, "2.0.0", NULL, NULL);
+		d->stats.deliveries_discarded++;
+		log_info("qid=%s event=discarded to=%s", e->env.id, r->addr);
+	}
+	return envelope_pending(&e->env);
+}
+
 void
 qmgr_add(struct qmgr *q, struct envelope *env)
 {
@@ -458,6 +485,14 @@ qmgr_add(struct qmgr *q, struct envelope *env)
 
 	e->env = *env;
 	envelope_init(env);
+	if (discard_rcpts(q, e) == 0) {
+		/* Nothing left to deliver; the envelope on disk still lists the
+		 * recipients, so a crash before the removal only discards again. */
+		queue_remove(q->d->queue, e->env.id);
+		log_info("qid=%s event=removed", e->env.id);
+		entry_free(e);
+		return;
+	}
 	if (hmap_put(q->msgs, e->env.id, strlen(e->env.id), e) != NULL)
 		log_panic("queue id %s added twice", e->env.id);
 	start(q, e);
@@ -567,7 +602,13 @@ qmgr_delete(struct qmgr *q, const char *id, struct strbuf *out)
 		e->deleted = 1;
 		return 0;
 	}
-	drop(q, e);
+	if (e->drop)
+		return 0; /* already waiting for its rewrite, then removed */
+	/* Synchronous, so the message is gone when the delete is answered;
+	 * queue_remove_now waits for a rewrite in flight (whose callback
+	 * then finds nothing). */
+	queue_remove_now(q->d->queue, e->env.id);
+	forget(q, e);
 	return 0;
 }
 

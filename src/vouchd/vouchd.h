@@ -40,6 +40,7 @@ struct vouchd_stats {
 	unsigned long long recipients_accepted;
 	unsigned long long recipients_refused;
 	unsigned long long deliveries_local;
+	unsigned long long deliveries_discarded;
 	unsigned long long deliveries_deferred;
 	unsigned long long deliveries_remote;
 	unsigned long long deliveries_bounced;

@@ -256,3 +256,34 @@ def test_delete_right_after_an_envelope_rewrite(make_vouchd):
     d.stop()
     d.start()
     assert d.ctl("queue", "list").stdout.strip() == "-- 0 message(s)"
+
+
+def test_discard_user_accepts_and_throws_away(make_vouchd):
+    d = make_vouchd()
+    assert d.ctl("user", "add", "noreply@test.example").returncode == 0
+    assert d.ctl("user", "add", "alice@test.example").returncode == 0
+    n = d.log().count("event=reloaded")
+    assert d.ctl("user", "set", "noreply@test.example", "discard=1").returncode == 0
+    d.wait_log("event=reloaded", count=n + 1)
+    assert "noreply@test.example discard=1" in open(os.path.join(d.data_dir, "users")).read()
+    send(d, ["noreply@test.example"], subject="into the void")
+    send(d, ["noreply@test.example", "alice@test.example"], subject="half kept")
+    d.wait_messages("alice@test.example", 1)
+    d.wait_log("event=discarded to=noreply@test.example", count=2)
+    assert d.messages("noreply@test.example") == []
+    status = dict(l.split(" ", 1) for l in d.ctl("status").stdout.strip().splitlines())
+    assert status["discarded"] == "2" and status["delivered_local"] == "1"
+    deadline = time.time() + 10
+    while d.queue_files()[0] and time.time() < deadline:
+        time.sleep(0.05)
+    assert d.queue_files() == ([], [])
+
+
+def test_listen_backlog_is_the_configured_one(make_vouchd):
+    d = make_vouchd(start=False)
+    d.listeners["smtp"]["backlog"] = 300
+    d.write_config()
+    d.start()
+    r = subprocess.run(["ss", "-ltnH", f"sport = :{d.port}"], capture_output=True, text=True)
+    # LISTEN <Recv-Q: queued> <Send-Q: the backlog> ...
+    assert r.stdout.split()[2] == "300", r.stdout

@@ -3,6 +3,11 @@
 A Vouchd owns a temporary data directory and a configuration file, runs
 the daemon on a free loopback port, and offers what tests need: the SMTP
 address, vouchctl, the log, and the messages that reached each Maildir.
+
+With VOUCH_VALGRIND=DIR in the environment every vouchd runs under
+valgrind memcheck, writing one log per process into DIR (see
+tests/valgrind/run, which runs the integration suites that way and
+summarises the logs). Waits are then longer: valgrind is slow.
 """
 import os
 import re
@@ -12,6 +17,20 @@ import subprocess
 import time
 
 import paths
+
+VALGRIND_DIR = os.environ.get("VOUCH_VALGRIND")
+# Under valgrind everything takes many times longer.
+SLOW = 8 if VALGRIND_DIR else 1
+
+
+def valgrind_prefix():
+    """The valgrind command line that wraps vouchd, or [] if not asked for."""
+    if not VALGRIND_DIR:
+        return []
+    return ["valgrind", "--tool=memcheck", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+            "--num-callers=30", "--child-silent-after-fork=yes", "--vgdb=no",
+            f"--log-file={VALGRIND_DIR}/vouchd.%p.log"]
 
 
 def free_port(host="127.0.0.1"):
@@ -47,6 +66,7 @@ class Vouchd:
         # gets these unless it says otherwise.
         self.listener_defaults = {"spf_temperror": "ignore"}
         self.extra_text = extra_text
+        self.binary = paths.VOUCHD     # benchmarks may point this at another build
         self.proc = None
         self.write_config()
 
@@ -74,10 +94,10 @@ class Vouchd:
         # a restart appends to the same log: readiness is judged on what follows
         self.log_mark = len(self.log())
         self.logf = open(self.logfile, "a")
-        self.proc = subprocess.Popen([paths.VOUCHD, "-c", self.conf], stdout=self.logf,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(valgrind_prefix() + [self.binary, "-c", self.conf],
+                                     stdout=self.logf, stderr=subprocess.STDOUT)
         if expect_fail:
-            rc = self.proc.wait(timeout=10)
+            rc = self.proc.wait(timeout=10 * SLOW)
             self.logf.close()
             return rc
         if wait:
@@ -85,7 +105,7 @@ class Vouchd:
         return self
 
     def wait_ready(self, timeout=10):
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"vouchd exited with {self.proc.returncode}:\n{self.log()}")
@@ -102,7 +122,7 @@ class Vouchd:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=timeout * SLOW)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -132,7 +152,7 @@ class Vouchd:
             return ""
 
     def wait_log(self, pattern, timeout=10, count=1):
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if len(re.findall(pattern, self.log())) >= count:
                 return True
@@ -142,7 +162,7 @@ class Vouchd:
     # tools -----------------------------------------------------------------
     def ctl(self, *args, input=None, check=False):
         r = subprocess.run([paths.VOUCHCTL, "-c", self.conf, *args], capture_output=True,
-                           text=True, input=input, timeout=30)
+                           text=True, input=input, timeout=30 * SLOW)
         if check and r.returncode != 0:
             raise AssertionError(f"vouchctl {args} failed {r.returncode}: {r.stderr}")
         return r
@@ -167,7 +187,7 @@ class Vouchd:
         return out
 
     def wait_messages(self, address, n, timeout=10, folder=None):
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             msgs = self.messages(address, folder)
             if len(msgs) >= n:
@@ -187,7 +207,7 @@ class Client:
     """A raw SMTP client for exact dialogues: send bytes, read replies."""
 
     def __init__(self, host, port, timeout=10, source=None):
-        self.sock = socket.create_connection((host, port), timeout=timeout,
+        self.sock = socket.create_connection((host, port), timeout=timeout * SLOW,
                                              source_address=(source, 0) if source else None)
         self.buf = b""
 

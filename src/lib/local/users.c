@@ -203,6 +203,8 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 					x->stamp_user = num != 0;
 				} else if (strcmp(k, "no_unsafe") == 0) {
 					x->no_unsafe = num != 0;
+				} else if (strcmp(k, "discard") == 0) {
+					x->discard = num != 0;
 				} else {
 					bad = 1;
 				}
@@ -269,6 +271,8 @@ users_write(const struct users *u, struct strbuf *out)
 			rc |= strbuf_puts(out, " stamp_user=1");
 		if (x->no_unsafe)
 			rc |= strbuf_puts(out, " no_unsafe=1");
+		if (x->discard)
+			rc |= strbuf_puts(out, " discard=1");
 		if (x->send_as)
 			rc |= strbuf_printf(out, " send_as=%s", x->send_as);
 		rc |= strbuf_puts(out, "\n");

@@ -2,6 +2,7 @@
  * users: the local users file, one mailbox per line:
  *
  *     alice@example.com password=$y$... max_rcpt_msg=100 max_rcpt_day=300
+ *     noreply@example.com discard=1
  *
  * A user is a local mailbox and, with a password, a submission account.
  * vouchctl writes the file (atomically); vouchd reads it at start-up and on
@@ -23,6 +24,7 @@ struct user {
 	long long max_rcpt_day;	/* 0 = server default */
 	int stamp_user;		/* put the user name in Received */
 	int no_unsafe;		/* refuses unsafe mail (no .Unsafe folder) */
+	int discard;		/* mail is accepted, then thrown away (no Maildir) */
 	char *send_as;		/* extra addresses/domains MAIL FROM may use, or NULL */
 };
 

@@ -36,6 +36,9 @@ struct commit {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t ran;		/* a batch has been run */
+	unsigned long long submitted;	/* jobs handed in, under lock */
+	unsigned long long finished;	/* jobs run by the thread, under lock */
 	struct commit_job *todo, **todo_tail;
 	struct commit_job *done, **done_tail;
 	int stop;
@@ -109,8 +112,12 @@ run_batch(struct commit *c, struct commit_job *batch)
 	char **dirs = NULL;
 	int *dir_err = NULL;
 	size_t ndirs = 0, njobs = 0;
+	int work = 0;
 
-	if (syncfs(c->fsfd) < 0)
+	for (struct commit_job *j = batch; j && !work; j = j->next)
+		work = j->nrenames > 0 || j->ndirs > 0;
+	/* A batch of empty jobs (ordering markers) needs no flush. */
+	if (work && syncfs(c->fsfd) < 0)
 		flush_err = errno;
 	for (struct commit_job *j = batch; j; j = j->next) {
 		njobs++;
@@ -169,6 +176,8 @@ commit_thread(void *arg)
 		size_t njobs = run_batch(c, batch);
 
 		pthread_mutex_lock(&c->lock);
+		c->finished += njobs;
+		pthread_cond_broadcast(&c->ran);
 		c->stats.batches++;
 		c->stats.jobs += njobs;
 		if (njobs > c->stats.max_batch)
@@ -224,9 +233,11 @@ commit_new(struct event_base *base, const char *dir, long long delay_ms, char *e
 	c->done_tail = &c->done;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->ran, NULL);
 	c->done_ev = event_new(base, -1, 0, run_callbacks, c);
 	if (pthread_create(&c->thread, NULL, commit_thread, c) != 0) {
 		snprintf(err, errsz, "cannot start the commit thread");
+		pthread_cond_destroy(&c->ran);
 		event_free(c->done_ev);
 		close(c->fsfd);
 		free(c);
@@ -242,7 +253,18 @@ commit_submit(struct commit *c, struct commit_job *j)
 	pthread_mutex_lock(&c->lock);
 	*c->todo_tail = j;
 	c->todo_tail = &j->next;
+	c->submitted++;
 	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+commit_wait(struct commit *c)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned long long target = c->submitted;
+	while (c->finished < target && !c->stop)
+		pthread_cond_wait(&c->ran, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -262,6 +284,7 @@ commit_free(struct commit *c)
 	pthread_mutex_lock(&c->lock);
 	c->stop = 1;
 	pthread_cond_signal(&c->wake);
+	pthread_cond_broadcast(&c->ran);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	/* Callbacks may submit more jobs (an envelope update after a
@@ -282,6 +305,7 @@ commit_free(struct commit *c)
 	event_free(c->done_ev);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->ran);
 	close(c->fsfd);
 	free(c);
 }

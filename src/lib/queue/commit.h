@@ -34,7 +34,9 @@ struct commit *commit_new(struct event_base *base, const char *dir, long long de
 /* Finish every submitted job, stop the thread, free. NULL-safe. */
 void commit_free(struct commit *c);
 
-/* A new, empty job whose fn(arg, err) runs when it is durable. */
+/* A new, empty job whose fn(arg, err) runs when it is durable. A job left
+ * empty costs no flush: its callback simply runs after every job submitted
+ * before it (jobs complete in submission order). */
 struct commit_job *commit_job_new(commit_done_fn fn, void *arg);
 /* rename(from, to) once the data is durable (paths copied). */
 void commit_job_rename(struct commit_job *j, const char *from, const char *to);
@@ -42,6 +44,9 @@ void commit_job_rename(struct commit_job *j, const char *from, const char *to);
 void commit_job_sync_dir(struct commit_job *j, const char *dir);
 /* Hand the job to the thread, which owns and frees it. */
 void commit_submit(struct commit *c, struct commit_job *j);
+/* Block until the thread has run every job submitted so far (their
+ * callbacks may still be pending). For rare administrative paths. */
+void commit_wait(struct commit *c);
 
 /* Counters for status and benchmarks. */
 struct commit_stats {

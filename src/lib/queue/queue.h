@@ -2,6 +2,9 @@
  * queue: the durable spool under <data_dir>/queue.
  *
  *   tmp/      files being written (never trusted: removed at start-up)
+ *   spare/    files of removed messages, emptied and kept for new ones to
+ *             be written into (saves creating inodes); like tmp/, emptied
+ *             at start-up
  *   active/   ID.msg (the message, canonical CRLF, immutable) and
  *             ID.env (its envelope, rewritten as delivery progresses)
  *
@@ -21,8 +24,11 @@
 struct queue;
 struct queue_writer;
 
-/* Open (creating folders) the spool at <data_dir>/queue. */
+/* Open (creating folders) the spool at <data_dir>/queue; starts the
+ * remover threads (see queue_remove). */
 struct queue *queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz);
+/* Finish pending removals, stop the remover threads, free. NULL-safe.
+ * Call after commit_free() (its last callbacks may remove messages). */
 void queue_close(struct queue *q);
 /* A new unique queue id: time-ordered, 17 characters of [0-9A-F]. */
 void queue_new_id(struct queue *q, char id[ENVELOPE_ID_MAX + 1]);
@@ -58,13 +64,23 @@ int queue_load(struct queue *q, const char *id, struct envelope *e, char *err, s
 /* Path of the message body (caller frees). */
 char *queue_body_path(const struct queue *q, const char *id);
 /*
- * Remove a message whose recipients are all done. Not flushed: after a
- * crash it may come back and be delivered again (duplicates are allowed,
- * losses are not).
+ * Remove a message whose recipients are all done. Asynchronous: the files
+ * are unlinked by the queue's remover threads, after every commit submitted
+ * before this call (so a pending envelope update cannot bring the envelope
+ * back), and queue_close() finishes what is pending. Not flushed: after a
+ * crash the message may come back and be delivered again (duplicates are
+ * allowed, losses are not).
  */
-int queue_remove(struct queue *q, const char *id);
+void queue_remove(struct queue *q, const char *id);
 /*
- * Start-up recovery: remove tmp/ leftovers and bodies without envelopes,
+ * Remove a message now, on this thread (for an administrator's delete,
+ * which should be done when it is acknowledged): waits for the commits
+ * submitted before (an envelope update must not bring the envelope back),
+ * then unlinks. Blocks for up to one group commit.
+ */
+void queue_remove_now(struct queue *q, const char *id);
+/*
+ * Start-up recovery: remove tmp/ and spare/ leftovers and bodies without envelopes,
  * set aside unreadable envelopes (renamed *.corrupt, logged), and call fn
  * for each message in active/. Returns the number of messages.
  */

@@ -14,6 +14,7 @@ static const char users_text[] =
     "# comment\n"
     "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50\n"
     "Bob@Example.com stamp_user=1 no_unsafe=1\n"
+    "noreply@example.com discard=1\n"
     "\n";
 
 static void
@@ -26,7 +27,9 @@ test_users(void **state)
 	strbuf_init(&errs, 65536);
 	u = users_parse(users_text, strlen(users_text), "users", &errs);
 	assert_non_null(u);
-	assert_int_equal(users_count(u), 2);
+	assert_int_equal(users_count(u), 3);
+	assert_true(users_find(u, "noreply@example.com")->discard);
+	assert_false(users_find(u, "bob@example.com")->discard);
 	assert_string_equal(users_find(u, "ALICE@example.com")->password, "$y$j9T$abc$def");
 	assert_int_equal(users_find(u, "alice@example.com")->max_rcpt_day, 50);
 	assert_true(users_find(u, "bob@example.com")->stamp_user);
@@ -35,7 +38,8 @@ test_users(void **state)
 	assert_int_equal(users_write(u, &out), 0);
 	struct users *u2 = users_parse(out.s, out.len, "users", &errs);
 	assert_non_null(u2);
-	assert_int_equal(users_count(u2), 2);
+	assert_int_equal(users_count(u2), 3);
+	assert_true(users_find(u2, "noreply@example.com")->discard);
 	users_free(u2);
 	assert_int_equal(users_del(u, "bob@example.com"), 0);
 	assert_int_equal(users_del(u, "bob@example.com"), -1);
