@@ -85,6 +85,35 @@ def test_startup_removes_leftovers(make_vouchd):
     assert d.messages("postmaster@localhost") == []
 
 
+def test_startup_sets_aside_a_body_of_the_wrong_size(make_vouchd):
+    """Bodies are written into recycled spare files; at start-up a body whose
+    size is not the one its envelope recorded is set aside, not delivered."""
+    d = make_vouchd(start=False, settings={"retry_min": "1h", "relayhost": "127.0.0.1:1"})
+    aliases = os.path.join(d.dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("fwd: someone@remote.example\n")
+    d.settings["aliases"] = aliases
+    d.write_config()
+    d.start()
+    with smtplib.SMTP(d.host, d.port) as s:
+        s.sendmail("a@example.org", ["fwd@localhost"], "Subject: cut short later\r\n\r\nbody\r\n")
+    d.wait_log("event=deferred")
+    d.stop()
+    active, _ = d.queue_files()
+    body = [f for f in active if f.endswith(".msg")]
+    assert len(body) == 1
+    qid = body[0][:-4]
+    path = os.path.join(d.data_dir, "queue", "active", body[0])
+    size = os.path.getsize(path)
+    os.truncate(path, size - 7)
+    d.start()
+    active, _ = d.queue_files()
+    assert qid + ".env.corrupt" in active
+    assert (f'action=set_aside qid={qid} reason="body is {size - 7} octets, '
+            f'envelope says {size}"') in d.log()
+    assert d.ctl("queue", "list").stdout.strip() == "-- 0 message(s)"
+
+
 def can_mount():
     return os.geteuid() == 0
 

@@ -819,12 +819,27 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 			continue;
 		char *msg = pathf(q->active, id, ".msg");
 		struct envelope e;
+		struct stat st;
 		char err[256];
-		if (access(msg, F_OK) < 0 || queue_load(q, id, &e, err, sizeof(err)) < 0) {
+		int bad_body = 0;
+		if (stat(msg, &st) < 0) {
+			snprintf(err, sizeof(err), "body missing");
+			bad_body = 1;
+		} else if (queue_load(q, id, &e, err, sizeof(err)) == 0) {
+			/* Bodies are written into recycled files: one whose size
+			 * is not the envelope's is not the message acknowledged. */
+			if ((uint64_t)st.st_size != e.size) {
+				snprintf(err, sizeof(err), "body is %lld octets, envelope says %llu",
+				    (long long)st.st_size, (unsigned long long)e.size);
+				envelope_clear(&e);
+				bad_body = 1;
+			}
+		} else
+			bad_body = 1;
+		if (bad_body) {
 			char *env = pathf(q->active, id, ".env");
 			char *bad = pathf(q->active, id, ".env.corrupt");
-			log_err("event=queue_recover action=set_aside qid=%s reason=\"%s\"", id,
-			    access(msg, F_OK) < 0 ? "body missing" : err);
+			log_err("event=queue_recover action=set_aside qid=%s reason=\"%s\"", id, err);
 			rename(env, bad);
 			free(env);
 			free(bad);
