@@ -47,11 +47,12 @@ test-fast: build
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Each libFuzzer target for FUZZ_TIME seconds (see tests/fuzz/README.md).
+# Each libFuzzer target (or those in FUZZ_TARGETS) for FUZZ_TIME seconds
+# (see tests/fuzz/README.md).
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOUCH_FUZZ=ON -DVOUCH_INTEGRATION=OFF >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
