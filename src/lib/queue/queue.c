@@ -2,6 +2,7 @@
  * queue: the durable spool (see queue.h).
  */
 #include "queue/queue.h"
+#include "queue/queue_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,56 +22,6 @@
 
 #define QUEUE_ID_LEN 17
 #define WRITE_BUF (64 * 1024)
-/*
- * Remover threads. One is not enough where the filesystem discards freed
- * blocks (-o discard): each unlink then waits for the device, and a lone
- * thread managed ~300 unlinks/s on the benchmark machine, while 2 threads
- * did ~8,000/s and 4 ~30,000/s (concurrent discards are merged). See
- * bench/README.md.
- */
-#define QUEUE_REMOVERS 4
-/*
- * Recycled inodes: the files of removed messages become empty files in
- * spare/ (spare/N), which new messages are written into instead of creating
- * files. Creating a file was 70% of the event loop's CPU on the benchmark
- * machine: ext4 without a journal skips inodes freed in the last 5 to 35
- * seconds, and at thousands of removals a second that scan is long.
- * Like tmp/, spare/ is never trusted: start-up empties it.
- */
-#define QUEUE_SPARES 4096
-
-/* Work for a remover thread: a removed message, or one spare to empty. */
-struct removal {
-	struct removal *next;
-	struct queue *q;
-	char id[ENVELOPE_ID_MAX + 1];
-	char *spare;		/* if set: spare/<n>, to empty and keep */
-	uint64_t n;
-};
-
-struct queue {
-	char *root;	/* <data_dir>/queue */
-	char *tmp;
-	char *active;
-	char *spare;
-	struct commit *commit;
-	unsigned counter;
-	uint64_t last_us;
-
-	/* The remover threads: unlink(2) can block for milliseconds (freeing
-	 * blocks on a filesystem mounted with -o discard waits for the
-	 * device), so it is kept off the event loop. */
-	pthread_t remover[QUEUE_REMOVERS];
-	int nremovers;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct removal *head, **tail;
-	int stop;
-	uint64_t *spares;	/* numbers N of empty files spare/N, under lock */
-	size_t nspares;
-	uint64_t spare_seq;	/* next N, under lock (64 bits: never wraps) */
-};
-
 struct queue_writer {
 	struct queue *q;
 	char id[ENVELOPE_ID_MAX + 1];
@@ -84,8 +35,8 @@ struct queue_writer {
 	char buf[WRITE_BUF];
 };
 
-static char *
-join(const char *a, const char *b)
+char *
+queue_join(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	char *p = xmalloc(la + lb + 2);
@@ -96,8 +47,8 @@ join(const char *a, const char *b)
 	return p;
 }
 
-static char *
-pathf(const char *dir, const char *id, const char *suffix)
+char *
+queue_pathf(const char *dir, const char *id, const char *suffix)
 {
 	size_t n = strlen(dir) + strlen(id) + strlen(suffix) + 2;
 	char *p = xmalloc(n);
@@ -133,7 +84,7 @@ spare_path(const struct queue *q, uint64_t n)
 	char name[32];
 
 	snprintf(name, sizeof(name), "%llu", (unsigned long long)n);
-	return join(q->spare, name);
+	return queue_join(q->spare, name);
 }
 
 /* A number for a new name in spare/ (any thread). */
@@ -180,7 +131,7 @@ tmp_open(struct queue *q, const char *id, const char *suffix, char **path, int *
 		free(*path);
 	}
 	*is_spare = 0;
-	*path = pathf(q->tmp, id, suffix);
+	*path = queue_pathf(q->tmp, id, suffix);
 	return open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 }
 
@@ -243,8 +194,8 @@ spare_recycle(struct queue *q, const char *path)
 static void
 remove_files(struct queue *q, const char *id)
 {
-	char *env = pathf(q->active, id, ".env");
-	char *msg = pathf(q->active, id, ".msg");
+	char *env = queue_pathf(q->active, id, ".env");
+	char *msg = queue_pathf(q->active, id, ".msg");
 	int e;
 
 	if ((e = spare_recycle(q, env)) != 0)
@@ -306,10 +257,10 @@ queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
 
-	q->root = join(data_dir, "queue");
-	q->tmp = join(q->root, "tmp");
-	q->active = join(q->root, "active");
-	q->spare = join(q->root, "spare");
+	q->root = queue_join(data_dir, "queue");
+	q->tmp = queue_join(q->root, "tmp");
+	q->active = queue_join(q->root, "active");
+	q->spare = queue_join(q->root, "spare");
 	q->commit = c;
 	q->tail = &q->head;
 	q->spares = xcalloc(QUEUE_SPARES, sizeof(*q->spares));
@@ -617,8 +568,8 @@ queue_writer_commit(struct queue_writer *w, const struct envelope *env,
 		fn(arg, err);
 		return;
 	}
-	char *act_msg = pathf(q->active, w->id, ".msg");
-	char *act_env = pathf(q->active, w->id, ".env");
+	char *act_msg = queue_pathf(q->active, w->id, ".msg");
+	char *act_env = queue_pathf(q->active, w->id, ".env");
 	struct commit_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->fn = fn;
 	ctx->arg = arg;
@@ -644,7 +595,7 @@ queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void 
 	int err;
 
 	snprintf(suffix, sizeof(suffix), ".env.%u", ++seq);
-	char *tmp = pathf(q->tmp, e->id, suffix);
+	char *tmp = queue_pathf(q->tmp, e->id, suffix);
 	strbuf_init(&text, 16 * 1024 * 1024);
 	err = envelope_write(e, &text) < 0 ? EFBIG : write_file(tmp, text.s, text.len);
 	strbuf_free(&text);
@@ -652,7 +603,7 @@ queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void 
 		free(tmp);
 		return -1;
 	}
-	char *act = pathf(q->active, e->id, ".env");
+	char *act = queue_pathf(q->active, e->id, ".env");
 	struct commit_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->fn = fn;
 	ctx->arg = arg;
@@ -668,7 +619,7 @@ queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void 
 int
 queue_load(struct queue *q, const char *id, struct envelope *e, char *err, size_t errsz)
 {
-	char *path = pathf(q->active, id, ".env");
+	char *path = queue_pathf(q->active, id, ".env");
 	struct strbuf text;
 	char buf[8192];
 	ssize_t n;
@@ -708,7 +659,7 @@ queue_load(struct queue *q, const char *id, struct envelope *e, char *err, size_
 char *
 queue_body_path(const struct queue *q, const char *id)
 {
-	return pathf(q->active, id, ".msg");
+	return queue_pathf(q->active, id, ".msg");
 }
 
 /* Loop thread: every commit submitted before the removal has run (an
@@ -738,8 +689,8 @@ queue_remove(struct queue *q, const char *id)
 void
 queue_remove_now(struct queue *q, const char *id)
 {
-	char *env = pathf(q->active, id, ".env");
-	char *msg = pathf(q->active, id, ".msg");
+	char *env = queue_pathf(q->active, id, ".env");
+	char *msg = queue_pathf(q->active, id, ".msg");
 
 	/* An envelope update still in the commit thread would bring the
 	 * envelope back after the unlink. */
@@ -750,107 +701,4 @@ queue_remove_now(struct queue *q, const char *id)
 		log_warn("qid=%s event=remove_failed file=msg error=\"%s\"", id, strerror(errno));
 	free(env);
 	free(msg);
-}
-
-static int
-has_suffix(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), s = strlen(suffix);
-
-	return n > s && strcmp(name + n - s, suffix) == 0;
-}
-
-size_t
-queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
-{
-	DIR *d;
-	struct dirent *de;
-	size_t count = 0;
-
-	/* Files in tmp/ were never acknowledged. */
-	if ((d = opendir(q->tmp)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			char *p = join(q->tmp, de->d_name);
-			unlink(p);
-			log_info("event=queue_recover action=remove_tmp file=%s", de->d_name);
-			free(p);
-		}
-		closedir(d);
-	}
-	/* Nor were files in spare/ (empty, or a message being written). */
-	if ((d = opendir(q->spare)) != NULL) {
-		size_t spares = 0;
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			char *p = join(q->spare, de->d_name);
-			unlink(p);
-			spares++;
-			free(p);
-		}
-		closedir(d);
-		if (spares)
-			log_info("event=queue_recover action=remove_spares count=%zu", spares);
-	}
-	if ((d = opendir(q->active)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char id[ENVELOPE_ID_MAX + 1];
-		size_t n = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || n < 5 || n - 4 > ENVELOPE_ID_MAX)
-			continue;
-		memcpy(id, de->d_name, n - 4);
-		id[n - 4] = '\0';
-		if (has_suffix(de->d_name, ".msg")) {
-			char *env = pathf(q->active, id, ".env");
-			if (access(env, F_OK) < 0) {
-				char *msg = pathf(q->active, id, ".msg");
-				log_info("event=queue_recover action=remove_orphan_body qid=%s", id);
-				unlink(msg);
-				free(msg);
-			}
-			free(env);
-			continue;
-		}
-		if (!has_suffix(de->d_name, ".env") || !queue_id_ok(id))
-			continue;
-		char *msg = pathf(q->active, id, ".msg");
-		struct envelope e;
-		struct stat st;
-		char err[256];
-		int bad_body = 0;
-		if (stat(msg, &st) < 0) {
-			snprintf(err, sizeof(err), "body missing");
-			bad_body = 1;
-		} else if (queue_load(q, id, &e, err, sizeof(err)) == 0) {
-			/* Bodies are written into recycled files: one whose size
-			 * is not the envelope's is not the message acknowledged. */
-			if ((uint64_t)st.st_size != e.size) {
-				snprintf(err, sizeof(err), "body is %lld octets, envelope says %llu",
-				    (long long)st.st_size, (unsigned long long)e.size);
-				envelope_clear(&e);
-				bad_body = 1;
-			}
-		} else
-			bad_body = 1;
-		if (bad_body) {
-			char *env = pathf(q->active, id, ".env");
-			char *bad = pathf(q->active, id, ".env.corrupt");
-			log_err("event=queue_recover action=set_aside qid=%s reason=\"%s\"", id, err);
-			rename(env, bad);
-			free(env);
-			free(bad);
-			free(msg);
-			continue;
-		}
-		envelope_clear(&e);
-		free(msg);
-		fn(arg, id);
-		count++;
-	}
-	closedir(d);
-	return count;
 }
