@@ -37,7 +37,7 @@ for name in "$@"; do
     before=$(ls "$here/artifacts" | grep -c "^$name-" || true)
     out=$("$bin" -max_total_time="$seconds" -print_final_stats=1 $dict \
         -artifact_prefix="$here/artifacts/$name-" "$work" "$here/corpus/$name" 2>&1 || true)
-    echo "$out" | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)|ERROR|SUMMARY' || true
+    echo "$out" | grep -aE '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)|ERROR|SUMMARY' || true
     execs=$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -n 1)
     after=$(ls "$here/artifacts" | grep -c "^$name-" || true)
     crashes=$((after - before))

@@ -89,11 +89,7 @@ def test_startup_sets_aside_a_body_of_the_wrong_size(make_vouchd):
     """Bodies are written into recycled spare files; at start-up a body whose
     size is not the one its envelope recorded is set aside, not delivered."""
     d = make_vouchd(start=False, settings={"retry_min": "1h", "relayhost": "127.0.0.1:1"})
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("fwd: someone@remote.example\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("fwd: someone@remote.example\n")
     d.start()
     with smtplib.SMTP(d.host, d.port) as s:
         s.sendmail("a@example.org", ["fwd@localhost"], "Subject: cut short later\r\n\r\nbody\r\n")

@@ -149,11 +149,7 @@ def test_vouchctl_status_and_queue(make_vouchd):
     # connections, a temporary failure
     d = make_vouchd(extra_text="", settings={
         "aliases": "", "retry_min": "1h", "relayhost": "127.0.0.1:1"})
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("# test aliases\nfwd: someone@remote.example\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("# test aliases\nfwd: someone@remote.example\n")
     d.signal(signal.SIGHUP)
     d.wait_log("event=reloaded")
     send(d, ["fwd@localhost"], subject="stays")
@@ -195,13 +191,9 @@ def test_users_and_aliases(make_vouchd):
     assert d.ctl("user", "add", "bob@test.example").returncode == 0
     assert d.ctl("user", "add", "../etc@test.example").returncode == 1
     assert d.ctl("user", "add", "alice@test.example").returncode == 1
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("team@test.example: alice@test.example, bob\n"
-                "postmaster: alice@test.example\n"
-                "loop1: loop2\nloop2: loop1\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("team@test.example: alice@test.example, bob\n"
+                  "postmaster: alice@test.example\n"
+                  "loop1: loop2\nloop2: loop1\n")
     d.signal(signal.SIGHUP)
     d.wait_log("event=reloaded")
     send(d, ["team@test.example"], subject="to the team")
@@ -232,11 +224,7 @@ def test_delete_right_after_an_envelope_rewrite(make_vouchd):
     file behind (it would be renamed in after the unlink)."""
     d = make_vouchd(start=False, settings={"retry_min": "1h", "relayhost": "127.0.0.1:1",
                                            "commit_delay": "100ms"})
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("fwd: someone@remote.example\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("fwd: someone@remote.example\n")
     d.start()
     for i in range(3):
         send(d, ["fwd@localhost"], subject=f"held {i}")

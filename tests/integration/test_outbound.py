@@ -196,11 +196,7 @@ def test_delay_warning_once_then_expiry(make_vouchd, world):
 
 def test_no_dsn_for_null_sender(make_vouchd, world):
     d = vouchd_for(make_vouchd, world, free_port(), aliases="")
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("fwd: nobody@nullmx.test\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("fwd: nobody@nullmx.test\n")
     d.ctl("reload", check=True)
     with smtplib.SMTP(d.host, d.port) as s:
         s.sendmail("", ["fwd@vouch.test"], "Subject: bounce of a bounce\r\n\r\nx\r\n")

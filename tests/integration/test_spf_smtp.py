@@ -176,11 +176,7 @@ def test_known_results_table(make_vouchd, ns):
 
 def test_no_dsn_to_a_sender_that_failed_spf(make_vouchd, ns):
     d = spf_vouchd(make_vouchd, ns, spf_fail="unsafe")
-    aliases = os.path.join(d.dir, "aliases")
-    with open(aliases, "w") as f:
-        f.write("fwd: someone@nullmx.invalid.spf.test\n")
-    d.settings["aliases"] = aliases
-    d.write_config()
+    d.set_aliases("fwd: someone@nullmx.invalid.spf.test\n")
     d.ctl("reload", check=True)
     with smtplib.SMTP(d.host, d.port, local_hostname="nosender.spf.test") as s:
         s.sendmail("mallory@fail.spf.test", ["fwd@localhost"], "Subject: x\r\n\r\nx\r\n")

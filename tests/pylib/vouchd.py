@@ -82,6 +82,16 @@ class Vouchd:
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + self.extra_text)
 
+    def set_aliases(self, text):
+        """Write the alias table (aliases(5)-like text) beside the config,
+        point the config at it and rewrite the config; reloading or
+        starting is the caller's."""
+        path = os.path.join(self.dir, "aliases")
+        with open(path, "w") as f:
+            f.write(text)
+        self.settings["aliases"] = path
+        self.write_config()
+
     @staticmethod
     def quote(v):
         v = str(v)
