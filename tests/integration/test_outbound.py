@@ -336,3 +336,46 @@ def test_smarthost_with_auth(make_vouchd, world):
         a.wait_log(r"event=sent to=kim@peer\.test relay=127\.0\.0\.1\[127\.0\.0\.1\] tls=TLSv1")
     finally:
         sink.stop()
+
+
+def test_relay_under_concurrent_load(make_vouchd, world_dir):
+    """Messages keep arriving while finished connections are quitting: a
+    connection that has sent QUIT must take no new message (vouchd once
+    panicked, "smtp_client_send in state quit", within a second of this),
+    and messages that found every slot held by quitting connections must
+    still go. 10 clients x 30 messages through a relayhost."""
+    import threading
+
+    sink = Sink(os.path.join(world_dir, "sink")).start()
+    try:
+        d = make_vouchd(start=False, settings={"relayhost": f"{sink.host}:{sink.port}",
+                                               "max_connections_per_ip": 50})
+        d.set_aliases("fwd: someone@sink.example\n")
+        d.start()
+        errors = []
+
+        def client(k):
+            try:
+                with smtplib.SMTP(d.host, d.port) as s:
+                    for i in range(30):
+                        s.sendmail("a@example.org", ["fwd@localhost"],
+                                   f"Subject: load {k}.{i}\r\n\r\nbody\r\n")
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(f"client {k}: {e!r}")
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        sink.wait_transactions(300, timeout=60)
+        assert d.proc.poll() is None, d.log()[-2000:]
+        assert "event=panic" not in d.log()
+        deadline = time.time() + 30
+        while time.time() < deadline and d.queue_files()[0]:
+            time.sleep(0.1)
+        assert d.queue_files()[0] == []
+        assert len(sink.transactions()) == 300
+    finally:
+        sink.stop()
