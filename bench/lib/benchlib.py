@@ -1,6 +1,7 @@
 """Shared pieces of vouch's benchmarks: where things are, the machine's
 description, an fsync probe, CPU and memory of server processes read from
-/proc, the two servers set up for benchmarking, and a tee for raw output.
+/proc, the two servers set up for benchmarking, Postfix's smtp-source and
+smtp-sink, and a tee for raw output.
 
 Every figure a benchmark prints comes from a measurement made in that run.
 """
@@ -14,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BENCH = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -25,9 +27,10 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "pylib"))
 
 import paths  # noqa: E402
 from postfix import Postfix  # noqa: E402
-from vouchd import Vouchd  # noqa: E402
+from vouchd import Vouchd, free_port  # noqa: E402
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
+SMTP_SINK = "/usr/sbin/smtp-sink"
 SMTP_LATENCY = os.path.join(BUILD, "bench", "smtp-latency")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -106,6 +109,20 @@ def disk_of(path):
             if os.path.isdir("/proc/fs/jbd2") else False
         desc += ", ext4 " + ("with" if journal else "without") + " a journal"
     return best[0], best[1], best[2], desc
+
+
+def start_report(out, title, root):
+    """The head of every raw output: the command, the machine, an fsync probe."""
+    out(f"# {title}", " ".join(sys.argv[1:]))
+    for k, v in machine(root).items():
+        out(f"machine {k}: {v}")
+    out("fsync probe (start):", fsync_probe(root))
+
+
+def rotate(items, k):
+    """items starting at k % len: the servers take turns going first."""
+    k %= len(items)
+    return items[k:] + items[:k]
 
 
 def machine(path):
@@ -260,10 +277,12 @@ class Server:
 
 class VouchdServer(Server):
     """vouchd with the benchmark's mailboxes: discard=1 ones (delivery as
-    Postfix's discard transport) or, with maildir=True, real Maildirs."""
+    Postfix's discard transport) or, with maildir=True, real Maildirs.
+    aliases: {address: target} written to an alias table (e.g. to forward
+    to a remote domain, with the relayhost setting)."""
     name = "vouchd"
 
-    def __init__(self, root, settings=None, maildir=False):
+    def __init__(self, root, settings=None, maildir=False, aliases=None, host="127.0.0.1"):
         os.makedirs(root, exist_ok=True)
         users = os.path.join(root, "users")
         with open(users, "w") as f:
@@ -273,8 +292,13 @@ class VouchdServer(Server):
             self.name = "vouchd-maildir"
         s = {"users": users, "log_level": "info", "domains": DOMAIN,
              "max_connections": 20000, "max_connections_per_ip": 20000}
+        if aliases:
+            s["aliases"] = os.path.join(root, "aliases")
+            with open(s["aliases"], "w") as f:
+                for addr, target in aliases.items():
+                    f.write(f"{addr}: {target}\n")
         s.update(settings or {})
-        self.v = Vouchd(root, settings=s)
+        self.v = Vouchd(root, settings=s, host=host)
         self.host, self.port = self.v.host, self.v.port
 
     def start(self):
@@ -304,10 +328,13 @@ class VouchdServer(Server):
 
 
 class PostfixServer(Server):
+    """A private Postfix: role "discard" (acceptance benchmarks) or "relay"
+    (everything to relayhost, e.g. "[127.0.0.1]:2525")."""
     name = "postfix"
 
-    def __init__(self, root, process_limit=None, main=None):
-        self.p = Postfix(root, role="discard", domains=(DOMAIN,),
+    def __init__(self, root, process_limit=None, main=None, role="discard", relayhost=None,
+                 host="127.0.0.1"):
+        self.p = Postfix(root, role=role, domains=(DOMAIN,), relayhost=relayhost, host=host,
                          process_limit=process_limit, main=main)
         self.host, self.port = self.p.host, self.p.port
 
@@ -338,15 +365,93 @@ class PostfixServer(Server):
         return [pid for pid, name in self.p.processes().items() if name == "smtpd"]
 
 
-def smtp_source(srv, sessions, messages, size, rcpts, timeout=900):
+def smtp_source(srv, sessions, messages, size, rcpts, timeout=900, to=f"bench@{DOMAIN}"):
     """Postfix's smtp-source against srv: returns seconds taken."""
     secs, rc, _, se = run([SMTP_SOURCE, "-s", str(sessions), "-m", str(messages),
                            "-l", str(size), "-r", str(rcpts), "-f", "sender@bench.invalid",
-                           "-t", f"bench@{DOMAIN}", "-M", "client.bench.invalid",
+                           "-t", to, "-M", "client.bench.invalid",
                            f"{srv.host}:{srv.port}"], timeout=timeout)
     if rc != 0:
         raise RuntimeError(f"smtp-source against {srv.name} failed ({rc}): {se.strip()}")
     return secs
+
+
+class SmtpSink:
+    """Postfix's smtp-sink on host:port, throwing mail away and counting it.
+    Its running counters (-c: "sess=N quit=N mesg=N", one update per
+    session end, QUIT and final ".") are read by a thread, so a benchmark
+    can wait for the moment a number of messages has arrived."""
+
+    def __init__(self, host, port=None, max_sessions=1000):
+        self.host = host
+        self.port = port or free_port(host)
+        self.max_sessions = max_sessions
+        self.messages = self.sessions = 0
+        self.last_change = time.perf_counter()
+        self._cond = threading.Condition()
+
+    def start(self, timeout=10):
+        import socket
+        self.proc = subprocess.Popen([SMTP_SINK, "-c", "-u", "nobody", "-m",
+                                      str(self.max_sessions), f"{self.host}:{self.port}", "1024"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        self.tail = b""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.time() + timeout
+        while True:     # ready when it listens (this probe counts as a session)
+            try:
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                return self
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"smtp-sink on {self.host}:{self.port} did not start: "
+                                       f"{self.tail.decode(errors='replace')}")
+                time.sleep(0.05)
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            now = time.perf_counter()
+            self.tail = (self.tail + chunk)[-4096:]
+            m = re.findall(rb"sess=(\d+) quit=\d+ mesg=(\d+)", self.tail)
+            if m:
+                with self._cond:
+                    sess, mesg = int(m[-1][0]), int(m[-1][1])
+                    if mesg != self.messages:
+                        self.last_change = now
+                    self.sessions, self.messages = sess, mesg
+                    self._cond.notify_all()
+
+    def wait_messages(self, n, timeout):
+        """Wait until n messages have arrived in all; returns the
+        perf_counter time of the counter update that reached n, or None on
+        timeout."""
+        deadline = time.perf_counter() + timeout
+        with self._cond:
+            while self.messages < n:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return None
+                self._cond.wait(min(left, 1.0))
+            return self.last_change
+
+    def cpu(self):
+        return cpu_seconds(self.pid)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(timeout=5)
 
 
 def run(cmd, timeout):

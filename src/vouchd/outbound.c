@@ -167,7 +167,7 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 		return;
 	}
 	for (struct conn *cn = o->conns; cn && dst->head; cn = cn->next) {
-		if (cn->dst == dst && cn->ready && cn->job == NULL) {
+		if (cn->dst == dst && cn->ready && !cn->quitting && cn->job == NULL) {
 			struct outbound_job *j = dst->head;
 			dst->head = j->next;
 			if (dst->head == NULL)
@@ -251,6 +251,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			outbound_conn_send(o, cn, j);
 			outbound_dest_kick(o, dst);
 		} else {
+			cn->quitting = 1;
 			smtp_client_quit(c);
 		}
 		return;
@@ -267,6 +268,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 				dst->tail = &dst->head;
 			outbound_conn_send(o, cn, n);
 		} else {
+			cn->quitting = 1;
 			smtp_client_quit(c);
 		}
 		return;
@@ -319,9 +321,15 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		conn_free(o, cn);
 		return;
 	}
-	case SMTP_CLIENT_CLOSED:
+	case SMTP_CLIENT_CLOSED: {
+		/* Jobs that came while this connection was quitting may have
+		 * found every connection slot taken: they go now. */
+		int waiting = dst->head != NULL;
 		conn_free(o, cn);
+		if (waiting)
+			outbound_dest_kick(o, dst);
 		return;
+	}
 	}
 }
 

@@ -49,6 +49,7 @@ struct conn {
 	struct smtp_client *client;
 	size_t ai;			/* index into dst->addrs */
 	int ready;
+	int quitting;			/* QUIT sent: takes no more jobs */
 	int no_tls;			/* retrying after a broken TLS handshake */
 	struct outbound_job *job;
 	unsigned id;			/* for logs */
