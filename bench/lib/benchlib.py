@@ -246,6 +246,20 @@ def pss_kib(pid):
     return 0
 
 
+def fd_targets(pid):
+    """What each open descriptor is (sockets, files), for reports."""
+    out = []
+    try:
+        for fd in sorted(os.listdir(f"/proc/{pid}/fd"), key=int):
+            try:
+                out.append(f"{fd}->{os.readlink(f'/proc/{pid}/fd/{fd}')}")
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
 def open_fds(pid):
     try:
         return len(os.listdir(f"/proc/{pid}/fd"))
