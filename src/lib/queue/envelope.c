@@ -4,6 +4,7 @@
 #include "queue/envelope.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,14 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 		}
 		if (get_int64(v, vl, &num) < 0) {
 			snprintf(err, errsz, "line %d: bad number", line);
+			goto fail;
+		}
+		/* Counts and sizes are never negative and fit their fields
+		 * (a size of -10 would come back as 2^64 - 10, which no
+		 * longer reads: the fuzzer found it). */
+		if ((KEY("size") && num < 0) ||
+		    ((KEY("attempts") || KEY("ret")) && (num < 0 || num > INT_MAX))) {
+			snprintf(err, errsz, "line %d: number out of range", line);
 			goto fail;
 		}
 		if (KEY("arrival")) e->arrival = num;

@@ -81,6 +81,9 @@ test_refusals(void **state)
 		"vouch-envelope 1\nid 1\nsender a\nsender b\nrcpt status=pending addr=x\nend\n",
 		"vouch-envelope 1\nid 1\nsender a\nrcpt status=pending addr=x\nend\nmore\n",
 		"vouch-envelope 1\nid 1\nsender a\nsize 12x\nrcpt status=pending addr=x\nend\n",
+		"vouch-envelope 1\nid 1\nsender a\nsize -10\nrcpt status=pending addr=x\nend\n",
+		"vouch-envelope 1\nid 1\nsender a\nattempts -1\nrcpt status=pending addr=x\nend\n",
+		"vouch-envelope 1\nid 1\nsender a\nattempts 4294967297\nrcpt status=pending addr=x\nend\n",
 	};
 	struct envelope e;
 	char err[128];
