@@ -441,9 +441,8 @@ checks_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
 
 /* ---- RCPT ---------------------------------------------------------------- */
 
-/* The stricter of two says; a resolved action only. */
-static void
-take(struct checks_say *best, int act, const char *status, const char *why)
+void
+checks_say_max(struct checks_say *best, int act, const char *status, const char *why)
 {
 	if (act <= best->act)
 		return;
@@ -462,9 +461,10 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 	char buf[400];
 
 	say_clear(&best);
-	take(&best, ck->verdict.act, ck->verdict.status, ck->verdict.why);
+	checks_say_max(&best, ck->verdict.act, ck->verdict.status, ck->verdict.why);
 	if (!smtp_session_user(s) && config_mode_for(ss->cfg, l, domain) != CONFIG_MODE_OFF) {
-		take(&best, checks_action(ss, ck->mode.act, domain), ck->mode.status, ck->mode.why);
+		checks_say_max(&best, checks_action(ss, ck->mode.act, domain), ck->mode.status,
+		    ck->mode.why);
 		if (!checks_verified(ss, s, NULL)) {
 			int act = CONFIG_ACT_IGNORE;
 			switch (ss->xv.state) {
@@ -488,9 +488,9 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 				break;
 			}
 			if (act != CONFIG_ACT_IGNORE)
-				take(&best, act, "5.7.1", buf);
+				checks_say_max(&best, act, "5.7.1", buf);
 			proofs_rcpt(ss, domain, &reg);
-			take(&best, reg.act, reg.status, reg.why);
+			checks_say_max(&best, reg.act, reg.status, reg.why);
 		}
 		/* Software generations (DESIGN 5.2), when the client said XGEN. */
 		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain) :
@@ -498,7 +498,7 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 		    CONFIG_ACT_IGNORE;
 		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
 		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
-		take(&best, gact, "5.7.1", buf);
+		checks_say_max(&best, gact, "5.7.1", buf);
 	}
 	why[0] = '\0';
 	str_copy(status, 8, best.status[0] ? best.status : "5.7.1");

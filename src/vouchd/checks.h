@@ -128,6 +128,9 @@ void checks_count(const struct smtpd_sess *ss, const char *check, const char *re
 void checks_count_refusal(struct smtpd_sess *ss, const char *stage);
 /* Fold a check's action into the transaction's verdict. */
 void checks_say(struct checks *ck, int act, const char *status, const char *why);
+/* Keep in out the stricter of it and this resolved action (an empty
+ * status is 5.7.1). */
+void checks_say_max(struct checks_say *out, int act, const char *status, const char *why);
 
 /* checks_proofs.c: DNS lists, registrar lookups, sender callouts. */
 void proofs_connect(struct smtpd_sess *ss, struct smtp_session *s);

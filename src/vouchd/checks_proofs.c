@@ -378,16 +378,6 @@ proofs_callout_say(struct smtpd_sess *ss, struct smtp_session *s)
 
 /* ---- RCPT ---------------------------------------------------------------- */
 
-static void
-say_max(struct checks_say *out, int act, const char *status, const char *why)
-{
-	if (act <= out->act)
-		return;
-	out->act = act;
-	str_copy(out->status, sizeof(out->status), status);
-	str_copy(out->why, sizeof(out->why), why);
-}
-
 void
 proofs_rcpt(struct smtpd_sess *ss, const char *domain, struct checks_say *out)
 {
@@ -406,17 +396,20 @@ proofs_rcpt(struct smtpd_sess *ss, const char *domain, struct checks_say *out)
 		case REGISTER_SUSPENDED:
 			str_fmt(why, sizeof(why), "the sending server %s is suspended by its "
 			    "registrar %s", ss->xv.name, pr->name.zone);
-			say_max(out, checks_action(ss, l->register_suspended, domain), "5.7.1", why);
+			checks_say_max(out, checks_action(ss, l->register_suspended, domain),
+			    "5.7.1", why);
 			break;
 		case REGISTER_UNREGISTERED:
 			str_fmt(why, sizeof(why), "the sending server %s is not registered with a "
 			    "registrar this server trusts", ss->xv.name);
-			say_max(out, checks_action(ss, l->register_unregistered, domain), "5.7.1", why);
+			checks_say_max(out, checks_action(ss, l->register_unregistered, domain),
+			    "5.7.1", why);
 			break;
 		case REGISTER_TEMPERROR:
 			str_fmt(why, sizeof(why), "the registrar could not be asked about %s (%.300s)",
 			    ss->xv.name, pr->name.reason);
-			say_max(out, checks_action(ss, l->register_temperror, domain), "5.7.1", why);
+			checks_say_max(out, checks_action(ss, l->register_temperror, domain),
+			    "5.7.1", why);
 			break;
 		default:
 			break;
@@ -425,7 +418,8 @@ proofs_rcpt(struct smtpd_sess *ss, const char *domain, struct checks_say *out)
 	if (pr->addr.done && pr->addr.status == REGISTER_SUSPENDED) {
 		str_fmt(why, sizeof(why), "the client address belongs to a server suspended by "
 		    "its registrar %s", pr->addr.zone);
-		say_max(out, checks_action(ss, l->register_suspended, domain), "5.7.1", why);
+		checks_say_max(out, checks_action(ss, l->register_suspended, domain),
+		    "5.7.1", why);
 	}
 }
 

@@ -25,8 +25,6 @@ struct qentry {
 	unsigned char *outcome;	/* per recipient, enum bounce_outcome, this attempt */
 	int deleted;		/* delete once the attempt returns */
 	int flush;		/* retry as soon as the attempt returns */
-	int updating;		/* envelope rewrites still with the commit thread */
-	int drop;		/* remove once they are done (see drop()) */
 };
 
 struct qmgr {
@@ -35,7 +33,6 @@ struct qmgr {
 	struct event *tick;
 	size_t busy;		/* messages with an attempt under way */
 	size_t local_busy;	/* local delivery tasks out */
-	size_t dropping;	/* deleted, waiting for a rewrite (drop()) */
 };
 
 static void start(struct qmgr *q, struct qentry *e);
@@ -69,58 +66,31 @@ backoff_s(const struct config *cfg, int attempts)
 	return (ms + 999) / 1000;
 }
 
-/* An envelope rewrite (queue_update) in flight, found again by id. */
-struct update {
-	struct qmgr *q;
-	char id[ENVELOPE_ID_MAX + 1];
-};
-
 static void
 updated(void *arg, int err)
 {
-	struct update *u = arg;
-	struct qentry *e = hmap_get(u->q->msgs, u->id, strlen(u->id));
+	char *id = arg;
 
 	if (err)
-		log_err("qid=%s event=envelope_update_failed error=\"%s\"", u->id, strerror(err));
-	if (e && --e->updating == 0 && e->drop) {
-		u->q->dropping--;
-		queue_remove(u->q->d->queue, e->env.id);
-		forget(u->q, e);
-	}
-	free(u);
+		log_err("qid=%s event=envelope_update_failed error=\"%s\"", id, strerror(err));
+	free(id);
 }
 
 /* Rewrite the message's envelope file (durably, through the commit thread). */
 static int
 update(struct qmgr *q, struct qentry *e)
 {
-	struct update *u = xcalloc(1, sizeof(*u));
-
-	u->q = q;
-	str_copy(u->id, sizeof(u->id), e->env.id);
-	if (queue_update(q->d->queue, &e->env, updated, u) < 0) {
-		free(u);
-		return -1;
-	}
-	e->updating++;
-	return 0;
+	return queue_update(q->d->queue, &e->env, updated, xstrdup(e->env.id));
 }
 
 /*
- * Remove the message's files and forget it. A rewrite still in flight
- * would rename a fresh envelope file into the queue after the unlink (an
- * envelope without its message), so removal waits for it.
+ * Remove the message's files and forget it. queue_remove orders the
+ * removal after every commit already submitted, so an envelope rewrite
+ * still in flight cannot bring the envelope back.
  */
 static void
 drop(struct qmgr *q, struct qentry *e)
 {
-	if (e->updating) {
-		if (!e->drop)
-			q->dropping++;
-		e->drop = 1;
-		return;
-	}
 	queue_remove(q->d->queue, e->env.id);
 	forget(q, e);
 }
@@ -347,7 +317,7 @@ start(struct qmgr *q, struct qentry *e)
 	size_t nlocal = 0, nremote = 0;
 	int *todo;
 
-	if (e->busy || e->env.hold || e->drop || d->stopping)
+	if (e->busy || e->env.hold || d->stopping)
 		return;
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
 		return;
@@ -514,7 +484,7 @@ qmgr_add_id(struct qmgr *q, const char *id)
 size_t
 qmgr_count(const struct qmgr *q)
 {
-	return hmap_count(q->msgs) - q->dropping;
+	return hmap_count(q->msgs);
 }
 
 size_t
@@ -537,8 +507,6 @@ list_one(const void *key, size_t keylen, void *value, void *arg)
 
 	(void)key;
 	(void)keylen;
-	if (e->drop)
-		return;
 	for (size_t i = 0; i < e->env.nrcpts && err == NULL; i++)
 		if (e->env.rcpts[i].status == ENV_RCPT_PENDING)
 			err = e->env.rcpts[i].error;
@@ -568,8 +536,6 @@ find(struct qmgr *q, const char *id, struct strbuf *out)
 {
 	struct qentry *e = queue_id_ok(id) ? hmap_get(q->msgs, id, strlen(id)) : NULL;
 
-	if (e && e->drop)
-		e = NULL;	/* deleted, its files go once a rewrite is in */
 	if (e == NULL)
 		strbuf_printf(out, "error: no message %s in the queue\n", queue_id_ok(id) ? id : "");
 	return e;
@@ -602,11 +568,8 @@ qmgr_delete(struct qmgr *q, const char *id, struct strbuf *out)
 		e->deleted = 1;
 		return 0;
 	}
-	if (e->drop)
-		return 0; /* already waiting for its rewrite, then removed */
 	/* Synchronous, so the message is gone when the delete is answered;
-	 * queue_remove_now waits for a rewrite in flight (whose callback
-	 * then finds nothing). */
+	 * queue_remove_now waits for a rewrite in flight. */
 	queue_remove_now(q->d->queue, e->env.id);
 	forget(q, e);
 	return 0;

@@ -473,23 +473,6 @@ queue_writer_abort(struct queue_writer *w)
 	free(w);
 }
 
-/* Write a whole file to path (not flushed); returns 0 or errno. */
-static int
-write_file(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc;
-
-	if (fd < 0)
-		return errno;
-	rc = write_all(fd, data, len);
-	if (close(fd) < 0 && rc == 0)
-		rc = errno;
-	if (rc)
-		unlink(path);
-	return rc;
-}
-
 /* Write data to a spare, else a new file in tmp/; its path in *path.
  * Returns 0 or errno (nothing left behind). */
 static int
@@ -592,17 +575,16 @@ queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void 
 	struct strbuf text;
 	char suffix[32];
 	static unsigned seq;	/* loop thread only */
+	char *tmp = NULL;
 	int err;
 
 	snprintf(suffix, sizeof(suffix), ".env.%u", ++seq);
-	char *tmp = queue_pathf(q->tmp, e->id, suffix);
 	strbuf_init(&text, 16 * 1024 * 1024);
-	err = envelope_write(e, &text) < 0 ? EFBIG : write_file(tmp, text.s, text.len);
+	err = envelope_write(e, &text) < 0 ? EFBIG : write_tmp(q, e->id, suffix, text.s,
+	    text.len, &tmp);
 	strbuf_free(&text);
-	if (err) {
-		free(tmp);
+	if (err)
 		return -1;
-	}
 	char *act = queue_pathf(q->active, e->id, ".env");
 	struct commit_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->fn = fn;
