@@ -11,9 +11,9 @@
 
 struct cmd_ctx {
 	const char *config_path;
-	struct reg_config *cfg;		/* owned after cmd_open */
-	struct reg_db *db;		/* owned after cmd_open */
-	char actor[64];			/* "cli:<user>" for the history */
+	struct reg_config *cfg; /* owned after cmd_open */
+	struct reg_db *db;      /* owned after cmd_open */
+	char actor[64];         /* "cli:<user>" for the history */
 };
 
 typedef int (*cmd_fn)(struct cmd_ctx *c, int argc, char **argv);

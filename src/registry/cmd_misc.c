@@ -89,8 +89,9 @@ cmd_token(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (argc < 3 || strcmp(argv[1], "create") != 0)
 		goto usage;
-	role = strcmp(argv[2], "admin") == 0 ? REG_ROLE_ADMIN :
-	    strcmp(argv[2], "owner") == 0 ? REG_ROLE_OWNER : REG_ROLE_NONE;
+	role = strcmp(argv[2], "admin") == 0 ? REG_ROLE_ADMIN
+	    : strcmp(argv[2], "owner") == 0  ? REG_ROLE_OWNER
+	                                     : REG_ROLE_NONE;
 	if (role == REG_ROLE_NONE)
 		goto usage;
 	optind = 0;
@@ -107,7 +108,8 @@ cmd_token(struct cmd_ctx *c, int argc, char **argv)
 		if (optind >= argc - 2)
 			goto usage;
 		if ((rc = reg_server_get(c->db, argv[2 + optind], &s)) != REG_OK) {
-			fprintf(stderr, "vouch-registry: %s: %s\n", argv[2 + optind], reg_err_str(rc));
+			fprintf(
+			    stderr, "vouch-registry: %s: %s\n", argv[2 + optind], reg_err_str(rc));
 			return cmd_status(rc);
 		}
 		sid = s.id;
@@ -120,7 +122,8 @@ cmd_token(struct cmd_ctx *c, int argc, char **argv)
 	printf("%s\n", tok);
 	return 0;
 usage:
-	fprintf(stderr, "usage: vouch-registry token create admin|owner [HOST] [-l LABEL] | revoke ID\n");
+	fprintf(stderr,
+	    "usage: vouch-registry token create admin|owner [HOST] [-l LABEL] | revoke ID\n");
 	return 2;
 }
 

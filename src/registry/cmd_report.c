@@ -32,8 +32,8 @@ list(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_status(rc);
 	}
 	for (size_t i = 0; i < n; i++)
-		printf("%-6lld %-10s %-6s server=%s tracking=%s subject=\"%s\"\n", v[i].id, v[i].status,
-		    v[i].source, v[i].server[0] ? v[i].server : "-",
+		printf("%-6lld %-10s %-6s server=%s tracking=%s subject=\"%s\"\n", v[i].id,
+		    v[i].status, v[i].source, v[i].server[0] ? v[i].server : "-",
 		    v[i].tracking_id[0] ? v[i].tracking_id : "-", v[i].subject);
 	reg_report_list_free(v, n);
 	return 0;
@@ -55,10 +55,10 @@ show(struct cmd_ctx *c, const char *idt)
 		return cmd_status(rc);
 	}
 	printf("id           %lld\nstatus       %s\nsource       %s\nserver       %s\n"
-	    "handoff      %s [%s]\ntracking id  %s\nreporter     %s\nsubject      %s\n"
-	    "decision     %s %s\n\n", r.id, r.status, r.source, r.server[0] ? r.server : "-",
-	    r.handoff_host, r.handoff_ip, r.tracking_id, r.reporter, r.subject, r.decided_by,
-	    r.decision_reason);
+	       "handoff      %s [%s]\ntracking id  %s\nreporter     %s\nsubject      %s\n"
+	       "decision     %s %s\n\n",
+	    r.id, r.status, r.source, r.server[0] ? r.server : "-", r.handoff_host, r.handoff_ip,
+	    r.tracking_id, r.reporter, r.subject, r.decided_by, r.decision_reason);
 	fwrite(r.message, 1, r.message_len, stdout);
 	reg_report_clear(&r);
 	return 0;
@@ -81,8 +81,8 @@ decide(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (optind != argc - 2 || str_to_ll(argv[1 + optind], 1, 1LL << 62, &id) < 0)
 		goto usage;
-	rc = reg_report_decide(c->db, c->cfg, id, strcmp(argv[1], "confirm") == 0, c->actor, reason,
-	    &res);
+	rc = reg_report_decide(
+	    c->db, c->cfg, id, strcmp(argv[1], "confirm") == 0, c->actor, reason, &res);
 	if (rc != REG_OK) {
 		fprintf(stderr, "vouch-registry: %s\n", res.msg[0] ? res.msg : reg_err_str(rc));
 		return cmd_status(rc);
@@ -143,8 +143,9 @@ intake(struct cmd_ctx *c, int argc, char **argv)
 		return reg_err_is_temp(rc) ? 75 : 1;
 	}
 	printf("report %lld %s kind=%s server=%s handoff=%s [%s] tracking=%s\n", out.id, out.status,
-	    out.kind, out.server[0] ? out.server : "-", out.handoff_host[0] ? out.handoff_host : "-",
-	    out.handoff_ip, out.tracking_id[0] ? out.tracking_id : "-");
+	    out.kind, out.server[0] ? out.server : "-",
+	    out.handoff_host[0] ? out.handoff_host : "-", out.handoff_ip,
+	    out.tracking_id[0] ? out.tracking_id : "-");
 	if (out.wf.to[0] && strcmp(out.wf.to, out.wf.from) != 0)
 		printf("%s\n", out.wf.msg);
 	return 0;
@@ -166,7 +167,8 @@ cmd_report(struct cmd_ctx *c, int argc, char **argv)
 	if (strcmp(argv[1], "confirm") == 0 || strcmp(argv[1], "dismiss") == 0)
 		return decide(c, argc, argv);
 usage:
-	fprintf(stderr, "usage: vouch-registry report list [STATUS] | show ID |"
+	fprintf(stderr,
+	    "usage: vouch-registry report list [STATUS] | show ID |"
 	    " confirm|dismiss ID [-r REASON] | --stdin [--rcpt ADDR]\n");
 	return 2;
 }

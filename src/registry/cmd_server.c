@@ -38,7 +38,8 @@ list(struct cmd_ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc > 3 || (argc == 3 && reg_workflow_status_parse(argv[2]) < 0)) {
-		fprintf(stderr, "usage: vouch-registry server list [applied|testing|active|suspended|"
+		fprintf(stderr,
+		    "usage: vouch-registry server list [applied|testing|active|suspended|"
 		    "deregistered]\n");
 		return 2;
 	}
@@ -47,8 +48,8 @@ list(struct cmd_ctx *c, int argc, char **argv)
 		return cmd_status(rc);
 	}
 	for (size_t i = 0; i < n; i++)
-		printf("%-40s %-13s %-10s cert=%-7s sponsors=%d bond=%s\n", v[i].hostname, v[i].status,
-		    v[i].mclass, v[i].cert_status, v[i].nsponsors, v[i].bond_status);
+		printf("%-40s %-13s %-10s cert=%-7s sponsors=%d bond=%s\n", v[i].hostname,
+		    v[i].status, v[i].mclass, v[i].cert_status, v[i].nsponsors, v[i].bond_status);
 	reg_server_list_free(v, n);
 	return 0;
 }
@@ -83,8 +84,8 @@ show(struct cmd_ctx *c, const char *host)
 	print_time("fee due", s.fee_due);
 	if (reg_server_cert_runs(c->db, s.id, 1, &runs, &nr) == REG_OK) {
 		for (size_t i = 0; i < nr; i++)
-			printf("%-16s %s: %s\n", "last test run", runs[i].passed ? "passed" : "failed",
-			    runs[i].summary);
+			printf("%-16s %s: %s\n", "last test run",
+			    runs[i].passed ? "passed" : "failed", runs[i].summary);
 		reg_server_cert_runs_free(runs, nr);
 	}
 	printf("history:\n");
@@ -96,7 +97,8 @@ show(struct cmd_ctx *c, const char *host)
 			gmtime_r(&tt, &tm);
 			strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
 			printf("  %s  %-18s %-22s %s -> %s  %s\n", buf, h[i].actor, h[i].event,
-			    h[i].from_status[0] ? h[i].from_status : "-", h[i].to_status, h[i].reason);
+			    h[i].from_status[0] ? h[i].from_status : "-", h[i].to_status,
+			    h[i].reason);
 		}
 		reg_server_history_free(h, nh);
 	}
@@ -124,7 +126,8 @@ act(struct cmd_ctx *c, int argc, char **argv)
 	if (optind != argc - 2)
 		goto usage;
 	if (action != REG_ACT_APPROVE && !reason[0]) {
-		fprintf(stderr, "vouch-registry: %s needs a reason (-r) for the history\n", argv[1]);
+		fprintf(
+		    stderr, "vouch-registry: %s needs a reason (-r) for the history\n", argv[1]);
 		return 2;
 	}
 	rc = reg_workflow_do(c->db, c->cfg, argv[1 + optind], (enum reg_action)action, c->actor,
@@ -247,7 +250,8 @@ cmd_server(struct cmd_ctx *c, int argc, char **argv)
 	    strcmp(argv[1], "reinstate") == 0 || strcmp(argv[1], "deregister") == 0)
 		return act(c, argc, argv);
 usage:
-	fprintf(stderr, "usage: vouch-registry server list [STATUS] | show HOST |"
+	fprintf(stderr,
+	    "usage: vouch-registry server list [STATUS] | show HOST |"
 	    " approve|suspend|reinstate|deregister HOST [-r REASON] [-f] | certify HOST |"
 	    " sponsor HOST SPONSOR | apply FILE.json\n");
 	return 2;

@@ -21,14 +21,19 @@ static const struct {
 	cmd_fn fn;
 	const char *usage;
 } commands[] = {
-	{ "serve", cmd_serve, "serve                                  run DNS, HTTP API/web UI, certification" },
-	{ "server", cmd_server, "server list [STATUS] | show HOST | approve|suspend|reinstate|deregister HOST [-r REASON] [-f]\n"
-	  "         | certify HOST | sponsor HOST SPONSOR | apply FILE.json" },
-	{ "report", cmd_report, "report list [STATUS] | show ID | confirm|dismiss ID [-r REASON]\n"
-	  "         | --stdin [--rcpt ADDR]       file a report from a mail on standard input (ARF or forwarded)" },
-	{ "export", cmd_export, "export [FILE]                          write the zone as an RFC 1035 master file" },
+	{ "serve", cmd_serve,
+	    "serve                                  run DNS, HTTP API/web UI, certification" },
+	{ "server", cmd_server,
+	    "server list [STATUS] | show HOST | approve|suspend|reinstate|deregister HOST [-r REASON] [-f]\n"
+	    "         | certify HOST | sponsor HOST SPONSOR | apply FILE.json" },
+	{ "report", cmd_report,
+	    "report list [STATUS] | show ID | confirm|dismiss ID [-r REASON]\n"
+	    "         | --stdin [--rcpt ADDR]       file a report from a mail on standard input (ARF or forwarded)" },
+	{ "export", cmd_export,
+	    "export [FILE]                          write the zone as an RFC 1035 master file" },
 	{ "token", cmd_token, "token create admin|owner [HOST] [-l LABEL] | revoke ID" },
-	{ "config", cmd_config, "config check                           validate the configuration and print it" },
+	{ "config", cmd_config,
+	    "config check                           validate the configuration and print it" },
 };
 
 static void
@@ -80,7 +85,8 @@ cmd_open(struct cmd_ctx *c, int want_db)
 		strbuf_free(&errs);
 		return -1;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/registry.db", c->cfg->data_dir) >= sizeof(path) ||
+	if ((size_t)snprintf(path, sizeof(path), "%s/registry.db", c->cfg->data_dir) >=
+	        sizeof(path) ||
 	    reg_db_open(path, &c->db, &errs) != REG_OK) {
 		fprintf(stderr, "vouch-registry: database: %s\n", errs.s ? errs.s : path);
 		strbuf_free(&errs);

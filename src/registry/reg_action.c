@@ -32,8 +32,11 @@ reg_action_actor(const struct reg_req *q, char *out, size_t outsz)
 	if (strncmp(q->token, "vr_", 3) == 0)
 		while (*p >= '0' && *p <= '9' && id < 1000000000000LL)
 			id = id * 10 + (*p++ - '0');
-	snprintf(out, outsz, "%s#%lld", q->role == REG_ROLE_ADMIN ? "admin" :
-	    q->role == REG_ROLE_OWNER ? "owner" : "anonymous", id);
+	snprintf(out, outsz, "%s#%lld",
+	    q->role == REG_ROLE_ADMIN       ? "admin"
+	        : q->role == REG_ROLE_OWNER ? "owner"
+	                                    : "anonymous",
+	    id);
 }
 
 static void
@@ -69,7 +72,8 @@ reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_
 	rc = reg_workflow_apply(q->ctx->db, &app, "applicant", &id, out->token, &out->wf);
 	if (rc != REG_OK) {
 		out->status = reg_action_http_status(rc);
-		str_copy(out->msg, sizeof(out->msg), out->wf.msg[0] ? out->wf.msg : reg_err_str(rc));
+		str_copy(
+		    out->msg, sizeof(out->msg), out->wf.msg[0] ? out->wf.msg : reg_err_str(rc));
 		if (rc == REG_ECONFLICT)
 			str_copy(out->field, sizeof(out->field), "hostname");
 		return;
@@ -107,8 +111,10 @@ reg_action_report(struct reg_req *q, const struct reg_input_src *src, const char
 	out->status = rc == REG_OK ? 201 : reg_action_http_status(rc);
 	if (rc == REG_OK) {
 		snprintf(out->msg, sizeof(out->msg), "report %lld filed%s%s", out->filed.id,
-		    out->filed.server[0] ? " against " : " (no registered server found in the"
-		    " Received chain)", out->filed.server);
+		    out->filed.server[0] ? " against "
+		                         : " (no registered server found in the"
+		                           " Received chain)",
+		    out->filed.server);
 		zone_changed(q, &out->filed.wf);
 	} else {
 		str_copy(out->msg, sizeof(out->msg), reg_err_str(rc));
@@ -142,8 +148,10 @@ reg_action_server(struct reg_req *q, const char *hostname, const char *verb,
 		rc = reg_certq_submit(q->ctx->certq, host, &out->wf);
 		out->status = rc == REG_OK ? 202 : reg_action_http_status(rc);
 		out->certifying = rc == REG_OK;
-		str_copy(out->msg, sizeof(out->msg), rc == REG_OK ? "certification started" :
-		    out->wf.msg[0] ? out->wf.msg : reg_err_str(rc));
+		str_copy(out->msg, sizeof(out->msg),
+		    rc == REG_OK         ? "certification started"
+		        : out->wf.msg[0] ? out->wf.msg
+		                         : reg_err_str(rc));
 		return;
 	}
 	action = reg_workflow_action_parse(verb);
@@ -160,8 +168,9 @@ reg_action_server(struct reg_req *q, const char *hostname, const char *verb,
 	}
 	{
 		const char *f = src->get(src->ctx, "force");
-		force = f && (str_ieq(f, "yes") || str_ieq(f, "true") || str_ieq(f, "1") ||
-		    str_ieq(f, "on"));
+		force = f &&
+		    (str_ieq(f, "yes") || str_ieq(f, "true") || str_ieq(f, "1") ||
+		        str_ieq(f, "on"));
 	}
 	rc = reg_workflow_do(q->ctx->db, q->ctx->cfg, host, (enum reg_action)action, actor,
 	    reason[0] ? reason : "approved by an admin", force, &out->wf);

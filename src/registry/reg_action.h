@@ -14,14 +14,14 @@
 #include "reg_workflow.h"
 
 struct reg_action_out {
-	int status;		/* HTTP status */
+	int status; /* HTTP status */
 	char msg[512];
-	char field[32];		/* the offending field on a 400 */
+	char field[32]; /* the offending field on a 400 */
 	char hostname[REG_HOSTNAME_MAX + 1];
-	char token[REG_TOKEN_MAX];	/* apply: the owner token, shown once */
-	int certifying;		/* apply/certify: tests started */
+	char token[REG_TOKEN_MAX]; /* apply: the owner token, shown once */
+	int certifying;            /* apply/certify: tests started */
 	struct reg_workflow_res wf;
-	struct reg_report_filed filed;	/* report */
+	struct reg_report_filed filed; /* report */
 };
 
 /* HTTP status for a reg_err. */
@@ -29,8 +29,8 @@ int reg_action_http_status(int err);
 /* "admin#<token id>" or "owner#<id>" for the history, from the request. */
 void reg_action_actor(const struct reg_req *q, char *out, size_t outsz);
 /* Apply with the fields of src. */
-void reg_action_apply(struct reg_req *q, const struct reg_input_src *src,
-    struct reg_action_out *out);
+void
+reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_action_out *out);
 /* File an abuse report (source "api" or "web"). */
 void reg_action_report(struct reg_req *q, const struct reg_input_src *src, const char *source,
     struct reg_action_out *out);

@@ -9,7 +9,7 @@
 #include "util/xmalloc.h"
 
 #define OUR_EDNS_VERSION 0
-#define XFR_MSG_TARGET 16384	/* transfer messages are cut near this size */
+#define XFR_MSG_TARGET 16384 /* transfer messages are cut near this size */
 
 static void
 put_header(struct dns_wire_writer *w, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
@@ -32,8 +32,8 @@ put_opt(struct dns_wire_writer *w, size_t size, int ext_rcode)
 
 /* A header-and-question-only response with rcode. */
 static size_t
-error_reply(uint16_t id, uint16_t qflags, const struct dns_wire_question *q, int have_q,
-    int rcode, int edns, size_t edns_size, uint8_t *out)
+error_reply(uint16_t id, uint16_t qflags, const struct dns_wire_question *q, int have_q, int rcode,
+    int edns, size_t edns_size, uint8_t *out)
 {
 	struct dns_wire_writer w;
 	uint16_t flags = DNS_FLAG_QR | (qflags & (0x7800 | DNS_FLAG_RD)) | (rcode & 0xf);
@@ -85,7 +85,7 @@ diff(struct reg_answer_xfr *x, struct reg_zone *old, const struct reg_zone *new)
 			i++;
 			continue;
 		}
-		if (j < new->n && new->rrs[j].type == DNS_TYPE_SOA) {
+		if (j < new->n &&new->rrs[j].type == DNS_TYPE_SOA) {
 			j++;
 			continue;
 		}
@@ -143,9 +143,8 @@ xfr_rr(const struct reg_answer_xfr *x, size_t p)
 }
 
 enum reg_answer_kind
-reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
-    const struct reg_answer_opts *o, uint8_t *out, size_t *outlen, struct reg_answer_xfr *xfr,
-    struct reg_answer_info *info)
+reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen, const struct reg_answer_opts *o,
+    uint8_t *out, size_t *outlen, struct reg_answer_xfr *xfr, struct reg_answer_info *info)
 {
 	struct dns_wire_reader r;
 	struct dns_wire_header h;
@@ -161,7 +160,7 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 	info->qname[0] = '\0';
 	dns_wire_reader_init(&r, q, qlen);
 	if (dns_wire_read_header(&r, &h) != DNS_WIRE_OK || (h.flags & DNS_FLAG_QR))
-		return REG_ANSWER_DROP;	/* RFC 1035 7.3: never answer a response */
+		return REG_ANSWER_DROP; /* RFC 1035 7.3: never answer a response */
 	if (h.qdcount >= 1 && dns_wire_read_question(&r, &qu) == DNS_WIRE_OK) {
 		have_q = 1;
 		info->qtype = qu.qtype;
@@ -191,8 +190,10 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 				if (rr.type == DNS_TYPE_SOA) {
 					struct dns_wire_name n1, n2;
 					size_t e1, e2;
-					if (dns_wire_name_at(q, qlen, rr.rdoff, &n1, &e1) == DNS_WIRE_OK &&
-					    dns_wire_name_at(q, qlen, e1, &n2, &e2) == DNS_WIRE_OK &&
+					if (dns_wire_name_at(q, qlen, rr.rdoff, &n1, &e1) ==
+					        DNS_WIRE_OK &&
+					    dns_wire_name_at(q, qlen, e1, &n2, &e2) ==
+					        DNS_WIRE_OK &&
 					    e2 + 4 <= rr.rdoff + rr.rdlength) {
 						client_serial = dns_wire_get_u32(q + e2);
 						have_client_soa = 1;
@@ -202,12 +203,12 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 			}
 			if (rr.type == DNS_TYPE_OPT) {
 				if (edns || rr.name.len != 1) {
-					rcode = DNS_RCODE_FORMERR;	/* RFC 6891 6.1.1 */
+					rcode = DNS_RCODE_FORMERR; /* RFC 6891 6.1.1 */
 					goto error;
 				}
 				edns = 1;
 				if (((rr.ttl >> 16) & 0xff) > OUR_EDNS_VERSION) {
-					rcode = DNS_RCODE_BADVERS;	/* RFC 6891 6.1.3 */
+					rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3 */
 					goto error;
 				}
 				if (rr.rclass > DNS_WIRE_UDP_MIN && rr.rclass < edns_size)
@@ -221,7 +222,7 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 			goto error;
 		}
 		if (!dns_wire_name_is_under(&qu.name, &z->apex)) {
-			rcode = DNS_RCODE_REFUSED;	/* not authoritative, no recursion */
+			rcode = DNS_RCODE_REFUSED; /* not authoritative, no recursion */
 			goto error;
 		}
 		if (qu.qtype == DNS_TYPE_AXFR || qu.qtype == DNS_TYPE_IXFR) {
@@ -230,12 +231,13 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 				goto error;
 			}
 			if (qu.qtype == DNS_TYPE_AXFR && !o->tcp) {
-				rcode = DNS_RCODE_FORMERR;	/* RFC 5936 4.2: AXFR is TCP only */
+				rcode = DNS_RCODE_FORMERR; /* RFC 5936 4.2: AXFR is TCP only */
 				goto error;
 			}
 			/* RFC 1995 2: up to date, or UDP that cannot carry the zone */
 			if (qu.qtype == DNS_TYPE_IXFR &&
-			    ((have_client_soa && (int32_t)(client_serial - z->serial) >= 0) || !o->tcp)) {
+			    ((have_client_soa && (int32_t)(client_serial - z->serial) >= 0) ||
+			        !o->tcp)) {
 				qu.qtype = DNS_TYPE_SOA;
 				goto answer;
 			}
@@ -246,7 +248,8 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
 			xfr->edns = edns;
 			if (qu.qtype == DNS_TYPE_IXFR && have_client_soa) {
 				for (size_t i = 0; i < o->nhistory; i++) {
-					if (o->history[i] && o->history[i]->serial == client_serial) {
+					if (o->history[i] &&
+					    o->history[i]->serial == client_serial) {
 						diff(xfr, o->history[i], z);
 						break;
 					}
@@ -261,8 +264,9 @@ answer:
 	dns_wire_writer_init(&w, out, limit);
 	flags = DNS_FLAG_QR | DNS_FLAG_AA | (h.flags & DNS_FLAG_RD);
 	put_header(&w, h.id, flags, 1, 0, 0, 0);
-	if (dns_wire_put_question(&w, &qu.name, info->qtype == DNS_TYPE_IXFR ? DNS_TYPE_IXFR :
-	    qu.qtype, qu.qclass) != DNS_WIRE_OK) {
+	if (dns_wire_put_question(&w, &qu.name,
+	        info->qtype == DNS_TYPE_IXFR ? DNS_TYPE_IXFR : qu.qtype,
+	        qu.qclass) != DNS_WIRE_OK) {
 		rcode = DNS_RCODE_SERVFAIL;
 		goto error;
 	}
@@ -282,7 +286,8 @@ answer:
 				rcode = DNS_RCODE_NXDOMAIN;
 			/* RFC 2308 3: the SOA's TTL here is min(TTL, MINIMUM) */
 			struct reg_zone_rr soa = z->rrs[z->soa];
-			uint32_t minimum = soa.rdlen >= 4 ? dns_wire_get_u32(soa.rdata + soa.rdlen - 4) : 0;
+			uint32_t minimum =
+			    soa.rdlen >= 4 ? dns_wire_get_u32(soa.rdata + soa.rdlen - 4) : 0;
 			if (minimum < soa.ttl)
 				soa.ttl = minimum;
 			if (reg_zone_put_rr(&w, &soa) == DNS_WIRE_OK)
@@ -339,7 +344,7 @@ reg_answer_xfr_next(struct reg_answer_xfr *x, uint8_t *out, size_t cap, size_t *
 		x->next++;
 	}
 	if (an == 0)
-		return 0;	/* one RR larger than a message: cannot happen here */
+		return 0; /* one RR larger than a message: cannot happen here */
 	if (x->next >= reg_answer_xfr_total(x))
 		x->done = 1;
 	if (x->edns) {

@@ -27,29 +27,29 @@
 #include "reg_zone.h"
 
 struct reg_answer_opts {
-	int tcp;		/* query came over TCP */
-	int xfr_allowed;	/* client may transfer the zone */
-	size_t edns_size;	/* our largest UDP payload (>= 512) */
-	struct reg_zone *const *history;	/* earlier versions, for IXFR */
+	int tcp;                         /* query came over TCP */
+	int xfr_allowed;                 /* client may transfer the zone */
+	size_t edns_size;                /* our largest UDP payload (>= 512) */
+	struct reg_zone *const *history; /* earlier versions, for IXFR */
 	size_t nhistory;
 };
 
 enum reg_answer_kind {
-	REG_ANSWER_DROP,	/* send nothing (a response, or garbage) */
-	REG_ANSWER_REPLY,	/* out holds the whole response */
-	REG_ANSWER_XFR,		/* out is empty: stream a transfer with xfr */
+	REG_ANSWER_DROP,  /* send nothing (a response, or garbage) */
+	REG_ANSWER_REPLY, /* out holds the whole response */
+	REG_ANSWER_XFR,   /* out is empty: stream a transfer with xfr */
 };
 
 /* A zone transfer in progress. Holds a zone reference until freed. */
 struct reg_answer_xfr {
 	struct reg_zone *zone;
-	struct reg_zone *old;	/* incremental: the client's version, else NULL */
-	size_t *del, ndel;	/* incremental: indexes into old->rrs, owned */
-	size_t *add, nadd;	/* incremental: indexes into zone->rrs, owned */
+	struct reg_zone *old; /* incremental: the client's version, else NULL */
+	size_t *del, ndel;    /* incremental: indexes into old->rrs, owned */
+	size_t *add, nadd;    /* incremental: indexes into zone->rrs, owned */
 	uint16_t id;
 	struct dns_wire_question q;
-	int edns;		/* the query had OPT: echo it in each message */
-	size_t next;		/* position in the RR sequence sent */
+	int edns;    /* the query had OPT: echo it in each message */
+	size_t next; /* position in the RR sequence sent */
 	int done;
 };
 
@@ -65,9 +65,9 @@ struct reg_answer_info {
  * On REG_ANSWER_XFR, xfr is initialised (takes a zone reference) and the
  * caller sends reg_answer_xfr_next messages until it returns 0.
  */
-enum reg_answer_kind reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen,
-    const struct reg_answer_opts *o, uint8_t *out, size_t *outlen, struct reg_answer_xfr *xfr,
-    struct reg_answer_info *info);
+enum reg_answer_kind
+reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen, const struct reg_answer_opts *o,
+    uint8_t *out, size_t *outlen, struct reg_answer_xfr *xfr, struct reg_answer_info *info);
 /* Write the next transfer message (at most cap octets) into out: 1 with
  * *outlen, 0 when the transfer is complete. */
 int reg_answer_xfr_next(struct reg_answer_xfr *x, uint8_t *out, size_t cap, size_t *outlen);

@@ -102,10 +102,10 @@ server_public(const struct reg_server *s)
 {
 	int registered = strcmp(s->status, "active") == 0 || strcmp(s->status, "suspended") == 0;
 
-	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:i, s:s}", "hostname", s->hostname,
-	    "status", s->status, "registered", registered, "class", s->mclass,
-	    "since", day_or_null(s->registered_at), "sponsors", s->nsponsors,
-	    "certification", s->cert_status);
+	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:i, s:s}", "hostname", s->hostname, "status",
+	    s->status, "registered", registered, "class", s->mclass, "since",
+	    day_or_null(s->registered_at), "sponsors", s->nsponsors, "certification",
+	    s->cert_status);
 }
 
 static json_t *
@@ -116,17 +116,18 @@ server_full(const struct reg_server *s)
 	for (size_t i = 0; i < s->naddrs; i++)
 		json_array_append_new(addrs, json_string(s->addresses[i]));
 	json_object_set_new(o, "addresses", addrs);
-	json_object_set_new(o, "owner", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "kind", s->owner_kind, "name", s->owner_name, "address", s->owner_address,
-	    "phone", s->owner_phone, "email", s->owner_email, "business_number",
-	    s->business_number));
+	json_object_set_new(o, "owner",
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", s->owner_kind, "name",
+	        s->owner_name, "address", s->owner_address, "phone", s->owner_phone, "email",
+	        s->owner_email, "business_number", s->business_number));
 	json_object_set_new(o, "admin_contact", json_string(s->admin_contact));
 	json_object_set_new(o, "domain_age_note", json_string(s->domain_age_note));
-	json_object_set_new(o, "bond", json_pack("{s:I, s:s}", "amount",
-	    (json_int_t)s->bond_amount, "status", s->bond_status));
+	json_object_set_new(o, "bond",
+	    json_pack(
+	        "{s:I, s:s}", "amount", (json_int_t)s->bond_amount, "status", s->bond_status));
 	json_object_set_new(o, "applied_at", json_integer(s->applied_at));
-	json_object_set_new(o, "registered_at", s->registered_at ? json_integer(s->registered_at) :
-	    json_null());
+	json_object_set_new(
+	    o, "registered_at", s->registered_at ? json_integer(s->registered_at) : json_null());
 	json_object_set_new(o, "fee_due", day_or_null(s->fee_due));
 	return o;
 }
@@ -136,11 +137,10 @@ report_json(const struct reg_report *r)
 {
 	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "id", (json_int_t)r->id, "server", r->server, "received_at", (json_int_t)r->received_at,
-	    "source", r->source, "reporter", r->reporter, "comment", r->comment,
-	    "feedback_type", r->feedback_type, "handoff_host", r->handoff_host,
-	    "handoff_ip", r->handoff_ip, "tracking_id", r->tracking_id, "subject", r->subject,
-	    "status", r->status, "decided_by", r->decided_by, "decision_reason",
-	    r->decision_reason);
+	    "source", r->source, "reporter", r->reporter, "comment", r->comment, "feedback_type",
+	    r->feedback_type, "handoff_host", r->handoff_host, "handoff_ip", r->handoff_ip,
+	    "tracking_id", r->tracking_id, "subject", r->subject, "status", r->status, "decided_by",
+	    r->decided_by, "decision_reason", r->decision_reason);
 }
 
 void
@@ -156,15 +156,17 @@ reg_api_status(struct reg_req *q)
 		return;
 	}
 	for (int s = 0; s < REG_ST__COUNT; s++)
-		json_object_set_new(counts, reg_workflow_status_name((enum reg_status)s), json_integer(0));
+		json_object_set_new(
+		    counts, reg_workflow_status_name((enum reg_status)s), json_integer(0));
 	for (size_t i = 0; i < n; i++) {
 		json_t *c = json_object_get(counts, v[i].status);
 		if (c)
 			json_integer_set(c, json_integer_value(c) + 1);
 	}
 	reg_server_list_free(v, n);
-	send_json(q, 200, json_pack("{s:s, s:I, s:o}", "zone", q->ctx->cfg->zone, "serial",
-	    (json_int_t)reg_db_serial(q->ctx->db), "servers", counts));
+	send_json(q, 200,
+	    json_pack("{s:s, s:I, s:o}", "zone", q->ctx->cfg->zone, "serial",
+	        (json_int_t)reg_db_serial(q->ctx->db), "servers", counts));
 }
 
 void
@@ -183,8 +185,8 @@ reg_api_server_get(struct reg_req *q)
 	}
 	rc = reg_server_get(q->ctx->db, host, &s);
 	if (rc != REG_OK) {
-		send_error(q, reg_action_http_status(rc), rc == REG_ENOTFOUND ?
-		    "not registered" : reg_err_str(rc), NULL);
+		send_error(q, reg_action_http_status(rc),
+		    rc == REG_ENOTFOUND ? "not registered" : reg_err_str(rc), NULL);
 		return;
 	}
 	send_json(q, 200, server_public(&s));
@@ -203,9 +205,10 @@ reg_api_apply(struct reg_req *q)
 	src = reg_input_json_src(&j);
 	reg_action_apply(q, &src, &out);
 	reg_input_json_close(&j);
-	send_action(q, &out, json_pack("{s:s, s:s, s:s, s:b, s:s}", "hostname", out.hostname,
-	    "status", out.certifying ? "testing" : "applied", "owner_token", out.token,
-	    "certification_started", out.certifying, "message", out.msg));
+	send_action(q, &out,
+	    json_pack("{s:s, s:s, s:s, s:b, s:s}", "hostname", out.hostname, "status",
+	        out.certifying ? "testing" : "applied", "owner_token", out.token,
+	        "certification_started", out.certifying, "message", out.msg));
 }
 
 void
@@ -244,13 +247,14 @@ reg_api_sponsor(struct reg_req *q)
 	}
 	rc = reg_workflow_sponsor(q->ctx->db, q->ctx->cfg, host, q->owner_id, &res);
 	if (rc != REG_OK) {
-		send_error(q, reg_action_http_status(rc), res.msg[0] ? res.msg : reg_err_str(rc), NULL);
+		send_error(
+		    q, reg_action_http_status(rc), res.msg[0] ? res.msg : reg_err_str(rc), NULL);
 		return;
 	}
 	if (res.zone_changed && q->ctx->zone_changed)
 		q->ctx->zone_changed(q->ctx->zone_arg);
-	send_json(q, 200, json_pack("{s:s, s:s, s:s}", "hostname", host, "status", res.to,
-	    "message", res.msg));
+	send_json(q, 200,
+	    json_pack("{s:s, s:s, s:s}", "hostname", host, "status", res.to, "message", res.msg));
 }
 
 void
@@ -297,8 +301,9 @@ reg_api_trap_add(struct reg_req *q)
 	reg_input_json_close(&j);
 	rc = reg_owner_trap_add(q->ctx->db, q->owner_id, addr);
 	if (rc != REG_OK) {
-		send_error(q, reg_action_http_status(rc), rc == REG_ECONFLICT ?
-		    "that address is already a trap" : reg_err_str(rc), "address");
+		send_error(q, reg_action_http_status(rc),
+		    rc == REG_ECONFLICT ? "that address is already a trap" : reg_err_str(rc),
+		    "address");
 		return;
 	}
 	str_lower(addr);
@@ -337,9 +342,10 @@ reg_api_offenders(struct reg_req *q)
 	}
 	a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id",
-		    (json_int_t)v[i].id, "server", v[i].server, "reference", v[i].reference, "note",
-		    v[i].note, "created_at", (json_int_t)v[i].created_at));
+		json_array_append_new(a,
+		    json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)v[i].id, "server",
+		        v[i].server, "reference", v[i].reference, "note", v[i].note, "created_at",
+		        (json_int_t)v[i].created_at));
 	reg_owner_offenders_free(v, n);
 	send_json(q, 200, json_pack("{s:o}", "offenders", a));
 }
@@ -383,8 +389,8 @@ reg_api_admin_servers(struct reg_req *q)
 	json_t *a;
 
 	if (status && reg_workflow_status_parse(status) < 0) {
-		send_error(q, 400, "status must be applied, testing, active, suspended or deregistered",
-		    "status");
+		send_error(q, 400,
+		    "status must be applied, testing, active, suspended or deregistered", "status");
 		return;
 	}
 	if (reg_server_list(q->ctx->db, status, &v, &n) != REG_OK) {
@@ -417,17 +423,18 @@ reg_api_admin_server(struct reg_req *q)
 		return;
 	}
 	if ((rc = reg_server_get(q->ctx->db, host, &s)) != REG_OK) {
-		send_error(q, reg_action_http_status(rc), rc == REG_ENOTFOUND ? "no such server" :
-		    reg_err_str(rc), NULL);
+		send_error(q, reg_action_http_status(rc),
+		    rc == REG_ENOTFOUND ? "no such server" : reg_err_str(rc), NULL);
 		return;
 	}
 	o = server_full(&s);
 	if (reg_server_history(q->ctx->db, s.id, &h, &nh) == REG_OK) {
 		a = json_array();
 		for (size_t i = 0; i < nh; i++)
-			json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "at",
-			    (json_int_t)h[i].at, "actor", h[i].actor, "event", h[i].event, "from",
-			    h[i].from_status, "to", h[i].to_status, "reason", h[i].reason));
+			json_array_append_new(a,
+			    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "at", (json_int_t)h[i].at,
+			        "actor", h[i].actor, "event", h[i].event, "from", h[i].from_status,
+			        "to", h[i].to_status, "reason", h[i].reason));
 		reg_server_history_free(h, nh);
 		json_object_set_new(o, "history", a);
 	}
@@ -444,10 +451,11 @@ reg_api_admin_server(struct reg_req *q)
 		a = json_array();
 		for (size_t i = 0; i < nr; i++) {
 			json_t *rep = json_loads(runs[i].report, 0, NULL);
-			json_array_append_new(a, json_pack("{s:I, s:I, s:I, s:b, s:s, s:o}", "id",
-			    (json_int_t)runs[i].id, "started", (json_int_t)runs[i].started, "finished",
-			    (json_int_t)runs[i].finished, "passed", runs[i].passed, "summary",
-			    runs[i].summary, "report", rep ? rep : json_null()));
+			json_array_append_new(a,
+			    json_pack("{s:I, s:I, s:I, s:b, s:s, s:o}", "id",
+			        (json_int_t)runs[i].id, "started", (json_int_t)runs[i].started,
+			        "finished", (json_int_t)runs[i].finished, "passed", runs[i].passed,
+			        "summary", runs[i].summary, "report", rep ? rep : json_null()));
 		}
 		reg_server_cert_runs_free(runs, nr);
 		json_object_set_new(o, "certifications", a);
@@ -477,8 +485,9 @@ reg_api_admin_action(struct reg_req *q)
 	src = reg_input_json_src(&j);
 	reg_action_server(q, q->segs[3], q->segs[4], &src, &out);
 	reg_input_json_close(&j);
-	send_action(q, &out, json_pack("{s:s, s:s, s:s, s:s}", "hostname", out.hostname,
-	    "from", out.wf.from, "to", out.wf.to, "message", out.msg));
+	send_action(q, &out,
+	    json_pack("{s:s, s:s, s:s, s:s}", "hostname", out.hostname, "from", out.wf.from, "to",
+	        out.wf.to, "message", out.msg));
 }
 
 void
@@ -518,8 +527,8 @@ reg_api_admin_report(struct reg_req *q)
 		return;
 	}
 	if ((rc = reg_report_get(q->ctx->db, id, &r)) != REG_OK) {
-		send_error(q, reg_action_http_status(rc), rc == REG_ENOTFOUND ? "no such report" :
-		    reg_err_str(rc), NULL);
+		send_error(q, reg_action_http_status(rc),
+		    rc == REG_ENOTFOUND ? "no such report" : reg_err_str(rc), NULL);
 		return;
 	}
 	o = report_json(&r);
@@ -550,6 +559,7 @@ reg_api_admin_report_action(struct reg_req *q)
 	src = reg_input_json_src(&j);
 	reg_action_decide(q, q->segs[3], q->segs[4], &src, &out);
 	reg_input_json_close(&j);
-	send_action(q, &out, json_pack("{s:s, s:s, s:s}", "message", out.msg, "server_from",
-	    out.wf.from, "server_to", out.wf.to));
+	send_action(q, &out,
+	    json_pack("{s:s, s:s, s:s}", "message", out.msg, "server_from", out.wf.from,
+	        "server_to", out.wf.to));
 }

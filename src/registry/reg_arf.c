@@ -74,7 +74,8 @@ parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
 		} else if (str_ieq(f->name, "Reported-Domain")) {
 			str_copy(a->reported_domain, sizeof(a->reported_domain), v);
 		} else if (str_ieq(f->name, "Original-Rcpt-To") && a->nrcpt < REG_ARF_RCPTS) {
-			str_copy(a->original_rcpt_to[a->nrcpt++], sizeof(a->original_rcpt_to[0]), v);
+			str_copy(
+			    a->original_rcpt_to[a->nrcpt++], sizeof(a->original_rcpt_to[0]), v);
 		}
 	}
 	free(f);
@@ -85,8 +86,8 @@ parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
  * was found (and fills a).
  */
 static int
-walk_parts(const char *t, size_t len, size_t body, const char *boundary, struct reg_arf *a,
-    int is_report)
+walk_parts(
+    const char *t, size_t len, size_t body, const char *boundary, struct reg_arf *a, int is_report)
 {
 	size_t bl = strlen(boundary), pos = find_boundary(t, len, body, boundary, bl);
 	int found = 0, feedback = 0;
@@ -116,8 +117,9 @@ walk_parts(const char *t, size_t len, size_t body, const char *boundary, struct 
 				parse_feedback_fields(t + pbody, e - pbody, a);
 				feedback = 1;
 			} else if ((strcmp(mt, "message/rfc822") == 0 ||
-			    strcmp(mt, "text/rfc822-headers") == 0 ||
-			    strcmp(mt, "message/rfc822-headers") == 0) && !found) {
+			               strcmp(mt, "text/rfc822-headers") == 0 ||
+			               strcmp(mt, "message/rfc822-headers") == 0) &&
+			    !found) {
 				a->orig_off = pbody;
 				a->orig_len = e - pbody;
 				found = 1;
@@ -184,8 +186,10 @@ reg_arf_parse(const char *msg, size_t len, struct reg_arf *a)
 	if (strncmp(mt, "multipart/", 10) == 0 &&
 	    reg_msg_param(ct, "boundary", boundary, sizeof(boundary))) {
 		int is_report = strcmp(mt, "multipart/report") == 0 &&
-		    reg_msg_param(ct, "report-type", rt, sizeof(rt)) && str_ieq(rt, "feedback-report");
-		if (!walk_parts(msg, len, body, boundary, a, is_report) && !find_inline(msg, len, body, a)) {
+		    reg_msg_param(ct, "report-type", rt, sizeof(rt)) &&
+		    str_ieq(rt, "feedback-report");
+		if (!walk_parts(msg, len, body, boundary, a, is_report) &&
+		    !find_inline(msg, len, body, a)) {
 			a->kind = REG_ARF_DIRECT;
 			a->orig_off = 0;
 			a->orig_len = len;

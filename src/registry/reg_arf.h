@@ -16,28 +16,28 @@
 #include <stddef.h>
 
 enum reg_arf_kind {
-	REG_ARF_FEEDBACK,	/* RFC 5965 feedback report */
-	REG_ARF_ATTACHED,	/* forwarded as message/rfc822 */
-	REG_ARF_INLINE,		/* forwarded inline after a marker line */
-	REG_ARF_DIRECT,		/* the input is the reported message */
+	REG_ARF_FEEDBACK, /* RFC 5965 feedback report */
+	REG_ARF_ATTACHED, /* forwarded as message/rfc822 */
+	REG_ARF_INLINE,   /* forwarded inline after a marker line */
+	REG_ARF_DIRECT,   /* the input is the reported message */
 };
 
 #define REG_ARF_RCPTS 8
 
 struct reg_arf {
 	enum reg_arf_kind kind;
-	char feedback_type[32];		/* abuse, fraud, virus, other, ... */
+	char feedback_type[32]; /* abuse, fraud, virus, other, ... */
 	char user_agent[128];
 	char version[16];
-	char source_ip[46];		/* validated address or "" */
+	char source_ip[46]; /* validated address or "" */
 	char original_mail_from[256];
 	char arrival_date[80];
 	char reported_domain[256];
 	char original_rcpt_to[REG_ARF_RCPTS][256];
 	size_t nrcpt;
-	char reporter[256];		/* the outer From: field */
-	char subject[256];		/* the reported message's Subject */
-	size_t orig_off, orig_len;	/* the reported message within the input */
+	char reporter[256];        /* the outer From: field */
+	char subject[256];         /* the reported message's Subject */
+	size_t orig_off, orig_len; /* the reported message within the input */
 };
 
 /* Kind names: "arf", "attached", "inline", "direct". */

@@ -21,13 +21,12 @@
 #define TRANSCRIPT_MAX (32 * 1024)
 
 struct run {
-	json_t *tests;		/* array of {name, verdict, detail} */
+	json_t *tests; /* array of {name, verdict, detail} */
 	int failed, total;
 	char first_fail[64];
 };
 
-static void
-verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
+static void verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -39,8 +38,9 @@ verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	json_array_append_new(r->tests, json_pack("{s:s, s:s, s:s}", "name", name,
-	    "verdict", pass ? "pass" : "fail", "detail", detail));
+	json_array_append_new(r->tests,
+	    json_pack("{s:s, s:s, s:s}", "name", name, "verdict", pass ? "pass" : "fail", "detail",
+	        detail));
 	r->total++;
 	if (!pass) {
 		if (r->failed == 0)
@@ -50,8 +50,13 @@ verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
 }
 
 static const char *const relay_names[] = {
-	"relay_foreign", "relay_unqualified", "relay_percent_hack", "relay_bang_path",
-	"relay_bang_path_plain", "relay_source_route", "relay_quoted_local",
+	"relay_foreign",
+	"relay_unqualified",
+	"relay_percent_hack",
+	"relay_bang_path",
+	"relay_bang_path_plain",
+	"relay_source_route",
+	"relay_quoted_local",
 };
 #define NRELAY (sizeof(relay_names) / sizeof(relay_names[0]))
 
@@ -83,7 +88,7 @@ random_id(char out[129])
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		memset(b, 7, sizeof(b));
 	for (int i = 0; i < 128; i++)
-		out[i] = alnum[b[i] % 62];	/* slight bias is harmless for a probe id */
+		out[i] = alnum[b[i] % 62]; /* slight bias is harmless for a probe id */
 	out[128] = '\0';
 }
 
@@ -101,8 +106,8 @@ ehlo_name(const struct reg_probe_reply *r, char *out, size_t outsz)
 }
 
 static void
-relay_tests(struct reg_probe *p, struct run *r, const char *host, const char *helo,
-    const char *target)
+relay_tests(
+    struct reg_probe *p, struct run *r, const char *host, const char *helo, const char *target)
 {
 	char user[128], dom[256], rcpt[8][600], mail[400];
 	const char *at = strrchr(target, '@');
@@ -112,7 +117,8 @@ relay_tests(struct reg_probe *p, struct run *r, const char *host, const char *he
 		str_copy(user, sizeof(user), "relaytest");
 		str_copy(dom, sizeof(dom), "example.com");
 	} else {
-		size_t ul = (size_t)(at - target) < sizeof(user) - 1 ? (size_t)(at - target) : sizeof(user) - 1;
+		size_t ul = (size_t)(at - target) < sizeof(user) - 1 ? (size_t)(at - target)
+		                                                     : sizeof(user) - 1;
 		memcpy(user, target, ul);
 		user[ul] = '\0';
 		str_copy(dom, sizeof(dom), at + 1);
@@ -138,8 +144,8 @@ relay_tests(struct reg_probe *p, struct run *r, const char *host, const char *he
 			continue;
 		}
 		if (rep->code >= 500) {
-			verdict(r, relay_names[i], 1, "MAIL FROM refused (%d): nothing can be relayed",
-			    rep->code);
+			verdict(r, relay_names[i], 1,
+			    "MAIL FROM refused (%d): nothing can be relayed", rep->code);
 			continue;
 		}
 		snprintf(cmd, sizeof(cmd), "RCPT TO:%.590s", rcpt[i]);
@@ -148,7 +154,8 @@ relay_tests(struct reg_probe *p, struct run *r, const char *host, const char *he
 			continue;
 		}
 		if (rep->code >= 500)
-			verdict(r, relay_names[i], 1, "RCPT TO:%s refused with %d", rcpt[i], rep->code);
+			verdict(
+			    r, relay_names[i], 1, "RCPT TO:%s refused with %d", rcpt[i], rep->code);
 		else if (rep->code >= 400)
 			verdict(r, relay_names[i], 0,
 			    "RCPT TO:%s only deferred with %d; a relay attempt must get 5xx",
@@ -208,11 +215,12 @@ run_one(const struct reg_config *cfg, struct reg_resolve *resolver, const char *
 		for (size_t i = 0; rc == REG_OK && i < n; i++)
 			found |= strcmp(addrs[i], addr) == 0;
 		if (rc != REG_OK)
-			verdict(r, "helo_fcrdns", 0, "the server's name '%.200s' does not resolve (%s)",
-			    name, reg_err_str(rc));
+			verdict(r, "helo_fcrdns", 0,
+			    "the server's name '%.200s' does not resolve (%s)", name,
+			    reg_err_str(rc));
 		else if (!found)
-			verdict(r, "helo_fcrdns", 0, "the server's name '%.200s' does not resolve to %s",
-			    name, addr);
+			verdict(r, "helo_fcrdns", 0,
+			    "the server's name '%.200s' does not resolve to %s", name, addr);
 		else
 			verdict(r, "helo_fcrdns", 1, "'%.200s' resolves to %s%s", name, addr,
 			    str_ieq(name, host) ? "" : " (differs from the registered name)");
@@ -225,7 +233,7 @@ run_one(const struct reg_config *cfg, struct reg_resolve *resolver, const char *
 	} else {
 		struct reg_probe_tls tls;
 		if (reg_probe_tls(p, host, cfg->certify_tls_verify, cfg->certify_ca_file, &tls, err,
-		    sizeof(err)) != REG_OK) {
+		        sizeof(err)) != REG_OK) {
 			verdict(r, "starttls", 0, "%s", err);
 			not_reached(r, "xvouch_check", "TLS failed");
 			goto out;
@@ -233,11 +241,11 @@ run_one(const struct reg_config *cfg, struct reg_resolve *resolver, const char *
 		if (!tls.has_cert)
 			verdict(r, "starttls", 0, "no certificate presented");
 		else if (cfg->certify_tls_verify && !tls.verified)
-			verdict(r, "starttls", 0, "certificate '%.150s' does not verify: %s", tls.subject,
-			    tls.verify_error);
-		else
-			verdict(r, "starttls", 1, "%s, certificate '%.150s' (verify: %s)", tls.version,
+			verdict(r, "starttls", 0, "certificate '%.150s' does not verify: %s",
 			    tls.subject, tls.verify_error);
+		else
+			verdict(r, "starttls", 1, "%s, certificate '%.150s' (verify: %s)",
+			    tls.version, tls.subject, tls.verify_error);
 		/* RFC 3207 4.2: forget what was learnt before TLS and ask again */
 		if (reg_probe_cmd(p, cmd, ehlo) != REG_OK || ehlo->code != 250) {
 			not_reached(r, "xvouch_check", "EHLO after STARTTLS refused");
@@ -252,7 +260,8 @@ run_one(const struct reg_config *cfg, struct reg_resolve *resolver, const char *
 	else if (rep->code == 550)
 		verdict(r, "xvouch_check", 1, "unknown session id refused with 550");
 	else if (rep->code >= 200 && rep->code < 300)
-		verdict(r, "xvouch_check", 0, "an unknown session id was confirmed (%d)", rep->code);
+		verdict(
+		    r, "xvouch_check", 0, "an unknown session id was confirmed (%d)", rep->code);
 	else
 		verdict(r, "xvouch_check", 0, "XVOUCH CHECK answered %d, expected 550", rep->code);
 
@@ -284,8 +293,9 @@ reg_certify_run(const struct reg_config *cfg, struct reg_resolve *resolver, cons
 		struct run r = { json_array(), 0, 0, "" };
 		verdict(&r, "resolve", 0, "%s does not resolve (%s, %s resolver)", hostname,
 		    reg_err_str(rc), reg_resolve_kind(resolver));
-		json_array_append_new(runs, json_pack("{s:s, s:s, s:o, s:s}", "address", "",
-		    "source", "", "tests", r.tests, "transcript", ""));
+		json_array_append_new(runs,
+		    json_pack("{s:s, s:s, s:o, s:s}", "address", "", "source", "", "tests", r.tests,
+		        "transcript", ""));
 		failed = 1;
 		total = 1;
 		str_copy(first, sizeof(first), "resolve");
@@ -294,7 +304,8 @@ reg_certify_run(const struct reg_config *cfg, struct reg_resolve *resolver, cons
 		for (size_t s = 0; s < nsrc; s++) {
 			struct run r = { NULL, 0, 0, "" };
 			const char *src = cfg->certify_sources.n ? cfg->certify_sources.v[s] : NULL;
-			json_array_append_new(runs, run_one(cfg, resolver, hostname, addrs[a], src, &r));
+			json_array_append_new(
+			    runs, run_one(cfg, resolver, hostname, addrs[a], src, &r));
 			failed += r.failed;
 			total += r.total;
 			if (!first[0] && r.first_fail[0])
@@ -308,10 +319,9 @@ reg_certify_run(const struct reg_config *cfg, struct reg_resolve *resolver, cons
 	else
 		snprintf(res->summary, sizeof(res->summary), "%d of %d tests failed (first: %s)",
 		    failed, total, first);
-	doc = json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:o}", "hostname", hostname,
-	    "started", (json_int_t)res->started, "finished", (json_int_t)res->finished,
-	    "passed", res->passed, "summary", res->summary, "port", (json_int_t)cfg->certify_port,
-	    "runs", runs);
+	doc = json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:o}", "hostname", hostname, "started",
+	    (json_int_t)res->started, "finished", (json_int_t)res->finished, "passed", res->passed,
+	    "summary", res->summary, "port", (json_int_t)cfg->certify_port, "runs", runs);
 	res->report = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	log_info("event=certified server=%s passed=%s summary=\"%s\"", hostname,

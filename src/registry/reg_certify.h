@@ -25,8 +25,8 @@
 
 struct reg_certify_result {
 	int passed;
-	char summary[256];	/* "12/12 tests passed" or the first failures */
-	char *report;		/* JSON, owned: free() */
+	char summary[256]; /* "12/12 tests passed" or the first failures */
+	char *report;      /* JSON, owned: free() */
 	long long started, finished;
 };
 

@@ -23,21 +23,21 @@ struct job {
 	char hostname[256];
 	pthread_t thread;
 	int running;
-	struct reg_certify_result result;	/* written by the worker */
+	struct reg_certify_result result; /* written by the worker */
 };
 
 struct reg_certq {
 	struct event_base *base;
 	const struct reg_config *cfg;
 	struct reg_db *db;
-	struct reg_resolve *resolver;	/* thread-safe, shared by workers */
+	struct reg_resolve *resolver; /* thread-safe, shared by workers */
 	reg_certq_done_fn done;
 	void *arg;
 	int pipefd[2];
 	struct event *ev;
 	pthread_mutex_t lock;
-	struct job *waiting;		/* loop thread only */
-	struct job *running;		/* loop thread only */
+	struct job *waiting; /* loop thread only */
+	struct job *running; /* loop thread only */
 	size_t nrunning;
 };
 
@@ -74,8 +74,8 @@ static int
 finish(struct reg_db *db, const struct reg_config *cfg, long long id,
     const struct reg_certify_result *r, struct reg_workflow_res *res)
 {
-	int rc = reg_server_cert_add(db, id, r->started, r->finished, r->passed, r->summary,
-	    r->report);
+	int rc =
+	    reg_server_cert_add(db, id, r->started, r->finished, r->passed, r->summary, r->report);
 
 	if (rc != REG_OK)
 		return rc;

@@ -20,8 +20,8 @@
 
 struct reg_certq;
 
-typedef void (*reg_certq_done_fn)(void *arg, const char *hostname,
-    const struct reg_workflow_res *res);
+typedef void (*reg_certq_done_fn)(
+    void *arg, const char *hostname, const struct reg_workflow_res *res);
 
 /* Create a queue on base; cfg and db must outlive it. */
 struct reg_certq *reg_certq_new(struct event_base *base, const struct reg_config *cfg,

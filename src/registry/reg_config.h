@@ -12,47 +12,47 @@
 #include "util/str.h"
 
 struct reg_config {
-	char *path;			/* file loaded, or NULL */
-	char *data_dir;			/* holds registry.db */
-	int log_level;			/* enum log_level */
+	char *path;     /* file loaded, or NULL */
+	char *data_dir; /* holds registry.db */
+	int log_level;  /* enum log_level */
 
 	/* the zone (DESIGN 5.3) */
-	char *zone;			/* e.g. reg.example.net */
-	struct conf_list ns;		/* NS names at the apex */
-	char *soa_rname;		/* mailbox as a name; empty = hostmaster.<zone> */
-	long long ttl;			/* ms */
-	long long soa_refresh, soa_retry, soa_expire, soa_minimum;	/* ms */
-	struct conf_list dns_listen;	/* host:port, UDP and TCP */
-	struct conf_list notify;	/* secondaries: host:port for NOTIFY */
-	struct conf_list allow_transfer;	/* addresses allowed AXFR/IXFR */
-	long long notify_retry;		/* ms between NOTIFY retries */
-	long long edns_size;		/* our UDP payload size */
-	long long dns_tcp_clients;	/* concurrent TCP DNS connections */
+	char *zone;          /* e.g. reg.example.net */
+	struct conf_list ns; /* NS names at the apex */
+	char *soa_rname;     /* mailbox as a name; empty = hostmaster.<zone> */
+	long long ttl;       /* ms */
+	long long soa_refresh, soa_retry, soa_expire, soa_minimum; /* ms */
+	struct conf_list dns_listen;                               /* host:port, UDP and TCP */
+	struct conf_list notify;         /* secondaries: host:port for NOTIFY */
+	struct conf_list allow_transfer; /* addresses allowed AXFR/IXFR */
+	long long notify_retry;          /* ms between NOTIFY retries */
+	long long edns_size;             /* our UDP payload size */
+	long long dns_tcp_clients;       /* concurrent TCP DNS connections */
 
 	/* HTTP API and web UI */
 	struct conf_list http_listen;
 	long long http_max_body;
-	long long http_timeout;		/* ms */
+	long long http_timeout; /* ms */
 	char *site_name;
 
 	/* workflow */
 	long long sponsors_required;
 	long long suspend_threshold;
-	long long report_window;	/* ms */
+	long long report_window; /* ms */
 	long long bond_amount;
 	long long max_report_size;
-	int auto_certify;		/* run certification on apply */
-	long long fee_period;		/* ms until the yearly fee is due */
+	int auto_certify;     /* run certification on apply */
+	long long fee_period; /* ms until the yearly fee is due */
 
 	/* certification tests */
 	long long certify_port;
-	long long certify_timeout;	/* ms, per connection step */
-	struct conf_list certify_sources;	/* local addresses to test from */
-	char *certify_helo;		/* our EHLO name; empty = zone */
-	char *certify_relay_target;	/* foreign mailbox for relay tricks */
-	int certify_tls_verify;		/* require a chain that verifies */
+	long long certify_timeout;        /* ms, per connection step */
+	struct conf_list certify_sources; /* local addresses to test from */
+	char *certify_helo;               /* our EHLO name; empty = zone */
+	char *certify_relay_target;       /* foreign mailbox for relay tricks */
+	int certify_tls_verify;           /* require a chain that verifies */
 	char *certify_ca_file;
-	struct conf_list hosts;		/* static name=address table; empty = system resolver */
+	struct conf_list hosts; /* static name=address table; empty = system resolver */
 	long long certify_concurrency;
 };
 
@@ -65,8 +65,8 @@ extern const struct conf_key reg_config_keys[];
  */
 struct reg_config *reg_config_load(const char *path, struct strbuf *errs);
 /* Same from text in memory; name appears in error messages. */
-struct reg_config *reg_config_load_text(const char *text, size_t len, const char *name,
-    struct strbuf *errs);
+struct reg_config *
+reg_config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs);
 /* Release a configuration; NULL-safe. */
 void reg_config_free(struct reg_config *cfg);
 /* Print the effective settings in the file's syntax. */

@@ -123,14 +123,12 @@ int
 reg_db_err(int rc)
 {
 	switch (rc & 0xff) {
-	case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW:
-		return REG_OK;
-	case SQLITE_CONSTRAINT:
-		return REG_ECONFLICT;
-	case SQLITE_NOTFOUND:
-		return REG_ENOTFOUND;
-	default:
-		return REG_ETEMP;
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW: return REG_OK;
+	case SQLITE_CONSTRAINT: return REG_ECONFLICT;
+	case SQLITE_NOTFOUND: return REG_ENOTFOUND;
+	default: return REG_ETEMP;
 	}
 }
 
@@ -172,7 +170,8 @@ migrate(struct reg_db *db, struct strbuf *err)
 		return REG_ETEMP;
 	}
 	if (v > NMIGRATIONS) {
-		strbuf_printf(err, "database schema %d is newer than this program (%d)", v, NMIGRATIONS);
+		strbuf_printf(
+		    err, "database schema %d is newer than this program (%d)", v, NMIGRATIONS);
 		return REG_ECONFLICT;
 	}
 	for (; v < NMIGRATIONS; v++) {
@@ -203,10 +202,11 @@ reg_db_open(const char *path, struct reg_db **out, struct strbuf *err)
 	int rc;
 
 	*out = NULL;
-	rc = sqlite3_open_v2(path, &db->h,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(
+	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		strbuf_printf(err, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		strbuf_printf(
+		    err, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 		reg_db_close(db);
 		return REG_ETEMP;
 	}

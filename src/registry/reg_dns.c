@@ -23,8 +23,8 @@
 
 #define NOTIFY_TRIES 5
 #define TCP_IDLE_SEC 10
-#define TCP_OUT_HIGH (128 * 1024)	/* stop producing transfer messages above this */
-#define HISTORY 16			/* earlier zone versions kept for IXFR */
+#define TCP_OUT_HIGH (128 * 1024) /* stop producing transfer messages above this */
+#define HISTORY 16                /* earlier zone versions kept for IXFR */
 
 struct udp_sock {
 	struct reg_dns *d;
@@ -37,7 +37,7 @@ struct notify_target {
 	char name[128];
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	evutil_socket_t fd;		/* connected UDP socket */
+	evutil_socket_t fd; /* connected UDP socket */
 	struct event *ev;
 	uint16_t id;
 	int tries;
@@ -59,7 +59,7 @@ struct reg_dns {
 	struct event_base *base;
 	const struct reg_config *cfg;
 	struct reg_zone *zone;
-	struct reg_zone *history[HISTORY];	/* newest first, references held */
+	struct reg_zone *history[HISTORY]; /* newest first, references held */
 	size_t nhistory;
 	struct udp_sock *udp;
 	size_t nudp;
@@ -69,10 +69,10 @@ struct reg_dns {
 	size_t nconns;
 	struct notify_target *targets;
 	size_t ntargets;
-	struct sockaddr_storage *allowed;	/* allow_transfer addresses */
+	struct sockaddr_storage *allowed; /* allow_transfer addresses */
 	size_t nallowed;
 	struct event *notify_timer;
-	uint8_t *buf;				/* 64 KiB scratch for answers */
+	uint8_t *buf; /* 64 KiB scratch for answers */
 };
 
 static void
@@ -94,10 +94,10 @@ same_ip(const struct sockaddr *a, const struct sockaddr *b)
 		return 0;
 	if (a->sa_family == AF_INET)
 		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+		           &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
 	if (a->sa_family == AF_INET6)
 		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+		           &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 	return 0;
 }
 
@@ -121,7 +121,8 @@ log_query(const char *proto, const char *peer, const struct reg_answer_info *inf
 		return;
 	char esc[LOG_ESC_MAX];
 	log_debug("event=dns_query proto=%s client=%s qname=%s qtype=%u rcode=%d", proto, peer,
-	    log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)), info->qtype, info->rcode);
+	    log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)), info->qtype,
+	    info->rcode);
 }
 
 static void
@@ -185,7 +186,8 @@ pump_xfr(struct tcp_conn *c)
 		uint8_t pfx[2];
 
 		if (!reg_answer_xfr_next(&c->xfr, c->d->buf + 0, DNS_WIRE_MSG_MAX, &len)) {
-			log_info("event=xfr_done client=%s serial=%u", c->peer, c->xfr.zone->serial);
+			log_info(
+			    "event=xfr_done client=%s serial=%u", c->peer, c->xfr.zone->serial);
 			c->in_xfr = 0;
 			reg_answer_xfr_release(&c->xfr);
 			break;
@@ -228,10 +230,13 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 			bufferevent_write(bev, pfx, 2);
 			bufferevent_write(bev, c->d->buf, outlen);
 		} else if (k == REG_ANSWER_XFR) {
-			log_info("event=xfr_start client=%s qtype=%s mode=%s from_serial=%u serial=%u"
-			    " records=%zu", c->peer, info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR",
-			    c->xfr.old ? "incremental" : "full", c->xfr.old ? c->xfr.old->serial : 0,
-			    c->xfr.zone->serial, reg_answer_xfr_total(&c->xfr));
+			log_info(
+			    "event=xfr_start client=%s qtype=%s mode=%s from_serial=%u serial=%u"
+			    " records=%zu",
+			    c->peer, info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR",
+			    c->xfr.old ? "incremental" : "full",
+			    c->xfr.old ? c->xfr.old->serial : 0, c->xfr.zone->serial,
+			    reg_answer_xfr_total(&c->xfr));
 			c->in_xfr = 1;
 			pump_xfr(c);
 		}
@@ -320,8 +325,8 @@ on_notify_reply(evutil_socket_t fd, short what, void *arg)
 		if (t->pending && h.id == t->id && (h.flags & DNS_FLAG_QR) &&
 		    DNS_OPCODE(h.flags) == DNS_OPCODE_NOTIFY) {
 			t->pending = 0;
-			log_info("event=notify_acked target=%s serial=%u rcode=%d", t->name, t->serial,
-			    DNS_RCODE(h.flags));
+			log_info("event=notify_acked target=%s serial=%u rcode=%d", t->name,
+			    t->serial, DNS_RCODE(h.flags));
 		}
 	}
 }
@@ -375,13 +380,15 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 
 		if (parse_hostport(cfg->dns_listen.v[i], &ss, &sl) < 0 ||
 		    ((struct sockaddr_in *)&ss)->sin_port == 0) {
-			strbuf_printf(err, "dns_listen '%s' is not host:port", cfg->dns_listen.v[i]);
+			strbuf_printf(
+			    err, "dns_listen '%s' is not host:port", cfg->dns_listen.v[i]);
 			goto fail;
 		}
 		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 		    bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			strbuf_printf(err, "dns_listen %s (udp): %s", cfg->dns_listen.v[i], strerror(errno));
+			strbuf_printf(
+			    err, "dns_listen %s (udp): %s", cfg->dns_listen.v[i], strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			goto fail;
@@ -394,7 +401,8 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
 		    (struct sockaddr *)&ss, (int)sl);
 		if (l == NULL) {
-			strbuf_printf(err, "dns_listen %s (tcp): %s", cfg->dns_listen.v[i], strerror(errno));
+			strbuf_printf(
+			    err, "dns_listen %s (tcp): %s", cfg->dns_listen.v[i], strerror(errno));
 			goto fail;
 		}
 		d->tcp = xrealloc(d->tcp, (d->ntcp + 1) * sizeof(*d->tcp));
@@ -403,7 +411,8 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 	}
 	/* events after the array stops moving */
 	for (size_t i = 0; i < d->nudp; i++) {
-		d->udp[i].ev = event_new(base, d->udp[i].fd, EV_READ | EV_PERSIST, on_udp, &d->udp[i]);
+		d->udp[i].ev =
+		    event_new(base, d->udp[i].fd, EV_READ | EV_PERSIST, on_udp, &d->udp[i]);
 		event_add(d->udp[i].ev, NULL);
 	}
 	d->targets = xcalloc(cfg->notify.n ? cfg->notify.n : 1, sizeof(*d->targets));
@@ -429,12 +438,14 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 		t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST, on_notify_reply, t);
 		event_add(t->ev, NULL);
 	}
-	d->allowed = xcalloc(cfg->allow_transfer.n ? cfg->allow_transfer.n : 1, sizeof(*d->allowed));
+	d->allowed =
+	    xcalloc(cfg->allow_transfer.n ? cfg->allow_transfer.n : 1, sizeof(*d->allowed));
 	for (size_t i = 0; i < cfg->allow_transfer.n; i++) {
 		struct sockaddr_storage *ss = &d->allowed[d->nallowed];
 		socklen_t sl;
 		if (parse_hostport(cfg->allow_transfer.v[i], ss, &sl) < 0) {
-			strbuf_printf(err, "allow_transfer '%s' is not an address", cfg->allow_transfer.v[i]);
+			strbuf_printf(
+			    err, "allow_transfer '%s' is not an address", cfg->allow_transfer.v[i]);
 			goto fail;
 		}
 		d->nallowed++;

@@ -20,8 +20,8 @@
 struct reg_dns;
 
 /* Bind the configured addresses. NULL with a reason in err on failure. */
-struct reg_dns *reg_dns_new(struct event_base *base, const struct reg_config *cfg,
-    struct strbuf *err);
+struct reg_dns *
+reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf *err);
 /* Close everything; transfers in progress are cut. NULL-safe. */
 void reg_dns_free(struct reg_dns *d);
 /* Serve z from now on (takes a reference); NOTIFY secondaries when the

@@ -9,11 +9,11 @@
 
 enum reg_err {
 	REG_OK = 0,
-	REG_ENOTFOUND = -1,	/* permanent: no such server, report, token */
-	REG_ECONFLICT = -2,	/* permanent: state forbids it, or duplicate */
-	REG_EINVAL = -3,	/* permanent: input fails validation */
-	REG_EPERM = -4,		/* permanent: not allowed for this caller */
-	REG_ETEMP = -5,		/* temporary: busy database, I/O, timeout */
+	REG_ENOTFOUND = -1, /* permanent: no such server, report, token */
+	REG_ECONFLICT = -2, /* permanent: state forbids it, or duplicate */
+	REG_EINVAL = -3,    /* permanent: input fails validation */
+	REG_EPERM = -4,     /* permanent: not allowed for this caller */
+	REG_ETEMP = -5,     /* temporary: busy database, I/O, timeout */
 };
 
 /* Short name of a result, for logs and API errors. */

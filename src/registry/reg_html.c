@@ -45,15 +45,18 @@ reg_html_raw(struct strbuf *sb, const char *s)
 void
 reg_html_begin(struct strbuf *sb, const struct reg_req *q, const char *title)
 {
-	reg_html_raw(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	reg_html_raw(sb,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
 	reg_html_esc(sb, title);
 	reg_html_raw(sb, " &middot; ");
 	reg_html_esc(sb, q->ctx->cfg->site_name);
-	reg_html_raw(sb, "</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body>"
+	reg_html_raw(sb,
+	    "</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body>"
 	    "<header><a class=\"brand\" href=\"/\">");
 	reg_html_esc(sb, q->ctx->cfg->site_name);
-	reg_html_raw(sb, "</a><nav><a href=\"/\">Look up</a><a href=\"/apply\">Apply</a>"
+	reg_html_raw(sb,
+	    "</a><nav><a href=\"/\">Look up</a><a href=\"/apply\">Apply</a>"
 	    "<a href=\"/report\">Report abuse</a><a href=\"/admin\">Admin</a></nav></header><main>"
 	    "<h1>");
 	reg_html_esc(sb, title);
@@ -63,7 +66,8 @@ reg_html_begin(struct strbuf *sb, const struct reg_req *q, const char *title)
 void
 reg_html_end(struct strbuf *sb)
 {
-	reg_html_raw(sb, "</main><footer>vouch-registry &middot; zone published over DNS"
+	reg_html_raw(sb,
+	    "</main><footer>vouch-registry &middot; zone published over DNS"
 	    "</footer></body></html>\n");
 }
 

@@ -96,8 +96,11 @@ reg_http_send(struct reg_req *q, int status, const char *type, const char *body,
 
 		/* the path is the client's: escaped and capped */
 		log_info("event=http client=%s method=%s path=%s status=%d", q->peer,
-		    q->method == EVHTTP_REQ_POST ? "POST" : q->method == EVHTTP_REQ_HEAD ? "HEAD" : "GET",
-		    log_escape(esc, sizeof(esc), path ? path : "", path ? strlen(path) : 0), status);
+		    q->method == EVHTTP_REQ_POST       ? "POST"
+		        : q->method == EVHTTP_REQ_HEAD ? "HEAD"
+		                                       : "GET",
+		    log_escape(esc, sizeof(esc), path ? path : "", path ? strlen(path) : 0),
+		    status);
 	}
 }
 
@@ -197,12 +200,13 @@ match(const struct route *rt, const struct reg_req *q)
 		const char *s;
 		size_t n;
 
-		p++;	/* the '/' */
+		p++; /* the '/' */
 		s = strchr(p, '/');
 		n = s ? (size_t)(s - p) : strlen(p);
 		if (i >= q->nseg)
 			return 0;
-		if (!(n == 1 && p[0] == '*') && (strlen(q->segs[i]) != n || strncmp(p, q->segs[i], n) != 0))
+		if (!(n == 1 && p[0] == '*') &&
+		    (strlen(q->segs[i]) != n || strncmp(p, q->segs[i], n) != 0))
 			return 0;
 		i++;
 		p += n;
@@ -361,7 +365,7 @@ reg_http_new(struct event_base *base, struct reg_http_ctx *ctx, struct strbuf *e
 		}
 		memcpy(host, a, (size_t)(colon - a));
 		host[colon - a] = '\0';
-		if (host[0] == '[') {	/* [v6]:port */
+		if (host[0] == '[') { /* [v6]:port */
 			memmove(host, host + 1, strlen(host));
 			host[strcspn(host, "]")] = '\0';
 		}

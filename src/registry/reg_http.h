@@ -26,8 +26,8 @@
 struct reg_http_ctx {
 	const struct reg_config *cfg;
 	struct reg_db *db;
-	struct reg_certq *certq;		/* NULL: certification not available */
-	void (*zone_changed)(void *arg);	/* the zone must be rebuilt */
+	struct reg_certq *certq;         /* NULL: certification not available */
+	void (*zone_changed)(void *arg); /* the zone must be rebuilt */
 	void *zone_arg;
 };
 
@@ -38,17 +38,17 @@ struct reg_req {
 	struct evhttp_request *r;
 	struct reg_http_ctx *ctx;
 	enum evhttp_cmd_type method;
-	char *segs[REG_HTTP_SEGS];	/* decoded path segments, owned */
+	char *segs[REG_HTTP_SEGS]; /* decoded path segments, owned */
 	size_t nseg;
-	struct evkeyvalq query;		/* ?a=b, decoded */
-	struct evkeyvalq form;		/* urlencoded POST body, decoded */
+	struct evkeyvalq query; /* ?a=b, decoded */
+	struct evkeyvalq form;  /* urlencoded POST body, decoded */
 	int have_form;
-	char *body;			/* NUL-terminated copy of the body, owned */
+	char *body; /* NUL-terminated copy of the body, owned */
 	size_t body_len;
 	char peer[64];
-	enum reg_token_role role;	/* from a valid bearer token or cookie */
-	long long owner_id;		/* owner tokens: their server */
-	char token[REG_TOKEN_MAX];	/* the presented token (for CSRF) */
+	enum reg_token_role role;  /* from a valid bearer token or cookie */
+	long long owner_id;        /* owner tokens: their server */
+	char token[REG_TOKEN_MAX]; /* the presented token (for CSRF) */
 };
 
 typedef void (*reg_http_handler)(struct reg_req *q);
@@ -56,8 +56,8 @@ typedef void (*reg_http_handler)(struct reg_req *q);
 struct reg_http;
 
 /* Bind http_listen and route requests. NULL with a reason on failure. */
-struct reg_http *reg_http_new(struct event_base *base, struct reg_http_ctx *ctx,
-    struct strbuf *err);
+struct reg_http *
+reg_http_new(struct event_base *base, struct reg_http_ctx *ctx, struct strbuf *err);
 /* Stop serving; NULL-safe. */
 void reg_http_free(struct reg_http *h);
 

@@ -21,8 +21,7 @@ verr(struct reg_verr *e, const char *field, const char *why)
 }
 
 int
-reg_input_json_open(struct reg_input_json *j, const char *body, size_t len,
-    struct reg_verr *err)
+reg_input_json_open(struct reg_input_json *j, const char *body, size_t len, struct reg_verr *err)
 {
 	json_error_t je;
 	json_t *root;
@@ -85,7 +84,8 @@ json_get(void *ctx, const char *name)
 		json_t *item;
 
 		strbuf_init(&sb, 64 * 1024);
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			if (!json_is_string(item) || (i > 0 && strbuf_puts(&sb, " ") < 0) ||
 			    strbuf_puts(&sb, json_string_value(item)) < 0) {
 				strbuf_free(&sb);
@@ -125,8 +125,8 @@ get(const struct reg_input_src *src, const char *name)
 }
 
 int
-reg_input_text(const struct reg_input_src *src, const char *name, int required,
-    char *out, size_t outsz, struct reg_verr *err)
+reg_input_text(const struct reg_input_src *src, const char *name, int required, char *out,
+    size_t outsz, struct reg_verr *err)
 {
 	const char *v = get(src, name), *why;
 	char *t;
@@ -146,8 +146,8 @@ reg_input_text(const struct reg_input_src *src, const char *name, int required,
 }
 
 int
-reg_input_hostname(const struct reg_input_src *src, const char *name, char *out,
-    size_t outsz, struct reg_verr *err)
+reg_input_hostname(const struct reg_input_src *src, const char *name, char *out, size_t outsz,
+    struct reg_verr *err)
 {
 	const char *v = get(src, name), *why;
 	char *t = xstrdup(v ? v : "");
@@ -182,7 +182,8 @@ reg_input_addresses(const char *text, struct reg_application *app, struct reg_ve
 		word[n] = '\0';
 		if (app->naddrs >= REG_MAX_ADDRS)
 			return verr(err, "addresses", "lists more than 16 addresses");
-		if (reg_validate_address(word, app->addresses[app->naddrs], REG_ADDR_MAX, &why) < 0) {
+		if (reg_validate_address(word, app->addresses[app->naddrs], REG_ADDR_MAX, &why) <
+		    0) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "entry '%.60s' %s", word, why);
 			return verr(err, "addresses", msg);
@@ -215,15 +216,20 @@ reg_input_application(const struct reg_input_src *src, size_t max_hostname,
 	v = get(src, "owner_kind");
 	if ((app->owner_kind = reg_validate_choice(v, reg_validate_owner_kinds)) < 0)
 		return verr(err, "owner_kind", "must be individual or business");
-	if (reg_input_text(src, "owner_name", 1, app->owner_name, sizeof(app->owner_name), err) < 0 ||
-	    reg_input_text(src, "owner_address", 1, app->owner_address, sizeof(app->owner_address), err) < 0 ||
-	    reg_input_text(src, "owner_phone", 1, app->owner_phone, sizeof(app->owner_phone), err) < 0 ||
-	    reg_input_text(src, "owner_email", 1, app->owner_email, sizeof(app->owner_email), err) < 0 ||
+	if (reg_input_text(src, "owner_name", 1, app->owner_name, sizeof(app->owner_name), err) <
+	        0 ||
+	    reg_input_text(
+	        src, "owner_address", 1, app->owner_address, sizeof(app->owner_address), err) < 0 ||
+	    reg_input_text(src, "owner_phone", 1, app->owner_phone, sizeof(app->owner_phone), err) <
+	        0 ||
+	    reg_input_text(src, "owner_email", 1, app->owner_email, sizeof(app->owner_email), err) <
+	        0 ||
 	    reg_input_text(src, "business_number", app->owner_kind == 1, app->business_number,
-		sizeof(app->business_number), err) < 0 ||
-	    reg_input_text(src, "admin_contact", 1, app->admin_contact, sizeof(app->admin_contact), err) < 0 ||
+	        sizeof(app->business_number), err) < 0 ||
+	    reg_input_text(
+	        src, "admin_contact", 1, app->admin_contact, sizeof(app->admin_contact), err) < 0 ||
 	    reg_input_text(src, "domain_age_note", 0, app->domain_age_note,
-		sizeof(app->domain_age_note), err) < 0)
+	        sizeof(app->domain_age_note), err) < 0)
 		return -1;
 	if (reg_validate_phone(app->owner_phone, &why) < 0)
 		return verr(err, "owner_phone", why);
@@ -235,8 +241,8 @@ reg_input_application(const struct reg_input_src *src, size_t max_hostname,
 }
 
 int
-reg_input_report(const struct reg_input_src *src, size_t max_len,
-    struct reg_report_input *rep, struct reg_verr *err)
+reg_input_report(const struct reg_input_src *src, size_t max_len, struct reg_report_input *rep,
+    struct reg_verr *err)
 {
 	const char *m = get(src, "message"), *why;
 	size_t n;
@@ -265,8 +271,8 @@ reg_input_report(const struct reg_input_src *src, size_t max_len,
 }
 
 int
-reg_input_reason(const struct reg_input_src *src, int required, char *out, size_t outsz,
-    struct reg_verr *err)
+reg_input_reason(
+    const struct reg_input_src *src, int required, char *out, size_t outsz, struct reg_verr *err)
 {
 	return reg_input_text(src, "reason", required, out, outsz, err);
 }

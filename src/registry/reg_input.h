@@ -31,30 +31,30 @@ struct reg_verr {
 
 struct reg_application {
 	char hostname[REG_HOSTNAME_MAX + 1];
-	int class_idx;			/* into reg_validate_classes */
-	int owner_kind;			/* into reg_validate_owner_kinds */
+	int class_idx;  /* into reg_validate_classes */
+	int owner_kind; /* into reg_validate_owner_kinds */
 	char owner_name[REG_NAME_MAX + 1];
 	char owner_address[501];
 	char owner_phone[33];
 	char owner_email[255];
-	char business_number[65];	/* required for a business */
-	char admin_contact[255];	/* mailbox */
+	char business_number[65]; /* required for a business */
+	char admin_contact[255];  /* mailbox */
 	char domain_age_note[501];
 	char addresses[REG_MAX_ADDRS][REG_ADDR_MAX];
 	size_t naddrs;
 };
 
 struct reg_report_input {
-	const char *message;	/* borrowed from the source, validated */
+	const char *message; /* borrowed from the source, validated */
 	size_t message_len;
-	char reporter[255];	/* optional mailbox */
+	char reporter[255]; /* optional mailbox */
 	char comment[1001];
 };
 
 /* A JSON request body opened for reading fields; see reg_input_json_open. */
 struct reg_input_json {
-	void *root;		/* json_t *, owned */
-	char *scratch[32];	/* joined arrays and numbers, owned */
+	void *root;        /* json_t *, owned */
+	char *scratch[32]; /* joined arrays and numbers, owned */
 	size_t nscratch;
 };
 
@@ -64,8 +64,8 @@ struct reg_input_json {
  * (joined by spaces).
  * Returns 0, or -1 with err (field "body"). Close with reg_input_json_close.
  */
-int reg_input_json_open(struct reg_input_json *j, const char *body, size_t len,
-    struct reg_verr *err);
+int
+reg_input_json_open(struct reg_input_json *j, const char *body, size_t len, struct reg_verr *err);
 /* A field source reading from j. */
 struct reg_input_src reg_input_json_src(struct reg_input_json *j);
 /* Release j; safe on a zeroed or failed j. */
@@ -76,17 +76,17 @@ void reg_input_json_close(struct reg_input_json *j);
 int reg_input_application(const struct reg_input_src *src, size_t max_hostname,
     struct reg_application *app, struct reg_verr *err);
 /* Read and validate an abuse report (message required, <= max_len). */
-int reg_input_report(const struct reg_input_src *src, size_t max_len,
-    struct reg_report_input *rep, struct reg_verr *err);
+int reg_input_report(const struct reg_input_src *src, size_t max_len, struct reg_report_input *rep,
+    struct reg_verr *err);
 /* Read a reason (required when required is set) into out. */
-int reg_input_reason(const struct reg_input_src *src, int required, char *out,
-    size_t outsz, struct reg_verr *err);
+int reg_input_reason(
+    const struct reg_input_src *src, int required, char *out, size_t outsz, struct reg_verr *err);
 /* Read a host name field (name) into out. */
-int reg_input_hostname(const struct reg_input_src *src, const char *name, char *out,
-    size_t outsz, struct reg_verr *err);
+int reg_input_hostname(const struct reg_input_src *src, const char *name, char *out, size_t outsz,
+    struct reg_verr *err);
 /* Read a short free-text field into out (required or not). */
-int reg_input_text(const struct reg_input_src *src, const char *name, int required,
-    char *out, size_t outsz, struct reg_verr *err);
+int reg_input_text(const struct reg_input_src *src, const char *name, int required, char *out,
+    size_t outsz, struct reg_verr *err);
 /* Split a list of addresses (spaces/commas) into app->addresses. */
 int reg_input_addresses(const char *text, struct reg_application *app, struct reg_verr *err);
 

@@ -54,7 +54,7 @@ reg_msg_next(struct reg_msg_reader *r, struct reg_msg_field *f)
 		if (line[i] <= ' ' || line[i] > '~')
 			break;
 	if (i == 0 || i >= l || line[i] != ':') {
-		r->done = 1;	/* not a field: the body starts here */
+		r->done = 1; /* not a field: the body starts here */
 		return 0;
 	}
 	str_copy(f->name, sizeof(f->name), "");

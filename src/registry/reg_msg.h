@@ -10,12 +10,12 @@
 
 #include <stddef.h>
 
-#define REG_MSG_FIELD_MAX 8192	/* longest unfolded field kept whole */
+#define REG_MSG_FIELD_MAX 8192 /* longest unfolded field kept whole */
 
 struct reg_msg_field {
 	char name[80];
-	char value[REG_MSG_FIELD_MAX];	/* unfolded, leading blanks trimmed */
-	int truncated;			/* value was longer and was cut */
+	char value[REG_MSG_FIELD_MAX]; /* unfolded, leading blanks trimmed */
+	int truncated;                 /* value was longer and was cut */
 };
 
 /* A cursor over a message's header section; does not own text. */

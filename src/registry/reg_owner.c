@@ -19,8 +19,9 @@ reg_owner_trap_add(struct reg_db *db, long long server_id, const char *address)
 	int rc;
 
 	str_lower(a);
-	if (reg_db_prepare(db, "INSERT INTO traps(server_id, address, created_at) VALUES(?1, ?2, ?3)",
-	    &st) != REG_OK) {
+	if (reg_db_prepare(db,
+	        "INSERT INTO traps(server_id, address, created_at) VALUES(?1, ?2, ?3)",
+	        &st) != REG_OK) {
 		free(a);
 		return REG_ETEMP;
 	}
@@ -42,7 +43,7 @@ reg_owner_traps(struct reg_db *db, long long server_id, char ***out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if (reg_db_prepare(db, "SELECT address FROM traps WHERE server_id = ?1 ORDER BY address",
-	    &st) != REG_OK)
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, server_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -54,14 +55,16 @@ reg_owner_traps(struct reg_db *db, long long server_id, char ***out, size_t *n)
 }
 
 int
-reg_owner_offender_add(struct reg_db *db, long long server_id, const char *reference,
-    const char *note, long long *id)
+reg_owner_offender_add(
+    struct reg_db *db, long long server_id, const char *reference, const char *note, long long *id)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (reg_db_prepare(db, "INSERT INTO offenders(server_id, reference, note, created_at)"
-	    " VALUES(?1, ?2, ?3, ?4)", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO offenders(server_id, reference, note, created_at)"
+	        " VALUES(?1, ?2, ?3, ?4)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, server_id);
 	reg_db_bind_text(st, 2, reference);
@@ -76,17 +79,18 @@ reg_owner_offender_add(struct reg_db *db, long long server_id, const char *refer
 }
 
 int
-reg_owner_offenders(struct reg_db *db, const char *reference, struct reg_offender **out,
-    size_t *n)
+reg_owner_offenders(struct reg_db *db, const char *reference, struct reg_offender **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT o.id, s.hostname, o.reference, o.note, o.created_at"
-	    " FROM offenders o JOIN servers s ON s.id = o.server_id WHERE o.reference = ?1"
-	    " ORDER BY o.id DESC LIMIT 200", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT o.id, s.hostname, o.reference, o.note, o.created_at"
+	        " FROM offenders o JOIN servers s ON s.id = o.server_id WHERE o.reference = ?1"
+	        " ORDER BY o.id DESC LIMIT 200",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	reg_db_bind_text(st, 1, reference);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

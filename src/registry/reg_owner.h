@@ -14,7 +14,7 @@
 
 struct reg_offender {
 	long long id;
-	char *server;		/* reporting server's host name */
+	char *server; /* reporting server's host name */
 	char *reference, *note;
 	long long created_at;
 };
@@ -24,11 +24,11 @@ int reg_owner_trap_add(struct reg_db *db, long long server_id, const char *addre
 /* A server's trap addresses (caller frees each and the array). */
 int reg_owner_traps(struct reg_db *db, long long server_id, char ***out, size_t *n);
 /* Record an offender reference for server_id. */
-int reg_owner_offender_add(struct reg_db *db, long long server_id, const char *reference,
-    const char *note, long long *id);
+int reg_owner_offender_add(
+    struct reg_db *db, long long server_id, const char *reference, const char *note, long long *id);
 /* Offender records with this reference (exact), newest first. */
-int reg_owner_offenders(struct reg_db *db, const char *reference, struct reg_offender **out,
-    size_t *n);
+int
+reg_owner_offenders(struct reg_db *db, const char *reference, struct reg_offender **out, size_t *n);
 /* Free an offender array. */
 void reg_owner_offenders_free(struct reg_offender *v, size_t n);
 

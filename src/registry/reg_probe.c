@@ -53,8 +53,8 @@ reg_probe_parse_reply(const char *buf, size_t len, struct reg_probe_reply *r, si
 		if (l > 0 && buf[end - 1] == '\r')
 			l--;
 		/* RFC 5321 4.2: three digits, then SP, '-' or the end of the line */
-		if (l < 3 || buf[off] < '2' - 1 || buf[off] > '5' ||
-		    buf[off + 1] < '0' || buf[off + 1] > '9' || buf[off + 2] < '0' || buf[off + 2] > '9')
+		if (l < 3 || buf[off] < '2' - 1 || buf[off] > '5' || buf[off + 1] < '0' ||
+		    buf[off + 1] > '9' || buf[off + 2] < '0' || buf[off + 2] > '9')
 			return -1;
 		code = (buf[off] - '0') * 100 + (buf[off + 1] - '0') * 10 + (buf[off + 2] - '0');
 		if (r->nlines > 0 && code != r->code)
@@ -203,8 +203,8 @@ make_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *sl
 
 int
 reg_probe_open(struct reg_probe **out, const char *addr, int port, const char *source,
-    long long timeout_ms, struct strbuf *transcript, struct reg_probe_reply *greeting,
-    char *err, size_t errsz)
+    long long timeout_ms, struct strbuf *transcript, struct reg_probe_reply *greeting, char *err,
+    size_t errsz)
 {
 	struct sockaddr_storage ss, src;
 	socklen_t sl, srcl;
@@ -343,7 +343,8 @@ reg_probe_tls(struct reg_probe *p, const char *host, int verify, const char *ca_
 		BIO *b = BIO_new(BIO_s_mem());
 
 		info->has_cert = 1;
-		X509_NAME_oneline(X509_get_subject_name(cert), info->subject, sizeof(info->subject));
+		X509_NAME_oneline(
+		    X509_get_subject_name(cert), info->subject, sizeof(info->subject));
 		X509_NAME_oneline(X509_get_issuer_name(cert), info->issuer, sizeof(info->issuer));
 		if (b && ASN1_TIME_print(b, na) == 1) {
 			int n = BIO_read(b, info->not_after, sizeof(info->not_after) - 1);

@@ -14,13 +14,13 @@
 
 #include "util/str.h"
 
-#define REG_PROBE_REPLY_MAX 16384	/* a reply longer than this is refused */
+#define REG_PROBE_REPLY_MAX 16384 /* a reply longer than this is refused */
 
 struct reg_probe;
 
 struct reg_probe_reply {
-	int code;			/* 100..599, or 0 when none arrived */
-	char text[REG_PROBE_REPLY_MAX];	/* the lines' text after the code, '\n'-joined */
+	int code;                       /* 100..599, or 0 when none arrived */
+	char text[REG_PROBE_REPLY_MAX]; /* the lines' text after the code, '\n'-joined */
 	size_t nlines;
 };
 
@@ -28,7 +28,7 @@ struct reg_probe_tls {
 	char version[32], cipher[64];
 	char subject[256], issuer[256], not_after[64];
 	int has_cert;
-	int verified;			/* chain and host name verified */
+	int verified; /* chain and host name verified */
 	char verify_error[128];
 };
 
@@ -46,8 +46,8 @@ int reg_probe_parse_reply(const char *buf, size_t len, struct reg_probe_reply *r
  * the dialogue.
  */
 int reg_probe_open(struct reg_probe **out, const char *addr, int port, const char *source,
-    long long timeout_ms, struct strbuf *transcript, struct reg_probe_reply *greeting,
-    char *err, size_t errsz);
+    long long timeout_ms, struct strbuf *transcript, struct reg_probe_reply *greeting, char *err,
+    size_t errsz);
 /* Send one command line (CRLF added) and read the reply. */
 int reg_probe_cmd(struct reg_probe *p, const char *line, struct reg_probe_reply *r);
 /* After a 220 to STARTTLS: handshake, SNI = host; verify when asked. */

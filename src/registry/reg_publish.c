@@ -12,8 +12,8 @@
 #include "util/xmalloc.h"
 
 int
-reg_publish_build(struct reg_db *db, const struct reg_config *cfg, struct reg_zone **out,
-    struct strbuf *err)
+reg_publish_build(
+    struct reg_db *db, const struct reg_config *cfg, struct reg_zone **out, struct strbuf *err)
 {
 	struct reg_server *all = NULL;
 	struct reg_zone_server *zs;

@@ -12,7 +12,7 @@
 #include "reg_zone.h"
 
 /* Build the zone as the database has it now; *out holds one reference. */
-int reg_publish_build(struct reg_db *db, const struct reg_config *cfg, struct reg_zone **out,
-    struct strbuf *err);
+int reg_publish_build(
+    struct reg_db *db, const struct reg_config *cfg, struct reg_zone **out, struct strbuf *err);
 
 #endif

@@ -180,7 +180,8 @@ parse_tcp_info(const char *p, size_t n, struct reg_received_hop *hop)
 			char tmp[64];
 			unsigned char bin[16];
 			copy_tok(tmp, sizeof(tmp), w, wn);
-			if (inet_pton(AF_INET, tmp, bin) == 1 || inet_pton(AF_INET6, tmp, bin) == 1) {
+			if (inet_pton(AF_INET, tmp, bin) == 1 ||
+			    inet_pton(AF_INET6, tmp, bin) == 1) {
 				if (hop->from_ip[0] == '\0')
 					str_copy(hop->from_ip, sizeof(hop->from_ip), tmp);
 				continue;

@@ -16,20 +16,20 @@
 #define REG_RECEIVED_HOPS 64
 
 struct reg_received_hop {
-	char from_helo[256];	/* what the client said in HELO/EHLO */
-	char from_rdns[256];	/* the receiver's reverse lookup, if shown */
-	char from_ip[46];	/* the client's address as the receiver saw it */
-	char by[256];		/* the receiving host */
-	char with[64];		/* protocol: SMTP, ESMTPS, LMTP, ... */
-	char id[128];		/* the receiving host's queue id */
+	char from_helo[256]; /* what the client said in HELO/EHLO */
+	char from_rdns[256]; /* the receiver's reverse lookup, if shown */
+	char from_ip[46];    /* the client's address as the receiver saw it */
+	char by[256];        /* the receiving host */
+	char with[64];       /* protocol: SMTP, ESMTPS, LMTP, ... */
+	char id[128];        /* the receiving host's queue id */
 	char for_addr[256];
 	char date[80];
 };
 
 struct reg_received_chain {
-	struct reg_received_hop hops[REG_RECEIVED_HOPS];	/* [0] is the newest */
+	struct reg_received_hop hops[REG_RECEIVED_HOPS]; /* [0] is the newest */
 	size_t n;
-	size_t dropped;		/* fields beyond REG_RECEIVED_HOPS */
+	size_t dropped; /* fields beyond REG_RECEIVED_HOPS */
 };
 
 /* Parse one field value (unfolded, without "Received:"). Returns 0, or -1

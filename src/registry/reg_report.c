@@ -20,8 +20,8 @@
 
 int
 reg_report_find_handoff(const struct reg_received_chain *c, const char *source_ip,
-    int (*match)(void *ctx, const char *host, const char *ip, char *name, size_t namesz),
-    void *ctx, char *name, size_t namesz, char *tracking, size_t trsz)
+    int (*match)(void *ctx, const char *host, const char *ip, char *name, size_t namesz), void *ctx,
+    char *name, size_t namesz, char *tracking, size_t trsz)
 {
 	int hop = -1;
 
@@ -42,7 +42,7 @@ reg_report_find_handoff(const struct reg_received_chain *c, const char *source_i
 			const struct reg_received_hop *h = &c->hops[i];
 			if ((h->from_rdns[0] && match(ctx, h->from_rdns, NULL, name, namesz)) ||
 			    (h->from_helo[0] && h->from_helo[0] != '[' &&
-				match(ctx, h->from_helo, NULL, name, namesz)) ||
+			        match(ctx, h->from_helo, NULL, name, namesz)) ||
 			    (h->from_ip[0] && match(ctx, NULL, h->from_ip, name, namesz)))
 				hop = (int)i;
 		}
@@ -198,12 +198,15 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	if (in->rcpt && in->rcpt[0])
 		collect_addresses(in->rcpt, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	for (size_t i = 0; i < arf.nrcpt; i++)
-		collect_addresses(arf.original_rcpt_to[i], rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
+		collect_addresses(
+		    arf.original_rcpt_to[i], rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	{
 		static const char *const fields[] = { "Delivered-To", "X-Original-To", "To", "Cc" };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (reg_msg_find(in->msg + arf.orig_off, arf.orig_len, fields[i], field, sizeof(field)))
-				collect_addresses(field, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
+			if (reg_msg_find(in->msg + arf.orig_off, arf.orig_len, fields[i], field,
+			        sizeof(field)))
+				collect_addresses(
+				    field, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	}
 	trap_owner = trap_hit(db, rcpts, nr, trap, sizeof(trap));
 	/* text taken from the message is shown on pages and in JSON: keep it clean */
@@ -219,10 +222,12 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	keep = in->len > (size_t)cfg->max_report_size ? (size_t)cfg->max_report_size : in->len;
 	if ((rc = reg_db_begin(db)) != REG_OK)
 		return rc;
-	if (reg_db_prepare(db, "INSERT INTO reports(server_id, received_at, source, reporter, comment,"
-	    " feedback_type, handoff_host, handoff_ip, tracking_id, subject, message, status,"
-	    " decided_at, decided_by, decision_reason)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", &st) != REG_OK) {
+	if (reg_db_prepare(db,
+	        "INSERT INTO reports(server_id, received_at, source, reporter, comment,"
+	        " feedback_type, handoff_host, handoff_ip, tracking_id, subject, message, status,"
+	        " decided_at, decided_by, decision_reason)"
+	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	        &st) != REG_OK) {
 		reg_db_rollback(db);
 		return REG_ETEMP;
 	}
@@ -287,7 +292,7 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 	if ((rc = reg_db_begin(db)) != REG_OK)
 		return rc;
 	if (reg_db_prepare(db, "SELECT status, IFNULL(server_id, 0) FROM reports WHERE id = ?1",
-	    &st) != REG_OK) {
+	        &st) != REG_OK) {
 		reg_db_rollback(db);
 		return REG_ETEMP;
 	}
@@ -308,8 +313,10 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 	}
 	server_id = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	if (reg_db_prepare(db, "UPDATE reports SET status = ?2, decided_at = ?3, decided_by = ?4,"
-	    " decision_reason = ?5 WHERE id = ?1 AND status = 'new'", &st) != REG_OK) {
+	if (reg_db_prepare(db,
+	        "UPDATE reports SET status = ?2, decided_at = ?3, decided_by = ?4,"
+	        " decision_reason = ?5 WHERE id = ?1 AND status = 'new'",
+	        &st) != REG_OK) {
 		reg_db_rollback(db);
 		return REG_ETEMP;
 	}
@@ -327,14 +334,17 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 	}
 	log_info("event=report_decided id=%lld decision=%s actor=%s", id,
 	    confirm ? "confirmed" : "dismissed", actor);
-	snprintf(res->msg, sizeof(res->msg), "report %lld %s", id, confirm ? "confirmed" : "dismissed");
+	snprintf(
+	    res->msg, sizeof(res->msg), "report %lld %s", id, confirm ? "confirmed" : "dismissed");
 	if (confirm && server_id) {
 		char msg[sizeof(res->msg)];
 		str_copy(msg, sizeof(msg), res->msg);
 		rc = reg_workflow_check_abuse(db, cfg, server_id, res);
-		if (rc == REG_OK && strcmp(res->to, "suspended") == 0 && strcmp(res->from, "active") == 0) {
+		if (rc == REG_OK && strcmp(res->to, "suspended") == 0 &&
+		    strcmp(res->from, "active") == 0) {
 			char both[sizeof(res->msg)];
-			snprintf(both, sizeof(both), "%.100s; server suspended: %.120s", msg, res->msg);
+			snprintf(
+			    both, sizeof(both), "%.100s; server suspended: %.120s", msg, res->msg);
 			str_copy(res->msg, sizeof(res->msg), both);
 		} else {
 			str_copy(res->msg, sizeof(res->msg), msg);
@@ -373,8 +383,8 @@ load_report(sqlite3_stmt *st, struct reg_report *r)
 }
 
 int
-reg_report_list(struct reg_db *db, const char *status, long long server_id,
-    struct reg_report **out, size_t *n)
+reg_report_list(
+    struct reg_db *db, const char *status, long long server_id, struct reg_report **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	struct reg_report *v = NULL;
@@ -383,9 +393,11 @@ reg_report_list(struct reg_db *db, const char *status, long long server_id,
 
 	*out = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT " REPORT_COLS " FROM reports r LEFT JOIN servers s"
-	    " ON s.id = r.server_id WHERE (?1 IS NULL OR r.status = ?1)"
-	    " AND (?2 = 0 OR r.server_id = ?2) ORDER BY r.id DESC LIMIT 1000", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT " REPORT_COLS " FROM reports r LEFT JOIN servers s"
+	        " ON s.id = r.server_id WHERE (?1 IS NULL OR r.status = ?1)"
+	        " AND (?2 = 0 OR r.server_id = ?2) ORDER BY r.id DESC LIMIT 1000",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	reg_db_bind_text(st, 1, status);
 	sqlite3_bind_int64(st, 2, server_id);
@@ -404,10 +416,19 @@ reg_report_clear(struct reg_report *r)
 {
 	if (r == NULL)
 		return;
-	free(r->server); free(r->source); free(r->reporter); free(r->comment);
-	free(r->feedback_type); free(r->handoff_host); free(r->handoff_ip);
-	free(r->tracking_id); free(r->subject); free(r->status); free(r->decided_by);
-	free(r->decision_reason); free(r->message);
+	free(r->server);
+	free(r->source);
+	free(r->reporter);
+	free(r->comment);
+	free(r->feedback_type);
+	free(r->handoff_host);
+	free(r->handoff_ip);
+	free(r->tracking_id);
+	free(r->subject);
+	free(r->status);
+	free(r->decided_by);
+	free(r->decision_reason);
+	free(r->message);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -426,8 +447,10 @@ reg_report_get(struct reg_db *db, long long id, struct reg_report *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (reg_db_prepare(db, "SELECT " REPORT_COLS ", r.message FROM reports r LEFT JOIN servers s"
-	    " ON s.id = r.server_id WHERE r.id = ?1", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT " REPORT_COLS ", r.message FROM reports r LEFT JOIN servers s"
+	        " ON s.id = r.server_id WHERE r.id = ?1",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);

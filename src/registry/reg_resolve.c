@@ -15,19 +15,19 @@
 
 struct reg_resolve_ops {
 	const char *kind;
-	int (*lookup)(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX],
-	    size_t max, size_t *n);
+	int (*lookup)(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max,
+	    size_t *n);
 };
 
 struct reg_resolve {
 	const struct reg_resolve_ops *ops;
-	char **names, **addrs;	/* table backend: parallel arrays, owned */
+	char **names, **addrs; /* table backend: parallel arrays, owned */
 	size_t n;
 };
 
 static int
-table_lookup(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max,
-    size_t *n)
+table_lookup(
+    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
 {
 	*n = 0;
 	for (size_t i = 0; i < r->n && *n < max; i++)
@@ -37,8 +37,8 @@ table_lookup(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], 
 }
 
 static int
-system_lookup(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max,
-    size_t *n)
+system_lookup(
+    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	int e;
@@ -55,9 +55,9 @@ system_lookup(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX],
 		return REG_ETEMP;
 	for (ai = res; ai && *n < max; ai = ai->ai_next) {
 		char a[REG_ADDR_MAX];
-		const void *src = ai->ai_family == AF_INET ?
-		    (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr :
-		    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		const void *src = ai->ai_family == AF_INET
+		    ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+		    : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 		int dup = 0;
 
 		if (inet_ntop(ai->ai_family, src, a, sizeof(a)) == NULL)
@@ -108,8 +108,8 @@ reg_resolve_free(struct reg_resolve *r)
 }
 
 int
-reg_resolve_addrs(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max,
-    size_t *n)
+reg_resolve_addrs(
+    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
 {
 	return r->ops->lookup(r, name, out, max, n);
 }

@@ -21,8 +21,8 @@ struct reg_resolve *reg_resolve_new(const struct conf_list *hosts);
 void reg_resolve_free(struct reg_resolve *r);
 /* Addresses (A and AAAA) of name, at most max: REG_OK with *n >= 1,
  * REG_ENOTFOUND (no such name or no address) or REG_ETEMP. */
-int reg_resolve_addrs(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX],
-    size_t max, size_t *n);
+int reg_resolve_addrs(
+    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n);
 /* Name of the backend ("system" or "table"), for reports. */
 const char *reg_resolve_kind(const struct reg_resolve *r);
 

@@ -61,8 +61,8 @@ on_cert_done(void *arg, const char *hostname, const struct reg_workflow_res *res
 {
 	struct serve *s = arg;
 
-	log_info("event=certification_done server=%s status=%s msg=\"%s\"", hostname, res->to,
-	    res->msg);
+	log_info(
+	    "event=certification_done server=%s status=%s msg=\"%s\"", hostname, res->to, res->msg);
 	if (res->zone_changed)
 		reload(s);
 }

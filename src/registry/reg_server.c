@@ -59,8 +59,9 @@ load_details(struct reg_db *db, struct reg_server *s)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (reg_db_prepare(db, "SELECT address FROM addresses WHERE server_id = ?1 ORDER BY address",
-	    &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT address FROM addresses WHERE server_id = ?1 ORDER BY address",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, s->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -70,8 +71,10 @@ load_details(struct reg_db *db, struct reg_server *s)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return reg_db_err(rc);
-	if (reg_db_prepare(db, "SELECT COUNT(*) FROM sponsorships p JOIN servers s ON s.id = p.sponsor_id"
-	    " WHERE p.server_id = ?1 AND s.status = 'active'", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT COUNT(*) FROM sponsorships p JOIN servers s ON s.id = p.sponsor_id"
+	        " WHERE p.server_id = ?1 AND s.status = 'active'",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, s->id);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -99,11 +102,13 @@ reapply(struct reg_db *db, const struct reg_application *app, const char *actor,
 	reg_server_clear(&old);
 	if (rc != REG_OK)
 		return rc;
-	if (reg_db_prepare(db, "UPDATE servers SET class = ?2, status = 'applied', owner_kind = ?3,"
-	    " owner_name = ?4, owner_address = ?5, owner_phone = ?6, owner_email = ?7,"
-	    " business_number = ?8, admin_contact = ?9, domain_age_note = ?10, bond_amount = 0,"
-	    " bond_status = 'none', cert_status = 'none', applied_at = ?11, registered_at = NULL,"
-	    " fee_due = NULL, updated_at = ?11 WHERE id = ?1", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "UPDATE servers SET class = ?2, status = 'applied', owner_kind = ?3,"
+	        " owner_name = ?4, owner_address = ?5, owner_phone = ?6, owner_email = ?7,"
+	        " business_number = ?8, admin_contact = ?9, domain_age_note = ?10, bond_amount = 0,"
+	        " bond_status = 'none', cert_status = 'none', applied_at = ?11, registered_at = NULL,"
+	        " fee_due = NULL, updated_at = ?11 WHERE id = ?1",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, *id);
 	reg_db_bind_text(st, 2, reg_validate_classes[app->class_idx]);
@@ -136,7 +141,7 @@ reapply(struct reg_db *db, const struct reg_application *app, const char *actor,
 		return rc;
 	for (size_t i = 0; i < app->naddrs; i++) {
 		if (reg_db_prepare(db, "INSERT INTO addresses(server_id, address) VALUES(?1, ?2)",
-		    &st) != REG_OK)
+		        &st) != REG_OK)
 			return REG_ETEMP;
 		sqlite3_bind_int64(st, 1, *id);
 		reg_db_bind_text(st, 2, app->addresses[i]);
@@ -148,17 +153,19 @@ reapply(struct reg_db *db, const struct reg_application *app, const char *actor,
 }
 
 int
-reg_server_create(struct reg_db *db, const struct reg_application *app, const char *actor,
-    long long *id)
+reg_server_create(
+    struct reg_db *db, const struct reg_application *app, const char *actor, long long *id)
 {
 	sqlite3_stmt *st;
 	long long now = (long long)time(NULL);
 	int rc;
 
-	if (reg_db_prepare(db, "INSERT INTO servers(hostname, class, status, owner_kind, owner_name,"
-	    " owner_address, owner_phone, owner_email, business_number, admin_contact,"
-	    " domain_age_note, applied_at, updated_at)"
-	    " VALUES(?1, ?2, 'applied', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO servers(hostname, class, status, owner_kind, owner_name,"
+	        " owner_address, owner_phone, owner_email, business_number, admin_contact,"
+	        " domain_age_note, applied_at, updated_at)"
+	        " VALUES(?1, ?2, 'applied', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	reg_db_bind_text(st, 1, app->hostname);
 	reg_db_bind_text(st, 2, reg_validate_classes[app->class_idx]);
@@ -179,20 +186,20 @@ reg_server_create(struct reg_db *db, const struct reg_application *app, const ch
 	*id = sqlite3_last_insert_rowid(reg_db_sqlite(db));
 	for (size_t i = 0; i < app->naddrs; i++) {
 		if (reg_db_prepare(db, "INSERT INTO addresses(server_id, address) VALUES(?1, ?2)",
-		    &st) != REG_OK)
+		        &st) != REG_OK)
 			return REG_ETEMP;
 		sqlite3_bind_int64(st, 1, *id);
 		reg_db_bind_text(st, 2, app->addresses[i]);
 		if ((rc = step_done(st)) != REG_OK)
 			return rc;
 	}
-	return reg_server_history_add(db, *id, actor, "applied", "", "applied",
-	    "application received");
+	return reg_server_history_add(
+	    db, *id, actor, "applied", "", "applied", "application received");
 }
 
 static int
-get_where(struct reg_db *db, const char *where, const char *text, long long num,
-    struct reg_server *out)
+get_where(
+    struct reg_db *db, const char *where, const char *text, long long num, struct reg_server *out)
 {
 	sqlite3_stmt *st;
 	char sql[512];
@@ -237,11 +244,19 @@ reg_server_clear(struct reg_server *s)
 {
 	if (s == NULL)
 		return;
-	free(s->hostname); free(s->mclass); free(s->status);
-	free(s->owner_kind); free(s->owner_name); free(s->owner_address);
-	free(s->owner_phone); free(s->owner_email); free(s->business_number);
-	free(s->admin_contact); free(s->domain_age_note);
-	free(s->bond_status); free(s->cert_status);
+	free(s->hostname);
+	free(s->mclass);
+	free(s->status);
+	free(s->owner_kind);
+	free(s->owner_name);
+	free(s->owner_address);
+	free(s->owner_phone);
+	free(s->owner_email);
+	free(s->business_number);
+	free(s->admin_contact);
+	free(s->domain_age_note);
+	free(s->bond_status);
+	free(s->cert_status);
 	for (size_t i = 0; i < s->naddrs; i++)
 		free(s->addresses[i]);
 	free(s->addresses);
@@ -258,8 +273,10 @@ reg_server_list(struct reg_db *db, const char *status, struct reg_server **out, 
 
 	*out = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT " SERVER_COLS " FROM servers"
-	    " WHERE ?1 IS NULL OR status = ?1 ORDER BY hostname", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT " SERVER_COLS " FROM servers"
+	        " WHERE ?1 IS NULL OR status = ?1 ORDER BY hostname",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	reg_db_bind_text(st, 1, status);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -306,7 +323,8 @@ set_text(struct reg_db *db, const char *sql, long long id, const char *val)
 int
 reg_server_set_status(struct reg_db *db, long long id, const char *status)
 {
-	return set_text(db, "UPDATE servers SET status = ?2, updated_at = ?3 WHERE id = ?1", id, status);
+	return set_text(
+	    db, "UPDATE servers SET status = ?2, updated_at = ?3 WHERE id = ?1", id, status);
 }
 
 int
@@ -321,8 +339,9 @@ reg_server_set_bond(struct reg_db *db, long long id, const char *bond_status, lo
 {
 	sqlite3_stmt *st;
 
-	if (reg_db_prepare(db, "UPDATE servers SET bond_status = ?2, bond_amount = ?3 WHERE id = ?1",
-	    &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "UPDATE servers SET bond_status = ?2, bond_amount = ?3 WHERE id = ?1",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	reg_db_bind_text(st, 2, bond_status);
@@ -335,8 +354,10 @@ reg_server_set_registered(struct reg_db *db, long long id, long long now, long l
 {
 	sqlite3_stmt *st;
 
-	if (reg_db_prepare(db, "UPDATE servers SET registered_at = IFNULL(registered_at, ?2),"
-	    " fee_due = ?3 WHERE id = ?1", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "UPDATE servers SET registered_at = IFNULL(registered_at, ?2),"
+	        " fee_due = ?3 WHERE id = ?1",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
@@ -350,8 +371,10 @@ reg_server_history_add(struct reg_db *db, long long id, const char *actor, const
 {
 	sqlite3_stmt *st;
 
-	if (reg_db_prepare(db, "INSERT INTO history(server_id, at, actor, event, from_status,"
-	    " to_status, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO history(server_id, at, actor, event, from_status,"
+	        " to_status, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (long long)time(NULL));
@@ -373,8 +396,10 @@ reg_server_history(struct reg_db *db, long long id, struct reg_history **out, si
 
 	*out = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT at, actor, event, from_status, to_status, reason FROM history"
-	    " WHERE server_id = ?1 ORDER BY id", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT at, actor, event, from_status, to_status, reason FROM history"
+	        " WHERE server_id = ?1 ORDER BY id",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -397,8 +422,11 @@ void
 reg_server_history_free(struct reg_history *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		free(v[i].actor); free(v[i].event); free(v[i].from_status);
-		free(v[i].to_status); free(v[i].reason);
+		free(v[i].actor);
+		free(v[i].event);
+		free(v[i].from_status);
+		free(v[i].to_status);
+		free(v[i].reason);
 	}
 	free(v);
 }
@@ -408,8 +436,9 @@ reg_server_add_sponsor(struct reg_db *db, long long id, long long sponsor_id)
 {
 	sqlite3_stmt *st;
 
-	if (reg_db_prepare(db, "INSERT INTO sponsorships(server_id, sponsor_id, at) VALUES(?1, ?2, ?3)",
-	    &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO sponsorships(server_id, sponsor_id, at) VALUES(?1, ?2, ?3)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, sponsor_id);
@@ -425,8 +454,10 @@ reg_server_sponsors(struct reg_db *db, long long id, char ***names, size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT s.hostname FROM sponsorships p JOIN servers s"
-	    " ON s.id = p.sponsor_id WHERE p.server_id = ?1 ORDER BY s.hostname", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT s.hostname FROM sponsorships p JOIN servers s"
+	        " ON s.id = p.sponsor_id WHERE p.server_id = ?1 ORDER BY s.hostname",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -438,15 +469,17 @@ reg_server_sponsors(struct reg_db *db, long long id, char ***names, size_t *n)
 }
 
 int
-reg_server_ids_by_address(struct reg_db *db, const char *addr, long long *ids, size_t max,
-    size_t *n)
+reg_server_ids_by_address(
+    struct reg_db *db, const char *addr, long long *ids, size_t max, size_t *n)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT s.id FROM addresses a JOIN servers s ON s.id = a.server_id"
-	    " WHERE a.address = ?1 AND s.status IN ('active', 'suspended') ORDER BY s.id", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT s.id FROM addresses a JOIN servers s ON s.id = a.server_id"
+	        " WHERE a.address = ?1 AND s.status IN ('active', 'suspended') ORDER BY s.id",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	reg_db_bind_text(st, 1, addr);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
@@ -461,8 +494,10 @@ reg_server_cert_add(struct reg_db *db, long long id, long long started, long lon
 {
 	sqlite3_stmt *st;
 
-	if (reg_db_prepare(db, "INSERT INTO cert_runs(server_id, started_at, finished_at, passed,"
-	    " summary, report) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO cert_runs(server_id, started_at, finished_at, passed,"
+	        " summary, report) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, started);
@@ -474,16 +509,18 @@ reg_server_cert_add(struct reg_db *db, long long id, long long started, long lon
 }
 
 int
-reg_server_cert_runs(struct reg_db *db, long long id, size_t max, struct reg_cert_run **out,
-    size_t *n)
+reg_server_cert_runs(
+    struct reg_db *db, long long id, size_t max, struct reg_cert_run **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (reg_db_prepare(db, "SELECT id, started_at, finished_at, passed, summary, report"
-	    " FROM cert_runs WHERE server_id = ?1 ORDER BY id DESC LIMIT ?2", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT id, started_at, finished_at, passed, summary, report"
+	        " FROM cert_runs WHERE server_id = ?1 ORDER BY id DESC LIMIT ?2",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (long long)max);

@@ -42,8 +42,10 @@ reg_token_create(struct reg_db *db, enum reg_token_role role, long long server_i
 		return REG_ETEMP;
 	hex(secret, sizeof(secret), shex);
 	SHA256((const unsigned char *)shex, 64, digest);
-	if (reg_db_prepare(db, "INSERT INTO tokens(hash, role, server_id, label, created_at)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5)", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "INSERT INTO tokens(hash, role, server_id, label, created_at)"
+	        " VALUES(?1, ?2, ?3, ?4, ?5)",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_blob(st, 1, digest, sizeof(digest), SQLITE_TRANSIENT);
 	reg_db_bind_text(st, 2, role == REG_ROLE_ADMIN ? "admin" : "owner");
@@ -65,8 +67,8 @@ reg_token_create(struct reg_db *db, enum reg_token_role role, long long server_i
 }
 
 int
-reg_token_check(struct reg_db *db, const char *token, enum reg_token_role *role,
-    long long *server_id)
+reg_token_check(
+    struct reg_db *db, const char *token, enum reg_token_role *role, long long *server_id)
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	const char *p, *secret;
@@ -87,8 +89,10 @@ reg_token_check(struct reg_db *db, const char *token, enum reg_token_role *role,
 	if (strlen(secret) != 64)
 		return REG_EPERM;
 	SHA256((const unsigned char *)secret, 64, digest);
-	if (reg_db_prepare(db, "SELECT hash, role, IFNULL(server_id, 0) FROM tokens"
-	    " WHERE id = ?1 AND revoked = 0", &st) != REG_OK)
+	if (reg_db_prepare(db,
+	        "SELECT hash, role, IFNULL(server_id, 0) FROM tokens"
+	        " WHERE id = ?1 AND revoked = 0",
+	        &st) != REG_OK)
 		return REG_ETEMP;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);

@@ -23,8 +23,8 @@ int reg_token_create(struct reg_db *db, enum reg_token_role role, long long serv
     const char *label, char out[REG_TOKEN_MAX]);
 /* Check a presented token: REG_OK with role and server id (owners), or
  * REG_EPERM for any unknown, malformed or revoked token. */
-int reg_token_check(struct reg_db *db, const char *token, enum reg_token_role *role,
-    long long *server_id);
+int reg_token_check(
+    struct reg_db *db, const char *token, enum reg_token_role *role, long long *server_id);
 /* Revoke a token by its id. */
 int reg_token_revoke(struct reg_db *db, long long id);
 /* A per-token anti-CSRF value for admin forms: hex HMAC-SHA256(token, "csrf"). */

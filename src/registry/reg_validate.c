@@ -10,7 +10,13 @@
 #include "util/str.h"
 
 const char *const reg_validate_classes[] = {
-	"business", "individual", "isp", "government", "education", "bulk", NULL,
+	"business",
+	"individual",
+	"isp",
+	"government",
+	"education",
+	"bulk",
+	NULL,
 };
 
 const char *const reg_validate_owner_kinds[] = { "individual", "business", NULL };
@@ -134,10 +140,17 @@ utf8_seq(const unsigned char *s, size_t n)
 
 	if (c < 0x80)
 		return 1;
-	if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-	else return 0;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
 	if (n < len)
 		return 0;
 	for (size_t i = 1; i < len; i++) {
@@ -152,8 +165,7 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 int
-reg_validate_text(const char *in, size_t maxlen, int required, int multiline,
-    const char **why)
+reg_validate_text(const char *in, size_t maxlen, int required, int multiline, const char **why)
 {
 	size_t n;
 
@@ -187,8 +199,9 @@ reg_validate_utf8_fix(char *s, int multiline)
 		unsigned char c = (unsigned char)s[i];
 		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
 
-		if (k == 0 || ((c < 0x20 || c == 0x7f) &&
-		    !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
+		if (k == 0 ||
+		    ((c < 0x20 || c == 0x7f) &&
+		        !(multiline && (c == '\n' || c == '\t' || c == '\r')))) {
 			s[i++] = '?';
 			continue;
 		}

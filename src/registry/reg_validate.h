@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define REG_HOSTNAME_MAX 253
-#define REG_ADDR_MAX 46		/* INET6_ADDRSTRLEN */
+#define REG_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
 
 /* Mail classes (DESIGN 5.3), in the order stored and published. */
 extern const char *const reg_validate_classes[];
@@ -29,8 +29,7 @@ int reg_validate_address(const char *in, char *out, size_t outsz, const char **w
 int reg_validate_email(const char *in, const char **why);
 /* Free text: valid UTF-8, no control characters except newline/tab when
  * multiline, at most maxlen octets; empty only when !required. */
-int reg_validate_text(const char *in, size_t maxlen, int required, int multiline,
-    const char **why);
+int reg_validate_text(const char *in, size_t maxlen, int required, int multiline, const char **why);
 /* A phone number: digits, spaces and + - ( ) . with 5-20 digits. */
 int reg_validate_phone(const char *in, const char **why);
 /* Replace invalid UTF-8 and control characters (except newline and tab

@@ -14,33 +14,33 @@
 #include "util/str.h"
 
 static const char style[] =
-	":root{--fg:#1d232a;--muted:#5b6672;--line:#d6dbe0;--accent:#1f5f99;--bg:#f6f7f9}"
-	"*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,sans-serif;color:var(--fg);"
-	"background:var(--bg)}header{display:flex;gap:2em;align-items:center;padding:.8em 2em;"
-	"background:#fff;border-bottom:1px solid var(--line)}.brand{font-weight:700;color:var(--fg);"
-	"text-decoration:none}nav a{margin-right:1.2em;color:var(--accent);text-decoration:none}"
-	"main{max-width:980px;margin:1.5em auto;padding:0 1.5em}h1{font-size:1.5em}"
-	"h2{font-size:1.15em;margin-top:1.8em}table{border-collapse:collapse;width:100%;"
-	"background:#fff}th,td{border:1px solid var(--line);padding:.35em .6em;text-align:left;"
-	"vertical-align:top}th{background:#eef1f4}form.stack label{display:block;margin:.6em 0 .2em;"
-	"font-weight:600}input[type=text],input[type=password],select,textarea{width:100%;"
-	"padding:.4em;border:1px solid var(--line);border-radius:4px;font:inherit}"
-	"textarea{min-height:10em;font-family:monospace}button{margin-top:.8em;padding:.45em 1.2em;"
-	"border:0;border-radius:4px;background:var(--accent);color:#fff;font:inherit;cursor:pointer}"
-	"button.danger{background:#a33}.inline{display:inline-block;margin-right:1em}"
-	".inline input[type=text]{width:14em;margin-right:.4em}"
-	".status{display:inline-block;padding:.05em .6em;border-radius:1em;font-weight:600;"
-	"font-size:.9em;background:#ddd}.status-active,.status-pass,.status-passed,.status-confirmed{background:#cfeccf;"
-	"color:#1b5e20}.status-suspended,.status-fail,.status-failed{background:#f6d1d1;color:#8b1a1a}"
-	".status-applied,.status-testing,.status-new,.status-running{background:#fdf0c4;color:#6b5300}"
-	".status-deregistered,.status-dismissed{background:#e2e2e2;color:#444}"
-	".error{background:#fde2e1;border:1px solid #e0a3a0;padding:.6em 1em;border-radius:4px}"
-	".notice{background:#e4f1e4;border:1px solid #a6d0a6;padding:.6em 1em;border-radius:4px}"
-	"code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{background:#fff;"
-	"border:1px solid var(--line);padding:.8em;overflow:auto;max-height:30em}"
-	".muted{color:var(--muted)}footer{max-width:980px;margin:2em auto;padding:0 1.5em;"
-	"color:var(--muted);font-size:.85em}dl{display:grid;grid-template-columns:12em 1fr;"
-	"gap:.3em 1em}dt{font-weight:600}dd{margin:0}\n";
+    ":root{--fg:#1d232a;--muted:#5b6672;--line:#d6dbe0;--accent:#1f5f99;--bg:#f6f7f9}"
+    "*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,sans-serif;color:var(--fg);"
+    "background:var(--bg)}header{display:flex;gap:2em;align-items:center;padding:.8em 2em;"
+    "background:#fff;border-bottom:1px solid var(--line)}.brand{font-weight:700;color:var(--fg);"
+    "text-decoration:none}nav a{margin-right:1.2em;color:var(--accent);text-decoration:none}"
+    "main{max-width:980px;margin:1.5em auto;padding:0 1.5em}h1{font-size:1.5em}"
+    "h2{font-size:1.15em;margin-top:1.8em}table{border-collapse:collapse;width:100%;"
+    "background:#fff}th,td{border:1px solid var(--line);padding:.35em .6em;text-align:left;"
+    "vertical-align:top}th{background:#eef1f4}form.stack label{display:block;margin:.6em 0 .2em;"
+    "font-weight:600}input[type=text],input[type=password],select,textarea{width:100%;"
+    "padding:.4em;border:1px solid var(--line);border-radius:4px;font:inherit}"
+    "textarea{min-height:10em;font-family:monospace}button{margin-top:.8em;padding:.45em 1.2em;"
+    "border:0;border-radius:4px;background:var(--accent);color:#fff;font:inherit;cursor:pointer}"
+    "button.danger{background:#a33}.inline{display:inline-block;margin-right:1em}"
+    ".inline input[type=text]{width:14em;margin-right:.4em}"
+    ".status{display:inline-block;padding:.05em .6em;border-radius:1em;font-weight:600;"
+    "font-size:.9em;background:#ddd}.status-active,.status-pass,.status-passed,.status-confirmed{background:#cfeccf;"
+    "color:#1b5e20}.status-suspended,.status-fail,.status-failed{background:#f6d1d1;color:#8b1a1a}"
+    ".status-applied,.status-testing,.status-new,.status-running{background:#fdf0c4;color:#6b5300}"
+    ".status-deregistered,.status-dismissed{background:#e2e2e2;color:#444}"
+    ".error{background:#fde2e1;border:1px solid #e0a3a0;padding:.6em 1em;border-radius:4px}"
+    ".notice{background:#e4f1e4;border:1px solid #a6d0a6;padding:.6em 1em;border-radius:4px}"
+    "code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{background:#fff;"
+    "border:1px solid var(--line);padding:.8em;overflow:auto;max-height:30em}"
+    ".muted{color:var(--muted)}footer{max-width:980px;margin:2em auto;padding:0 1.5em;"
+    "color:var(--muted);font-size:.85em}dl{display:grid;grid-template-columns:12em 1fr;"
+    "gap:.3em 1em}dt{font-weight:600}dd{margin:0}\n";
 
 void
 reg_web_style(struct reg_req *q)
@@ -52,11 +52,13 @@ reg_web_style(struct reg_req *q)
 static void
 lookup_form(struct strbuf *sb, const char *value)
 {
-	reg_html_raw(sb, "<form method=\"get\" action=\"/lookup\" class=\"stack\">"
+	reg_html_raw(sb,
+	    "<form method=\"get\" action=\"/lookup\" class=\"stack\">"
 	    "<label for=\"hostname\">Mail server host name</label>"
 	    "<input type=\"text\" id=\"hostname\" name=\"hostname\" value=\"");
 	reg_html_esc(sb, value);
-	reg_html_raw(sb, "\" placeholder=\"mail.example.com\" required>"
+	reg_html_raw(sb,
+	    "\" placeholder=\"mail.example.com\" required>"
 	    "<button type=\"submit\" id=\"lookup\">Look up</button></form>\n");
 }
 
@@ -67,13 +69,16 @@ reg_web_home(struct reg_req *q)
 
 	strbuf_init(&sb, REG_HTML_MAX);
 	reg_html_begin(&sb, q, "Mail server registry");
-	reg_html_raw(&sb, "<p>This registry lists mail servers whose owners answer for them. "
+	reg_html_raw(&sb,
+	    "<p>This registry lists mail servers whose owners answer for them. "
 	    "Receivers ask it over DNS under <code>");
 	reg_html_esc(&sb, q->ctx->cfg->zone);
-	reg_html_raw(&sb, "</code>: an address of 127.0.0.2 means registered and in good standing, "
+	reg_html_raw(&sb,
+	    "</code>: an address of 127.0.0.2 means registered and in good standing, "
 	    "127.0.0.3 registered but suspended, no record means not registered.</p>\n");
 	lookup_form(&sb, "");
-	reg_html_raw(&sb, "<p><a href=\"/apply\">Register a server</a> &middot; "
+	reg_html_raw(&sb,
+	    "<p><a href=\"/apply\">Register a server</a> &middot; "
 	    "<a href=\"/report\">Report abuse from a registered server</a></p>\n");
 	reg_html_end(&sb);
 	reg_html_send(q, 200, &sb);
@@ -103,7 +108,8 @@ server_page(struct reg_req *q, const char *input)
 	reg_html_begin(&sb, q, host);
 	if (rc == REG_ENOTFOUND) {
 		status = 404;
-		reg_html_raw(&sb, "<p>Status: <span id=\"status\" class=\"status\">not registered</span>"
+		reg_html_raw(&sb,
+		    "<p>Status: <span id=\"status\" class=\"status\">not registered</span>"
 		    "</p><p class=\"muted\">No server by this name has applied. Mail from it gets no "
 		    "answer from the registry zone (NXDOMAIN).</p>");
 	} else if (rc != REG_OK) {
@@ -127,8 +133,10 @@ server_page(struct reg_req *q, const char *input)
 		reg_html_raw(&sb, ".");
 		reg_html_esc(&sb, q->ctx->cfg->zone);
 		reg_html_raw(&sb, "</code> &rarr; ");
-		reg_html_raw(&sb, strcmp(s.status, "active") == 0 ? "127.0.0.2" :
-		    strcmp(s.status, "suspended") == 0 ? "127.0.0.3" : "no record (NXDOMAIN)");
+		reg_html_raw(&sb,
+		    strcmp(s.status, "active") == 0          ? "127.0.0.2"
+		        : strcmp(s.status, "suspended") == 0 ? "127.0.0.3"
+		                                             : "no record (NXDOMAIN)");
 		reg_html_raw(&sb, "</dd></dl>\n");
 		reg_server_clear(&s);
 	}
@@ -219,12 +227,14 @@ apply_page(struct reg_req *q, int status, const struct reg_input_src *src, const
 		reg_html_esc(&sb, error);
 		reg_html_raw(&sb, "</p>");
 	}
-	reg_html_raw(&sb, "<p>After you apply, the registry tests your server: it must answer SMTP, "
+	reg_html_raw(&sb,
+	    "<p>After you apply, the registry tests your server: it must answer SMTP, "
 	    "refuse to relay, offer STARTTLS, answer <code>XVOUCH CHECK</code> and have a HELO name "
 	    "that resolves to it. An admin then approves it, or it is approved at once when enough "
 	    "active servers sponsor it.</p><form method=\"post\" action=\"/apply\" class=\"stack\">");
 	field(&sb, src, "hostname", "Server host name", "mail.example.com", 0);
-	field(&sb, src, "addresses", "Sending addresses (space separated)", "192.0.2.25 2001:db8::25", 0);
+	field(&sb, src, "addresses", "Sending addresses (space separated)",
+	    "192.0.2.25 2001:db8::25", 0);
 	select_field(&sb, src, "class", "Mail class", reg_validate_classes);
 	select_field(&sb, src, "owner_kind", "Owner", reg_validate_owner_kinds);
 	field(&sb, src, "owner_name", "Owner name", "Example Ltd", 0);
@@ -261,9 +271,11 @@ reg_web_apply(struct reg_req *q)
 	reg_html_begin(&sb, q, "Application received");
 	reg_html_raw(&sb, "<p class=\"notice\" id=\"applied\">");
 	reg_html_esc(&sb, out.msg);
-	reg_html_raw(&sb, out.certifying ? ". The certification tests are running." :
-	    ". Certification has not started yet.");
-	reg_html_raw(&sb, "</p><p>Your owner token (shown once; keep it to sponsor others, register "
+	reg_html_raw(&sb,
+	    out.certifying ? ". The certification tests are running."
+	                   : ". Certification has not started yet.");
+	reg_html_raw(&sb,
+	    "</p><p>Your owner token (shown once; keep it to sponsor others, register "
 	    "spam traps and query offenders):</p><pre id=\"owner-token\">");
 	reg_html_esc(&sb, out.token);
 	reg_html_raw(&sb, "</pre><p><a id=\"status-link\" href=\"/servers/");
@@ -287,13 +299,15 @@ report_page(struct reg_req *q, int status, const struct reg_input_src *src, cons
 		reg_html_esc(&sb, error);
 		reg_html_raw(&sb, "</p>");
 	}
-	reg_html_raw(&sb, "<p>Paste the full source of the message, headers included: the registry "
+	reg_html_raw(&sb,
+	    "<p>Paste the full source of the message, headers included: the registry "
 	    "reads its Received fields to find the registered server that handed it on and that "
 	    "server's queue id.</p><form method=\"post\" action=\"/report\" class=\"stack\">");
 	field(&sb, src, "message", "Message source", "", 1);
 	field(&sb, src, "reporter", "Your email (optional)", "you@example.org", 0);
 	field(&sb, src, "comment", "Comment (optional)", "", 0);
-	reg_html_raw(&sb, "<button type=\"submit\" id=\"report-submit\">Send report</button></form>\n");
+	reg_html_raw(
+	    &sb, "<button type=\"submit\" id=\"report-submit\">Send report</button></form>\n");
 	reg_html_end(&sb);
 	reg_html_send(q, status, &sb);
 }
@@ -347,7 +361,8 @@ login_page(struct reg_req *q, int status, const char *error)
 		reg_html_esc(&sb, error);
 		reg_html_raw(&sb, "</p>");
 	}
-	reg_html_raw(&sb, "<form method=\"post\" action=\"/admin/login\" class=\"stack\">"
+	reg_html_raw(&sb,
+	    "<form method=\"post\" action=\"/admin/login\" class=\"stack\">"
 	    "<label for=\"token\">Admin token (<code>vouch-registry token create admin</code>)"
 	    "</label><input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"off\">"
 	    "<button type=\"submit\" id=\"login\">Sign in</button></form>");

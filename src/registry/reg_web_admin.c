@@ -56,7 +56,8 @@ servers_table(struct reg_req *q, struct strbuf *sb, const char *const *statuses,
 {
 	reg_html_raw(sb, "<table id=\"");
 	reg_html_raw(sb, id);
-	reg_html_raw(sb, "\"><tr><th>Server</th><th>Status</th><th>Certification</th><th>Sponsors"
+	reg_html_raw(sb,
+	    "\"><tr><th>Server</th><th>Status</th><th>Certification</th><th>Sponsors"
 	    "</th><th>Class</th><th>Applied</th></tr>");
 	for (int k = 0; statuses[k]; k++) {
 		struct reg_server *v;
@@ -93,16 +94,19 @@ reg_web_admin(struct reg_req *q)
 
 	strbuf_init(&sb, REG_HTML_MAX);
 	reg_html_begin(&sb, q, "Administration");
-	reg_html_raw(&sb, "<form method=\"post\" action=\"/admin/logout\" class=\"inline\">"
+	reg_html_raw(&sb,
+	    "<form method=\"post\" action=\"/admin/logout\" class=\"inline\">"
 	    "<button type=\"submit\">Sign out</button></form>");
 	reg_html_raw(&sb, "<h2>Applications</h2>");
 	servers_table(q, &sb, pending, "applications");
-	reg_html_raw(&sb, "<h2>Reports to confirm</h2><table id=\"reports\"><tr><th>#</th>"
+	reg_html_raw(&sb,
+	    "<h2>Reports to confirm</h2><table id=\"reports\"><tr><th>#</th>"
 	    "<th>Server</th><th>Its queue id</th><th>Subject</th><th>Source</th><th>Received</th></tr>");
 	if (reg_report_list(q->ctx->db, "new", 0, &v, &n) == REG_OK) {
 		for (size_t i = 0; i < n; i++) {
-			strbuf_printf(&sb, "<tr><td><a href=\"/admin/reports/%lld\">%lld</a></td><td>",
-			    v[i].id, v[i].id);
+			strbuf_printf(&sb,
+			    "<tr><td><a href=\"/admin/reports/%lld\">%lld</a></td><td>", v[i].id,
+			    v[i].id);
 			reg_html_esc(&sb, v[i].server[0] ? v[i].server : "-");
 			reg_html_raw(&sb, "</td><td>");
 			reg_html_esc(&sb, v[i].tracking_id);
@@ -138,7 +142,8 @@ action_form(struct strbuf *sb, const struct reg_req *q, const char *host, const 
 		reg_html_raw(sb, "\" placeholder=\"reason\">");
 	}
 	if (force)
-		reg_html_raw(sb, "<label><input type=\"checkbox\" name=\"force\" value=\"yes\"> "
+		reg_html_raw(sb,
+		    "<label><input type=\"checkbox\" name=\"force\" value=\"yes\"> "
 		    "even if not certified</label> ");
 	reg_html_raw(sb, "<button type=\"submit\" id=\"");
 	reg_html_raw(sb, verb);
@@ -170,7 +175,8 @@ cert_runs(struct reg_req *q, struct strbuf *sb, long long id)
 		reg_html_time(sb, runs[i].finished);
 		reg_html_raw(sb, "</p>");
 		rs = doc ? json_object_get(doc, "runs") : NULL;
-		json_array_foreach(rs, k, run) {
+		json_array_foreach(rs, k, run)
+		{
 			json_t *tests = json_object_get(run, "tests"), *t;
 			size_t m;
 
@@ -184,11 +190,13 @@ cert_runs(struct reg_req *q, struct strbuf *sb, long long id)
 				}
 			}
 			reg_html_raw(sb, "</th></tr>");
-			json_array_foreach(tests, m, t) {
+			json_array_foreach(tests, m, t)
+			{
 				reg_html_raw(sb, "<tr><td>");
 				reg_html_esc(sb, json_string_value(json_object_get(t, "name")));
 				reg_html_raw(sb, "</td><td>");
-				reg_html_status(sb, json_string_value(json_object_get(t, "verdict")));
+				reg_html_status(
+				    sb, json_string_value(json_object_get(t, "verdict")));
 				reg_html_raw(sb, "</td><td>");
 				reg_html_esc(sb, json_string_value(json_object_get(t, "detail")));
 				reg_html_raw(sb, "</td></tr>");
@@ -278,7 +286,8 @@ server_admin_page(struct reg_req *q, const char *input, int status, const char *
 		action_form(&sb, q, s.hostname, "deregister", "Deregister", 1, 1, 0);
 	reg_html_raw(&sb, "</div>");
 	cert_runs(q, &sb, s.id);
-	reg_html_raw(&sb, "<h2>History</h2><table id=\"history\"><tr><th>When</th><th>Who</th>"
+	reg_html_raw(&sb,
+	    "<h2>History</h2><table id=\"history\"><tr><th>When</th><th>Who</th>"
 	    "<th>Event</th><th>Status</th><th>Why</th></tr>");
 	if (reg_server_history(q->ctx->db, s.id, &h, &nh) == REG_OK) {
 		for (size_t i = 0; i < nh; i++) {
@@ -300,12 +309,14 @@ server_admin_page(struct reg_req *q, const char *input, int status, const char *
 		}
 		reg_server_history_free(h, nh);
 	}
-	reg_html_raw(&sb, "</table><h2>Abuse reports</h2><table><tr><th>#</th><th>Status</th>"
+	reg_html_raw(&sb,
+	    "</table><h2>Abuse reports</h2><table><tr><th>#</th><th>Status</th>"
 	    "<th>Queue id</th><th>Subject</th></tr>");
 	if (reg_report_list(q->ctx->db, NULL, s.id, &reps, &nrep) == REG_OK) {
 		for (size_t i = 0; i < nrep; i++) {
-			strbuf_printf(&sb, "<tr><td><a href=\"/admin/reports/%lld\">%lld</a></td><td>",
-			    reps[i].id, reps[i].id);
+			strbuf_printf(&sb,
+			    "<tr><td><a href=\"/admin/reports/%lld\">%lld</a></td><td>", reps[i].id,
+			    reps[i].id);
 			reg_html_status(&sb, reps[i].status);
 			reg_html_raw(&sb, "</td><td>");
 			reg_html_esc(&sb, reps[i].tracking_id);
@@ -335,7 +346,8 @@ reg_web_admin_action(struct reg_req *q)
 	char path[600];
 
 	if (!csrf_ok(q)) {
-		server_admin_page(q, q->segs[2], 403, "The form was stale or forged; reload the page.");
+		server_admin_page(
+		    q, q->segs[2], 403, "The form was stale or forged; reload the page.");
 		return;
 	}
 	reg_action_server(q, q->segs[2], q->segs[3], &src, &out);
@@ -355,7 +367,8 @@ report_admin_page(struct reg_req *q, const char *id_text, int status, const char
 	struct strbuf sb;
 	char title[64];
 
-	if (str_to_ll(id_text, 1, 1LL << 62, &id) < 0 || reg_report_get(q->ctx->db, id, &r) != REG_OK) {
+	if (str_to_ll(id_text, 1, 1LL << 62, &id) < 0 ||
+	    reg_report_get(q->ctx->db, id, &r) != REG_OK) {
 		reg_web_not_found(q);
 		return;
 	}
@@ -401,13 +414,16 @@ report_admin_page(struct reg_req *q, const char *id_text, int status, const char
 	if (strcmp(r.status, "new") == 0) {
 		for (int k = 0; k < 2; k++) {
 			const char *verb = k == 0 ? "confirm" : "dismiss";
-			strbuf_printf(&sb, "<form method=\"post\" class=\"inline\" action=\"/admin/reports/"
-			    "%lld/%s\">", r.id, verb);
+			strbuf_printf(&sb,
+			    "<form method=\"post\" class=\"inline\" action=\"/admin/reports/"
+			    "%lld/%s\">",
+			    r.id, verb);
 			csrf_input(&sb, q);
-			strbuf_printf(&sb, "<input type=\"text\" name=\"reason\" id=\"reason-%s\" "
+			strbuf_printf(&sb,
+			    "<input type=\"text\" name=\"reason\" id=\"reason-%s\" "
 			    "placeholder=\"reason\"><button type=\"submit\" id=\"%s\"%s>%s</button></form>",
-			    verb, verb, k == 0 ? " class=\"danger\"" : "", k == 0 ? "Confirm abuse" :
-			    "Dismiss");
+			    verb, verb, k == 0 ? " class=\"danger\"" : "",
+			    k == 0 ? "Confirm abuse" : "Dismiss");
 		}
 	}
 	reg_html_raw(&sb, "<h2>Message</h2><pre id=\"message\">");
@@ -432,7 +448,8 @@ reg_web_admin_report_action(struct reg_req *q)
 	char path[128];
 
 	if (!csrf_ok(q)) {
-		report_admin_page(q, q->segs[2], 403, "The form was stale or forged; reload the page.");
+		report_admin_page(
+		    q, q->segs[2], 403, "The form was stale or forged; reload the page.");
 		return;
 	}
 	reg_action_decide(q, q->segs[2], q->segs[3], &src, &out);

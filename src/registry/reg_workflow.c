@@ -15,11 +15,21 @@
 #include "util/str.h"
 
 static const char *const status_names[REG_ST__COUNT] = {
-	"applied", "testing", "active", "suspended", "deregistered",
+	"applied",
+	"testing",
+	"active",
+	"suspended",
+	"deregistered",
 };
 
 static const char *const action_names[REG_ACT__COUNT] = {
-	"certify", "certified", "certify-failed", "approve", "suspend", "reinstate", "deregister",
+	"certify",
+	"certified",
+	"certify-failed",
+	"approve",
+	"suspend",
+	"reinstate",
+	"deregister",
 };
 
 #define BIT(s) (1u << (s))
@@ -37,8 +47,9 @@ static const struct transition {
 	{ REG_ACT_APPROVE, BIT(REG_ST_APPLIED), REG_ST_ACTIVE, "approved" },
 	{ REG_ACT_SUSPEND, BIT(REG_ST_ACTIVE), REG_ST_SUSPENDED, "suspended" },
 	{ REG_ACT_REINSTATE, BIT(REG_ST_SUSPENDED), REG_ST_ACTIVE, "reinstated" },
-	{ REG_ACT_DEREGISTER, BIT(REG_ST_APPLIED) | BIT(REG_ST_TESTING) | BIT(REG_ST_ACTIVE) |
-	    BIT(REG_ST_SUSPENDED), REG_ST_DEREGISTERED, "deregistered" },
+	{ REG_ACT_DEREGISTER,
+	    BIT(REG_ST_APPLIED) | BIT(REG_ST_TESTING) | BIT(REG_ST_ACTIVE) | BIT(REG_ST_SUSPENDED),
+	    REG_ST_DEREGISTERED, "deregistered" },
 };
 
 const char *
@@ -77,9 +88,8 @@ published(enum reg_status s)
 	return s == REG_ST_ACTIVE || s == REG_ST_SUSPENDED;
 }
 
-static void
-res_set(struct reg_workflow_res *res, const char *from, const char *to, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void res_set(struct reg_workflow_res *res, const char *from, const char *to, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static void
 res_set(struct reg_workflow_res *res, const char *from, const char *to, const char *fmt, ...)
@@ -98,9 +108,8 @@ res_set(struct reg_workflow_res *res, const char *from, const char *to, const ch
  * s is updated to the new status.
  */
 static int
-enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s,
-    enum reg_action action, const char *actor, const char *reason,
-    struct reg_workflow_res *res)
+enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enum reg_action action,
+    const char *actor, const char *reason, struct reg_workflow_res *res)
 {
 	int cur = reg_workflow_status_parse(s->status);
 	const struct transition *t = NULL;
@@ -131,21 +140,14 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s,
 		if (strcmp(s->bond_status, "held") == 0)
 			rc = reg_server_set_bond(db, s->id, "refunded", s->bond_amount);
 		break;
-	case REG_ACT_CERTIFY_START:
-		rc = reg_server_set_cert(db, s->id, "running");
-		break;
-	case REG_ACT_CERTIFY_PASS:
-		rc = reg_server_set_cert(db, s->id, "passed");
-		break;
-	case REG_ACT_CERTIFY_FAIL:
-		rc = reg_server_set_cert(db, s->id, "failed");
-		break;
-	default:
-		break;
+	case REG_ACT_CERTIFY_START: rc = reg_server_set_cert(db, s->id, "running"); break;
+	case REG_ACT_CERTIFY_PASS: rc = reg_server_set_cert(db, s->id, "passed"); break;
+	case REG_ACT_CERTIFY_FAIL: rc = reg_server_set_cert(db, s->id, "failed"); break;
+	default: break;
 	}
 	if (rc == REG_OK)
-		rc = reg_server_history_add(db, s->id, actor, t->event, s->status,
-		    status_names[t->to], reason);
+		rc = reg_server_history_add(
+		    db, s->id, actor, t->event, s->status, status_names[t->to], reason);
 	res->zone_changed = published((enum reg_status)cur) || published(t->to);
 	if (rc == REG_OK && res->zone_changed)
 		rc = reg_db_bump_serial(db);
@@ -155,7 +157,9 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s,
 		char esc[LOG_ESC_MAX];
 		log_info("event=transition server=%s action=%s from=%s to=%s actor=%s reason=%s",
 		    s->hostname, reg_workflow_action_name(action), s->status, status_names[t->to],
-		    actor, log_escape(esc, sizeof(esc), reason ? reason : "", reason ? strlen(reason) : 0));
+		    actor,
+		    log_escape(
+		        esc, sizeof(esc), reason ? reason : "", reason ? strlen(reason) : 0));
 	}
 	res_set(res, s->status, status_names[t->to], "%s: %s -> %s", s->hostname, s->status,
 	    status_names[t->to]);
@@ -239,8 +243,8 @@ reg_workflow_do(struct reg_db *db, const struct reg_config *cfg, const char *hos
 }
 
 int
-reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long long id,
-    int passed, const char *summary, struct reg_workflow_res *res)
+reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long long id, int passed,
+    const char *summary, struct reg_workflow_res *res)
 {
 	struct reg_server s;
 	int rc;
@@ -262,8 +266,8 @@ reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long lon
 		rc = reg_server_set_cert(db, s.id, passed ? "passed" : "failed");
 		if (rc == REG_OK)
 			rc = reg_server_history_add(db, s.id, "registry",
-			    passed ? "certification passed" : "certification failed",
-			    s.status, s.status, summary);
+			    passed ? "certification passed" : "certification failed", s.status,
+			    s.status, summary);
 		res_set(res, s.status, s.status, "%s: certification %s", s.hostname,
 		    passed ? "passed" : "failed");
 	}
@@ -301,7 +305,8 @@ reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const char
 		res_set(res, s.status, s.status, "%s already sponsors %s", sp.hostname, s.hostname);
 	} else if (rc == REG_OK) {
 		snprintf(why, sizeof(why), "sponsored by %s", sp.hostname);
-		rc = reg_server_history_add(db, s.id, sp.hostname, "sponsored", s.status, s.status, why);
+		rc = reg_server_history_add(
+		    db, s.id, sp.hostname, "sponsored", s.status, s.status, why);
 		s.nsponsors++;
 		res_set(res, s.status, s.status, "%s: %d sponsor(s)", s.hostname, s.nsponsors);
 		if (rc == REG_OK)
@@ -313,8 +318,8 @@ reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const char
 }
 
 int
-reg_workflow_check_abuse(struct reg_db *db, const struct reg_config *cfg, long long id,
-    struct reg_workflow_res *res)
+reg_workflow_check_abuse(
+    struct reg_db *db, const struct reg_config *cfg, long long id, struct reg_workflow_res *res)
 {
 	struct reg_server s;
 	sqlite3_stmt *st;
@@ -327,8 +332,10 @@ reg_workflow_check_abuse(struct reg_db *db, const struct reg_config *cfg, long l
 		return rc;
 	if ((rc = reg_server_get_id(db, id, &s)) != REG_OK)
 		return finish(db, rc);
-	if (reg_db_prepare(db, "SELECT COUNT(*) FROM reports WHERE server_id = ?1"
-	    " AND status = 'confirmed' AND decided_at >= ?2", &st) != REG_OK) {
+	if (reg_db_prepare(db,
+	        "SELECT COUNT(*) FROM reports WHERE server_id = ?1"
+	        " AND status = 'confirmed' AND decided_at >= ?2",
+	        &st) != REG_OK) {
 		reg_server_clear(&s);
 		return finish(db, REG_ETEMP);
 	}
@@ -339,8 +346,9 @@ reg_workflow_check_abuse(struct reg_db *db, const struct reg_config *cfg, long l
 	sqlite3_finalize(st);
 	res_set(res, s.status, s.status, "%s: %d confirmed report(s)", s.hostname, count);
 	if (strcmp(s.status, "active") == 0 && count >= cfg->suspend_threshold) {
-		snprintf(why, sizeof(why), "%d confirmed abuse reports within %lld days (threshold %lld)",
-		    count, cfg->report_window / 86400000LL, cfg->suspend_threshold);
+		snprintf(why, sizeof(why),
+		    "%d confirmed abuse reports within %lld days (threshold %lld)", count,
+		    cfg->report_window / 86400000LL, cfg->suspend_threshold);
 		rc = enter(db, cfg, &s, REG_ACT_SUSPEND, "registry", why, res);
 	}
 	reg_server_clear(&s);

@@ -24,13 +24,22 @@
 #include "reg_token.h"
 
 enum reg_status {
-	REG_ST_APPLIED, REG_ST_TESTING, REG_ST_ACTIVE, REG_ST_SUSPENDED,
-	REG_ST_DEREGISTERED, REG_ST__COUNT
+	REG_ST_APPLIED,
+	REG_ST_TESTING,
+	REG_ST_ACTIVE,
+	REG_ST_SUSPENDED,
+	REG_ST_DEREGISTERED,
+	REG_ST__COUNT
 };
 
 enum reg_action {
-	REG_ACT_CERTIFY_START, REG_ACT_CERTIFY_PASS, REG_ACT_CERTIFY_FAIL,
-	REG_ACT_APPROVE, REG_ACT_SUSPEND, REG_ACT_REINSTATE, REG_ACT_DEREGISTER,
+	REG_ACT_CERTIFY_START,
+	REG_ACT_CERTIFY_PASS,
+	REG_ACT_CERTIFY_FAIL,
+	REG_ACT_APPROVE,
+	REG_ACT_SUSPEND,
+	REG_ACT_REINSTATE,
+	REG_ACT_DEREGISTER,
 	REG_ACT__COUNT
 };
 
@@ -38,7 +47,7 @@ enum reg_action {
 struct reg_workflow_res {
 	char from[16], to[16];
 	char msg[256];
-	int zone_changed;	/* the published zone differs now */
+	int zone_changed; /* the published zone differs now */
 };
 
 /* Status names as stored ("applied", ...). */
@@ -68,7 +77,7 @@ int reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const 
     long long sponsor_id, struct reg_workflow_res *res);
 /* Suspend server id when its confirmed reports within the window reach
  * the threshold; res->to is "suspended" when it did. */
-int reg_workflow_check_abuse(struct reg_db *db, const struct reg_config *cfg, long long id,
-    struct reg_workflow_res *res);
+int reg_workflow_check_abuse(
+    struct reg_db *db, const struct reg_config *cfg, long long id, struct reg_workflow_res *res);
 
 #endif

@@ -160,8 +160,8 @@ put32(uint8_t *buf, size_t *o, uint32_t v)
 }
 
 int
-reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *servers,
-    size_t n, struct reg_zone **out, size_t *skipped, struct strbuf *err)
+reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *servers, size_t n,
+    struct reg_zone **out, size_t *skipped, struct strbuf *err)
 {
 	struct builder b = { NULL, 0, 0 };
 	struct reg_zone *z;
@@ -261,7 +261,7 @@ reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *se
 	z->serial = p->serial;
 	z->rrs = b.v;
 	z->n = b.n;
-	z->soa = 0;	/* apex sorts first, SOA first within it */
+	z->soa = 0; /* apex sorts first, SOA first within it */
 	*out = z;
 	return REG_OK;
 fail:
@@ -334,8 +334,8 @@ reg_zone_put_rr(struct dns_wire_writer *w, const struct reg_zone_rr *rr)
 	struct dns_wire_name n1, n2;
 
 	if (rr->type != DNS_TYPE_NS && rr->type != DNS_TYPE_SOA)
-		return dns_wire_put_rr(w, &rr->owner, rr->type, DNS_CLASS_IN, rr->ttl, rr->rdata,
-		    rr->rdlen);
+		return dns_wire_put_rr(
+		    w, &rr->owner, rr->type, DNS_CLASS_IN, rr->ttl, rr->rdata, rr->rdlen);
 	/* RFC 1035 4.1.4: names in NS and SOA RDATA may be compressed */
 	if (dns_wire_rr_begin(w, &rr->owner, rr->type, DNS_CLASS_IN, rr->ttl, &at) != DNS_WIRE_OK)
 		goto nospace;
@@ -345,8 +345,7 @@ reg_zone_put_rr(struct dns_wire_writer *w, const struct reg_zone_rr *rr)
 	if (rr->type == DNS_TYPE_SOA) {
 		size_t end2;
 		if (dns_wire_name_at(rr->rdata, rr->rdlen, end, &n2, &end2) != DNS_WIRE_OK ||
-		    dns_wire_put_name(w, &n2, 1) != DNS_WIRE_OK ||
-		    end2 + 20 > rr->rdlen ||
+		    dns_wire_put_name(w, &n2, 1) != DNS_WIRE_OK || end2 + 20 > rr->rdlen ||
 		    dns_wire_put_bytes(w, rr->rdata + end2, 20) != DNS_WIRE_OK)
 			goto nospace;
 	}
@@ -382,8 +381,8 @@ print_rr(const struct reg_zone_rr *rr, struct strbuf *out)
 			return -1;
 		dns_wire_name_to_text(&a, n1, sizeof(n1));
 		dns_wire_name_to_text(&b, n2, sizeof(n2));
-		return strbuf_printf(out, "%s %u IN SOA %s %s %u %u %u %u %u\n", owner, rr->ttl, n1, n2,
-		    dns_wire_get_u32(rr->rdata + end2), dns_wire_get_u32(rr->rdata + end2 + 4),
+		return strbuf_printf(out, "%s %u IN SOA %s %s %u %u %u %u %u\n", owner, rr->ttl, n1,
+		    n2, dns_wire_get_u32(rr->rdata + end2), dns_wire_get_u32(rr->rdata + end2 + 4),
 		    dns_wire_get_u32(rr->rdata + end2 + 8), dns_wire_get_u32(rr->rdata + end2 + 12),
 		    dns_wire_get_u32(rr->rdata + end2 + 16));
 	case DNS_TYPE_TXT:
@@ -420,8 +419,10 @@ reg_zone_write_text(const struct reg_zone *z, struct strbuf *out)
 	char apex[DNS_WIRE_TEXT_MAX];
 
 	dns_wire_name_to_text(&z->apex, apex, sizeof(apex));
-	if (strbuf_printf(out, "; vouch-registry zone %s serial %u (RFC 1035 master file)\n"
-	    "$ORIGIN %s\n$TTL %u\n", apex, z->serial, apex, z->n ? z->rrs[0].ttl : 300) < 0)
+	if (strbuf_printf(out,
+	        "; vouch-registry zone %s serial %u (RFC 1035 master file)\n"
+	        "$ORIGIN %s\n$TTL %u\n",
+	        apex, z->serial, apex, z->n ? z->rrs[0].ttl : 300) < 0)
 		return REG_EINVAL;
 	for (size_t i = 0; i < z->n; i++)
 		if (print_rr(&z->rrs[i], out) < 0)

@@ -27,20 +27,20 @@
 #include "util/str.h"
 
 struct reg_zone_rr {
-	struct dns_wire_name owner;	/* lower-case */
+	struct dns_wire_name owner; /* lower-case */
 	uint16_t type;
 	uint32_t ttl;
 	uint16_t rdlen;
-	uint8_t *rdata;			/* owned; names inside are uncompressed */
+	uint8_t *rdata; /* owned; names inside are uncompressed */
 };
 
 struct reg_zone {
 	int refs;
 	struct dns_wire_name apex;
 	uint32_t serial;
-	struct reg_zone_rr *rrs;	/* canonical order by owner, then type, rdata */
+	struct reg_zone_rr *rrs; /* canonical order by owner, then type, rdata */
 	size_t n;
-	size_t soa;			/* index of the SOA */
+	size_t soa; /* index of the SOA */
 };
 
 /* Zone-wide settings (from reg_config). */
@@ -48,7 +48,7 @@ struct reg_zone_params {
 	const char *zone;
 	const char *const *ns;
 	size_t nns;
-	const char *soa_rname;		/* NULL or "" = hostmaster.<zone> */
+	const char *soa_rname; /* NULL or "" = hostmaster.<zone> */
 	uint32_t serial, ttl, refresh, retry, expire, minimum;
 };
 
@@ -57,7 +57,7 @@ struct reg_zone_server {
 	const char *hostname;
 	const char *mclass;
 	int suspended;
-	long long since;		/* Unix time of registration */
+	long long since; /* Unix time of registration */
 	int sponsors;
 	const char *const *addrs;
 	size_t naddrs;
@@ -68,8 +68,8 @@ struct reg_zone_server {
  * (and counted in *skipped when not NULL). Returns REG_OK and *out with one
  * reference, or REG_EINVAL with a reason in err.
  */
-int reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *servers,
-    size_t n, struct reg_zone **out, size_t *skipped, struct strbuf *err);
+int reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *servers, size_t n,
+    struct reg_zone **out, size_t *skipped, struct strbuf *err);
 /* Take and drop references; the last unref frees. NULL-safe. */
 struct reg_zone *reg_zone_ref(struct reg_zone *z);
 void reg_zone_unref(struct reg_zone *z);

@@ -248,7 +248,8 @@ cmd_callout(const struct vouchctl_opts *o, int argc, char **argv)
 		callout_stats(co, &st);
 		putchar('\n');
 		for (int i = 0; i < CALLOUT_C_COUNT; i++)
-			printf("stat %s %llu\n", callout_counter_name((enum callout_counter)i), st.n[i]);
+			printf("stat %s %llu\n", callout_counter_name((enum callout_counter)i),
+			    st.n[i]);
 	}
 	fflush(stdout);
 	callout_free(co);

@@ -9,7 +9,13 @@
 #include "vouchctl.h"
 
 static const char *const type_names[] = {
-	"string", "integer", "yes/no", "size", "duration", "choice", "list",
+	"string",
+	"integer",
+	"yes/no",
+	"size",
+	"duration",
+	"choice",
+	"list",
 };
 
 static void

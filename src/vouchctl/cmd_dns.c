@@ -24,7 +24,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: vouchctl [-c FILE] dns NAME [A|AAAA|MX|TXT|PTR|CNAME|NS]\n"
+	fprintf(stderr,
+	    "usage: vouchctl [-c FILE] dns NAME [A|AAAA|MX|TXT|PTR|CNAME|NS]\n"
 	    "                [--resolver HOST[:PORT]] [--trust-anchor FILE]\n");
 	return 2;
 }
@@ -49,12 +50,8 @@ print_rr(const struct dns_rr *rr)
 	char esc[LOG_ESC_MAX * 4];
 
 	switch (rr->type) {
-	case DNS_T_A:
-		printf("%s\n", inet_ntop(AF_INET, &rr->u.a, buf, sizeof(buf)));
-		break;
-	case DNS_T_AAAA:
-		printf("%s\n", inet_ntop(AF_INET6, &rr->u.aaaa, buf, sizeof(buf)));
-		break;
+	case DNS_T_A: printf("%s\n", inet_ntop(AF_INET, &rr->u.a, buf, sizeof(buf))); break;
+	case DNS_T_AAAA: printf("%s\n", inet_ntop(AF_INET6, &rr->u.aaaa, buf, sizeof(buf))); break;
 	case DNS_T_MX:
 		printf("%u ", rr->u.mx.pref);
 		put_name(rr->u.mx.host);

@@ -26,7 +26,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: vouchctl [-c FILE] dnsbl IP [--zone ZONE[=CODES]]...\n"
+	fprintf(stderr,
+	    "usage: vouchctl [-c FILE] dnsbl IP [--zone ZONE[=CODES]]...\n"
 	    "                [--resolver HOST[:PORT]]\n");
 	return 2;
 }
@@ -115,7 +116,8 @@ cmd_dnsbl(const struct vouchctl_opts *o, int argc, char **argv)
 	}
 	strbuf_free(&errs);
 	if (nbl + nwl == 0)
-		fprintf(stderr, "vouchctl dnsbl: no zones (set dnsbl_zones/dnswl_zones or give --zone)\n");
+		fprintf(stderr,
+		    "vouchctl dnsbl: no zones (set dnsbl_zones/dnswl_zones or give --zone)\n");
 	if ((dns = vouchctl_dns(cfg, resolver, &base, "dnsbl")) == NULL) {
 		config_free(cfg);
 		return 1;

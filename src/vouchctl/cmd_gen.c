@@ -26,7 +26,8 @@ read_seed(const char *path, uint8_t c0[GEN_COOKIE_LEN])
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL || fgets(hex, sizeof(hex), f) == NULL) {
-		fprintf(stderr, "vouchctl: cannot read %s: %s\n", path, f ? "empty" : strerror(errno));
+		fprintf(
+		    stderr, "vouchctl: cannot read %s: %s\n", path, f ? "empty" : strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
@@ -45,7 +46,8 @@ read_seed(const char *path, uint8_t c0[GEN_COOKIE_LEN])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: vouchctl gen new FILE [--length N]\n"
+	fprintf(stderr,
+	    "usage: vouchctl gen new FILE [--length N]\n"
 	    "       vouchctl gen cookie FILE GENERATION\n"
 	    "       vouchctl gen verify G COOKIE PEER_G PEER_COOKIE [TOLERANCE]\n");
 }
@@ -70,8 +72,8 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 		}
 		int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			fprintf(stderr, "vouchctl: %s: %s (a chain is never overwritten)\n", argv[2],
-			    strerror(errno));
+			fprintf(stderr, "vouchctl: %s: %s (a chain is never overwritten)\n",
+			    argv[2], strerror(errno));
 			return 1;
 		}
 		if (gen_seed_new(c0) < 0) {
@@ -80,7 +82,8 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 			return 1;
 		}
 		gen_hex(c0, hex);
-		int ok = write(fd, hex, GEN_COOKIE_HEX) == GEN_COOKIE_HEX && write(fd, "\n", 1) == 1;
+		int ok =
+		    write(fd, hex, GEN_COOKIE_HEX) == GEN_COOKIE_HEX && write(fd, "\n", 1) == 1;
 		ok = close(fd) == 0 && ok;
 		OPENSSL_cleanse(hex, sizeof(hex));
 		if (!ok) {
@@ -109,7 +112,8 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 	}
 	if ((argc == 6 || argc == 7) && strcmp(argv[1], "verify") == 0) {
 		uint8_t pc[GEN_COOKIE_LEN];
-		if (str_to_ll(argv[2], 0, GEN_MAX, &g) < 0 || str_to_ll(argv[4], 0, GEN_MAX, &pg) < 0 ||
+		if (str_to_ll(argv[2], 0, GEN_MAX, &g) < 0 ||
+		    str_to_ll(argv[4], 0, GEN_MAX, &pg) < 0 ||
 		    (argc == 7 && str_to_ll(argv[6], 0, GEN_MAX, &tol) < 0) ||
 		    gen_unhex(argv[3], strlen(argv[3]), c) < 0 ||
 		    gen_unhex(argv[5], strlen(argv[5]), pc) < 0) {

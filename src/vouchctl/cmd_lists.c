@@ -47,7 +47,9 @@ cmd_lists(const struct vouchctl_opts *o, int argc, char **argv)
 		for (int i = 3; i < argc; i++) {
 			if (strcmp(argv[i], "--for") == 0 && i + 1 < argc) {
 				if ((secs = duration_s(argv[++i])) < 0) {
-					fprintf(stderr, "vouchctl: '%s' is not a duration (30m, 24h, 7d)\n", argv[i]);
+					fprintf(stderr,
+					    "vouchctl: '%s' is not a duration (30m, 24h, 7d)\n",
+					    argv[i]);
 					strbuf_free(&req);
 					return 2;
 				}
@@ -66,7 +68,8 @@ cmd_lists(const struct vouchctl_opts *o, int argc, char **argv)
 		}
 		strbuf_printf(&req, "%s add %s %lld %s", which, argv[2], secs, reason);
 	} else {
-		fprintf(stderr, "usage: vouchctl %s list | add ENTRY [--for 24h] [--reason TEXT] | del ENTRY\n"
+		fprintf(stderr,
+		    "usage: vouchctl %s list | add ENTRY [--for 24h] [--reason TEXT] | del ENTRY\n"
 		    "  ENTRY: 192.0.2.7, 192.0.2.0/24, user@example.com, @example.com, helo:mx.example.com\n",
 		    which);
 		strbuf_free(&req);

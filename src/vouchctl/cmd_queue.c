@@ -15,7 +15,8 @@ cmd_queue(const struct vouchctl_opts *o, int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return ctlclient_request(o, "queue list", 0);
-	if (argc >= 2 && argc <= 3 && (strcmp(argv[1], "flush") == 0 || strcmp(argv[1], "retry") == 0)) {
+	if (argc >= 2 && argc <= 3 &&
+	    (strcmp(argv[1], "flush") == 0 || strcmp(argv[1], "retry") == 0)) {
 		snprintf(req, sizeof(req), "queue %s%s%s", argv[1], argc == 3 ? " " : "",
 		    argc == 3 ? argv[2] : "");
 		return ctlclient_request(o, req, 0);
@@ -30,7 +31,8 @@ cmd_queue(const struct vouchctl_opts *o, int argc, char **argv)
 			return ctlclient_request(o, req, 0);
 		}
 	}
-	fprintf(stderr, "usage: vouchctl queue list | show ID | delete ID | hold ID | release ID | "
+	fprintf(stderr,
+	    "usage: vouchctl queue list | show ID | delete ID | hold ID | release ID | "
 	    "flush [ID] | retry [ID]\n");
 	return 2;
 }

@@ -25,7 +25,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: vouchctl [-c FILE] register NAME|IP [--zone ZONE]...\n"
+	fprintf(stderr,
+	    "usage: vouchctl [-c FILE] register NAME|IP [--zone ZONE]...\n"
 	    "                [--resolver HOST[:PORT]]\n");
 	return 2;
 }
@@ -82,7 +83,8 @@ cmd_register(const struct vouchctl_opts *o, int argc, char **argv)
 		for (size_t i = 0; i < cfg->reg.zones.n && nzones < REGISTER_ZONES_MAX; i++)
 			zones[nzones++] = cfg->reg.zones.v[i];
 	if (nzones == 0)
-		fprintf(stderr, "vouchctl register: no zones (set registrar_zones or give --zone)\n");
+		fprintf(
+		    stderr, "vouchctl register: no zones (set registrar_zones or give --zone)\n");
 	if ((dns = vouchctl_dns(cfg, resolver, &base, "register")) == NULL) {
 		config_free(cfg);
 		return 1;
@@ -96,8 +98,9 @@ cmd_register(const struct vouchctl_opts *o, int argc, char **argv)
 		printf("zone %s %s", z->zone, register_status_name(z->status));
 		if (z->has_txt) {
 			const struct register_txt *t = &z->txt;
-			printf(" class=%s", t->klass == REGISTER_CLASS_OTHER ? t->class_text :
-			    register_class_name(t->klass));
+			printf(" class=%s",
+			    t->klass == REGISTER_CLASS_OTHER ? t->class_text
+			                                     : register_class_name(t->klass));
 			if (t->has_since)
 				printf(" since=%04d-%02d-%02d", t->year, t->month, t->day);
 			if (t->has_sponsors)

@@ -88,8 +88,7 @@ cmd_spf(const struct vouchctl_opts *o, int argc, char **argv)
 			else
 				return usage();
 			break;
-		default:
-			return usage();
+		default: return usage();
 		}
 	}
 	if (optind != argc || ip == NULL || sender == NULL || helo == NULL)

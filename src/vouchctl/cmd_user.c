@@ -29,7 +29,8 @@ read_password(int from_stdin, char *buf, size_t bufsz)
 	if (!from_stdin) {
 		in = fopen("/dev/tty", "r+");
 		if (in == NULL) {
-			fprintf(stderr, "vouchctl: no terminal to ask for a password; use --password-stdin\n");
+			fprintf(stderr,
+			    "vouchctl: no terminal to ask for a password; use --password-stdin\n");
 			return -1;
 		}
 		fputs("Password: ", in);
@@ -111,8 +112,8 @@ save(const struct config *cfg, struct users *u)
 	/* vouchd reads the file after dropping root. */
 	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) != NULL &&
 	    chown(cfg->users, 0, pw->pw_gid) < 0)
-		fprintf(stderr, "vouchctl: warning: cannot give %s to group of %s: %s\n", cfg->users,
-		    cfg->user, strerror(errno));
+		fprintf(stderr, "vouchctl: warning: cannot give %s to group of %s: %s\n",
+		    cfg->users, cfg->user, strerror(errno));
 	return 0;
 }
 
@@ -201,7 +202,8 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 			strbuf_printf(&line, "%s\n", addr);
 			struct users *probe = users_parse(line.s, line.len, "address", &e2);
 			if (probe == NULL) {
-				fprintf(stderr, "vouchctl: %s is not a usable mailbox address\n", addr);
+				fprintf(
+				    stderr, "vouchctl: %s is not a usable mailbox address\n", addr);
 				rc = 1;
 			}
 			users_free(probe);
@@ -245,7 +247,7 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 			int lock = strcmp(verb, "lock") == 0;
 			x->locked = lock;
 			if (!lock)
-				x->send_locked = 0;	/* also lifts a daily-limit lock */
+				x->send_locked = 0; /* also lifts a daily-limit lock */
 			changed = 1;
 		}
 	} else if (strcmp(verb, "set") == 0 && argc >= 4) {

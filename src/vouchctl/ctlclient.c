@@ -38,8 +38,9 @@ ctlclient_request(const struct vouchctl_opts *o, const char *request, int quiet)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (!quiet)
-			fprintf(stderr, "vouchctl: cannot reach vouchd at %s: %s (is it running?)\n",
-		    cfg->control_socket, strerror(errno));
+			fprintf(stderr,
+			    "vouchctl: cannot reach vouchd at %s: %s (is it running?)\n",
+			    cfg->control_socket, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		config_free(cfg);

@@ -11,8 +11,7 @@
 #include "vouchctl.h"
 
 struct dns_client *
-vouchctl_dns(struct config *cfg, const char *resolver, struct event_base **basep,
-    const char *cmd)
+vouchctl_dns(struct config *cfg, const char *resolver, struct event_base **basep, const char *cmd)
 {
 	struct conf_list saved = cfg->dns.resolver;
 	char *words[1];

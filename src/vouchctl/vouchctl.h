@@ -7,7 +7,7 @@
 
 /* Options common to every command. */
 struct vouchctl_opts {
-	const char *config_path;	/* -c FILE, or NULL for the embedded default */
+	const char *config_path; /* -c FILE, or NULL for the embedded default */
 };
 
 /* A command group: argv[0] is the group's name. Returns the exit status. */
@@ -35,7 +35,7 @@ struct event_base;
  * not NULL) replacing dns_resolver; *basep gets its new event base. NULL
  * with a message on stderr (naming cmd) if it cannot be made.
  */
-struct dns_client *vouchctl_dns(struct config *cfg, const char *resolver,
-    struct event_base **basep, const char *cmd);
+struct dns_client *
+vouchctl_dns(struct config *cfg, const char *resolver, struct event_base **basep, const char *cmd);
 
 #endif

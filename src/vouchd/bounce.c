@@ -70,8 +70,8 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 	const struct config *cfg = d->cfg;
 	time_t now = time(NULL);
 	int expired = (long long)(now - e->arrival) * 1000 >= cfg->queue_lifetime;
-	int delay_due = !e->delay_notified &&
-	    (long long)(now - e->arrival) * 1000 >= cfg->delay_warning;
+	int delay_due =
+	    !e->delay_notified && (long long)(now - e->arrival) * 1000 >= cfg->delay_warning;
 	struct dsn_rcpt *list = xcalloc(e->nrcpts + 1, sizeof(*list));
 	size_t n = 0;
 
@@ -116,7 +116,8 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 		x->final = r->addr;
 		x->status = r->dsn_status;
 		x->remote_mta = r->remote_mta;
-		x->diagnostic = x->action == DSN_DELIVERED || x->action == DSN_RELAYED ? NULL : r->error;
+		x->diagnostic =
+		    x->action == DSN_DELIVERED || x->action == DSN_RELAYED ? NULL : r->error;
 		x->last_attempt = now;
 		n++;
 	}
@@ -126,8 +127,9 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 	if (n == 0 || e->sender[0] == '\0' || e->is_bounce || e->sender_spf_fail) {
 		if (n && (e->sender[0] == '\0' || e->is_bounce || e->sender_spf_fail))
 			log_info("qid=%s event=dsn_suppressed reason=%s", e->id,
-			    e->sender[0] == '\0' ? "null_sender" : e->is_bounce ? "is_bounce" :
-			    "sender_failed_spf");
+			    e->sender[0] == '\0' ? "null_sender"
+			        : e->is_bounce   ? "is_bounce"
+			                         : "sender_failed_spf");
 		free(list);
 		return 0;
 	}
@@ -148,8 +150,8 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 	info.nrcpts = n;
 	/* RFC 3461 4.3: RET=HDRS asks for headers only; failures return the
 	 * whole message otherwise; other reports need only the headers. */
-	info.ret = e->ret == SMTP_RET_HDRS || list[0].action != DSN_FAILED ?
-	    DSN_RETURN_HEADERS : DSN_RETURN_FULL;
+	info.ret = e->ret == SMTP_RET_HDRS || list[0].action != DSN_FAILED ? DSN_RETURN_HEADERS
+	                                                                   : DSN_RETURN_FULL;
 	info.original = original ? original : "";
 	info.original_len = olen;
 	info.max_full = (size_t)cfg->dsn_max_full;

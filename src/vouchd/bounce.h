@@ -14,11 +14,11 @@ struct vouchd;
 
 /* What became of a recipient in the attempt that just ended. */
 enum bounce_outcome {
-	BOUNCE_NONE = 0,	/* still pending, or settled earlier */
-	BOUNCE_DELIVERED,	/* into a local mailbox */
-	BOUNCE_SENT_DSN,	/* to a next hop that took the DSN request */
-	BOUNCE_RELAYED,		/* to a next hop without DSN */
-	BOUNCE_FAILED,		/* permanently */
+	BOUNCE_NONE = 0,  /* still pending, or settled earlier */
+	BOUNCE_DELIVERED, /* into a local mailbox */
+	BOUNCE_SENT_DSN,  /* to a next hop that took the DSN request */
+	BOUNCE_RELAYED,   /* to a next hop without DSN */
+	BOUNCE_FAILED,    /* permanently */
 };
 
 /*
@@ -27,7 +27,6 @@ enum bounce_outcome {
  * lifetime into failures, and marks a sent delay warning in e. Returns
  * the number of notifications queued.
  */
-int bounce_after_attempt(struct vouchd *d, struct envelope *e,
-    const unsigned char *outcome);
+int bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *outcome);
 
 #endif

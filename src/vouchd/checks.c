@@ -79,8 +79,8 @@ checks_unverified_why(const struct smtpd_sess *ss, char *out, size_t outsz)
 
 	strbuf_init(&b, 2048);
 	if (ss->xv.state == XV_PASS && r->done)
-		strbuf_printf(&b, "vouched, but %s by the registrar%s%s", register_status_name(r->status),
-		    r->zone[0] ? " " : "", r->zone);
+		strbuf_printf(&b, "vouched, but %s by the registrar%s%s",
+		    register_status_name(r->status), r->zone[0] ? " " : "", r->zone);
 	else if (ss->xv.state == XV_NONE)
 		strbuf_puts(&b, "no XVOUCH");
 	else
@@ -127,8 +127,8 @@ checks_say(struct checks *ck, int act, const char *status, const char *why)
 {
 	struct checks_say *v = act == CONFIG_ACT_MODE ? &ck->mode : &ck->verdict;
 
-	if (act == CONFIG_ACT_IGNORE || (act == CONFIG_ACT_MODE ? v->act == CONFIG_ACT_MODE :
-	    act <= v->act))
+	if (act == CONFIG_ACT_IGNORE ||
+	    (act == CONFIG_ACT_MODE ? v->act == CONFIG_ACT_MODE : act <= v->act))
 		return;
 	v->act = act;
 	str_copy(v->status, sizeof(v->status), status);
@@ -156,8 +156,8 @@ checks_connect(struct smtpd_sess *ss, struct smtp_session *s)
 			snprintf(text, sizeof(text), "%s is blocked until %lld: %.250s",
 			    smtp_session_peer_addr(s), (long long)b->expires, b->reason);
 		else
-			snprintf(text, sizeof(text), "%s is blocked: %.250s", smtp_session_peer_addr(s),
-			    b->reason);
+			snprintf(text, sizeof(text), "%s is blocked: %.250s",
+			    smtp_session_peer_addr(s), b->reason);
 		log_info("sid=%016llx event=connection_refused reason=blocked entry=%s",
 		    (unsigned long long)ss->sid, b->text);
 		d->stats.refused_connections++;
@@ -187,13 +187,12 @@ static void
 log_spf(const struct smtpd_sess *ss, const char *identity, const struct spf_outcome *o)
 {
 	log_info("sid=%016llx event=spf identity=%s domain=%s result=%s%s mechanism=\"%s\" "
-	    "lookups=%u reason=\"%.200s\"", (unsigned long long)ss->sid, identity, o->domain,
-	    spf_result_name(o->result), o->from_table ? " source=table" : "", o->mechanism,
-	    o->lookups, o->reason);
-	checks_count(ss, strcmp(identity, "helo") == 0 ? "spf_helo" : "spf",
-	    spf_result_name(o->result));
+	         "lookups=%u reason=\"%.200s\"",
+	    (unsigned long long)ss->sid, identity, o->domain, spf_result_name(o->result),
+	    o->from_table ? " source=table" : "", o->mechanism, o->lookups, o->reason);
+	checks_count(
+	    ss, strcmp(identity, "helo") == 0 ? "spf_helo" : "spf", spf_result_name(o->result));
 }
-
 
 static void
 on_spf_helo(const struct spf_outcome *o, void *arg)
@@ -223,8 +222,8 @@ on_spf_mail(const struct spf_outcome *o, void *arg)
 }
 
 static int
-start_spf(struct smtpd_sess *ss, struct smtp_session *s, struct checks_spf *c,
-    enum spf_identity id, const char *sender, spf_check_cb cb)
+start_spf(struct smtpd_sess *ss, struct smtp_session *s, struct checks_spf *c, enum spf_identity id,
+    const char *sender, spf_check_cb cb)
 {
 	struct vouchd *d = ss->d;
 	struct spf_request req;
@@ -256,12 +255,15 @@ on_helo_checked(const struct helo_outcome *o, void *arg)
 	helo_check_free(ss->helo_chk);
 	ss->helo_chk = NULL;
 	log_info("sid=%016llx event=helo_check syntax=%s literal=%s forward=%s fcrdns=%s "
-	    "verified_name=%s reason=\"%.200s\"", (unsigned long long)ss->sid,
-	    helo_result_name(ss->helo.syntax), helo_result_name(ss->helo.literal),
-	    helo_result_name(ss->helo.forward), helo_result_name(ss->helo.fcrdns),
+	         "verified_name=%s reason=\"%.200s\"",
+	    (unsigned long long)ss->sid, helo_result_name(ss->helo.syntax),
+	    helo_result_name(ss->helo.literal), helo_result_name(ss->helo.forward),
+	    helo_result_name(ss->helo.fcrdns),
 	    ss->helo.verified_name[0] ? ss->helo.verified_name : "-", ss->helo.reason);
-	checks_count(ss, "helo", helo_result_name(ss->helo.syntax != HELO_PASS ? ss->helo.syntax :
-	    ss->helo.literal != HELO_NONE ? ss->helo.literal : ss->helo.forward));
+	checks_count(ss, "helo",
+	    helo_result_name(ss->helo.syntax != HELO_PASS ? ss->helo.syntax
+	            : ss->helo.literal != HELO_NONE       ? ss->helo.literal
+	                                                  : ss->helo.forward));
 	checks_count(ss, "iprev", helo_result_name(ss->helo.fcrdns));
 	proofs_in_mail(ss);
 }
@@ -291,8 +293,8 @@ checks_helo(struct smtpd_sess *ss, struct smtp_session *s, const char *name, int
 /* ---- MAIL ---------------------------------------------------------------- */
 
 void
-checks_refuse_mail(struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status,
-    const char *text)
+checks_refuse_mail(
+    struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status, const char *text)
 {
 	log_info("sid=%016llx event=mail_refused code=%d reason=\"%.250s\"",
 	    (unsigned long long)ss->sid, code, text);
@@ -311,14 +313,17 @@ strict_refusal(struct smtpd_sess *ss, struct smtp_session *s)
 	if (!ss->listener->strict || !ss->helo_done)
 		return 0;
 	if (h->syntax == HELO_FAIL || h->literal == HELO_FAIL || h->forward == HELO_FAIL) {
-		if (snprintf(text, sizeof(text), "HELO name refused under this server's strict rules "
-		    "(XSTRICT): %s", h->reason) >= (int)sizeof(text))
+		if (snprintf(text, sizeof(text),
+		        "HELO name refused under this server's strict rules "
+		        "(XSTRICT): %s",
+		        h->reason) >= (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
 		checks_refuse_mail(ss, s, 550, "5.7.1", text);
 		return 1;
 	}
 	if (h->forward == HELO_TEMPERROR) {
-		checks_refuse_mail(ss, s, 451, "4.7.1", "cannot check the HELO name now (DNS); try again later");
+		checks_refuse_mail(
+		    ss, s, 451, "4.7.1", "cannot check the HELO name now (DNS); try again later");
 		return 1;
 	}
 	return 0;
@@ -355,14 +360,18 @@ spf_say(struct smtpd_sess *ss, struct smtp_session *s)
 			if (want == CONFIG_ACT_REJECT) {
 				/* The explanation is the domain's text: the reply is capped. */
 				if (snprintf(text, sizeof(text), "SPF %s for %s: %s",
-				    perm ? "permerror" : "check failed", o->domain, perm ? o->reason :
-				    (o->explanation[0] ? o->explanation : o->reason)) >= (int)sizeof(text))
+				        perm ? "permerror" : "check failed", o->domain,
+				        perm ? o->reason
+				             : (o->explanation[0] ? o->explanation : o->reason)) >=
+				    (int)sizeof(text))
 					text[sizeof(text) - 1] = '\0';
 				/* RFC 7372: 5.7.23 SPF validation failed, 5.7.24 validation error */
 				checks_refuse_mail(ss, s, 550, perm ? "5.7.24" : "5.7.23", text);
 			} else {
-				if (snprintf(text, sizeof(text), "SPF check for %s could not be completed, "
-				    "try again later (%s)", o->domain, o->reason) >= (int)sizeof(text))
+				if (snprintf(text, sizeof(text),
+				        "SPF check for %s could not be completed, "
+				        "try again later (%s)",
+				        o->domain, o->reason) >= (int)sizeof(text))
 					text[sizeof(text) - 1] = '\0';
 				checks_refuse_mail(ss, s, 451, "4.7.24", text);
 			}
@@ -373,10 +382,11 @@ spf_say(struct smtpd_sess *ss, struct smtp_session *s)
 		const struct spf_outcome *o = &ids[i]->out;
 		if (!ids[i]->done || spf_action(l, o->result) == CONFIG_ACT_IGNORE)
 			continue;
-		snprintf(text, sizeof(text), "SPF %s for %s %s", spf_result_name(o->result), names[i],
-		    o->domain);
-		checks_say(ck, spf_action(l, o->result), o->result == SPF_PERMERROR ||
-		    o->result == SPF_TEMPERROR ? "5.7.24" : "5.7.23", text);
+		snprintf(text, sizeof(text), "SPF %s for %s %s", spf_result_name(o->result),
+		    names[i], o->domain);
+		checks_say(ck, spf_action(l, o->result),
+		    o->result == SPF_PERMERROR || o->result == SPF_TEMPERROR ? "5.7.24" : "5.7.23",
+		    text);
 	}
 	return 0;
 }
@@ -463,17 +473,17 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 	say_clear(&best);
 	checks_say_max(&best, ck->verdict.act, ck->verdict.status, ck->verdict.why);
 	if (!smtp_session_user(s) && config_mode_for(ss->cfg, l, domain) != CONFIG_MODE_OFF) {
-		checks_say_max(&best, checks_action(ss, ck->mode.act, domain), ck->mode.status,
-		    ck->mode.why);
+		checks_say_max(
+		    &best, checks_action(ss, ck->mode.act, domain), ck->mode.status, ck->mode.why);
 		if (!checks_verified(ss, s, NULL)) {
 			int act = CONFIG_ACT_IGNORE;
 			switch (ss->xv.state) {
-			case XV_PASS:
-				break;	/* vouched; the registrar's word is below */
+			case XV_PASS: break; /* vouched; the registrar's word is below */
 			case XV_FAIL:
 				act = checks_action(ss, l->xvouch_fail, domain);
-				snprintf(buf, sizeof(buf), "session not vouched for by %.150s (%.200s)",
-				    ss->xv.name, ss->xv.reason);
+				snprintf(buf, sizeof(buf),
+				    "session not vouched for by %.150s (%.200s)", ss->xv.name,
+				    ss->xv.reason);
 				break;
 			case XV_TEMPERROR:
 				act = checks_action(ss, l->xvouch_temperror, domain);
@@ -482,7 +492,8 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 				break;
 			default:
 				act = checks_action(ss, l->xvouch_none, domain);
-				snprintf(buf, sizeof(buf), "the sending server did not vouch for its "
+				snprintf(buf, sizeof(buf),
+				    "the sending server did not vouch for its "
 				    "session (XVOUCH); this domain takes mail only from servers that "
 				    "prove who they are");
 				break;
@@ -493,9 +504,9 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 			checks_say_max(&best, reg.act, reg.status, reg.why);
 		}
 		/* Software generations (DESIGN 5.2), when the client said XGEN. */
-		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain) :
-		    ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain) :
-		    CONFIG_ACT_IGNORE;
+		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain)
+		    : ss->xgen == GEN_TOO_OLD      ? checks_action(ss, l->xgen_too_old, domain)
+		                                   : CONFIG_ACT_IGNORE;
 		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
 		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
 		checks_say_max(&best, gact, "5.7.1", buf);
@@ -515,14 +526,15 @@ checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s)
 }
 
 void
-checks_block_client(struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds,
-    const char *reason)
+checks_block_client(
+    struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds, const char *reason)
 {
 	char err[200];
 
 	if (lists_add(ss->d, 0, smtp_session_peer_addr(s), (int64_t)time(NULL) + seconds, reason,
-	    err, sizeof(err)) < 0)
-		log_err("sid=%016llx event=block_failed error=\"%s\"", (unsigned long long)ss->sid, err);
+	        err, sizeof(err)) < 0)
+		log_err("sid=%016llx event=block_failed error=\"%s\"", (unsigned long long)ss->sid,
+		    err);
 }
 
 /* ---- the end of a transaction or a session -------------------------------- */

@@ -41,53 +41,53 @@ struct smtp_session;
 struct spf_check;
 
 struct checks_spf {
-	struct spf_check *chk;		/* running, or NULL */
+	struct spf_check *chk; /* running, or NULL */
 	int started, done;
-	struct spf_outcome out;		/* valid when done */
+	struct spf_outcome out; /* valid when done */
 };
 
 /* One check's say about a transaction: an action and its reason. */
 struct checks_say {
-	int act;			/* enum config_action; MODE is resolved per recipient */
-	char status[8];			/* enhanced status for a refusal, 5.x.x form */
+	int act;        /* enum config_action; MODE is resolved per recipient */
+	char status[8]; /* enhanced status for a refusal, 5.x.x form */
 	char why[400];
 };
 
 /* The registrar's word, kept short (the outcome itself is large). */
 struct checks_reg {
-	struct register_check *chk;	/* running, or NULL */
+	struct register_check *chk; /* running, or NULL */
 	int started, done;
 	enum register_status status;
-	char klass[32];			/* class from the TXT record, "" if none */
-	char zone[DNS_NAME_MAX + 1];	/* the zone that decided, "" if none */
+	char klass[32];              /* class from the TXT record, "" if none */
+	char zone[DNS_NAME_MAX + 1]; /* the zone that decided, "" if none */
 	char reason[400];
 };
 
 /* Proofs from DNS lists, the registrar and the sender callout. */
 struct checks_proofs {
-	struct dnslist_check *bl, *wl;	/* running, or NULL */
+	struct dnslist_check *bl, *wl; /* running, or NULL */
 	int bl_started, bl_done, wl_started, wl_done;
-	enum dnslist_result bl_result;	/* combined: listed > temperror > not listed */
+	enum dnslist_result bl_result; /* combined: listed > temperror > not listed */
 	int wl_listed;
 	char bl_zone[DNS_NAME_MAX + 1], wl_zone[DNS_NAME_MAX + 1];
 	char bl_reason[400], wl_reason[400];
-	struct checks_reg addr;		/* before HELO: the client address */
-	struct checks_reg name;		/* after XVOUCH: the vouched name */
+	struct checks_reg addr; /* before HELO: the client address */
+	struct checks_reg name; /* after XVOUCH: the vouched name */
 	/* the sender callout of this transaction */
 	struct callout_check *co;
 	int co_started, co_done;
-	int co_skip;			/* enum callout_skip, or -1 */
+	int co_skip; /* enum callout_skip, or -1 */
 	enum callout_result co_result;
 	char co_source[16];
 	char co_reason[400];
 };
 
 struct checks {
-	struct checks_spf helo;		/* SPF of the HELO identity */
-	struct checks_spf mail;		/* SPF of the MAIL FROM identity */
-	struct checks_say verdict;	/* the strictest explicit action at MAIL */
-	struct checks_say mode;		/* the first check whose action is "mode" */
-	int callout_wait;		/* MAIL waits for the callout */
+	struct checks_spf helo;    /* SPF of the HELO identity */
+	struct checks_spf mail;    /* SPF of the MAIL FROM identity */
+	struct checks_say verdict; /* the strictest explicit action at MAIL */
+	struct checks_say mode;    /* the first check whose action is "mode" */
+	int callout_wait;          /* MAIL waits for the callout */
 };
 
 /* Connect: refuse blocked clients, note allow-listed ones; decides. */
@@ -99,22 +99,22 @@ void checks_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from
 /* A check MAIL waits for came in: decide if it was the last. */
 void checks_mail_continue(struct smtpd_sess *ss);
 /* Refuse the MAIL command (logged and counted). */
-void checks_refuse_mail(struct smtpd_sess *ss, struct smtp_session *s, int code,
-    const char *status, const char *text);
+void checks_refuse_mail(
+    struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status, const char *text);
 /*
  * RCPT: the action for a recipient in domain (the trust verdict, joined
  * with the MAIL stage's). Writes a reason for refusals into why and the
  * enhanced status (5.x.x form; 4.x.x is meant for tempfail) into status.
  */
-int checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain,
-    char *why, size_t whysz, char status[8]);
+int checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, char *why,
+    size_t whysz, char status[8]);
 /* XVOUCH passed: anything that builds on it. */
 void checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s);
 /* Resolve "mode" in an action for the recipient domain (NULL: the listener's). */
 int checks_action(const struct smtpd_sess *ss, int act, const char *domain);
 /* Block the client's address for seconds (hard-mode vouching failure). */
-void checks_block_client(struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds,
-    const char *reason);
+void checks_block_client(
+    struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds, const char *reason);
 /* True if the session's server is verified (allow list, XVOUCH, auth). */
 int checks_verified(const struct smtpd_sess *ss, struct smtp_session *s, const char **how);
 /* Cancel the transaction's checks; checks_free for the whole session. */

@@ -20,19 +20,20 @@
 /* ---- headers ------------------------------------------------------------- */
 
 static void
-spf_comment(const struct spf_outcome *o, const char *ip, const char *who, char *out,
-    size_t outsz)
+spf_comment(const struct spf_outcome *o, const char *ip, const char *who, char *out, size_t outsz)
 {
 	switch (o->result) {
 	case SPF_PASS:
 		snprintf(out, outsz, "domain of %s designates %s as permitted sender", who, ip);
 		break;
 	case SPF_FAIL:
-		snprintf(out, outsz, "domain of %s does not designate %s as permitted sender", who, ip);
+		snprintf(
+		    out, outsz, "domain of %s does not designate %s as permitted sender", who, ip);
 		break;
 	case SPF_SOFTFAIL:
-		snprintf(out, outsz, "domain of transitioning %s does not designate %s as permitted sender",
-		    who, ip);
+		snprintf(out, outsz,
+		    "domain of transitioning %s does not designate %s as permitted sender", who,
+		    ip);
 		break;
 	case SPF_NEUTRAL:
 		snprintf(out, outsz, "%s is neither permitted nor denied by domain of %s", ip, who);
@@ -40,9 +41,7 @@ spf_comment(const struct spf_outcome *o, const char *ip, const char *who, char *
 	case SPF_NONE:
 		snprintf(out, outsz, "domain of %s does not provide an SPF record", who);
 		break;
-	default:
-		snprintf(out, outsz, "%s", o->reason);
-		break;
+	default: snprintf(out, outsz, "%s", o->reason); break;
 	}
 }
 
@@ -59,45 +58,52 @@ checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out
 	char pm[300], comment[600], iprev_reason[300], helo_reason[300];
 
 	if (smtp_session_user(s))
-		e[n++] = (struct authres_entry){ "auth", "pass", NULL, "smtp.auth", smtp_session_user(s) };
+		e[n++] = (struct authres_entry){ "auth", "pass", NULL, "smtp.auth",
+			smtp_session_user(s) };
 	if (ck->mail.done) {
 		snprintf(pm, sizeof(pm), "postmaster@%s", helo);
 		const char *who = ss->env.sender[0] ? ss->env.sender : pm;
 		e[n++] = (struct authres_entry){ "spf", spf_result_name(ck->mail.out.result),
-		    ck->mail.out.from_table ? "from the local table" : NULL, "smtp.mailfrom", who };
+			ck->mail.out.from_table ? "from the local table" : NULL, "smtp.mailfrom",
+			who };
 	}
 	if (ck->helo.done)
 		e[n++] = (struct authres_entry){ "spf", spf_result_name(ck->helo.out.result), NULL,
-		    "smtp.helo", helo };
+			"smtp.helo", helo };
 	if (ss->helo_done) {
 		/* RFC 8601 2.7.3: iprev, the client's forward-confirmed reverse name */
-		snprintf(iprev_reason, sizeof(iprev_reason), "%s", ss->helo.verified_name[0] ?
-		    ss->helo.verified_name : "no reverse name resolves back to the client");
+		snprintf(iprev_reason, sizeof(iprev_reason), "%s",
+		    ss->helo.verified_name[0] ? ss->helo.verified_name
+		                              : "no reverse name resolves back to the client");
 		e[n++] = (struct authres_entry){ "iprev", helo_result_name(ss->helo.fcrdns),
-		    iprev_reason, "policy.iprev", ip };
+			iprev_reason, "policy.iprev", ip };
 		snprintf(helo_reason, sizeof(helo_reason), "syntax %s, %s %s",
 		    helo_result_name(ss->helo.syntax), helo[0] == '[' ? "literal" : "forward",
 		    helo_result_name(helo[0] == '[' ? ss->helo.literal : ss->helo.forward));
-		int ok = ss->helo.syntax == HELO_PASS && (helo[0] == '[' ?
-		    ss->helo.literal == HELO_PASS : ss->helo.forward == HELO_PASS);
+		int ok = ss->helo.syntax == HELO_PASS &&
+		    (helo[0] == '[' ? ss->helo.literal == HELO_PASS
+		                    : ss->helo.forward == HELO_PASS);
 		int temp = ss->helo.forward == HELO_TEMPERROR;
-		e[n++] = (struct authres_entry){ "x-vouch-helo", ok ? "pass" : temp ? "temperror" :
-		    "fail", helo_reason, "smtp.helo", helo };
+		e[n++] = (struct authres_entry){ "x-vouch-helo",
+			ok         ? "pass"
+			    : temp ? "temperror"
+			           : "fail",
+			helo_reason, "smtp.helo", helo };
 	}
 	if (ss->xv.state != XV_NONE && ss->xv.state != XV_RUNNING)
 		e[n++] = (struct authres_entry){ "x-vouch", xvouch_state_name(ss->xv.state),
-		    ss->xv.reason, "smtp.helo", ss->xv.name };
+			ss->xv.reason, "smtp.helo", ss->xv.name };
 	else if (!smtp_session_user(s))
-		e[n++] = (struct authres_entry){ "x-vouch", "none", "the client did not send XVOUCH",
-		    "smtp.helo", helo };
+		e[n++] = (struct authres_entry){ "x-vouch", "none",
+			"the client did not send XVOUCH", "smtp.helo", helo };
 	if (ss->tls_cert_verified)
 		e[n++] = (struct authres_entry){ "x-tls-client", "pass", ss->tls_cert_subject,
-		    "smtp.helo", helo };
+			"smtp.helo", helo };
 	char genv[32];
 	if (ss->xgen != GEN_NONE) {
 		snprintf(genv, sizeof(genv), "%lld", ss->xgen_peer);
 		e[n++] = (struct authres_entry){ "x-vouch-gen", gen_result_name(ss->xgen), NULL,
-		    "policy.generation", genv };
+			"policy.generation", genv };
 	}
 	/* DNS lists, the registrar, the sender callout: at most 4 more */
 	n += proofs_authres(ss, e + n, pbufs);
@@ -110,17 +116,19 @@ checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out
 		char full[700];
 		snprintf(full, sizeof(full), "%s: %s", ss->cfg->hostname, comment);
 		struct authres_spf r = { spf_result_name(c->out.result), full, ip, ss->env.sender,
-			helo, ss->cfg->hostname, c == &ck->mail ? "mailfrom" : "helo", c->out.mechanism };
+			helo, ss->cfg->hostname, c == &ck->mail ? "mailfrom" : "helo",
+			c->out.mechanism };
 		authres_received_spf(&r, out);
 	}
 	/* The verdict, for people and filters. */
 	if (checks_verified(ss, s, &how)) {
-		const char *extra = ss->allowed ? ss->allowed_text : ss->pr.wl_listed ?
-		    ss->pr.wl_zone : NULL;
+		const char *extra = ss->allowed ? ss->allowed_text
+		    : ss->pr.wl_listed          ? ss->pr.wl_zone
+		                                : NULL;
 		if (ss->xv.state == XV_PASS && !ss->allowed && !ss->pr.wl_listed)
 			extra = ss->xv.name;
-		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", how,
-		    extra ? ": " : "", extra ? extra : "");
+		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", how, extra ? ": " : "",
+		    extra ? extra : "");
 	} else {
 		char why[400];
 		checks_unverified_why(ss, why, sizeof(why));

@@ -113,10 +113,12 @@ take_register(struct smtpd_sess *ss, struct checks_reg *r, const struct register
 		str_copy(r->klass, sizeof(r->klass), register_class_name(z->txt.klass));
 	str_copy(r->reason, sizeof(r->reason), o->reason);
 	log_info("sid=%016llx event=register by=%s query=%s status=%s zone=%s class=%s "
-	    "reason=\"%.300s\"", (unsigned long long)ss->sid, o->by_address ? "address" : "name",
-	    o->query, register_status_name(o->status), r->zone[0] ? r->zone : "-",
+	         "reason=\"%.300s\"",
+	    (unsigned long long)ss->sid, o->by_address ? "address" : "name", o->query,
+	    register_status_name(o->status), r->zone[0] ? r->zone : "-",
 	    r->klass[0] ? r->klass : "-", o->reason);
-	checks_count(ss, o->by_address ? "register_ip" : "register", register_status_name(o->status));
+	checks_count(
+	    ss, o->by_address ? "register_ip" : "register", register_status_name(o->status));
 }
 
 static void
@@ -168,13 +170,13 @@ proofs_connect(struct smtpd_sess *ss, struct smtp_session *s)
 		return;
 	/* The zones were checked when the configuration was loaded. */
 	strbuf_init(&errs, 4096);
-	if (!ss->allowed && (n = dnslist_config_zones(&cfg->dnslist.bl_zones, "dnsbl_zones", zones,
-	    &errs)) > 0) {
+	if (!ss->allowed &&
+	    (n = dnslist_config_zones(&cfg->dnslist.bl_zones, "dnsbl_zones", zones, &errs)) > 0) {
 		pr->bl_started = 1;
 		pr->bl = dnslist_check_start(d->dns, zones, (size_t)n, af, addr, on_bl, ss);
 	}
-	if (!ss->allowed && (n = dnslist_config_zones(&cfg->dnslist.wl_zones, "dnswl_zones", zones,
-	    &errs)) > 0) {
+	if (!ss->allowed &&
+	    (n = dnslist_config_zones(&cfg->dnslist.wl_zones, "dnswl_zones", zones, &errs)) > 0) {
 		pr->wl_started = 1;
 		pr->wl = dnslist_check_start(d->dns, zones, (size_t)n, af, addr, on_wl, ss);
 	}
@@ -269,8 +271,8 @@ on_callout(const struct callout_outcome *o, void *arg)
 	str_copy(pr->co_source, sizeof(pr->co_source), callout_source_name(o->source));
 	str_copy(pr->co_reason, sizeof(pr->co_reason), o->reason);
 	log_info("sid=%016llx event=callout address=%s result=%s source=%s reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, o->address, callout_result_name(o->result),
-	    pr->co_source, o->reason);
+	    (unsigned long long)ss->sid, o->address, callout_result_name(o->result), pr->co_source,
+	    o->reason);
 	checks_count(ss, "callout", callout_result_name(o->result));
 	callout_check_free(pr->co);
 	pr->co = NULL;
@@ -308,8 +310,8 @@ proofs_callout(struct smtpd_sess *ss, struct smtp_session *s, const char *sender
 		return 0;
 	}
 	if (checks_verified(ss, s, &how)) {
-		skip_callout(ss, ss->allowed || pr->wl_listed ? CALLOUT_SKIP_ALLOWED :
-		    CALLOUT_SKIP_VOUCHED);
+		skip_callout(
+		    ss, ss->allowed || pr->wl_listed ? CALLOUT_SKIP_ALLOWED : CALLOUT_SKIP_VOUCHED);
 		return 0;
 	}
 	if (ck->mail.done && ck->mail.out.result == SPF_PASS) {
@@ -338,25 +340,30 @@ proofs_callout_say(struct smtpd_sess *ss, struct smtp_session *s)
 	if (!pr->co_done)
 		return 0;
 	switch (pr->co_result) {
-	case CALLOUT_PASS:
-		return 0;
+	case CALLOUT_PASS: return 0;
 	case CALLOUT_FAIL:
 		act = l->callout_fail;
-		str_fmt(text, sizeof(text), "sender address rejected: its mail server says it "
-		    "does not exist (%.450s)", pr->co_reason);
+		str_fmt(text, sizeof(text),
+		    "sender address rejected: its mail server says it "
+		    "does not exist (%.450s)",
+		    pr->co_reason);
 		break;
 	case CALLOUT_NOMX:
 	case CALLOUT_NXDOMAIN:
 		act = l->callout_nodomain;
 		/* RFC 7505 4.2: 5.7.27 for a sender domain with a null MX */
 		status = pr->co_result == CALLOUT_NOMX ? "5.7.27" : "5.1.8";
-		str_fmt(text, sizeof(text), "sender address rejected: its domain cannot "
-		    "receive mail (%.450s)", pr->co_reason);
+		str_fmt(text, sizeof(text),
+		    "sender address rejected: its domain cannot "
+		    "receive mail (%.450s)",
+		    pr->co_reason);
 		break;
 	case CALLOUT_CATCHALL:
 		act = l->callout_catchall;
-		str_fmt(text, sizeof(text), "sender address cannot be verified: its domain "
-		    "accepts any address (%.400s)", pr->co_reason);
+		str_fmt(text, sizeof(text),
+		    "sender address cannot be verified: its domain "
+		    "accepts any address (%.400s)",
+		    pr->co_reason);
 		break;
 	default:
 		act = l->callout_temperror;
@@ -394,32 +401,37 @@ proofs_rcpt(struct smtpd_sess *ss, const char *domain, struct checks_say *out)
 		/* vouched, but the registrar does not vouch for the server */
 		switch (pr->name.status) {
 		case REGISTER_SUSPENDED:
-			str_fmt(why, sizeof(why), "the sending server %s is suspended by its "
-			    "registrar %s", ss->xv.name, pr->name.zone);
-			checks_say_max(out, checks_action(ss, l->register_suspended, domain),
-			    "5.7.1", why);
+			str_fmt(why, sizeof(why),
+			    "the sending server %s is suspended by its "
+			    "registrar %s",
+			    ss->xv.name, pr->name.zone);
+			checks_say_max(
+			    out, checks_action(ss, l->register_suspended, domain), "5.7.1", why);
 			break;
 		case REGISTER_UNREGISTERED:
-			str_fmt(why, sizeof(why), "the sending server %s is not registered with a "
-			    "registrar this server trusts", ss->xv.name);
-			checks_say_max(out, checks_action(ss, l->register_unregistered, domain),
-			    "5.7.1", why);
+			str_fmt(why, sizeof(why),
+			    "the sending server %s is not registered with a "
+			    "registrar this server trusts",
+			    ss->xv.name);
+			checks_say_max(
+			    out, checks_action(ss, l->register_unregistered, domain), "5.7.1", why);
 			break;
 		case REGISTER_TEMPERROR:
-			str_fmt(why, sizeof(why), "the registrar could not be asked about %s (%.300s)",
-			    ss->xv.name, pr->name.reason);
-			checks_say_max(out, checks_action(ss, l->register_temperror, domain),
-			    "5.7.1", why);
+			str_fmt(why, sizeof(why),
+			    "the registrar could not be asked about %s (%.300s)", ss->xv.name,
+			    pr->name.reason);
+			checks_say_max(
+			    out, checks_action(ss, l->register_temperror, domain), "5.7.1", why);
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	if (pr->addr.done && pr->addr.status == REGISTER_SUSPENDED) {
-		str_fmt(why, sizeof(why), "the client address belongs to a server suspended by "
-		    "its registrar %s", pr->addr.zone);
-		checks_say_max(out, checks_action(ss, l->register_suspended, domain),
-		    "5.7.1", why);
+		str_fmt(why, sizeof(why),
+		    "the client address belongs to a server suspended by "
+		    "its registrar %s",
+		    pr->addr.zone);
+		checks_say_max(out, checks_action(ss, l->register_suspended, domain), "5.7.1", why);
 	}
 }
 
@@ -434,34 +446,37 @@ proofs_authres(const struct smtpd_sess *ss, struct authres_entry *e, char bufs[4
 	if (pr->wl_done) {
 		/* RFC 8904: the dnswl method */
 		e[n++] = (struct authres_entry){ "dnswl", pr->wl_listed ? "pass" : "none",
-		    pr->wl_reason, "policy.ip", ss->client_ip };
+			pr->wl_reason, "policy.ip", ss->client_ip };
 	}
 	if (pr->bl_done)
-		e[n++] = (struct authres_entry){ "x-vouch-dnsbl", pr->bl_result == DNSLIST_LISTED ?
-		    "fail" : pr->bl_result == DNSLIST_TEMPERROR ? "temperror" : "pass",
-		    pr->bl_reason, "policy.ip", ss->client_ip };
+		e[n++] = (struct authres_entry){ "x-vouch-dnsbl",
+			pr->bl_result == DNSLIST_LISTED          ? "fail"
+			    : pr->bl_result == DNSLIST_TEMPERROR ? "temperror"
+			                                         : "pass",
+			pr->bl_reason, "policy.ip", ss->client_ip };
 	const struct checks_reg *r = pr->name.done ? &pr->name : pr->addr.done ? &pr->addr : NULL;
 	if (r) {
 		if (r->klass[0])
 			snprintf(bufs[0], sizeof(bufs[0]), "class %s: %s", r->klass, r->reason);
 		else
 			str_copy(bufs[0], sizeof(bufs[0]), r->reason);
-		e[n++] = (struct authres_entry){ "x-vouch-register", register_status_name(r->status),
-		    bufs[0], r == &pr->name ? "smtp.helo" : "policy.ip",
-		    r == &pr->name ? ss->xv.name : ss->client_ip };
+		e[n++] =
+		    (struct authres_entry){ "x-vouch-register", register_status_name(r->status),
+			    bufs[0], r == &pr->name ? "smtp.helo" : "policy.ip",
+			    r == &pr->name ? ss->xv.name : ss->client_ip };
 	}
 	const char *sender = ss->env.sender && ss->env.sender[0] ? ss->env.sender : NULL;
 	if (pr->co_done && sender) {
 		snprintf(bufs[1], sizeof(bufs[1]), "%s%s%s", pr->co_reason,
 		    strcmp(pr->co_source, "smtp") ? "; from " : "",
 		    strcmp(pr->co_source, "smtp") ? pr->co_source : "");
-		e[n++] = (struct authres_entry){ "x-vouch-callout", callout_result_name(pr->co_result),
-		    bufs[1], "smtp.mailfrom", sender };
+		e[n++] = (struct authres_entry){ "x-vouch-callout",
+			callout_result_name(pr->co_result), bufs[1], "smtp.mailfrom", sender };
 	} else if (pr->co_skip >= 0 && sender) {
 		snprintf(bufs[1], sizeof(bufs[1]), "not called: %s",
 		    callout_skip_name((enum callout_skip)pr->co_skip));
-		e[n++] = (struct authres_entry){ "x-vouch-callout", "none", bufs[1], "smtp.mailfrom",
-		    sender };
+		e[n++] = (struct authres_entry){ "x-vouch-callout", "none", bufs[1],
+			"smtp.mailfrom", sender };
 	}
 	return n;
 }
@@ -517,7 +532,8 @@ proofs_service_start(struct vouchd *d, char *err, size_t errsz)
 			s6->sin6_family = AF_INET6;
 			p.bind_srclen = sizeof(*s6);
 		} else {
-			snprintf(err, errsz, "outbound_bind '%s' is not an IP address", cfg->outbound_bind);
+			snprintf(err, errsz, "outbound_bind '%s' is not an IP address",
+			    cfg->outbound_bind);
 			return -1;
 		}
 		p.bind_src = (const struct sockaddr *)&src;

@@ -50,11 +50,10 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    "outbound_connections %zu\n"
 	    "commit_batches %llu\ncommit_jobs %llu\ncommit_max_batch %llu\n",
 	    (long long)(time(NULL) - d->started), smtp_server_count(d->smtp), st->sessions,
-	    st->refused_connections, qmgr_count(d->qmgr), qmgr_busy(d->qmgr),
-	    st->messages_accepted, st->messages_refused, st->recipients_accepted,
-	    st->recipients_refused, st->deliveries_local, st->deliveries_remote,
-	    st->deliveries_discarded, st->deliveries_bounced, st->deliveries_deferred,
-	    outbound_connections(d->outbound),
+	    st->refused_connections, qmgr_count(d->qmgr), qmgr_busy(d->qmgr), st->messages_accepted,
+	    st->messages_refused, st->recipients_accepted, st->recipients_refused,
+	    st->deliveries_local, st->deliveries_remote, st->deliveries_discarded,
+	    st->deliveries_bounced, st->deliveries_deferred, outbound_connections(d->outbound),
 	    cs.batches, cs.jobs, cs.max_batch);
 }
 
@@ -83,7 +82,7 @@ cmd_list(struct vouchd *d, int allow, int argc, char **argv, const char *rest, s
 			return -1;
 		}
 		if (lists_add(d, allow, argv[2], secs ? (int64_t)time(NULL) + secs : 0,
-		    rest ? rest : NULL, err, sizeof(err)) < 0) {
+		        rest ? rest : NULL, err, sizeof(err)) < 0) {
 			strbuf_printf(out, "error: %s\n", err);
 			return -1;
 		}
@@ -103,8 +102,9 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	int argc = 0, rc = 0;
 	struct strbuf body;
 
-	char *rest = NULL;	/* the text after the fourth word (a reason) */
-	for (char *t = strtok_r(line, " \t", &save); t && argc < 4; t = strtok_r(NULL, " \t", &save))
+	char *rest = NULL; /* the text after the fourth word (a reason) */
+	for (char *t = strtok_r(line, " \t", &save); t && argc < 4;
+	     t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
 	if (argc == 4)
 		rest = save;
@@ -112,7 +112,7 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		cmd_status(d, &body);
 	else if (argc == 1 && strcmp(argv[0], "stats") == 0)
-		rc = metrics_table(d->metrics, &body);	/* vouchctl stats */
+		rc = metrics_table(d->metrics, &body); /* vouchctl stats */
 	else if (argc == 2 && strcmp(argv[0], "stats") == 0 && strcmp(argv[1], "prometheus") == 0)
 		rc = metrics_prometheus(d->metrics, &body);
 	else if (argc == 1 && strcmp(argv[0], "reload") == 0) {
@@ -192,8 +192,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int len,
-    void *arg)
+on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
 	struct ctl *c = arg;
 	struct bufferevent *bev;
@@ -228,7 +227,7 @@ ctl_new(struct vouchd *d, const char *path, char *err, size_t errsz)
 	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	old = umask(0117);	/* srw-rw---- */
+	old = umask(0117); /* srw-rw---- */
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
 		umask(old);
 		snprintf(err, errsz, "control socket %s: %s", path, strerror(errno));

@@ -61,13 +61,14 @@ inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, s
 			memcpy(local, rcpts[i], ll);
 			local[ll] = '\0';
 			if (resolve_address(d->users, d->aliases, &cfg->domains, local, at + 1,
-			    &res) != RESOLVE_OK) {
+			        &res) != RESOLVE_OK) {
 				log_err("event=inject_unknown_recipient rcpt=%s", rcpts[i]);
 				continue;
 			}
 			for (size_t k = 0; k < res.nlocal + res.nremote; k++)
-				envelope_add_rcpt(&c->env, k < res.nlocal ? res.local[k] :
-				    res.remote[k - res.nlocal], rcpts[i], NULL, 0, k < res.nlocal);
+				envelope_add_rcpt(&c->env,
+				    k < res.nlocal ? res.local[k] : res.remote[k - res.nlocal],
+				    rcpts[i], NULL, 0, k < res.nlocal);
 			resolved_clear(&res);
 		} else if (at) {
 			envelope_add_rcpt(&c->env, rcpts[i], NULL, NULL, 0, 0);
@@ -86,8 +87,8 @@ inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, s
 		return -1;
 	}
 	strbuf_init(&hdr, 4096);
-	strbuf_printf(&hdr, "Received: by %s (vouch) with local id %s;\r\n\t", cfg->hostname,
-	    c->env.id);
+	strbuf_printf(
+	    &hdr, "Received: by %s (vouch) with local id %s;\r\n\t", cfg->hostname, c->env.id);
 	received_date(time(NULL), &hdr);
 	strbuf_puts(&hdr, "\r\n");
 	queue_writer_write(w, hdr.s, hdr.len);

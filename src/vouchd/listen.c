@@ -31,7 +31,8 @@ addr_key(const struct sockaddr *sa, unsigned char key[16])
 		return 4;
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		/* A v4-mapped address counts as the IPv4 address it is. */
 		if (IN6_IS_ADDR_V4MAPPED(a)) {
 			memcpy(key, &a->s6_addr[12], 4);
@@ -75,8 +76,7 @@ refuse(int fd, const char *hostname, const char *why)
 }
 
 static void
-on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
 	struct vouchd *d = l->d;
@@ -105,11 +105,14 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
 	if (count >= (uintptr_t)cfg->max_connections_per_ip) {
 		char ip[INET6_ADDRSTRLEN] = "?";
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, ip, sizeof(ip));
+			inet_ntop(
+			    AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, ip, sizeof(ip));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, ip, sizeof(ip));
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, ip,
+			    sizeof(ip));
 		d->stats.refused_connections++;
-		log_warn("event=connection_refused reason=max_connections_per_ip client=%s limit=%lld",
+		log_warn(
+		    "event=connection_refused reason=max_connections_per_ip client=%s limit=%lld",
 		    ip, cfg->max_connections_per_ip);
 		refuse(fd, cfg->hostname, "too many connections from your address");
 		return;
@@ -122,8 +125,9 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
 	if (keylen)
 		hmap_put(d->per_ip, key, keylen, (void *)(count + 1));
 	d->stats.sessions++;
-	if (smtp_session_new(d->smtp, fd, sa, (socklen_t)salen, (struct sockaddr *)&local,
-	    locallen, &l->sconf) == NULL && keylen)
+	if (smtp_session_new(d->smtp, fd, sa, (socklen_t)salen, (struct sockaddr *)&local, locallen,
+	        &l->sconf) == NULL &&
+	    keylen)
 		listen_release(d, sa);
 }
 
@@ -177,8 +181,7 @@ bind_one(const char *spec, int backlog, char *err, size_t errsz)
 		return -1;
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
 		snprintf(err, errsz, "cannot listen on %s: %s", spec, strerror(errno));
 		if (fd >= 0)

@@ -14,15 +14,15 @@
 #include <openssl/ssl.h>
 
 int
-listener_configure(struct listener *l, const struct config *cfg,
-    const struct listener_config *lc, char *err, size_t errsz)
+listener_configure(struct listener *l, const struct config *cfg, const struct listener_config *lc,
+    char *err, size_t errsz)
 {
 	struct smtp_session_conf *c = &l->sconf;
 	SSL_CTX *tls = NULL;
 
 	if (lc->tls != LISTENER_TLS_NONE && cfg->tls_cert && *cfg->tls_cert) {
-		tls = tls_ctx_server_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers,
-		    cfg->tls_client_ca, err, errsz);
+		tls = tls_ctx_server_new(
+		    cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers, cfg->tls_client_ca, err, errsz);
 		if (tls == NULL)
 			return -1;
 	}

@@ -17,7 +17,7 @@ struct listener {
 	char *name;
 	char *address;
 	struct evconnlistener *evl;
-	struct smtp_session_conf sconf;	/* sconf.tls is owned here */
+	struct smtp_session_conf sconf; /* sconf.tls is owned here */
 };
 
 /* Fill l->sconf from the global settings and the listener's block. */

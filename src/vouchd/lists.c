@@ -82,8 +82,8 @@ lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const 
 		return -1;
 	}
 	list_add(allow ? d->allow : d->block, &e);
-	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"", allow ? "allow" : "block",
-	    e.text, (long long)expires, e.reason);
+	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"",
+	    allow ? "allow" : "block", e.text, (long long)expires, e.reason);
 	return 0;
 }
 
@@ -114,8 +114,8 @@ lists_print(struct vouchd *d, int allow, struct strbuf *out)
 		if (e->expires && e->expires <= now)
 			continue;
 		if (e->expires)
-			strbuf_printf(out, "%s until=%lld reason=\"%s\"\n", e->text, (long long)e->expires,
-			    e->reason);
+			strbuf_printf(out, "%s until=%lld reason=\"%s\"\n", e->text,
+			    (long long)e->expires, e->reason);
 		else
 			strbuf_printf(out, "%s reason=\"%s\"\n", e->text, e->reason);
 	}

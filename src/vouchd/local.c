@@ -27,7 +27,10 @@ struct local_pool {
 	int nthreads;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct qnode { struct qnode *next; struct local_task *t; } *head, **tail;
+	struct qnode {
+		struct qnode *next;
+		struct local_task *t;
+	} * head, **tail;
 	int stop;
 };
 
@@ -145,8 +148,9 @@ unsafe_copy(struct local_task *t, int fd, struct strbuf *out, size_t *rest, int 
 		snprintf(err, errsz, "cannot stat the queued message: %s", strerror(errno));
 		return -1;
 	}
-	want = (uint64_t)st.st_size <= o.max_size ? (size_t)st.st_size :
-	    (size_t)st.st_size < UNSAFE_HEAD_READ ? (size_t)st.st_size : UNSAFE_HEAD_READ;
+	want = (uint64_t)st.st_size <= o.max_size   ? (size_t)st.st_size
+	    : (size_t)st.st_size < UNSAFE_HEAD_READ ? (size_t)st.st_size
+	                                            : UNSAFE_HEAD_READ;
 	buf = malloc(want + 1);
 	if (buf == NULL || (n = read_head(fd, buf, want)) < 0) {
 		snprintf(err, errsz, "cannot read the queued message: %s", strerror(errno));
@@ -182,8 +186,8 @@ task_committed(void *arg, int err)
 		struct local_item *it = &t->items[i];
 		if (err && it->ok) {
 			it->ok = 0;
-			snprintf(it->error, sizeof(it->error), "cannot make the mailbox copy durable: %s",
-			    strerror(err));
+			snprintf(it->error, sizeof(it->error),
+			    "cannot make the mailbox copy durable: %s", strerror(err));
 			if (it->tmp_path)
 				unlink(it->tmp_path);
 		}
@@ -227,14 +231,18 @@ run_task(struct local_pool *p, struct local_task *t)
 		    it->mailbox);
 		if (it->unsafe && have_copy == 0)
 			have_copy = unsafe_copy(t, fd, &copy, &rest, &has_rest, copy_err,
-			    sizeof(copy_err)) == 0 ? 1 : -1;
+			                sizeof(copy_err)) == 0
+			    ? 1
+			    : -1;
 		if (it->unsafe && have_copy < 0) {
 			str_copy(it->error, sizeof(it->error), copy_err);
-		} else if (it->unsafe ? maildir_write_copy(root.s, ".Unsafe", t->hostname, prefix.s,
-		    prefix.len, copy.s, copy.len, has_rest ? fd : -1, (off_t)rest, &it->tmp_path,
-		    &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0 :
-		    maildir_write(root.s, NULL, t->hostname, prefix.s, prefix.len, fd, &it->tmp_path,
-		    &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0) {
+		} else if (it->unsafe
+		        ? maildir_write_copy(root.s, ".Unsafe", t->hostname, prefix.s, prefix.len,
+		              copy.s, copy.len, has_rest ? fd : -1, (off_t)rest, &it->tmp_path,
+		              &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0
+		        : maildir_write(root.s, NULL, t->hostname, prefix.s, prefix.len, fd,
+		              &it->tmp_path, &it->new_path, &it->new_dir, it->error,
+		              sizeof(it->error)) == 0) {
 			it->ok = 1;
 			commit_job_rename(j, it->tmp_path, it->new_path);
 			commit_job_sync_dir(j, it->new_dir);

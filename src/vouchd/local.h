@@ -15,20 +15,20 @@ struct mime_config;
 struct local_pool;
 
 struct local_item {
-	size_t rcpt;		/* index in the envelope */
-	char *mailbox;		/* local@domain */
-	int unsafe;		/* into the .Unsafe folder */
-	int ok;			/* set by the agent */
-	char error[256];	/* set by the agent on failure */
+	size_t rcpt;     /* index in the envelope */
+	char *mailbox;   /* local@domain */
+	int unsafe;      /* into the .Unsafe folder */
+	int ok;          /* set by the agent */
+	char error[256]; /* set by the agent on failure */
 	char *tmp_path, *new_path, *new_dir;
 };
 
 struct local_task {
 	char id[40];
 	char *body_path;
-	char *mail_root;	/* <data_dir>/mail */
+	char *mail_root; /* <data_dir>/mail */
 	char *hostname;
-	char *prefix_from;	/* Return-Path value */
+	char *prefix_from; /* Return-Path value */
 	struct local_item *items;
 	size_t nitems;
 	/* How unsafe items are rewritten (local_task_set_unsafe; defaults
@@ -36,7 +36,7 @@ struct local_task {
 	struct mime_strip_opts unsafe;
 	int unsafe_set;
 	char *unsafe_tag;
-	char *unsafe_reason;	/* why the mail is unsafe; NULL = our Authentication-Results */
+	char *unsafe_reason; /* why the mail is unsafe; NULL = our Authentication-Results */
 	/* Called on the loop thread when the task is finished. */
 	void (*done)(struct local_task *t, void *arg);
 	void *arg;
@@ -53,7 +53,6 @@ void local_task_free(struct local_task *t);
  * Rewrite unsafe items as cfg says (the tag and reason are copied; reason
  * may be NULL: the Authentication-Results vouchd added are quoted then).
  */
-void local_task_set_unsafe(struct local_task *t, const struct mime_config *cfg,
-    const char *reason);
+void local_task_set_unsafe(struct local_task *t, const struct mime_config *cfg, const char *reason);
 
 #endif

@@ -182,7 +182,7 @@ stop(struct vouchd *d)
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	queue_close(d->queue);
-	metrics_free(d->metrics);	/* saves the statistics: before the store closes */
+	metrics_free(d->metrics); /* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
 	lists_free(d);
@@ -253,9 +253,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init("vouchd", d.debug ? LOG_LVL_DEBUG : (enum log_level)d.cfg->log_level,
-	    d.cfg->log_to == CONFIG_LOG_STDERR ? LOG_SINK_STDERR :
-	    d.cfg->log_to == CONFIG_LOG_SYSLOG ? LOG_SINK_SYSLOG :
-	    LOG_SINK_STDERR | LOG_SINK_SYSLOG);
+	    d.cfg->log_to == CONFIG_LOG_STDERR       ? LOG_SINK_STDERR
+	        : d.cfg->log_to == CONFIG_LOG_SYSLOG ? LOG_SINK_SYSLOG
+	                                             : LOG_SINK_STDERR | LOG_SINK_SYSLOG);
 	if (start(&d) == 0) {
 		event_base_dispatch(d.base);
 		log_info("event=stopped");

@@ -26,7 +26,7 @@
 
 /* How often the daemon's running totals are taken in, and saved. */
 #define SAMPLE_SECONDS 10
-#define SAVE_EVERY 6	/* samples: once a minute */
+#define SAVE_EVERY 6 /* samples: once a minute */
 /* A request's header section may not be larger (GET /metrics is tiny). */
 #define REQUEST_HEADERS_MAX 8192
 
@@ -51,8 +51,8 @@ struct metrics {
 	struct vouchd *d;
 	struct evhttp *http;
 	struct event *timer;
-	struct vouchd_stats seen;	/* the totals already counted */
-	struct stats_counter *connect;	/* sessions + refused connections */
+	struct vouchd_stats seen;      /* the totals already counted */
+	struct stats_counter *connect; /* sessions + refused connections */
 	struct stats_counter *c[NFED];
 	/* the callout service's own counters: calls, cache hits, queued,
 	 * bad domains, no MX, bad connects (results and skips are counted
@@ -93,7 +93,8 @@ sample(struct metrics *m)
 			if (m->co[i] == NULL) {
 				const char *name = callout_counter_name((enum callout_counter)i);
 				const char *dot = strchr(name, '.');
-				m->co[i] = stats_counter(m->d->counters, "callout", dot ? dot + 1 : name);
+				m->co[i] =
+				    stats_counter(m->d->counters, "callout", dot ? dot + 1 : name);
 			}
 			if (cs.n[i] > m->co_seen.n[i])
 				stats_add(m->co[i], cs.n[i] - m->co_seen.n[i]);
@@ -129,11 +130,12 @@ metrics_prometheus(struct metrics *m, struct strbuf *out)
 	struct vouchd *d = m->d;
 	const struct stats_gauge g[] = {
 		{ "vouch_sessions_open", "SMTP sessions open now.",
-		  (double)smtp_server_count(d->smtp) },
+		    (double)smtp_server_count(d->smtp) },
 		{ "vouch_queue_messages", "Messages in the queue.", (double)qmgr_count(d->qmgr) },
-		{ "vouch_queue_active", "Messages being delivered now.", (double)qmgr_busy(d->qmgr) },
+		{ "vouch_queue_active", "Messages being delivered now.",
+		    (double)qmgr_busy(d->qmgr) },
 		{ "vouch_outbound_connections", "Outbound SMTP connections open now.",
-		  (double)outbound_connections(d->outbound) },
+		    (double)outbound_connections(d->outbound) },
 	};
 
 	if (d->counters == NULL)
@@ -153,7 +155,7 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || strcmp(path, "/metrics") != 0 || m->d->counters == NULL ||
 	    (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)) {
+	        evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)) {
 		evhttp_send_error(req, HTTP_NOTFOUND, "Not Found");
 		return;
 	}
@@ -226,8 +228,9 @@ metrics_new(struct vouchd *d, char *err, size_t errsz)
 	evhttp_set_max_headers_size(m->http, REQUEST_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, 0);
 	evhttp_set_timeout(m->http, 10);
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(m->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	        EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(m->http, on_request, m);
 	log_info("event=metrics_listening address=%s", addr);
 	return m;

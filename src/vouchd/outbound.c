@@ -57,8 +57,8 @@ job_finish(struct outbound_job *j)
 
 /* Every job of the destination ends with the same error. */
 void
-outbound_dest_fail_all(struct outbound *o, struct dest *dst, int code, const char *status,
-    const char *text)
+outbound_dest_fail_all(
+    struct outbound *o, struct dest *dst, int code, const char *status, const char *text)
 {
 	while (dst->head) {
 		struct outbound_job *j = dst->head;
@@ -144,8 +144,8 @@ conn_open(struct outbound *o, struct dest *dst, struct conn *cn)
 	p.timeout_command = cfg->outbound_timeout_command;
 	p.timeout_data = cfg->outbound_timeout_data;
 	log_debug("event=outbound_connect dest=%s host=%s addr=%s", dst->name, a->host, a->text);
-	cn->client = smtp_client_new(o->d->base, (const struct sockaddr *)&a->sa, a->salen, &p,
-	    conn_event, cn);
+	cn->client = smtp_client_new(
+	    o->d->base, (const struct sockaddr *)&a->sa, a->salen, &p, conn_event, cn);
 }
 
 /* Give waiting jobs to idle connections, and open more while allowed. */
@@ -162,7 +162,7 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 	}
 	if (dst->naddrs == 0) {
 		outbound_dest_fail_all(o, dst, dst->fail.code, dst->fail.status, dst->fail.text);
-		dst->resolved = 0;	/* try the names again next time */
+		dst->resolved = 0; /* try the names again next time */
 		dest_maybe_free(o, dst);
 		return;
 	}
@@ -221,13 +221,18 @@ log_results(const struct outbound_job *j, const struct conn *cn)
 
 	for (size_t i = 0; i < j->msg.nrcpts; i++) {
 		const struct smtp_client_rcpt *r = &j->msg.rcpts[i];
-		log_info("qid=%s event=%s to=%s relay=%s[%s] tls=%s%s dsn=%s conn=%u msg=%u code=%d "
+		log_info(
+		    "qid=%s event=%s to=%s relay=%s[%s] tls=%s%s dsn=%s conn=%u msg=%u code=%d "
 		    "reply=\"%.200s\"",
-		    j->qid, r->reply.code >= 200 && r->reply.code < 300 ? "sent" :
-		    r->reply.code >= 500 ? "bounced" : "deferred", r->addr,
-		    cn->dst->addrs[cn->ai].host, cn->dst->addrs[cn->ai].text,
-		    in->tls ? in->tls_version : "no", in->tls && in->tls_verified ? " verified" : "",
-		    j->msg.dsn_passed ? "passed" : "no", cn->id, cn->nmsg, r->reply.code, r->reply.text);
+		    j->qid,
+		    r->reply.code >= 200 && r->reply.code < 300 ? "sent"
+		        : r->reply.code >= 500                  ? "bounced"
+		                                                : "deferred",
+		    r->addr, cn->dst->addrs[cn->ai].host, cn->dst->addrs[cn->ai].text,
+		    in->tls ? in->tls_version : "no",
+		    in->tls && in->tls_verified ? " verified" : "",
+		    j->msg.dsn_passed ? "passed" : "no", cn->id, cn->nmsg, r->reply.code,
+		    r->reply.text);
 	}
 }
 
@@ -285,7 +290,8 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			outbound_dest_kick(o, dst);
 			return;
 		}
-		log_info("event=outbound_connect_failed dest=%s host=%s addr=%s code=%d reason=\"%.200s\"",
+		log_info(
+		    "event=outbound_connect_failed dest=%s host=%s addr=%s code=%d reason=\"%.200s\"",
 		    dst->name, dst->addrs[cn->ai].host, dst->addrs[cn->ai].text, e->code, e->text);
 		/* Opportunistic TLS that broke: the same address, in the clear. */
 		if (!cn->ready && !cn->no_tls && strcmp(e->status, "4.7.5") == 0 &&
@@ -313,7 +319,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			char text[1100];
 			int perm = e->code >= 500;
 			if (snprintf(text, sizeof(text), "%s (%s): %s", dst->name,
-			    dst->addrs[cn->ai].host, e->text) >= (int)sizeof(text))
+			        dst->addrs[cn->ai].host, e->text) >= (int)sizeof(text))
 				text[sizeof(text) - 1] = '\0';
 			outbound_dest_fail_all(o, dst, perm ? e->code : 451,
 			    e->status[0] ? e->status : (perm ? "5.0.0" : "4.4.1"), text);
@@ -356,8 +362,8 @@ static int
 load_settings(struct outbound *o, char *err, size_t errsz)
 {
 	const struct config *cfg = o->d->cfg;
-	SSL_CTX *tls = tls_ctx_client_new(cfg->outbound_tls_ca, cfg->tls_cert, cfg->tls_key, err,
-	    errsz);
+	SSL_CTX *tls =
+	    tls_ctx_client_new(cfg->outbound_tls_ca, cfg->tls_cert, cfg->tls_key, err, errsz);
 
 	if (tls == NULL)
 		return -1;
@@ -433,7 +439,8 @@ load_settings(struct outbound *o, char *err, size_t errsz)
 			s6->sin6_family = AF_INET6;
 			o->bind_len = sizeof(*s6);
 		} else {
-			snprintf(err, errsz, "outbound_bind '%s' is not an IP address", cfg->outbound_bind);
+			snprintf(err, errsz, "outbound_bind '%s' is not an IP address",
+			    cfg->outbound_bind);
 			return -1;
 		}
 	}
@@ -507,8 +514,8 @@ outbound_free(struct outbound *o)
 		if (j) {
 			struct smtp_client_reply r = { 451, "4.3.2", "mail system shutting down" };
 			for (size_t i = 0; i < j->msg.nrcpts; i++)
-				if (j->msg.rcpts[i].reply.code < 200 || j->msg.rcpts[i].reply.code >= 300 ||
-				    j->msg.reply.code == 0)
+				if (j->msg.rcpts[i].reply.code < 200 ||
+				    j->msg.rcpts[i].reply.code >= 300 || j->msg.reply.code == 0)
 					j->msg.rcpts[i].reply = r;
 			job_finish(j);
 		}

@@ -18,14 +18,14 @@ struct vouchd;
 struct outbound;
 
 struct outbound_job {
-	struct outbound_job *next;	/* in its destination's queue */
+	struct outbound_job *next; /* in its destination's queue */
 	char qid[40];
-	char *dest;			/* lower-case domain */
+	char *dest; /* lower-case domain */
 	char *body_path;
-	int fd;				/* opened when sending */
-	struct smtp_client_msg msg;	/* sender, parameters, recipients, replies */
-	size_t *rcpt_index;		/* envelope index of each msg.rcpts[i] */
-	char *remote_mta;		/* the host that gave the answers, or NULL */
+	int fd;                     /* opened when sending */
+	struct smtp_client_msg msg; /* sender, parameters, recipients, replies */
+	size_t *rcpt_index;         /* envelope index of each msg.rcpts[i] */
+	char *remote_mta;           /* the host that gave the answers, or NULL */
 	/* Set when the whole destination failed before any transaction. */
 	struct smtp_client_reply dest_error;
 	void (*done)(struct outbound_job *j, void *arg);

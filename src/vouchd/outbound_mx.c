@@ -52,22 +52,16 @@ on_resolved(const struct dns_mx_result *r, void *arg)
 			a->pref = r->addrs[i].pref;
 		}
 		break;
-	case DNS_MX_NXDOMAIN:
-		set_fail(dst, 550, "5.1.2", r->reason);
-		break;
+	case DNS_MX_NXDOMAIN: set_fail(dst, 550, "5.1.2", r->reason); break;
 	case DNS_MX_NULL:
 		/* RFC 7505 4.2: 556 5.1.10 */
 		set_fail(dst, 556, "5.1.10", r->reason);
 		break;
-	case DNS_MX_NOADDR:
-		set_fail(dst, 550, "5.4.4", r->reason);
-		break;
-	case DNS_MX_TEMPFAIL:
-		set_fail(dst, 451, "4.4.3", r->reason);
-		break;
+	case DNS_MX_NOADDR: set_fail(dst, 550, "5.4.4", r->reason); break;
+	case DNS_MX_TEMPFAIL: set_fail(dst, 451, "4.4.3", r->reason); break;
 	}
-	log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s", dst->name,
-	    dst->naddrs, dns_mx_status_name(r->status));
+	log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s", dst->name, dst->naddrs,
+	    dns_mx_status_name(r->status));
 	/* r belongs to the query: freed here, after its last use above. */
 	dns_mx_free(dst->mxq);
 	dst->mxq = NULL;

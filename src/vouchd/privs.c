@@ -36,8 +36,8 @@ mkdir_p(const char *path)
 }
 
 /* Folders vouchd writes after dropping privileges. */
-static const char *const owned_dirs[] = { "", "/queue", "/queue/tmp", "/queue/active",
-	"/mail", "/state", NULL };
+static const char *const owned_dirs[] = { "", "/queue", "/queue/tmp", "/queue/active", "/mail",
+	"/state", NULL };
 
 int
 privs_prepare_dirs(const struct config *cfg, char *err, size_t errsz)
@@ -48,12 +48,14 @@ privs_prepare_dirs(const struct config *cfg, char *err, size_t errsz)
 	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) == NULL) {
 		snprintf(err, errsz,
 		    "user '%s' does not exist: create it (scripts/setup.sh does) or set 'user' "
-		    "to an unprivileged account", cfg->user);
+		    "to an unprivileged account",
+		    cfg->user);
 		return -1;
 	}
 	for (int i = 0; owned_dirs[i]; i++) {
 		if (snprintf(path, sizeof(path), "%s%s", cfg->data_dir, owned_dirs[i]) >=
-		    (int)sizeof(path) || mkdir_p(path) < 0) {
+		        (int)sizeof(path) ||
+		    mkdir_p(path) < 0) {
 			snprintf(err, errsz, "cannot create %s: %s", path, strerror(errno));
 			return -1;
 		}
@@ -84,12 +86,13 @@ privs_drop(const struct config *cfg, char *err, size_t errsz)
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		snprintf(err, errsz, "refusing to keep running as root: set 'user' to an "
-		    "unprivileged account (not '%s')", cfg->user);
+		snprintf(err, errsz,
+		    "refusing to keep running as root: set 'user' to an "
+		    "unprivileged account (not '%s')",
+		    cfg->user);
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		snprintf(err, errsz, "cannot switch to user %s: %s", cfg->user, strerror(errno));
 		return -1;
 	}

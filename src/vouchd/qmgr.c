@@ -20,19 +20,19 @@
 
 struct qentry {
 	struct envelope env;
-	int busy;		/* a delivery attempt is under way */
-	int inflight;		/* its tasks not yet back (local, one per destination) */
-	unsigned char *outcome;	/* per recipient, enum bounce_outcome, this attempt */
-	int deleted;		/* delete once the attempt returns */
-	int flush;		/* retry as soon as the attempt returns */
+	int busy;               /* a delivery attempt is under way */
+	int inflight;           /* its tasks not yet back (local, one per destination) */
+	unsigned char *outcome; /* per recipient, enum bounce_outcome, this attempt */
+	int deleted;            /* delete once the attempt returns */
+	int flush;              /* retry as soon as the attempt returns */
 };
 
 struct qmgr {
 	struct vouchd *d;
-	struct hmap *msgs;	/* id -> struct qentry */
+	struct hmap *msgs; /* id -> struct qentry */
 	struct event *tick;
-	size_t busy;		/* messages with an attempt under way */
-	size_t local_busy;	/* local delivery tasks out */
+	size_t busy;       /* messages with an attempt under way */
+	size_t local_busy; /* local delivery tasks out */
 };
 
 static void start(struct qmgr *q, struct qentry *e);
@@ -190,10 +190,10 @@ remote_done(struct outbound_job *j, void *arg)
 		if (code >= 200 && code < 300) {
 			r->status = ENV_RCPT_DONE;
 			r->done_at = now;
-			envelope_rcpt_set_error(r, rep->status[0] ? rep->status : "2.0.0", NULL,
-			    j->remote_mta);
-			e->outcome[j->rcpt_index[i]] = j->msg.dsn_passed ? BOUNCE_SENT_DSN :
-			    BOUNCE_RELAYED;
+			envelope_rcpt_set_error(
+			    r, rep->status[0] ? rep->status : "2.0.0", NULL, j->remote_mta);
+			e->outcome[j->rcpt_index[i]] =
+			    j->msg.dsn_passed ? BOUNCE_SENT_DSN : BOUNCE_RELAYED;
 			d->stats.deliveries_remote++;
 			continue;
 		}
@@ -210,8 +210,9 @@ remote_done(struct outbound_job *j, void *arg)
 		} else {
 			d->stats.deliveries_deferred++;
 		}
-		envelope_rcpt_set_error(r, rep->status[0] ? rep->status :
-		    (code >= 500 ? "5.0.0" : "4.0.0"), diag, j->remote_mta);
+		envelope_rcpt_set_error(r,
+		    rep->status[0] ? rep->status : (code >= 500 ? "5.0.0" : "4.0.0"), diag,
+		    j->remote_mta);
 		/* Transactions are logged by the agent; failures before one here. */
 		if (j->dest_error.code)
 			log_info("qid=%s event=%s to=%s dest=%s reply=\"%.300s\"", e->env.id,
@@ -510,12 +511,15 @@ list_one(const void *key, size_t keylen, void *value, void *arg)
 	for (size_t i = 0; i < e->env.nrcpts && err == NULL; i++)
 		if (e->env.rcpts[i].status == ENV_RCPT_PENDING)
 			err = e->env.rcpts[i].error;
-	strbuf_printf(l->out, "%s size=%" PRIu64 " arrival=%" PRId64 " sender=<%s> pending=%zu/%zu "
-	    "attempts=%d next=%s%" PRId64 "%s", e->env.id, e->env.size, e->env.arrival,
-	    e->env.sender, envelope_pending(&e->env), e->env.nrcpts, e->env.attempts,
-	    e->env.next_attempt > l->now ? "+" : "", e->env.next_attempt > l->now ?
-	    e->env.next_attempt - l->now : (int64_t)0,
-	    e->env.hold ? " held" : e->busy ? " active" : "");
+	strbuf_printf(l->out,
+	    "%s size=%" PRIu64 " arrival=%" PRId64 " sender=<%s> pending=%zu/%zu "
+	    "attempts=%d next=%s%" PRId64 "%s",
+	    e->env.id, e->env.size, e->env.arrival, e->env.sender, envelope_pending(&e->env),
+	    e->env.nrcpts, e->env.attempts, e->env.next_attempt > l->now ? "+" : "",
+	    e->env.next_attempt > l->now ? e->env.next_attempt - l->now : (int64_t)0,
+	    e->env.hold   ? " held"
+	        : e->busy ? " active"
+	                  : "");
 	if (err)
 		strbuf_printf(l->out, " error=\"%s\"", err);
 	strbuf_puts(l->out, "\n");
@@ -537,7 +541,8 @@ find(struct qmgr *q, const char *id, struct strbuf *out)
 	struct qentry *e = queue_id_ok(id) ? hmap_get(q->msgs, id, strlen(id)) : NULL;
 
 	if (e == NULL)
-		strbuf_printf(out, "error: no message %s in the queue\n", queue_id_ok(id) ? id : "");
+		strbuf_printf(
+		    out, "error: no message %s in the queue\n", queue_id_ok(id) ? id : "");
 	return e;
 }
 
@@ -550,7 +555,9 @@ qmgr_show(struct qmgr *q, const char *id, struct strbuf *out)
 		return -1;
 	envelope_write(&e->env, out);
 	strbuf_printf(out, "state %s\nbody %s/%s.msg\n",
-	    e->env.hold ? "held" : e->busy ? "active" : "waiting",
+	    e->env.hold   ? "held"
+	        : e->busy ? "active"
+	                  : "waiting",
 	    queue_active_dir(q->d->queue), e->env.id);
 	return 0;
 }

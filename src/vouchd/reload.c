@@ -58,9 +58,11 @@ vouchd_reload(struct vouchd *d)
 	}
 	strbuf_free(&errs);
 	if (strcmp(cfg->data_dir, d->cfg->data_dir) != 0 || strcmp(cfg->user, d->cfg->user) != 0)
-		log_warn("event=reload_partial reason=\"data_dir and user change only on restart\"");
+		log_warn(
+		    "event=reload_partial reason=\"data_dir and user change only on restart\"");
 	if (memcmp(&cfg->callout, &d->callout_cfg, sizeof(cfg->callout)) != 0)
-		log_warn("event=reload_partial reason=\"callout_* settings change only on restart\"");
+		log_warn(
+		    "event=reload_partial reason=\"callout_* settings change only on restart\"");
 	if (vouchd_load_tables(d, cfg, err, sizeof(err)) < 0) {
 		log_err("event=reload_failed errors=\"%s\"", err);
 		config_free(cfg);
@@ -76,13 +78,15 @@ vouchd_reload(struct vouchd *d)
 			if (strcmp(cfg->listeners[i].name, l->name) == 0)
 				lc = &cfg->listeners[i];
 		if (lc == NULL || strcmp(lc->address, l->address) != 0) {
-			log_warn("event=reload_partial listener=%s reason=\"listener addresses change only on restart\"",
+			log_warn(
+			    "event=reload_partial listener=%s reason=\"listener addresses change only on restart\"",
 			    l->name);
 			if (lc == NULL)
 				continue;
 		}
 		if (listener_configure(l, cfg, lc, err, sizeof(err)) < 0)
-			log_err("event=reload_listener_failed listener=%s error=\"%s\"", l->name, err);
+			log_err(
+			    "event=reload_listener_failed listener=%s error=\"%s\"", l->name, err);
 	}
 	if (lists_load(d, err, sizeof(err)) < 0)
 		log_err("event=reload_lists_failed error=\"%s\"", err);

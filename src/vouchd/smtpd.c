@@ -23,7 +23,6 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-
 /* A commit in flight: it finds its session again by id. */
 struct smtpd_commit {
 	struct vouchd *d;
@@ -92,10 +91,10 @@ check_client_cert(struct smtpd_sess *ss, struct smtp_session *s, const char *nam
 {
 	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX];
 
-	ss->tls_cert_verified = tls_peer_verified_for(smtp_session_ssl(s), name,
-	    ss->tls_cert_subject, sizeof(ss->tls_cert_subject));
+	ss->tls_cert_verified = tls_peer_verified_for(
+	    smtp_session_ssl(s), name, ss->tls_cert_subject, sizeof(ss->tls_cert_subject));
 	if (ss->tls_cert_subject[0] == '\0')
-		return;	/* no certificate presented */
+		return; /* no certificate presented */
 	log_info("sid=%016llx event=tls_client_cert verified=%s helo=%s subject=%s",
 	    (unsigned long long)ss->sid, ss->tls_cert_verified ? "yes" : "no",
 	    log_escape(esc, sizeof(esc), name, strlen(name)),
@@ -103,8 +102,7 @@ check_client_cert(struct smtpd_sess *ss, struct smtp_session *s, const char *nam
 }
 
 static void
-on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kind kind,
-    int esmtp)
+on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kind kind, int esmtp)
 {
 	struct smtpd_sess *ss = sess(s);
 
@@ -159,7 +157,8 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 	if (avail >= 0 && avail < need) {
 		log_warn("sid=%016llx event=low_disk free=%lld needed=%lld",
 		    (unsigned long long)ss->sid, avail, need);
-		smtp_session_decide(s, 452, "4.3.1", "Insufficient system storage, try again later");
+		smtp_session_decide(
+		    s, 452, "4.3.1", "Insufficient system storage, try again later");
 		return;
 	}
 	txn_clear(ss);
@@ -199,8 +198,8 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 			if (strcasecmp(ss->env.rcpts[k].addr, addr) == 0)
 				dup = 1;
 		if (!dup)
-			envelope_add_rcpt(&ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL,
-			    r->notify, 0);
+			envelope_add_rcpt(
+			    &ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL, r->notify, 0);
 		d->stats.recipients_accepted++;
 		smtp_session_decide(s, 250, "2.1.5", "Ok");
 		return;
@@ -216,7 +215,8 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 	/* Percent hack, bang paths, "user@other"@local: routing we refuse. */
 	if (strpbrk(r->to.local_raw, "%!@") != NULL) {
 		d->stats.recipients_refused++;
-		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s reason=routing_in_local_part",
+		log_info(
+		    "sid=%016llx event=relay_denied client=%s rcpt=%s reason=routing_in_local_part",
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
 		smtp_session_decide(s, 550, "5.7.1",
 		    "Relay access denied: routing characters (% ! @) in the local part are not accepted");
@@ -229,8 +229,8 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc,
 		    st == RESOLVE_UNKNOWN ? "unknown_user" : "alias_error");
 		if (st == RESOLVE_UNKNOWN)
-			smtp_session_decide(s, 550, "5.1.1",
-			    "Recipient address rejected: no such user here");
+			smtp_session_decide(
+			    s, 550, "5.1.1", "Recipient address rejected: no such user here");
 		else
 			smtp_session_decide(s, 550, "5.4.6",
 			    "Recipient address rejected: alias loop or expansion too large");
@@ -268,8 +268,10 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 			if (u && u->no_unsafe) {
 				resolved_clear(&res);
 				d->stats.recipients_refused++;
-				if (snprintf(text, sizeof(text), "Recipient accepts only verified mail, and "
-				    "this message is not: %s", why) >= (int)sizeof(text))
+				if (snprintf(text, sizeof(text),
+				        "Recipient accepts only verified mail, and "
+				        "this message is not: %s",
+				        why) >= (int)sizeof(text))
 					text[sizeof(text) - 1] = '\0';
 				checks_count_refusal(ss, "rcpt");
 				smtp_session_decide(s, 550, "5.7.1", text);
@@ -313,8 +315,10 @@ on_data_start(void *host, struct smtp_session *s)
 	queue_new_id(d->queue, ss->env.id);
 	ss->w = queue_writer_new(d->queue, ss->env.id, err, sizeof(err));
 	if (ss->w == NULL) {
-		log_err("sid=%016llx event=queue_error error=\"%s\"", (unsigned long long)ss->sid, err);
-		smtp_session_decide(s, 451, "4.3.0", "Error: queue file write error, try again later");
+		log_err(
+		    "sid=%016llx event=queue_error error=\"%s\"", (unsigned long long)ss->sid, err);
+		smtp_session_decide(
+		    s, 451, "4.3.0", "Error: queue file write error, try again later");
 		return;
 	}
 	memset(&ri, 0, sizeof(ri));
@@ -327,8 +331,9 @@ on_data_start(void *host, struct smtp_session *s)
 	ri.queue_id = ss->env.id;
 	ri.tls_version = smtp_session_tls_version(s);
 	ri.tls_cipher = smtp_session_tls_cipher(s);
-	ri.for_rcpt = ss->env.nrcpts == 1 ? (ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig :
-	    ss->env.rcpts[0].addr) : NULL;
+	ri.for_rcpt = ss->env.nrcpts == 1
+	    ? (ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig : ss->env.rcpts[0].addr)
+	    : NULL;
 	if (smtp_session_user(s)) {
 		const struct user *u = users_find(d->users, smtp_session_user(s));
 		submit_tracking_id(ss->tracking, sizeof(ss->tracking));
@@ -374,7 +379,7 @@ forged_judge(void *arg, const char *field, size_t len)
 		 * ends at CRLF; the reader also ends lines at a lone CR or LF) */
 		if (tag[0] && mime_hdrs_next(&h, &f) == 1 && f.off == 0 && f.len == len &&
 		    mime_notice_subject(field, &f, tag, &ss->hdr_out) == 0) {
-			ss->tag_subject = 0;	/* one Subject is tagged */
+			ss->tag_subject = 0; /* one Subject is tagged */
 			return 0;
 		}
 	}
@@ -412,16 +417,16 @@ committed(void *arg, int err)
 		log_err("sid=%016llx qid=%s event=queue_commit_failed error=\"%s\"",
 		    (unsigned long long)c->sid, c->env.id, strerror(err));
 		if (s)
-			smtp_session_decide(s, 451, "4.3.0",
-			    "Error: could not store the message, try again later");
+			smtp_session_decide(
+			    s, 451, "4.3.0", "Error: could not store the message, try again later");
 		envelope_clear(&c->env);
 		free(c);
 		return;
 	}
 	d->stats.messages_accepted++;
 	log_info("sid=%016llx qid=%s event=queued size=%llu nrcpt=%zu%s",
-	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size,
-	    c->env.nrcpts, s ? "" : " client=gone");
+	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size, c->env.nrcpts,
+	    s ? "" : " client=gone");
 	snprintf(text, sizeof(text), "Ok: queued as %s", c->env.id);
 	if (c->env.auth_user)
 		submit_committed(d, c->env.auth_user, c->tracking, c->env.id, c->remote_rcpts);
@@ -453,8 +458,8 @@ on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *r
 		txn_clear(ss);
 		d->stats.messages_refused++;
 		smtp_session_decide(s, 451, e == ENOSPC ? "4.3.1" : "4.3.0",
-		    e == ENOSPC ? "Insufficient system storage, try again later" :
-		    "Error: queue file write error, try again later");
+		    e == ENOSPC ? "Insufficient system storage, try again later"
+		                : "Error: queue file write error, try again later");
 		return;
 	}
 	(void)res;
@@ -467,7 +472,7 @@ on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *r
 	c = xcalloc(1, sizeof(*c));
 	c->d = d;
 	c->sid = ss->sid;
-	c->env = ss->env;	/* the commit takes the envelope over */
+	c->env = ss->env; /* the commit takes the envelope over */
 	str_copy(c->tracking, sizeof(c->tracking), ss->tracking);
 	c->remote_rcpts = ss->remote_rcpts;
 	envelope_init(&ss->env);

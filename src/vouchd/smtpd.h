@@ -23,37 +23,37 @@ struct config;
 
 struct smtpd_sess {
 	struct vouchd *d;
-	struct config *cfg;	/* the configuration the session started with */
+	struct config *cfg; /* the configuration the session started with */
 	uint64_t sid;
-	const struct listener_config *listener;	/* in cfg */
-	int submission;		/* the listener is a submission port */
-	int auth_offer;		/* the listener offers AUTH (after TLS) */
-	struct envelope env;	/* the transaction being built */
+	const struct listener_config *listener; /* in cfg */
+	int submission;                         /* the listener is a submission port */
+	int auth_offer;                         /* the listener offers AUTH (after TLS) */
+	struct envelope env;                    /* the transaction being built */
 	struct queue_writer *w;
-	unsigned remote_rcpts;	/* recipients in other domains, this transaction */
-	char tracking[24];	/* submission tracking id, "" if none */
-	char auth_user_pending[520];	/* AUTH LOGIN: the user name given */
+	unsigned remote_rcpts;       /* recipients in other domains, this transaction */
+	char tracking[24];           /* submission tracking id, "" if none */
+	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
 	/* Identity proof: a TLS client certificate that verified against
 	 * tls_client_ca and names the HELO name (DESIGN 2). */
 	int tls_cert_verified;
 	char tls_cert_subject[256];
 	/* identity checks and their verdict (checks.h) */
 	struct checks checks;
-	struct checks_proofs pr;	/* DNS lists, registrar, callout (checks_proofs.c) */
-	char client_ip[64];		/* the client's address as text */
-	unsigned refused_stages;	/* stages counted as refusing this session */
-	struct xvouch_rx xv;		/* session vouching, receiver side */
-	struct helo_check *helo_chk;	/* HELO and reverse DNS checks in flight */
-	struct helo_outcome helo;	/* their outcome */
+	struct checks_proofs pr;     /* DNS lists, registrar, callout (checks_proofs.c) */
+	char client_ip[64];          /* the client's address as text */
+	unsigned refused_stages;     /* stages counted as refusing this session */
+	struct xvouch_rx xv;         /* session vouching, receiver side */
+	struct helo_check *helo_chk; /* HELO and reverse DNS checks in flight */
+	struct helo_outcome helo;    /* their outcome */
 	int helo_done;
-	const struct list_entry *allowed;	/* the allow-list entry that matched, or NULL */
+	const struct list_entry *allowed; /* the allow-list entry that matched, or NULL */
 	char allowed_text[300];
-	int tag_subject;		/* a "tag" action applies to this transaction */
-	int xgen;			/* enum gen_result of the client's XGEN */
-	long long xgen_peer;		/* the generation it claimed */
-	int checks_waiting;		/* MAIL waits for them */
-	struct spf_options spf_opts;	/* borrowed by running SPF checks */
-	struct hdrfilter hdr;		/* removes forged trace headers in DATA */
+	int tag_subject;             /* a "tag" action applies to this transaction */
+	int xgen;                    /* enum gen_result of the client's XGEN */
+	long long xgen_peer;         /* the generation it claimed */
+	int checks_waiting;          /* MAIL waits for them */
+	struct spf_options spf_opts; /* borrowed by running SPF checks */
+	struct hdrfilter hdr;        /* removes forged trace headers in DATA */
 	struct strbuf hdr_out;
 	int hdr_active;
 };
@@ -72,8 +72,8 @@ int submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char 
  * 1 if it decided (refused), 0 to accept. remote: not a local domain. */
 int submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote);
 /* A submitted message was queued: count it and log the tracking id. */
-void submit_committed(struct vouchd *d, const char *user, const char *tracking,
-    const char *qid, unsigned remote_rcpts);
+void submit_committed(struct vouchd *d, const char *user, const char *tracking, const char *qid,
+    unsigned remote_rcpts);
 /* The hour bucket counters use. */
 int64_t submit_hour(void);
 /* A fresh random tracking id (16 hex digits) into buf. */
@@ -91,7 +91,7 @@ const char *xgen_ehlo(const struct smtpd_sess *ss, char *buf, size_t bufsz);
 const char *xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz);
 
 /* inject.c: queue a message vouchd writes itself (notices, reports). */
-int inject_message(struct vouchd *d, const char *sender, const char *const *rcpts,
-    size_t nrcpts, const char *text, size_t len, int is_bounce);
+int inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, size_t nrcpts,
+    const char *text, size_t len, int is_bounce);
 
 #endif

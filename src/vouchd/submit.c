@@ -25,12 +25,11 @@
 #include "util/workq.h"
 #include "util/xmalloc.h"
 
-
 /* Failed attempts: per client address, and per (user, address). */
 struct auth_fail {
 	int count;
-	int64_t window_start;	/* unix s */
-	int64_t locked_until;	/* unix s, 0 = not locked */
+	int64_t window_start; /* unix s */
+	int64_t locked_until; /* unix s, 0 = not locked */
 };
 
 struct auth_job {
@@ -38,9 +37,9 @@ struct auth_job {
 	uint64_t sid;
 	char addr[64];
 	struct smtp_sasl_creds cred;
-	char hash[256];		/* the user's hash, or the dummy */
-	int known;		/* a user with a password, not locked */
-	int ok;			/* result */
+	char hash[256]; /* the user's hash, or the dummy */
+	int known;      /* a user with a password, not locked */
+	int ok;         /* result */
 };
 
 int64_t
@@ -105,13 +104,15 @@ record_failure(struct vouchd *d, const char *user, const char *addr)
 	struct auth_fail *f;
 
 	for (int pass = 0; pass < 2; pass++) {
-		long long limit = pass ? d->cfg->auth_max_failures_user : d->cfg->auth_max_failures_ip;
+		long long limit =
+		    pass ? d->cfg->auth_max_failures_user : d->cfg->auth_max_failures_ip;
 		fail_key(key, sizeof(key), pass ? user : NULL, addr);
 		f = fail_entry(d, key, 1);
 		if (++f->count >= limit && f->locked_until <= now) {
 			f->locked_until = now + d->cfg->auth_lockout / 1000;
 			log_warn("event=auth_lockout client=%s%s%s failures=%d until=%lld", addr,
-			    pass ? " user=" : "", pass ? user : "", f->count, (long long)f->locked_until);
+			    pass ? " user=" : "", pass ? user : "", f->count,
+			    (long long)f->locked_until);
 		}
 	}
 }
@@ -227,7 +228,8 @@ plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
 	}
 	if (smtp_sasl_plain(line, len, &cred) < 0) {
 		smtp_sasl_wipe(&cred);
-		smtp_session_decide(s, 501, "5.5.2", "Invalid AUTH PLAIN response (base64 of authzid NUL user NUL password)");
+		smtp_session_decide(s, 501, "5.5.2",
+		    "Invalid AUTH PLAIN response (base64 of authzid NUL user NUL password)");
 		return;
 	}
 	verify(ss, s, &cred);
@@ -266,13 +268,13 @@ login_user(void *host, struct smtp_session *s, const char *line, size_t len)
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
 		return;
 	}
-	if (smtp_sasl_b64_decode(line, len, ss->auth_user_pending,
-	    sizeof(ss->auth_user_pending)) <= 0 ||
+	if (smtp_sasl_b64_decode(line, len, ss->auth_user_pending, sizeof(ss->auth_user_pending)) <=
+	        0 ||
 	    strlen(ss->auth_user_pending) == 0) {
 		smtp_session_decide(s, 501, "5.5.2", "Invalid base64 user name");
 		return;
 	}
-	smtp_session_reply(s, 334, NULL, "UGFzc3dvcmQ6");	/* "Password:" */
+	smtp_session_reply(s, 334, NULL, "UGFzc3dvcmQ6"); /* "Password:" */
 	smtp_session_expect_line(s, login_pass);
 }
 
@@ -299,7 +301,8 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 		return;
 	}
 	if (smtp_session_mail(s)) {
-		smtp_session_decide(s, 503, "5.5.1", "Error: AUTH not allowed during a mail transaction");
+		smtp_session_decide(
+		    s, 503, "5.5.1", "Error: AUTH not allowed during a mail transaction");
 		return;
 	}
 	if (locked(ss->d, NULL, addr)) {
@@ -322,7 +325,7 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 			login_user(NULL, s, ir, irlen);
 			return;
 		}
-		smtp_session_reply(s, 334, NULL, "VXNlcm5hbWU6");	/* "Username:" */
+		smtp_session_reply(s, 334, NULL, "VXNlcm5hbWU6"); /* "Username:" */
 		smtp_session_expect_line(s, login_user);
 		return;
 	}
@@ -381,8 +384,10 @@ submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *fro
 	if (!owns(u, from)) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=sender_not_owned user=%s from=%s",
-		    (unsigned long long)ss->sid, name, log_escape(esc, sizeof(esc), from, strlen(from)));
-		smtp_session_decide(s, 553, "5.7.1", "Sender address rejected: not owned by the authenticated user");
+		    (unsigned long long)ss->sid, name,
+		    log_escape(esc, sizeof(esc), from, strlen(from)));
+		smtp_session_decide(s, 553, "5.7.1",
+		    "Sender address rejected: not owned by the authenticated user");
 		return 1;
 	}
 	return 0;
@@ -438,13 +443,13 @@ submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
 	per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
 	if (smtp_session_rcpt_count(s) >= (unsigned)per_msg) {
 		char text[128];
-		snprintf(text, sizeof(text), "Too many recipients: this account may send to %lld per message",
-		    per_msg);
+		snprintf(text, sizeof(text),
+		    "Too many recipients: this account may send to %lld per message", per_msg);
 		smtp_session_decide(s, 452, "4.5.3", text);
 		return 1;
 	}
 	if (!remote)
-		return 0;	/* local deliveries do not count */
+		return 0; /* local deliveries do not count */
 	if (send_locked(d, u)) {
 		smtp_session_decide(s, 550, "5.7.1",
 		    "Account locked for sending (daily limit or administrator); contact the postmaster");

@@ -48,35 +48,35 @@ struct vouchd_stats {
 
 struct vouchd {
 	struct event_base *base;
-	struct config *cfg;		/* current; sessions hold references */
-	char *config_path;		/* -c FILE or NULL */
-	char **overrides;		/* -o key=value, in order */
+	struct config *cfg; /* current; sessions hold references */
+	char *config_path;  /* -c FILE or NULL */
+	char **overrides;   /* -o key=value, in order */
 	size_t noverrides;
 	int debug;
 	struct smtp_server *smtp;
-	struct listener *listeners;	/* list */
-	struct hmap *per_ip;		/* client address bytes -> count */
+	struct listener *listeners; /* list */
+	struct hmap *per_ip;        /* client address bytes -> count */
 	struct commit *commit;
 	struct queue *queue;
 	struct qmgr *qmgr;
 	struct local_pool *local;
 	struct outbound *outbound;
 	struct dns_client *dns;
-	struct callout *callout;	/* sender callouts (checks_proofs.c) */
-	SSL_CTX *callout_tls;		/* its STARTTLS client context */
-	struct callout_config callout_cfg;	/* the settings it runs with */
+	struct callout *callout;           /* sender callouts (checks_proofs.c) */
+	SSL_CTX *callout_tls;              /* its STARTTLS client context */
+	struct callout_config callout_cfg; /* the settings it runs with */
 	struct ctl *ctl;
-	struct workq *work;		/* blocking jobs: password hashing */
-	struct store *store;		/* counters, locks, blocks (SQLite) */
+	struct workq *work;  /* blocking jobs: password hashing */
+	struct store *store; /* counters, locks, blocks (SQLite) */
 	/* statistics by (check, result) in minute buckets (policy/stats.h):
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
-	struct metrics *metrics;	/* feeds, saves and serves them (metrics.h) */
-	struct hmap *auth_fail;		/* AUTH failures by address, user+address */
-	char dummy_hash[160];		/* crypt(3) hash for unknown AUTH users */
-	struct list *allow;		/* allow list: allow_networks and vouchctl allow */
-	struct list *block;		/* block list: vouchctl block, and hard-mode blocks */
-	struct hmap *xvouch_targets;	/* callback limits per target address */
+	struct metrics *metrics;     /* feeds, saves and serves them (metrics.h) */
+	struct hmap *auth_fail;      /* AUTH failures by address, user+address */
+	char dummy_hash[160];        /* crypt(3) hash for unknown AUTH users */
+	struct list *allow;          /* allow list: allow_networks and vouchctl allow */
+	struct list *block;          /* block list: vouchctl block, and hard-mode blocks */
+	struct hmap *xvouch_targets; /* callback limits per target address */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
@@ -102,8 +102,8 @@ struct smtp_server *smtpd_new(struct vouchd *d);
 int lists_load(struct vouchd *d, char *err, size_t errsz);
 void lists_free(struct vouchd *d);
 /* Add to the allow (allow=1) or block list, persisted; expires 0 = never. */
-int lists_add(struct vouchd *d, int allow, const char *text, int64_t expires,
-    const char *reason, char *err, size_t errsz);
+int lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const char *reason,
+    char *err, size_t errsz);
 int lists_del(struct vouchd *d, int allow, const char *text);
 /* Control-socket listing of one list. */
 void lists_print(struct vouchd *d, int allow, struct strbuf *out);

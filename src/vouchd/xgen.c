@@ -41,7 +41,8 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 		return;
 	}
 	if (gen_parse(arg, len, &g, theirs) < 0) {
-		smtp_session_decide(s, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
+		smtp_session_decide(
+		    s, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
 		return;
 	}
 	gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), ours);
@@ -59,12 +60,11 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 		smtp_session_decide(s, 250, "2.7.0", text);
 		return;
 	case GEN_TOO_OLD:
-		snprintf(text, sizeof(text), "generation %lld is too old: the oldest accepted here is %lld",
-		    g, cfg->xgen_generation + cfg->xgen_tolerance);
+		snprintf(text, sizeof(text),
+		    "generation %lld is too old: the oldest accepted here is %lld", g,
+		    cfg->xgen_generation + cfg->xgen_tolerance);
 		smtp_session_decide(s, 550, "5.7.1", text);
 		return;
-	default:
-		smtp_session_decide(s, 550, "5.7.1", "generation cookie does not verify");
-		return;
+	default: smtp_session_decide(s, 550, "5.7.1", "generation cookie does not verify"); return;
 	}
 }

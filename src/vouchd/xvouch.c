@@ -59,7 +59,8 @@ answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 	if (store_get(d->store, "xvouch_throttle", addr, NULL, NULL) == 1) {
 		log_info("sid=%016llx event=xvouch_check result=throttled client=%s",
 		    (unsigned long long)ss->sid, addr);
-		smtp_session_decide(s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
+		smtp_session_decide(
+		    s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
 		return;
 	}
 	rc = vouch_table_check(d->store, id, addr);
@@ -178,7 +179,8 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 		return;
 	}
 	if (st == XV_TEMPERROR) {
-		if (snprintf(text, sizeof(text), "cannot verify the session now: %s", why) >= (int)sizeof(text))
+		if (snprintf(text, sizeof(text), "cannot verify the session now: %s", why) >=
+		    (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
 		smtp_session_decide(s, 451, "4.7.0", text);
 		return;
@@ -187,8 +189,8 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 	int act = checks_action(ss, ss->listener->xvouch_fail, NULL);
 	if (act == CONFIG_ACT_REJECT) {
 		/* DESIGN 5.1 step 6, hard mode: refuse, close, block the address. */
-		if (snprintf(text, sizeof(text), "session not vouched for by %s: %s", xv->name, why) >=
-		    (int)sizeof(text))
+		if (snprintf(text, sizeof(text), "session not vouched for by %s: %s", xv->name,
+		        why) >= (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
 		if (ss->cfg->xvouch_block_time > 0)
 			checks_block_client(ss, s, ss->cfg->xvouch_block_time / 1000, text);
@@ -197,8 +199,10 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 		smtp_session_close(s);
 		return;
 	}
-	if (snprintf(text, sizeof(text), "session not vouched for by %s: %s (the session goes on "
-	    "unverified)", xv->name, why) >= (int)sizeof(text))
+	if (snprintf(text, sizeof(text),
+	        "session not vouched for by %s: %s (the session goes on "
+	        "unverified)",
+	        xv->name, why) >= (int)sizeof(text))
 		text[sizeof(text) - 1] = '\0';
 	smtp_session_decide(s, 550, "5.7.1", text);
 }
@@ -230,10 +234,12 @@ on_client(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		if (r->code == 250) {
 			conclude(ss, XV_PASS, "the host confirmed the session");
 		} else if (r->code >= 500) {
-			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code, r->text);
+			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code,
+			    r->text);
 			conclude(ss, XV_FAIL, why);
 		} else {
-			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code, r->text);
+			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code,
+			    r->text);
 			conclude(ss, XV_TEMPERROR, why);
 		}
 		return;
@@ -241,8 +247,8 @@ on_client(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 	if (ev == SMTP_CLIENT_FAILED) {
 		const struct smtp_client_reply *e = smtp_client_error(c);
 		if (e->code >= 500)
-			snprintf(why, sizeof(why), "%s refused the check: %d %.200s", ss->xv.target, e->code,
-			    e->text);
+			snprintf(why, sizeof(why), "%s refused the check: %d %.200s", ss->xv.target,
+			    e->code, e->text);
 		else
 			snprintf(why, sizeof(why), "%s: %.250s", ss->xv.target, e->text);
 		conclude(ss, e->code >= 500 ? XV_FAIL : XV_TEMPERROR, why);
@@ -285,7 +291,8 @@ call_back(struct smtpd_sess *ss)
 		t->minute = minute;
 		t->count = 0;
 	}
-	if (t->active >= ss->cfg->xvouch_max_concurrent || t->count >= ss->cfg->xvouch_max_per_minute) {
+	if (t->active >= ss->cfg->xvouch_max_concurrent ||
+	    t->count >= ss->cfg->xvouch_max_per_minute) {
 		snprintf(why, sizeof(why), "too many callbacks to %s", xv->target);
 		xv->target[0] = '\0';
 		conclude(ss, XV_TEMPERROR, why);
@@ -323,8 +330,8 @@ call_back(struct smtpd_sess *ss)
 	}
 	p.timeout_connect = ss->cfg->xvouch_timeout;
 	p.timeout_command = ss->cfg->xvouch_timeout;
-	log_debug("sid=%016llx event=xvouch_callback target=%s port=%lld", (unsigned long long)ss->sid,
-	    xv->target, ss->cfg->xvouch_port);
+	log_debug("sid=%016llx event=xvouch_callback target=%s port=%lld",
+	    (unsigned long long)ss->sid, xv->target, ss->cfg->xvouch_port);
 	xv->cli = smtp_client_new(d->base, (const struct sockaddr *)&to,
 	    to.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), &p,
 	    on_client, ss);
@@ -367,8 +374,8 @@ start_offer(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 	char key[400], *cached = NULL;
 
 	if (helo == NULL || helo[0] == '[' || !strchr(helo, '.')) {
-		smtp_session_decide(s, 550, "5.7.1",
-		    "XVOUCH needs the sending host's name (an FQDN) in EHLO");
+		smtp_session_decide(
+		    s, 550, "5.7.1", "XVOUCH needs the sending host's name (an FQDN) in EHLO");
 		return;
 	}
 	memset(xv, 0, sizeof(*xv));
@@ -383,7 +390,8 @@ start_offer(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 		return;
 	}
 	xv->budget = evtimer_new(d->base, on_budget, ss);
-	struct timeval tv = { ss->cfg->xvouch_timeout / 1000, (ss->cfg->xvouch_timeout % 1000) * 1000 };
+	struct timeval tv = { ss->cfg->xvouch_timeout / 1000,
+		(ss->cfg->xvouch_timeout % 1000) * 1000 };
 	evtimer_add(xv->budget, &tv);
 	xv->pending = 2;
 	xv->q[0] = dns_client_lookup(d->dns, helo, DNS_T_A, on_address, ss);
@@ -397,7 +405,8 @@ xvouch_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, s
 	char id[VOUCH_ID_LEN + 1];
 
 	if (vouch_cmd_parse(arg, len, &kind, id) < 0) {
-		smtp_session_decide(s, 501, "5.5.4", "Syntax: XVOUCH <id> | XVOUCH CHECK <id> "
+		smtp_session_decide(s, 501, "5.5.4",
+		    "Syntax: XVOUCH <id> | XVOUCH CHECK <id> "
 		    "(id: 128 letters and digits)");
 		return;
 	}

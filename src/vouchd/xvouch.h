@@ -35,16 +35,16 @@ enum xvouch_state { XV_NONE = 0, XV_RUNNING, XV_PASS, XV_FAIL, XV_TEMPERROR };
 struct xvouch_rx {
 	enum xvouch_state state;
 	char reason[300];
-	char name[256];			/* the EHLO name vouched for */
+	char name[256]; /* the EHLO name vouched for */
 	char id[VOUCH_ID_LEN + 1];
 	int from_cache;
 	/* the callback in flight */
 	uint64_t q[2];
 	unsigned pending;
-	char targets[8][64];		/* addresses of the EHLO name */
+	char targets[8][64]; /* addresses of the EHLO name */
 	size_t ntargets;
-	int client_among;		/* the client's own address is one of them */
-	char target[64];		/* X */
+	int client_among; /* the client's own address is one of them */
+	char target[64];  /* X */
 	struct smtp_client *cli;
 	struct event *budget;
 };

@@ -31,13 +31,25 @@ struct callout_slots {
 };
 
 static const char *const result_names[CALLOUT_RESULT_COUNT] = {
-	"pass", "fail", "catchall", "nomx", "nxdomain", "temperror",
+	"pass",
+	"fail",
+	"catchall",
+	"nomx",
+	"nxdomain",
+	"temperror",
 };
 static const char *const source_names[] = {
-	"smtp", "dns", "cache-address", "cache-domain", "local",
+	"smtp",
+	"dns",
+	"cache-address",
+	"cache-domain",
+	"local",
 };
 static const char *const skip_names[CALLOUT_SKIP_COUNT] = {
-	"spf-pass", "vouched", "allowed", "null-sender",
+	"spf-pass",
+	"vouched",
+	"allowed",
+	"null-sender",
 };
 static const char *const counter_names[CALLOUT_C_COUNT] = {
 	[CALLOUT_C_CALLS] = "callout.calls",
@@ -96,8 +108,8 @@ callout_count(struct callout *co, enum callout_counter c)
 {
 	co->stats.n[c]++;
 	/* Hourly buckets, like the submission counters: vouchctl stats sums them. */
-	if (co->store && store_counter_add(co->store, counter_names[c], (int64_t)time(NULL) / 3600,
-	    1) < 0)
+	if (co->store &&
+	    store_counter_add(co->store, counter_names[c], (int64_t)time(NULL) / 3600, 1) < 0)
 		log_warn("event=callout_store_error op=counter key=%s", counter_names[c]);
 }
 
@@ -232,12 +244,8 @@ cache_store(struct callout *co, struct callout_check *chk)
 	char value[sizeof(o->reason) + sizeof(o->mx) + sizeof(o->mx_addr) + 64];
 
 	switch (o->result) {
-	case CALLOUT_PASS:
-		ttl = co->cfg.positive_ttl;
-		break;
-	case CALLOUT_FAIL:
-		ttl = co->cfg.negative_ttl;
-		break;
+	case CALLOUT_PASS: ttl = co->cfg.positive_ttl; break;
+	case CALLOUT_FAIL: ttl = co->cfg.negative_ttl; break;
 	case CALLOUT_CATCHALL:
 	case CALLOUT_NOMX:
 	case CALLOUT_NXDOMAIN:
@@ -312,8 +320,7 @@ slot_take(struct callout *co, const char *domain)
 	co->nactive++;
 }
 
-static void settle_later(struct callout_check *chk, enum callout_result r,
-    enum callout_source src);
+static void settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src);
 
 static void
 start_now(struct callout *co, struct callout_check *chk)
@@ -442,10 +449,11 @@ log_outcome(const struct callout_check *chk)
 		return;
 	/* Addresses, names from DNS and replies from peers: all escaped. */
 	log_info("event=callout address=%s result=%s source=%s mx=%s addr=%s code=%d tries=%u "
-	    "queued=%d reason=%s", log_escape(addr, sizeof(addr), o->address, strlen(o->address)),
-	    result_names[o->result], callout_source_name(o->source),
-	    log_escape(mx, sizeof(mx), o->mx, strlen(o->mx)), o->mx_addr[0] ? o->mx_addr : "-",
-	    o->code, o->tries, o->queued, log_escape(why, sizeof(why), o->reason, strlen(o->reason)));
+	         "queued=%d reason=%s",
+	    log_escape(addr, sizeof(addr), o->address, strlen(o->address)), result_names[o->result],
+	    callout_source_name(o->source), log_escape(mx, sizeof(mx), o->mx, strlen(o->mx)),
+	    o->mx_addr[0] ? o->mx_addr : "-", o->code, o->tries, o->queued,
+	    log_escape(why, sizeof(why), o->reason, strlen(o->reason)));
 }
 
 void
@@ -542,7 +550,7 @@ callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
 		a.domain[n - 1] = '\0';
 	str_copy(chk->out.domain, sizeof(chk->out.domain), a.domain);
 	if ((size_t)snprintf(chk->out.address, sizeof(chk->out.address), "%s@%s", a.local,
-	    a.domain) >= sizeof(chk->out.address)) {
+	        a.domain) >= sizeof(chk->out.address)) {
 		/* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
 		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
 		    smtp_addr_strerror(SMTP_ADDR_E_PATH_LONG));

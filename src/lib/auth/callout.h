@@ -63,44 +63,44 @@ struct callout_check;
 typedef struct ssl_ctx_st SSL_CTX;
 
 enum callout_result {
-	CALLOUT_PASS = 0,	/* the address exists */
-	CALLOUT_FAIL,		/* refused with 5xx: the address does not exist */
-	CALLOUT_CATCHALL,	/* the domain accepts any local part: unverifiable */
-	CALLOUT_NOMX,		/* null MX or no usable mail host (domain level) */
-	CALLOUT_NXDOMAIN,	/* the domain does not exist (domain level) */
-	CALLOUT_TEMPERROR,	/* try again later: timeout, 4xx, unreachable, DNS */
+	CALLOUT_PASS = 0,  /* the address exists */
+	CALLOUT_FAIL,      /* refused with 5xx: the address does not exist */
+	CALLOUT_CATCHALL,  /* the domain accepts any local part: unverifiable */
+	CALLOUT_NOMX,      /* null MX or no usable mail host (domain level) */
+	CALLOUT_NXDOMAIN,  /* the domain does not exist (domain level) */
+	CALLOUT_TEMPERROR, /* try again later: timeout, 4xx, unreachable, DNS */
 	CALLOUT_RESULT_COUNT
 };
 
 /* Where a result came from. */
 enum callout_source {
-	CALLOUT_SRC_SMTP = 0,		/* a dialogue with the MX just now */
-	CALLOUT_SRC_DNS,		/* DNS settled it; no connection was made */
-	CALLOUT_SRC_CACHE_ADDRESS,	/* remembered for this address */
-	CALLOUT_SRC_CACHE_DOMAIN,	/* remembered for the whole domain */
-	CALLOUT_SRC_LOCAL,		/* decided here: bad address, limits, budget */
+	CALLOUT_SRC_SMTP = 0,      /* a dialogue with the MX just now */
+	CALLOUT_SRC_DNS,           /* DNS settled it; no connection was made */
+	CALLOUT_SRC_CACHE_ADDRESS, /* remembered for this address */
+	CALLOUT_SRC_CACHE_DOMAIN,  /* remembered for the whole domain */
+	CALLOUT_SRC_LOCAL,         /* decided here: bad address, limits, budget */
 };
 
 /* Why a caller did not call out (counted for the statistics). */
 enum callout_skip {
-	CALLOUT_SKIP_SPF_PASS = 0,	/* SPF passed for the return-path domain */
-	CALLOUT_SKIP_VOUCHED,		/* a vouched, registered server sent it */
-	CALLOUT_SKIP_ALLOWED,		/* the sender is allow-listed */
-	CALLOUT_SKIP_NULL_SENDER,	/* <>: nothing to verify */
+	CALLOUT_SKIP_SPF_PASS = 0, /* SPF passed for the return-path domain */
+	CALLOUT_SKIP_VOUCHED,      /* a vouched, registered server sent it */
+	CALLOUT_SKIP_ALLOWED,      /* the sender is allow-listed */
+	CALLOUT_SKIP_NULL_SENDER,  /* <>: nothing to verify */
 	CALLOUT_SKIP_COUNT
 };
 
 /* Statistics counters; each is also kept in the store per hour. */
 enum callout_counter {
-	CALLOUT_C_CALLS = 0,		/* callouts asked for (skips not included) */
-	CALLOUT_C_CACHE_HITS,		/* answered from the cache */
-	CALLOUT_C_QUEUED,		/* had to wait for a slot */
-	CALLOUT_C_BAD_DOMAIN,		/* NXDOMAIN or null MX */
-	CALLOUT_C_NO_MX,		/* no usable mail host */
-	CALLOUT_C_BAD_CONNECT,		/* connection attempts that failed */
-	CALLOUT_C_SKIP_FIRST,		/* + enum callout_skip */
+	CALLOUT_C_CALLS = 0,   /* callouts asked for (skips not included) */
+	CALLOUT_C_CACHE_HITS,  /* answered from the cache */
+	CALLOUT_C_QUEUED,      /* had to wait for a slot */
+	CALLOUT_C_BAD_DOMAIN,  /* NXDOMAIN or null MX */
+	CALLOUT_C_NO_MX,       /* no usable mail host */
+	CALLOUT_C_BAD_CONNECT, /* connection attempts that failed */
+	CALLOUT_C_SKIP_FIRST,  /* + enum callout_skip */
 	CALLOUT_C_RESULT_FIRST = CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_COUNT,
-					/* + enum callout_result */
+	/* + enum callout_result */
 	CALLOUT_C_COUNT = CALLOUT_C_RESULT_FIRST + CALLOUT_RESULT_COUNT
 };
 
@@ -113,23 +113,23 @@ struct callout_stats {
 struct callout_outcome {
 	enum callout_result result;
 	enum callout_source source;
-	char address[SMTP_PATH_MAX + 1];	/* as asked, domain lower-cased */
+	char address[SMTP_PATH_MAX + 1]; /* as asked, domain lower-cased */
 	char domain[SMTP_DOMAIN_MAX + 1];
-	int null_mx;			/* NOMX because of a null MX (RFC 7505) */
-	int queued;			/* waited for a slot */
-	unsigned tries;			/* connection attempts made */
-	int code;			/* the SMTP reply that decided, or 0 */
-	char mx[DNS_NAME_MAX + 1];	/* the MX host that answered or was tried last */
+	int null_mx;               /* NOMX because of a null MX (RFC 7505) */
+	int queued;                /* waited for a slot */
+	unsigned tries;            /* connection attempts made */
+	int code;                  /* the SMTP reply that decided, or 0 */
+	char mx[DNS_NAME_MAX + 1]; /* the MX host that answered or was tried last */
 	char mx_addr[INET6_ADDRSTRLEN];
-	long long expires;		/* Unix time the cached result expires, 0 = not cached */
-	char reason[400];		/* one line of printable ASCII for logs and replies */
+	long long expires; /* Unix time the cached result expires, 0 = not cached */
+	char reason[400];  /* one line of printable ASCII for logs and replies */
 };
 
 /* How the callout presents itself. */
 struct callout_params {
-	const char *helo;		/* our name for EHLO (copied) */
-	SSL_CTX *tls;			/* STARTTLS when offered, or NULL; borrowed */
-	const struct sockaddr *bind_src;	/* local address to call from, or NULL */
+	const char *helo;                /* our name for EHLO (copied) */
+	SSL_CTX *tls;                    /* STARTTLS when offered, or NULL; borrowed */
+	const struct sockaddr *bind_src; /* local address to call from, or NULL */
 	socklen_t bind_srclen;
 };
 
@@ -151,8 +151,8 @@ void callout_free(struct callout *co);
  * from the event loop, from the cache or after the dialogue. Free the
  * returned check with callout_check_free().
  */
-struct callout_check *callout_start(struct callout *co, const char *address,
-    callout_cb cb, void *arg);
+struct callout_check *
+callout_start(struct callout *co, const char *address, callout_cb cb, void *arg);
 /* Cancel if still running and free. NULL-safe; allowed inside the callback. */
 void callout_check_free(struct callout_check *chk);
 /* The outcome (final once the callback ran). */

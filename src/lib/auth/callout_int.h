@@ -18,26 +18,26 @@ struct hmap;
 enum callout_state { CK_NEW, CK_QUEUED, CK_RUNNING, CK_DONE };
 
 struct callout_check {
-	struct callout *co;		/* NULL once the service is gone */
-	struct callout_check *prev, *next;	/* the service's live checks */
-	struct callout_check *qnext;	/* in the wait queue */
+	struct callout *co;                /* NULL once the service is gone */
+	struct callout_check *prev, *next; /* the service's live checks */
+	struct callout_check *qnext;       /* in the wait queue */
 	enum callout_state state;
 	callout_cb cb;
 	void *arg;
-	int utf8;			/* the address needs SMTPUTF8 */
-	char rcpt_addr[SMTP_PATH_MAX + 1];	/* local@domain as sent */
-	char random_addr[SMTP_PATH_MAX + 1];	/* <random>@domain */
-	struct event *ready_ev;		/* delivers results decided without I/O */
-	struct event *budget_ev;	/* the total time budget */
-	long long deadline;		/* monotonic ms at which the budget ends */
-	int holds_slot;			/* counts against the domain's limit */
+	int utf8;                            /* the address needs SMTPUTF8 */
+	char rcpt_addr[SMTP_PATH_MAX + 1];   /* local@domain as sent */
+	char random_addr[SMTP_PATH_MAX + 1]; /* <random>@domain */
+	struct event *ready_ev;              /* delivers results decided without I/O */
+	struct event *budget_ev;             /* the total time budget */
+	long long deadline;                  /* monotonic ms at which the budget ends */
+	int holds_slot;                      /* counts against the domain's limit */
 
 	/* the dialogue (callout_run.c) */
 	struct dns_mx *mx;
-	size_t next_addr;		/* index into the MX result's addresses */
-	struct callout_conn *conn;	/* the connection being tried */
-	int sent;			/* the probe was handed to the client */
-	int unreachable;		/* connections failed: remember the domain */
+	size_t next_addr;          /* index into the MX result's addresses */
+	struct callout_conn *conn; /* the connection being tried */
+	int sent;                  /* the probe was handed to the client */
+	int unreachable;           /* connections failed: remember the domain */
 	struct smtp_client_msg msg;
 	struct smtp_client_rcpt rcpt[2];
 	char last_error[512];
@@ -53,9 +53,9 @@ struct callout_check {
  */
 struct callout_conn {
 	struct callout *co;
-	struct callout_check *chk;	/* the check served, NULL while lingering */
+	struct callout_check *chk; /* the check served, NULL while lingering */
 	struct smtp_client *c;
-	struct callout_conn *next;	/* in the service's lingering list */
+	struct callout_conn *next; /* in the service's lingering list */
 	char domain[SMTP_DOMAIN_MAX + 1];
 };
 
@@ -68,11 +68,11 @@ struct callout {
 	SSL_CTX *tls;
 	struct sockaddr_storage bind;
 	socklen_t bind_len;
-	struct callout_check *checks;	/* live checks (queued, running, answered) */
+	struct callout_check *checks; /* live checks (queued, running, answered) */
 	struct callout_check *qhead, **qtail;
 	size_t nqueued;
-	struct hmap *active;		/* domain -> struct callout_slots */
-	size_t nactive;			/* slots held in all */
+	struct hmap *active; /* domain -> struct callout_slots */
+	size_t nactive;      /* slots held in all */
 	struct callout_conn *lingers;
 	struct callout_stats stats;
 };
@@ -81,8 +81,7 @@ struct callout {
 long long callout_now_ms(void);
 void callout_count(struct callout *co, enum callout_counter c);
 /* Settle the check: cache, count, log, release its slot, call back (last). */
-void callout_finish(struct callout_check *chk, enum callout_result r,
-    enum callout_source src);
+void callout_finish(struct callout_check *chk, enum callout_result r, enum callout_source src);
 /* Give back one slot of domain and start what waits. */
 void callout_slot_release(struct callout *co, const char *domain);
 

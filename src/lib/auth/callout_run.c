@@ -110,8 +110,8 @@ peer_text(const struct callout_check *chk, char *out, size_t outsz)
 	snprintf(out, outsz, "%s [%s]", chk->out.mx, chk->out.mx_addr);
 }
 
-static void reason(struct callout_check *chk, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+reason(struct callout_check *chk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 reason(struct callout_check *chk, const char *fmt, ...)
@@ -138,7 +138,8 @@ judge(struct callout_check *chk)
 		if (is5xx(mail->code)) {
 			/* RFC 5321 4.5.5 and 6.1: a server must accept the null
 			 * reverse-path; one that does not takes no bounces either. */
-			reason(chk, "%s refused MAIL FROM:<>, so <%s> cannot receive bounces: %d %.200s",
+			reason(chk,
+			    "%s refused MAIL FROM:<>, so <%s> cannot receive bounces: %d %.200s",
 			    peer, chk->out.address, mail->code, mail->text);
 			return CALLOUT_FAIL;
 		}
@@ -149,7 +150,8 @@ judge(struct callout_check *chk)
 	if (is2xx(rcpt->code)) {
 		if (is2xx(rnd->code)) {
 			/* Said of the domain: it is cached for every address there. */
-			reason(chk, "%s accepts any local part at %s (a random one too): unverifiable",
+			reason(chk,
+			    "%s accepts any local part at %s (a random one too): unverifiable",
 			    peer, chk->out.domain);
 			return CALLOUT_CATCHALL;
 		}
@@ -162,8 +164,7 @@ judge(struct callout_check *chk)
 		    rcpt->text);
 		return CALLOUT_FAIL;
 	}
-	reason(chk, "%s deferred <%s>: %d %.200s", peer, chk->out.address, rcpt->code,
-	    rcpt->text);
+	reason(chk, "%s deferred <%s>: %d %.200s", peer, chk->out.address, rcpt->code, rcpt->text);
 	return CALLOUT_TEMPERROR;
 }
 
@@ -203,8 +204,9 @@ on_smtp(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		if (chk->utf8 && !(smtp_client_info(c)->ext & SMTP_EXT_SMTPUTF8)) {
 			char peer[DNS_NAME_MAX + INET6_ADDRSTRLEN + 8];
 			peer_text(chk, peer, sizeof(peer));
-			reason(chk, "%s does not offer SMTPUTF8, which <%s> needs: cannot verify it",
-			    peer, chk->out.address);
+			reason(chk,
+			    "%s does not offer SMTPUTF8, which <%s> needs: cannot verify it", peer,
+			    chk->out.address);
 			linger(chk);
 			callout_finish(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_SMTP);
 			return;
@@ -223,8 +225,9 @@ on_smtp(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		const struct smtp_client_reply *e = smtp_client_error(c);
 		const struct smtp_client_msg *m = &chk->msg;
 		/* Replies that came before the connection was lost still count. */
-		if (chk->sent && (is5xx(m->reply.code) || is2xx(m->rcpts[0].reply.code) ||
-		    is5xx(m->rcpts[0].reply.code))) {
+		if (chk->sent &&
+		    (is5xx(m->reply.code) || is2xx(m->rcpts[0].reply.code) ||
+		        is5xx(m->rcpts[0].reply.code))) {
 			callout_finish(chk, judge(chk), CALLOUT_SRC_SMTP);
 			return;
 		}
@@ -239,8 +242,10 @@ on_smtp(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		if (log_enabled(LOG_LVL_DEBUG)) {
 			char addr[LOG_ESC_MAX], why[LOG_ESC_MAX];
 			log_debug("event=callout_connect_failed address=%s addr=%s reason=%s",
-			    log_escape(addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
-			    chk->out.mx_addr, log_escape(why, sizeof(why), e->text, strlen(e->text)));
+			    log_escape(
+			        addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
+			    chk->out.mx_addr,
+			    log_escape(why, sizeof(why), e->text, strlen(e->text)));
 		}
 		conn_free(cn);
 		chk->conn = NULL;
@@ -301,18 +306,21 @@ try_next(struct callout_check *chk)
 		if (log_enabled(LOG_LVL_DEBUG)) {
 			char addr[LOG_ESC_MAX], mx[LOG_ESC_MAX];
 			log_debug("event=callout_connect address=%s mx=%s addr=%s port=%lld",
-			    log_escape(addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
+			    log_escape(
+			        addr, sizeof(addr), chk->out.address, strlen(chk->out.address)),
 			    log_escape(mx, sizeof(mx), chk->out.mx, strlen(chk->out.mx)),
 			    chk->out.mx_addr, co->cfg.port);
 		}
-		chk->conn->c = smtp_client_new(co->base, (const struct sockaddr *)&ss, sl, &p, on_smtp,
-		    chk->conn);
+		chk->conn->c = smtp_client_new(
+		    co->base, (const struct sockaddr *)&ss, sl, &p, on_smtp, chk->conn);
 		return;
 	}
 	if (chk->out.tries == 0) {
 		/* Every address was one we do not call: as good as none. */
-		reason(chk, "the mail hosts of %s have only loopback, private or special addresses "
-		    "(%s%s): not called", chk->out.domain, skipped_text, skipped > 1 ? ", ..." : "");
+		reason(chk,
+		    "the mail hosts of %s have only loopback, private or special addresses "
+		    "(%s%s): not called",
+		    chk->out.domain, skipped_text, skipped > 1 ? ", ..." : "");
 		callout_finish(chk, CALLOUT_NOMX, CALLOUT_SRC_DNS);
 		return;
 	}
@@ -329,23 +337,15 @@ on_mx(const struct dns_mx_result *r, void *arg)
 
 	str_copy(chk->out.reason, sizeof(chk->out.reason), r->reason);
 	switch (r->status) {
-	case DNS_MX_FOUND:
-		try_next(chk);
-		return;
-	case DNS_MX_NXDOMAIN:
-		callout_finish(chk, CALLOUT_NXDOMAIN, CALLOUT_SRC_DNS);
-		return;
+	case DNS_MX_FOUND: try_next(chk); return;
+	case DNS_MX_NXDOMAIN: callout_finish(chk, CALLOUT_NXDOMAIN, CALLOUT_SRC_DNS); return;
 	case DNS_MX_NULL:
 		chk->out.null_mx = 1;
 		callout_finish(chk, CALLOUT_NOMX, CALLOUT_SRC_DNS);
 		return;
-	case DNS_MX_NOADDR:
-		callout_finish(chk, CALLOUT_NOMX, CALLOUT_SRC_DNS);
-		return;
+	case DNS_MX_NOADDR: callout_finish(chk, CALLOUT_NOMX, CALLOUT_SRC_DNS); return;
 	case DNS_MX_TEMPFAIL:
-	default:
-		callout_finish(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_DNS);
-		return;
+	default: callout_finish(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_DNS); return;
 	}
 }
 

@@ -25,7 +25,7 @@
 struct dl_slot {
 	struct dnslist_check *chk;
 	size_t zone;
-	uint64_t id;		/* query in flight, 0 when none */
+	uint64_t id; /* query in flight, 0 when none */
 };
 
 struct dnslist_check {
@@ -34,7 +34,7 @@ struct dnslist_check {
 	void *arg;
 	struct dnslist_zone zones[DNSLIST_ZONES_MAX];
 	char qname[DNSLIST_ZONES_MAX][DNS_NAME_MAX + 1];
-	struct dl_slot slots[DNSLIST_ZONES_MAX][2];	/* A, then TXT */
+	struct dl_slot slots[DNSLIST_ZONES_MAX][2]; /* A, then TXT */
 	unsigned pending;
 	struct event *ready_ev;
 	int done;
@@ -43,8 +43,8 @@ struct dnslist_check {
 
 /* Format into dst through a buffer of its own: the arguments may live in
  * the same structure as dst. */
-static void say(char *dst, size_t dstsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void
+say(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 say(char *dst, size_t dstsz, const char *fmt, ...)
@@ -150,7 +150,7 @@ dnslist_zone_parse(const char *spec, struct dnslist_zone *out, char *err, size_t
 	for (size_t i = 0; i < zl; i++) {
 		char c = spec[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.')) {
+		        c == '-' || c == '_' || c == '.')) {
 			snprintf(err, errsz, "'%.80s': not a zone name", spec);
 			return -1;
 		}
@@ -168,8 +168,10 @@ dnslist_zone_parse(const char *spec, struct dnslist_zone *out, char *err, size_t
 	const char *p = eq + 1;
 	for (int i = 0; i < 4; i++) {
 		if ((i > 0 && *p++ != '.') || parse_octet(&p, out->octet[i]) < 0) {
-			snprintf(err, errsz, "'%.80s': the codes after '=' must look like "
-			    "127.0.0.2 or 127.0.0.[2..11;20]", spec);
+			snprintf(err, errsz,
+			    "'%.80s': the codes after '=' must look like "
+			    "127.0.0.2 or 127.0.0.[2..11;20]",
+			    spec);
 			return -1;
 		}
 	}
@@ -247,7 +249,8 @@ clean_copy(char *dst, size_t dstsz, const char *src, size_t len)
 	size_t o = 0;
 
 	for (size_t i = 0; i < len && o + 1 < dstsz; i++)
-		dst[o++] = (unsigned char)src[i] >= 0x20 && (unsigned char)src[i] < 0x7f ? src[i] : '?';
+		dst[o++] =
+		    (unsigned char)src[i] >= 0x20 && (unsigned char)src[i] < 0x7f ? src[i] : '?';
 	dst[o] = '\0';
 }
 
@@ -275,8 +278,8 @@ on_txt(struct dns_result *res, void *arg)
 	s->id = 0;
 	for (size_t i = 0; i < res->nrr; i++) {
 		if (res->status == DNS_ANSWER && res->rr[i].type == DNS_T_TXT) {
-			clean_copy(z->text, sizeof(z->text), res->rr[i].u.txt.data,
-			    res->rr[i].u.txt.len);
+			clean_copy(
+			    z->text, sizeof(z->text), res->rr[i].u.txt.data, res->rr[i].u.txt.len);
 			char listed[sizeof(z->reason)];
 			str_copy(listed, sizeof(listed), z->reason);
 			say(z->reason, sizeof(z->reason), "%s: %s", listed, z->text);
@@ -299,8 +302,7 @@ judge_a(struct dnslist_check *chk, size_t zi, const struct dns_result *res)
 	int counted = 0, outside = 0, refused = 0;
 
 	switch (res->status) {
-	case DNS_ANSWER:
-		break;
+	case DNS_ANSWER: break;
 	case DNS_NXDOMAIN:
 		z->result = DNSLIST_NOT_LISTED;
 		say(z->reason, sizeof(z->reason), "%s is not listed in %s", addr, z->zone);
@@ -312,8 +314,8 @@ judge_a(struct dnslist_check *chk, size_t zi, const struct dns_result *res)
 		return;
 	default:
 		z->result = DNSLIST_TEMPERROR;
-		say(z->reason, sizeof(z->reason), "cannot ask %s about %s (DNS: %s)", z->zone,
-		    addr, res->why ? res->why : dns_status_name(res->status));
+		say(z->reason, sizeof(z->reason), "cannot ask %s about %s (DNS: %s)", z->zone, addr,
+		    res->why ? res->why : dns_status_name(res->status));
 		return;
 	}
 	for (size_t i = 0; i < res->nrr; i++) {
@@ -325,22 +327,25 @@ judge_a(struct dnslist_check *chk, size_t zi, const struct dns_result *res)
 		if (b[0] != 127)
 			outside = 1;
 		else if (b[1] == 255 && b[2] == 255)
-			refused = 1;	/* lists' own error codes, e.g. "public resolver" */
+			refused = 1; /* lists' own error codes, e.g. "public resolver" */
 		else if (dnslist_zone_matches(cfg, res->rr[i].u.a))
 			counted = 1;
 	}
 	codes_text(z, codes, sizeof(codes));
 	if (outside || refused || z->ncodes == 0) {
 		z->result = DNSLIST_TEMPERROR;
-		say(z->reason, sizeof(z->reason), outside ?
-		    "%s answered %s for %s, outside 127.0.0.0/8 (RFC 5782 2.1): broken list or rewritten answer" :
-		    "%s answered %s for %s: the list refused the query", z->zone, codes, addr);
+		say(z->reason, sizeof(z->reason),
+		    outside
+		        ? "%s answered %s for %s, outside 127.0.0.0/8 (RFC 5782 2.1): broken list or rewritten answer"
+		        : "%s answered %s for %s: the list refused the query",
+		    z->zone, codes, addr);
 		return;
 	}
 	if (!counted) {
 		z->result = DNSLIST_NOT_LISTED;
-		say(z->reason, sizeof(z->reason), "%s is listed in %s as %s, which %s does not count",
-		    addr, z->zone, codes, cfg->spec);
+		say(z->reason, sizeof(z->reason),
+		    "%s is listed in %s as %s, which %s does not count", addr, z->zone, codes,
+		    cfg->spec);
 		return;
 	}
 	z->result = DNSLIST_LISTED;
@@ -375,8 +380,8 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 struct dnslist_check *
-dnslist_check_start(struct dns_client *dns, const struct dnslist_zone *zones, size_t nzones,
-    int af, const void *addr, dnslist_cb cb, void *arg)
+dnslist_check_start(struct dns_client *dns, const struct dnslist_zone *zones, size_t nzones, int af,
+    const void *addr, dnslist_cb cb, void *arg)
 {
 	struct dnslist_check *chk = xcalloc(1, sizeof(*chk));
 	struct dnslist_outcome *o = &chk->out;
@@ -394,7 +399,8 @@ dnslist_check_start(struct dns_client *dns, const struct dnslist_zone *zones, si
 	for (size_t i = 0; i < nzones; i++) {
 		chk->zones[i] = zones[i];
 		str_copy(o->zones[i].zone, sizeof(o->zones[i].zone), zones[i].zone);
-		if (dnslist_qname(af, addr, zones[i].zone, chk->qname[i], sizeof(chk->qname[i])) < 0) {
+		if (dnslist_qname(af, addr, zones[i].zone, chk->qname[i], sizeof(chk->qname[i])) <
+		    0) {
 			/* Only a zone that did not come through dnslist_zone_parse(). */
 			o->zones[i].result = DNSLIST_TEMPERROR;
 			snprintf(o->zones[i].reason, sizeof(o->zones[i].reason),
@@ -452,8 +458,8 @@ sync_cb(const struct dnslist_outcome *o, void *arg)
 }
 
 void
-dnslist_check_sync(struct dns_client *dns, const struct dnslist_zone *zones, size_t nzones,
-    int af, const void *addr, struct dnslist_outcome *out)
+dnslist_check_sync(struct dns_client *dns, const struct dnslist_zone *zones, size_t nzones, int af,
+    const void *addr, struct dnslist_outcome *out)
 {
 	struct dl_wait w = { out, 0 };
 	struct dnslist_check *chk = dnslist_check_start(dns, zones, nzones, af, addr, sync_cb, &w);

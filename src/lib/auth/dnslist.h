@@ -45,32 +45,32 @@ struct dnslist_check;
 /* A configured zone: its name and, optionally, the codes that count. */
 struct dnslist_zone {
 	char zone[DNS_NAME_MAX + 1];
-	int filtered;			/* only codes matching the pattern count */
-	uint8_t octet[4][32];		/* per octet: a bitmap of the values allowed */
-	char spec[DNS_NAME_MAX + 64];	/* as configured, for logs */
+	int filtered;                 /* only codes matching the pattern count */
+	uint8_t octet[4][32];         /* per octet: a bitmap of the values allowed */
+	char spec[DNS_NAME_MAX + 64]; /* as configured, for logs */
 };
 
 enum dnslist_result {
-	DNSLIST_NOT_LISTED = 0,		/* NXDOMAIN, or only codes the filter ignores */
-	DNSLIST_LISTED,			/* an A record in 127.0.0.0/8 that counts */
-	DNSLIST_TEMPERROR,		/* no usable answer: try again later */
+	DNSLIST_NOT_LISTED = 0, /* NXDOMAIN, or only codes the filter ignores */
+	DNSLIST_LISTED,         /* an A record in 127.0.0.0/8 that counts */
+	DNSLIST_TEMPERROR,      /* no usable answer: try again later */
 };
 
 struct dnslist_zone_result {
 	char zone[DNS_NAME_MAX + 1];
 	enum dnslist_result result;
-	struct in_addr codes[DNSLIST_CODES_MAX];	/* the A records (all of them) */
+	struct in_addr codes[DNSLIST_CODES_MAX]; /* the A records (all of them) */
 	size_t ncodes;
-	char text[256];			/* the TXT reason when listed, cleaned; "" if none */
-	char reason[320];		/* one line for logs and replies */
+	char text[256];   /* the TXT reason when listed, cleaned; "" if none */
+	char reason[320]; /* one line for logs and replies */
 };
 
 struct dnslist_outcome {
 	char address[INET6_ADDRSTRLEN];
 	size_t nzones;
 	struct dnslist_zone_result zones[DNSLIST_ZONES_MAX];
-	int listed;			/* some zone says LISTED */
-	int temperror;			/* some zone says TEMPERROR */
+	int listed;    /* some zone says LISTED */
+	int temperror; /* some zone says TEMPERROR */
 };
 
 /* Called once when every zone has answered; o is valid until freed. */
@@ -97,16 +97,15 @@ int dnslist_qname(int af, const void *addr, const char *zone, char *out, size_t 
  * Look addr up in zones[0 .. nzones) (copied; at most DNSLIST_ZONES_MAX),
  * all at once. dns is borrowed and must outlive the check.
  */
-struct dnslist_check *dnslist_check_start(struct dns_client *dns,
-    const struct dnslist_zone *zones, size_t nzones, int af, const void *addr,
-    dnslist_cb cb, void *arg);
+struct dnslist_check *dnslist_check_start(struct dns_client *dns, const struct dnslist_zone *zones,
+    size_t nzones, int af, const void *addr, dnslist_cb cb, void *arg);
 /* Cancel if still running and free. NULL-safe. */
 void dnslist_check_free(struct dnslist_check *chk);
 /* The outcome (final once the callback ran). */
 const struct dnslist_outcome *dnslist_check_outcome(const struct dnslist_check *chk);
 /* Synchronous, for the CLI and tests (a client whose base nobody else runs). */
-void dnslist_check_sync(struct dns_client *dns, const struct dnslist_zone *zones,
-    size_t nzones, int af, const void *addr, struct dnslist_outcome *out);
+void dnslist_check_sync(struct dns_client *dns, const struct dnslist_zone *zones, size_t nzones,
+    int af, const void *addr, struct dnslist_outcome *out);
 
 /* "listed", "notlisted", "temperror". */
 const char *dnslist_result_name(enum dnslist_result r);

@@ -9,15 +9,15 @@
 
 const struct conf_key dnslist_config_keys[] = {
 	{ "dnsbl_zones", CONF_LIST, D(bl_zones), NULL, 0, 0, NULL,
-	  "DNS block lists asked about each client address: ZONE or ZONE=CODES (e.g. 127.0.0.[2..11])" },
+	    "DNS block lists asked about each client address: ZONE or ZONE=CODES (e.g. 127.0.0.[2..11])" },
 	{ "dnswl_zones", CONF_LIST, D(wl_zones), NULL, 0, 0, NULL,
-	  "DNS allow lists asked about each client address: ZONE or ZONE=CODES" },
+	    "DNS allow lists asked about each client address: ZONE or ZONE=CODES" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
 int
-dnslist_config_zones(const struct conf_list *l, const char *key, struct dnslist_zone *out,
-    struct strbuf *errs)
+dnslist_config_zones(
+    const struct conf_list *l, const char *key, struct dnslist_zone *out, struct strbuf *errs)
 {
 	char err[300];
 	int nerr = 0;

@@ -14,8 +14,8 @@
 #include "util/str.h"
 
 struct dnslist_config {
-	struct conf_list bl_zones;	/* dnsbl_zones: ZONE[=CODES] ... */
-	struct conf_list wl_zones;	/* dnswl_zones */
+	struct conf_list bl_zones; /* dnsbl_zones: ZONE[=CODES] ... */
+	struct conf_list wl_zones; /* dnswl_zones */
 };
 
 extern const struct conf_key dnslist_config_keys[];
@@ -25,8 +25,8 @@ extern const struct conf_key dnslist_config_keys[];
  * DNSLIST_ZONES_MAX). Returns the number of zones, or -1 with every bad
  * entry described in errs as "key: reason" lines.
  */
-int dnslist_config_zones(const struct conf_list *l, const char *key,
-    struct dnslist_zone *out, struct strbuf *errs);
+int dnslist_config_zones(
+    const struct conf_list *l, const char *key, struct dnslist_zone *out, struct strbuf *errs);
 /* Check both lists (for config_load); 0, or -1 with errors in errs. */
 int dnslist_config_check(const struct dnslist_config *cfg, struct strbuf *errs);
 

@@ -12,17 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GEN_COOKIE_LEN 32		/* SHA-256 */
+#define GEN_COOKIE_LEN 32 /* SHA-256 */
 #define GEN_COOKIE_HEX (2 * GEN_COOKIE_LEN)
-#define GEN_MAX 1000000			/* bounds the hashing any one check can cost */
+#define GEN_MAX 1000000 /* bounds the hashing any one check can cost */
 
 enum gen_result {
-	GEN_NONE = 0,	/* no XGEN given (or none configured) */
-	GEN_CURRENT,	/* the peer's generation is ours */
-	GEN_NEWER,	/* the peer is newer than us, and proves it */
-	GEN_OLDER,	/* older, within the tolerance */
-	GEN_TOO_OLD,	/* older than the tolerance allows */
-	GEN_INVALID,	/* the cookie does not belong to the chain */
+	GEN_NONE = 0, /* no XGEN given (or none configured) */
+	GEN_CURRENT,  /* the peer's generation is ours */
+	GEN_NEWER,    /* the peer is newer than us, and proves it */
+	GEN_OLDER,    /* older, within the tolerance */
+	GEN_TOO_OLD,  /* older than the tolerance allows */
+	GEN_INVALID,  /* the cookie does not belong to the chain */
 };
 
 const char *gen_result_name(enum gen_result r);

@@ -24,7 +24,7 @@ enum { Q_FWD_A, Q_FWD_AAAA, Q_PTR, Q_PTR_A, Q_PTR_AAAA };
 struct helo_query {
 	struct helo_check *chk;
 	int kind;
-	size_t name;		/* PTR name index for Q_PTR_* */
+	size_t name; /* PTR name index for Q_PTR_* */
 	uint64_t id;
 };
 
@@ -79,9 +79,12 @@ helo_ptr_name(const struct sockaddr *sa, char *out, size_t outsz)
 {
 	if (sa->sa_family == AF_INET) {
 		const unsigned char *b =
-		    (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		    (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+		        ->sin_addr;
 		return snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]) <
-		    (int)outsz ? 0 : -1;
+		        (int)outsz
+		    ? 0
+		    : -1;
 	}
 	if (sa->sa_family == AF_INET6) {
 		static const char hex[] = "0123456789abcdef";
@@ -92,7 +95,9 @@ helo_ptr_name(const struct sockaddr *sa, char *out, size_t outsz)
 			return -1;
 		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)b)) {
 			return snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[15], b[14], b[13],
-			    b[12]) < (int)outsz ? 0 : -1;
+			           b[12]) < (int)outsz
+			    ? 0
+			    : -1;
 		}
 		for (int i = 15; i >= 0; i--) {
 			out[o++] = hex[b[i] & 15];
@@ -113,16 +118,18 @@ answer_has(const struct dns_result *res, const struct sockaddr *sa)
 	for (size_t i = 0; i < res->nrr; i++) {
 		const struct dns_rr *rr = &res->rr[i];
 		if (rr->type == DNS_T_A && sa->sa_family == AF_INET &&
-		    memcmp(&rr->u.a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4) == 0)
+		    memcmp(&rr->u.a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		        4) == 0)
 			return 1;
 		if (rr->type == DNS_T_A && sa->sa_family == AF_INET6) {
-			const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+			const struct in6_addr *a6 =
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 			if (IN6_IS_ADDR_V4MAPPED(a6) && memcmp(&rr->u.a, &a6->s6_addr[12], 4) == 0)
 				return 1;
 		}
 		if (rr->type == DNS_T_AAAA && sa->sa_family == AF_INET6 &&
 		    memcmp(&rr->u.aaaa, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    16) == 0)
+		        16) == 0)
 			return 1;
 	}
 	return 0;
@@ -168,7 +175,8 @@ on_answer(struct dns_result *res, void *arg)
 			for (size_t i = 0; i < res->nrr && chk->nptr < PTR_NAMES_MAX; i++) {
 				if (res->rr[i].type != DNS_T_PTR)
 					continue;
-				str_copy(chk->ptr[chk->nptr], sizeof(chk->ptr[0]), res->rr[i].u.name);
+				str_copy(
+				    chk->ptr[chk->nptr], sizeof(chk->ptr[0]), res->rr[i].u.name);
 				ask(chk, res->rr[i].u.name, DNS_T_A, Q_PTR_A, chk->nptr);
 				ask(chk, res->rr[i].u.name, DNS_T_AAAA, Q_PTR_AAAA, chk->nptr);
 				chk->nptr++;
@@ -214,8 +222,8 @@ finish(struct helo_check *chk)
 	if (o->literal == HELO_NONE && chk->name[0] != '[') {
 		o->forward = chk->fwd_hit ? HELO_PASS : chk->fwd_temp ? HELO_TEMPERROR : HELO_FAIL;
 		if (o->forward == HELO_FAIL)
-			snprintf(o->reason, sizeof(o->reason), "%.200s does not resolve to the client's address",
-			    chk->name);
+			snprintf(o->reason, sizeof(o->reason),
+			    "%.200s does not resolve to the client's address", chk->name);
 	}
 	o->fcrdns = o->verified_name[0] ? HELO_PASS : chk->ptr_temp ? HELO_TEMPERROR : HELO_FAIL;
 	if (o->fcrdns == HELO_FAIL && o->reason[0] == '\0')
@@ -252,8 +260,8 @@ helo_check_start(struct dns_client *dns, const char *name, const struct sockaddr
 	chk->dns = dns;
 	chk->cb = cb;
 	chk->arg = arg;
-	memcpy(&chk->peer, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in));
+	memcpy(&chk->peer, peer,
+	    peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	str_copy(chk->name, sizeof(chk->name), name);
 	chk->out.syntax = helo_syntax_ok(name) ? HELO_PASS : HELO_FAIL;
 	if (chk->out.syntax == HELO_FAIL)
@@ -275,11 +283,13 @@ helo_check_start(struct dns_client *dns, const char *name, const struct sockaddr
 			l = lit + 5;
 		want[0] = '\0';
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, want,
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr, want,
 			    sizeof(want));
 		else
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			    want, sizeof(want));
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, want,
+			    sizeof(want));
 		unsigned char x[16], y[16];
 		int fam = strchr(l, ':') ? AF_INET6 : AF_INET;
 		int same = inet_pton(fam, l, x) == 1 && inet_pton(fam, want, y) == 1 &&

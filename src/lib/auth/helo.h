@@ -20,16 +20,16 @@ struct dns_client;
 struct helo_check;
 
 enum helo_result {
-	HELO_NONE = 0,		/* does not apply (e.g. forward for a literal) */
+	HELO_NONE = 0, /* does not apply (e.g. forward for a literal) */
 	HELO_PASS,
 	HELO_FAIL,
-	HELO_TEMPERROR,		/* DNS trouble: ask again later */
+	HELO_TEMPERROR, /* DNS trouble: ask again later */
 };
 
 struct helo_outcome {
 	enum helo_result syntax, literal, forward, fcrdns;
-	char verified_name[256];	/* the PTR name that confirmed, or "" */
-	char reason[300];		/* the most telling failure, for people */
+	char verified_name[256]; /* the PTR name that confirmed, or "" */
+	char reason[300];        /* the most telling failure, for people */
 };
 
 typedef void (*helo_check_cb)(const struct helo_outcome *o, void *arg);

@@ -22,7 +22,7 @@
 struct rg_slot {
 	struct register_check *chk;
 	size_t zone;
-	uint64_t id;		/* query in flight, 0 when none */
+	uint64_t id; /* query in flight, 0 when none */
 };
 
 struct register_check {
@@ -30,8 +30,8 @@ struct register_check {
 	register_cb cb;
 	void *arg;
 	char qname[REGISTER_ZONES_MAX][DNS_NAME_MAX + 1];
-	struct rg_slot slots[REGISTER_ZONES_MAX][2];	/* A, TXT */
-	int af;				/* the address asked (by_address) */
+	struct rg_slot slots[REGISTER_ZONES_MAX][2]; /* A, TXT */
+	int af;                                      /* the address asked (by_address) */
 	unsigned char addr[16];
 	unsigned pending;
 	struct event *ready_ev;
@@ -41,8 +41,8 @@ struct register_check {
 
 /* Format into dst through a buffer of its own: the arguments may live in
  * the same structure as dst. */
-static void say(char *dst, size_t dstsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void
+say(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 say(char *dst, size_t dstsz, const char *fmt, ...)
@@ -60,7 +60,7 @@ const char *
 register_status_name(enum register_status st)
 {
 	static const char *const names[] = { "unregistered", "registered", "suspended",
-	    "temperror" };
+		"temperror" };
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
@@ -79,7 +79,7 @@ normal_name(const char *s, char *out, size_t outsz)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.'))
+		        c == '-' || c == '_' || c == '.'))
 			return -1;
 	}
 	memcpy(out, s, n);
@@ -93,7 +93,7 @@ static void
 finish(struct register_check *chk)
 {
 	static const enum register_status order[] = { REGISTER_SUSPENDED, REGISTER_ACTIVE,
-	    REGISTER_TEMPERROR };
+		REGISTER_TEMPERROR };
 	struct register_outcome *o = &chk->out;
 
 	o->status = REGISTER_UNREGISTERED;
@@ -132,17 +132,19 @@ describe(struct register_check *chk, size_t zi)
 	if (z->has_txt && !chk->out.by_address) {
 		const struct register_txt *t = &z->txt;
 		int n = snprintf(extra, sizeof(extra), " (class %s",
-		    t->klass == REGISTER_CLASS_OTHER ? t->class_text : register_class_name(t->klass));
+		    t->klass == REGISTER_CLASS_OTHER ? t->class_text
+		                                     : register_class_name(t->klass));
 		if (t->has_since && n > 0 && (size_t)n < sizeof(extra))
-			n += snprintf(extra + n, sizeof(extra) - (size_t)n, ", since %04d-%02d-%02d",
-			    t->year, t->month, t->day);
+			n += snprintf(extra + n, sizeof(extra) - (size_t)n,
+			    ", since %04d-%02d-%02d", t->year, t->month, t->day);
 		if (t->has_sponsors && n > 0 && (size_t)n < sizeof(extra))
 			n += snprintf(extra + n, sizeof(extra) - (size_t)n, ", %lu sponsor%s",
 			    t->sponsors, t->sponsors == 1 ? "" : "s");
 		if (n > 0 && (size_t)n < sizeof(extra) - 1)
 			snprintf(extra + n, sizeof(extra) - (size_t)n, ")");
 	} else if (z->nhosts > 0) {
-		snprintf(extra, sizeof(extra), " (server %s%s)", z->hosts[0], z->nhosts > 1 ? ", ..." : "");
+		snprintf(extra, sizeof(extra), " (server %s%s)", z->hosts[0],
+		    z->nhosts > 1 ? ", ..." : "");
 	}
 	switch (z->status) {
 	case REGISTER_ACTIVE:
@@ -156,8 +158,7 @@ describe(struct register_check *chk, size_t zi)
 		if (z->reason[0] == '\0')
 			say(z->reason, sizeof(z->reason), "%s is not registered in %s", q, z->zone);
 		break;
-	case REGISTER_TEMPERROR:
-		break;	/* said when the answer came */
+	case REGISTER_TEMPERROR: break; /* said when the answer came */
 	}
 }
 
@@ -197,9 +198,7 @@ on_a(struct dns_result *res, void *arg)
 		}
 		break;
 	case DNS_NXDOMAIN:
-	case DNS_NODATA:
-		z->status = REGISTER_UNREGISTERED;
-		break;
+	case DNS_NODATA: z->status = REGISTER_UNREGISTERED; break;
 	case DNS_PERMFAIL:
 		z->status = REGISTER_UNREGISTERED;
 		say(z->reason, sizeof(z->reason), "%s cannot be in %s (%s)", chk->out.query,
@@ -233,8 +232,8 @@ on_txt(struct dns_result *res, void *arg)
 	for (size_t i = 0; res->status == DNS_ANSWER && i < res->nrr; i++) {
 		if (res->rr[i].type != DNS_T_TXT)
 			continue;
-		if (register_txt_parse(res->rr[i].u.txt.data, res->rr[i].u.txt.len, &t, err,
-		    sizeof(err)) < 0) {
+		if (register_txt_parse(
+		        res->rr[i].u.txt.data, res->rr[i].u.txt.len, &t, err, sizeof(err)) < 0) {
 			log_debug("event=register_txt zone=%s query=%s error=\"%s\"", z->zone,
 			    chk->out.query, err);
 			continue;
@@ -281,8 +280,8 @@ qname_of(struct register_check *chk, const char *zone, char *out)
 
 /* Ask every zone; the query (name or address) is already in chk. */
 static struct register_check *
-start(struct register_check *chk, struct dns_client *dns, const char *const *zones,
-    size_t nzones, register_cb cb, void *arg)
+start(struct register_check *chk, struct dns_client *dns, const char *const *zones, size_t nzones,
+    register_cb cb, void *arg)
 {
 	struct register_outcome *o = &chk->out;
 
@@ -327,10 +326,10 @@ start(struct register_check *chk, struct dns_client *dns, const char *const *zon
 			chk->slots[i][k].chk = chk;
 			chk->slots[i][k].zone = i;
 		}
-		chk->slots[i][0].id = dns_client_lookup(dns, chk->qname[i], DNS_T_A, on_a,
-		    &chk->slots[i][0]);
-		chk->slots[i][1].id = dns_client_lookup(dns, chk->qname[i], DNS_T_TXT, on_txt,
-		    &chk->slots[i][1]);
+		chk->slots[i][0].id =
+		    dns_client_lookup(dns, chk->qname[i], DNS_T_A, on_a, &chk->slots[i][0]);
+		chk->slots[i][1].id =
+		    dns_client_lookup(dns, chk->qname[i], DNS_T_TXT, on_txt, &chk->slots[i][1]);
 	}
 	return chk;
 }

@@ -13,7 +13,7 @@
 
 const struct conf_key register_config_keys[] = {
 	{ "registrar_zones", CONF_LIST, R(zones), NULL, 0, 0, NULL,
-	  "registrar zones (DESIGN 5.3) asked about the vouched HELO name and the client address" },
+	    "registrar zones (DESIGN 5.3) asked about the vouched HELO name and the client address" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -34,7 +34,8 @@ register_config_check(const struct register_config *cfg, struct strbuf *errs)
 			    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
 		/* The address form adds 64 octets and "ip." in front (docs/registry.md). */
 		if (!ok || dns_name_labels(z) < 1 || strlen(z) > DNS_NAME_MAX - 67) {
-			strbuf_printf(errs, "registrar_zones: '%.80s' is not a usable zone name\n", z);
+			strbuf_printf(
+			    errs, "registrar_zones: '%.80s' is not a usable zone name\n", z);
 			rc = -1;
 		}
 	}

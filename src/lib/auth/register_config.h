@@ -10,7 +10,7 @@
 #include "util/str.h"
 
 struct register_config {
-	struct conf_list zones;		/* registrar_zones */
+	struct conf_list zones; /* registrar_zones */
 };
 
 extern const struct conf_key register_config_keys[];

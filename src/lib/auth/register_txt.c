@@ -77,8 +77,8 @@ parse_date(const char *v, size_t n, struct register_txt *out)
 	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, m, d;
 
-	if (n != 10 || v[4] != '-' || v[7] != '-' || !all_digits(v, 4) ||
-	    !all_digits(v + 5, 2) || !all_digits(v + 8, 2))
+	if (n != 10 || v[4] != '-' || v[7] != '-' || !all_digits(v, 4) || !all_digits(v + 5, 2) ||
+	    !all_digits(v + 8, 2))
 		return -1;
 	y = (int)number(v, 4);
 	m = (int)number(v + 5, 2);
@@ -133,12 +133,15 @@ parse_class(const char *v, size_t n, struct register_txt *out)
 	return 0;
 }
 
-#define FAIL(...) do { snprintf(err, errsz, __VA_ARGS__); memset(out, 0, sizeof(*out)); \
-	return -1; } while (0)
+#define FAIL(...) \
+	do { \
+		snprintf(err, errsz, __VA_ARGS__); \
+		memset(out, 0, sizeof(*out)); \
+		return -1; \
+	} while (0)
 
 int
-register_txt_parse(const char *txt, size_t len, struct register_txt *out, char *err,
-    size_t errsz)
+register_txt_parse(const char *txt, size_t len, struct register_txt *out, char *err, size_t errsz)
 {
 	const char *p = txt, *end = txt + len;
 	unsigned seen = 0;
@@ -158,7 +161,7 @@ register_txt_parse(const char *txt, size_t len, struct register_txt *out, char *
 			e--;
 		if (s == e) {
 			if (semi == NULL && field > 0)
-				break;	/* a final ';' */
+				break; /* a final ';' */
 			FAIL("empty field %d", field + 1);
 		}
 		eq = memchr(s, '=', (size_t)(e - s));
@@ -177,7 +180,8 @@ register_txt_parse(const char *txt, size_t len, struct register_txt *out, char *
 				FAIL("field %d: bad tag", field + 1);
 		for (size_t i = 0; i < vl; i++)
 			if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-				FAIL("field %d: control or non-ASCII octet in the value", field + 1);
+				FAIL(
+				    "field %d: control or non-ASCII octet in the value", field + 1);
 		if (field == 0) {
 			if (!str_nieq(s, tl, "v") || !str_nieq(v, vl, "vouch1"))
 				FAIL("not a v=vouch1 record");
@@ -187,17 +191,20 @@ register_txt_parse(const char *txt, size_t len, struct register_txt *out, char *
 			seen |= SEEN_CLASS;
 		} else if (str_nieq(s, tl, "since")) {
 			if ((seen & SEEN_SINCE) || parse_date(v, vl, out) < 0)
-				FAIL((seen & SEEN_SINCE) ? "since given twice" : "since is not a YYYY-MM-DD date");
+				FAIL((seen & SEEN_SINCE) ? "since given twice"
+				                         : "since is not a YYYY-MM-DD date");
 			seen |= SEEN_SINCE;
 		} else if (str_nieq(s, tl, "sponsors")) {
 			if ((seen & SEEN_SPONSORS) || !all_digits(v, vl) || vl > 9)
-				FAIL((seen & SEEN_SPONSORS) ? "sponsors given twice" : "sponsors is not a number");
+				FAIL((seen & SEEN_SPONSORS) ? "sponsors given twice"
+				                            : "sponsors is not a number");
 			out->sponsors = number(v, vl);
 			out->has_sponsors = 1;
 			seen |= SEEN_SPONSORS;
 		} else if (str_nieq(s, tl, "host")) {
 			if ((seen & SEEN_HOST) || parse_host(v, vl, out) < 0)
-				FAIL((seen & SEEN_HOST) ? "host given twice" : "host is not a host name");
+				FAIL((seen & SEEN_HOST) ? "host given twice"
+				                        : "host is not a host name");
 			seen |= SEEN_HOST;
 		}
 		/* Other tags: ignored (later versions may append some). */

@@ -10,14 +10,19 @@
 #include <sys/socket.h>
 
 static const char *const result_names[] = {
-	"none", "neutral", "pass", "fail", "softfail", "temperror", "permerror",
+	"none",
+	"neutral",
+	"pass",
+	"fail",
+	"softfail",
+	"temperror",
+	"permerror",
 };
 
 const char *
 spf_result_name(enum spf_result r)
 {
-	return (unsigned)r < sizeof(result_names) / sizeof(result_names[0]) ?
-	    result_names[r] : "?";
+	return (unsigned)r < sizeof(result_names) / sizeof(result_names[0]) ? result_names[r] : "?";
 }
 
 int
@@ -118,8 +123,7 @@ spf_ip_format(const struct spf_ip *ip, char *out, size_t outsz)
 }
 
 int
-spf_ip_in_net(const struct spf_ip *ip, int family, const uint8_t *net,
-    unsigned prefix)
+spf_ip_in_net(const struct spf_ip *ip, int family, const uint8_t *net, unsigned prefix)
 {
 	unsigned bits = family == AF_INET ? 32 : 128;
 	unsigned full, rest;

@@ -46,35 +46,35 @@ enum spf_result {
 /* A client address; an IPv4-mapped IPv6 address is stored as IPv4
  * (RFC 7208 5: "MUST still be considered an IPv4 address"). */
 struct spf_ip {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];	/* network order; IPv4 uses the first 4 bytes */
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order; IPv4 uses the first 4 bytes */
 };
 
 /* Which identity is checked (RFC 7208 2.3, 2.4). */
 enum spf_identity {
-	SPF_ID_MAILFROM = 0,	/* MAIL FROM; the null sender checks postmaster@HELO */
-	SPF_ID_HELO,		/* the HELO/EHLO name */
+	SPF_ID_MAILFROM = 0, /* MAIL FROM; the null sender checks postmaster@HELO */
+	SPF_ID_HELO,         /* the HELO/EHLO name */
 };
 
 /* What check_host() is asked about. Strings are borrowed for the call. */
 struct spf_request {
 	struct spf_ip ip;
-	const char *sender;	/* MAIL FROM address without <>, "" for <> */
-	const char *helo;	/* HELO/EHLO argument ("" if none was given) */
+	const char *sender; /* MAIL FROM address without <>, "" for <> */
+	const char *helo;   /* HELO/EHLO argument ("" if none was given) */
 	enum spf_identity identity;
 };
 
 /* The answer, self-contained (fixed buffers) so it can be copied. */
 struct spf_outcome {
 	enum spf_result result;
-	int from_table;		/* decided by the local table, not DNS */
-	unsigned lookups;	/* DNS-querying terms evaluated */
+	int from_table;   /* decided by the local table, not DNS */
+	unsigned lookups; /* DNS-querying terms evaluated */
 	unsigned void_lookups;
-	unsigned queries;	/* DNS queries made */
-	char domain[SPF_DOMAIN_MAX + 1];	/* the identity's domain */
-	char mechanism[128];	/* the term that decided, or "" (default result) */
-	char reason[256];	/* why, for people and logs */
-	char explanation[SPF_EXPLANATION_MAX + 1];	/* fail: exp= or default; else "" */
+	unsigned queries;                /* DNS queries made */
+	char domain[SPF_DOMAIN_MAX + 1]; /* the identity's domain */
+	char mechanism[128];             /* the term that decided, or "" (default result) */
+	char reason[256];                /* why, for people and logs */
+	char explanation[SPF_EXPLANATION_MAX + 1]; /* fail: exp= or default; else "" */
 };
 
 /* "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror". */
@@ -89,7 +89,6 @@ int spf_ip_from_sockaddr(const struct sockaddr *sa, struct spf_ip *ip);
 /* RFC 5952 text (the %{c} form): "192.0.2.1", "2001:db8::1". */
 void spf_ip_format(const struct spf_ip *ip, char *out, size_t outsz);
 /* True if ip is inside net/prefix of the same family (net: 4 or 16 bytes). */
-int spf_ip_in_net(const struct spf_ip *ip, int family, const uint8_t *net,
-    unsigned prefix);
+int spf_ip_in_net(const struct spf_ip *ip, int family, const uint8_t *net, unsigned prefix);
 
 #endif

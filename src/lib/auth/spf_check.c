@@ -19,9 +19,9 @@
 struct spf_check {
 	struct dns_client *dns;
 	struct spf_eval *ev;
-	uint64_t qid;			/* DNS query in flight, 0 when none */
-	struct event *start_ev;		/* runs the first step from the loop */
-	struct event *limit_ev;		/* the time limit */
+	uint64_t qid;           /* DNS query in flight, 0 when none */
+	struct event *start_ev; /* runs the first step from the loop */
+	struct event *limit_ev; /* the time limit */
 	spf_check_cb cb;
 	void *arg;
 	int done;
@@ -60,8 +60,8 @@ static void
 step(struct spf_check *chk)
 {
 	if (spf_eval_run(chk->ev) == SPF_EVAL_NEED_DNS) {
-		chk->qid = dns_client_lookup(chk->dns, spf_eval_qname(chk->ev),
-		    spf_eval_qtype(chk->ev), on_answer, chk);
+		chk->qid = dns_client_lookup(
+		    chk->dns, spf_eval_qname(chk->ev), spf_eval_qtype(chk->ev), on_answer, chk);
 		return;
 	}
 	chk->done = 1;
@@ -163,8 +163,8 @@ spf_check_run_sync(struct spf_eval *ev, struct dns_client *dns, long long timeou
 			spf_eval_expire(ev);
 			break;
 		}
-		spf_eval_answer(ev, dns_client_lookup_sync(dns, spf_eval_qname(ev),
-		    spf_eval_qtype(ev)));
+		spf_eval_answer(
+		    ev, dns_client_lookup_sync(dns, spf_eval_qname(ev), spf_eval_qtype(ev)));
 	}
 	log_outcome(spf_eval_outcome(ev));
 }

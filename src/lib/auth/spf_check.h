@@ -38,9 +38,8 @@ typedef void (*spf_check_cb)(const struct spf_outcome *o, void *arg);
  * timeout_ms bounds the whole evaluation (RFC 7208 4.6.4 suggests at least
  * 20 s); past it the result is temperror. 0 means 20 s.
  */
-struct spf_check *spf_check_start(struct dns_client *dns,
-    const struct spf_request *req, const struct spf_options *opts,
-    long long timeout_ms, spf_check_cb cb, void *arg);
+struct spf_check *spf_check_start(struct dns_client *dns, const struct spf_request *req,
+    const struct spf_options *opts, long long timeout_ms, spf_check_cb cb, void *arg);
 /* Cancel if still running and free. NULL-safe. */
 void spf_check_free(struct spf_check *chk);
 /* The outcome so far (final after the callback). */
@@ -52,8 +51,7 @@ const struct spf_eval *spf_check_eval(const struct spf_check *chk);
  * Run ev to completion with blocking lookups on dns, giving up with
  * temperror after timeout_ms (0: 20 s).
  */
-void spf_check_run_sync(struct spf_eval *ev, struct dns_client *dns,
-    long long timeout_ms);
+void spf_check_run_sync(struct spf_eval *ev, struct dns_client *dns, long long timeout_ms);
 /* Convenience: evaluate req and copy the outcome into *out. */
 void spf_check_sync(struct dns_client *dns, const struct spf_request *req,
     const struct spf_options *opts, struct spf_outcome *out);

@@ -12,20 +12,19 @@
 
 const struct conf_key spf_config_keys[] = {
 	{ "spf_void_lookup_limit", CONF_INT, S(void_limit), "2", 1, 20, NULL,
-	  "DNS-querying terms that may find nothing before SPF gives permerror (RFC 7208 4.6.4)" },
+	    "DNS-querying terms that may find nothing before SPF gives permerror (RFC 7208 4.6.4)" },
 	{ "spf_timeout", CONF_DURATION, S(timeout), "20s", 1000, 300000, NULL,
-	  "time one SPF evaluation may take before it is temperror (RFC 7208 4.6.4: at least 20s)" },
-	{ "spf_default_explanation", CONF_STR, S(default_explanation),
-	  SPF_DEFAULT_EXPLANATION, 0, 0, NULL,
-	  "explanation (SPF macros allowed) for a fail when the domain gives none with exp=" },
+	    "time one SPF evaluation may take before it is temperror (RFC 7208 4.6.4: at least 20s)" },
+	{ "spf_default_explanation", CONF_STR, S(default_explanation), SPF_DEFAULT_EXPLANATION, 0,
+	    0, NULL,
+	    "explanation (SPF macros allowed) for a fail when the domain gives none with exp=" },
 	{ "spf_known", CONF_LIST, S(known), NULL, 0, 0, NULL,
-	  "known results that skip DNS: DOMAIN=RESULT or DOMAIN=RESULT@NETWORK[/LEN], *.DOMAIN for subdomains" },
+	    "known results that skip DNS: DOMAIN=RESULT or DOMAIN=RESULT@NETWORK[/LEN], *.DOMAIN for subdomains" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
 int
-spf_config_known(const struct spf_config *cfg, struct spf_known **out,
-    struct strbuf *errs)
+spf_config_known(const struct spf_config *cfg, struct spf_known **out, struct strbuf *errs)
 {
 	struct spf_known *t;
 	char err[300];
@@ -55,8 +54,9 @@ spf_config_options(const struct spf_config *cfg, const char *receiver,
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->receiver = receiver;
-	opts->default_explanation = cfg->default_explanation &&
-	    cfg->default_explanation[0] ? cfg->default_explanation : NULL;
+	opts->default_explanation = cfg->default_explanation && cfg->default_explanation[0]
+	    ? cfg->default_explanation
+	    : NULL;
 	opts->void_limit = (int)cfg->void_limit;
 	opts->known = known;
 }

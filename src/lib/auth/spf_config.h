@@ -13,10 +13,10 @@
 struct spf_known;
 
 struct spf_config {
-	long long void_limit;		/* RFC 7208 4.6.4 void lookups (default 2) */
-	long long timeout;		/* ms for one whole evaluation */
-	char *default_explanation;	/* explain-string for fail without exp= */
-	struct conf_list known;		/* DOMAIN=RESULT[@NETWORK] entries */
+	long long void_limit;      /* RFC 7208 4.6.4 void lookups (default 2) */
+	long long timeout;         /* ms for one whole evaluation */
+	char *default_explanation; /* explain-string for fail without exp= */
+	struct conf_list known;    /* DOMAIN=RESULT[@NETWORK] entries */
 };
 
 extern const struct conf_key spf_config_keys[];
@@ -25,8 +25,7 @@ extern const struct conf_key spf_config_keys[];
  * Build the known-results table from cfg->known. Returns the table (NULL
  * when the list is empty) and 0, or -1 with each bad entry described in errs.
  */
-int spf_config_known(const struct spf_config *cfg, struct spf_known **out,
-    struct strbuf *errs);
+int spf_config_known(const struct spf_config *cfg, struct spf_known **out, struct strbuf *errs);
 /*
  * Fill evaluator options from cfg; receiver is our host name (%{r}) and
  * known the table from spf_config_known(). Strings stay borrowed from cfg.

@@ -51,8 +51,7 @@ spf_eval_push(struct spf_eval *ev, const char *domain)
 }
 
 void
-spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c,
-    const char *d)
+spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c, const char *d)
 {
 	const char *parts[4] = { a, b, c, d };
 	size_t o = 0;
@@ -79,8 +78,7 @@ frame_clear(struct frame *f)
 
 /* Ask for a DNS answer; the caller returns M_NEED / NEED at once. */
 void
-spf_eval_ask(struct spf_eval *ev, enum ask what, size_t idx, const char *name,
-    enum dns_type type)
+spf_eval_ask(struct spf_eval *ev, enum ask what, size_t idx, const char *name, enum dns_type type)
 {
 	/* An answer nobody consumed is a bug; never leak it. */
 	dns_result_free(ev->answer);
@@ -114,8 +112,7 @@ domain_ok(const char *d)
 /* ---- frames: check_host() itself (RFC 7208 4) ---- */
 
 static void
-set_why(struct spf_eval *ev, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+set_why(struct spf_eval *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 set_why(struct spf_eval *ev, const char *fmt, ...)
@@ -166,8 +163,8 @@ frame_start(struct spf_eval *ev, struct frame *f)
 	if (ev->depth == 1 && !f->redirected &&
 	    spf_known_lookup(ev->known, f->domain, &ev->ip, &known)) {
 		ev->out.from_table = 1;
-		spf_eval_why(ev, f->domain, " is in the local table of known SPF results", NULL,
-		    NULL);
+		spf_eval_why(
+		    ev, f->domain, " is in the local table of known SPF results", NULL, NULL);
 		finish(ev, known, NULL);
 		return 0;
 	}
@@ -213,10 +210,11 @@ frame_txt(struct spf_eval *ev, struct frame *f)
 			spf_eval_why(ev, f->domain, " has no SPF record", NULL, NULL);
 			finish(ev, SPF_NONE, NULL);
 		} else if (count > 1) {
-			set_why(ev, "%.150s has %d v=spf1 records (RFC 7208 4.5)", f->domain, count);
+			set_why(
+			    ev, "%.150s has %d v=spf1 records (RFC 7208 4.5)", f->domain, count);
 			finish(ev, SPF_PERMERROR, NULL);
 		} else if (spf_record_parse(found->u.txt.data, found->u.txt.len, &f->rec, err,
-		    sizeof(err)) < 0) {
+		               sizeof(err)) < 0) {
 			set_why(ev, "the record of %.80s: %s", f->domain, err);
 			finish(ev, SPF_PERMERROR, NULL);
 		} else {
@@ -226,8 +224,8 @@ frame_txt(struct spf_eval *ev, struct frame *f)
 		}
 		break;
 	default:
-		spf_eval_why(ev, f->domain, " has no SPF record (", dns_status_name(res->status),
-		    ")");
+		spf_eval_why(
+		    ev, f->domain, " has no SPF record (", dns_status_name(res->status), ")");
 		finish(ev, SPF_NONE, NULL);
 		break;
 	}
@@ -244,17 +242,13 @@ frame_terms(struct spf_eval *ev, struct frame *f)
 	if (f->term < spf_record_nterms(f->rec)) {
 		const struct spf_term *t = spf_record_term(f->rec, f->term);
 		switch (spf_mech_eval(ev, f, t)) {
-		case M_NEED:
-			return 1;
-		case M_PUSHED:
-			return 0;
+		case M_NEED: return 1;
+		case M_PUSHED: return 0;
 		case M_MATCH:
 			spf_eval_why(ev, "'", t->text, "' matched in the record of ", f->domain);
 			finish(ev, t->qual, t->text);
 			return 0;
-		case M_ERROR:
-			finish(ev, ev->err, t->text);
-			return 0;
+		case M_ERROR: finish(ev, ev->err, t->text); return 0;
 		case M_NOMATCH:
 			dns_result_free(f->mx);
 			f->mx = NULL;
@@ -280,15 +274,13 @@ frame_terms(struct spf_eval *ev, struct frame *f)
 		f->stage = 1;
 	}
 	switch (spf_mech_target(ev, f, redirect, strlen(redirect))) {
-	case TGT_NEED:
-		return 1;
+	case TGT_NEED: return 1;
 	case TGT_BAD:
 		/* RFC 7208 6.1: a malformed target-name is a permerror. */
 		set_why(ev, "redirect target of %.150s is not a valid domain", f->domain);
 		finish(ev, SPF_PERMERROR, NULL);
 		return 0;
-	case TGT_OK:
-		break;
+	case TGT_OK: break;
 	}
 	str_copy(f->domain, sizeof(f->domain), f->target);
 	spf_record_free(f->rec);
@@ -325,16 +317,13 @@ explain(struct spf_eval *ev, struct frame *f)
 		f->stage = 3;
 		if (exp != NULL) {
 			switch (spf_mech_target(ev, f, exp, strlen(exp))) {
-			case TGT_NEED:
-				f->stage = 0;
-				return 1;
+			case TGT_NEED: f->stage = 0; return 1;
 			case TGT_OK:
 				/* Not a DNS-querying term: no lookup or void counting. */
 				spf_eval_ask(ev, ASK_EXP, 0, f->target, DNS_T_TXT);
 				f->stage = 1;
 				return 1;
-			case TGT_BAD:
-				break;
+			case TGT_BAD: break;
 			}
 		}
 	}
@@ -434,8 +423,8 @@ spf_eval_new(const struct spf_request *req, const struct spf_options *opts)
 	if (opts == NULL)
 		opts = &defaults;
 	ev->ip = req->ip;
-	ev->default_exp = opts->default_explanation ? opts->default_explanation :
-	    SPF_DEFAULT_EXPLANATION;
+	ev->default_exp =
+	    opts->default_explanation ? opts->default_explanation : SPF_DEFAULT_EXPLANATION;
 	ev->void_limit = opts->void_limit > 0 ? opts->void_limit : SPF_VOID_LIMIT;
 	ev->known = opts->known;
 	ev->log_queries = opts->log_queries;
@@ -543,18 +532,10 @@ spf_eval_run(struct spf_eval *ev)
 		}
 		f = spf_eval_top(ev);
 		switch (f->phase) {
-		case PH_START:
-			asked = frame_start(ev, f);
-			break;
-		case PH_TXT:
-			asked = frame_txt(ev, f);
-			break;
-		case PH_TERMS:
-			asked = frame_terms(ev, f);
-			break;
-		default:
-			asked = explain(ev, f);
-			break;
+		case PH_START: asked = frame_start(ev, f); break;
+		case PH_TXT: asked = frame_txt(ev, f); break;
+		case PH_TERMS: asked = frame_terms(ev, f); break;
+		default: asked = explain(ev, f); break;
 		}
 		if (asked && ev->ask == ASK_NONE) {
 			/* A step waited without asking anything: a bug. */

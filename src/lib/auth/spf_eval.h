@@ -32,20 +32,20 @@ struct spf_known;
 
 /* Evaluation settings; borrowed by the evaluator for its lifetime. */
 struct spf_options {
-	const char *receiver;		/* %{r}: our host name; NULL = "unknown" */
+	const char *receiver;            /* %{r}: our host name; NULL = "unknown" */
 	const char *default_explanation; /* explain-string for fail without exp=;
 					  * NULL = SPF_DEFAULT_EXPLANATION */
-	int void_limit;			/* RFC 7208 4.6.4; 0 = SPF_VOID_LIMIT */
-	const struct spf_known *known;	/* local table of known results, or NULL */
-	long long now;			/* %{t}; 0 = the current time */
-	int log_queries;		/* keep the list of queries (spf_eval_query) */
+	int void_limit;                  /* RFC 7208 4.6.4; 0 = SPF_VOID_LIMIT */
+	const struct spf_known *known;   /* local table of known results, or NULL */
+	long long now;                   /* %{t}; 0 = the current time */
+	int log_queries;                 /* keep the list of queries (spf_eval_query) */
 };
 
 #define SPF_DEFAULT_EXPLANATION "%{o} does not designate %{c} as a permitted sender"
 
 enum spf_eval_state {
-	SPF_EVAL_DONE = 0,	/* spf_eval_outcome() is final */
-	SPF_EVAL_NEED_DNS,	/* answer spf_eval_qname/qtype, then run again */
+	SPF_EVAL_DONE = 0, /* spf_eval_outcome() is final */
+	SPF_EVAL_NEED_DNS, /* answer spf_eval_qname/qtype, then run again */
 };
 
 /* One DNS query made, for the CLI and logs (when opts->log_queries). */
@@ -54,14 +54,13 @@ struct spf_query {
 	enum dns_type type;
 	enum dns_status status;
 	size_t nrr;
-	char *why;		/* failure reason, or NULL */
+	char *why; /* failure reason, or NULL */
 };
 
 struct spf_eval;
 
 /* Start an evaluation (copies what it needs from req). Free with spf_eval_free. */
-struct spf_eval *spf_eval_new(const struct spf_request *req,
-    const struct spf_options *opts);
+struct spf_eval *spf_eval_new(const struct spf_request *req, const struct spf_options *opts);
 void spf_eval_free(struct spf_eval *ev);
 
 /* Advance until done or a DNS answer is needed. */

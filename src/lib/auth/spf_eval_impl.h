@@ -18,12 +18,12 @@
 /* What the outstanding query is for. */
 enum ask {
 	ASK_NONE = 0,
-	ASK_TXT,	/* the frame's SPF record */
-	ASK_MECH,	/* a / mx / exists primary lookup */
-	ASK_MX_ADDR,	/* address of the idx-th MX host */
-	ASK_PTR,	/* PTR names of the client */
-	ASK_PTR_ADDR,	/* address of the idx-th PTR name */
-	ASK_EXP,	/* the exp= explanation TXT */
+	ASK_TXT,      /* the frame's SPF record */
+	ASK_MECH,     /* a / mx / exists primary lookup */
+	ASK_MX_ADDR,  /* address of the idx-th MX host */
+	ASK_PTR,      /* PTR names of the client */
+	ASK_PTR_ADDR, /* address of the idx-th PTR name */
+	ASK_EXP,      /* the exp= explanation TXT */
 };
 
 enum phase { PH_START = 0, PH_TXT, PH_TERMS, PH_EXPLAIN };
@@ -33,24 +33,24 @@ enum mres { M_MATCH, M_NOMATCH, M_ERROR, M_NEED, M_PUSHED };
 
 struct frame {
 	char domain[SPF_DOMAIN_MAX + 1];
-	int is_include;			/* evaluated for a parent's include */
-	int redirected;			/* reached by redirect: none is permerror */
+	int is_include; /* evaluated for a parent's include */
+	int redirected; /* reached by redirect: none is permerror */
 	enum phase phase;
 	struct spf_record *rec;
-	size_t term;			/* index of the term being evaluated */
-	int stage;			/* progress within that term */
-	size_t idx;			/* MX host / PTR name being checked */
-	struct dns_result *mx;		/* the MX answer being walked */
-	char target[SPF_DOMAIN_MAX + 1];	/* the term's expanded domain */
-	enum spf_result child;		/* result of the include child */
+	size_t term;                     /* index of the term being evaluated */
+	int stage;                       /* progress within that term */
+	size_t idx;                      /* MX host / PTR name being checked */
+	struct dns_result *mx;           /* the MX answer being walked */
+	char target[SPF_DOMAIN_MAX + 1]; /* the term's expanded domain */
+	enum spf_result child;           /* result of the include child */
 };
 
 struct ptr_cache {
-	int have;			/* the PTR query has been answered */
+	int have; /* the PTR query has been answered */
 	enum dns_status status;
 	int n;
-	char *names[SPF_NAMES_LIMIT];	/* RFC 7208 4.6.4: first 10 only */
-	signed char valid[SPF_NAMES_LIMIT];	/* -1 unknown, 0 no, 1 yes */
+	char *names[SPF_NAMES_LIMIT];       /* RFC 7208 4.6.4: first 10 only */
+	signed char valid[SPF_NAMES_LIMIT]; /* -1 unknown, 0 no, 1 yes */
 };
 
 struct spf_eval {
@@ -64,16 +64,16 @@ struct spf_eval {
 	char ip_c[48];
 	char now[24];
 	struct spf_macro_vars vars;
-	char pval[SPF_DOMAIN_MAX + 1];	/* %{p} ... */
-	char p_for[SPF_DOMAIN_MAX + 1];	/* ... computed for this <domain> */
+	char pval[SPF_DOMAIN_MAX + 1];  /* %{p} ... */
+	char p_for[SPF_DOMAIN_MAX + 1]; /* ... computed for this <domain> */
 	int p_ready;
 	const char *default_exp;
 	int void_limit;
 	const struct spf_known *known;
 	int log_queries;
 
-	struct frame frame0;		/* the identity's check_host() */
-	struct frame *frames[MAX_DEPTH];	/* [0] = &frame0; includes malloc'd */
+	struct frame frame0;             /* the identity's check_host() */
+	struct frame *frames[MAX_DEPTH]; /* [0] = &frame0; includes malloc'd */
 	int depth;
 	unsigned lookups, voids;
 
@@ -87,9 +87,9 @@ struct spf_eval {
 	size_t answer_idx;
 
 	struct ptr_cache ptr;
-	char *exp_text;			/* explanation TXT awaiting expansion */
-	char why[256];			/* reason of the latest finished frame */
-	enum spf_result err;		/* result of a term that ended in error */
+	char *exp_text;      /* explanation TXT awaiting expansion */
+	char why[256];       /* reason of the latest finished frame */
+	enum spf_result err; /* result of a term that ended in error */
 	int done;
 	struct spf_outcome out;
 	struct spf_query *qlog;
@@ -101,10 +101,9 @@ struct frame *spf_eval_top(struct spf_eval *ev);
 /* Push a frame for an include of domain; NULL when nested too deep. */
 struct frame *spf_eval_push(struct spf_eval *ev, const char *domain);
 /* Set ev->why to the concatenation of up to four strings (NULL ends). */
-void spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c,
-    const char *d);
-void spf_eval_ask(struct spf_eval *ev, enum ask what, size_t idx, const char *name,
-    enum dns_type type);
+void spf_eval_why(struct spf_eval *ev, const char *a, const char *b, const char *c, const char *d);
+void
+spf_eval_ask(struct spf_eval *ev, enum ask what, size_t idx, const char *name, enum dns_type type);
 struct dns_result *spf_eval_take(struct spf_eval *ev, enum ask what, size_t idx);
 
 /* spf_mech.c */
@@ -112,8 +111,7 @@ enum tgt { TGT_OK, TGT_NEED, TGT_BAD };
 /* Evaluate term t of frame f (resumable: progress is in f->stage/idx). */
 enum mres spf_mech_eval(struct spf_eval *ev, struct frame *f, const struct spf_term *t);
 /* Expand a domain-spec (NULL: the frame's domain) into f->target. */
-enum tgt spf_mech_target(struct spf_eval *ev, struct frame *f, const char *spec,
-    size_t len);
+enum tgt spf_mech_target(struct spf_eval *ev, struct frame *f, const char *spec, size_t len);
 /* Make %{p} available for domain: 0, or -1 after asking a query. */
 int spf_mech_need_p(struct spf_eval *ev, const char *domain);
 /* Point the %{d} and %{p} macro values at domain. */

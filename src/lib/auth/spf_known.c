@@ -13,8 +13,8 @@
 #include "util/xmalloc.h"
 
 struct known_entry {
-	char *domain;		/* without "*." */
-	int wildcard;		/* "*.": names below domain only */
+	char *domain; /* without "*." */
+	int wildcard; /* "*.": names below domain only */
 	enum spf_result result;
 	int has_net;
 	struct spf_ip net;
@@ -111,13 +111,14 @@ spf_known_add(struct spf_known *t, const char *entry, char *err, size_t errsz)
 }
 
 int
-spf_known_lookup(const struct spf_known *t, const char *domain,
-    const struct spf_ip *ip, enum spf_result *out)
+spf_known_lookup(
+    const struct spf_known *t, const char *domain, const struct spf_ip *ip, enum spf_result *out)
 {
 	for (size_t i = 0; t != NULL && i < t->n; i++) {
 		const struct known_entry *e = &t->v[i];
-		if (e->wildcard ? (!dns_name_is_sub(domain, e->domain) ||
-		    dns_name_eq(domain, e->domain)) : !dns_name_eq(domain, e->domain))
+		if (e->wildcard
+		        ? (!dns_name_is_sub(domain, e->domain) || dns_name_eq(domain, e->domain))
+		        : !dns_name_eq(domain, e->domain))
 			continue;
 		if (e->has_net && !spf_ip_in_net(ip, e->net.family, e->net.addr, e->prefix))
 			continue;

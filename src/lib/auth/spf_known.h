@@ -26,8 +26,8 @@ void spf_known_free(struct spf_known *t);
 /* Add one entry; 0, or -1 with a reason in err. */
 int spf_known_add(struct spf_known *t, const char *entry, char *err, size_t errsz);
 /* Find the result for domain and ip: 1 and *out set, or 0 if no entry applies. */
-int spf_known_lookup(const struct spf_known *t, const char *domain,
-    const struct spf_ip *ip, enum spf_result *out);
+int spf_known_lookup(
+    const struct spf_known *t, const char *domain, const struct spf_ip *ip, enum spf_result *out);
 size_t spf_known_size(const struct spf_known *t);
 
 #endif

@@ -20,8 +20,7 @@
 static int
 is_delim(char c)
 {
-	return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' || c == '_' ||
-	    c == '=';
+	return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' || c == '_' || c == '=';
 }
 
 static int
@@ -35,23 +34,29 @@ static int
 letter_ok(char c, int flags)
 {
 	switch (lower((unsigned char)c)) {
-	case 's': case 'l': case 'o': case 'd': case 'i': case 'p': case 'v': case 'h':
-		return 1;
-	case 'c': case 'r': case 't':
-		return (flags & SPF_MACRO_EXP) != 0;
-	default:
-		return 0;
+	case 's':
+	case 'l':
+	case 'o':
+	case 'd':
+	case 'i':
+	case 'p':
+	case 'v':
+	case 'h': return 1;
+	case 'c':
+	case 'r':
+	case 't': return (flags & SPF_MACRO_EXP) != 0;
+	default: return 0;
 	}
 }
 
 /* One parsed "%{...}" or escape. */
 struct macro_tok {
-	char letter;		/* 0 for %% %_ %- */
-	char literal[4];	/* what an escape expands to */
-	unsigned digits;	/* 0 = all parts */
+	char letter;     /* 0 for %% %_ %- */
+	char literal[4]; /* what an escape expands to */
+	unsigned digits; /* 0 = all parts */
 	int reverse;
-	char delims[8];		/* NUL-terminated set; "" = "." */
-	size_t end;		/* index after the token */
+	char delims[8]; /* NUL-terminated set; "" = "." */
+	size_t end;     /* index after the token */
 };
 
 /*
@@ -59,8 +64,7 @@ struct macro_tok {
  * with a reason.
  */
 static int
-parse_macro(const char *s, size_t len, size_t i, int flags, struct macro_tok *t,
-    const char **why)
+parse_macro(const char *s, size_t len, size_t i, int flags, struct macro_tok *t, const char **why)
 {
 	memset(t, 0, sizeof(*t));
 	if (i + 1 >= len) {
@@ -68,9 +72,18 @@ parse_macro(const char *s, size_t len, size_t i, int flags, struct macro_tok *t,
 		return -1;
 	}
 	switch (s[i + 1]) {
-	case '%': memcpy(t->literal, "%", 2); t->end = i + 2; return 0;
-	case '_': memcpy(t->literal, " ", 2); t->end = i + 2; return 0;
-	case '-': memcpy(t->literal, "%20", 4); t->end = i + 2; return 0;
+	case '%':
+		memcpy(t->literal, "%", 2);
+		t->end = i + 2;
+		return 0;
+	case '_':
+		memcpy(t->literal, " ", 2);
+		t->end = i + 2;
+		return 0;
+	case '-':
+		memcpy(t->literal, "%20", 4);
+		t->end = i + 2;
+		return 0;
 	case '{': break;
 	default:
 		/* RFC 7208 7.1/9 */
@@ -79,9 +92,9 @@ parse_macro(const char *s, size_t len, size_t i, int flags, struct macro_tok *t,
 	}
 	i += 2;
 	if (i >= len || !letter_ok(s[i], flags)) {
-		*why = (i < len && letter_ok(s[i], SPF_MACRO_EXP)) ?
-		    "macro letters c, r and t are only allowed in explanations" :
-		    "unknown macro letter";
+		*why = (i < len && letter_ok(s[i], SPF_MACRO_EXP))
+		    ? "macro letters c, r and t are only allowed in explanations"
+		    : "unknown macro letter";
 		return -1;
 	}
 	t->letter = s[i++];
@@ -169,7 +182,7 @@ int
 spf_macro_check_domain(const char *s, size_t len, const char **why)
 {
 	struct macro_tok t;
-	size_t tail = 0;	/* start of the literal text after the last macro */
+	size_t tail = 0; /* start of the literal text after the last macro */
 
 	if (len == 0) {
 		*why = "empty domain-spec";
@@ -190,7 +203,7 @@ spf_macro_check_domain(const char *s, size_t len, const char **why)
 		i++;
 	}
 	if (tail == len)
-		return 0;	/* domain-end = macro-expand */
+		return 0; /* domain-end = macro-expand */
 	/* domain-end = "." toplabel [ "." ] */
 	size_t end = len;
 	if (s[end - 1] == '.')
@@ -252,8 +265,8 @@ put_escaped(struct out *o, const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
 			put(o, s + i, 1);
 		} else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
@@ -305,8 +318,8 @@ expand_one(struct out *o, const struct macro_tok *t, const char *value)
 }
 
 int
-spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars,
-    int flags, char *out, size_t outsz, size_t *outlen)
+spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars, int flags, char *out,
+    size_t outsz, size_t *outlen)
 {
 	struct out o = { out, outsz, 0, 0 };
 	struct macro_tok t;
@@ -345,8 +358,8 @@ spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars,
 }
 
 int
-spf_macro_expand_domain(const char *s, size_t len, const struct spf_macro_vars *vars,
-    char *out, size_t outsz)
+spf_macro_expand_domain(
+    const char *s, size_t len, const struct spf_macro_vars *vars, char *out, size_t outsz)
 {
 	char buf[SPF_MACRO_MAX];
 	size_t n, cut = 0;

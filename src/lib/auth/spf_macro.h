@@ -18,8 +18,8 @@
 
 enum spf_macro_err {
 	SPF_MACRO_OK = 0,
-	SPF_MACRO_ESYNTAX = -1,		/* not a valid macro-string */
-	SPF_MACRO_ETOOLONG = -2,	/* expansion exceeds the output buffer */
+	SPF_MACRO_ESYNTAX = -1,  /* not a valid macro-string */
+	SPF_MACRO_ETOOLONG = -2, /* expansion exceeds the output buffer */
 };
 
 /*
@@ -48,8 +48,8 @@ int spf_macro_uses(const char *s, size_t len, char letter);
  * Expand s[0..len) into out (outsz bytes, NUL-terminated), *outlen set to
  * the length. Returns SPF_MACRO_OK or an spf_macro_err.
  */
-int spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars,
-    int flags, char *out, size_t outsz, size_t *outlen);
+int spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *vars, int flags,
+    char *out, size_t outsz, size_t *outlen);
 /*
  * Expand a domain-spec for a DNS query: expand, drop one trailing dot
  * (RFC 7208 7.1 "trailing dot is ignored"), and if longer than 253
@@ -57,7 +57,7 @@ int spf_macro_expand(const char *s, size_t len, const struct spf_macro_vars *var
  * out must hold SPF_DOMAIN_MAX + 1 bytes. Returns SPF_MACRO_OK or an error
  * (SPF_MACRO_ETOOLONG when no cut fits, e.g. one label over 253).
  */
-int spf_macro_expand_domain(const char *s, size_t len,
-    const struct spf_macro_vars *vars, char *out, size_t outsz);
+int spf_macro_expand_domain(
+    const char *s, size_t len, const struct spf_macro_vars *vars, char *out, size_t outsz);
 
 #endif

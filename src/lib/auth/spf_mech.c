@@ -25,8 +25,8 @@ addr_type(const struct spf_eval *ev)
 
 /* Does an A/AAAA answer hold an address inside ip/cidr? */
 static int
-answer_matches(const struct spf_eval *ev, const struct dns_result *res,
-    unsigned cidr4, unsigned cidr6)
+answer_matches(
+    const struct spf_eval *ev, const struct dns_result *res, unsigned cidr4, unsigned cidr6)
 {
 	for (size_t i = 0; i < res->nrr; i++) {
 		const struct dns_rr *rr = &res->rr[i];
@@ -80,8 +80,8 @@ ptr_validate(struct spf_eval *ev, int i)
 		return ev->ptr.valid[i] = 0;
 	if ((res = spf_eval_take(ev, ASK_PTR_ADDR, (size_t)i)) != NULL) {
 		/* RFC 7208 5.5: a DNS error on this lookup skips the name. */
-		ev->ptr.valid[i] = (signed char)(res->status == DNS_ANSWER &&
-		    answer_matches(ev, res, 32, 128));
+		ev->ptr.valid[i] =
+		    (signed char)(res->status == DNS_ANSWER && answer_matches(ev, res, 32, 128));
 		dns_result_free(res);
 		return ev->ptr.valid[i];
 	}
@@ -151,8 +151,7 @@ spf_mech_target(struct spf_eval *ev, struct frame *f, const char *spec, size_t l
 
 /* ---- mechanisms (RFC 7208 5) ---- */
 
-static enum mres
-term_error(struct spf_eval *ev, enum spf_result r, const char *fmt, ...)
+static enum mres term_error(struct spf_eval *ev, enum spf_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static enum mres
@@ -203,12 +202,9 @@ prepare(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 	}
 	if (f->stage == 1) {
 		switch (spf_mech_target(ev, f, t->spec, t->spec_len)) {
-		case TGT_NEED:
-			return M_NEED;
-		case TGT_BAD:
-			return M_NOMATCH;
-		case TGT_OK:
-			break;
+		case TGT_NEED: return M_NEED;
+		case TGT_BAD: return M_NOMATCH;
+		case TGT_OK: break;
 		}
 		f->stage = 2;
 	}
@@ -233,16 +229,10 @@ mech_addr(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 	if ((res = spf_eval_take(ev, ASK_MECH, 0)) == NULL)
 		return M_NEED;
 	switch (res->status) {
-	case DNS_TEMPFAIL:
-		r = dns_failed(ev, res);
-		break;
+	case DNS_TEMPFAIL: r = dns_failed(ev, res); break;
 	case DNS_NXDOMAIN:
-	case DNS_NODATA:
-		r = void_lookup(ev, f->target);
-		break;
-	case DNS_PERMFAIL:
-		r = M_NOMATCH;
-		break;
+	case DNS_NODATA: r = void_lookup(ev, f->target); break;
+	case DNS_PERMFAIL: r = M_NOMATCH; break;
 	default:
 		r = (exists || answer_matches(ev, res, t->cidr4, t->cidr6)) ? M_MATCH : M_NOMATCH;
 		break;
@@ -268,8 +258,9 @@ mech_mx(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 		if ((res = spf_eval_take(ev, ASK_MECH, 0)) == NULL)
 			return M_NEED;
 		if (res->status != DNS_ANSWER) {
-			r = res->status == DNS_TEMPFAIL ? dns_failed(ev, res) :
-			    res->status == DNS_PERMFAIL ? M_NOMATCH : void_lookup(ev, f->target);
+			r = res->status == DNS_TEMPFAIL   ? dns_failed(ev, res)
+			    : res->status == DNS_PERMFAIL ? M_NOMATCH
+			                                  : void_lookup(ev, f->target);
 			dns_result_free(res);
 			return r;
 		}
@@ -292,8 +283,9 @@ mech_mx(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 			dns_result_free(res);
 			return r;
 		}
-		r = res->status == DNS_ANSWER &&
-		    answer_matches(ev, res, t->cidr4, t->cidr6) ? M_MATCH : M_NOMATCH;
+		r = res->status == DNS_ANSWER && answer_matches(ev, res, t->cidr4, t->cidr6)
+		    ? M_MATCH
+		    : M_NOMATCH;
 		dns_result_free(res);
 		if (r == M_MATCH)
 			return r;
@@ -368,18 +360,14 @@ mech_include(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 	else
 		snprintf(inner, sizeof(inner), "include:%.80s: %.160s", f->target, ev->why);
 	switch (f->child) {
-	case SPF_PASS:
-		return M_MATCH;
+	case SPF_PASS: return M_MATCH;
 	case SPF_FAIL:
 	case SPF_SOFTFAIL:
-	case SPF_NEUTRAL:
-		return M_NOMATCH;
-	case SPF_TEMPERROR:
-		return term_error(ev, SPF_TEMPERROR, "%s", inner);
+	case SPF_NEUTRAL: return M_NOMATCH;
+	case SPF_TEMPERROR: return term_error(ev, SPF_TEMPERROR, "%s", inner);
 	case SPF_NONE:
 		return term_error(ev, SPF_PERMERROR, "include:%.80s has no SPF record", f->target);
-	default:
-		return term_error(ev, SPF_PERMERROR, "%s", inner);
+	default: return term_error(ev, SPF_PERMERROR, "%s", inner);
 	}
 }
 
@@ -387,22 +375,16 @@ enum mres
 spf_mech_eval(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 {
 	switch (t->mech) {
-	case SPF_M_ALL:
-		return M_MATCH;
+	case SPF_M_ALL: return M_MATCH;
 	case SPF_M_IP4:
 		return spf_ip_in_net(&ev->ip, AF_INET, t->net, t->cidr4) ? M_MATCH : M_NOMATCH;
 	case SPF_M_IP6:
 		return spf_ip_in_net(&ev->ip, AF_INET6, t->net, t->cidr6) ? M_MATCH : M_NOMATCH;
 	case SPF_M_A:
-	case SPF_M_EXISTS:
-		return mech_addr(ev, f, t);
-	case SPF_M_MX:
-		return mech_mx(ev, f, t);
-	case SPF_M_PTR:
-		return mech_ptr(ev, f, t);
-	case SPF_M_INCLUDE:
-		return mech_include(ev, f, t);
+	case SPF_M_EXISTS: return mech_addr(ev, f, t);
+	case SPF_M_MX: return mech_mx(ev, f, t);
+	case SPF_M_PTR: return mech_ptr(ev, f, t);
+	case SPF_M_INCLUDE: return mech_include(ev, f, t);
 	}
 	return M_NOMATCH;
 }
-

@@ -17,29 +17,34 @@
 struct spf_record {
 	struct spf_term *terms;
 	size_t nterms;
-	const char *redirect;	/* domain-spec or NULL */
-	const char *exp;	/* domain-spec or NULL */
-	char *arena;		/* every string above, NUL-terminated */
+	const char *redirect; /* domain-spec or NULL */
+	const char *exp;      /* domain-spec or NULL */
+	char *arena;          /* every string above, NUL-terminated */
 	size_t arena_len, arena_cap;
 };
 
 static const char *const mech_names[] = {
-	"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists",
+	"all",
+	"include",
+	"a",
+	"mx",
+	"ptr",
+	"ip4",
+	"ip6",
+	"exists",
 };
 
 const char *
 spf_mech_name(enum spf_mech m)
 {
-	return (unsigned)m < sizeof(mech_names) / sizeof(mech_names[0]) ?
-	    mech_names[m] : "?";
+	return (unsigned)m < sizeof(mech_names) / sizeof(mech_names[0]) ? mech_names[m] : "?";
 }
 
 int
 spf_record_is_spf1(const char *txt, size_t len)
 {
 	/* RFC 7208 4.5: "v=spf1" then SP or the end of the record. */
-	return len >= 6 && strncasecmp(txt, "v=spf1", 6) == 0 &&
-	    (len == 6 || txt[6] == ' ');
+	return len >= 6 && strncasecmp(txt, "v=spf1", 6) == 0 && (len == 6 || txt[6] == ' ');
 }
 
 /* Copy n bytes into the arena (sized at parse start, so never moves). */
@@ -160,8 +165,8 @@ parse_ip6(const char *s, size_t n, uint8_t *out)
 }
 
 static int
-set_spec(struct spf_record *rec, struct spf_term *t, const char *s, size_t n,
-    char *err, size_t errsz)
+set_spec(
+    struct spf_record *rec, struct spf_term *t, const char *s, size_t n, char *err, size_t errsz)
 {
 	const char *why;
 
@@ -173,8 +178,7 @@ set_spec(struct spf_record *rec, struct spf_term *t, const char *s, size_t n,
 }
 
 static int
-parse_mechanism(struct spf_record *rec, const char *s, size_t n, char *err,
-    size_t errsz)
+parse_mechanism(struct spf_record *rec, const char *s, size_t n, char *err, size_t errsz)
 {
 	struct spf_term *t = &rec->terms[rec->nterms];
 	size_t i = 0, nl;
@@ -189,14 +193,27 @@ parse_mechanism(struct spf_record *rec, const char *s, size_t n, char *err,
 	t->cidr6 = 128;
 	/* RFC 7208 4.6.2: qualifier = "+" / "-" / "?" / "~" */
 	switch (s[0]) {
-	case '+': t->qual = SPF_PASS; i++; break;
-	case '-': t->qual = SPF_FAIL; i++; break;
-	case '~': t->qual = SPF_SOFTFAIL; i++; break;
-	case '?': t->qual = SPF_NEUTRAL; i++; break;
+	case '+':
+		t->qual = SPF_PASS;
+		i++;
+		break;
+	case '-':
+		t->qual = SPF_FAIL;
+		i++;
+		break;
+	case '~':
+		t->qual = SPF_SOFTFAIL;
+		i++;
+		break;
+	case '?':
+		t->qual = SPF_NEUTRAL;
+		i++;
+		break;
 	}
 	nl = i;
-	while (nl < n && ((s[nl] >= 'a' && s[nl] <= 'z') || (s[nl] >= 'A' && s[nl] <= 'Z') ||
-	    (s[nl] >= '0' && s[nl] <= '9')))
+	while (nl < n &&
+	    ((s[nl] >= 'a' && s[nl] <= 'z') || (s[nl] >= 'A' && s[nl] <= 'Z') ||
+	        (s[nl] >= '0' && s[nl] <= '9')))
 		nl++;
 	for (size_t m = 0; m < sizeof(mech_names) / sizeof(mech_names[0]); m++) {
 		if (strlen(mech_names[m]) == nl - i &&
@@ -260,8 +277,9 @@ parse_mechanism(struct spf_record *rec, const char *s, size_t n, char *err,
 		netlen = slash ? (size_t)(slash - rest) : rlen;
 		if ((v4 ? parse_ip4(rest, netlen, t->net) : parse_ip6(rest, netlen, t->net)) < 0)
 			return fail(err, errsz, s, n, v4 ? "bad IPv4 network" : "bad IPv6 network");
-		if (slash && parse_cidr(slash + 1, rlen - netlen - 1, v4 ? 2 : 3, v4 ? 32 : 128,
-		    v4 ? &t->cidr4 : &t->cidr6) < 0)
+		if (slash &&
+		    parse_cidr(slash + 1, rlen - netlen - 1, v4 ? 2 : 3, v4 ? 32 : 128,
+		        v4 ? &t->cidr4 : &t->cidr6) < 0)
 			return fail(err, errsz, s, n, "bad CIDR length");
 		break;
 	}
@@ -271,8 +289,7 @@ parse_mechanism(struct spf_record *rec, const char *s, size_t n, char *err,
 }
 
 static int
-parse_modifier(struct spf_record *rec, const char *s, size_t n, size_t eq,
-    char *err, size_t errsz)
+parse_modifier(struct spf_record *rec, const char *s, size_t n, size_t eq, char *err, size_t errsz)
 {
 	const char *v = s + eq + 1;
 	size_t vl = n - eq - 1;
@@ -301,8 +318,7 @@ parse_modifier(struct spf_record *rec, const char *s, size_t n, size_t eq,
 }
 
 int
-spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err,
-    size_t errsz)
+spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err, size_t errsz)
 {
 	struct spf_record *rec;
 	size_t i, maxterms = len / 2 + 1;
@@ -348,15 +364,15 @@ spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err
 			while (eq < n) {
 				char c = txt[start + eq];
 				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+				        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
 					break;
 				eq++;
 			}
 			if (eq >= n || txt[start + eq] != '=')
 				eq = 0;
 		}
-		if ((eq > 0 ? parse_modifier(rec, txt + start, n, eq, err, errsz) :
-		    parse_mechanism(rec, txt + start, n, err, errsz)) < 0) {
+		if ((eq > 0 ? parse_modifier(rec, txt + start, n, eq, err, errsz)
+		            : parse_mechanism(rec, txt + start, n, err, errsz)) < 0) {
 			spf_record_free(rec);
 			return -1;
 		}
@@ -398,8 +414,9 @@ spf_record_exp(const struct spf_record *rec)
 void
 spf_record_format(const struct spf_record *rec, struct strbuf *out)
 {
-	static const char quals[] = { [SPF_PASS] = '+', [SPF_FAIL] = '-',
-	    [SPF_SOFTFAIL] = '~', [SPF_NEUTRAL] = '?' };
+	static const char quals[] = {
+		[SPF_PASS] = '+', [SPF_FAIL] = '-', [SPF_SOFTFAIL] = '~', [SPF_NEUTRAL] = '?'
+	};
 	char buf[INET6_ADDRSTRLEN];
 
 	strbuf_puts(out, "v=spf1");
@@ -410,8 +427,8 @@ spf_record_format(const struct spf_record *rec, struct strbuf *out)
 			strbuf_append(out, &quals[t->qual], 1);
 		strbuf_puts(out, spf_mech_name(t->mech));
 		if (t->mech == SPF_M_IP4 || t->mech == SPF_M_IP6) {
-			inet_ntop(t->mech == SPF_M_IP4 ? AF_INET : AF_INET6, t->net, buf,
-			    sizeof(buf));
+			inet_ntop(
+			    t->mech == SPF_M_IP4 ? AF_INET : AF_INET6, t->net, buf, sizeof(buf));
 			strbuf_printf(out, ":%s", buf);
 		} else if (t->spec) {
 			strbuf_printf(out, ":%s", t->spec);

@@ -29,13 +29,13 @@ enum spf_mech {
 /* One mechanism. Strings point into the record and live as long as it. */
 struct spf_term {
 	enum spf_mech mech;
-	enum spf_result qual;	/* result on a match: pass, fail, softfail, neutral */
-	const char *text;	/* the term as written (for logs and outcomes) */
-	const char *spec;	/* domain-spec, or NULL for "the current domain" */
+	enum spf_result qual; /* result on a match: pass, fail, softfail, neutral */
+	const char *text;     /* the term as written (for logs and outcomes) */
+	const char *spec;     /* domain-spec, or NULL for "the current domain" */
 	size_t spec_len;
-	unsigned cidr4;		/* a, mx, ip4: prefix length (32 when absent) */
-	unsigned cidr6;		/* a, mx, ip6: prefix length (128 when absent) */
-	uint8_t net[16];	/* ip4 (first 4 bytes) / ip6 network */
+	unsigned cidr4;  /* a, mx, ip4: prefix length (32 when absent) */
+	unsigned cidr6;  /* a, mx, ip6: prefix length (128 when absent) */
+	uint8_t net[16]; /* ip4 (first 4 bytes) / ip6 network */
 };
 
 struct spf_record;
@@ -50,8 +50,7 @@ int spf_record_is_spf1(const char *txt, size_t len);
  * spf_record_free); on a syntax error returns -1 and writes a reason
  * (naming the offending term, escaped) into err.
  */
-int spf_record_parse(const char *txt, size_t len, struct spf_record **out,
-    char *err, size_t errsz);
+int spf_record_parse(const char *txt, size_t len, struct spf_record **out, char *err, size_t errsz);
 void spf_record_free(struct spf_record *rec);
 
 size_t spf_record_nterms(const struct spf_record *rec);

@@ -22,21 +22,20 @@ int vouch_id_new(char id[VOUCH_ID_LEN + 1]);
 int vouch_id_ok(const char *s, size_t len);
 
 enum vouch_cmd {
-	VOUCH_CMD_OFFER,	/* "XVOUCH <id>": a client vouches for its session */
-	VOUCH_CMD_CHECK,	/* "XVOUCH CHECK <id>": a receiver asks us about one */
+	VOUCH_CMD_OFFER, /* "XVOUCH <id>": a client vouches for its session */
+	VOUCH_CMD_CHECK, /* "XVOUCH CHECK <id>": a receiver asks us about one */
 };
 
 /* Parse the argument of XVOUCH. 0, or -1 when it does not fit the grammar. */
-int vouch_cmd_parse(const char *arg, size_t len, enum vouch_cmd *kind,
-    char id[VOUCH_ID_LEN + 1]);
+int vouch_cmd_parse(const char *arg, size_t len, enum vouch_cmd *kind, char id[VOUCH_ID_LEN + 1]);
 
 /*
  * The sender's session table: the id of each open outbound session that
  * vouched, with the address of the receiver it talks to and our EHLO name.
  * Entries expire after ttl seconds even if a session is never closed.
  */
-int vouch_table_add(struct store *st, const char *id, const char *peer_addr,
-    const char *helo, int64_t now, int64_t ttl);
+int vouch_table_add(struct store *st, const char *id, const char *peer_addr, const char *helo,
+    int64_t now, int64_t ttl);
 int vouch_table_del(struct store *st, const char *id);
 /*
  * Does the table hold id for a session whose peer is addr (the address

@@ -25,8 +25,8 @@
 #define MIN (60LL * SEC)
 #define HOUR (60LL * MIN)
 
-const char *const config_action_names[] = { "ignore", "tag", "unsafe", "tempfail", "reject",
-	"mode", NULL };
+const char *const config_action_names[] = { "ignore", "tag", "unsafe", "tempfail", "reject", "mode",
+	NULL };
 const char *const config_mode_names[] = { "off", "soft", "hard", NULL };
 static const char *const outbound_tls_modes[] = { "none", "may", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
@@ -35,204 +35,205 @@ static const char *const log_sinks[] = { "stderr", "syslog", "both", NULL };
 
 const struct conf_key config_global_keys[] = {
 	{ "hostname", CONF_STR, G(hostname), "", 0, 0, NULL,
-	  "name used in the greeting, EHLO and Received headers; empty = the system's name" },
+	    "name used in the greeting, EHLO and Received headers; empty = the system's name" },
 	{ "data_dir", CONF_STR, G(data_dir), "var", 0, 0, NULL,
-	  "directory for the queue, mailboxes, state and the control socket" },
+	    "directory for the queue, mailboxes, state and the control socket" },
 	{ "user", CONF_STR, G(user), "vouch", 0, 0, NULL,
-	  "unprivileged account vouchd switches to for good when started as root" },
+	    "unprivileged account vouchd switches to for good when started as root" },
 	{ "control_socket", CONF_STR, G(control_socket), "", 0, 0, NULL,
-	  "path of vouchctl's control socket; empty = <data_dir>/control.sock" },
+	    "path of vouchctl's control socket; empty = <data_dir>/control.sock" },
 	{ "aliases", CONF_STR, G(aliases), "", 0, 0, NULL,
-	  "alias table (\"address: target, target\"); empty = none" },
+	    "alias table (\"address: target, target\"); empty = none" },
 	{ "users", CONF_STR, G(users), "", 0, 0, NULL,
-	  "local users file managed by vouchctl; empty = <data_dir>/users" },
+	    "local users file managed by vouchctl; empty = <data_dir>/users" },
 	{ "log_level", CONF_ENUM, G(log_level), "info", 0, 0, log_levels,
-	  "least important events logged" },
-	{ "log_to", CONF_ENUM, G(log_to), "stderr", 0, 0, log_sinks,
-	  "where log lines go" },
+	    "least important events logged" },
+	{ "log_to", CONF_ENUM, G(log_to), "stderr", 0, 0, log_sinks, "where log lines go" },
 	{ "domains", CONF_LIST, G(domains), "localhost", 0, 0, NULL,
-	  "domains vouchd accepts mail for and delivers locally" },
+	    "domains vouchd accepts mail for and delivers locally" },
 	{ "postmaster", CONF_STR, G(postmaster), "", 0, 0, NULL,
-	  "address told about locked accounts and other incidents; empty = postmaster@<first domain>" },
+	    "address told about locked accounts and other incidents; empty = postmaster@<first domain>" },
 	{ "tls_cert", CONF_STR, G(tls_cert), "", 0, 0, NULL,
-	  "PEM certificate chain for STARTTLS and implicit TLS; empty = no TLS" },
+	    "PEM certificate chain for STARTTLS and implicit TLS; empty = no TLS" },
 	{ "tls_key", CONF_STR, G(tls_key), "", 0, 0, NULL,
-	  "PEM private key of tls_cert (readable by vouchd's user for SIGHUP reloads)" },
+	    "PEM private key of tls_cert (readable by vouchd's user for SIGHUP reloads)" },
 	{ "tls_ciphers", CONF_STR, G(tls_ciphers),
-	  "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!MD5:!DSS", 0, 0, NULL,
-	  "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's suites)" },
+	    "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!MD5:!DSS", 0, 0, NULL,
+	    "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's suites)" },
 	{ "tls_client_ca", CONF_STR, G(tls_client_ca), "", 0, 0, NULL,
-	  "PEM CA file: ask clients for certificates and verify them (a proof, never a refusal)" },
+	    "PEM CA file: ask clients for certificates and verify them (a proof, never a refusal)" },
 	{ "auth_max_failures_ip", CONF_INT, G(auth_max_failures_ip), "10", 1, 100000, NULL,
-	  "failed AUTH attempts from one address before it is locked out for auth_lockout" },
+	    "failed AUTH attempts from one address before it is locked out for auth_lockout" },
 	{ "auth_max_failures_user", CONF_INT, G(auth_max_failures_user), "5", 1, 100000, NULL,
-	  "failed AUTH attempts for one user from one address before that pair is locked out" },
+	    "failed AUTH attempts for one user from one address before that pair is locked out" },
 	{ "auth_lockout", CONF_DURATION, G(auth_lockout), "15m", 1 * SEC, 7 * 24 * HOUR, NULL,
-	  "how long an AUTH lockout lasts (and the window failures are counted in)" },
+	    "how long an AUTH lockout lasts (and the window failures are counted in)" },
 	{ "submission_max_rcpt_msg", CONF_INT, G(submission_max_rcpt_msg), "100", 1, 100000, NULL,
-	  "recipients per submitted message (per-user max_rcpt_msg overrides)" },
-	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000, NULL,
-	  "recipients a user may send to in 24 hours before the account is locked for sending" },
+	    "recipients per submitted message (per-user max_rcpt_msg overrides)" },
+	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000,
+	    NULL,
+	    "recipients a user may send to in 24 hours before the account is locked for sending" },
 	{ "relayhost", CONF_STR, G(relayhost), "", 0, 0, NULL,
-	  "send all remote mail through this host[:port] (a smarthost); empty = deliver by MX" },
+	    "send all remote mail through this host[:port] (a smarthost); empty = deliver by MX" },
 	{ "relayhost_user", CONF_STR, G(relayhost_user), "", 0, 0, NULL,
-	  "user name for AUTH PLAIN at the relayhost (requires TLS there)" },
+	    "user name for AUTH PLAIN at the relayhost (requires TLS there)" },
 	{ "relayhost_password_file", CONF_STR, G(relayhost_password_file), "", 0, 0, NULL,
-	  "file holding the relayhost password (first line); readable by vouchd's user only" },
+	    "file holding the relayhost password (first line); readable by vouchd's user only" },
 	{ "outbound_port", CONF_INT, G(outbound_port), "25", 1, 65535, NULL,
-	  "port remote MX hosts are contacted on" },
+	    "port remote MX hosts are contacted on" },
 	{ "outbound_bind", CONF_STR, G(outbound_bind), "", 0, 0, NULL,
-	  "local IP address outbound connections come from; empty = the system's choice" },
+	    "local IP address outbound connections come from; empty = the system's choice" },
 	{ "outbound_max_connections", CONF_INT, G(outbound_max_connections), "100", 1, 100000, NULL,
-	  "outbound SMTP connections at once, in total" },
-	{ "outbound_max_per_destination", CONF_INT, G(outbound_max_per_destination), "10", 1, 10000, NULL,
-	  "outbound SMTP connections at once to one destination domain" },
+	    "outbound SMTP connections at once, in total" },
+	{ "outbound_max_per_destination", CONF_INT, G(outbound_max_per_destination), "10", 1, 10000,
+	    NULL, "outbound SMTP connections at once to one destination domain" },
 	{ "outbound_tls", CONF_ENUM, G(outbound_tls), "may", 0, 0, outbound_tls_modes,
-	  "STARTTLS when the server offers it (may), or never (none)" },
+	    "STARTTLS when the server offers it (may), or never (none)" },
 	{ "tls_required_domains", CONF_LIST, G(tls_required_domains), "", 0, 0, NULL,
-	  "destinations that get mail only over TLS with a certificate that verifies for the MX name" },
+	    "destinations that get mail only over TLS with a certificate that verifies for the MX name" },
 	{ "outbound_tls_ca", CONF_STR, G(outbound_tls_ca), "", 0, 0, NULL,
-	  "CA file for verifying servers' certificates; empty = the system's store" },
-	{ "outbound_timeout_connect", CONF_DURATION, G(outbound_timeout_connect), "30s", 1 * SEC, 10 * MIN, NULL,
-	  "time to establish an outbound connection" },
-	{ "outbound_timeout_command", CONF_DURATION, G(outbound_timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,
-	  "time a remote server has to answer a command (RFC 5321 4.5.3.2)" },
-	{ "outbound_timeout_data", CONF_DURATION, G(outbound_timeout_data), "10m", 1 * SEC, 1 * HOUR, NULL,
-	  "time a remote server has to answer the end of a message (RFC 5321 4.5.3.2.6)" },
+	    "CA file for verifying servers' certificates; empty = the system's store" },
+	{ "outbound_timeout_connect", CONF_DURATION, G(outbound_timeout_connect), "30s", 1 * SEC,
+	    10 * MIN, NULL, "time to establish an outbound connection" },
+	{ "outbound_timeout_command", CONF_DURATION, G(outbound_timeout_command), "5m", 1 * SEC,
+	    1 * HOUR, NULL, "time a remote server has to answer a command (RFC 5321 4.5.3.2)" },
+	{ "outbound_timeout_data", CONF_DURATION, G(outbound_timeout_data), "10m", 1 * SEC,
+	    1 * HOUR, NULL,
+	    "time a remote server has to answer the end of a message (RFC 5321 4.5.3.2.6)" },
 	{ "delay_warning", CONF_DURATION, G(delay_warning), "4h", 1 * SEC, 30 * 24 * HOUR, NULL,
-	  "a message still undelivered after this gets one delay notification (DSN)" },
+	    "a message still undelivered after this gets one delay notification (DSN)" },
 	{ "dsn_max_full", CONF_SIZE, G(dsn_max_full), "100k", 0, 100 * MB, NULL,
-	  "a bounce returns the whole message up to this size, otherwise its headers" },
+	    "a bounce returns the whole message up to this size, otherwise its headers" },
 	{ "allow_networks", CONF_LIST, G(allow_networks), "127.0.0.0/8 ::1", 0, 0, NULL,
-	  "client networks trusted as verified (no XVOUCH needed, SPF not enforced)" },
+	    "client networks trusted as verified (no XVOUCH needed, SPF not enforced)" },
 	{ "xvouch_port", CONF_INT, G(xvouch_port), "25", 1, 65535, NULL,
-	  "port of the vouching callback to the host the client's EHLO name resolves to" },
+	    "port of the vouching callback to the host the client's EHLO name resolves to" },
 	{ "xvouch_timeout", CONF_DURATION, G(xvouch_timeout), "15s", 1 * SEC, 5 * MIN, NULL,
-	  "time a whole vouching callback may take before it is a temporary failure" },
+	    "time a whole vouching callback may take before it is a temporary failure" },
 	{ "xvouch_cache_ttl", CONF_DURATION, G(xvouch_cache_ttl), "10m", 0, 24 * HOUR, NULL,
-	  "how long a confirmed (EHLO name, client address) pair needs no new callback" },
+	    "how long a confirmed (EHLO name, client address) pair needs no new callback" },
 	{ "xvouch_allow_private", CONF_BOOL, G(xvouch_allow_private), "no", 0, 0, NULL,
-	  "allow callbacks to loopback, private, link-local addresses (test worlds only)" },
+	    "allow callbacks to loopback, private, link-local addresses (test worlds only)" },
 	{ "xvouch_max_concurrent", CONF_INT, G(xvouch_max_concurrent), "2", 1, 1000, NULL,
-	  "callbacks at once to one target address" },
+	    "callbacks at once to one target address" },
 	{ "xvouch_max_per_minute", CONF_INT, G(xvouch_max_per_minute), "20", 1, 100000, NULL,
-	  "callbacks per minute to one target address" },
+	    "callbacks per minute to one target address" },
 	{ "xvouch_block_time", CONF_DURATION, G(xvouch_block_time), "24h", 0, 30 * 24 * HOUR, NULL,
-	  "in hard mode, how long a client whose session was denied is blocked" },
-	{ "xvouch_session_ttl", CONF_DURATION, G(xvouch_session_ttl), "1h", 1 * MIN, 24 * HOUR, NULL,
-	  "longest life of an outbound session's id in our session table" },
+	    "in hard mode, how long a client whose session was denied is blocked" },
+	{ "xvouch_session_ttl", CONF_DURATION, G(xvouch_session_ttl), "1h", 1 * MIN, 24 * HOUR,
+	    NULL, "longest life of an outbound session's id in our session table" },
 	{ "xvouch_send", CONF_BOOL, G(xvouch_send), "yes", 0, 0, NULL,
-	  "vouch for our own outbound sessions when the receiver offers XVOUCH" },
+	    "vouch for our own outbound sessions when the receiver offers XVOUCH" },
 	{ "xgen_generation", CONF_INT, G(xgen_generation), "-1", -1, 1000000, NULL,
-	  "our software generation (DESIGN 5.2); -1 = XGEN off" },
+	    "our software generation (DESIGN 5.2); -1 = XGEN off" },
 	{ "xgen_cookie", CONF_STR, G(xgen_cookie), "", 0, 0, NULL,
-	  "the cookie of xgen_generation, 64 hex digits (vouchctl gen cookie)" },
+	    "the cookie of xgen_generation, 64 hex digits (vouchctl gen cookie)" },
 	{ "xgen_tolerance", CONF_INT, G(xgen_tolerance), "10", 0, 1000000, NULL,
-	  "how many generations older than ours a client may be" },
+	    "how many generations older than ours a client may be" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
-	  "time for the HELO name and reverse DNS checks" },
+	    "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
-	  "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
+	    "longest command line, CRLF included (RFC 5321 4.5.3.1.4: at least 512)" },
 	{ "max_text_line", CONF_SIZE, G(max_text_line), "1000", 1000, 1 * MB, NULL,
-	  "longest line of message text, CRLF included (RFC 5321 4.5.3.1.6: at least 1000)" },
+	    "longest line of message text, CRLF included (RFC 5321 4.5.3.1.6: at least 1000)" },
 	{ "max_recipients", CONF_INT, G(max_recipients), "100", 100, 100000, NULL,
-	  "recipients per message (RFC 5321 4.5.3.1.8: at least 100)" },
+	    "recipients per message (RFC 5321 4.5.3.1.8: at least 100)" },
 	{ "max_message_size", CONF_SIZE, G(max_message_size), "25m", 1 * KB, 2048 * MB, NULL,
-	  "largest message accepted, announced with SIZE" },
+	    "largest message accepted, announced with SIZE" },
 	{ "max_errors", CONF_INT, G(max_errors), "20", 1, 1000, NULL,
-	  "protocol errors in one session before it is closed with 421" },
+	    "protocol errors in one session before it is closed with 421" },
 	{ "max_connections", CONF_INT, G(max_connections), "4000", 1, 1000000, NULL,
-	  "concurrent SMTP sessions in total" },
+	    "concurrent SMTP sessions in total" },
 	{ "max_connections_per_ip", CONF_INT, G(max_connections_per_ip), "50", 1, 1000000, NULL,
-	  "concurrent SMTP sessions from one client address" },
+	    "concurrent SMTP sessions from one client address" },
 	{ "min_free_space", CONF_SIZE, G(min_free_space), "100m", 0, 1024LL * 1024 * MB, NULL,
-	  "free space the queue's filesystem must keep; below it MAIL gets 452 4.3.1" },
+	    "free space the queue's filesystem must keep; below it MAIL gets 452 4.3.1" },
 	{ "timeout_command", CONF_DURATION, G(timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,
-	  "time a client has to send a whole command (RFC 5321 4.5.3.2.7: 5 minutes)" },
+	    "time a client has to send a whole command (RFC 5321 4.5.3.2.7: 5 minutes)" },
 	{ "timeout_data_block", CONF_DURATION, G(timeout_data_block), "3m", 1 * SEC, 1 * HOUR, NULL,
-	  "longest silence inside DATA or BDAT (RFC 5321 4.5.3.2.5: 3 minutes)" },
+	    "longest silence inside DATA or BDAT (RFC 5321 4.5.3.2.5: 3 minutes)" },
 	{ "timeout_data", CONF_DURATION, G(timeout_data), "10m", 1 * SEC, 24 * HOUR, NULL,
-	  "longest time for one whole message body (RFC 5321 4.5.3.2.6: 10 minutes)" },
+	    "longest time for one whole message body (RFC 5321 4.5.3.2.6: 10 minutes)" },
 	{ "min_data_rate", CONF_SIZE, G(min_data_rate), "500", 0, 1024 * MB, NULL,
-	  "bytes per second a client must average in DATA/BDAT after data_rate_grace; 0 = off" },
+	    "bytes per second a client must average in DATA/BDAT after data_rate_grace; 0 = off" },
 	{ "data_rate_grace", CONF_DURATION, G(data_rate_grace), "30s", 0, 1 * HOUR, NULL,
-	  "time into a message before min_data_rate is enforced" },
+	    "time into a message before min_data_rate is enforced" },
 	{ "shutdown_timeout", CONF_DURATION, G(shutdown_timeout), "30s", 0, 1 * HOUR, NULL,
-	  "on SIGTERM, time open sessions get to finish before they are closed with 421" },
+	    "on SIGTERM, time open sessions get to finish before they are closed with 421" },
 	{ "commit_delay", CONF_DURATION, G(commit_delay), "0ms", 0, 100, NULL,
-	  "extra time a group commit waits for more messages to share its flush" },
+	    "extra time a group commit waits for more messages to share its flush" },
 	{ "retry_min", CONF_DURATION, G(retry_min), "1m", 1 * SEC, 24 * HOUR, NULL,
-	  "wait before the first retry of a deferred delivery; doubles each time" },
+	    "wait before the first retry of a deferred delivery; doubles each time" },
 	{ "retry_max", CONF_DURATION, G(retry_max), "1h", 1 * SEC, 7 * 24 * HOUR, NULL,
-	  "longest wait between two delivery attempts" },
+	    "longest wait between two delivery attempts" },
 	{ "queue_lifetime", CONF_DURATION, G(queue_lifetime), "5d", 1 * SEC, 365 * 24 * HOUR, NULL,
-	  "how long a message is retried before it is returned to its sender" },
+	    "how long a message is retried before it is returned to its sender" },
 	{ "max_local_deliveries", CONF_INT, G(max_local_deliveries), "256", 1, 100000, NULL,
-	  "messages being written to mailboxes at once" },
+	    "messages being written to mailboxes at once" },
 	{ "local_delivery_threads", CONF_INT, G(local_delivery_threads), "2", 1, 64, NULL,
-	  "threads writing Maildir deliveries" },
+	    "threads writing Maildir deliveries" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
 const struct conf_key config_listener_keys[] = {
 	{ "address", CONF_STR, L(address), "127.0.0.1:2525", 0, 0, NULL,
-	  "host:port (or [v6]:port) to accept SMTP on" },
-	{ "backlog", CONF_INT, L(backlog), "511", 1, 65535, NULL,
-	  "listen(2) backlog" },
+	    "host:port (or [v6]:port) to accept SMTP on" },
+	{ "backlog", CONF_INT, L(backlog), "511", 1, 65535, NULL, "listen(2) backlog" },
 	{ "tls", CONF_ENUM, L(tls), "starttls", 0, 0, tls_modes,
-	  "none; starttls (offered when tls_cert is set); implicit (TLS from the first byte, port 465)" },
+	    "none; starttls (offered when tls_cert is set); implicit (TLS from the first byte, port 465)" },
 	{ "submission", CONF_BOOL, L(submission), "no", 0, 0, NULL,
-	  "a submission port: MAIL needs AUTH, and authenticated users may relay" },
+	    "a submission port: MAIL needs AUTH, and authenticated users may relay" },
 	{ "auth", CONF_BOOL, L(auth), "no", 0, 0, NULL,
-	  "offer AUTH PLAIN/LOGIN (only ever after TLS); submission implies it" },
+	    "offer AUTH PLAIN/LOGIN (only ever after TLS); submission implies it" },
 	{ "spf_fail", CONF_ENUM, L(spf_fail), "reject", 0, 0, config_action_names,
-	  "SPF fail (HELO or MAIL FROM): ignore, tag, unsafe, tempfail or reject (550 5.7.23)" },
+	    "SPF fail (HELO or MAIL FROM): ignore, tag, unsafe, tempfail or reject (550 5.7.23)" },
 	{ "spf_softfail", CONF_ENUM, L(spf_softfail), "ignore", 0, 0, config_action_names,
-	  "SPF softfail: ignore, tag, unsafe, tempfail or reject" },
+	    "SPF softfail: ignore, tag, unsafe, tempfail or reject" },
 	{ "spf_neutral", CONF_ENUM, L(spf_neutral), "ignore", 0, 0, config_action_names,
-	  "SPF neutral: ignore, tag, unsafe, tempfail or reject" },
+	    "SPF neutral: ignore, tag, unsafe, tempfail or reject" },
 	{ "spf_none", CONF_ENUM, L(spf_none), "ignore", 0, 0, config_action_names,
-	  "no SPF record: ignore, tag, unsafe, tempfail or reject" },
+	    "no SPF record: ignore, tag, unsafe, tempfail or reject" },
 	{ "spf_temperror", CONF_ENUM, L(spf_temperror), "tempfail", 0, 0, config_action_names,
-	  "SPF temperror (DNS trouble): tempfail (451 4.7.24) by default" },
+	    "SPF temperror (DNS trouble): tempfail (451 4.7.24) by default" },
 	{ "spf_permerror", CONF_ENUM, L(spf_permerror), "ignore", 0, 0, config_action_names,
-	  "SPF permerror (a broken record): ignore, tag, unsafe, tempfail or reject (550 5.7.24)" },
+	    "SPF permerror (a broken record): ignore, tag, unsafe, tempfail or reject (550 5.7.24)" },
 	{ "mode", CONF_ENUM, L(mode), "soft", 0, 0, config_mode_names,
-	  "unverified mail: soft = delivered to .Unsafe, hard = refused (550 5.7.x), off = no trust checks" },
+	    "unverified mail: soft = delivered to .Unsafe, hard = refused (550 5.7.x), off = no trust checks" },
 	{ "strict", CONF_BOOL, L(strict), "no", 0, 0, NULL,
-	  "refuse a HELO name that is not an FQDN or does not resolve to the client (announced as XSTRICT)" },
+	    "refuse a HELO name that is not an FQDN or does not resolve to the client (announced as XSTRICT)" },
 	{ "xvouch", CONF_BOOL, L(xvouch), "yes", 0, 0, NULL,
-	  "offer XVOUCH: senders may have their session confirmed by a callback" },
+	    "offer XVOUCH: senders may have their session confirmed by a callback" },
 	{ "xvouch_fail", CONF_ENUM, L(xvouch_fail), "mode", 0, 0, config_action_names,
-	  "the callback denied the session (also blocks the client for xvouch_block_time in hard mode)" },
+	    "the callback denied the session (also blocks the client for xvouch_block_time in hard mode)" },
 	{ "xvouch_none", CONF_ENUM, L(xvouch_none), "mode", 0, 0, config_action_names,
-	  "the client did not vouch for its session" },
+	    "the client did not vouch for its session" },
 	{ "xvouch_temperror", CONF_ENUM, L(xvouch_temperror), "tempfail", 0, 0, config_action_names,
-	  "the callback could not be completed (the host did not answer)" },
+	    "the callback could not be completed (the host did not answer)" },
 	{ "register_suspended", CONF_ENUM, L(register_suspended), "mode", 0, 0, config_action_names,
-	  "the vouched server is suspended by the registrar" },
+	    "the vouched server is suspended by the registrar" },
 	{ "register_unregistered", CONF_ENUM, L(register_unregistered), "mode", 0, 0,
-	  config_action_names, "the vouched server is not in any registrar zone (when zones are set)" },
+	    config_action_names,
+	    "the vouched server is not in any registrar zone (when zones are set)" },
 	{ "register_temperror", CONF_ENUM, L(register_temperror), "tempfail", 0, 0,
-	  config_action_names, "the registrar zone could not be asked" },
+	    config_action_names, "the registrar zone could not be asked" },
 	{ "xgen_invalid", CONF_ENUM, L(xgen_invalid), "ignore", 0, 0, config_action_names,
-	  "the client's XGEN cookie is not part of the generation chain" },
+	    "the client's XGEN cookie is not part of the generation chain" },
 	{ "xgen_too_old", CONF_ENUM, L(xgen_too_old), "ignore", 0, 0, config_action_names,
-	  "the client's software generation is older than xgen_tolerance allows" },
+	    "the client's software generation is older than xgen_tolerance allows" },
 	{ "dnsbl_listed", CONF_ENUM, L(dnsbl_listed), "reject", 0, 0, config_action_names,
-	  "the client address is listed in one of dnsbl_zones (reject: 554 5.7.1 at MAIL)" },
+	    "the client address is listed in one of dnsbl_zones (reject: 554 5.7.1 at MAIL)" },
 	{ "dnsbl_temperror", CONF_ENUM, L(dnsbl_temperror), "ignore", 0, 0, config_action_names,
-	  "a DNS block list could not be asked" },
+	    "a DNS block list could not be asked" },
 	{ "callout", CONF_BOOL, L(callout), "no", 0, 0, NULL,
-	  "verify return paths with a sender callout (skipped after SPF pass, for verified servers, allow-listed senders and <>)" },
+	    "verify return paths with a sender callout (skipped after SPF pass, for verified servers, allow-listed senders and <>)" },
 	{ "callout_fail", CONF_ENUM, L(callout_fail), "mode", 0, 0, config_action_names,
-	  "the sender's mail server says the return path does not exist (reject: 550 5.1.7)" },
+	    "the sender's mail server says the return path does not exist (reject: 550 5.1.7)" },
 	{ "callout_nodomain", CONF_ENUM, L(callout_nodomain), "mode", 0, 0, config_action_names,
-	  "the return path's domain does not exist or has a null MX (reject: 550 5.1.8 / 5.7.27)" },
+	    "the return path's domain does not exist or has a null MX (reject: 550 5.1.8 / 5.7.27)" },
 	{ "callout_catchall", CONF_ENUM, L(callout_catchall), "ignore", 0, 0, config_action_names,
-	  "the return path's domain accepts any address, so it cannot be verified" },
+	    "the return path's domain accepts any address, so it cannot be verified" },
 	{ "callout_temperror", CONF_ENUM, L(callout_temperror), "tempfail", 0, 0,
-	  config_action_names, "the callout could not be completed (451 4.1.7 by default)" },
+	    config_action_names, "the callout could not be completed (451 4.1.7 by default)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -258,8 +259,7 @@ parts_defaults(struct config *cfg)
 
 /* Apply the top-level block: each key belongs to exactly one part. */
 static int
-parts_apply(struct config *cfg, const struct conf_block *blk, const char *name,
-    struct strbuf *errs)
+parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, struct strbuf *errs)
 {
 	int nerr = 0;
 	char err[512];
@@ -273,10 +273,11 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name,
 			if ((k = conf_find(p->keys, it->key)) != NULL)
 				break;
 		if (k == NULL) {
-			strbuf_printf(errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
+			strbuf_printf(
+			    errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
 			nerr++;
-		} else if (conf_set(k, (char *)cfg + p->offset, it->value, it->append,
-		    err, sizeof(err)) < 0) {
+		} else if (conf_set(k, (char *)cfg + p->offset, it->value, it->append, err,
+		               sizeof(err)) < 0) {
 			strbuf_printf(errs, "%s:%d: %s\n", name, it->line, err);
 			nerr++;
 		}
@@ -287,7 +288,7 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name,
 #define D(f) offsetof(struct domain_config, f)
 const struct conf_key config_domain_keys[] = {
 	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
-	  "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -305,8 +306,7 @@ listener_add(struct config *cfg, const char *name)
 {
 	struct listener_config *l;
 
-	cfg->listeners = xrealloc(cfg->listeners,
-	    (cfg->nlisteners + 1) * sizeof(*cfg->listeners));
+	cfg->listeners = xrealloc(cfg->listeners, (cfg->nlisteners + 1) * sizeof(*cfg->listeners));
 	l = &cfg->listeners[cfg->nlisteners++];
 	memset(l, 0, sizeof(*l));
 	l->name = xstrdup(name);
@@ -366,20 +366,23 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		const struct listener_config *l = &cfg->listeners[i];
 		if (l->tls == LISTENER_TLS_IMPLICIT && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs, "%s: listener '%s' has tls = implicit but tls_cert is not set\n",
-			    name, l->name);
+			strbuf_printf(errs,
+			    "%s: listener '%s' has tls = implicit but tls_cert is not set\n", name,
+			    l->name);
 			nerr++;
 		}
 		if ((l->submission || l->auth) && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs, "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n",
-			    name, l->name);
+			strbuf_printf(errs,
+			    "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n", name,
+			    l->name);
 			nerr++;
 		}
 	}
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
-			strbuf_printf(errs, "%s: xgen_generation is set but xgen_cookie is not 64 hex digits\n",
+			strbuf_printf(errs,
+			    "%s: xgen_generation is set but xgen_cookie is not 64 hex digits\n",
 			    name);
 			nerr++;
 		}
@@ -418,8 +421,8 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 }
 
 static struct config *
-load_text(const char *text, size_t len, const char *name, char *const *overrides,
-    size_t noverrides, struct strbuf *errs)
+load_text(const char *text, size_t len, const char *name, char *const *overrides, size_t noverrides,
+    struct strbuf *errs)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	struct conf_doc doc;
@@ -443,7 +446,8 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 				nerr++;
 				continue;
 			}
-			ob.items[ob.nitems].key = xstrndup(overrides[i], (size_t)(eq - overrides[i]));
+			ob.items[ob.nitems].key =
+			    xstrndup(overrides[i], (size_t)(eq - overrides[i]));
 			ob.items[ob.nitems].value = xstrdup(eq + 1);
 			ob.nitems++;
 		}
@@ -458,8 +462,9 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 		const struct conf_block *b = &doc.blocks[i];
 		if (strcmp(b->kind, "listener") == 0) {
 			if (b->label == NULL) {
-				strbuf_printf(errs, "%s:%d: a listener block needs a name: listener NAME {\n",
-				    name, b->line);
+				strbuf_printf(errs,
+				    "%s:%d: a listener block needs a name: listener NAME {\n", name,
+				    b->line);
 				nerr++;
 				continue;
 			}
@@ -475,8 +480,9 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 			conf_defaults(config_domain_keys, dc);
 			nerr += conf_apply(config_domain_keys, dc, b, name, errs);
 		} else {
-			strbuf_printf(errs, "%s:%d: unknown block '%s' (known: listener NAME, domain NAME)\n",
-			    name, b->line, b->kind);
+			strbuf_printf(errs,
+			    "%s:%d: unknown block '%s' (known: listener NAME, domain NAME)\n", name,
+			    b->line, b->kind);
 			nerr++;
 		}
 	}
@@ -512,8 +518,8 @@ config_load(const char *path, struct strbuf *errs)
 }
 
 struct config *
-config_load_overrides(const char *path, char *const *overrides, size_t noverrides,
-    struct strbuf *errs)
+config_load_overrides(
+    const char *path, char *const *overrides, size_t noverrides, struct strbuf *errs)
 {
 	struct config *cfg;
 	struct strbuf text;
@@ -590,8 +596,8 @@ config_unref(struct config *cfg)
 void
 config_print(const struct config *cfg, struct strbuf *out)
 {
-	strbuf_printf(out, "# effective configuration (%s)\n",
-	    cfg->path ? cfg->path : "embedded defaults");
+	strbuf_printf(
+	    out, "# effective configuration (%s)\n", cfg->path ? cfg->path : "embedded defaults");
 	for (const struct config_part *p = config_parts; p->name; p++)
 		conf_print(p->keys, (const char *)cfg + p->offset, "", out);
 	for (size_t i = 0; i < cfg->nlisteners; i++) {

@@ -25,12 +25,12 @@ enum config_outbound_tls { CONFIG_OUTBOUND_TLS_NONE, CONFIG_OUTBOUND_TLS_MAY };
 
 /* What a check's result leads to, from mildest to strictest. */
 enum config_action {
-	CONFIG_ACT_IGNORE,	/* recorded in the headers, nothing else */
-	CONFIG_ACT_TAG,		/* delivered with a tagged subject */
-	CONFIG_ACT_UNSAFE,	/* delivered to the .Unsafe folder */
-	CONFIG_ACT_TEMPFAIL,	/* 4xx: try again later */
-	CONFIG_ACT_REJECT,	/* 5xx */
-	CONFIG_ACT_MODE,	/* what the mode says: reject (hard), unsafe (soft), ignore (off) */
+	CONFIG_ACT_IGNORE,   /* recorded in the headers, nothing else */
+	CONFIG_ACT_TAG,      /* delivered with a tagged subject */
+	CONFIG_ACT_UNSAFE,   /* delivered to the .Unsafe folder */
+	CONFIG_ACT_TEMPFAIL, /* 4xx: try again later */
+	CONFIG_ACT_REJECT,   /* 5xx */
+	CONFIG_ACT_MODE,     /* what the mode says: reject (hard), unsafe (soft), ignore (off) */
 };
 
 /* How unverified mail is treated (DESIGN 6). */
@@ -42,49 +42,49 @@ enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLI
 
 /* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
 struct listener_config {
-	char *name;		/* the block's label */
-	char *address;		/* host:port, [v6]:port */
+	char *name;    /* the block's label */
+	char *address; /* host:port, [v6]:port */
 	long long backlog;
-	int tls;		/* enum listener_tls */
-	int submission;		/* MAIL needs AUTH; users may relay */
-	int auth;		/* offer AUTH (after TLS) */
+	int tls;        /* enum listener_tls */
+	int submission; /* MAIL needs AUTH; users may relay */
+	int auth;       /* offer AUTH (after TLS) */
 	/* what to do with each SPF result (enum config_action) */
 	int spf_fail, spf_softfail, spf_neutral, spf_none, spf_temperror, spf_permerror;
 	/* the trust layer */
-	int mode;		/* enum config_mode */
-	int strict;		/* refuse HELO names that do not check out; XSTRICT */
-	int xvouch;		/* offer XVOUCH */
+	int mode;   /* enum config_mode */
+	int strict; /* refuse HELO names that do not check out; XSTRICT */
+	int xvouch; /* offer XVOUCH */
 	int xvouch_fail, xvouch_none, xvouch_temperror;
 	int register_suspended, register_unregistered, register_temperror;
 	int xgen_invalid, xgen_too_old;
-	int dnsbl_listed, dnsbl_temperror;	/* DNS block lists (dnsbl_zones) */
-	int callout;		/* call back the return path's MX (CBV) */
+	int dnsbl_listed, dnsbl_temperror; /* DNS block lists (dnsbl_zones) */
+	int callout;                       /* call back the return path's MX (CBV) */
 	int callout_fail, callout_nodomain, callout_catchall, callout_temperror;
 };
 
 /* "domain NAME { ... }": per recipient domain overrides. */
 struct domain_config {
 	char *name;
-	int mode;		/* enum config_mode */
+	int mode; /* enum config_mode */
 };
 
 struct config {
-	char *path;		/* file loaded, or NULL for the embedded default */
-	int refs;		/* holders (vouchd sessions); not a setting */
+	char *path; /* file loaded, or NULL for the embedded default */
+	int refs;   /* holders (vouchd sessions); not a setting */
 
 	/* identity and files */
-	char *hostname;		/* our name in greeting, EHLO, Received */
-	char *data_dir;		/* absolute after config_load */
-	char *user;		/* account to drop to when started as root */
-	char *control_socket;	/* default <data_dir>/control.sock */
-	char *aliases;		/* alias table path; "" = none */
-	char *users;		/* local users file; default <data_dir>/users */
-	int log_level;		/* enum log_level */
-	int log_to;		/* enum config_log_to */
+	char *hostname;       /* our name in greeting, EHLO, Received */
+	char *data_dir;       /* absolute after config_load */
+	char *user;           /* account to drop to when started as root */
+	char *control_socket; /* default <data_dir>/control.sock */
+	char *aliases;        /* alias table path; "" = none */
+	char *users;          /* local users file; default <data_dir>/users */
+	int log_level;        /* enum log_level */
+	int log_to;           /* enum config_log_to */
 
 	/* what we accept mail for */
 	struct conf_list domains;
-	char *postmaster;	/* who hears about locked accounts; "" = postmaster@<first domain> */
+	char *postmaster; /* who hears about locked accounts; "" = postmaster@<first domain> */
 
 	/* TLS */
 	char *tls_cert;
@@ -95,26 +95,26 @@ struct config {
 	/* submission */
 	long long auth_max_failures_ip;
 	long long auth_max_failures_user;
-	long long auth_lockout;		/* ms */
+	long long auth_lockout; /* ms */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
 
 	/* outbound */
-	char *relayhost;		/* host[:port] for all remote mail; "" = direct (MX) */
+	char *relayhost; /* host[:port] for all remote mail; "" = direct (MX) */
 	char *relayhost_user;
 	char *relayhost_password_file;
 	long long outbound_port;
-	char *outbound_bind;		/* local address to send from; "" = any */
+	char *outbound_bind; /* local address to send from; "" = any */
 	long long outbound_max_connections;
 	long long outbound_max_per_destination;
-	int outbound_tls;		/* enum config_outbound_tls */
+	int outbound_tls; /* enum config_outbound_tls */
 	struct conf_list tls_required_domains;
-	char *outbound_tls_ca;		/* CA file for verifying servers; "" = system store */
+	char *outbound_tls_ca; /* CA file for verifying servers; "" = system store */
 	long long outbound_timeout_connect;
 	long long outbound_timeout_command;
 	long long outbound_timeout_data;
-	long long delay_warning;	/* ms: send a delay DSN once after this */
-	long long dsn_max_full;		/* longer originals are returned as headers */
+	long long delay_warning; /* ms: send a delay DSN once after this */
+	long long dsn_max_full;  /* longer originals are returned as headers */
 
 	/* limits: RFC 5321 4.5.3 minimums are the floors */
 	long long max_command_line;
@@ -125,36 +125,36 @@ struct config {
 	long long max_connections;
 	long long max_connections_per_ip;
 	long long min_free_space;
-	long long timeout_command;	/* ms */
-	long long timeout_data_block;	/* ms */
-	long long timeout_data;		/* ms */
-	long long min_data_rate;	/* bytes per second, after data_rate_grace */
-	long long data_rate_grace;	/* ms */
-	long long shutdown_timeout;	/* ms */
+	long long timeout_command;    /* ms */
+	long long timeout_data_block; /* ms */
+	long long timeout_data;       /* ms */
+	long long min_data_rate;      /* bytes per second, after data_rate_grace */
+	long long data_rate_grace;    /* ms */
+	long long shutdown_timeout;   /* ms */
 
 	/* queue */
-	long long commit_delay;		/* ms a commit batch may wait to grow */
-	long long retry_min;		/* ms before the first retry */
-	long long retry_max;		/* ms: the back-off stops growing here */
-	long long queue_lifetime;	/* ms a message may stay before it bounces */
-	long long max_local_deliveries;	/* messages in local delivery at once */
+	long long commit_delay;         /* ms a commit batch may wait to grow */
+	long long retry_min;            /* ms before the first retry */
+	long long retry_max;            /* ms: the back-off stops growing here */
+	long long queue_lifetime;       /* ms a message may stay before it bounces */
+	long long max_local_deliveries; /* messages in local delivery at once */
 	long long local_delivery_threads;
 
 	/* trust layer (global) */
-	struct conf_list allow_networks;	/* clients trusted as verified */
+	struct conf_list allow_networks; /* clients trusted as verified */
 	long long xvouch_port;
-	long long xvouch_timeout;	/* ms for a whole callback */
-	long long xvouch_cache_ttl;	/* ms a positive result is remembered */
-	int xvouch_allow_private;	/* call back loopback/private addresses (tests) */
+	long long xvouch_timeout;   /* ms for a whole callback */
+	long long xvouch_cache_ttl; /* ms a positive result is remembered */
+	int xvouch_allow_private;   /* call back loopback/private addresses (tests) */
 	long long xvouch_max_concurrent;
 	long long xvouch_max_per_minute;
-	long long xvouch_block_time;	/* ms a failed vouching blocks the client (hard mode) */
-	long long xvouch_session_ttl;	/* ms an outbound session id stays valid at most */
-	int xvouch_send;		/* vouch for our own outbound sessions */
-	long long helo_timeout;		/* ms for the HELO and reverse DNS checks */
-	long long xgen_generation;	/* our software generation, -1 = none */
-	char *xgen_cookie;		/* its cookie, 64 hex digits */
-	long long xgen_tolerance;	/* generations older than ours still accepted */
+	long long xvouch_block_time;  /* ms a failed vouching blocks the client (hard mode) */
+	long long xvouch_session_ttl; /* ms an outbound session id stays valid at most */
+	int xvouch_send;              /* vouch for our own outbound sessions */
+	long long helo_timeout;       /* ms for the HELO and reverse DNS checks */
+	long long xgen_generation;    /* our software generation, -1 = none */
+	char *xgen_cookie;            /* its cookie, 64 hex digits */
+	long long xgen_tolerance;     /* generations older than ours still accepted */
 
 	struct listener_config *listeners;
 	size_t nlisteners;
@@ -164,12 +164,12 @@ struct config {
 	/* subsystems' own settings (config_parts[]) */
 	struct dns_config dns;
 	struct spf_config spf;
-	struct spf_known *spf_known;	/* built from spf.known when loading */
+	struct spf_known *spf_known; /* built from spf.known when loading */
 	struct callout_config callout;
 	struct dnslist_config dnslist;
 	struct register_config reg;
-	struct mime_config unsafe;	/* the copy that goes to .Unsafe */
-	struct stats_config stats;	/* the Prometheus endpoint */
+	struct mime_config unsafe; /* the copy that goes to .Unsafe */
+	struct stats_config stats; /* the Prometheus endpoint */
 };
 
 /*
@@ -180,11 +180,11 @@ struct config {
  */
 struct config *config_load(const char *path, struct strbuf *errs);
 /* Same, then "key=value" overrides (vouchd -o) applied over the file. */
-struct config *config_load_overrides(const char *path, char *const *overrides,
-    size_t noverrides, struct strbuf *errs);
+struct config *config_load_overrides(
+    const char *path, char *const *overrides, size_t noverrides, struct strbuf *errs);
 /* Same, from text already in memory (for tests); name is used in errors. */
-struct config *config_load_text(const char *text, size_t len, const char *name,
-    struct strbuf *errs);
+struct config *
+config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs);
 /* The address told about account problems. */
 const char *config_postmaster(const struct config *cfg, char *buf, size_t bufsz);
 void config_free(struct config *cfg);
@@ -194,8 +194,7 @@ void config_unref(struct config *cfg);
 /* Print the effective configuration in the file's syntax. */
 void config_print(const struct config *cfg, struct strbuf *out);
 /* The mode for mail to domain through listener l (a domain block wins). */
-int config_mode_for(const struct config *cfg, const struct listener_config *l,
-    const char *domain);
+int config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
@@ -208,7 +207,7 @@ int config_is_local_domain(const struct config *cfg, const char *domain);
 struct config_part {
 	const char *name;
 	const struct conf_key *keys;
-	size_t offset;		/* offsetof(struct config, <member>) */
+	size_t offset; /* offsetof(struct config, <member>) */
 };
 extern const struct config_part config_parts[];
 

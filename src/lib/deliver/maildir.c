@@ -151,18 +151,18 @@ copy_body(int in, off_t off, int out)
 }
 
 int
-maildir_write(const char *root, const char *folder, const char *hostname,
-    const char *prefix, size_t prefixlen, int body_fd, char **tmp_path, char **new_path,
-    char **new_dir, char *err, size_t errsz)
+maildir_write(const char *root, const char *folder, const char *hostname, const char *prefix,
+    size_t prefixlen, int body_fd, char **tmp_path, char **new_path, char **new_dir, char *err,
+    size_t errsz)
 {
 	return maildir_write_copy(root, folder, hostname, prefix, prefixlen, NULL, 0, body_fd, 0,
 	    tmp_path, new_path, new_dir, err, errsz);
 }
 
 int
-maildir_write_copy(const char *root, const char *folder, const char *hostname,
-    const char *prefix, size_t prefixlen, const char *data, size_t datalen, int body_fd,
-    off_t body_from, char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz)
+maildir_write_copy(const char *root, const char *folder, const char *hostname, const char *prefix,
+    size_t prefixlen, const char *data, size_t datalen, int body_fd, off_t body_from,
+    char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz)
 {
 	char host[128], name[256];
 	struct timeval tv;

@@ -27,9 +27,9 @@ int maildir_ensure(const char *root, const char *folder, char *err, size_t errsz
  * folder to flush after the rename. Returns 0, or -1 with err set
  * (the partial file removed).
  */
-int maildir_write(const char *root, const char *folder, const char *hostname,
-    const char *prefix, size_t prefixlen, int body_fd,
-    char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz);
+int maildir_write(const char *root, const char *folder, const char *hostname, const char *prefix,
+    size_t prefixlen, int body_fd, char **tmp_path, char **new_path, char **new_dir, char *err,
+    size_t errsz);
 
 /*
  * The same for a copy made in memory: prefix, then data, then (when
@@ -38,7 +38,6 @@ int maildir_write(const char *root, const char *folder, const char *hostname,
  */
 int maildir_write_copy(const char *root, const char *folder, const char *hostname,
     const char *prefix, size_t prefixlen, const char *data, size_t datalen, int body_fd,
-    off_t body_from, char **tmp_path, char **new_path, char **new_dir, char *err,
-    size_t errsz);
+    off_t body_from, char **tmp_path, char **new_path, char **new_dir, char *err, size_t errsz);
 
 #endif

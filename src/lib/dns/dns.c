@@ -24,47 +24,51 @@
 #include "util/xmalloc.h"
 
 struct dns_pending {
-	struct dns_client *client;	/* for the timer; timers die with the client */
+	struct dns_client *client; /* for the timer; timers die with the client */
 	uint64_t id;
-	dns_callback cb;		/* NULL once cancelled while queued */
+	dns_callback cb; /* NULL once cancelled while queued */
 	void *arg;
-	char *name;			/* stored after the struct */
+	char *name; /* stored after the struct */
 	enum dns_type type;
-	struct event *timer;		/* stored after the struct (event_assign) */
-	void *q;			/* the backend's handle */
-	struct dns_result *res;		/* set when delivered */
-	struct dns_pending *next;	/* in the ready queue */
+	struct event *timer;      /* stored after the struct (event_assign) */
+	void *q;                  /* the backend's handle */
+	struct dns_result *res;   /* set when delivered */
+	struct dns_pending *next; /* in the ready queue */
 };
 
 struct dns_slot {
 	uint32_t gen;
-	struct dns_pending *p;		/* NULL when free */
+	struct dns_pending *p; /* NULL when free */
 };
 
 struct dns_client {
 	struct event_base *base;
 	const struct dns_backend_ops *ops;
 	void *state;
-	const struct timeval *timeout;	/* a libevent common timeout */
+	const struct timeval *timeout; /* a libevent common timeout */
 
 	struct dns_slot *slots;
 	size_t nslots;
-	uint32_t *freelist;		/* indexes of free slots */
+	uint32_t *freelist; /* indexes of free slots */
 	size_t nfree;
 	size_t npending;
 
 	struct dns_pending *ready_head, *ready_tail;
 	struct event *ready_ev;
-	int dispatching;		/* inside ready_cb */
-	int dying;			/* dns_client_free called from a callback */
+	int dispatching; /* inside ready_cb */
+	int dying;       /* dns_client_free called from a callback */
 };
 
 static const struct {
 	enum dns_type type;
 	const char *name;
 } type_names[] = {
-	{ DNS_T_A, "A" }, { DNS_T_NS, "NS" }, { DNS_T_CNAME, "CNAME" },
-	{ DNS_T_PTR, "PTR" }, { DNS_T_MX, "MX" }, { DNS_T_TXT, "TXT" },
+	{ DNS_T_A, "A" },
+	{ DNS_T_NS, "NS" },
+	{ DNS_T_CNAME, "CNAME" },
+	{ DNS_T_PTR, "PTR" },
+	{ DNS_T_MX, "MX" },
+	{ DNS_T_TXT, "TXT" },
 	{ DNS_T_AAAA, "AAAA" },
 };
 
@@ -89,8 +93,8 @@ dns_type_parse(const char *name)
 const char *
 dns_status_name(enum dns_status st)
 {
-	static const char *const names[] = { "answer", "nxdomain", "nodata",
-	    "tempfail", "permfail" };
+	static const char *const names[] = { "answer", "nxdomain", "nodata", "tempfail",
+		"permfail" };
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
@@ -218,8 +222,7 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct dns_client *c = p->client;
 
 	c->ops->cancel(c->state, p->id, p->q);
-	dns_client_deliver(c, p->id, dns_result_fail(p->name, p->type, DNS_TEMPFAIL,
-	    "timeout"));
+	dns_client_deliver(c, p->id, dns_result_fail(p->name, p->type, DNS_TEMPFAIL, "timeout"));
 }
 
 void
@@ -244,8 +247,8 @@ dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *res)
 }
 
 struct dns_client *
-dns_client_new_backend(struct event_base *base, const struct dns_backend_ops *ops,
-    void *state, long long timeout_ms)
+dns_client_new_backend(
+    struct event_base *base, const struct dns_backend_ops *ops, void *state, long long timeout_ms)
 {
 	struct dns_client *c = xcalloc(1, sizeof(*c));
 	struct timeval tv;
@@ -323,8 +326,8 @@ dns_client_free(struct dns_client *c)
 }
 
 uint64_t
-dns_client_lookup(struct dns_client *c, const char *name, enum dns_type type,
-    dns_callback cb, void *arg)
+dns_client_lookup(
+    struct dns_client *c, const char *name, enum dns_type type, dns_callback cb, void *arg)
 {
 	struct dns_pending *p = pending_new(c, name);
 
@@ -337,14 +340,14 @@ dns_client_lookup(struct dns_client *c, const char *name, enum dns_type type,
 		log_panic("dns: evtimer_assign failed");
 	evtimer_add(p->timer, c->timeout);
 	if (strcmp(dns_type_name(type), "?") == 0) {
-		dns_client_deliver(c, p->id, dns_result_fail(name, type, DNS_PERMFAIL,
-		    "unsupported type"));
+		dns_client_deliver(
+		    c, p->id, dns_result_fail(name, type, DNS_PERMFAIL, "unsupported type"));
 	} else if (dns_name_check(name) < 0) {
-		dns_client_deliver(c, p->id, dns_result_fail(name, type, DNS_PERMFAIL,
-		    "malformed name"));
+		dns_client_deliver(
+		    c, p->id, dns_result_fail(name, type, DNS_PERMFAIL, "malformed name"));
 	} else if (c->ops->submit(c->state, p->id, name, type, &p->q) < 0) {
-		dns_client_deliver(c, p->id, dns_result_fail(name, type, DNS_TEMPFAIL,
-		    "resolver unavailable"));
+		dns_client_deliver(
+		    c, p->id, dns_result_fail(name, type, DNS_TEMPFAIL, "resolver unavailable"));
 	}
 	return p->id;
 }
@@ -414,13 +417,12 @@ struct mem_backend {
 };
 
 static int
-mem_submit(void *state, uint64_t id, const char *name, enum dns_type type,
-    void **q)
+mem_submit(void *state, uint64_t id, const char *name, enum dns_type type, void **q)
 {
 	struct mem_backend *m = state;
 
 	if (dns_mem_is_silent(m->table, name, type))
-		return 0;	/* the client's timer will answer */
+		return 0; /* the client's timer will answer */
 	dns_client_deliver(m->client, id, dns_mem_lookup(m->table, name, type));
 	return 0;
 }
@@ -438,12 +440,14 @@ mem_free(void *state)
 }
 
 static const struct dns_backend_ops mem_ops = {
-	"memory", mem_submit, mem_cancel, mem_free,
+	"memory",
+	mem_submit,
+	mem_cancel,
+	mem_free,
 };
 
 struct dns_client *
-dns_client_new_mem(struct event_base *base, const struct dns_mem *table,
-    long long timeout_ms)
+dns_client_new_mem(struct event_base *base, const struct dns_mem *table, long long timeout_ms)
 {
 	struct mem_backend *m = xcalloc(1, sizeof(*m));
 	struct dns_client *c = dns_client_new_backend(base, &mem_ops, m, timeout_ms);
@@ -454,12 +458,10 @@ dns_client_new_mem(struct event_base *base, const struct dns_mem *table,
 }
 
 struct dns_client *
-dns_client_new(struct event_base *base, const struct dns_config *cfg, char *err,
-    size_t errsz)
+dns_client_new(struct event_base *base, const struct dns_config *cfg, char *err, size_t errsz)
 {
 	/* The backend needs the client to deliver to: create it empty first. */
-	struct dns_client *c = dns_client_new_backend(base, &dns_unbound_ops, NULL,
-	    cfg->timeout);
+	struct dns_client *c = dns_client_new_backend(base, &dns_unbound_ops, NULL, cfg->timeout);
 
 	c->state = dns_unbound_new(c, base, cfg, err, errsz);
 	if (c->state == NULL) {

@@ -50,36 +50,36 @@ enum dns_type {
 
 /* What became of a query: the 4xx/5xx distinction starts here. */
 enum dns_status {
-	DNS_ANSWER = 0,	/* one or more records of the type asked */
-	DNS_NXDOMAIN,	/* the name does not exist (RCODE 3) */
-	DNS_NODATA,	/* the name exists, without records of this type */
-	DNS_TEMPFAIL,	/* timeout, SERVFAIL, DNSSEC bogus, no resolver: retry later */
-	DNS_PERMFAIL,	/* can never be answered (malformed name, unknown type) */
+	DNS_ANSWER = 0, /* one or more records of the type asked */
+	DNS_NXDOMAIN,   /* the name does not exist (RCODE 3) */
+	DNS_NODATA,     /* the name exists, without records of this type */
+	DNS_TEMPFAIL,   /* timeout, SERVFAIL, DNSSEC bogus, no resolver: retry later */
+	DNS_PERMFAIL,   /* can never be answered (malformed name, unknown type) */
 };
 
 /* DNSSEC state of an answer (RFC 4035 4.3). */
 enum dns_sec {
-	DNS_SEC_INSECURE = 0,	/* not validated (no anchor, or unsigned zone) */
-	DNS_SEC_SECURE,		/* validated from the trust anchor */
-	DNS_SEC_BOGUS,		/* validation failed: status is DNS_TEMPFAIL */
+	DNS_SEC_INSECURE = 0, /* not validated (no anchor, or unsigned zone) */
+	DNS_SEC_SECURE,       /* validated from the trust anchor */
+	DNS_SEC_BOGUS,        /* validation failed: status is DNS_TEMPFAIL */
 };
 
 /* One record of an answer. Names are dotted text without a trailing dot. */
 struct dns_rr {
 	enum dns_type type;
 	union {
-		struct in_addr a;		/* A */
-		struct in6_addr aaaa;		/* AAAA */
+		struct in_addr a;     /* A */
+		struct in6_addr aaaa; /* AAAA */
 		struct {
 			unsigned pref;
-			char *host;		/* "" for a null MX (RFC 7505) */
-		} mx;				/* MX */
-		char *name;			/* PTR, CNAME, NS */
+			char *host; /* "" for a null MX (RFC 7505) */
+		} mx;               /* MX */
+		char *name;         /* PTR, CNAME, NS */
 		struct {
-			char *data;		/* character-strings joined, NUL added */
-			size_t len;		/* bytes in data (may hold NULs) */
+			char *data; /* character-strings joined, NUL added */
+			size_t len; /* bytes in data (may hold NULs) */
 			unsigned nstrings;
-		} txt;				/* TXT */
+		} txt; /* TXT */
 	} u;
 };
 
@@ -88,11 +88,11 @@ struct dns_result {
 	enum dns_status status;
 	enum dns_sec sec;
 	enum dns_type qtype;
-	char *qname;		/* as asked (stored with the result) */
-	char *canon;		/* name after CNAMEs, or NULL when none */
-	int rcode;		/* DNS RCODE when known, else -1 */
+	char *qname; /* as asked (stored with the result) */
+	char *canon; /* name after CNAMEs, or NULL when none */
+	int rcode;   /* DNS RCODE when known, else -1 */
 	unsigned ttl;
-	char *why;		/* reason for a failure ("timeout", ...), or NULL */
+	char *why; /* reason for a failure ("timeout", ...), or NULL */
 	size_t nrr;
 	struct dns_rr *rr;
 };
@@ -107,15 +107,15 @@ struct dns_client;
  * (resolver, trust anchor, timeout). On failure returns NULL and writes a
  * reason into err. Free with dns_client_free().
  */
-struct dns_client *dns_client_new(struct event_base *base,
-    const struct dns_config *cfg, char *err, size_t errsz);
+struct dns_client *
+dns_client_new(struct event_base *base, const struct dns_config *cfg, char *err, size_t errsz);
 /*
  * Create a client answering from an in-memory table (dns_mem.h), which it
  * borrows: the table must outlive the client. timeout_ms bounds queries to
  * "silent" names (see dns_mem_add_timeout); 0 means 10 seconds.
  */
-struct dns_client *dns_client_new_mem(struct event_base *base,
-    const struct dns_mem *table, long long timeout_ms);
+struct dns_client *
+dns_client_new_mem(struct event_base *base, const struct dns_mem *table, long long timeout_ms);
 /*
  * Cancel every query (no callback is called) and free the client. NULL-safe.
  * May be called from inside a dns callback; the memory is then released
@@ -127,8 +127,8 @@ void dns_client_free(struct dns_client *c);
  * Start a lookup of name (dotted, trailing dot optional) for type; cb(res,
  * arg) follows from the event loop. Returns the query's id (never 0).
  */
-uint64_t dns_client_lookup(struct dns_client *c, const char *name,
-    enum dns_type type, dns_callback cb, void *arg);
+uint64_t dns_client_lookup(
+    struct dns_client *c, const char *name, enum dns_type type, dns_callback cb, void *arg);
 /* Cancel a query: its callback will not be called. Unknown ids are ignored. */
 void dns_client_cancel(struct dns_client *c, uint64_t id);
 /* Number of queries started and not yet delivered or cancelled. */
@@ -141,8 +141,8 @@ struct event_base *dns_client_base(const struct dns_client *c);
  * client's event base until the answer is in. Only for a client whose base
  * nobody else is running (never inside vouchd's loop). Caller frees.
  */
-struct dns_result *dns_client_lookup_sync(struct dns_client *c,
-    const char *name, enum dns_type type);
+struct dns_result *
+dns_client_lookup_sync(struct dns_client *c, const char *name, enum dns_type type);
 
 /* "A", "MX", ... for the types above; "?" for any other. */
 const char *dns_type_name(enum dns_type type);

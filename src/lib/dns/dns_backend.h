@@ -22,8 +22,7 @@ struct dns_backend_ops {
 	/* Start resolving; 0 on success, -1 if it could not even start
 	 * (the client then delivers a temporary failure itself). The backend
 	 * may store a per-query handle in *q, given back to cancel. */
-	int (*submit)(void *state, uint64_t id, const char *name, enum dns_type type,
-	    void **q);
+	int (*submit)(void *state, uint64_t id, const char *name, enum dns_type type, void **q);
 	/* Forget a query not yet delivered; it will not be delivered. */
 	void (*cancel)(void *state, uint64_t id, void *q);
 	/* Release the backend (every query has been cancelled before). */
@@ -31,8 +30,8 @@ struct dns_backend_ops {
 };
 
 /* Create a client around a backend; the client owns state from now on. */
-struct dns_client *dns_client_new_backend(struct event_base *base,
-    const struct dns_backend_ops *ops, void *state, long long timeout_ms);
+struct dns_client *dns_client_new_backend(
+    struct event_base *base, const struct dns_backend_ops *ops, void *state, long long timeout_ms);
 /* Backends: hand over the result of query id (takes ownership of res). */
 void dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *res);
 
@@ -41,8 +40,8 @@ void dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *re
  * registers ub_fd() on base. Returns the state for dns_client_new_backend,
  * or NULL with a reason in err.
  */
-void *dns_unbound_new(struct dns_client *c, struct event_base *base,
-    const struct dns_config *cfg, char *err, size_t errsz);
+void *dns_unbound_new(struct dns_client *c, struct event_base *base, const struct dns_config *cfg,
+    char *err, size_t errsz);
 extern const struct dns_backend_ops dns_unbound_ops;
 
 #endif

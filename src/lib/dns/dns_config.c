@@ -14,11 +14,11 @@
 
 const struct conf_key dns_config_keys[] = {
 	{ "dns_resolver", CONF_LIST, D(resolver), "system", 0, 0, NULL,
-	  "system (resolv.conf), recursive (from the root), or forwarders HOST[:PORT] ..." },
+	    "system (resolv.conf), recursive (from the root), or forwarders HOST[:PORT] ..." },
 	{ "dns_trust_anchor", CONF_STR, D(trust_anchor), "", 0, 0, NULL,
-	  "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key); empty = no validation" },
+	    "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key); empty = no validation" },
 	{ "dns_timeout", CONF_DURATION, D(timeout), "10s", 100, 120000, NULL,
-	  "time one DNS query may take before it counts as a temporary failure" },
+	    "time one DNS query may take before it counts as a temporary failure" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -27,8 +27,8 @@ dns_config_is_forward(const struct dns_config *cfg)
 {
 	if (cfg->resolver.n == 0)
 		return 0;
-	return !(cfg->resolver.n == 1 && (str_ieq(cfg->resolver.v[0], "system") ||
-	    str_ieq(cfg->resolver.v[0], "recursive")));
+	return !(cfg->resolver.n == 1 &&
+	    (str_ieq(cfg->resolver.v[0], "system") || str_ieq(cfg->resolver.v[0], "recursive")));
 }
 
 static int
@@ -38,8 +38,7 @@ parse_port(const char *s, long long *port)
 }
 
 int
-dns_config_forwarder(const char *word, char *out, size_t outsz, char *err,
-    size_t errsz)
+dns_config_forwarder(const char *word, char *out, size_t outsz, char *err, size_t errsz)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port_s = NULL;
@@ -76,7 +75,8 @@ dns_config_forwarder(const char *word, char *out, size_t outsz, char *err,
 			/* A bare IPv6 address: no port possible without brackets. */
 			if (str_copy(host, sizeof(host), word) >= sizeof(host) ||
 			    inet_pton(AF_INET6, host, buf) != 1) {
-				snprintf(err, errsz, "'%.80s': not an address (use [V6]:PORT)", word);
+				snprintf(
+				    err, errsz, "'%.80s': not an address (use [V6]:PORT)", word);
 				return -1;
 			}
 		} else {
@@ -91,7 +91,8 @@ dns_config_forwarder(const char *word, char *out, size_t outsz, char *err,
 				port_s = colon + 1;
 			if (inet_pton(AF_INET, host, buf) != 1) {
 				snprintf(err, errsz,
-				    "'%.80s': not an IP address (forwarders are given by address)", word);
+				    "'%.80s': not an IP address (forwarders are given by address)",
+				    word);
 				return -1;
 			}
 		}

@@ -18,8 +18,8 @@ struct dns_config {
 	 * resolves from the root itself), or forwarders HOST[:PORT] /
 	 * [V6]:PORT. */
 	struct conf_list resolver;
-	char *trust_anchor;	/* DNSSEC trust anchor file; "" = no validation */
-	long long timeout;	/* ms one query may take before it is a tempfail */
+	char *trust_anchor; /* DNSSEC trust anchor file; "" = no validation */
+	long long timeout;  /* ms one query may take before it is a tempfail */
 };
 
 extern const struct conf_key dns_config_keys[];
@@ -29,8 +29,7 @@ extern const struct conf_key dns_config_keys[];
  * "ADDR@PORT" form (written into out). Returns 0, or -1 with a reason in err.
  * Pure: no name resolution, HOST must be an IP address.
  */
-int dns_config_forwarder(const char *word, char *out, size_t outsz,
-    char *err, size_t errsz);
+int dns_config_forwarder(const char *word, char *out, size_t outsz, char *err, size_t errsz);
 /* True if the configured resolver is a forwarder list (not system/recursive). */
 int dns_config_is_forward(const struct dns_config *cfg);
 

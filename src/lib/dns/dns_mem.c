@@ -23,7 +23,7 @@ struct mem_name {
 	char *name;
 	size_t len;
 	int timeout;
-	struct dns_result *rrs;	/* records of every type, as a holder */
+	struct dns_result *rrs; /* records of every type, as a holder */
 	struct mem_name *next;
 };
 
@@ -37,7 +37,7 @@ struct dns_mem {
 static uint32_t
 hash_name(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a over the lower-cased name */
+	uint32_t h = 2166136261u; /* FNV-1a over the lower-cased name */
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -150,8 +150,7 @@ strip_dot(char *s)
 }
 
 int
-dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type,
-    const char *text)
+dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type, const char *text)
 {
 	struct in_addr a;
 	struct in6_addr a6;
@@ -193,16 +192,14 @@ dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type,
 		strip_dot(host);
 		dns_result_add_name(get(t, name)->rrs, type, host);
 		return 0;
-	case DNS_T_TXT:
-		dns_result_add_txt(get(t, name)->rrs, text, strlen(text), 1);
-		return 0;
+	case DNS_T_TXT: dns_result_add_txt(get(t, name)->rrs, text, strlen(text), 1); return 0;
 	}
 	return -1;
 }
 
 void
-dns_mem_add_txt(struct dns_mem *t, const char *name, const char *const *strings,
-    const size_t *lens, size_t n)
+dns_mem_add_txt(
+    struct dns_mem *t, const char *name, const char *const *strings, const size_t *lens, size_t n)
 {
 	struct strbuf sb;
 
@@ -252,8 +249,8 @@ cname_of(const struct mem_name *e)
 /* Follow CNAMEs from name to the entry that answers (NULL: NXDOMAIN).
  * Sets *loop when the chain is too long. */
 static const struct mem_name *
-resolve(const struct dns_mem *t, const char *name, enum dns_type type,
-    const char **canon, int *loop)
+resolve(
+    const struct dns_mem *t, const char *name, enum dns_type type, const char **canon, int *loop)
 {
 	const struct mem_name *e = find(t, name);
 
@@ -300,21 +297,13 @@ dns_mem_lookup(const struct dns_mem *t, const char *name, enum dns_type type)
 		if (rr->type != type)
 			continue;
 		switch (type) {
-		case DNS_T_A:
-			dns_result_add_a(res, &rr->u.a);
-			break;
-		case DNS_T_AAAA:
-			dns_result_add_aaaa(res, &rr->u.aaaa);
-			break;
-		case DNS_T_MX:
-			dns_result_add_mx(res, rr->u.mx.pref, rr->u.mx.host);
-			break;
+		case DNS_T_A: dns_result_add_a(res, &rr->u.a); break;
+		case DNS_T_AAAA: dns_result_add_aaaa(res, &rr->u.aaaa); break;
+		case DNS_T_MX: dns_result_add_mx(res, rr->u.mx.pref, rr->u.mx.host); break;
 		case DNS_T_TXT:
 			dns_result_add_txt(res, rr->u.txt.data, rr->u.txt.len, rr->u.txt.nstrings);
 			break;
-		default:
-			dns_result_add_name(res, type, rr->u.name);
-			break;
+		default: dns_result_add_name(res, type, rr->u.name); break;
 		}
 	}
 	dns_result_settle(res);

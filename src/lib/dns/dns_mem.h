@@ -31,11 +31,10 @@ void dns_mem_free(struct dns_mem *t);
  * TXT the text as one character-string. Returns 0, or -1 if the text does
  * not parse for the type.
  */
-int dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type,
-    const char *text);
+int dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type, const char *text);
 /* Add a TXT record of n character-strings (raw bytes, may hold NULs). */
-void dns_mem_add_txt(struct dns_mem *t, const char *name,
-    const char *const *strings, const size_t *lens, size_t n);
+void dns_mem_add_txt(
+    struct dns_mem *t, const char *name, const char *const *strings, const size_t *lens, size_t n);
 /* Make queries to name for types it has no records of time out. */
 void dns_mem_add_timeout(struct dns_mem *t, const char *name);
 /*
@@ -47,8 +46,7 @@ void dns_mem_set_silent_timeouts(struct dns_mem *t, int silent);
 int dns_mem_is_silent(const struct dns_mem *t, const char *name, enum dns_type type);
 
 /* Answer a query from the table now (caller frees the result). */
-struct dns_result *dns_mem_lookup(const struct dns_mem *t, const char *name,
-    enum dns_type type);
+struct dns_result *dns_mem_lookup(const struct dns_mem *t, const char *name, enum dns_type type);
 /* Number of names in the table. */
 size_t dns_mem_size(const struct dns_mem *t);
 

@@ -21,9 +21,9 @@
 
 struct mx_slot {
 	struct dns_mx *q;
-	size_t host;		/* index of the host (address slots) */
-	int v6;			/* AAAA rather than A */
-	uint64_t id;		/* DNS query in flight, 0 when none */
+	size_t host; /* index of the host (address slots) */
+	int v6;      /* AAAA rather than A */
+	uint64_t id; /* DNS query in flight, 0 when none */
 };
 
 struct dns_mx {
@@ -31,12 +31,12 @@ struct dns_mx {
 	dns_mx_cb cb;
 	void *arg;
 	unsigned flags;
-	struct event *ready_ev;		/* delivers answers that need no DNS */
-	struct mx_slot mx;		/* the MX query */
+	struct event *ready_ev; /* delivers answers that need no DNS */
+	struct mx_slot mx;      /* the MX query */
 	struct mx_slot slots[DNS_MX_HOSTS_MAX][2];
 	struct dns_result *ans[DNS_MX_HOSTS_MAX][2];
-	unsigned pending;		/* address queries in flight */
-	char dns_why[80];		/* first temporary DNS failure seen */
+	unsigned pending; /* address queries in flight */
+	char dns_why[80]; /* first temporary DNS failure seen */
 	int done;
 	struct dns_mx_result r;
 };
@@ -44,8 +44,7 @@ struct dns_mx {
 const char *
 dns_mx_status_name(enum dns_mx_status st)
 {
-	static const char *const names[] = { "found", "nxdomain", "nullmx", "noaddr",
-	    "tempfail" };
+	static const char *const names[] = { "found", "nxdomain", "nullmx", "noaddr", "tempfail" };
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
@@ -68,8 +67,8 @@ dns_mx_sockaddr(const struct dns_mx_addr *a, int port, struct sockaddr_storage *
 	return sizeof(*s6);
 }
 
-static void set_reason(struct dns_mx_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+set_reason(struct dns_mx_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 set_reason(struct dns_mx_result *r, const char *fmt, ...)
@@ -208,8 +207,8 @@ lookup_hosts(struct dns_mx *q)
 			s->host = h;
 			s->v6 = v6;
 			q->pending++;
-			s->id = dns_client_lookup(q->dns, q->r.hosts[h].name,
-			    v6 ? DNS_T_AAAA : DNS_T_A, on_addr, s);
+			s->id = dns_client_lookup(
+			    q->dns, q->r.hosts[h].name, v6 ? DNS_T_AAAA : DNS_T_A, on_addr, s);
 		}
 	}
 }
@@ -286,8 +285,8 @@ on_mx(struct dns_result *res, void *arg)
 	default:
 		note_tempfail(q, res);
 		r->status = DNS_MX_TEMPFAIL;
-		set_reason(r, "cannot look up the mail servers of %s (DNS failure: %s)",
-		    r->domain, q->dns_why);
+		set_reason(r, "cannot look up the mail servers of %s (DNS failure: %s)", r->domain,
+		    q->dns_why);
 		break;
 	}
 	dns_result_free(res);
@@ -356,8 +355,7 @@ literal(struct dns_mx_result *r, const char *name, unsigned flags)
 }
 
 struct dns_mx *
-dns_mx_start(struct dns_client *dns, const char *domain, unsigned flags, dns_mx_cb cb,
-    void *arg)
+dns_mx_start(struct dns_client *dns, const char *domain, unsigned flags, dns_mx_cb cb, void *arg)
 {
 	struct dns_mx *q = xcalloc(1, sizeof(*q));
 	struct dns_mx_result *r = &q->r;
@@ -439,8 +437,8 @@ sync_cb(const struct dns_mx_result *r, void *arg)
 }
 
 void
-dns_mx_resolve_sync(struct dns_client *dns, const char *domain, unsigned flags,
-    struct dns_mx_result *out)
+dns_mx_resolve_sync(
+    struct dns_client *dns, const char *domain, unsigned flags, struct dns_mx_result *out)
 {
 	struct mx_wait w = { out, 0 };
 	struct dns_mx *q = dns_mx_start(dns, domain, flags, sync_cb, &w);

@@ -41,11 +41,11 @@
 
 /* What became of a lookup: permanent outcomes apart from temporary ones. */
 enum dns_mx_status {
-	DNS_MX_FOUND = 0,	/* addresses to try, in order, in addrs[] */
-	DNS_MX_NXDOMAIN,	/* the domain does not exist (permanent) */
-	DNS_MX_NULL,		/* null MX: the domain accepts no mail (RFC 7505, permanent) */
-	DNS_MX_NOADDR,		/* the mail hosts have no address (permanent) */
-	DNS_MX_TEMPFAIL,	/* DNS trouble: try again later */
+	DNS_MX_FOUND = 0, /* addresses to try, in order, in addrs[] */
+	DNS_MX_NXDOMAIN,  /* the domain does not exist (permanent) */
+	DNS_MX_NULL,      /* null MX: the domain accepts no mail (RFC 7505, permanent) */
+	DNS_MX_NOADDR,    /* the mail hosts have no address (permanent) */
+	DNS_MX_TEMPFAIL,  /* DNS trouble: try again later */
 };
 
 /* Flags for dns_mx_start(). */
@@ -57,32 +57,32 @@ enum dns_mx_flags {
 
 /* One mail host, in the order to try. */
 struct dns_mx_host {
-	char name[DNS_NAME_MAX + 1];	/* without trailing dot */
-	unsigned pref;			/* MX preference (0 for implicit MX) */
-	enum dns_status a, aaaa;	/* how its address lookups went */
-	size_t naddrs;			/* addresses it contributed */
+	char name[DNS_NAME_MAX + 1]; /* without trailing dot */
+	unsigned pref;               /* MX preference (0 for implicit MX) */
+	enum dns_status a, aaaa;     /* how its address lookups went */
+	size_t naddrs;               /* addresses it contributed */
 };
 
 /* One address to try. */
 struct dns_mx_addr {
-	size_t host;			/* index into hosts[] */
+	size_t host; /* index into hosts[] */
 	unsigned pref;
-	int af;				/* AF_INET or AF_INET6 */
+	int af; /* AF_INET or AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
 	} u;
-	char text[INET6_ADDRSTRLEN];	/* the address printed */
+	char text[INET6_ADDRSTRLEN]; /* the address printed */
 };
 
 /* A finished lookup. Plain data without pointers: copy it with '='. */
 struct dns_mx_result {
 	enum dns_mx_status status;
-	char domain[DNS_NAME_MAX + 3];	/* as asked ("[192.0.2.1]" for a literal) */
-	int implicit;			/* no MX: the domain itself (RFC 5321 5.1) */
-	int literal;			/* an address literal or IP: no DNS asked */
-	int partial;			/* some address lookups failed temporarily */
-	char reason[320];		/* one line for logs and SMTP replies */
+	char domain[DNS_NAME_MAX + 3]; /* as asked ("[192.0.2.1]" for a literal) */
+	int implicit;                  /* no MX: the domain itself (RFC 5321 5.1) */
+	int literal;                   /* an address literal or IP: no DNS asked */
+	int partial;                   /* some address lookups failed temporarily */
+	char reason[320];              /* one line for logs and SMTP replies */
 	struct dns_mx_host hosts[DNS_MX_HOSTS_MAX];
 	size_t nhosts;
 	struct dns_mx_addr addrs[DNS_MX_ADDRS_MAX];
@@ -100,8 +100,8 @@ typedef void (*dns_mx_cb)(const struct dns_mx_result *r, void *arg);
  * dns_mx_flags. dns is borrowed and must outlive the lookup. Free the
  * returned lookup with dns_mx_free() (also after the callback).
  */
-struct dns_mx *dns_mx_start(struct dns_client *dns, const char *domain,
-    unsigned flags, dns_mx_cb cb, void *arg);
+struct dns_mx *
+dns_mx_start(struct dns_client *dns, const char *domain, unsigned flags, dns_mx_cb cb, void *arg);
 /* Cancel the lookup if it is still running and free it. NULL-safe. */
 void dns_mx_free(struct dns_mx *q);
 /* The result (final once the callback ran). */
@@ -112,12 +112,11 @@ const struct dns_mx_result *dns_mx_result(const struct dns_mx *q);
  * base until the lookup is done and copy the result into *out. Only for a
  * client whose base nobody else is running.
  */
-void dns_mx_resolve_sync(struct dns_client *dns, const char *domain,
-    unsigned flags, struct dns_mx_result *out);
+void dns_mx_resolve_sync(
+    struct dns_client *dns, const char *domain, unsigned flags, struct dns_mx_result *out);
 
 /* Write addrs[i] with port into ss as a sockaddr; returns its length. */
-socklen_t dns_mx_sockaddr(const struct dns_mx_addr *a, int port,
-    struct sockaddr_storage *ss);
+socklen_t dns_mx_sockaddr(const struct dns_mx_addr *a, int port, struct sockaddr_storage *ss);
 /* "found", "nxdomain", "nullmx", "noaddr", "tempfail". */
 const char *dns_mx_status_name(enum dns_mx_status st);
 

@@ -80,8 +80,7 @@ dns_name_reverse(int af, const void *addr, char *out, size_t outsz)
 	size_t o = 0;
 
 	if (af == AF_INET) {
-		int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa",
-		    b[3], b[2], b[1], b[0]);
+		int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
 		return n < 0 || (size_t)n >= outsz ? -1 : 0;
 	}
 	/* RFC 3596 2.5: 32 nibbles, least significant first. */

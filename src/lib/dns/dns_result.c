@@ -27,8 +27,7 @@ dns_result_new(const char *name, enum dns_type type, enum dns_status status)
 }
 
 struct dns_result *
-dns_result_fail(const char *name, enum dns_type type, enum dns_status status,
-    const char *why)
+dns_result_fail(const char *name, enum dns_type type, enum dns_status status, const char *why)
 {
 	struct dns_result *res = dns_result_new(name, type, status);
 
@@ -40,19 +39,12 @@ static void
 rr_release(struct dns_rr *rr)
 {
 	switch (rr->type) {
-	case DNS_T_MX:
-		free(rr->u.mx.host);
-		break;
+	case DNS_T_MX: free(rr->u.mx.host); break;
 	case DNS_T_PTR:
 	case DNS_T_CNAME:
-	case DNS_T_NS:
-		free(rr->u.name);
-		break;
-	case DNS_T_TXT:
-		free(rr->u.txt.data);
-		break;
-	default:
-		break;
+	case DNS_T_NS: free(rr->u.name); break;
+	case DNS_T_TXT: free(rr->u.txt.data); break;
+	default: break;
 	}
 }
 
@@ -120,8 +112,7 @@ dns_result_add_name(struct dns_result *res, enum dns_type type, const char *name
 }
 
 void
-dns_result_add_txt(struct dns_result *res, const void *data, size_t len,
-    unsigned nstrings)
+dns_result_add_txt(struct dns_result *res, const void *data, size_t len, unsigned nstrings)
 {
 	struct dns_rr *rr = rr_push(res, DNS_T_TXT);
 
@@ -150,23 +141,15 @@ dns_result_copy(const struct dns_result *src)
 	for (size_t i = 0; i < src->nrr; i++) {
 		const struct dns_rr *rr = &src->rr[i];
 		switch (rr->type) {
-		case DNS_T_A:
-			dns_result_add_a(res, &rr->u.a);
-			break;
-		case DNS_T_AAAA:
-			dns_result_add_aaaa(res, &rr->u.aaaa);
-			break;
-		case DNS_T_MX:
-			dns_result_add_mx(res, rr->u.mx.pref, rr->u.mx.host);
-			break;
+		case DNS_T_A: dns_result_add_a(res, &rr->u.a); break;
+		case DNS_T_AAAA: dns_result_add_aaaa(res, &rr->u.aaaa); break;
+		case DNS_T_MX: dns_result_add_mx(res, rr->u.mx.pref, rr->u.mx.host); break;
 		case DNS_T_TXT:
 			dns_result_add_txt(res, rr->u.txt.data, rr->u.txt.len, rr->u.txt.nstrings);
 			break;
 		case DNS_T_PTR:
 		case DNS_T_CNAME:
-		case DNS_T_NS:
-			dns_result_add_name(res, rr->type, rr->u.name);
-			break;
+		case DNS_T_NS: dns_result_add_name(res, rr->type, rr->u.name); break;
 		}
 	}
 	return res;
@@ -185,8 +168,8 @@ dns_result_describe(const struct dns_result *res, struct strbuf *out)
 	strbuf_puts(out, dns_status_name(res->status));
 	if (res->status != DNS_ANSWER) {
 		if (res->why)
-			strbuf_printf(out, " (%s)", log_escape(esc, sizeof(esc), res->why,
-			    strlen(res->why)));
+			strbuf_printf(
+			    out, " (%s)", log_escape(esc, sizeof(esc), res->why, strlen(res->why)));
 		if (res->sec != DNS_SEC_INSECURE)
 			strbuf_printf(out, " %s", dns_sec_name(res->sec));
 		return;
@@ -215,12 +198,12 @@ dns_result_describe(const struct dns_result *res, struct strbuf *out)
 			    log_escape(esc, sizeof(esc), rr->u.mx.host, strlen(rr->u.mx.host)));
 			break;
 		case DNS_T_TXT:
-			strbuf_printf(out, " %s", log_escape(esc, sizeof(esc),
-			    rr->u.txt.data, rr->u.txt.len));
+			strbuf_printf(out, " %s",
+			    log_escape(esc, sizeof(esc), rr->u.txt.data, rr->u.txt.len));
 			break;
 		default:
-			strbuf_printf(out, " %s", log_escape(esc, sizeof(esc),
-			    rr->u.name, strlen(rr->u.name)));
+			strbuf_printf(out, " %s",
+			    log_escape(esc, sizeof(esc), rr->u.name, strlen(rr->u.name)));
 			break;
 		}
 	}

@@ -12,11 +12,10 @@
 #include "util/str.h"
 
 /* A new result for (name, type) with the given status and no records. */
-struct dns_result *dns_result_new(const char *name, enum dns_type type,
-    enum dns_status status);
+struct dns_result *dns_result_new(const char *name, enum dns_type type, enum dns_status status);
 /* A failed result with a reason (copied), e.g. "timeout". */
-struct dns_result *dns_result_fail(const char *name, enum dns_type type,
-    enum dns_status status, const char *why);
+struct dns_result *
+dns_result_fail(const char *name, enum dns_type type, enum dns_status status, const char *why);
 /* Free res and everything it owns. NULL-safe. */
 void dns_result_free(struct dns_result *res);
 /* Deep copy (caller frees). */
@@ -27,11 +26,9 @@ void dns_result_add_a(struct dns_result *res, const struct in_addr *a);
 void dns_result_add_aaaa(struct dns_result *res, const struct in6_addr *a);
 void dns_result_add_mx(struct dns_result *res, unsigned pref, const char *host);
 /* PTR, CNAME or NS (by type). */
-void dns_result_add_name(struct dns_result *res, enum dns_type type,
-    const char *name);
+void dns_result_add_name(struct dns_result *res, enum dns_type type, const char *name);
 /* A TXT record from its character-strings already joined (len bytes). */
-void dns_result_add_txt(struct dns_result *res, const void *data, size_t len,
-    unsigned nstrings);
+void dns_result_add_txt(struct dns_result *res, const void *data, size_t len, unsigned nstrings);
 /* Set status to DNS_ANSWER if records were added, else keep it. */
 void dns_result_settle(struct dns_result *res);
 

@@ -37,7 +37,7 @@ struct ub_backend {
 	struct dns_client *client;
 	struct ub_ctx *ctx;
 	struct event *ev;
-	struct ubq *live;	/* every record not yet freed */
+	struct ubq *live; /* every record not yet freed */
 };
 
 struct ubq {
@@ -100,8 +100,7 @@ decode_name(const unsigned char *p, size_t len, char *out, size_t outsz)
 
 /* Add one rdata item to res; -1 if it is malformed. */
 static int
-decode_rdata(struct dns_result *res, enum dns_type type, const unsigned char *d,
-    size_t len)
+decode_rdata(struct dns_result *res, enum dns_type type, const unsigned char *d, size_t len)
 {
 	char name[DNS_NAME_MAX + 2];
 	int n;
@@ -193,8 +192,8 @@ convert(const struct ubq *q, int err, struct ub_result *r)
 	res->sec = r->secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
 	if (r->canonname && !dns_name_eq(r->canonname, q->name)) {
 		size_t n = strlen(r->canonname);
-		res->canon = xstrndup(r->canonname, n > 0 && r->canonname[n - 1] == '.' ?
-		    n - 1 : n);
+		res->canon =
+		    xstrndup(r->canonname, n > 0 && r->canonname[n - 1] == '.' ? n - 1 : n);
 	}
 	if (r->rcode == 3 || r->nxdomain) {
 		res->status = DNS_NXDOMAIN;
@@ -214,10 +213,10 @@ convert(const struct ubq *q, int err, struct ub_result *r)
 	if (!r->havedata)
 		return res;
 	for (int i = 0; r->data[i] != NULL; i++) {
-		if (decode_rdata(res, q->type, (const unsigned char *)r->data[i],
-		    (size_t)r->len[i]) < 0) {
-			log_debug("event=dns_bad_rdata name=%s type=%s",
-			    q->name, dns_type_name(q->type));
+		if (decode_rdata(
+		        res, q->type, (const unsigned char *)r->data[i], (size_t)r->len[i]) < 0) {
+			log_debug(
+			    "event=dns_bad_rdata name=%s type=%s", q->name, dns_type_name(q->type));
 		}
 	}
 	if (res->nrr == 0) {
@@ -252,8 +251,7 @@ fd_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-ub_submit(void *state, uint64_t id, const char *name, enum dns_type type,
-    void **qp)
+ub_submit(void *state, uint64_t id, const char *name, enum dns_type type, void **qp)
 {
 	struct ub_backend *ub = state;
 	char pres[DNS_NAME_MAX * 4 + 2];
@@ -292,7 +290,7 @@ ub_cancel_query(void *state, uint64_t id, void *qp)
 	if (ub_cancel(ub->ctx, q->async_id) == 0)
 		ubq_free(q);
 	else
-		q->cancelled = 1;	/* freed when its callback comes */
+		q->cancelled = 1; /* freed when its callback comes */
 }
 
 static void
@@ -313,12 +311,14 @@ ub_free_backend(void *state)
 }
 
 const struct dns_backend_ops dns_unbound_ops = {
-	"unbound", ub_submit, ub_cancel_query, ub_free_backend,
+	"unbound",
+	ub_submit,
+	ub_cancel_query,
+	ub_free_backend,
 };
 
 static int
-set_option(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
-    size_t errsz)
+set_option(struct ub_ctx *ctx, const char *opt, const char *val, char *err, size_t errsz)
 {
 	int e = ub_ctx_set_option(ctx, opt, val);
 
@@ -331,17 +331,16 @@ set_option(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 
 /* Forwarders: see PEERS.md for why localhost and test. need options. */
 static int
-setup_forwarders(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
-    size_t errsz)
+setup_forwarders(struct ub_ctx *ctx, const struct dns_config *cfg, char *err, size_t errsz)
 {
 	static const char *const transparent[] = { "test. transparent",
-	    "127.in-addr.arpa. transparent", NULL };
+		"127.in-addr.arpa. transparent", NULL };
 	char addr[INET6_ADDRSTRLEN + 8], why[200];
 	int loopback = 0;
 
 	for (size_t i = 0; i < cfg->resolver.n; i++) {
-		if (dns_config_forwarder(cfg->resolver.v[i], addr, sizeof(addr), why,
-		    sizeof(why)) < 0) {
+		if (dns_config_forwarder(cfg->resolver.v[i], addr, sizeof(addr), why, sizeof(why)) <
+		    0) {
 			snprintf(err, errsz, "dns_resolver: %s", why);
 			return -1;
 		}
@@ -363,8 +362,8 @@ setup_forwarders(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 }
 
 void *
-dns_unbound_new(struct dns_client *c, struct event_base *base,
-    const struct dns_config *cfg, char *err, size_t errsz)
+dns_unbound_new(struct dns_client *c, struct event_base *base, const struct dns_config *cfg,
+    char *err, size_t errsz)
 {
 	struct ub_backend *ub = xcalloc(1, sizeof(*ub));
 	int e, fd;

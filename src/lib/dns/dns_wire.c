@@ -34,8 +34,8 @@ dns_wire_get_u16(const uint8_t *p)
 uint32_t
 dns_wire_get_u32(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+	    (uint32_t)p[3];
 }
 
 void
@@ -71,8 +71,7 @@ dns_wire_read_header(struct dns_wire_reader *r, struct dns_wire_header *h)
  * rejected; the decompressed name may not exceed 255 octets.
  */
 int
-dns_wire_name_at(const uint8_t *msg, size_t len, size_t off,
-    struct dns_wire_name *out, size_t *end)
+dns_wire_name_at(const uint8_t *msg, size_t len, size_t off, struct dns_wire_name *out, size_t *end)
 {
 	size_t pos = off, limit = off, olen = 0;
 	int jumped = 0;
@@ -195,7 +194,8 @@ dns_wire_name_from_text(const char *text, struct dns_wire_name *out)
 
 			if (c == '\\') {
 				if (p[0] >= '0' && p[0] <= '9') {
-					if (!(p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9'))
+					if (!(p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
+					        p[2] <= '9'))
 						return DNS_WIRE_ETEXT;
 					c = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 					if (c > 255)
@@ -213,12 +213,12 @@ dns_wire_name_from_text(const char *text, struct dns_wire_name *out)
 			l++;
 		}
 		if (l == 0)
-			return DNS_WIRE_ETEXT;	/* empty label: "a..b" or ".a" */
+			return DNS_WIRE_ETEXT; /* empty label: "a..b" or ".a" */
 		out->b[lenpos] = (uint8_t)l;
 		if (*p == '.') {
 			p++;
 			if (*p == '\0')
-				break;	/* the final dot */
+				break; /* the final dot */
 		}
 	}
 	out->b[o++] = 0;
@@ -438,12 +438,18 @@ dns_wire_put_header(struct dns_wire_writer *w, const struct dns_wire_header *h)
 
 	if (w->cap < DNS_WIRE_HEADER_LEN)
 		return DNS_WIRE_ESPACE;
-	b[0] = (uint8_t)(h->id >> 8); b[1] = (uint8_t)h->id;
-	b[2] = (uint8_t)(h->flags >> 8); b[3] = (uint8_t)h->flags;
-	b[4] = (uint8_t)(h->qdcount >> 8); b[5] = (uint8_t)h->qdcount;
-	b[6] = (uint8_t)(h->ancount >> 8); b[7] = (uint8_t)h->ancount;
-	b[8] = (uint8_t)(h->nscount >> 8); b[9] = (uint8_t)h->nscount;
-	b[10] = (uint8_t)(h->arcount >> 8); b[11] = (uint8_t)h->arcount;
+	b[0] = (uint8_t)(h->id >> 8);
+	b[1] = (uint8_t)h->id;
+	b[2] = (uint8_t)(h->flags >> 8);
+	b[3] = (uint8_t)h->flags;
+	b[4] = (uint8_t)(h->qdcount >> 8);
+	b[5] = (uint8_t)h->qdcount;
+	b[6] = (uint8_t)(h->ancount >> 8);
+	b[7] = (uint8_t)h->ancount;
+	b[8] = (uint8_t)(h->nscount >> 8);
+	b[9] = (uint8_t)h->nscount;
+	b[10] = (uint8_t)(h->arcount >> 8);
+	b[11] = (uint8_t)h->arcount;
 	memcpy(w->buf, b, sizeof(b));
 	if (w->len < DNS_WIRE_HEADER_LEN)
 		w->len = DNS_WIRE_HEADER_LEN;
@@ -452,8 +458,8 @@ dns_wire_put_header(struct dns_wire_writer *w, const struct dns_wire_header *h)
 
 /* Find an earlier copy of the suffix n->b[from..] in the output. */
 static int
-find_suffix(const struct dns_wire_writer *w, const struct dns_wire_name *n, size_t from,
-    uint16_t *at)
+find_suffix(
+    const struct dns_wire_writer *w, const struct dns_wire_name *n, size_t from, uint16_t *at)
 {
 	size_t slen = (size_t)n->len - from;
 
@@ -513,8 +519,8 @@ nospace:
 }
 
 int
-dns_wire_put_question(struct dns_wire_writer *w, const struct dns_wire_name *n,
-    uint16_t qtype, uint16_t qclass)
+dns_wire_put_question(
+    struct dns_wire_writer *w, const struct dns_wire_name *n, uint16_t qtype, uint16_t qclass)
 {
 	struct dns_wire_mark m = dns_wire_mark(w);
 
@@ -528,15 +534,14 @@ dns_wire_put_question(struct dns_wire_writer *w, const struct dns_wire_name *n,
 }
 
 int
-dns_wire_rr_begin(struct dns_wire_writer *w, const struct dns_wire_name *owner,
-    uint16_t type, uint16_t rclass, uint32_t ttl, size_t *rdlen_at)
+dns_wire_rr_begin(struct dns_wire_writer *w, const struct dns_wire_name *owner, uint16_t type,
+    uint16_t rclass, uint32_t ttl, size_t *rdlen_at)
 {
 	struct dns_wire_mark m = dns_wire_mark(w);
 
 	if (dns_wire_put_name(w, owner, 1) != DNS_WIRE_OK ||
 	    dns_wire_put_u16(w, type) != DNS_WIRE_OK ||
-	    dns_wire_put_u16(w, rclass) != DNS_WIRE_OK ||
-	    dns_wire_put_u32(w, ttl) != DNS_WIRE_OK) {
+	    dns_wire_put_u16(w, rclass) != DNS_WIRE_OK || dns_wire_put_u32(w, ttl) != DNS_WIRE_OK) {
 		dns_wire_rollback(w, m);
 		return DNS_WIRE_ESPACE;
 	}
@@ -564,8 +569,8 @@ dns_wire_rr_end(struct dns_wire_writer *w, size_t rdlen_at)
 }
 
 int
-dns_wire_put_rr(struct dns_wire_writer *w, const struct dns_wire_name *owner,
-    uint16_t type, uint16_t rclass, uint32_t ttl, const void *rdata, uint16_t rdlen)
+dns_wire_put_rr(struct dns_wire_writer *w, const struct dns_wire_name *owner, uint16_t type,
+    uint16_t rclass, uint32_t ttl, const void *rdata, uint16_t rdlen)
 {
 	struct dns_wire_mark m = dns_wire_mark(w);
 	size_t at;

@@ -18,29 +18,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_WIRE_NAME_MAX 255		/* RFC 1035 3.1: octets, wire form */
+#define DNS_WIRE_NAME_MAX 255 /* RFC 1035 3.1: octets, wire form */
 #define DNS_WIRE_LABEL_MAX 63
-#define DNS_WIRE_TEXT_MAX 1024		/* presentation text incl. escapes + NUL */
+#define DNS_WIRE_TEXT_MAX 1024 /* presentation text incl. escapes + NUL */
 #define DNS_WIRE_HEADER_LEN 12
-#define DNS_WIRE_UDP_MIN 512		/* RFC 1035 4.2.1 */
-#define DNS_WIRE_MSG_MAX 65535		/* RFC 1035 4.2.2: TCP length prefix */
-#define DNS_WIRE_COMPRESS_MAX 128	/* names remembered for compression */
+#define DNS_WIRE_UDP_MIN 512      /* RFC 1035 4.2.1 */
+#define DNS_WIRE_MSG_MAX 65535    /* RFC 1035 4.2.2: TCP length prefix */
+#define DNS_WIRE_COMPRESS_MAX 128 /* names remembered for compression */
 
 /* Record types and classes the project uses (RFC 1035 3.2.2, others). */
 enum {
-	DNS_TYPE_A = 1, DNS_TYPE_NS = 2, DNS_TYPE_CNAME = 5, DNS_TYPE_SOA = 6,
-	DNS_TYPE_PTR = 12, DNS_TYPE_MX = 15, DNS_TYPE_TXT = 16,
-	DNS_TYPE_AAAA = 28, DNS_TYPE_OPT = 41, DNS_TYPE_IXFR = 251,
-	DNS_TYPE_AXFR = 252, DNS_TYPE_ANY = 255,
+	DNS_TYPE_A = 1,
+	DNS_TYPE_NS = 2,
+	DNS_TYPE_CNAME = 5,
+	DNS_TYPE_SOA = 6,
+	DNS_TYPE_PTR = 12,
+	DNS_TYPE_MX = 15,
+	DNS_TYPE_TXT = 16,
+	DNS_TYPE_AAAA = 28,
+	DNS_TYPE_OPT = 41,
+	DNS_TYPE_IXFR = 251,
+	DNS_TYPE_AXFR = 252,
+	DNS_TYPE_ANY = 255,
 };
 enum { DNS_CLASS_IN = 1, DNS_CLASS_CH = 3, DNS_CLASS_ANY = 255 };
 enum {
-	DNS_OPCODE_QUERY = 0, DNS_OPCODE_NOTIFY = 4, DNS_OPCODE_UPDATE = 5,
+	DNS_OPCODE_QUERY = 0,
+	DNS_OPCODE_NOTIFY = 4,
+	DNS_OPCODE_UPDATE = 5,
 };
 enum {
-	DNS_RCODE_NOERROR = 0, DNS_RCODE_FORMERR = 1, DNS_RCODE_SERVFAIL = 2,
-	DNS_RCODE_NXDOMAIN = 3, DNS_RCODE_NOTIMP = 4, DNS_RCODE_REFUSED = 5,
-	DNS_RCODE_NOTAUTH = 9, DNS_RCODE_BADVERS = 16,	/* RFC 6891 9 */
+	DNS_RCODE_NOERROR = 0,
+	DNS_RCODE_FORMERR = 1,
+	DNS_RCODE_SERVFAIL = 2,
+	DNS_RCODE_NXDOMAIN = 3,
+	DNS_RCODE_NOTIMP = 4,
+	DNS_RCODE_REFUSED = 5,
+	DNS_RCODE_NOTAUTH = 9,
+	DNS_RCODE_BADVERS = 16, /* RFC 6891 9 */
 };
 
 /* Header flag bits (RFC 1035 4.1.1). */
@@ -52,26 +67,26 @@ enum {
 #define DNS_FLAG_AD 0x0020
 #define DNS_FLAG_CD 0x0010
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
-#define DNS_RCODE(flags) ((flags) & 0xf)
+#define DNS_RCODE(flags) ((flags)&0xf)
 
 /* Typed results: every failure says whether the input was short or bad. */
 enum dns_wire_err {
 	DNS_WIRE_OK = 0,
-	DNS_WIRE_ESHORT = -1,	/* input ends inside an item */
-	DNS_WIRE_EFORMAT = -2,	/* malformed: bad label type, name too long */
-	DNS_WIRE_ELOOP = -3,	/* compression pointer loops or points forward */
-	DNS_WIRE_ESPACE = -4,	/* writer: output limit reached */
-	DNS_WIRE_ETEXT = -5,	/* presentation name malformed */
+	DNS_WIRE_ESHORT = -1,  /* input ends inside an item */
+	DNS_WIRE_EFORMAT = -2, /* malformed: bad label type, name too long */
+	DNS_WIRE_ELOOP = -3,   /* compression pointer loops or points forward */
+	DNS_WIRE_ESPACE = -4,  /* writer: output limit reached */
+	DNS_WIRE_ETEXT = -5,   /* presentation name malformed */
 };
 
 struct dns_wire_name {
-	uint8_t len;			/* octets used in b, root label included */
+	uint8_t len; /* octets used in b, root label included */
 	uint8_t b[DNS_WIRE_NAME_MAX];
 };
 
 struct dns_wire_header {
 	uint16_t id;
-	uint16_t flags;		/* QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode */
+	uint16_t flags; /* QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode */
 	uint16_t qdcount, ancount, nscount, arcount;
 };
 
@@ -85,7 +100,7 @@ struct dns_wire_rr {
 	uint16_t type, rclass;
 	uint32_t ttl;
 	uint16_t rdlength;
-	size_t rdoff;		/* offset of the RDATA in the message */
+	size_t rdoff; /* offset of the RDATA in the message */
 };
 
 /* A cursor over a received message; does not own msg. */
@@ -113,8 +128,8 @@ int dns_wire_read_rr(struct dns_wire_reader *r, struct dns_wire_rr *rr);
  * same pointer checks; *end receives the offset after the name's in-place
  * encoding. Pure helper under dns_wire_read_name.
  */
-int dns_wire_name_at(const uint8_t *msg, size_t len, size_t off,
-    struct dns_wire_name *out, size_t *end);
+int dns_wire_name_at(
+    const uint8_t *msg, size_t len, size_t off, struct dns_wire_name *out, size_t *end);
 
 /* Parse presentation text ("a.b.example." or without the final dot). */
 int dns_wire_name_from_text(const char *text, struct dns_wire_name *out);
@@ -141,11 +156,11 @@ int dns_wire_name_cmp(const struct dns_wire_name *a, const struct dns_wire_name 
  * with dns_wire_put_name are compressed against earlier ones.
  */
 struct dns_wire_writer {
-	uint8_t *buf;		/* not owned */
+	uint8_t *buf; /* not owned */
 	size_t cap;
 	size_t len;
 	size_t ncomp;
-	uint16_t comp[DNS_WIRE_COMPRESS_MAX];	/* offsets of names written */
+	uint16_t comp[DNS_WIRE_COMPRESS_MAX]; /* offsets of names written */
 };
 
 /* A saved position to roll back to when an item does not fit. */
@@ -168,20 +183,20 @@ int dns_wire_put_u32(struct dns_wire_writer *w, uint32_t v);
 /* Append a name, compressed when compress is set. */
 int dns_wire_put_name(struct dns_wire_writer *w, const struct dns_wire_name *n, int compress);
 /* Append a question. */
-int dns_wire_put_question(struct dns_wire_writer *w, const struct dns_wire_name *n,
-    uint16_t qtype, uint16_t qclass);
+int dns_wire_put_question(
+    struct dns_wire_writer *w, const struct dns_wire_name *n, uint16_t qtype, uint16_t qclass);
 /*
  * Begin an RR: owner (compressed), type, class, TTL and a placeholder
  * RDLENGTH; *rdlen_at receives where to patch. Append RDATA with the
  * put functions, then call dns_wire_rr_end.
  */
-int dns_wire_rr_begin(struct dns_wire_writer *w, const struct dns_wire_name *owner,
-    uint16_t type, uint16_t rclass, uint32_t ttl, size_t *rdlen_at);
+int dns_wire_rr_begin(struct dns_wire_writer *w, const struct dns_wire_name *owner, uint16_t type,
+    uint16_t rclass, uint32_t ttl, size_t *rdlen_at);
 /* Patch RDLENGTH for the RR begun at rdlen_at. */
 int dns_wire_rr_end(struct dns_wire_writer *w, size_t rdlen_at);
 /* Append a whole RR with opaque RDATA. */
-int dns_wire_put_rr(struct dns_wire_writer *w, const struct dns_wire_name *owner,
-    uint16_t type, uint16_t rclass, uint32_t ttl, const void *rdata, uint16_t rdlen);
+int dns_wire_put_rr(struct dns_wire_writer *w, const struct dns_wire_name *owner, uint16_t type,
+    uint16_t rclass, uint32_t ttl, const void *rdata, uint16_t rdlen);
 /* Append TXT RDATA: text split into character-strings of <= 255 octets. */
 int dns_wire_put_txt(struct dns_wire_writer *w, const char *text, size_t len);
 

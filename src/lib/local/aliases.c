@@ -19,7 +19,7 @@ struct alias {
 };
 
 struct aliases {
-	struct hmap *map;	/* lower-case key -> struct alias */
+	struct hmap *map; /* lower-case key -> struct alias */
 	struct alias **all;
 	size_t nall;
 };
@@ -65,7 +65,8 @@ word_ok(const char *w)
 	memcpy(buf, w, n);
 	memcpy(buf + n, "@x.example", 11);
 	return smtp_addr_parse_mailbox(buf, n + 10, SMTP_ADDR_ALLOW_UTF8, &parsed) ==
-	    SMTP_ADDR_OK && !(parsed.flags & SMTP_ADDR_QUOTED);
+	    SMTP_ADDR_OK &&
+	    !(parsed.flags & SMTP_ADDR_QUOTED);
 }
 
 struct aliases *
@@ -114,7 +115,7 @@ aliases_parse(const char *text, size_t len, const char *name, struct strbuf *err
 		struct alias *al = xcalloc(1, sizeof(*al));
 		char *save = NULL;
 		for (char *t = strtok_r(colon + 1, ", \t", &save); t;
-		    t = strtok_r(NULL, ", \t", &save)) {
+		     t = strtok_r(NULL, ", \t", &save)) {
 			if (!word_ok(t)) {
 				strbuf_printf(errs, "%s:%d: bad target '%s'\n", name, lineno, t);
 				nerr++;
@@ -124,7 +125,8 @@ aliases_parse(const char *text, size_t len, const char *name, struct strbuf *err
 			al->targets[al->n++] = xstrdup(t);
 		}
 		if (al->n == 0) {
-			strbuf_printf(errs, "%s:%d: alias '%s' has no targets\n", name, lineno, key);
+			strbuf_printf(
+			    errs, "%s:%d: alias '%s' has no targets\n", name, lineno, key);
 			nerr++;
 		}
 		a->all = xrealloc(a->all, (a->nall + 1) * sizeof(*a->all));
@@ -166,8 +168,7 @@ aliases_load(const char *path, struct strbuf *errs)
 }
 
 char *const *
-aliases_lookup(const struct aliases *a, const char *local, const char *domain,
-    size_t *n)
+aliases_lookup(const struct aliases *a, const char *local, const char *domain, size_t *n)
 {
 	char key[SMTP_PATH_MAX + 2];
 	size_t ll = strlen(local), dl = strlen(domain);

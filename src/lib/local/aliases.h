@@ -18,8 +18,7 @@
 
 struct aliases;
 
-struct aliases *aliases_parse(const char *text, size_t len, const char *name,
-    struct strbuf *errs);
+struct aliases *aliases_parse(const char *text, size_t len, const char *name, struct strbuf *errs);
 /* Read and parse path; NULL or "" path gives an empty table. */
 struct aliases *aliases_load(const char *path, struct strbuf *errs);
 void aliases_free(struct aliases *a);
@@ -28,7 +27,7 @@ void aliases_free(struct aliases *a);
  * then the bare local part), or NULL if it is not an alias. The array is
  * owned by the table; *n is set.
  */
-char *const *aliases_lookup(const struct aliases *a, const char *local,
-    const char *domain, size_t *n);
+char *const *
+aliases_lookup(const struct aliases *a, const char *local, const char *domain, size_t *n);
 
 #endif

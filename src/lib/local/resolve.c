@@ -79,9 +79,8 @@ expand(const struct users *u, const struct aliases *a, const struct conf_list *d
 }
 
 enum resolve_status
-resolve_address(const struct users *u, const struct aliases *a,
-    const struct conf_list *domains, const char *local, const char *domain,
-    struct resolved *out)
+resolve_address(const struct users *u, const struct aliases *a, const struct conf_list *domains,
+    const char *local, const char *domain, struct resolved *out)
 {
 	enum resolve_status st;
 

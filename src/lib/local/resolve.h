@@ -18,15 +18,15 @@
 
 enum resolve_status {
 	RESOLVE_OK = 0,
-	RESOLVE_UNKNOWN,	/* no such user or alias */
-	RESOLVE_LOOP,		/* alias chain too deep */
-	RESOLVE_TOO_MANY,	/* alias expands too far */
+	RESOLVE_UNKNOWN,  /* no such user or alias */
+	RESOLVE_LOOP,     /* alias chain too deep */
+	RESOLVE_TOO_MANY, /* alias expands too far */
 };
 
 struct resolved {
-	char **local;		/* local mailboxes, "local@domain" lower-case */
+	char **local; /* local mailboxes, "local@domain" lower-case */
 	size_t nlocal;
-	char **remote;		/* addresses in other domains (forwarding) */
+	char **remote; /* addresses in other domains (forwarding) */
 	size_t nremote;
 };
 
@@ -36,8 +36,7 @@ struct resolved {
  * Fills out (free with resolved_clear) and returns a status.
  */
 enum resolve_status resolve_address(const struct users *u, const struct aliases *a,
-    const struct conf_list *domains, const char *local, const char *domain,
-    struct resolved *out);
+    const struct conf_list *domains, const char *local, const char *domain, struct resolved *out);
 void resolved_clear(struct resolved *r);
 
 #endif

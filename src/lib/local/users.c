@@ -210,8 +210,9 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 				}
 			}
 			if (bad) {
-				strbuf_printf(errs, "%s:%d: bad attribute '%s' (expected key=value)\n",
-				    name, lineno, tok);
+				strbuf_printf(errs,
+				    "%s:%d: bad attribute '%s' (expected key=value)\n", name,
+				    lineno, tok);
 				nerr++;
 			}
 		}
@@ -252,7 +253,8 @@ users_load(const char *path, struct strbuf *errs)
 int
 users_write(const struct users *u, struct strbuf *out)
 {
-	int rc = strbuf_puts(out, "# vouch users: managed by vouchctl user ...; one mailbox per line\n");
+	int rc =
+	    strbuf_puts(out, "# vouch users: managed by vouchctl user ...; one mailbox per line\n");
 
 	for (size_t i = 0; i < u->n && rc == 0; i++) {
 		const struct user *x = u->v[i];
@@ -288,7 +290,8 @@ users_save(const struct users *u, const char *path, char *err, size_t errsz)
 
 	strbuf_init(&text, 256 * 1024 * 1024);
 	strbuf_init(&tmp, 4096);
-	if (users_write(u, &text) < 0 || strbuf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (users_write(u, &text) < 0 ||
+	    strbuf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		snprintf(err, errsz, "users table too large");
 		rc = -1;
 		goto out;

@@ -16,23 +16,22 @@
 #include "util/str.h"
 
 struct user {
-	char *address;		/* lower-case local@domain */
-	char *password;		/* crypt(3) hash, or NULL: no submission login */
-	int locked;		/* may not log in or send */
-	int send_locked;	/* locked for sending after the daily limit */
-	long long max_rcpt_msg;	/* 0 = server default */
-	long long max_rcpt_day;	/* 0 = server default */
-	int stamp_user;		/* put the user name in Received */
-	int no_unsafe;		/* refuses unsafe mail (no .Unsafe folder) */
-	int discard;		/* mail is accepted, then thrown away (no Maildir) */
-	char *send_as;		/* extra addresses/domains MAIL FROM may use, or NULL */
+	char *address;          /* lower-case local@domain */
+	char *password;         /* crypt(3) hash, or NULL: no submission login */
+	int locked;             /* may not log in or send */
+	int send_locked;        /* locked for sending after the daily limit */
+	long long max_rcpt_msg; /* 0 = server default */
+	long long max_rcpt_day; /* 0 = server default */
+	int stamp_user;         /* put the user name in Received */
+	int no_unsafe;          /* refuses unsafe mail (no .Unsafe folder) */
+	int discard;            /* mail is accepted, then thrown away (no Maildir) */
+	char *send_as;          /* extra addresses/domains MAIL FROM may use, or NULL */
 };
 
 struct users;
 
 /* Parse the file's text. NULL with errors ("name:line: ...") in errs. */
-struct users *users_parse(const char *text, size_t len, const char *name,
-    struct strbuf *errs);
+struct users *users_parse(const char *text, size_t len, const char *name, struct strbuf *errs);
 /* Read and parse path; a missing file is an empty table. */
 struct users *users_load(const char *path, struct strbuf *errs);
 void users_free(struct users *u);

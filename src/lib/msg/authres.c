@@ -49,12 +49,11 @@ value(struct strbuf *out, const char *v)
 }
 
 int
-authres_format(const char *authserv_id, const struct authres_entry *e, size_t n,
-    struct strbuf *out)
+authres_format(const char *authserv_id, const struct authres_entry *e, size_t n, struct strbuf *out)
 {
 	strbuf_printf(out, "Authentication-Results: %s", authserv_id);
 	if (n == 0)
-		strbuf_puts(out, "; none");	/* RFC 8601 2.2: no results */
+		strbuf_puts(out, "; none"); /* RFC 8601 2.2: no results */
 	for (size_t i = 0; i < n; i++) {
 		strbuf_printf(out, ";\r\n\t%s=%s", e[i].method, e[i].result);
 		if (e[i].reason && *e[i].reason)

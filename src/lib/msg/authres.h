@@ -11,26 +11,26 @@
 #include "util/str.h"
 
 struct authres_entry {
-	const char *method;	/* "spf", "iprev", "x-vouch", ... */
-	const char *result;	/* "pass", "fail", ... */
-	const char *reason;	/* a comment for people, or NULL */
-	const char *ptype;	/* "smtp.mailfrom", "policy.iprev", ... or NULL */
-	const char *value;	/* the property's value, or NULL */
+	const char *method; /* "spf", "iprev", "x-vouch", ... */
+	const char *result; /* "pass", "fail", ... */
+	const char *reason; /* a comment for people, or NULL */
+	const char *ptype;  /* "smtp.mailfrom", "policy.iprev", ... or NULL */
+	const char *value;  /* the property's value, or NULL */
 };
 
 /* "Authentication-Results: id; method=result (reason) ptype=value; ..." */
-int authres_format(const char *authserv_id, const struct authres_entry *e, size_t n,
-    struct strbuf *out);
+int authres_format(
+    const char *authserv_id, const struct authres_entry *e, size_t n, struct strbuf *out);
 
 struct authres_spf {
-	const char *result;	/* spf_result_name() */
-	const char *comment;	/* e.g. "domain of x designates y as permitted sender" */
+	const char *result;  /* spf_result_name() */
+	const char *comment; /* e.g. "domain of x designates y as permitted sender" */
 	const char *client_ip;
-	const char *envelope_from;	/* may be "" */
+	const char *envelope_from; /* may be "" */
 	const char *helo;
 	const char *receiver;
-	const char *identity;	/* "mailfrom" or "helo" */
-	const char *mechanism;	/* may be NULL or "" */
+	const char *identity;  /* "mailfrom" or "helo" */
+	const char *mechanism; /* may be NULL or "" */
 };
 
 /* "Received-SPF: result (comment) key=value; ..." */

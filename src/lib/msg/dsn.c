@@ -62,13 +62,16 @@ human_part(const struct dsn_info *info, struct strbuf *out)
 	}
 	strbuf_printf(out, "This is the mail system at host %s.\r\n\r\n", info->reporting_mta);
 	if (failed)
-		strbuf_puts(out, "I'm sorry to have to inform you that your message could not\r\n"
+		strbuf_puts(out,
+		    "I'm sorry to have to inform you that your message could not\r\n"
 		    "be delivered to one or more recipients. It's attached below.\r\n");
 	else if (delayed)
-		strbuf_puts(out, "Your message could not be delivered yet to one or more\r\n"
+		strbuf_puts(out,
+		    "Your message could not be delivered yet to one or more\r\n"
 		    "recipients. It will be retried; you do not need to resend it.\r\n");
 	else
-		strbuf_puts(out, "Your message was successfully delivered to the destination(s)\r\n"
+		strbuf_puts(out,
+		    "Your message was successfully delivered to the destination(s)\r\n"
 		    "listed below. If the message was delivered to a mailbox you will\r\n"
 		    "receive no further notifications. Otherwise you may still receive\r\n"
 		    "notifications of mail delivery errors from other systems.\r\n");
@@ -94,8 +97,8 @@ status_part(const struct dsn_info *info, struct strbuf *out)
 	/* RFC 3464 2.2: per-message fields */
 	strbuf_printf(out, "Reporting-MTA: dns; %s\r\n", info->reporting_mta);
 	strbuf_printf(out, "X-Vouch-Queue-ID: %s\r\n", info->queue_id);
-	if (info->envid && smtp_xtext_decode(info->envid, strlen(info->envid), decoded,
-	    sizeof(decoded)) >= 0) {
+	if (info->envid &&
+	    smtp_xtext_decode(info->envid, strlen(info->envid), decoded, sizeof(decoded)) >= 0) {
 		strbuf_puts(out, "Original-Envelope-Id: ");
 		put_clean(out, decoded, SMTP_ENVID_MAX);
 		strbuf_puts(out, "\r\n");
@@ -111,8 +114,9 @@ status_part(const struct dsn_info *info, struct strbuf *out)
 		strbuf_puts(out, "\r\n");
 		if (r->orcpt) {
 			const char *semi = strchr(r->orcpt, ';');
-			if (semi && smtp_xtext_decode(semi + 1, strlen(semi + 1), decoded,
-			    sizeof(decoded)) >= 0) {
+			if (semi &&
+			    smtp_xtext_decode(
+			        semi + 1, strlen(semi + 1), decoded, sizeof(decoded)) >= 0) {
 				strbuf_append(out, "Original-Recipient: ", 20);
 				put_clean(out, r->orcpt, (size_t)(semi - r->orcpt));
 				strbuf_puts(out, ";");
@@ -123,8 +127,12 @@ status_part(const struct dsn_info *info, struct strbuf *out)
 		strbuf_puts(out, "Final-Recipient: rfc822; ");
 		put_clean(out, r->final, 300);
 		strbuf_printf(out, "\r\nAction: %s\r\nStatus: ", action_names[r->action]);
-		put_clean(out, r->status ? r->status : (r->action == DSN_FAILED ? "5.0.0" :
-		    r->action == DSN_DELAYED ? "4.0.0" : "2.0.0"), 16);
+		put_clean(out,
+		    r->status ? r->status
+		              : (r->action == DSN_FAILED           ? "5.0.0"
+		                        : r->action == DSN_DELAYED ? "4.0.0"
+		                                                   : "2.0.0"),
+		    16);
 		strbuf_puts(out, "\r\n");
 		if (r->remote_mta) {
 			strbuf_puts(out, "Remote-MTA: dns; ");
@@ -156,7 +164,8 @@ dsn_compose(const struct dsn_info *info, struct strbuf *out)
 	size_t hdr = header_end(info->original, info->original_len);
 	int full = info->ret == DSN_RETURN_FULL && info->original_len <= info->max_full;
 
-	strbuf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", info->reporting_mta);
+	strbuf_printf(
+	    out, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", info->reporting_mta);
 	strbuf_puts(out, "To: <");
 	put_clean(out, info->sender, 300);
 	strbuf_printf(out, ">\r\nSubject: %s\r\nDate: ", dsn_subject(info->rcpts, info->nrcpts));
@@ -165,24 +174,32 @@ dsn_compose(const struct dsn_info *info, struct strbuf *out)
 	    (long long)info->now, info->reporting_mta);
 	/* RFC 3834 5: machines must not answer this. */
 	strbuf_puts(out, "Auto-Submitted: auto-replied\r\n");
-	strbuf_printf(out, "MIME-Version: 1.0\r\n"
+	strbuf_printf(out,
+	    "MIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
 	    "\tboundary=\"%s\"\r\n\r\n"
-	    "This is a MIME-encapsulated message.\r\n\r\n", b);
-	strbuf_printf(out, "--%s\r\nContent-Description: Notification\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n\r\n", b);
+	    "This is a MIME-encapsulated message.\r\n\r\n",
+	    b);
+	strbuf_printf(out,
+	    "--%s\r\nContent-Description: Notification\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n\r\n",
+	    b);
 	human_part(info, out);
-	strbuf_printf(out, "\r\n--%s\r\nContent-Description: Delivery report\r\n"
-	    "Content-Type: message/delivery-status\r\n\r\n", b);
+	strbuf_printf(out,
+	    "\r\n--%s\r\nContent-Description: Delivery report\r\n"
+	    "Content-Type: message/delivery-status\r\n\r\n",
+	    b);
 	status_part(info, out);
 	if (info->original_len > 0) {
 		strbuf_printf(out, "\r\n--%s\r\n", b);
 		if (full) {
-			strbuf_puts(out, "Content-Description: Undelivered Message\r\n"
+			strbuf_puts(out,
+			    "Content-Description: Undelivered Message\r\n"
 			    "Content-Type: message/rfc822\r\n\r\n");
 			strbuf_append(out, info->original, info->original_len);
 		} else {
-			strbuf_puts(out, "Content-Description: Undelivered Message Headers\r\n"
+			strbuf_puts(out,
+			    "Content-Description: Undelivered Message Headers\r\n"
 			    "Content-Type: text/rfc822-headers\r\n\r\n");
 			strbuf_append(out, info->original, hdr);
 		}

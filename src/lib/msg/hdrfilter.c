@@ -7,10 +7,10 @@
 #include <strings.h>
 
 enum {
-	HF_LINE_START,	/* at the start of a header line */
-	HF_IN_FIELD,	/* collecting a field */
-	HF_BODY,	/* past the header section: pass everything */
-	HF_PASS_FIELD,	/* a field too long to judge: pass it through */
+	HF_LINE_START, /* at the start of a header line */
+	HF_IN_FIELD,   /* collecting a field */
+	HF_BODY,       /* past the header section: pass everything */
+	HF_PASS_FIELD, /* a field too long to judge: pass it through */
 };
 
 void
@@ -107,8 +107,8 @@ hdrfilter_finish(struct hdrfilter *f, struct strbuf *out)
 }
 
 int
-hdrfilter_field_is(const char *field, size_t len, const char *name, const char **value,
-    size_t *valuelen)
+hdrfilter_field_is(
+    const char *field, size_t len, const char *name, const char **value, size_t *valuelen)
 {
 	size_t n = strlen(name);
 

@@ -22,8 +22,8 @@
 typedef int (*hdrfilter_judge)(void *arg, const char *field, size_t len);
 
 struct hdrfilter {
-	int state;		/* internal */
-	struct strbuf field;	/* the field being collected */
+	int state;           /* internal */
+	struct strbuf field; /* the field being collected */
 	hdrfilter_judge judge;
 	void *arg;
 	unsigned dropped;
@@ -39,7 +39,7 @@ int hdrfilter_finish(struct hdrfilter *f, struct strbuf *out);
  * For judges: the field's name is name (case-insensitive)? If so, and
  * value is not NULL, value and valuelen point at the text after the colon.
  */
-int hdrfilter_field_is(const char *field, size_t len, const char *name,
-    const char **value, size_t *valuelen);
+int hdrfilter_field_is(
+    const char *field, size_t len, const char *name, const char **value, size_t *valuelen);
 
 #endif

@@ -11,14 +11,14 @@
 #include "util/conf.h"
 
 struct mime_config {
-	char *subject_tag;		/* "" = no tag */
-	int strip;			/* keep plain text only */
-	int strip_messages;		/* attached messages go whole */
-	int html_text;			/* HTML without a plain alternative keeps its text */
-	long long max_size;		/* bytes; larger messages keep their headers only */
+	char *subject_tag;  /* "" = no tag */
+	int strip;          /* keep plain text only */
+	int strip_messages; /* attached messages go whole */
+	int html_text;      /* HTML without a plain alternative keeps its text */
+	long long max_size; /* bytes; larger messages keep their headers only */
 	long long max_depth;
 	long long max_parts;
-	long long max_line;		/* bytes, CRLF excluded */
+	long long max_line; /* bytes, CRLF excluded */
 };
 
 extern const struct conf_key mime_config_keys[];

@@ -92,7 +92,8 @@ mime_hdrs_next(struct mime_hdrs *h, struct mime_field *f)
 		size_t i;
 		len = mime_line(h->buf, h->pos, h->end, &eol);
 		note_line(h, len);
-		for (i = 0; i < len && (h->buf[h->pos + i] == ' ' || h->buf[h->pos + i] == '\t'); i++)
+		for (i = 0; i < len && (h->buf[h->pos + i] == ' ' || h->buf[h->pos + i] == '\t');
+		     i++)
 			;
 		if (i == len)
 			h->flags |= MIME_HDR_WS_LINE;
@@ -187,7 +188,7 @@ value(struct lex *x, struct pval *v)
 		}
 		v->len = x->i - v->off;
 		if (x->i < x->end)
-			x->i++;		/* the closing quote */
+			x->i++; /* the closing quote */
 		return 0;
 	}
 	v->quoted = 0;
@@ -213,12 +214,12 @@ unquote(const char *s, const struct pval *v, struct strbuf *out)
 /* RFC 2231 3: name*N[*] segments of one parameter, gathered in order. */
 #define SEGS_MAX 32
 struct pname {
-	const char *want;	/* "name" or "filename" */
-	struct pval plain;	/* name=value */
+	const char *want;  /* "name" or "filename" */
+	struct pval plain; /* name=value */
 	int has_plain;
-	struct pval seg[SEGS_MAX];	/* name*N or name* (N = 0) */
+	struct pval seg[SEGS_MAX]; /* name*N or name* (N = 0) */
 	unsigned char seg_ext[SEGS_MAX];
-	unsigned have;		/* bit per segment present */
+	unsigned have; /* bit per segment present */
 };
 
 static void
@@ -242,7 +243,7 @@ pname_add(struct pname *p, const char *name, size_t nlen, const struct pval *v)
 		return;
 	i = wl + 1;
 	if (i == nlen) {
-		ext = 1;	/* name*=charset'lang'value */
+		ext = 1; /* name*=charset'lang'value */
 	} else {
 		size_t d0 = i;
 		while (i < nlen && name[i] >= '0' && name[i] <= '9' && idx < SEGS_MAX) {
@@ -304,7 +305,8 @@ pname_value(const char *s, const struct pname *p, char *name, size_t namesz)
 			if (k == 0 && p->seg_ext[0]) {
 				/* charset'language'text */
 				const char *q1 = memchr(t, '\'', tl);
-				const char *q2 = q1 ? memchr(q1 + 1, '\'', tl - (size_t)(q1 + 1 - t)) : NULL;
+				const char *q2 =
+				    q1 ? memchr(q1 + 1, '\'', tl - (size_t)(q1 + 1 - t)) : NULL;
 				if (q2) {
 					size_t cl = (size_t)(q1 - t);
 					if (cl < sizeof(charset)) {
@@ -321,8 +323,8 @@ pname_value(const char *s, const struct pname *p, char *name, size_t namesz)
 				strbuf_append(&raw, t, tl);
 			strbuf_free(&seg);
 		}
-		mime_text_to_utf8(charset[0] ? charset : "us-ascii", raw.s ? raw.s : "", raw.len,
-		    &utf);
+		mime_text_to_utf8(
+		    charset[0] ? charset : "us-ascii", raw.s ? raw.s : "", raw.len, &utf);
 	} else {
 		unquote(s, &p->plain, &raw);
 		/* RFC 2047 words are not allowed here, but every mailer writes them */
@@ -343,8 +345,8 @@ pname_value(const char *s, const struct pname *p, char *name, size_t namesz)
 
 /* Walk "; name=value" parameters, calling fn for each. */
 static void
-params(struct lex *x, void (*fn)(void *arg, const char *name, size_t nlen,
-    const struct pval *v), void *arg)
+params(struct lex *x, void (*fn)(void *arg, const char *name, size_t nlen, const struct pval *v),
+    void *arg)
 {
 	while (x->i < x->end) {
 		size_t nstart, nlen;
@@ -401,8 +403,8 @@ ctype_param(void *arg, const char *name, size_t nlen, const struct pval *v)
 		/* printable ASCII without quote or backslash: it can be written
 		 * back quoted, and no reader splits it differently */
 		for (size_t i = 0; ok && i < b.len; i++)
-			if ((unsigned char)b.s[i] < 0x20 || (unsigned char)b.s[i] > 0x7e || b.s[i] == '"' ||
-			    b.s[i] == '\\')
+			if ((unsigned char)b.s[i] < 0x20 || (unsigned char)b.s[i] > 0x7e ||
+			    b.s[i] == '"' || b.s[i] == '\\')
 				ok = 0;
 		if (!ok) {
 			ct->boundary_bad = 1;

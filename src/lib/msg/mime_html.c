@@ -10,33 +10,63 @@
 #include "msg/mime_text.h"
 
 /* Elements whose content is never text to show. */
-static const char *const skipped[] = { "script", "style", "head", "title", "template",
-	"noscript", "object", "svg", "math", "xml", NULL };
+static const char *const skipped[] = { "script", "style", "head", "title", "template", "noscript",
+	"object", "svg", "math", "xml", NULL };
 /* Elements that start a new line. */
-static const char *const blocks[] = { "p", "div", "br", "tr", "li", "h1", "h2", "h3",
-	"h4", "h5", "h6", "table", "blockquote", "hr", "pre", "ul", "ol", "dl", "dt", "dd",
-	"section", "article", "header", "footer", "center", "address", "form", "body", NULL };
+static const char *const blocks[] = { "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5",
+	"h6", "table", "blockquote", "hr", "pre", "ul", "ol", "dl", "dt", "dd", "section",
+	"article", "header", "footer", "center", "address", "form", "body", NULL };
 
 static const struct {
 	const char *name;
 	uint32_t cp;
 } entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-	{ "nbsp", ' ' }, { "copy", 0xa9 }, { "reg", 0xae }, { "trade", 0x2122 },
-	{ "euro", 0x20ac }, { "pound", 0xa3 }, { "yen", 0xa5 }, { "cent", 0xa2 },
-	{ "mdash", 0x2014 }, { "ndash", 0x2013 }, { "hellip", 0x2026 }, { "bull", 0x2022 },
-	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201c }, { "rdquo", 0x201d },
-	{ "laquo", 0xab }, { "raquo", 0xbb }, { "middot", 0xb7 }, { "times", 0xd7 },
-	{ "deg", 0xb0 }, { "sect", 0xa7 }, { "para", 0xb6 }, { "auml", 0xe4 },
-	{ "ouml", 0xf6 }, { "uuml", 0xfc }, { "Auml", 0xc4 }, { "Ouml", 0xd6 },
-	{ "Uuml", 0xdc }, { "szlig", 0xdf }, { "eacute", 0xe9 }, { "egrave", 0xe8 },
-	{ "agrave", 0xe0 }, { "ccedil", 0xe7 }, { NULL, 0 },
+	{ "amp", '&' },
+	{ "lt", '<' },
+	{ "gt", '>' },
+	{ "quot", '"' },
+	{ "apos", '\'' },
+	{ "nbsp", ' ' },
+	{ "copy", 0xa9 },
+	{ "reg", 0xae },
+	{ "trade", 0x2122 },
+	{ "euro", 0x20ac },
+	{ "pound", 0xa3 },
+	{ "yen", 0xa5 },
+	{ "cent", 0xa2 },
+	{ "mdash", 0x2014 },
+	{ "ndash", 0x2013 },
+	{ "hellip", 0x2026 },
+	{ "bull", 0x2022 },
+	{ "lsquo", 0x2018 },
+	{ "rsquo", 0x2019 },
+	{ "ldquo", 0x201c },
+	{ "rdquo", 0x201d },
+	{ "laquo", 0xab },
+	{ "raquo", 0xbb },
+	{ "middot", 0xb7 },
+	{ "times", 0xd7 },
+	{ "deg", 0xb0 },
+	{ "sect", 0xa7 },
+	{ "para", 0xb6 },
+	{ "auml", 0xe4 },
+	{ "ouml", 0xf6 },
+	{ "uuml", 0xfc },
+	{ "Auml", 0xc4 },
+	{ "Ouml", 0xd6 },
+	{ "Uuml", 0xdc },
+	{ "szlig", 0xdf },
+	{ "eacute", 0xe9 },
+	{ "egrave", 0xe8 },
+	{ "agrave", 0xe0 },
+	{ "ccedil", 0xe7 },
+	{ NULL, 0 },
 };
 
 struct h2t {
-	struct strbuf raw;	/* text before sanitising */
-	int space;		/* a space is pending */
-	int newlines;		/* line breaks just written (at most 2 kept) */
+	struct strbuf raw; /* text before sanitising */
+	int space;         /* a space is pending */
+	int newlines;      /* line breaks just written (at most 2 kept) */
 	int full;
 };
 
@@ -97,8 +127,10 @@ entity(struct h2t *h, const char *s, size_t n)
 		}
 		while (i < n && digits < 8) {
 			char c = s[i];
-			int v = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ?
-			    c - 'a' + 10 : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			int v = c >= '0' && c <= '9'      ? c - '0'
+			    : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+			    : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+			                                  : -1;
 			if (v < 0)
 				break;
 			cp = cp * (hex ? 16 : 10) + (uint32_t)v;
@@ -187,7 +219,7 @@ mime_html_text(const char *s, size_t n, struct strbuf *out)
 			}
 			while (j < n && nl < sizeof(name) - 1 &&
 			    ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
-			    (s[j] >= '0' && s[j] <= '9')))
+			        (s[j] >= '0' && s[j] <= '9')))
 				name[nl++] = s[j++];
 			name[nl] = '\0';
 			if (nl == 0 && !(j < n && (s[j] == '!' || s[j] == '?'))) {
@@ -219,7 +251,8 @@ mime_html_text(const char *s, size_t n, struct strbuf *out)
 				newline(&h);
 				if (!closing && strcasecmp(name, "li") == 0)
 					emit(&h, "* ", 2);
-			} else if (!closing && (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)) {
+			} else if (!closing &&
+			    (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)) {
 				h.space = 1;
 			}
 			continue;
@@ -246,8 +279,8 @@ mime_html_text(const char *s, size_t n, struct strbuf *out)
 	}
 	while (h.raw.len > 0 && (h.raw.s[h.raw.len - 1] == '\n' || h.raw.s[h.raw.len - 1] == ' '))
 		h.raw.len--;
-	rc = mime_text_sanitize(h.raw.s ? h.raw.s : "", h.raw.len, MIME_SAN_NEWLINES, room - 1,
-	    out);
+	rc =
+	    mime_text_sanitize(h.raw.s ? h.raw.s : "", h.raw.len, MIME_SAN_NEWLINES, room - 1, out);
 	strbuf_free(&h.raw);
 	if (h.full && rc == 0) {
 		strbuf_puts(out, "...");

@@ -13,7 +13,8 @@
 int
 mime_notice_fields(struct strbuf *out)
 {
-	return strbuf_puts(out, "Content-Type: text/plain; charset=utf-8\r\n"
+	return strbuf_puts(out,
+	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n");
 }
 
@@ -144,8 +145,8 @@ skip_reply_prefix(const char *v, size_t n, size_t *i)
 }
 
 int
-mime_notice_subject(const char *buf, const struct mime_field *f, const char *tag,
-    struct strbuf *out)
+mime_notice_subject(
+    const char *buf, const struct mime_field *f, const char *tag, struct strbuf *out)
 {
 	const char *v = buf + f->value_off;
 	size_t n = f->value_len, i = 0, tl = strlen(tag), first = 0;
@@ -170,7 +171,8 @@ mime_notice_subject(const char *buf, const struct mime_field *f, const char *tag
 		i = 0;
 		while (i < n && is_space(v[i]))
 			i++;
-		if (i < n && (strbuf_puts(out, "\r\n ") < 0 || strbuf_append(out, v + i, n - i) < 0))
+		if (i < n &&
+		    (strbuf_puts(out, "\r\n ") < 0 || strbuf_append(out, v + i, n - i) < 0))
 			return -1;
 	} else {
 		if (n > 0 && !is_space(v[0]) && strbuf_puts(out, " ") < 0)

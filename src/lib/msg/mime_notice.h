@@ -19,13 +19,13 @@
 
 /* What a notice says about what was removed. */
 struct mime_notice {
-	const char *type;	/* "application/pdf" */
-	const char *name;	/* sanitised file name, or NULL */
-	uint64_t size;		/* decoded octets, about */
-	const char *why;	/* why it could not be kept, or NULL */
-	int whole;		/* the whole body of the message was removed */
-	int top;		/* the part is the message itself */
-	const char *text;	/* text taken from it (sanitised UTF-8), or NULL */
+	const char *type; /* "application/pdf" */
+	const char *name; /* sanitised file name, or NULL */
+	uint64_t size;    /* decoded octets, about */
+	const char *why;  /* why it could not be kept, or NULL */
+	int whole;        /* the whole body of the message was removed */
+	int top;          /* the part is the message itself */
+	const char *text; /* text taken from it (sanitised UTF-8), or NULL */
 	size_t textlen;
 };
 
@@ -45,8 +45,8 @@ void mime_notice_tag(const char *tag, char *out, size_t outsz);
  * its text, unless the text already starts with it (after white space and
  * any "Re:"/"Fwd:" prefixes), in which case the field is copied as is.
  */
-int mime_notice_subject(const char *buf, const struct mime_field *f, const char *tag,
-    struct strbuf *out);
+int mime_notice_subject(
+    const char *buf, const struct mime_field *f, const char *tag, struct strbuf *out);
 
 /* Append "X-Vouch-Unsafe: " summary and "; reason=..." folded to 78 columns. */
 int mime_notice_summary(const char *summary, const char *reason, struct strbuf *out);

@@ -16,13 +16,14 @@ struct pctx {
 	size_t cap;
 };
 
-static int parse_entity(struct pctx *c, size_t start, size_t end, int depth, int parent,
-    int digest_child);
+static int
+parse_entity(struct pctx *c, size_t start, size_t end, int depth, int parent, int digest_child);
 
 int
 mime_part_is(const struct mime_part *p, const char *type, const char *subtype)
 {
-	return strcmp(p->ct.type, type) == 0 && (subtype == NULL || strcmp(p->ct.subtype, subtype) == 0);
+	return strcmp(p->ct.type, type) == 0 &&
+	    (subtype == NULL || strcmp(p->ct.subtype, subtype) == 0);
 }
 
 static int
@@ -227,7 +228,7 @@ parse_entity(struct pctx *c, size_t start, size_t end, int depth, int parent, in
 			const struct mime_part *q = &c->t->parts[a];
 			if (q->kind == MIME_MULTIPART &&
 			    boundaries_clash(q->ct.boundary, q->ct.boundary_len, p->ct.boundary,
-			    p->ct.boundary_len))
+			        p->ct.boundary_len))
 				ok = 0;
 		}
 		if (!ok) {
@@ -243,7 +244,8 @@ parse_entity(struct pctx *c, size_t start, size_t end, int depth, int parent, in
 		}
 	} else if (strcmp(p->ct.type, "message") == 0 &&
 	    (strcmp(p->ct.subtype, "rfc822") == 0 || strcmp(p->ct.subtype, "global") == 0)) {
-		if (p->cte != MIME_CTE_7BIT && p->cte != MIME_CTE_8BIT && p->cte != MIME_CTE_BINARY) {
+		if (p->cte != MIME_CTE_7BIT && p->cte != MIME_CTE_8BIT &&
+		    p->cte != MIME_CTE_BINARY) {
 			/* RFC 2046 5.2.1: only identity encodings (message/global
 			 * may be encoded: then it stays opaque) */
 			if (strcmp(p->ct.subtype, "rfc822") == 0)

@@ -33,13 +33,13 @@ struct sctx {
 	uint64_t total;
 	const struct mime_strip_opts *o;
 	struct mime_tree t;
-	unsigned char *act;		/* enum act, per part */
-	unsigned char *drop;		/* left out (an alternative not chosen) */
-	const char **why;		/* why a notice replaces the part, or NULL */
+	unsigned char *act;  /* enum act, per part */
+	unsigned char *drop; /* left out (an alternative not chosen) */
+	const char **why;    /* why a notice replaces the part, or NULL */
 	unsigned removed;
 	char types[SUMMARY_TYPES][100];
 	int ntypes, more_types;
-	const char *whole;		/* the whole body goes: why */
+	const char *whole; /* the whole body goes: why */
 	size_t html_budget;
 	char tag[128];
 	struct strbuf *out;
@@ -174,7 +174,7 @@ decide(struct sctx *c, int idx)
 		c->act[idx] = ACT_DESCEND;
 		for (int k = p->first_child; k >= 0; k = c->t.parts[k].next) {
 			int hp = decide(c, k);
-			c->drop[k] = !hp;	/* provisional, for alternatives */
+			c->drop[k] = !hp; /* provisional, for alternatives */
 			plain |= hp;
 		}
 		if (strcmp(p->ct.subtype, "alternative") != 0) {
@@ -260,7 +260,7 @@ copy_field(struct sctx *c, const char *s, size_t len)
 			i++;
 		if (!(pos > 0 && i == n) &&
 		    (strbuf_append(c->out, s + pos, n + eol) < 0 ||
-		    (eol == 0 && strbuf_puts(c->out, "\r\n") < 0)))
+		        (eol == 0 && strbuf_puts(c->out, "\r\n") < 0)))
 			return -1;
 		pos += n + eol;
 		if (eol == 0)
@@ -326,8 +326,8 @@ multipart_subtype(const struct mime_part *p)
  * gets its Content-Type written anew.
  */
 static int
-emit_fields(struct sctx *c, int idx, size_t off, size_t end, enum role role, enum act a,
-    int cut_last)
+emit_fields(
+    struct sctx *c, int idx, size_t off, size_t end, enum role role, enum act a, int cut_last)
 {
 	const struct mime_part *p = idx >= 0 ? &c->t.parts[idx] : NULL;
 	int notice = a == ACT_NOTICE, regen = a == ACT_DESCEND && p && p->kind == MIME_MULTIPART;
@@ -337,14 +337,15 @@ emit_fields(struct sctx *c, int idx, size_t off, size_t end, enum role role, enu
 	size_t max = c->o->limits.max_line;
 
 	if (role == ROLE_PART && notice)
-		return mime_notice_fields(c->out) | strbuf_puts(c->out, "Content-Disposition: inline\r\n");
+		return mime_notice_fields(c->out) |
+		    strbuf_puts(c->out, "Content-Disposition: inline\r\n");
 	if (role == ROLE_TOP && summary(c) < 0)
 		return -1;
 	mime_hdrs_init(&h, c->buf, off, end, 0);
 	while (rc == 0 && mime_hdrs_next(&h, &f)) {
 		const char *s = c->buf + f.off;
 		if (cut_last && h.pos >= end)
-			break;	/* maybe cut short by the end of what was read */
+			break; /* maybe cut short by the end of what was read */
 		if (role == ROLE_TOP && mime_field_is(c->buf, &f, "X-Vouch-Unsafe"))
 			continue;
 		if (c->whole && max && (size_t)field_longest(s, f.len) > max)
@@ -360,14 +361,16 @@ emit_fields(struct sctx *c, int idx, size_t off, size_t end, enum role role, enu
 				continue;
 			}
 			if (regen) {
-				rc = strbuf_printf(c->out, "Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\n",
+				rc = strbuf_printf(c->out,
+				    "Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\n",
 				    multipart_subtype(p), p->ct.boundary);
 				wrote_ct = 1;
 				continue;
 			}
 		}
-		if (notice && (mime_field_is(c->buf, &f, "Content-Transfer-Encoding") ||
-		    mime_field_is(c->buf, &f, "Content-Disposition")))
+		if (notice &&
+		    (mime_field_is(c->buf, &f, "Content-Transfer-Encoding") ||
+		        mime_field_is(c->buf, &f, "Content-Disposition")))
 			continue;
 		if (role == ROLE_TOP && c->tag[0] && mime_field_is(c->buf, &f, "Subject")) {
 			struct strbuf t;
@@ -410,8 +413,8 @@ html_text(struct sctx *c, const struct mime_part *p, struct strbuf *text)
 		strbuf_append(&raw, b, n < HTML_IN_MAX ? n : HTML_IN_MAX);
 	strbuf_init(&utf, 4 * raw.len + 16);
 	/* no charset: UTF-8 if it is (and '?' where it is not) */
-	mime_text_to_utf8(p->ct.charset[0] ? p->ct.charset : "utf-8", raw.s ? raw.s : "",
-	    raw.len, &utf);
+	mime_text_to_utf8(
+	    p->ct.charset[0] ? p->ct.charset : "utf-8", raw.s ? raw.s : "", raw.len, &utf);
 	strbuf_free(&raw);
 	strbuf_init(text, c->html_budget);
 	mime_html_text(utf.s ? utf.s : "", utf.len, text);
@@ -500,7 +503,7 @@ emit_whole(struct sctx *c)
 		}
 	}
 	if (emit_fields(c, -1, 0, end, ROLE_TOP, ACT_NOTICE,
-	    c->total > c->len && (h.flags & MIME_HDR_NO_BLANK)) < 0 ||
+	        c->total > c->len && (h.flags & MIME_HDR_NO_BLANK)) < 0 ||
 	    strbuf_puts(c->out, "\r\n") < 0)
 		return -1;
 	memset(&n, 0, sizeof(n));
@@ -559,9 +562,9 @@ mime_strip(const char *msg, size_t len, uint64_t total, const struct mime_strip_
 	if (c.total > o->max_size)
 		c.whole = "the message is too large to strip";
 	else if (mime_parse(msg, len, &o->limits, &c.t) < 0)
-		c.whole = c.t.limits & MIME_LIMIT_DEPTH ? "its parts are nested too deeply" :
-		    c.t.limits & MIME_LIMIT_PARTS ? "it has too many parts" :
-		    "it has lines too long to pass on";
+		c.whole = c.t.limits & MIME_LIMIT_DEPTH ? "its parts are nested too deeply"
+		    : c.t.limits & MIME_LIMIT_PARTS     ? "it has too many parts"
+		                                        : "it has lines too long to pass on";
 	if (c.whole == NULL) {
 		c.act = xcalloc(c.t.nparts, 1);
 		c.drop = xcalloc(c.t.nparts, 1);
@@ -611,9 +614,11 @@ mime_strip_check(const char *msg, size_t len, const struct mime_limits *lim, con
 		if (p->hdr_flags & (MIME_HDR_JUNK | MIME_HDR_NO_BLANK | MIME_HDR_WS_LINE))
 			*why = "a header section does not end with an empty line";
 		else if (p->flags)
-			*why = flag_problem(p->flags) ? flag_problem(p->flags) : "a multipart is not closed";
-		else if (p->kind == MIME_LEAF && (!mime_part_is(p, "text", "plain") ||
-		    p->ct.disposition == MIME_DISP_ATTACHMENT || p->ct.name[0]))
+			*why = flag_problem(p->flags) ? flag_problem(p->flags)
+			                              : "a multipart is not closed";
+		else if (p->kind == MIME_LEAF &&
+		    (!mime_part_is(p, "text", "plain") ||
+		        p->ct.disposition == MIME_DISP_ATTACHMENT || p->ct.name[0]))
 			*why = "a part other than plain text is left";
 	}
 	if (*why)

@@ -28,13 +28,13 @@
 #include "util/str.h"
 
 struct mime_strip_opts {
-	const char *subject_tag;	/* prefixed to Subject; NULL or "" = none */
-	const char *reason;		/* why the message is unsafe; NULL = not given */
-	int strip;			/* keep plain text only */
-	int strip_messages;		/* attached messages replaced whole, not entered */
-	int html_text;			/* an HTML part with no plain alternative keeps its text */
-	size_t max_size;		/* larger messages keep only their header fields */
-	struct mime_limits limits;	/* depth, parts, line length (998 by default) */
+	const char *subject_tag;   /* prefixed to Subject; NULL or "" = none */
+	const char *reason;        /* why the message is unsafe; NULL = not given */
+	int strip;                 /* keep plain text only */
+	int strip_messages;        /* attached messages replaced whole, not entered */
+	int html_text;             /* an HTML part with no plain alternative keeps its text */
+	size_t max_size;           /* larger messages keep only their header fields */
+	struct mime_limits limits; /* depth, parts, line length (998 by default) */
 };
 
 /* The defaults: tag "[UNSAFE]", strip on, messages entered, HTML text kept,
@@ -42,9 +42,9 @@ struct mime_strip_opts {
 void mime_strip_defaults(struct mime_strip_opts *o);
 
 struct mime_strip_info {
-	unsigned removed;	/* parts replaced by notices or dropped */
-	int replaced;		/* the whole body was replaced by a notice */
-	const char *why;	/* why it was replaced (static text), or NULL */
+	unsigned removed; /* parts replaced by notices or dropped */
+	int replaced;     /* the whole body was replaced by a notice */
+	const char *why;  /* why it was replaced (static text), or NULL */
 	/*
 	 * Only when strip is off and msg held just a prefix of the message
 	 * (total > len): the header section is in out, and the caller appends
@@ -74,7 +74,6 @@ int mime_strip(const char *msg, size_t len, uint64_t total, const struct mime_st
  * limits. 0 if so, -1 (with a reason in why) otherwise. For tests and
  * the fuzz target.
  */
-int mime_strip_check(const char *msg, size_t len, const struct mime_limits *lim,
-    const char **why);
+int mime_strip_check(const char *msg, size_t len, const struct mime_limits *lim, const char **why);
 
 #endif

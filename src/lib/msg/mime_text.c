@@ -188,12 +188,39 @@ mime_text_b64_encode(const char *in, size_t len, struct strbuf *out)
  * charsets are a needless attack surface for text nobody can read anyway.
  */
 static const char *const iconv_ok[] = {
-	"iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6",
-	"iso-8859-7", "iso-8859-8", "iso-8859-9", "iso-8859-10", "iso-8859-13",
-	"iso-8859-14", "iso-8859-15", "iso-8859-16", "windows-1250", "windows-1251",
-	"windows-1252", "windows-1253", "windows-1254", "windows-1255", "windows-1256",
-	"windows-1257", "windows-1258", "koi8-r", "koi8-u", "gb2312", "gbk", "gb18030",
-	"big5", "shift_jis", "euc-jp", "euc-kr", "iso-2022-jp", NULL,
+	"iso-8859-2",
+	"iso-8859-3",
+	"iso-8859-4",
+	"iso-8859-5",
+	"iso-8859-6",
+	"iso-8859-7",
+	"iso-8859-8",
+	"iso-8859-9",
+	"iso-8859-10",
+	"iso-8859-13",
+	"iso-8859-14",
+	"iso-8859-15",
+	"iso-8859-16",
+	"windows-1250",
+	"windows-1251",
+	"windows-1252",
+	"windows-1253",
+	"windows-1254",
+	"windows-1255",
+	"windows-1256",
+	"windows-1257",
+	"windows-1258",
+	"koi8-r",
+	"koi8-u",
+	"gb2312",
+	"gbk",
+	"gb18030",
+	"big5",
+	"shift_jis",
+	"euc-jp",
+	"euc-kr",
+	"iso-2022-jp",
+	NULL,
 };
 
 /* Append one code point as UTF-8. */
@@ -324,8 +351,8 @@ mime_text_to_utf8(const char *charset, const char *in, size_t len, struct strbuf
  * its length and sets the parts, or 0 when in does not start with one.
  */
 static size_t
-encoded_word(const char *in, size_t len, char *charset, size_t csz, char *enc,
-    const char **text, size_t *textlen)
+encoded_word(const char *in, size_t len, char *charset, size_t csz, char *enc, const char **text,
+    size_t *textlen)
 {
 	size_t i = 2, c0, t0;
 
@@ -403,13 +430,15 @@ mime_text_decode_words(const char *in, size_t len, struct strbuf *out)
 			after_word = 1;
 			continue;
 		}
-		if (after_word && (in[i] == ' ' || in[i] == '\t' || in[i] == '\r' || in[i] == '\n')) {
+		if (after_word &&
+		    (in[i] == ' ' || in[i] == '\t' || in[i] == '\r' || in[i] == '\n')) {
 			/* RFC 2047 6.2: white space between encoded words is dropped */
 			size_t j = i;
-			while (j < len && (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n'))
+			while (j < len &&
+			    (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n'))
 				j++;
 			if (encoded_word(in + j, len - j, charset, sizeof(charset), &enc, &text,
-			    &textlen) > 0) {
+			        &textlen) > 0) {
 				i = j;
 				continue;
 			}
@@ -428,8 +457,8 @@ invisible(uint32_t cp)
 {
 	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xad ||
 	    cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
-	    cp == 0xfeff || (cp >= 0xfff0 && cp <= 0xffff) || (cp >= 0xe0000 && cp <= 0xe007f);
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	    (cp >= 0xfff0 && cp <= 0xffff) || (cp >= 0xe0000 && cp <= 0xe007f);
 }
 
 int

@@ -37,7 +37,7 @@ int mime_text_to_utf8(const char *charset, const char *in, size_t len, struct st
 int mime_text_decode_words(const char *in, size_t len, struct strbuf *out);
 
 enum {
-	MIME_SAN_NEWLINES = 1,	/* keep LF (otherwise line breaks become spaces) */
+	MIME_SAN_NEWLINES = 1, /* keep LF (otherwise line breaks become spaces) */
 };
 /*
  * Append the displayable part of the UTF-8 text in: invalid sequences,
@@ -45,7 +45,6 @@ enum {
  * (what makes "gpj.exe" look like "exe.jpg") become '?', at most max
  * octets are appended, and "..." marks a cut.
  */
-int mime_text_sanitize(const char *in, size_t len, unsigned flags, size_t max,
-    struct strbuf *out);
+int mime_text_sanitize(const char *in, size_t len, unsigned flags, size_t max, struct strbuf *out);
 
 #endif

@@ -10,18 +10,17 @@ int
 received_date(time_t t, struct strbuf *out)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 	long off;
 
 	localtime_r(&t, &tm);
 	off = tm.tm_gmtoff / 60;
 	/* RFC 5322 3.3, independent of the locale. */
-	return strbuf_printf(out, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
-	    (off < 0 ? -off : off) % 60);
+	return strbuf_printf(out, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
+	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
 }
 
 const char *
@@ -42,13 +41,12 @@ received_format(const struct received_info *ri, struct strbuf *out)
 {
 	int rc = 0;
 
-	rc |= strbuf_printf(out, "Received: from %s (%s [%s])\r\n",
-	    ri->helo ? ri->helo : "unknown",
+	rc |= strbuf_printf(out, "Received: from %s (%s [%s])\r\n", ri->helo ? ri->helo : "unknown",
 	    ri->verified_name ? ri->verified_name : "unknown", ri->client_addr);
 	if (ri->user)
 		rc |= strbuf_printf(out, "\t(authenticated user %s)\r\n", ri->user);
-	rc |= strbuf_printf(out, "\tby %s (vouch) with %s id %s", ri->by, ri->protocol,
-	    ri->queue_id);
+	rc |=
+	    strbuf_printf(out, "\tby %s (vouch) with %s id %s", ri->by, ri->protocol, ri->queue_id);
 	if (ri->tracking)
 		rc |= strbuf_printf(out, " tracking %s", ri->tracking);
 	rc |= strbuf_puts(out, "\r\n");

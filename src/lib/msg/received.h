@@ -10,17 +10,17 @@
 #include "util/str.h"
 
 struct received_info {
-	const char *helo;		/* the name the client claimed, or NULL */
-	const char *verified_name;	/* its forward-confirmed reverse name, or NULL */
-	const char *client_addr;	/* IP address text */
-	const char *by;			/* our host name */
-	const char *protocol;		/* RFC 3848 "with": ESMTP, ESMTPS, ESMTPSA, ... */
+	const char *helo;          /* the name the client claimed, or NULL */
+	const char *verified_name; /* its forward-confirmed reverse name, or NULL */
+	const char *client_addr;   /* IP address text */
+	const char *by;            /* our host name */
+	const char *protocol;      /* RFC 3848 "with": ESMTP, ESMTPS, ESMTPSA, ... */
 	const char *queue_id;
-	const char *tls_version;	/* or NULL */
-	const char *tls_cipher;		/* or NULL */
-	const char *tracking;		/* submission tracking id, or NULL */
-	const char *user;		/* authenticated user to stamp, or NULL */
-	const char *for_rcpt;		/* the one recipient, or NULL */
+	const char *tls_version; /* or NULL */
+	const char *tls_cipher;  /* or NULL */
+	const char *tracking;    /* submission tracking id, or NULL */
+	const char *user;        /* authenticated user to stamp, or NULL */
+	const char *for_rcpt;    /* the one recipient, or NULL */
 	time_t when;
 };
 

@@ -73,7 +73,8 @@ list_parse(const char *text, struct list_entry *e, char *err, size_t errsz)
 		e->kind = LIST_DOMAIN;
 	} else if (strchr(buf, '@')) {
 		struct smtp_addr a;
-		if (smtp_addr_parse_mailbox(buf, strlen(buf), SMTP_ADDR_ALLOW_UTF8, &a) != SMTP_ADDR_OK) {
+		if (smtp_addr_parse_mailbox(buf, strlen(buf), SMTP_ADDR_ALLOW_UTF8, &a) !=
+		    SMTP_ADDR_OK) {
 			snprintf(err, errsz, "'%s' is not a mail address", buf);
 			return -1;
 		}
@@ -89,8 +90,8 @@ list_parse(const char *text, struct list_entry *e, char *err, size_t errsz)
 			}
 		}
 		if (parse_ip(buf, &e->family, e->net) < 0) {
-			snprintf(err, errsz, "'%s' is not an address, network, sender, @domain or helo:name",
-			    text);
+			snprintf(err, errsz,
+			    "'%s' is not an address, network, sender, @domain or helo:name", text);
 			return -1;
 		}
 		unsigned max = e->family == AF_INET ? 32 : 128;
@@ -102,7 +103,7 @@ list_parse(const char *text, struct list_entry *e, char *err, size_t errsz)
 		e->prefix = prefix < 0 ? max : (unsigned)prefix;
 		/* canonical text: the network address with host bits cleared */
 		for (unsigned bit = e->prefix; bit < max; bit++)
-			e->net[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+			e->net[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 		char t[INET6_ADDRSTRLEN];
 		inet_ntop(e->family, e->net, t, sizeof(t));
 		if (e->kind == LIST_NET)
@@ -169,7 +170,8 @@ ip_in(const struct list_entry *e, const struct sockaddr *sa)
 		memcpy(a, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
 		fam = AF_INET;
 	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(a6)) {
 			memcpy(a, &a6->s6_addr[12], 4);
 			fam = AF_INET;

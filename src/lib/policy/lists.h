@@ -21,11 +21,11 @@ enum list_kind { LIST_ADDR, LIST_NET, LIST_SENDER, LIST_DOMAIN, LIST_HELO };
 
 struct list_entry {
 	enum list_kind kind;
-	char text[300];		/* canonical form, as listed */
-	int family;		/* LIST_ADDR/LIST_NET */
+	char text[300]; /* canonical form, as listed */
+	int family;     /* LIST_ADDR/LIST_NET */
 	uint8_t net[16];
 	unsigned prefix;
-	int64_t expires;	/* unix s; 0 = never */
+	int64_t expires; /* unix s; 0 = never */
 	char reason[200];
 };
 

@@ -42,8 +42,8 @@ clean_name(char *dst, const char *src)
 
 	for (i = 0; src && src[i] && i < STATS_NAME_MAX; i++) {
 		char c = src[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '.' || c == ':' || c == '-';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
 		dst[i] = ok ? c : '_';
 	}
 	dst[i] = '\0';
@@ -114,7 +114,7 @@ advance(struct stats_counter *c, int64_t m)
 	if (c->last < 0 || m - c->last >= STATS_MINUTES) {
 		memset(c->ring, 0, sizeof(c->ring));
 	} else {
-		for (int64_t k = c->last + 1; k <= m; k++)	/* fewer than 1440 */
+		for (int64_t k = c->last + 1; k <= m; k++) /* fewer than 1440 */
 			c->ring[k % STATS_MINUTES] = 0;
 	}
 	c->last = m;
@@ -218,7 +218,7 @@ load_value(struct stats_counter *c, const char *v, int64_t now)
 		return -1;
 	c->base_total = total;
 	if (last > now)
-		last = now;	/* saved by a clock ahead of ours */
+		last = now; /* saved by a clock ahead of ours */
 	p = v + used;
 	while (*p) {
 		unsigned long off, cnt;
@@ -318,7 +318,8 @@ stats_flush(struct stats *st)
 		if (!c->dirty)
 			continue;
 		strbuf_reset(&v);
-		strbuf_printf(&v, "v1 total=%" PRIu64 " last=%lld b=", c->base_total + c->since_start,
+		strbuf_printf(&v,
+		    "v1 total=%" PRIu64 " last=%lld b=", c->base_total + c->since_start,
 		    (long long)c->last);
 		for (int off = 0; c->last - off >= 0 && off < STATS_MINUTES; off++) {
 			uint32_t n = c->ring[(c->last - off) % STATS_MINUTES];

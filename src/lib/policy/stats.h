@@ -72,8 +72,7 @@ void stats_base(struct stats *st, const char *check, const char *result);
 struct stats_figures {
 	uint64_t hour, day, since_start, total;
 };
-void stats_get(struct stats *st, const char *check, const char *result,
-    struct stats_figures *f);
+void stats_get(struct stats *st, const char *check, const char *result, struct stats_figures *f);
 /* Counts that found no counter (STATS_MAX_COUNTERS reached). */
 uint64_t stats_dropped(const struct stats *st);
 
@@ -86,12 +85,12 @@ int stats_render_table(struct stats *st, struct strbuf *out);
 
 /* A value the host knows at render time (sessions open, queue size). */
 struct stats_gauge {
-	const char *name;	/* metric name, e.g. "vouch_sessions_open" */
+	const char *name; /* metric name, e.g. "vouch_sessions_open" */
 	const char *help;
 	double value;
 };
 /* The Prometheus text exposition format (version 0.0.4). */
-int stats_render_prometheus(struct stats *st, const struct stats_gauge *g, size_t ngauges,
-    struct strbuf *out);
+int stats_render_prometheus(
+    struct stats *st, const struct stats_gauge *g, size_t ngauges, struct strbuf *out);
 
 #endif

@@ -9,6 +9,6 @@
 
 const struct conf_key stats_config_keys[] = {
 	{ "metrics_listen", CONF_STR, S(metrics_listen), "", 0, 0, NULL,
-	  "address:port of the Prometheus endpoint (GET /metrics), e.g. 127.0.0.1:9325; empty = off" },
+	    "address:port of the Prometheus endpoint (GET /metrics), e.g. 127.0.0.1:9325; empty = off" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };

@@ -9,7 +9,7 @@
 #include "util/conf.h"
 
 struct stats_config {
-	char *metrics_listen;	/* host:port for GET /metrics; "" = off */
+	char *metrics_listen; /* host:port for GET /metrics; "" = off */
 };
 
 extern const struct conf_key stats_config_keys[];

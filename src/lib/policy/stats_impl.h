@@ -11,26 +11,28 @@ struct stats_counter {
 	struct stats *st;
 	char check[STATS_NAME_MAX + 1];
 	char result[STATS_NAME_MAX + 1];
-	uint32_t ring[STATS_MINUTES];	/* counts per minute, by minute % STATS_MINUTES */
-	int64_t last;			/* newest minute the ring holds (-1: none) */
-	uint64_t since_start;		/* counted by this process */
-	uint64_t base_total;		/* all-time total when loaded */
-	int dirty;			/* changed since the last flush */
+	uint32_t ring[STATS_MINUTES]; /* counts per minute, by minute % STATS_MINUTES */
+	int64_t last;                 /* newest minute the ring holds (-1: none) */
+	uint64_t since_start;         /* counted by this process */
+	uint64_t base_total;          /* all-time total when loaded */
+	int dirty;                    /* changed since the last flush */
 };
 
 struct stats {
 	struct store *store;
 	stats_clock clock;
 	void *clock_arg;
-	struct hmap *by_name;		/* "check/result" -> counter */
-	struct stats_counter **v;	/* every counter, in creation order */
+	struct hmap *by_name;     /* "check/result" -> counter */
+	struct stats_counter **v; /* every counter, in creation order */
 	size_t n;
 	uint64_t dropped;
-	int64_t started;		/* unix seconds */
-	int64_t first_start;		/* from the store, or started */
+	int64_t started;     /* unix seconds */
+	int64_t first_start; /* from the store, or started */
 	int meta_dirty;
 	/* percentage bases: check -> result */
-	struct stats_basis { char check[STATS_NAME_MAX + 1], result[STATS_NAME_MAX + 1]; } *bases;
+	struct stats_basis {
+		char check[STATS_NAME_MAX + 1], result[STATS_NAME_MAX + 1];
+	} * bases;
 	size_t nbases;
 };
 

@@ -87,7 +87,8 @@ duration(int64_t s, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%lldd %lldh %lldm", (long long)(s / 86400),
 		    (long long)(s % 86400 / 3600), (long long)(s % 3600 / 60));
 	else if (s >= 3600)
-		snprintf(buf, bufsz, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(
+		    buf, bufsz, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
 	else
 		snprintf(buf, bufsz, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
 }
@@ -95,7 +96,8 @@ duration(int64_t s, char *buf, size_t bufsz)
 int
 stats_render_table(struct stats *st, struct strbuf *out)
 {
-	static const char *const heads[NCOLS] = { "last hour", "last day", "since start", "all time" };
+	static const char *const heads[NCOLS] = { "last hour", "last day", "since start",
+		"all time" };
 	int64_t now = stats_now(st);
 	int64_t nm = now > 0 ? now / 60 : 0;
 	struct stats_counter **v = sorted(st);
@@ -107,13 +109,13 @@ stats_render_table(struct stats *st, struct strbuf *out)
 	duration(now - st->started, up, sizeof(up));
 	when(st->started, t1, sizeof(t1));
 	when(st->first_start, t2, sizeof(t2));
-	rc |= strbuf_printf(out, "vouch statistics: up %s (started %s); all time since %s\n\n",
-	    up, t1, t2);
+	rc |= strbuf_printf(
+	    out, "vouch statistics: up %s (started %s); all time since %s\n\n", up, t1, t2);
 	rc |= strbuf_printf(out, "%-28s", "check / result");
 	for (int k = 0; k < NCOLS; k++)
 		rc |= strbuf_printf(out, "%18s", heads[k]);
 	rc |= strbuf_puts(out, "\n");
-	uint64_t (*f)[NCOLS] = calloc(st->n + 1, sizeof(*f));
+	uint64_t(*f)[NCOLS] = calloc(st->n + 1, sizeof(*f));
 	if (f == NULL) {
 		free(v);
 		return -1;
@@ -145,8 +147,8 @@ stats_render_table(struct stats *st, struct strbuf *out)
 	if (st->n == 0)
 		rc |= strbuf_puts(out, "(nothing counted yet)\n");
 	if (st->dropped)
-		rc |= strbuf_printf(out, "\ncounts not kept (too many counters): %" PRIu64 "\n",
-		    st->dropped);
+		rc |= strbuf_printf(
+		    out, "\ncounts not kept (too many counters): %" PRIu64 "\n", st->dropped);
 	free(v);
 	return rc ? -1 : 0;
 }
@@ -171,19 +173,20 @@ label(struct strbuf *out, const char *s)
 static int
 metric_name_ok(const char *n)
 {
-	if (n == NULL || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
-	    n[0] == '_' || n[0] == ':'))
+	if (n == NULL ||
+	    !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') || n[0] == '_' ||
+	        n[0] == ':'))
 		return 0;
 	for (size_t i = 1; n[i]; i++)
 		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
-		    (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == ':'))
+		        (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == ':'))
 			return 0;
 	return 1;
 }
 
 static int
-family(struct stats *st, struct stats_counter **v, int col, const char *name,
-    const char *type, const char *help, struct strbuf *out)
+family(struct stats *st, struct stats_counter **v, int col, const char *name, const char *type,
+    const char *help, struct strbuf *out)
 {
 	int64_t now = stats_now(st);
 	int64_t nm = now > 0 ? now / 60 : 0;
@@ -202,8 +205,8 @@ family(struct stats *st, struct stats_counter **v, int col, const char *name,
 }
 
 int
-stats_render_prometheus(struct stats *st, const struct stats_gauge *g, size_t ngauges,
-    struct strbuf *out)
+stats_render_prometheus(
+    struct stats *st, const struct stats_gauge *g, size_t ngauges, struct strbuf *out)
 {
 	struct stats_counter **v = sorted(st);
 	int rc = 0;
@@ -216,12 +219,15 @@ stats_render_prometheus(struct stats *st, const struct stats_gauge *g, size_t ng
 	    "Sessions, stages and checks by result, in the last hour.", out);
 	rc |= family(st, v, COL_DAY, "vouch_events_last_day", "gauge",
 	    "Sessions, stages and checks by result, in the last 24 hours.", out);
-	rc |= strbuf_printf(out, "# HELP vouch_uptime_seconds Seconds since vouchd started.\n"
+	rc |= strbuf_printf(out,
+	    "# HELP vouch_uptime_seconds Seconds since vouchd started.\n"
 	    "# TYPE vouch_uptime_seconds gauge\nvouch_uptime_seconds %lld\n",
 	    (long long)(stats_now(st) - st->started));
-	rc |= strbuf_printf(out, "# HELP vouch_stats_dropped_total Counts not kept: too many "
-	    "counters.\n# TYPE vouch_stats_dropped_total counter\nvouch_stats_dropped_total %"
-	    PRIu64 "\n", st->dropped);
+	rc |= strbuf_printf(out,
+	    "# HELP vouch_stats_dropped_total Counts not kept: too many "
+	    "counters.\n# TYPE vouch_stats_dropped_total counter\nvouch_stats_dropped_total %" PRIu64
+	    "\n",
+	    st->dropped);
 	for (size_t i = 0; i < ngauges && rc == 0; i++) {
 		if (!metric_name_ok(g[i].name))
 			continue;

@@ -36,15 +36,15 @@ struct commit {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	pthread_cond_t ran;		/* a batch has been run */
-	unsigned long long submitted;	/* jobs handed in, under lock */
-	unsigned long long finished;	/* jobs run by the thread, under lock */
+	pthread_cond_t ran;           /* a batch has been run */
+	unsigned long long submitted; /* jobs handed in, under lock */
+	unsigned long long finished;  /* jobs run by the thread, under lock */
 	struct commit_job *todo, **todo_tail;
 	struct commit_job *done, **done_tail;
 	int stop;
-	int fsfd;		/* any directory on the filesystem, for syncfs */
+	int fsfd; /* any directory on the filesystem, for syncfs */
 	long long delay_ms;
-	struct event *done_ev;	/* runs callbacks on the loop thread */
+	struct event *done_ev; /* runs callbacks on the loop thread */
 	struct commit_stats stats;
 };
 
@@ -217,8 +217,7 @@ run_callbacks(evutil_socket_t fd, short what, void *arg)
 }
 
 struct commit *
-commit_new(struct event_base *base, const char *dir, long long delay_ms, char *err,
-    size_t errsz)
+commit_new(struct event_base *base, const char *dir, long long delay_ms, char *err, size_t errsz)
 {
 	struct commit *c = xcalloc(1, sizeof(*c));
 

@@ -29,8 +29,8 @@ typedef void (*commit_done_fn)(void *arg, int err);
  * batch wait that long for more jobs (0: flush as soon as one is ready).
  * The event base must have been set up after evthread_use_pthreads().
  */
-struct commit *commit_new(struct event_base *base, const char *dir, long long delay_ms,
-    char *err, size_t errsz);
+struct commit *
+commit_new(struct event_base *base, const char *dir, long long delay_ms, char *err, size_t errsz);
 /* Finish every submitted job, stop the thread, free. NULL-safe. */
 void commit_free(struct commit *c);
 

@@ -53,8 +53,8 @@ dup_or_null(const char *s)
 }
 
 struct env_rcpt *
-envelope_add_rcpt(struct envelope *e, const char *addr, const char *orig,
-    const char *orcpt, unsigned notify, int local)
+envelope_add_rcpt(struct envelope *e, const char *addr, const char *orig, const char *orcpt,
+    unsigned notify, int local)
 {
 	struct env_rcpt *r;
 
@@ -70,8 +70,8 @@ envelope_add_rcpt(struct envelope *e, const char *addr, const char *orig,
 }
 
 void
-envelope_rcpt_set_error(struct env_rcpt *r, const char *dsn_status, const char *text,
-    const char *remote_mta)
+envelope_rcpt_set_error(
+    struct env_rcpt *r, const char *dsn_status, const char *text, const char *remote_mta)
 {
 	free(r->error);
 	free(r->dsn_status);
@@ -99,7 +99,7 @@ put_value(struct strbuf *out, const char *v)
 	static const char hex[] = "0123456789ABCDEF";
 
 	if (*v == '\0')
-		return strbuf_puts(out, "%");	/* a lone '%' is the empty string */
+		return strbuf_puts(out, "%"); /* a lone '%' is the empty string */
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		if (*p <= ' ' || *p >= 127 || *p == '%' || *p == '=') {
 			char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
@@ -219,7 +219,8 @@ get_value(const char *s, size_t n)
 				goto bad;
 			*o++ = (char)(h * 16 + l);
 			i += 2;
-		} else if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 127 || s[i] == '=') {
+		} else if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 127 ||
+		    s[i] == '=') {
 			goto bad;
 		} else {
 			*o++ = s[i];
@@ -254,7 +255,7 @@ parse_rcpt(const char *s, size_t n, struct envelope *e)
 	int64_t v;
 
 	memset(&r, 0, sizeof(r));
-	r.status = (enum env_rcpt_status)-1;
+	r.status = (enum env_rcpt_status) - 1;
 	while (i < n) {
 		size_t ks = i, ke, vs, ve;
 		while (i < n && s[i] != '=' && s[i] != ' ')
@@ -273,7 +274,7 @@ parse_rcpt(const char *s, size_t n, struct envelope *e)
 		char **field = NULL;
 #define KEY(name) (kl == sizeof(name) - 1 && memcmp(k, name, kl) == 0)
 		if (KEY("status")) {
-			r.status = (enum env_rcpt_status)-1;
+			r.status = (enum env_rcpt_status) - 1;
 			for (int st = 0; st < 3; st++)
 				if (ve - vs == strlen(status_names[st]) &&
 				    memcmp(s + vs, status_names[st], ve - vs) == 0)
@@ -281,20 +282,31 @@ parse_rcpt(const char *s, size_t n, struct envelope *e)
 			if ((int)r.status < 0)
 				goto bad;
 			continue;
-		} else if (KEY("addr")) field = &r.addr;
-		else if (KEY("orig")) field = &r.orig;
-		else if (KEY("orcpt")) field = &r.orcpt;
-		else if (KEY("dsn")) field = &r.dsn_status;
-		else if (KEY("mta")) field = &r.remote_mta;
-		else if (KEY("error")) field = &r.error;
+		} else if (KEY("addr"))
+			field = &r.addr;
+		else if (KEY("orig"))
+			field = &r.orig;
+		else if (KEY("orcpt"))
+			field = &r.orcpt;
+		else if (KEY("dsn"))
+			field = &r.dsn_status;
+		else if (KEY("mta"))
+			field = &r.remote_mta;
+		else if (KEY("error"))
+			field = &r.error;
 		else {
 			if (get_int64(s + vs, ve - vs, &v) < 0)
 				goto bad;
-			if (KEY("notify")) r.notify = (unsigned)v;
-			else if (KEY("local")) r.local = v != 0;
-			else if (KEY("unsafe")) r.unsafe = v != 0;
-			else if (KEY("attempts")) r.attempts = (int)v;
-			else if (KEY("done_at")) r.done_at = v;
+			if (KEY("notify"))
+				r.notify = (unsigned)v;
+			else if (KEY("local"))
+				r.local = v != 0;
+			else if (KEY("unsafe"))
+				r.unsafe = v != 0;
+			else if (KEY("attempts"))
+				r.attempts = (int)v;
+			else if (KEY("done_at"))
+				r.done_at = v;
 			/* unknown numeric fields from newer versions are ignored */
 			continue;
 		}
@@ -368,8 +380,9 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 		if (KEY("id")) {
 			/* Ids name files: letters and digits only. */
 			size_t ok = 0;
-			while (ok < vl && ((v[ok] >= '0' && v[ok] <= '9') ||
-			    (v[ok] >= 'A' && v[ok] <= 'Z') || (v[ok] >= 'a' && v[ok] <= 'z')))
+			while (ok < vl &&
+			    ((v[ok] >= '0' && v[ok] <= '9') || (v[ok] >= 'A' && v[ok] <= 'Z') ||
+			        (v[ok] >= 'a' && v[ok] <= 'z')))
 				ok++;
 			if (vl == 0 || vl > ENVELOPE_ID_MAX || ok != vl) {
 				snprintf(err, errsz, "line %d: bad id", line);
@@ -380,11 +393,16 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			have_id = 1;
 			continue;
 		}
-		if (KEY("sender")) field = &e->sender;
-		else if (KEY("envid")) field = &e->envid;
-		else if (KEY("helo")) field = &e->helo;
-		else if (KEY("client")) field = &e->client_addr;
-		else if (KEY("auth")) field = &e->auth_user;
+		if (KEY("sender"))
+			field = &e->sender;
+		else if (KEY("envid"))
+			field = &e->envid;
+		else if (KEY("helo"))
+			field = &e->helo;
+		else if (KEY("client"))
+			field = &e->client_addr;
+		else if (KEY("auth"))
+			field = &e->auth_user;
 		if (field) {
 			if (*field != NULL || (*field = get_value(v, vl)) == NULL) {
 				snprintf(err, errsz, "line %d: bad value", line);
@@ -408,17 +426,27 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			snprintf(err, errsz, "line %d: number out of range", line);
 			goto fail;
 		}
-		if (KEY("arrival")) e->arrival = num;
-		else if (KEY("smtputf8")) e->smtputf8 = num != 0;
-		else if (KEY("ret")) e->ret = (int)num;
-		else if (KEY("size")) e->size = (uint64_t)num;
-		else if (KEY("next")) e->next_attempt = num;
-		else if (KEY("attempts")) e->attempts = (int)num;
-		else if (KEY("hold")) e->hold = num != 0;
-		else if (KEY("delay_notified")) e->delay_notified = num != 0;
-		else if (KEY("bounce")) e->is_bounce = num != 0;
-		else if (KEY("spf_fail")) e->sender_spf_fail = num != 0;
-		/* unknown keys from newer versions are ignored */
+		if (KEY("arrival"))
+			e->arrival = num;
+		else if (KEY("smtputf8"))
+			e->smtputf8 = num != 0;
+		else if (KEY("ret"))
+			e->ret = (int)num;
+		else if (KEY("size"))
+			e->size = (uint64_t)num;
+		else if (KEY("next"))
+			e->next_attempt = num;
+		else if (KEY("attempts"))
+			e->attempts = (int)num;
+		else if (KEY("hold"))
+			e->hold = num != 0;
+		else if (KEY("delay_notified"))
+			e->delay_notified = num != 0;
+		else if (KEY("bounce"))
+			e->is_bounce = num != 0;
+		else if (KEY("spf_fail"))
+			e->sender_spf_fail = num != 0;
+			/* unknown keys from newer versions are ignored */
 #undef KEY
 	}
 	if (!ended) {

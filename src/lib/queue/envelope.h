@@ -18,44 +18,44 @@
 #define ENVELOPE_ID_MAX 32
 
 enum env_rcpt_status {
-	ENV_RCPT_PENDING = 0,	/* still to deliver */
-	ENV_RCPT_DONE,		/* delivered */
-	ENV_RCPT_FAILED,	/* permanently failed; bounce sent or not needed */
+	ENV_RCPT_PENDING = 0, /* still to deliver */
+	ENV_RCPT_DONE,        /* delivered */
+	ENV_RCPT_FAILED,      /* permanently failed; bounce sent or not needed */
 };
 
 struct env_rcpt {
-	char *addr;		/* mailbox delivered to (after aliases) */
-	char *orig;		/* address as given in RCPT TO, or NULL if same */
-	char *orcpt;		/* DSN ORCPT "type;xtext", or NULL */
-	unsigned notify;	/* enum smtp_notify bits, 0 = default */
+	char *addr;      /* mailbox delivered to (after aliases) */
+	char *orig;      /* address as given in RCPT TO, or NULL if same */
+	char *orcpt;     /* DSN ORCPT "type;xtext", or NULL */
+	unsigned notify; /* enum smtp_notify bits, 0 = default */
 	enum env_rcpt_status status;
-	int local;		/* delivered to a local mailbox */
-	int unsafe;		/* deliver to the unsafe folder */
+	int local;  /* delivered to a local mailbox */
+	int unsafe; /* deliver to the unsafe folder */
 	int attempts;
-	char *error;		/* last error text, or NULL */
-	char *dsn_status;	/* last enhanced status, or NULL */
-	char *remote_mta;	/* host that answered last, or NULL */
-	int64_t done_at;	/* when it reached DONE/FAILED (unix s) */
+	char *error;      /* last error text, or NULL */
+	char *dsn_status; /* last enhanced status, or NULL */
+	char *remote_mta; /* host that answered last, or NULL */
+	int64_t done_at;  /* when it reached DONE/FAILED (unix s) */
 };
 
 struct envelope {
 	char id[ENVELOPE_ID_MAX + 1];
-	int64_t arrival;	/* unix seconds */
-	char *sender;		/* "" for the null reverse-path */
-	int body_8bit;		/* BODY=8BITMIME */
+	int64_t arrival; /* unix seconds */
+	char *sender;    /* "" for the null reverse-path */
+	int body_8bit;   /* BODY=8BITMIME */
 	int smtputf8;
-	int ret;		/* enum smtp_ret */
-	char *envid;		/* DSN ENVID (xtext), or NULL */
-	char *helo;		/* client's HELO, or NULL (locally generated) */
+	int ret;     /* enum smtp_ret */
+	char *envid; /* DSN ENVID (xtext), or NULL */
+	char *helo;  /* client's HELO, or NULL (locally generated) */
 	char *client_addr;
-	char *auth_user;	/* submission user, or NULL */
-	uint64_t size;		/* octets of the body file */
-	int64_t next_attempt;	/* unix seconds; 0 = now */
+	char *auth_user;      /* submission user, or NULL */
+	uint64_t size;        /* octets of the body file */
+	int64_t next_attempt; /* unix seconds; 0 = now */
 	int attempts;
-	int hold;		/* held by the admin: not delivered */
-	int delay_notified;	/* a delay DSN was sent */
-	int is_bounce;		/* a DSN vouch generated */
-	int sender_spf_fail;	/* the return path failed SPF: never send it DSNs */
+	int hold;            /* held by the admin: not delivered */
+	int delay_notified;  /* a delay DSN was sent */
+	int is_bounce;       /* a DSN vouch generated */
+	int sender_spf_fail; /* the return path failed SPF: never send it DSNs */
 	struct env_rcpt *rcpts;
 	size_t nrcpts;
 };
@@ -65,19 +65,18 @@ void envelope_init(struct envelope *e);
 /* Free what the envelope owns (not e itself). NULL-safe. */
 void envelope_clear(struct envelope *e);
 /* Add a recipient (strings copied; orig and orcpt may be NULL). */
-struct env_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr,
-    const char *orig, const char *orcpt, unsigned notify, int local);
+struct env_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr, const char *orig,
+    const char *orcpt, unsigned notify, int local);
 /* Set a recipient's last error text and status (copied; NULL clears). */
-void envelope_rcpt_set_error(struct env_rcpt *r, const char *dsn_status,
-    const char *text, const char *remote_mta);
+void envelope_rcpt_set_error(
+    struct env_rcpt *r, const char *dsn_status, const char *text, const char *remote_mta);
 /* Append the serialised envelope to out; -1 if out's limit is hit. */
 int envelope_write(const struct envelope *e, struct strbuf *out);
 /*
  * Parse text into e (initialised by the call). Returns 0, or -1 with a
  * reason in err (the file is incomplete or corrupt).
  */
-int envelope_parse(const char *text, size_t len, struct envelope *e,
-    char *err, size_t errsz);
+int envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size_t errsz);
 /* Recipients still pending. */
 size_t envelope_pending(const struct envelope *e);
 /* Deep copy. */

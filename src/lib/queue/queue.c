@@ -25,8 +25,8 @@
 struct queue_writer {
 	struct queue *q;
 	char id[ENVELOPE_ID_MAX + 1];
-	char *path;	/* the file being written, in tmp/ or spare/ */
-	int is_spare;	/* path is spare/<spare> */
+	char *path;   /* the file being written, in tmp/ or spare/ */
+	int is_spare; /* path is spare/<spare> */
 	uint64_t spare;
 	int fd;
 	int err;
@@ -268,8 +268,8 @@ queue_open(const char *data_dir, struct commit *c, char *err, size_t errsz)
 	pthread_cond_init(&q->wake, NULL);
 	if (mkdir_p(q->tmp, 0700) < 0 || mkdir_p(q->active, 0700) < 0 ||
 	    mkdir_p(q->spare, 0700) < 0) {
-		snprintf(err, errsz, "cannot create the queue under %s: %s", q->root,
-		    strerror(errno));
+		snprintf(
+		    err, errsz, "cannot create the queue under %s: %s", q->root, strerror(errno));
 		queue_close(q);
 		return NULL;
 	}
@@ -476,8 +476,8 @@ queue_writer_abort(struct queue_writer *w)
 /* Write data to a spare, else a new file in tmp/; its path in *path.
  * Returns 0 or errno (nothing left behind). */
 static int
-write_tmp(struct queue *q, const char *id, const char *suffix, const char *data, size_t len,
-    char **path)
+write_tmp(
+    struct queue *q, const char *id, const char *suffix, const char *data, size_t len, char **path)
 {
 	int is_spare;
 	uint64_t spare;
@@ -505,7 +505,7 @@ write_tmp(struct queue *q, const char *id, const char *suffix, const char *data,
 struct commit_ctx {
 	commit_done_fn fn;
 	void *arg;
-	char *cleanup[2];	/* tmp files to remove on failure */
+	char *cleanup[2]; /* tmp files to remove on failure */
 };
 
 static void
@@ -524,8 +524,8 @@ commit_cb(void *arg, int err)
 }
 
 void
-queue_writer_commit(struct queue_writer *w, const struct envelope *env,
-    commit_done_fn fn, void *arg)
+queue_writer_commit(
+    struct queue_writer *w, const struct envelope *env, commit_done_fn fn, void *arg)
 {
 	struct queue *q = w->q;
 	struct strbuf text;
@@ -574,14 +574,14 @@ queue_update(struct queue *q, const struct envelope *e, commit_done_fn fn, void 
 {
 	struct strbuf text;
 	char suffix[32];
-	static unsigned seq;	/* loop thread only */
+	static unsigned seq; /* loop thread only */
 	char *tmp = NULL;
 	int err;
 
 	snprintf(suffix, sizeof(suffix), ".env.%u", ++seq);
 	strbuf_init(&text, 16 * 1024 * 1024);
-	err = envelope_write(e, &text) < 0 ? EFBIG : write_tmp(q, e->id, suffix, text.s,
-	    text.len, &tmp);
+	err = envelope_write(e, &text) < 0 ? EFBIG
+	                                   : write_tmp(q, e->id, suffix, text.s, text.len, &tmp);
 	strbuf_free(&text);
 	if (err)
 		return -1;
@@ -652,7 +652,7 @@ removal_ready(void *arg, int err)
 {
 	struct removal *r = arg;
 
-	(void)err;	/* the job had nothing to flush */
+	(void)err; /* the job had nothing to flush */
 	removal_submit(r->q, r);
 }
 

@@ -40,8 +40,7 @@ const char *queue_active_dir(const struct queue *q);
 long long queue_free_space(const struct queue *q);
 
 /* Start writing a new message body to tmp/. NULL (and err) on failure. */
-struct queue_writer *queue_writer_new(struct queue *q, const char *id, char *err,
-    size_t errsz);
+struct queue_writer *queue_writer_new(struct queue *q, const char *id, char *err, size_t errsz);
 /* Buffered write; -1 after any error (sticky; see queue_writer_errno). */
 int queue_writer_write(struct queue_writer *w, const void *p, size_t n);
 int queue_writer_errno(const struct queue_writer *w);
@@ -52,8 +51,8 @@ uint64_t queue_writer_size(const struct queue_writer *w);
  * is durable in active/ (err 0) or failed (err set, files removed).
  * Takes w in all cases.
  */
-void queue_writer_commit(struct queue_writer *w, const struct envelope *env,
-    commit_done_fn fn, void *arg);
+void queue_writer_commit(
+    struct queue_writer *w, const struct envelope *env, commit_done_fn fn, void *arg);
 /* Abandon: close and remove the temporary file. NULL-safe. */
 void queue_writer_abort(struct queue_writer *w);
 

@@ -33,12 +33,12 @@ struct removal {
 	struct removal *next;
 	struct queue *q;
 	char id[ENVELOPE_ID_MAX + 1];
-	char *spare;		/* if set: spare/<n>, to empty and keep */
+	char *spare; /* if set: spare/<n>, to empty and keep */
 	uint64_t n;
 };
 
 struct queue {
-	char *root;	/* <data_dir>/queue */
+	char *root; /* <data_dir>/queue */
 	char *tmp;
 	char *active;
 	char *spare;
@@ -55,9 +55,9 @@ struct queue {
 	pthread_cond_t wake;
 	struct removal *head, **tail;
 	int stop;
-	uint64_t *spares;	/* numbers N of empty files spare/N, under lock */
+	uint64_t *spares; /* numbers N of empty files spare/N, under lock */
 	size_t nspares;
-	uint64_t spare_seq;	/* next N, under lock (64 bits: never wraps) */
+	uint64_t spare_seq; /* next N, under lock (64 bits: never wraps) */
 };
 
 /* a "/" b, and dir "/" id suffix (caller frees). */

@@ -70,7 +70,8 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 			char *env = queue_pathf(q->active, id, ".env");
 			if (access(env, F_OK) < 0) {
 				char *msg = queue_pathf(q->active, id, ".msg");
-				log_info("event=queue_recover action=remove_orphan_body qid=%s", id);
+				log_info(
+				    "event=queue_recover action=remove_orphan_body qid=%s", id);
 				unlink(msg);
 				free(msg);
 			}
@@ -91,7 +92,8 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 			/* Bodies are written into recycled files: one whose size
 			 * is not the envelope's is not the message acknowledged. */
 			if ((uint64_t)st.st_size != e.size) {
-				snprintf(err, sizeof(err), "body is %lld octets, envelope says %llu",
+				snprintf(err, sizeof(err),
+				    "body is %lld octets, envelope says %llu",
 				    (long long)st.st_size, (unsigned long long)e.size);
 				envelope_clear(&e);
 				bad_body = 1;
@@ -101,7 +103,8 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 		if (bad_body) {
 			char *env = queue_pathf(q->active, id, ".env");
 			char *bad = queue_pathf(q->active, id, ".env.corrupt");
-			log_err("event=queue_recover action=set_aside qid=%s reason=\"%s\"", id, err);
+			log_err(
+			    "event=queue_recover action=set_aside qid=%s reason=\"%s\"", id, err);
 			rename(env, bad);
 			free(env);
 			free(bad);

@@ -127,9 +127,9 @@ smtp_addr_domain_ok(const char *s, size_t len, int utf8)
 		if (octets == 0 || octets > 63 || last_hyphen)
 			return 0;
 		if (i < len) {
-			i++;	/* the dot */
+			i++; /* the dot */
 			if (i == len)
-				return 0;	/* trailing dot: not RFC 5321 syntax */
+				return 0; /* trailing dot: not RFC 5321 syntax */
 		}
 	}
 	return 1;
@@ -157,8 +157,8 @@ literal_ok(const char *s, size_t len)
 
 /* Parse Quoted-string at s; sets *used and writes decoded text. */
 static enum smtp_addr_err
-parse_quoted(const char *s, size_t len, int utf8, char *raw, size_t rawsz,
-    size_t *rawlen, size_t *used)
+parse_quoted(
+    const char *s, size_t len, int utf8, char *raw, size_t rawsz, size_t *rawlen, size_t *used)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 1, o = 0;
@@ -245,8 +245,8 @@ parse_mailbox(const char *s, size_t len, int opts, struct smtp_addr *out)
 		return SMTP_ADDR_E_UTF8;
 	if (len > 0 && s[0] == '"') {
 		size_t used;
-		enum smtp_addr_err e = parse_quoted(s, len, utf8, out->local_raw,
-		    sizeof(out->local_raw), &rawlen, &used);
+		enum smtp_addr_err e = parse_quoted(
+		    s, len, utf8, out->local_raw, sizeof(out->local_raw), &rawlen, &used);
 		if (e != SMTP_ADDR_OK)
 			return e;
 		lp_end = used;
@@ -299,8 +299,7 @@ smtp_addr_parse_mailbox(const char *s, size_t len, int opts, struct smtp_addr *o
 }
 
 enum smtp_addr_err
-smtp_addr_parse_path(const char *s, size_t len, int opts, struct smtp_addr *out,
-    size_t *used)
+smtp_addr_parse_path(const char *s, size_t len, int opts, struct smtp_addr *out, size_t *used)
 {
 	size_t end, i;
 	int in_quote = 0;
@@ -345,11 +344,12 @@ smtp_addr_parse_path(const char *s, size_t len, int opts, struct smtp_addr *out,
 	if (p[0] == '@') {
 		i = 0;
 		for (;;) {
-			size_t ds = ++i;	/* past '@' */
+			size_t ds = ++i; /* past '@' */
 			while (i < plen && p[i] != ',' && p[i] != ':')
 				i++;
-			if (i >= plen || !smtp_addr_domain_ok(p + ds, i - ds,
-			    (opts & SMTP_ADDR_ALLOW_UTF8) != 0))
+			if (i >= plen ||
+			    !smtp_addr_domain_ok(
+			        p + ds, i - ds, (opts & SMTP_ADDR_ALLOW_UTF8) != 0))
 				return SMTP_ADDR_E_SYNTAX;
 			if (p[i] == ':')
 				break;

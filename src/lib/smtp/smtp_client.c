@@ -30,8 +30,23 @@
 #define REPLY_LINES_MAX 200
 
 static const char *const state_names[CS_COUNT] = {
-	"connect", "banner", "ehlo", "helo", "starttls", "tls", "auth", "xvouch", "xgen",
-	"xcheck", "ready", "txn", "body", "rset", "quit", "closed", "failed",
+	"connect",
+	"banner",
+	"ehlo",
+	"helo",
+	"starttls",
+	"tls",
+	"auth",
+	"xvouch",
+	"xgen",
+	"xcheck",
+	"ready",
+	"txn",
+	"body",
+	"rset",
+	"quit",
+	"closed",
+	"failed",
 };
 
 /* The STARTTLS keyword, kept with the other extension bits. */
@@ -166,23 +181,25 @@ static void start_tls(struct smtp_client *c);
 static int
 next_opening_step(struct smtp_client *c)
 {
-	if (c->state == CS_EHLO && !c->info.tls && c->tls &&
-	    (c->info.ext & EXT_STARTTLS)) {
+	if (c->state == CS_EHLO && !c->info.tls && c->tls && (c->info.ext & EXT_STARTTLS)) {
 		smtp_client_set_state(c, CS_STARTTLS);
 		smtp_client_write(c, "STARTTLS");
 		smtp_client_arm(c, c->timeout_command);
 		return 1;
 	}
 	if (c->tls_required && !c->info.tls) {
-		smtp_client_fail(c, 0, "4.7.5", "TLS is required for this destination but was not offered");
+		smtp_client_fail(
+		    c, 0, "4.7.5", "TLS is required for this destination but was not offered");
 		return 0;
 	}
 	if (c->auth_user && c->state < CS_AUTH) {
 		char creds[3 * SMTP_SASL_MAX + 4], b64[4 * SMTP_SASL_MAX + 8];
 		size_t ul = strlen(c->auth_user), pl = strlen(c->auth_pass);
-		if (!c->info.tls || !(c->info.ext & SMTP_EXT_AUTH) || ul + pl + 2 > sizeof(creds) - 1) {
-			smtp_client_fail(c, 0, "4.7.0", c->info.tls ?
-			    "the server does not offer AUTH PLAIN" : "AUTH needs TLS, which the server does not offer");
+		if (!c->info.tls || !(c->info.ext & SMTP_EXT_AUTH) ||
+		    ul + pl + 2 > sizeof(creds) - 1) {
+			smtp_client_fail(c, 0, "4.7.0",
+			    c->info.tls ? "the server does not offer AUTH PLAIN"
+			                : "AUTH needs TLS, which the server does not offer");
 			return 0;
 		}
 		creds[0] = '\0';
@@ -262,7 +279,8 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 	case CS_STARTTLS:
 		if (r->code != 220) {
 			if (c->tls_required) {
-				smtp_client_fail(c, r->code, r->status[0] ? r->status : "4.7.5", r->text);
+				smtp_client_fail(
+				    c, r->code, r->status[0] ? r->status : "4.7.5", r->text);
 				return 0;
 			}
 			/* Opportunistic: carry on in the clear. */
@@ -287,9 +305,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			return 0;
 		}
 		return next_opening_step(c);
-	case CS_XCHECK:
-		c->info.xvouch_check = *r;
-		return next_opening_step(c);
+	case CS_XCHECK: c->info.xvouch_check = *r; return next_opening_step(c);
 	case CS_XGEN:
 		c->info.xgen = *r;
 		if (r->code == 421) {
@@ -299,8 +315,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 		return next_opening_step(c);
 	case CS_TXN:
 	case CS_BODY:
-	case CS_RSET:
-		return smtp_client_txn_reply(c, r);
+	case CS_RSET: return smtp_client_txn_reply(c, r);
 	case CS_QUIT:
 		smtp_client_set_state(c, CS_CLOSED);
 		evtimer_del(c->timer);
@@ -313,8 +328,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			return 0;
 		}
 		return 1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 
@@ -350,7 +364,8 @@ on_read(struct bufferevent *bev, void *arg)
 			c->cur.code = rl.code;
 			c->cur.text[0] = '\0';
 			c->cur.status[0] = '\0';
-			smtp_reply_status(rl.text, rl.textlen, c->cur.status, sizeof(c->cur.status));
+			smtp_reply_status(
+			    rl.text, rl.textlen, c->cur.status, sizeof(c->cur.status));
 		}
 		if (c->state == CS_EHLO && c->cur_lines > 1)
 			ehlo_line(c, rl.text, rl.textlen);
@@ -372,8 +387,8 @@ on_read(struct bufferevent *bev, void *arg)
 		struct smtp_client_reply r = c->cur;
 		c->cur_lines = 0;
 		if (log_enabled(LOG_LVL_DEBUG))
-			log_debug("event=smtp_client_reply peer=%s code=%d text=\"%.200s\"", c->peer_name,
-			    r.code, r.text);
+			log_debug("event=smtp_client_reply peer=%s code=%d text=\"%.200s\"",
+			    c->peer_name, r.code, r.text);
 		if (!on_reply(c, &r))
 			return;
 	}
@@ -407,7 +422,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 			    SSL_get_version(c->ssl));
 			c->info.tls_verified = tls_server_verified_for(c->ssl, c->peer_name);
 			if (c->tls_verify && !c->info.tls_verified) {
-				smtp_client_fail(c, 0, "4.7.5", "the server's TLS certificate does not verify for its name");
+				smtp_client_fail(c, 0, "4.7.5",
+				    "the server's TLS certificate does not verify for its name");
 				return;
 			}
 			/* RFC 3207 4.2: start over with EHLO. */
@@ -430,15 +446,19 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		char text[200];
 		int e = EVUTIL_SOCKET_ERROR();
 		if (c->state == CS_CONNECT)
-			snprintf(text, sizeof(text), "cannot connect: %s", (what & BEV_EVENT_ERROR) && e ?
-			    strerror(e) : "connection refused");
+			snprintf(text, sizeof(text), "cannot connect: %s",
+			    (what & BEV_EVENT_ERROR) && e ? strerror(e) : "connection refused");
 		else if (c->state == CS_TLS)
 			snprintf(text, sizeof(text), "TLS handshake failed");
 		else
-			snprintf(text, sizeof(text), "connection lost in state %s", state_names[c->state]);
+			snprintf(text, sizeof(text), "connection lost in state %s",
+			    state_names[c->state]);
 		/* RFC 3463: 4.4.1 no answer from host, 4.4.2 bad connection */
-		smtp_client_fail(c, 0, c->state == CS_TLS ? "4.7.5" :
-		    c->state == CS_CONNECT ? "4.4.1" : "4.4.2", text);
+		smtp_client_fail(c, 0,
+		    c->state == CS_TLS           ? "4.7.5"
+		        : c->state == CS_CONNECT ? "4.4.1"
+		                                 : "4.4.2",
+		    text);
 	}
 }
 
@@ -471,8 +491,8 @@ start_tls(struct smtp_client *c)
 		return;
 	}
 	SSL_set_tlsext_host_name(c->ssl, c->peer_name);
-	tbev = bufferevent_openssl_filter_new(c->base, c->bev, c->ssl, BUFFEREVENT_SSL_CONNECTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	tbev = bufferevent_openssl_filter_new(
+	    c->base, c->bev, c->ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tbev == NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;

@@ -27,25 +27,25 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 /* A reply as received: code, enhanced status if any, text (lines joined by "; "). */
 struct smtp_client_reply {
-	int code;		/* 0 when there was no reply (connection lost, timeout) */
+	int code; /* 0 when there was no reply (connection lost, timeout) */
 	char status[16];
 	char text[512];
 };
 
 struct smtp_client_rcpt {
 	const char *addr;
-	unsigned notify;	/* enum smtp_notify bits, passed on with DSN */
-	const char *orcpt;	/* "type;xtext" or NULL */
-	struct smtp_client_reply reply;	/* set by the client: RCPT, then end of data */
+	unsigned notify;                /* enum smtp_notify bits, passed on with DSN */
+	const char *orcpt;              /* "type;xtext" or NULL */
+	struct smtp_client_reply reply; /* set by the client: RCPT, then end of data */
 };
 
 struct smtp_client_msg {
-	const char *sender;	/* "" = null reverse-path */
+	const char *sender; /* "" = null reverse-path */
 	int body_8bit;
 	int smtputf8;
-	int ret;		/* enum smtp_ret */
-	const char *envid;	/* xtext or NULL */
-	int body_fd;		/* the queued message, read from offset 0 */
+	int ret;           /* enum smtp_ret */
+	const char *envid; /* xtext or NULL */
+	int body_fd;       /* the queued message, read from offset 0 */
 	uint64_t body_size;
 	struct smtp_client_rcpt *rcpts;
 	size_t nrcpts;
@@ -57,31 +57,32 @@ struct smtp_client_msg {
 	 */
 	int probe;
 	/* results */
-	struct smtp_client_reply reply;	/* MAIL failure, or end of data (probe: 0 unless MAIL failed) */
-	int dsn_passed;		/* the server took NOTIFY/RET/ENVID/ORCPT */
+	struct smtp_client_reply
+	    reply;      /* MAIL failure, or end of data (probe: 0 unless MAIL failed) */
+	int dsn_passed; /* the server took NOTIFY/RET/ENVID/ORCPT */
 };
 
 enum smtp_client_event {
-	SMTP_CLIENT_READY,	/* connected and greeted: send a message or quit */
-	SMTP_CLIENT_DONE,	/* the message handed over finished (see its replies) */
-	SMTP_CLIENT_FAILED,	/* the connection failed; see smtp_client_error() */
-	SMTP_CLIENT_CLOSED,	/* QUIT answered (or the connection ended after it) */
+	SMTP_CLIENT_READY,  /* connected and greeted: send a message or quit */
+	SMTP_CLIENT_DONE,   /* the message handed over finished (see its replies) */
+	SMTP_CLIENT_FAILED, /* the connection failed; see smtp_client_error() */
+	SMTP_CLIENT_CLOSED, /* QUIT answered (or the connection ended after it) */
 };
 
 struct smtp_client_params {
-	const char *helo;		/* our name for EHLO */
-	const char *peer_name;		/* the server's name: SNI, logs, verification */
-	SSL_CTX *tls;			/* STARTTLS when offered; NULL = never */
-	int tls_required;		/* no TLS, no mail: fail if it is not there */
-	int tls_verify;			/* tls_required and the certificate must name peer_name */
-	const char *auth_user;		/* AUTH PLAIN after TLS (smarthost), or NULL */
+	const char *helo;      /* our name for EHLO */
+	const char *peer_name; /* the server's name: SNI, logs, verification */
+	SSL_CTX *tls;          /* STARTTLS when offered; NULL = never */
+	int tls_required;      /* no TLS, no mail: fail if it is not there */
+	int tls_verify;        /* tls_required and the certificate must name peer_name */
+	const char *auth_user; /* AUTH PLAIN after TLS (smarthost), or NULL */
 	const char *auth_pass;
-	const char *xvouch_id;		/* send XVOUCH <id> when offered, or NULL */
-	const char *xgen;		/* "<gen> <cookie>" for XGEN when offered, or NULL */
-	const char *xvouch_check;	/* send XVOUCH CHECK <id> (a vouching callback), or NULL */
-	const struct sockaddr *bind_src;	/* local address to connect from, or NULL */
+	const char *xvouch_id;           /* send XVOUCH <id> when offered, or NULL */
+	const char *xgen;                /* "<gen> <cookie>" for XGEN when offered, or NULL */
+	const char *xvouch_check;        /* send XVOUCH CHECK <id> (a vouching callback), or NULL */
+	const struct sockaddr *bind_src; /* local address to connect from, or NULL */
 	socklen_t bind_srclen;
-	long long timeout_connect;	/* ms; RFC 5321 4.5.3.2 values by default */
+	long long timeout_connect; /* ms; RFC 5321 4.5.3.2 values by default */
 	long long timeout_command;
 	long long timeout_data;
 };
@@ -90,16 +91,16 @@ struct smtp_client_params {
 struct smtp_client_info {
 	int esmtp;
 	int pipelining;
-	int tls;			/* STARTTLS succeeded */
+	int tls; /* STARTTLS succeeded */
 	char tls_version[32];
-	int tls_verified;		/* the certificate verified and named peer_name */
-	unsigned ext;			/* enum smtp_ext offered by the server */
-	unsigned long long max_size;	/* SIZE value, 0 = none */
+	int tls_verified;            /* the certificate verified and named peer_name */
+	unsigned ext;                /* enum smtp_ext offered by the server */
+	unsigned long long max_size; /* SIZE value, 0 = none */
 	int xvouch_offered;
-	struct smtp_client_reply xvouch;	/* the reply to XVOUCH <id>, if sent */
-	struct smtp_client_reply xvouch_check;	/* the reply to XVOUCH CHECK <id>, if sent */
+	struct smtp_client_reply xvouch;       /* the reply to XVOUCH <id>, if sent */
+	struct smtp_client_reply xvouch_check; /* the reply to XVOUCH CHECK <id>, if sent */
 	int xgen_offered;
-	char xgen_server[64];		/* the XGEN value the server announced */
+	char xgen_server[64]; /* the XGEN value the server announced */
 	struct smtp_client_reply xgen;
 };
 

@@ -17,9 +17,24 @@ struct event;
 typedef struct ssl_st SSL;
 
 enum smtp_client_state {
-	CS_CONNECT, CS_BANNER, CS_EHLO, CS_HELO, CS_STARTTLS, CS_TLS, CS_AUTH,
-	CS_XVOUCH, CS_XGEN, CS_XCHECK, CS_READY, CS_TXN, CS_BODY, CS_RSET, CS_QUIT, CS_CLOSED,
-	CS_FAILED, CS_COUNT
+	CS_CONNECT,
+	CS_BANNER,
+	CS_EHLO,
+	CS_HELO,
+	CS_STARTTLS,
+	CS_TLS,
+	CS_AUTH,
+	CS_XVOUCH,
+	CS_XGEN,
+	CS_XCHECK,
+	CS_READY,
+	CS_TXN,
+	CS_BODY,
+	CS_RSET,
+	CS_QUIT,
+	CS_CLOSED,
+	CS_FAILED,
+	CS_COUNT
 };
 
 /* What a pending reply answers (pipelined replies arrive in this order). */
@@ -56,12 +71,12 @@ struct smtp_client {
 	enum smtp_client_expect expect[SMTP_CLIENT_MAX_EXPECT];
 	size_t expect_rcpt[SMTP_CLIENT_MAX_EXPECT];
 	size_t nexpect, expect_pos;
-	size_t next_rcpt;	/* without pipelining: the next RCPT to send */
+	size_t next_rcpt; /* without pipelining: the next RCPT to send */
 	size_t accepted;
 	int mail_ok;
-	int data_sent;		/* DATA or BDAT went out */
-	uint64_t body_off;	/* octets of the body file sent */
-	int body_bol;		/* DATA: at the start of a line */
+	int data_sent;     /* DATA or BDAT went out */
+	uint64_t body_off; /* octets of the body file sent */
+	int body_bol;      /* DATA: at the start of a line */
 	int body_last_lf;
 	int body_bdat;
 };

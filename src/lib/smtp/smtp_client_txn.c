@@ -39,8 +39,8 @@ send_mail(struct smtp_client *c)
 	size_t o = 0;
 
 	if ((in->ext & SMTP_EXT_SIZE) && !m->probe)
-		o += (size_t)snprintf(params + o, sizeof(params) - o, " SIZE=%llu",
-		    (unsigned long long)m->body_size);
+		o += (size_t)snprintf(
+		    params + o, sizeof(params) - o, " SIZE=%llu", (unsigned long long)m->body_size);
 	if (m->body_8bit && (in->ext & SMTP_EXT_8BITMIME))
 		o += (size_t)snprintf(params + o, sizeof(params) - o, " BODY=8BITMIME");
 	if (m->smtputf8 && (in->ext & SMTP_EXT_SMTPUTF8))
@@ -50,7 +50,8 @@ send_mail(struct smtp_client *c)
 			o += (size_t)snprintf(params + o, sizeof(params) - o, " RET=%s",
 			    m->ret == SMTP_RET_FULL ? "FULL" : "HDRS");
 		if (m->envid && o < sizeof(params))
-			o += (size_t)snprintf(params + o, sizeof(params) - o, " ENVID=%s", m->envid);
+			o +=
+			    (size_t)snprintf(params + o, sizeof(params) - o, " ENVID=%s", m->envid);
 	}
 	smtp_client_write(c, "MAIL FROM:<%s>%s", m->sender, params);
 	expect(c, EX_MAIL, 0);
@@ -130,7 +131,8 @@ smtp_client_txn_start(struct smtp_client *c)
 		set_reply(&m->reply, 553, "5.6.7",
 		    "the message needs SMTPUTF8 and the server does not offer it");
 	else if (in->max_size && m->body_size > in->max_size)
-		set_reply(&m->reply, 552, "5.3.4", "the message is larger than the server accepts (SIZE)");
+		set_reply(&m->reply, 552, "5.3.4",
+		    "the message is larger than the server accepts (SIZE)");
 	if (m->reply.code) {
 		for (size_t i = 0; i < m->nrcpts; i++)
 			m->rcpts[i].reply = m->reply;
@@ -191,7 +193,7 @@ smtp_client_txn_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			smtp_client_fail(c, r->code, r->status, r->text);
 			return 0;
 		}
-		return 1;	/* stray reply */
+		return 1; /* stray reply */
 	}
 	enum smtp_client_expect e = c->expect[c->expect_pos];
 	size_t ri = c->expect_rcpt[c->expect_pos];
@@ -199,8 +201,7 @@ smtp_client_txn_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 	smtp_client_arm(c, c->timeout_command);
 
 	switch (e) {
-	case EX_RSET:
-		return finish(c);
+	case EX_RSET: return finish(c);
 	case EX_MAIL:
 		c->mail_ok = ok;
 		if (!ok) {
@@ -235,7 +236,8 @@ smtp_client_txn_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			if (c->mail_ok) {
 				m->reply = *r;
 				for (size_t i = 0; i < m->nrcpts; i++)
-					if (m->rcpts[i].reply.code >= 200 && m->rcpts[i].reply.code < 300)
+					if (m->rcpts[i].reply.code >= 200 &&
+					    m->rcpts[i].reply.code < 300)
 						m->rcpts[i].reply = *r;
 			}
 			reset(c);
@@ -277,12 +279,14 @@ smtp_client_txn_pump(struct smtp_client *c)
 	if (c->state != CS_BODY || m == NULL)
 		return 1;
 	while (evbuffer_get_length(out) < BODY_HIGH && c->body_off < m->body_size) {
-		size_t want = m->body_size - c->body_off < sizeof(in) ?
-		    (size_t)(m->body_size - c->body_off) : sizeof(in);
+		size_t want = m->body_size - c->body_off < sizeof(in)
+		    ? (size_t)(m->body_size - c->body_off)
+		    : sizeof(in);
 		ssize_t n = pread(m->body_fd, in, want, (off_t)c->body_off);
 		if (n <= 0) {
-			smtp_client_fail(c, 0, "4.3.0", n < 0 ? "cannot read the queued message" :
-			    "the queued message is shorter than recorded");
+			smtp_client_fail(c, 0, "4.3.0",
+			    n < 0 ? "cannot read the queued message"
+			          : "the queued message is shorter than recorded");
 			return 0;
 		}
 		c->body_off += (uint64_t)n;

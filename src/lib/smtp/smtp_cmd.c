@@ -9,8 +9,23 @@
 #include "util/str.h"
 
 static const char *const verb_names[SMTP_VERB_COUNT] = {
-	"UNKNOWN", "HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP",
-	"QUIT", "HELP", "VRFY", "EXPN", "STARTTLS", "AUTH", "XVOUCH", "XGEN",
+	"UNKNOWN",
+	"HELO",
+	"EHLO",
+	"MAIL",
+	"RCPT",
+	"DATA",
+	"BDAT",
+	"RSET",
+	"NOOP",
+	"QUIT",
+	"HELP",
+	"VRFY",
+	"EXPN",
+	"STARTTLS",
+	"AUTH",
+	"XVOUCH",
+	"XGEN",
 };
 
 #define PERR(e, c, st, t) ((e)->code = (c), (e)->status = (st), (e)->text = (t), -1)
@@ -22,8 +37,7 @@ smtp_verb_name(enum smtp_verb v)
 }
 
 int
-smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd,
-    struct smtp_perr *err)
+smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd, struct smtp_perr *err)
 {
 	size_t vlen = 0;
 
@@ -128,7 +142,7 @@ smtp_xtext_encode(const char *s, size_t len, char *dst, size_t dstsz)
 struct param {
 	const char *kw;
 	size_t kwlen;
-	const char *val;	/* NULL when there is no "=" */
+	const char *val; /* NULL when there is no "=" */
 	size_t vallen;
 };
 
@@ -140,8 +154,7 @@ struct param {
  * / %d62-126), plus UTF-8 under SMTPUTF8 (RFC 6531 3.3).
  */
 static int
-split_params(const char *s, size_t len, struct param *p, size_t *np,
-    struct smtp_perr *err)
+split_params(const char *s, size_t len, struct param *p, size_t *np, struct smtp_perr *err)
 {
 	size_t i = 0, n = 0;
 
@@ -174,16 +187,19 @@ split_params(const char *s, size_t len, struct param *p, size_t *np,
 			while (i < len && s[i] != ' ') {
 				unsigned char c = (unsigned char)s[i];
 				if (c < 33 || c == '=' || c == 127)
-					return PERR(err, 501, "5.5.4", "Syntax error in parameter value");
+					return PERR(
+					    err, 501, "5.5.4", "Syntax error in parameter value");
 				i++;
 			}
 			if (i == vs)
-				return PERR(err, 501, "5.5.4", "Syntax error: empty parameter value");
+				return PERR(
+				    err, 501, "5.5.4", "Syntax error: empty parameter value");
 			p[n].val = s + vs;
 			p[n].vallen = i - vs;
 		}
 		for (size_t k = 0; k < n; k++)
-			if (p[k].kwlen == p[n].kwlen && strncasecmp(p[k].kw, p[n].kw, p[n].kwlen) == 0)
+			if (p[k].kwlen == p[n].kwlen &&
+			    strncasecmp(p[k].kw, p[n].kw, p[n].kwlen) == 0)
 				return PERR(err, 501, "5.5.4", "Duplicate parameter");
 		n++;
 	}
@@ -240,8 +256,8 @@ addr_err(enum smtp_addr_err e, int sender, struct smtp_perr *err)
 	if (e == SMTP_ADDR_E_NULL)
 		return PERR(err, 501, "5.1.3", "Null recipient address not allowed");
 	if (e == SMTP_ADDR_E_NO_BRACKETS)
-		return PERR(err, 501, "5.5.4", sender ?
-		    "Syntax: MAIL FROM:<address>" : "Syntax: RCPT TO:<address>");
+		return PERR(err, 501, "5.5.4",
+		    sender ? "Syntax: MAIL FROM:<address>" : "Syntax: RCPT TO:<address>");
 	if (e == SMTP_ADDR_E_LOCAL_LONG || e == SMTP_ADDR_E_DOMAIN_LONG ||
 	    e == SMTP_ADDR_E_PATH_LONG) {
 		err->code = 501;
@@ -267,8 +283,8 @@ has_smtputf8_param(const char *s, size_t len)
 }
 
 int
-smtp_cmd_mail(const char *arg, size_t len, unsigned ext,
-    struct smtp_mail_args *out, struct smtp_perr *err)
+smtp_cmd_mail(
+    const char *arg, size_t len, unsigned ext, struct smtp_mail_args *out, struct smtp_perr *err)
 {
 	struct param p[PARAMS_MAX];
 	size_t np = 0, used = 0;
@@ -295,7 +311,7 @@ smtp_cmd_mail(const char *arg, size_t len, unsigned ext,
 			    strspn(num, "0123456789") != p[i].vallen)
 				return PERR(err, 501, "5.5.4", "Syntax error in SIZE parameter");
 			if (str_to_ll(num, 0, (long long)9e18, &v) < 0)
-				v = (long long)9e18;	/* larger than any limit */
+				v = (long long)9e18; /* larger than any limit */
 			out->size = v;
 		} else if (is_kw(&p[i], "BODY") && (ext & SMTP_EXT_8BITMIME)) {
 			if (val_is(&p[i], "7BIT"))
@@ -320,11 +336,12 @@ smtp_cmd_mail(const char *arg, size_t len, unsigned ext,
 		} else if (is_kw(&p[i], "ENVID") && (ext & SMTP_EXT_DSN)) {
 			if (p[i].val == NULL || !smtp_xtext_ok(p[i].val, p[i].vallen) ||
 			    copy_val(&p[i], out->envid, sizeof(out->envid)) < 0)
-				return PERR(err, 501, "5.5.4", "Bad ENVID (xtext, at most 100 characters)");
+				return PERR(
+				    err, 501, "5.5.4", "Bad ENVID (xtext, at most 100 characters)");
 		} else if (is_kw(&p[i], "AUTH") && (ext & SMTP_EXT_AUTH)) {
 			/* RFC 4954 5: AUTH=<> or AUTH=xtext mailbox */
-			if (p[i].val == NULL || (!val_is(&p[i], "<>") &&
-			    !smtp_xtext_ok(p[i].val, p[i].vallen)) ||
+			if (p[i].val == NULL ||
+			    (!val_is(&p[i], "<>") && !smtp_xtext_ok(p[i].val, p[i].vallen)) ||
 			    copy_val(&p[i], out->auth, sizeof(out->auth)) < 0)
 				return PERR(err, 501, "5.5.4", "Bad AUTH parameter");
 		} else {
@@ -337,8 +354,8 @@ smtp_cmd_mail(const char *arg, size_t len, unsigned ext,
 }
 
 int
-smtp_cmd_rcpt(const char *arg, size_t len, unsigned ext, int utf8,
-    struct smtp_rcpt_args *out, struct smtp_perr *err)
+smtp_cmd_rcpt(const char *arg, size_t len, unsigned ext, int utf8, struct smtp_rcpt_args *out,
+    struct smtp_perr *err)
 {
 	struct param p[PARAMS_MAX];
 	size_t np = 0, used = 0;
@@ -395,8 +412,8 @@ smtp_cmd_rcpt(const char *arg, size_t len, unsigned ext, int utf8,
 }
 
 int
-smtp_cmd_bdat(const char *arg, size_t len, unsigned long long *size, int *last,
-    struct smtp_perr *err)
+smtp_cmd_bdat(
+    const char *arg, size_t len, unsigned long long *size, int *last, struct smtp_perr *err)
 {
 	size_t i = 0;
 	unsigned long long v = 0;
@@ -421,15 +438,15 @@ smtp_cmd_bdat(const char *arg, size_t len, unsigned long long *size, int *last,
 }
 
 int
-smtp_cmd_helo(const char *arg, size_t len, enum smtp_helo_kind *kind,
-    struct smtp_perr *err)
+smtp_cmd_helo(const char *arg, size_t len, enum smtp_helo_kind *kind, struct smtp_perr *err)
 {
 	if (len == 0)
 		return PERR(err, 501, "5.5.4", "Syntax: EHLO hostname");
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)arg[i];
 		if (c <= ' ' || c >= 127)
-			return PERR(err, 501, "5.5.4", "Syntax: EHLO hostname (one printable word)");
+			return PERR(
+			    err, 501, "5.5.4", "Syntax: EHLO hostname (one printable word)");
 	}
 	if (arg[0] == '[') {
 		struct smtp_addr a;

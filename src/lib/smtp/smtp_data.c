@@ -6,11 +6,11 @@
 #include <string.h>
 
 enum {
-	ST_BOL,		/* at the start of a line (after CRLF, or first line) */
-	ST_DOT,		/* DATA: "." at the start of a line */
-	ST_DOT_CR,	/* DATA: "." CR at the start of a line */
-	ST_TEXT,	/* inside a line */
-	ST_CR,		/* inside a line, after CR */
+	ST_BOL,    /* at the start of a line (after CRLF, or first line) */
+	ST_DOT,    /* DATA: "." at the start of a line */
+	ST_DOT_CR, /* DATA: "." CR at the start of a line */
+	ST_TEXT,   /* inside a line */
+	ST_CR,     /* inside a line, after CR */
 };
 
 void
@@ -50,8 +50,7 @@ count(struct smtp_data *d, size_t n)
 }
 
 size_t
-smtp_data_feed(struct smtp_data *d, const char *in, size_t inlen, char *out,
-    size_t *outlen)
+smtp_data_feed(struct smtp_data *d, const char *in, size_t inlen, char *out, size_t *outlen)
 {
 	size_t i, o = 0;
 
@@ -144,10 +143,8 @@ smtp_data_strerror(enum smtp_data_err e)
 		return "Message rejected: bare CR in message text (RFC 5321 2.3.8)";
 	case SMTP_DATA_E_BARE_LF:
 		return "Message rejected: bare LF in message text (RFC 5321 2.3.8)";
-	case SMTP_DATA_E_NUL:
-		return "Message rejected: NUL octet in message text";
-	case SMTP_DATA_E_LINE_LONG:
-		return "Message rejected: line too long (RFC 5321 4.5.3.1.6)";
+	case SMTP_DATA_E_NUL: return "Message rejected: NUL octet in message text";
+	case SMTP_DATA_E_LINE_LONG: return "Message rejected: line too long (RFC 5321 4.5.3.1.6)";
 	}
 	return "Message rejected";
 }

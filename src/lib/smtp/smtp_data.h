@@ -30,12 +30,12 @@ enum smtp_data_err {
 
 struct smtp_data {
 	enum smtp_data_mode mode;
-	int state;		/* internal */
-	size_t max_line;	/* longest line, CRLF included */
-	size_t line_len;	/* octets in the current line so far */
+	int state;       /* internal */
+	size_t max_line; /* longest line, CRLF included */
+	size_t line_len; /* octets in the current line so far */
 	enum smtp_data_err err;
-	int done;		/* DATA mode: end of data seen */
-	unsigned long long out_total;	/* decoded octets produced */
+	int done;                     /* DATA mode: end of data seen */
+	unsigned long long out_total; /* decoded octets produced */
 };
 
 /* Start decoding a message; max_line includes the CRLF. */
@@ -46,8 +46,7 @@ void smtp_data_init(struct smtp_data *d, enum smtp_data_mode mode, size_t max_li
  * after the end marker (d->done), leaving the rest for the command reader.
  * Once d->err is set nothing more is written to out.
  */
-size_t smtp_data_feed(struct smtp_data *d, const char *in, size_t inlen,
-    char *out, size_t *outlen);
+size_t smtp_data_feed(struct smtp_data *d, const char *in, size_t inlen, char *out, size_t *outlen);
 /*
  * BDAT mode, after the LAST chunk: a message must end with CRLF; a final
  * partial line is an error only if it holds a pending CR. Writes at most

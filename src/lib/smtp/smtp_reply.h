@@ -15,14 +15,13 @@
  * text are replaced by '?', so text can never inject a line. status may
  * be NULL (greeting, or a peer without ENHANCEDSTATUSCODES).
  */
-int smtp_reply_append(struct strbuf *out, int code, const char *status,
-    const char *text);
+int smtp_reply_append(struct strbuf *out, int code, const char *status, const char *text);
 
 /* One parsed reply line. */
 struct smtp_reply_line {
-	int code;		/* 200..599 */
-	int last;		/* "code SP" rather than "code -" */
-	const char *text;	/* after the separator, not terminated */
+	int code;         /* 200..599 */
+	int last;         /* "code SP" rather than "code -" */
+	const char *text; /* after the separator, not terminated */
 	size_t textlen;
 };
 

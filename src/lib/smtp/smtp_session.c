@@ -25,7 +25,15 @@
 #define SMTP_READ_HIGHWATER (64 * 1024)
 
 static const char *const state_names[SMTP_ST_COUNT] = {
-	"connect", "init", "ready", "mail", "rcpt", "data", "bdat", "tls", "closing",
+	"connect",
+	"init",
+	"ready",
+	"mail",
+	"rcpt",
+	"data",
+	"bdat",
+	"tls",
+	"closing",
 };
 
 static void session_free_later(struct smtp_session *s);
@@ -51,8 +59,7 @@ smtp_session_set_state(struct smtp_session *s, enum smtp_state st)
 
 /* The only place replies are written. */
 void
-smtp_session_send(struct smtp_session *s, int code, const char *status,
-    const char *text)
+smtp_session_send(struct smtp_session *s, int code, const char *status, const char *text)
 {
 	struct strbuf *sb = &s->srv->reply;
 
@@ -72,8 +79,7 @@ smtp_session_send(struct smtp_session *s, int code, const char *status,
 }
 
 void
-smtp_session_error(struct smtp_session *s, int code, const char *status,
-    const char *text)
+smtp_session_error(struct smtp_session *s, int code, const char *status, const char *text)
 {
 	smtp_session_send(s, code, status, text);
 	if (++s->errors >= s->conf.lim.max_errors && !s->quitting) {
@@ -99,8 +105,8 @@ smtp_session_reset_txn(struct smtp_session *s, int tell_host)
 	s->write_failed = s->too_big = 0;
 	if (had && tell_host && s->srv->ops->reset)
 		s->srv->ops->reset(s->srv->host, s);
-	if (s->state == SMTP_ST_MAIL || s->state == SMTP_ST_RCPT ||
-	    s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT)
+	if (s->state == SMTP_ST_MAIL || s->state == SMTP_ST_RCPT || s->state == SMTP_ST_DATA ||
+	    s->state == SMTP_ST_BDAT)
 		smtp_session_set_state(s, SMTP_ST_READY);
 }
 
@@ -244,8 +250,8 @@ smtp_session_process(struct smtp_session *s)
 		}
 		if (memchr(line, '\r', linelen - 1) != NULL) {
 			evbuffer_drain(in, linelen + 1);
-			smtp_session_error(s, 500, "5.5.2",
-			    "Syntax error: bare CR in command (RFC 5321 2.3.8)");
+			smtp_session_error(
+			    s, 500, "5.5.2", "Syntax error: bare CR in command (RFC 5321 2.3.8)");
 			continue;
 		}
 		/* The command may switch the stream (STARTTLS), so copy the line
@@ -257,7 +263,8 @@ smtp_session_process(struct smtp_session *s)
 		evbuffer_drain(in, linelen + 1);
 		s->cmd_start_ms = smtp_session_now_ms();
 		if (s->line_fn) {
-			void (*fn)(void *, struct smtp_session *, const char *, size_t) = s->line_fn;
+			void (*fn)(void *, struct smtp_session *, const char *, size_t) =
+			    s->line_fn;
 			s->line_fn = NULL;
 			s->pending = SMTP_PEND_EXTRA;
 			fn(s->srv->host, s, copy, linelen - 1);
@@ -273,8 +280,7 @@ smtp_session_process(struct smtp_session *s)
 }
 
 void
-smtp_session_decide(struct smtp_session *s, int code, const char *status,
-    const char *text)
+smtp_session_decide(struct smtp_session *s, int code, const char *status, const char *text)
 {
 	enum smtp_pending p = s->pending;
 
@@ -288,8 +294,7 @@ smtp_session_decide(struct smtp_session *s, int code, const char *status,
 	smtp_session_cmd_decided(s, p, code, status, text);
 	if (code == 421 && !s->quitting)
 		smtp_session_close(s);
-	if (!s->dead && !s->quitting && s->srv->shutting_down &&
-	    s->pending == SMTP_PEND_NONE &&
+	if (!s->dead && !s->quitting && s->srv->shutting_down && s->pending == SMTP_PEND_NONE &&
 	    (s->state == SMTP_ST_INIT || s->state == SMTP_ST_READY)) {
 		smtp_session_send(s, 421, "4.3.2", s->srv->shutdown_why);
 		smtp_session_close(s);
@@ -299,8 +304,7 @@ smtp_session_decide(struct smtp_session *s, int code, const char *status,
 }
 
 void
-smtp_session_reply(struct smtp_session *s, int code, const char *status,
-    const char *text)
+smtp_session_reply(struct smtp_session *s, int code, const char *status, const char *text)
 {
 	smtp_session_send(s, code, status, text);
 }
@@ -334,8 +338,8 @@ session_finish(struct smtp_session *s)
 		bufferevent_setcb(s->bev, NULL, NULL, NULL, NULL);
 		bufferevent_disable(s->bev, EV_READ | EV_WRITE);
 	}
-	log_info("sid=%016llx event=disconnect client=%s errors=%u",
-	    (unsigned long long)s->id, s->peer_addr, s->errors);
+	log_info("sid=%016llx event=disconnect client=%s errors=%u", (unsigned long long)s->id,
+	    s->peer_addr, s->errors);
 	session_free_later(s);
 }
 
@@ -472,9 +476,8 @@ addr_text(const struct sockaddr *sa, char *buf, size_t bufsz, int *port)
 }
 
 struct smtp_session *
-smtp_session_new(struct smtp_server *srv, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct sockaddr *local, socklen_t locallen,
-    const struct smtp_session_conf *conf)
+smtp_session_new(struct smtp_server *srv, int fd, const struct sockaddr *peer, socklen_t peerlen,
+    const struct sockaddr *local, socklen_t locallen, const struct smtp_session_conf *conf)
 {
 	struct smtp_session *s = xcalloc(1, sizeof(*s));
 
@@ -654,21 +657,81 @@ smtp_server_free(struct smtp_server *srv)
 	free(srv);
 }
 
-uint64_t smtp_session_id(const struct smtp_session *s) { return s->id; }
-const char *smtp_session_peer_addr(const struct smtp_session *s) { return s->peer_addr; }
-int smtp_session_peer_port(const struct smtp_session *s) { return s->peer_port; }
-const char *smtp_session_local_addr(const struct smtp_session *s) { return s->local_addr; }
-const char *smtp_session_helo(const struct smtp_session *s) { return s->helo; }
-int smtp_session_esmtp(const struct smtp_session *s) { return s->esmtp; }
-const struct smtp_mail_args *smtp_session_mail(const struct smtp_session *s) { return s->mail; }
-unsigned smtp_session_rcpt_count(const struct smtp_session *s) { return s->nrcpt; }
-int smtp_session_tls(const struct smtp_session *s) { return s->tls; }
-void *smtp_session_ssl(const struct smtp_session *s) { return s->ssl; }
-const char *smtp_session_user(const struct smtp_session *s) { return s->user; }
-void smtp_session_set_udata(struct smtp_session *s, void *udata) { s->udata = udata; }
-void *smtp_session_udata(const struct smtp_session *s) { return s->udata; }
-unsigned smtp_session_errors(const struct smtp_session *s) { return s->errors; }
-const struct smtp_session_conf *smtp_session_conf(const struct smtp_session *s) { return &s->conf; }
+uint64_t
+smtp_session_id(const struct smtp_session *s)
+{
+	return s->id;
+}
+const char *
+smtp_session_peer_addr(const struct smtp_session *s)
+{
+	return s->peer_addr;
+}
+int
+smtp_session_peer_port(const struct smtp_session *s)
+{
+	return s->peer_port;
+}
+const char *
+smtp_session_local_addr(const struct smtp_session *s)
+{
+	return s->local_addr;
+}
+const char *
+smtp_session_helo(const struct smtp_session *s)
+{
+	return s->helo;
+}
+int
+smtp_session_esmtp(const struct smtp_session *s)
+{
+	return s->esmtp;
+}
+const struct smtp_mail_args *
+smtp_session_mail(const struct smtp_session *s)
+{
+	return s->mail;
+}
+unsigned
+smtp_session_rcpt_count(const struct smtp_session *s)
+{
+	return s->nrcpt;
+}
+int
+smtp_session_tls(const struct smtp_session *s)
+{
+	return s->tls;
+}
+void *
+smtp_session_ssl(const struct smtp_session *s)
+{
+	return s->ssl;
+}
+const char *
+smtp_session_user(const struct smtp_session *s)
+{
+	return s->user;
+}
+void
+smtp_session_set_udata(struct smtp_session *s, void *udata)
+{
+	s->udata = udata;
+}
+void *
+smtp_session_udata(const struct smtp_session *s)
+{
+	return s->udata;
+}
+unsigned
+smtp_session_errors(const struct smtp_session *s)
+{
+	return s->errors;
+}
+const struct smtp_session_conf *
+smtp_session_conf(const struct smtp_session *s)
+{
+	return &s->conf;
+}
 
 const struct sockaddr *
 smtp_session_peer(const struct smtp_session *s, socklen_t *len)

@@ -29,29 +29,29 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 /* Limits; every one is checked before the buffer it protects grows. */
 struct smtp_session_limits {
-	size_t max_command_line;	/* octets, CRLF included */
-	size_t max_text_line;		/* octets, CRLF included */
+	size_t max_command_line; /* octets, CRLF included */
+	size_t max_text_line;    /* octets, CRLF included */
 	unsigned max_recipients;
 	unsigned max_errors;
 	unsigned long long max_message_size;
-	long long timeout_command;	/* ms to send a whole command */
-	long long timeout_data_block;	/* ms of silence inside a message */
-	long long timeout_data;		/* ms for a whole message */
-	unsigned long long min_data_rate;	/* octets/s after the grace; 0 = off */
-	long long data_rate_grace;	/* ms */
+	long long timeout_command;        /* ms to send a whole command */
+	long long timeout_data_block;     /* ms of silence inside a message */
+	long long timeout_data;           /* ms for a whole message */
+	unsigned long long min_data_rate; /* octets/s after the grace; 0 = off */
+	long long data_rate_grace;        /* ms */
 };
 
 /* Per-listener settings a session starts with (copied). */
 struct smtp_session_conf {
-	char listener[64];		/* name of the listener, for the host */
+	char listener[64]; /* name of the listener, for the host */
 	char hostname[256];
-	unsigned ext;			/* enum smtp_ext offered after EHLO */
-	char ehlo_extra[512];		/* more EHLO keywords, '\n'-separated */
-	char greeting_extra[128];	/* appended to the 220 text */
+	unsigned ext;             /* enum smtp_ext offered after EHLO */
+	char ehlo_extra[512];     /* more EHLO keywords, '\n'-separated */
+	char greeting_extra[128]; /* appended to the 220 text */
 	struct smtp_session_limits lim;
-	SSL_CTX *tls;			/* STARTTLS offered when set; each session
+	SSL_CTX *tls;     /* STARTTLS offered when set; each session
 					 * holds its own reference */
-	int implicit_tls;		/* TLS from the first octet (port 465) */
+	int implicit_tls; /* TLS from the first octet (port 465) */
 };
 
 /*
@@ -60,8 +60,8 @@ struct smtp_session_conf {
  * refused by the session itself, which then calls reset.
  */
 struct smtp_data_result {
-	unsigned long long size;	/* decoded octets */
-	int bdat;			/* received with BDAT rather than DATA */
+	unsigned long long size; /* decoded octets */
+	int bdat;                /* received with BDAT rather than DATA */
 };
 
 /*
@@ -73,8 +73,8 @@ struct smtp_session_ops {
 	/* New connection: decide 220 to greet, or 421/554 to refuse. */
 	void (*connect)(void *host, struct smtp_session *s);
 	/* HELO/EHLO with a syntactically acceptable name: decide 250 or refuse. */
-	void (*helo)(void *host, struct smtp_session *s, const char *name,
-	    enum smtp_helo_kind kind, int esmtp);
+	void (*helo)(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kind kind,
+	    int esmtp);
 	/* MAIL: decide 250 to accept the sender. */
 	void (*mail)(void *host, struct smtp_session *s, const struct smtp_mail_args *m);
 	/* RCPT: decide 250/251 to accept the recipient. */
@@ -85,8 +85,7 @@ struct smtp_session_ops {
 	 * (the session then discards the rest and still calls data_end). */
 	int (*data_write)(void *host, struct smtp_session *s, const char *p, size_t n);
 	/* End of message: decide 250 (queued) or refuse. */
-	void (*data_end)(void *host, struct smtp_session *s,
-	    const struct smtp_data_result *res);
+	void (*data_end)(void *host, struct smtp_session *s, const struct smtp_data_result *res);
 	/* The transaction was abandoned (RSET, HELO, error, disconnect). */
 	void (*reset)(void *host, struct smtp_session *s);
 	/* STARTTLS completed (new identity); optional. */
@@ -99,8 +98,8 @@ struct smtp_session_ops {
 };
 
 /* The set of live sessions and the shared pieces they use. */
-struct smtp_server *smtp_server_new(struct event_base *base,
-    const struct smtp_session_ops *ops, void *host);
+struct smtp_server *
+smtp_server_new(struct event_base *base, const struct smtp_session_ops *ops, void *host);
 /* Close every session (421 when possible) and free the server. */
 void smtp_server_free(struct smtp_server *srv);
 /* Number of live sessions. */
@@ -113,10 +112,9 @@ void smtp_server_shutdown(struct smtp_server *srv, const char *why);
  * client's address, local the address it connected to. Returns the
  * session, or NULL (socket closed) if it could not be set up.
  */
-struct smtp_session *smtp_session_new(struct smtp_server *srv, int fd,
-    const struct sockaddr *peer, socklen_t peerlen,
-    const struct sockaddr *local, socklen_t locallen,
-    const struct smtp_session_conf *conf);
+struct smtp_session *
+smtp_session_new(struct smtp_server *srv, int fd, const struct sockaddr *peer, socklen_t peerlen,
+    const struct sockaddr *local, socklen_t locallen, const struct smtp_session_conf *conf);
 /* The live session with this id, or NULL if it has gone. */
 struct smtp_session *smtp_server_find(struct smtp_server *srv, uint64_t id);
 
@@ -125,8 +123,7 @@ struct smtp_session *smtp_server_find(struct smtp_server *srv, uint64_t id);
  * RCPT, the sender/recipient joins the transaction); 421 closes the
  * session after the reply. text may hold '\n' for a multi-line reply.
  */
-void smtp_session_decide(struct smtp_session *s, int code, const char *status,
-    const char *text);
+void smtp_session_decide(struct smtp_session *s, int code, const char *status, const char *text);
 /* Close the session now (after flushing what was written). */
 void smtp_session_close(struct smtp_session *s);
 
@@ -160,8 +157,7 @@ void *smtp_session_udata(const struct smtp_session *s);
 void smtp_session_expect_line(struct smtp_session *s,
     void (*fn)(void *host, struct smtp_session *s, const char *line, size_t len));
 /* Send a reply without ending the command being decided (AUTH 334). */
-void smtp_session_reply(struct smtp_session *s, int code, const char *status,
-    const char *text);
+void smtp_session_reply(struct smtp_session *s, int code, const char *status, const char *text);
 /* Protocol errors so far. */
 unsigned smtp_session_errors(const struct smtp_session *s);
 /* The settings the session started with. */

@@ -16,9 +16,9 @@
 
 /* Per-command rules (Postfix's smtpd_cmd_table, OpenSMTPD's commands[]). */
 enum {
-	CMD_NO_ARG = 1 << 0,	/* takes no argument */
-	CMD_NEED_HELO = 1 << 1,	/* only after HELO/EHLO */
-	CMD_LOG = 1 << 2,	/* log at info level */
+	CMD_NO_ARG = 1 << 0,    /* takes no argument */
+	CMD_NEED_HELO = 1 << 1, /* only after HELO/EHLO */
+	CMD_LOG = 1 << 2,       /* log at info level */
 };
 
 typedef void (*cmd_fn)(struct smtp_session *s, const struct smtp_cmd *cmd);
@@ -79,8 +79,8 @@ smtp_session_cmd_line(struct smtp_session *s, const char *line, size_t len)
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=command verb=%s arg=%s", (unsigned long long)s->id,
 		    smtp_verb_name(cmd.verb),
-		    cmd.verb == SMTP_VERB_AUTH ? "\"(hidden)\"" :
-		    log_escape(esc, sizeof(esc), cmd.arg, cmd.arglen));
+		    cmd.verb == SMTP_VERB_AUTH ? "\"(hidden)\""
+		                               : log_escape(esc, sizeof(esc), cmd.arg, cmd.arglen));
 	}
 	if ((commands[cmd.verb].flags & CMD_NO_ARG) && cmd.arglen > 0) {
 		smtp_session_error(s, 501, "5.5.4", "Syntax error: no arguments allowed");
@@ -138,7 +138,8 @@ cmd_mail(struct smtp_session *s, const struct smtp_cmd *cmd)
 	/* RFC 1870 6.1: refuse a declared size over the limit at once. */
 	if (m->size >= 0 && (unsigned long long)m->size > s->conf.lim.max_message_size) {
 		free(m);
-		smtp_session_error(s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+		smtp_session_error(
+		    s, 552, "5.3.4", "Message size exceeds fixed maximum message size");
 		return;
 	}
 	if (log_enabled(LOG_LVL_DEBUG)) {
@@ -172,8 +173,7 @@ cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	r = xmalloc(sizeof(*r));
-	if (smtp_cmd_rcpt(cmd->arg, cmd->arglen, session_ext(s), s->mail->smtputf8, r,
-	    &err) < 0) {
+	if (smtp_cmd_rcpt(cmd->arg, cmd->arglen, session_ext(s), s->mail->smtputf8, r, &err) < 0) {
 		free(r);
 		smtp_session_error(s, err.code, err.status, err.text);
 		return;
@@ -303,8 +303,8 @@ cmd_vrfy(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	(void)cmd;
 	/* RFC 5321 3.5.3: 252 without disclosing whether the address exists. */
-	smtp_session_send(s, 252, "2.5.2",
-	    "Cannot VRFY user, but will accept message and attempt delivery");
+	smtp_session_send(
+	    s, 252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery");
 }
 
 static void
@@ -381,8 +381,8 @@ ehlo_reply(struct smtp_session *s, const char *host_keywords)
 }
 
 void
-smtp_session_cmd_decided(struct smtp_session *s, enum smtp_pending p, int code,
-    const char *status, const char *text)
+smtp_session_cmd_decided(
+    struct smtp_session *s, enum smtp_pending p, int code, const char *status, const char *text)
 {
 	int ok = code >= 200 && code < 400;
 
@@ -474,7 +474,6 @@ smtp_session_cmd_decided(struct smtp_session *s, enum smtp_pending p, int code,
 		else
 			smtp_session_send(s, code, status, text);
 		return;
-	case SMTP_PEND_NONE:
-		break;
+	case SMTP_PEND_NONE: break;
 	}
 }

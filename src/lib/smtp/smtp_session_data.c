@@ -48,8 +48,8 @@ message_end(struct smtp_session *s)
 
 	if (s->dec.err != SMTP_DATA_OK || s->too_big) {
 		int too_big = s->too_big;
-		const char *why = too_big ? "Message size exceeds fixed maximum message size" :
-		    smtp_data_strerror(s->dec.err);
+		const char *why = too_big ? "Message size exceeds fixed maximum message size"
+		                          : smtp_data_strerror(s->dec.err);
 		log_info("sid=%016llx event=message_refused client=%s reason=\"%s\" octets=%llu",
 		    (unsigned long long)s->id, s->peer_addr, why, s->raw_in);
 		smtp_session_reset_txn(s, 1);

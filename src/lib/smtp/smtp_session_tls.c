@@ -32,8 +32,8 @@ smtp_session_tls_start(struct smtp_session *s)
 	s->ssl = SSL_new(s->conf.tls);
 	if (s->ssl == NULL)
 		return -1;
-	tbev = bufferevent_openssl_filter_new(s->srv->base, s->bev, s->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	tbev = bufferevent_openssl_filter_new(
+	    s->srv->base, s->bev, s->ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tbev == NULL) {
 		SSL_free(s->ssl);
 		s->ssl = NULL;
@@ -53,8 +53,8 @@ smtp_session_tls_wrap_implicit(struct smtp_session *s, int fd)
 	s->ssl = SSL_new(s->conf.tls);
 	if (s->ssl == NULL)
 		return -1;
-	s->bev = bufferevent_openssl_socket_new(s->srv->base, fd, s->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	s->bev = bufferevent_openssl_socket_new(
+	    s->srv->base, fd, s->ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		SSL_free(s->ssl);
 		s->ssl = NULL;
@@ -68,9 +68,8 @@ void
 smtp_session_tls_connected(struct smtp_session *s)
 {
 	s->tls = 1;
-	log_info("sid=%016llx event=tls client=%s version=%s cipher=%s",
-	    (unsigned long long)s->id, s->peer_addr, SSL_get_version(s->ssl),
-	    SSL_get_cipher_name(s->ssl));
+	log_info("sid=%016llx event=tls client=%s version=%s cipher=%s", (unsigned long long)s->id,
+	    s->peer_addr, SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
 	if (s->state == SMTP_ST_TLS) {
 		/* RFC 3207 4.2: forget everything learned before TLS. */
 		smtp_session_reset_txn(s, 1);

@@ -21,8 +21,7 @@ struct store;
 struct store_ops {
 	int (*counter_add)(void *impl, const char *key, int64_t bucket, int64_t n);
 	int (*counter_sum)(void *impl, const char *key, int64_t from_bucket, int64_t *sum);
-	int (*put)(void *impl, const char *ns, const char *key, const char *value,
-	    int64_t expires);
+	int (*put)(void *impl, const char *ns, const char *key, const char *value, int64_t expires);
 	/* *value is malloc'd (caller frees); returns 1 found, 0 not, -1 error */
 	int (*get)(void *impl, const char *ns, const char *key, char **value, int64_t *expires,
 	    int64_t now);
@@ -44,11 +43,9 @@ void store_close(struct store *s);
 int store_counter_add(struct store *s, const char *key, int64_t bucket, int64_t n);
 /* Sum of the key's buckets >= from_bucket (0 when none). */
 int64_t store_counter_sum(struct store *s, const char *key, int64_t from_bucket);
-int store_put(struct store *s, const char *ns, const char *key, const char *value,
-    int64_t expires);
+int store_put(struct store *s, const char *ns, const char *key, const char *value, int64_t expires);
 /* 1 found (value malloc'd, may pass NULL), 0 not found or expired, -1 error. */
-int store_get(struct store *s, const char *ns, const char *key, char **value,
-    int64_t *expires);
+int store_get(struct store *s, const char *ns, const char *key, char **value, int64_t *expires);
 int store_del(struct store *s, const char *ns, const char *key);
 int store_list(struct store *s, const char *ns,
     void (*fn)(void *arg, const char *key, const char *value, int64_t expires), void *arg);

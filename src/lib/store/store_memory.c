@@ -17,8 +17,8 @@ struct rec {
 };
 
 struct mem {
-	struct hmap *counters;	/* "key\0bucket" -> int64_t* */
-	struct hmap *records;	/* "ns\0key" -> struct rec */
+	struct hmap *counters; /* "key\0bucket" -> int64_t* */
+	struct hmap *records;  /* "ns\0key" -> struct rec */
 	struct strbuf key;
 };
 
@@ -107,8 +107,7 @@ mem_put(void *impl, const char *ns, const char *key, const char *value, int64_t 
 }
 
 static int
-mem_get(void *impl, const char *ns, const char *key, char **value, int64_t *expires,
-    int64_t now)
+mem_get(void *impl, const char *ns, const char *key, char **value, int64_t *expires, int64_t now)
 {
 	struct mem *m = impl;
 	size_t len;
@@ -179,7 +178,7 @@ mem_list(void *impl, const char *ns, int64_t now,
 	struct list_ctx c = { ns, strlen(ns), now, NULL, 0 };
 
 	hmap_foreach(m->records, list_one, &c);
-	if (c.n > 1)	/* qsort(NULL, 0) is undefined */
+	if (c.n > 1) /* qsort(NULL, 0) is undefined */
 		qsort(c.v, c.n, sizeof(*c.v), cmp_items);
 	for (size_t i = 0; i < c.n; i++) {
 		fn(arg, c.v[i].key, c.v[i].r->value, c.v[i].r->expires);
@@ -282,7 +281,13 @@ mem_close(void *impl)
 }
 
 static const struct store_ops memory_ops = {
-	mem_counter_add, mem_counter_sum, mem_put, mem_get, mem_del, mem_list, mem_expire,
+	mem_counter_add,
+	mem_counter_sum,
+	mem_put,
+	mem_get,
+	mem_del,
+	mem_list,
+	mem_expire,
 	mem_close,
 };
 

@@ -9,21 +9,20 @@
 #include "store/store_impl.h"
 #include "util/xmalloc.h"
 
-enum {
-	Q_CADD, Q_CSUM, Q_PUT, Q_GET, Q_DEL, Q_LIST, Q_EXP_REC, Q_EXP_CNT, Q_COUNT
-};
+enum { Q_CADD, Q_CSUM, Q_PUT, Q_GET, Q_DEL, Q_LIST, Q_EXP_REC, Q_EXP_CNT, Q_COUNT };
 
 static const char *const sql[Q_COUNT] = {
 	[Q_CADD] = "INSERT INTO counters(key, bucket, n) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT(key, bucket) DO UPDATE SET n = n + excluded.n",
+	           "ON CONFLICT(key, bucket) DO UPDATE SET n = n + excluded.n",
 	[Q_CSUM] = "SELECT COALESCE(SUM(n), 0) FROM counters WHERE key = ?1 AND bucket >= ?2",
-	[Q_PUT] = "INSERT INTO records(ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
+	[Q_PUT] =
+	    "INSERT INTO records(ns, key, value, expires) VALUES (?1, ?2, ?3, ?4) "
 	    "ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
 	[Q_GET] = "SELECT value, expires FROM records WHERE ns = ?1 AND key = ?2 "
-	    "AND (expires = 0 OR expires > ?3)",
+	          "AND (expires = 0 OR expires > ?3)",
 	[Q_DEL] = "DELETE FROM records WHERE ns = ?1 AND key = ?2",
 	[Q_LIST] = "SELECT key, value, expires FROM records WHERE ns = ?1 "
-	    "AND (expires = 0 OR expires > ?2) ORDER BY key",
+	           "AND (expires = 0 OR expires > ?2) ORDER BY key",
 	[Q_EXP_REC] = "DELETE FROM records WHERE expires != 0 AND expires <= ?1",
 	[Q_EXP_CNT] = "DELETE FROM counters WHERE bucket < ?1",
 };
@@ -92,8 +91,7 @@ sq_put(void *impl, const char *ns, const char *key, const char *value, int64_t e
 }
 
 static int
-sq_get(void *impl, const char *ns, const char *key, char **value, int64_t *expires,
-    int64_t now)
+sq_get(void *impl, const char *ns, const char *key, char **value, int64_t *expires, int64_t now)
 {
 	struct sq *q = impl;
 	sqlite3_stmt *st = q->st[Q_GET];
@@ -163,7 +161,14 @@ sq_close(void *impl)
 }
 
 static const struct store_ops sqlite_ops = {
-	sq_counter_add, sq_counter_sum, sq_put, sq_get, sq_del, sq_list, sq_expire, sq_close,
+	sq_counter_add,
+	sq_counter_sum,
+	sq_put,
+	sq_get,
+	sq_del,
+	sq_list,
+	sq_expire,
+	sq_close,
 };
 
 struct store *
@@ -174,8 +179,9 @@ store_open_sqlite(const char *path, char *err, size_t errsz)
 	sqlite3_stmt *v;
 	int version = 0;
 
-	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &q->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		snprintf(err, errsz, "%s: %s", path, q->db ? sqlite3_errmsg(q->db) : "cannot open");
 		goto fail;
 	}
@@ -183,8 +189,8 @@ store_open_sqlite(const char *path, char *err, size_t errsz)
 	/* WAL: readers (vouchctl) never block the daemon; NORMAL: a commit
 	 * does not wait for the disk (this state may lose its last second
 	 * in a power cut; the queue never does). */
-	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-	    NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+	        NULL) != SQLITE_OK)
 		goto sqlfail;
 	if (sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &v, NULL) != SQLITE_OK)
 		goto sqlfail;
@@ -201,8 +207,8 @@ store_open_sqlite(const char *path, char *err, size_t errsz)
 			goto sqlfail;
 	}
 	for (int i = 0; i < Q_COUNT; i++)
-		if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
-		    NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(
+		        q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) != SQLITE_OK)
 			goto sqlfail;
 	s = xcalloc(1, sizeof(*s));
 	s->ops = &sqlite_ops;

@@ -31,8 +31,8 @@ accept_any(int ok, X509_STORE_CTX *x)
 }
 
 SSL_CTX *
-tls_ctx_server_new(const char *cert, const char *key, const char *ciphers,
-    const char *client_ca, char *err, size_t errsz)
+tls_ctx_server_new(const char *cert, const char *key, const char *ciphers, const char *client_ca,
+    char *err, size_t errsz)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -41,8 +41,8 @@ tls_ctx_server_new(const char *cert, const char *key, const char *ciphers,
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_options(
+	    ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
 	if (ciphers && *ciphers && SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
 		ssl_error(err, errsz, "bad cipher list", ciphers);
 		goto fail;
@@ -78,8 +78,7 @@ fail:
 }
 
 SSL_CTX *
-tls_ctx_client_new(const char *ca_file, const char *cert, const char *key, char *err,
-    size_t errsz)
+tls_ctx_client_new(const char *ca_file, const char *cert, const char *key, char *err, size_t errsz)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 

@@ -20,8 +20,8 @@ typedef struct ssl_st SSL;
 SSL_CTX *tls_ctx_server_new(const char *cert, const char *key, const char *ciphers,
     const char *client_ca, char *err, size_t errsz);
 /* A client context; ca_file/"" = the system store; cert/key optional. */
-SSL_CTX *tls_ctx_client_new(const char *ca_file, const char *cert, const char *key,
-    char *err, size_t errsz);
+SSL_CTX *
+tls_ctx_client_new(const char *ca_file, const char *cert, const char *key, char *err, size_t errsz);
 /*
  * After a server handshake: 1 if the client presented a certificate that
  * verified against the configured CAs and names host (a DNS name), else 0.

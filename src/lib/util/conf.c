@@ -19,8 +19,7 @@
 /* A configuration line longer than this is an error, not a truncation. */
 #define CONF_LINE_MAX 4096
 
-static void
-conf_err(struct strbuf *errs, const char *file, int line, const char *fmt, ...)
+static void conf_err(struct strbuf *errs, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
@@ -115,8 +114,7 @@ doc_add_block(struct conf_doc *doc, const char *kind, const char *label, int lin
 }
 
 static void
-block_add_item(struct conf_block *b, const char *key, const char *value,
-    int append, int line)
+block_add_item(struct conf_block *b, const char *key, const char *value, int append, int line)
 {
 	struct conf_item *it;
 
@@ -129,12 +127,12 @@ block_add_item(struct conf_block *b, const char *key, const char *value,
 }
 
 int
-conf_parse(const char *text, size_t len, const char *filename,
-    struct conf_doc *doc, struct strbuf *errs)
+conf_parse(
+    const char *text, size_t len, const char *filename, struct conf_doc *doc, struct strbuf *errs)
 {
 	size_t pos = 0;
 	int lineno = 0, nerr = 0;
-	size_t cur = 0;	/* index of the block being filled */
+	size_t cur = 0; /* index of the block being filled */
 	char line[CONF_LINE_MAX + 1];
 	char value[CONF_LINE_MAX + 1];
 
@@ -150,7 +148,8 @@ conf_parse(const char *text, size_t len, const char *filename,
 		if (n > 0 && text[pos + n - 1] == '\r')
 			n--;
 		if (n > CONF_LINE_MAX) {
-			conf_err(errs, filename, lineno, "line longer than %d bytes", CONF_LINE_MAX);
+			conf_err(
+			    errs, filename, lineno, "line longer than %d bytes", CONF_LINE_MAX);
 			nerr++;
 			pos = eol + 1;
 			continue;
@@ -249,8 +248,8 @@ conf_parse(const char *text, size_t len, const char *filename,
 		block_add_item(&doc->blocks[cur], k, value, append, lineno);
 	}
 	if (cur != 0) {
-		conf_err(errs, filename, doc->blocks[cur].line,
-		    "block '%s' is not closed with '}'", doc->blocks[cur].kind);
+		conf_err(errs, filename, doc->blocks[cur].line, "block '%s' is not closed with '}'",
+		    doc->blocks[cur].kind);
 		nerr++;
 	}
 	return nerr ? -1 : 0;
@@ -302,8 +301,8 @@ parse_bool(const char *v, int *out)
 
 /* Number with a unit suffix from units[] (multipliers); bare uses defmul. */
 static int
-parse_scaled(const char *v, const char *const *units, const long long *mul,
-    long long defmul, long long *out)
+parse_scaled(
+    const char *v, const char *const *units, const long long *mul, long long defmul, long long *out)
 {
 	char *end;
 	long long n, m = defmul;
@@ -361,12 +360,12 @@ list_add_words(struct conf_list *l, const char *v)
 }
 
 int
-conf_set(const struct conf_key *k, void *obj, const char *value, int append,
-    char *err, size_t errsz)
+conf_set(
+    const struct conf_key *k, void *obj, const char *value, int append, char *err, size_t errsz)
 {
 	static const char *const size_units[] = { "k", "kb", "m", "mb", "g", "gb", "b", NULL };
-	static const long long size_mul[] = { 1024LL, 1024LL, 1048576LL, 1048576LL,
-	    1073741824LL, 1073741824LL, 1 };
+	static const long long size_mul[] = { 1024LL, 1024LL, 1048576LL, 1048576LL, 1073741824LL,
+		1073741824LL, 1 };
 	static const char *const dur_units[] = { "ms", "s", "m", "h", "d", NULL };
 	static const long long dur_mul[] = { 1, 1000, 60000, 3600000, 86400000 };
 	char *field = (char *)obj + k->offset;
@@ -405,8 +404,8 @@ conf_set(const struct conf_key *k, void *obj, const char *value, int append,
 	case CONF_DURATION:
 		if (parse_scaled(value, dur_units, dur_mul, 1000, &n) < 0) {
 			snprintf(err, errsz,
-			    "%s: '%s' is not a duration (e.g. 500ms, 30s, 5m, 4h, 5d)",
-			    k->name, value);
+			    "%s: '%s' is not a duration (e.g. 500ms, 30s, 5m, 4h, 5d)", k->name,
+			    value);
 			return -1;
 		}
 		break;
@@ -436,10 +435,11 @@ conf_set(const struct conf_key *k, void *obj, const char *value, int append,
 	}
 	}
 	if ((k->min != 0 || k->max != 0) && (n < k->min || n > k->max)) {
-		snprintf(err, errsz, "%s: %s is outside the allowed range [%lld, %lld]%s",
-		    k->name, value, k->min, k->max,
-		    k->type == CONF_DURATION ? " milliseconds" :
-		    k->type == CONF_SIZE ? " bytes" : "");
+		snprintf(err, errsz, "%s: %s is outside the allowed range [%lld, %lld]%s", k->name,
+		    value, k->min, k->max,
+		    k->type == CONF_DURATION   ? " milliseconds"
+		        : k->type == CONF_SIZE ? " bytes"
+		                               : "");
 		return -1;
 	}
 	*(long long *)(void *)field = n;
@@ -461,8 +461,8 @@ conf_defaults(const struct conf_key *keys, void *obj)
 }
 
 int
-conf_apply(const struct conf_key *keys, void *obj,
-    const struct conf_block *blk, const char *filename, struct strbuf *errs)
+conf_apply(const struct conf_key *keys, void *obj, const struct conf_block *blk,
+    const char *filename, struct strbuf *errs)
 {
 	int nerr = 0;
 	char err[512];
@@ -472,8 +472,8 @@ conf_apply(const struct conf_key *keys, void *obj,
 		const struct conf_key *k = conf_find(keys, it->key);
 		if (k == NULL) {
 			if (blk->kind)
-				conf_err(errs, filename, it->line, "unknown setting '%s' in '%s' block",
-				    it->key, blk->kind);
+				conf_err(errs, filename, it->line,
+				    "unknown setting '%s' in '%s' block", it->key, blk->kind);
 			else
 				conf_err(errs, filename, it->line, "unknown setting '%s'", it->key);
 			nerr++;
@@ -530,12 +530,8 @@ conf_copy(const struct conf_key *keys, void *dst, const void *src)
 			break;
 		}
 		case CONF_BOOL:
-		case CONF_ENUM:
-			*(int *)(void *)d = *(const int *)(const void *)s;
-			break;
-		default:
-			*(long long *)(void *)d = *(const long long *)(const void *)s;
-			break;
+		case CONF_ENUM: *(int *)(void *)d = *(const int *)(const void *)s; break;
+		default: *(long long *)(void *)d = *(const long long *)(const void *)s; break;
 		}
 	}
 }
@@ -587,8 +583,7 @@ print_str(struct strbuf *out, const char *s)
 }
 
 void
-conf_print(const struct conf_key *keys, const void *obj, const char *indent,
-    struct strbuf *out)
+conf_print(const struct conf_key *keys, const void *obj, const char *indent, struct strbuf *out)
 {
 	for (const struct conf_key *k = keys; k->name; k++) {
 		const char *f = (const char *)obj + k->offset;
@@ -605,15 +600,9 @@ conf_print(const struct conf_key *keys, const void *obj, const char *indent,
 		case CONF_INT:
 			strbuf_printf(out, "%lld", *(const long long *)(const void *)f);
 			break;
-		case CONF_SIZE:
-			print_size(out, *(const long long *)(const void *)f);
-			break;
-		case CONF_DURATION:
-			print_duration(out, *(const long long *)(const void *)f);
-			break;
-		case CONF_ENUM:
-			strbuf_puts(out, k->choices[*(const int *)(const void *)f]);
-			break;
+		case CONF_SIZE: print_size(out, *(const long long *)(const void *)f); break;
+		case CONF_DURATION: print_duration(out, *(const long long *)(const void *)f); break;
+		case CONF_ENUM: strbuf_puts(out, k->choices[*(const int *)(const void *)f]); break;
 		case CONF_LIST: {
 			const struct conf_list *l = (const struct conf_list *)(const void *)f;
 			if (l->n == 0)

@@ -18,9 +18,9 @@ struct hnode {
 
 struct hmap {
 	struct hnode **b;
-	size_t nb;	/* power of two */
+	size_t nb; /* power of two */
 	size_t n;
-	uint64_t seed;	/* per-map, so hostile keys cannot be precomputed */
+	uint64_t seed; /* per-map, so hostile keys cannot be precomputed */
 };
 
 static uint64_t

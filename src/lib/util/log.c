@@ -18,7 +18,7 @@ static struct {
 	const char *ident;
 	enum log_level level;
 	int sinks;
-	long pid;	/* getpid() at log_init: one syscall less per line */
+	long pid; /* getpid() at log_init: one syscall less per line */
 } log_cfg = { "vouch", LOG_LVL_INFO, LOG_SINK_STDERR, 0 };
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
@@ -55,8 +55,8 @@ log_level_parse(const char *name)
 	return -1;
 }
 
-static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
@@ -77,8 +77,7 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		char out[2200];
 		int n = snprintf(out, sizeof(out), "%s.%03ld %s[%ld] %s: %s\n", ts,
 		    (long)(tv.tv_usec / 1000), log_cfg.ident,
-		    log_cfg.pid ? log_cfg.pid : (long)getpid(),
-		    level_names[level], line);
+		    log_cfg.pid ? log_cfg.pid : (long)getpid(), level_names[level], line);
 		if (n > 0) {
 			size_t len = (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1;
 			ssize_t w = write(STDERR_FILENO, out, len);

@@ -25,13 +25,24 @@ int log_enabled(enum log_level level);
 int log_level_parse(const char *name);
 
 /* Write one line; use the log_* macros so the level is checked first. */
-void log_write(enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_err(...)   log_write(LOG_LVL_ERR, __VA_ARGS__)
-#define log_warn(...)  do { if (log_enabled(LOG_LVL_WARN)) log_write(LOG_LVL_WARN, __VA_ARGS__); } while (0)
-#define log_info(...)  do { if (log_enabled(LOG_LVL_INFO)) log_write(LOG_LVL_INFO, __VA_ARGS__); } while (0)
-#define log_debug(...) do { if (log_enabled(LOG_LVL_DEBUG)) log_write(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+#define log_err(...) log_write(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) \
+	do { \
+		if (log_enabled(LOG_LVL_WARN)) \
+			log_write(LOG_LVL_WARN, __VA_ARGS__); \
+	} while (0)
+#define log_info(...) \
+	do { \
+		if (log_enabled(LOG_LVL_INFO)) \
+			log_write(LOG_LVL_INFO, __VA_ARGS__); \
+	} while (0)
+#define log_debug(...) \
+	do { \
+		if (log_enabled(LOG_LVL_DEBUG)) \
+			log_write(LOG_LVL_DEBUG, __VA_ARGS__); \
+	} while (0)
 
 /* Longest escaped text log_escape() produces, quotes and NUL included. */
 #define LOG_ESC_MAX 256

@@ -15,8 +15,7 @@
 size_t str_copy(char *dst, size_t dstsz, const char *src);
 /* snprintf for texts that may be cut (replies, reasons): always
  * terminated; returns 1 if the text was cut, else 0. */
-int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int str_fmt(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The value of a hexadecimal digit (either case), or -1. */
 int str_hexval(int c);
 /* Encode code point cp (at most 0x10ffff) as UTF-8 into b; returns the
@@ -36,10 +35,10 @@ int str_to_ll(const char *s, long long min, long long max, long long *out);
 int str_iends_with(const char *s, const char *suffix);
 
 struct strbuf {
-	char *s;	/* NUL-terminated contents, owned */
+	char *s; /* NUL-terminated contents, owned */
 	size_t len;
 	size_t cap;
-	size_t max;	/* hard limit on len */
+	size_t max; /* hard limit on len */
 };
 
 /* Initialise empty with a maximum length; strbuf_free releases. */
@@ -49,8 +48,7 @@ void strbuf_reset(struct strbuf *sb);
 /* Append; -1 (buffer unchanged) when the result would exceed max. */
 int strbuf_append(struct strbuf *sb, const void *p, size_t n);
 int strbuf_puts(struct strbuf *sb, const char *s);
-int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Hand over the contents (caller frees) and reset the buffer. */

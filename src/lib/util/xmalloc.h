@@ -8,12 +8,12 @@
 
 #include <stddef.h>
 
-#define xmalloc(n)        xmalloc_at((n), __FILE__, __LINE__)
-#define xcalloc(n, m)     xcalloc_at((n), (m), __FILE__, __LINE__)
-#define xrealloc(p, n)    xrealloc_at((p), (n), __FILE__, __LINE__)
-#define xstrdup(s)        xstrndup_at((s), (size_t)-1, __FILE__, __LINE__)
-#define xstrndup(s, n)    xstrndup_at((s), (n), __FILE__, __LINE__)
-#define xmemdup(p, n)     xmemdup_at((p), (n), __FILE__, __LINE__)
+#define xmalloc(n) xmalloc_at((n), __FILE__, __LINE__)
+#define xcalloc(n, m) xcalloc_at((n), (m), __FILE__, __LINE__)
+#define xrealloc(p, n) xrealloc_at((p), (n), __FILE__, __LINE__)
+#define xstrdup(s) xstrndup_at((s), (size_t)-1, __FILE__, __LINE__)
+#define xstrndup(s, n) xstrndup_at((s), (n), __FILE__, __LINE__)
+#define xmemdup(p, n) xmemdup_at((p), (n), __FILE__, __LINE__)
 
 void *xmalloc_at(size_t n, const char *file, int line);
 void *xcalloc_at(size_t n, size_t m, const char *file, int line);
