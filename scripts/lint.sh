@@ -33,18 +33,21 @@ for f in $(echo "$files" | grep '^src/'); do
     fi
 done
 
-if [ -f .clang-format ]; then
-    if command -v clang-format >/dev/null 2>&1; then
-        for f in $(echo "$files" | grep -E '^src/'); do
-            if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
-                echo "lint: $f is not formatted: clang-format -i $f"
-                status=1
-            fi
-        done
-    else
-        echo "lint: clang-format is not installed (scripts/setup.sh installs it)"
-        status=1
-    fi
+# Formatting is checked always: a missing .clang-format is itself an error
+# (otherwise this part of the test could never fail).
+if [ ! -f .clang-format ]; then
+    echo "lint: .clang-format is missing: formatting cannot be checked"
+    status=1
+elif ! command -v clang-format >/dev/null 2>&1; then
+    echo "lint: clang-format is not installed (scripts/setup.sh installs it)"
+    status=1
+else
+    for f in $(echo "$files" | grep -E '^src/'); do
+        if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
+            echo "lint: $f is not formatted: clang-format -i $f"
+            status=1
+        fi
+    done
 fi
 
 [ "$status" -eq 0 ] && echo "lint: ok"

@@ -1,17 +1,86 @@
 #!/bin/sh
-# Installs the Debian packages vouch needs to build, run and test, and the
-# unprivileged "vouch" account vouchd drops to when started as root.
-# Idempotent: quiet and quick when everything is already present.
+# Installs everything vouch needs to build, run, test and benchmark on
+# Debian 12, and the unprivileged "vouch" account vouchd drops to when
+# started as root. Nothing is assumed from a machine's history: every
+# Debian package, perl and python module and binary a test calls is named
+# here. Idempotent: quiet and quick when everything is already present.
+#
+#   scripts/setup.sh           install what is missing
+#   scripts/setup.sh --check   install nothing; check that every tool the
+#                              tests rely on works, one line per missing
+#                              piece naming its package; exit 1 if any
+#
+# CTest runs the check first (the test "setup-check"), so a machine that
+# lacks a piece fails with that line instead of a confusing test failure.
 set -eu
 
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
-libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
-python3-pytest python3-dnspython python3-yaml python3-spf
-nsd postfix swaks redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc chromium
-valgrind linux-perf"
+# Build: compilers (clang for the ASan/UBSan and fuzz builds), formatting.
+BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format"
+# Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
+LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev"
+# Test peers and tools. swaks only recommends Net::SSLeay, which its TLS
+# needs; python3-dnspython only recommends python3-cryptography, which the
+# DNSSEC zone signer needs: both are named, because installs here skip
+# recommendations.
+TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
+nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
+iproute2 procps psmisc util-linux chromium"
+# Benchmarks and the load the flakiness check runs beside the suite.
+BENCH_PKGS="valgrind linux-perf stress-ng"
 
+PKGS="$BUILD_PKGS $LIB_PKGS $TEST_PKGS $BENCH_PKGS"
+PY=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+BROWSER_DIR=$here/../tests/browser
+
+# ---------------------------------------------------------------------------
+# The check: does each tool work, not only is its package there?
+check() {
+    bad=0
+    miss() {	# miss WHAT PACKAGE
+        echo "setup-check: $1 is missing or broken: install the Debian package '$2' (scripts/setup.sh)"
+        bad=1
+    }
+    for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            miss "package $p" "$p"
+    done
+    for tool in cmake:cmake cc:build-essential clang:clang clang-format:clang-format \
+        pkg-config:pkg-config swaks:swaks redis-server:redis-server openssl:openssl \
+        sqlite3:sqlite3 node:nodejs npm:npm ip:iproute2 ss:iproute2 prlimit:util-linux \
+        stress-ng:stress-ng valgrind:valgrind; do
+        command -v "${tool%%:*}" >/dev/null 2>&1 || miss "command ${tool%%:*}" "${tool#*:}"
+    done
+    for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
+        /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
+        /usr/bin/chromium:chromium; do
+        [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
+    done
+    # swaks --tls needs the perl module, not only swaks
+    perl -MNet::SSLeay -e1 2>/dev/null || miss "perl module Net::SSLeay (swaks --tls)" libnet-ssleay-perl
+    for mod in pytest:python3-pytest dns.resolver:python3-dnspython yaml:python3-yaml \
+        spf:python3-spf cryptography.hazmat.primitives.asymmetric.ec:python3-cryptography; do
+        "$PY" -c "import ${mod%%:*}" 2>/dev/null || miss "python module ${mod%%:*} for $PY" "${mod#*:}"
+    done
+    for lib in libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka \
+        yaml-0.1 jansson; do
+        pkg-config --exists "$lib" 2>/dev/null || miss "pkg-config module $lib" "its -dev package"
+    done
+    [ -d "$BROWSER_DIR/node_modules/playwright-core" ] ||
+        miss "playwright-core in tests/browser/node_modules (npm ci)" "nodejs npm"
+    getent passwd vouch >/dev/null 2>&1 ||
+        { echo "setup-check: the system user 'vouch' is missing: run scripts/setup.sh"; bad=1; }
+    [ "$bad" -eq 0 ] && echo "setup-check: ok"
+    return "$bad"
+}
+
+if [ "${1:-}" = "--check" ]; then
+    check
+    exit $?
+fi
+
+# ---------------------------------------------------------------------------
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
@@ -41,6 +110,13 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The browser test drives Debian's chromium with playwright-core from npm
+# (no bundled browser), pinned by tests/browser/package-lock.json.
+if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+    echo "setup: installing playwright-core for the browser test (npm ci)"
+    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 if ! getent passwd vouch >/dev/null 2>&1; then

@@ -36,14 +36,23 @@ static const struct {
 	    "config check                           validate the configuration and print it" },
 };
 
+/* Usage on stdout when asked for (--help, exit 0), on stderr after a mistake. */
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: vouch-registry [-c FILE] COMMAND ...\n");
+	fprintf(out,
+	    "usage: vouch-registry [-c FILE] COMMAND ...\n"
+	    "       vouch-registry --help | --version\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  %s\n", commands[i].usage);
-	exit(2);
+		fprintf(out, "  %s\n", commands[i].usage);
+	exit(status);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int
 cmd_status(int err)
@@ -115,14 +124,16 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	log_init("vouch-registry", LOG_LVL_INFO, LOG_SINK_STDERR);
-	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c': c.config_path = optarg; break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		case 'V': printf("vouch-registry %s\n", VOUCH_VERSION); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (optind >= argc)
-		usage();
+		usage(stderr, 2);
 	pw = getpwuid(getuid());
 	snprintf(c.actor, sizeof(c.actor), "cli:%.40s", pw ? pw->pw_name : "unknown");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -133,6 +144,6 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "vouch-registry: unknown command '%s'\n", argv[optind]);
-	usage();
+	usage(stderr, 2);
 	return 2;
 }

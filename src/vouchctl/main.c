@@ -38,14 +38,23 @@ static const struct {
 	    "register NAME|IP [--zone ZONE]... [--resolver HOST:PORT]  ask the registrar zones" },
 };
 
+/* Usage on stdout when asked for (--help, exit 0), on stderr after a mistake. */
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: vouchctl [-c FILE] COMMAND ...\n");
+	fprintf(out,
+	    "usage: vouchctl [-c FILE] COMMAND ...\n"
+	    "       vouchctl --help | --version\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, "  %s\n", commands[i].usage);
-	exit(2);
+		fprintf(out, "  %s\n", commands[i].usage);
+	exit(status);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int
 main(int argc, char **argv)
@@ -53,18 +62,20 @@ main(int argc, char **argv)
 	struct vouchctl_opts o = { NULL };
 	int c;
 
-	while ((c = getopt(argc, argv, "+c:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.config_path = optarg; break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		case 'V': printf("vouchctl %s\n", VOUCH_VERSION); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (optind >= argc)
-		usage();
+		usage(stderr, 2);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			return commands[i].fn(&o, argc - optind, argv + optind);
 	fprintf(stderr, "vouchctl: unknown command '%s'\n", argv[optind]);
-	usage();
+	usage(stderr, 2);
 	return 2;
 }

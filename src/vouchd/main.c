@@ -28,17 +28,26 @@
 #include "util/hmap.h"
 #include "util/log.h"
 
+/* Usage on stdout when asked for (--help, exit 0), on stderr after a mistake. */
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: vouchd [-c FILE] [-o KEY=VALUE]... [-n] [-d]\n"
-	    "  -c FILE  configuration file (default: embedded defaults)\n"
-	    "  -o K=V   override a top-level setting (after the file)\n"
-	    "  -n       check the configuration, print it, and exit\n"
-	    "  -d       log at debug level\n");
-	exit(2);
+	    "  -c FILE        configuration file (default: embedded defaults)\n"
+	    "  -o K=V         override a top-level setting (after the file)\n"
+	    "  -n             check the configuration, print it, and exit\n"
+	    "  -d             log at debug level\n"
+	    "  -h, --help     print this and exit\n"
+	    "  -V, --version  print the version and exit\n");
+	exit(status);
 }
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -216,7 +225,7 @@ main(int argc, char **argv)
 	struct strbuf errs;
 
 	memset(&d, 0, sizeof(d));
-	while ((c = getopt(argc, argv, "c:o:nd")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:o:ndhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': d.config_path = optarg; break;
 		case 'o':
@@ -227,11 +236,13 @@ main(int argc, char **argv)
 			break;
 		case 'n': check = 1; break;
 		case 'd': d.debug = 1; break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		case 'V': printf("vouchd %s\n", VOUCH_VERSION); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 
 	strbuf_init(&errs, 1 << 20);
 	d.cfg = config_load_overrides(d.config_path, d.overrides, d.noverrides, &errs);
