@@ -27,7 +27,8 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "pylib"))
 
 import paths  # noqa: E402
 from postfix import Postfix  # noqa: E402
-from vouchd import Vouchd, free_port  # noqa: E402
+import ports  # noqa: E402
+from vouchd import Vouchd  # noqa: E402
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
@@ -313,11 +314,12 @@ class VouchdServer(Server):
                     f.write(f"{addr}: {target}\n")
         s.update(settings or {})
         self.v = Vouchd(root, settings=s, host=host)
-        self.host, self.port = self.v.host, self.v.port
+        self.host, self.port = self.v.host, None     # port 0: known once started
 
     def start(self):
         self.v.start()
         self.pid = self.v.pid
+        self.port = self.v.port
         return self
 
     def stop(self):
@@ -354,6 +356,7 @@ class PostfixServer(Server):
 
     def start(self):
         self.p.start()
+        self.port = self.p.port      # a fresh candidate if the first was taken
         return self
 
     def stop(self):
@@ -398,14 +401,24 @@ class SmtpSink:
 
     def __init__(self, host, port=None, max_sessions=1000):
         self.host = host
-        self.port = port or free_port(host)
+        self.fixed_port = port is not None
+        self.port = port or ports.candidate()    # smtp-sink cannot report a port-0 bind
         self.max_sessions = max_sessions
         self.messages = self.sessions = 0
         self.last_change = time.perf_counter()
         self._cond = threading.Condition()
 
     def start(self, timeout=10):
-        import socket
+        for _ in range(12):
+            try:
+                return self._start_once(timeout)
+            except ports.PortInUse:
+                if self.fixed_port:
+                    raise
+                self.port = ports.candidate()
+        raise RuntimeError("smtp-sink could not bind any candidate port")
+
+    def _start_once(self, timeout):
         self.proc = subprocess.Popen([SMTP_SINK, "-c", "-u", "nobody", "-m",
                                       str(self.max_sessions), f"{self.host}:{self.port}", "1024"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -414,15 +427,19 @@ class SmtpSink:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.time() + timeout
-        while True:     # ready when it listens (this probe counts as a session)
-            try:
-                socket.create_connection((self.host, self.port), timeout=1).close()
+        while True:     # ready when its own process holds the listening socket
+            if ports.holds(self.proc.pid, self.host, self.port):
                 return self
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"smtp-sink on {self.host}:{self.port} did not start: "
-                                       f"{self.tail.decode(errors='replace')}")
-                time.sleep(0.05)
+            if self.proc.poll() is not None:
+                self._reader.join(timeout=5)
+                tail = self.tail.decode(errors="replace")
+                if ports.bind_failed(tail):
+                    raise ports.PortInUse(tail)
+                raise RuntimeError(f"smtp-sink on {self.host}:{self.port} exited: {tail}")
+            if time.time() > deadline:
+                raise RuntimeError(f"smtp-sink on {self.host}:{self.port} did not start: "
+                                   f"{self.tail.decode(errors='replace')}")
+            time.sleep(0.05)
 
     def _read(self):
         fd = self.proc.stdout.fileno()

@@ -19,6 +19,7 @@
 
 #include "reg_answer.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 #define NOTIFY_TRIES 5
@@ -351,6 +352,43 @@ on_notify_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * UDP and TCP sockets on the same address and port. With port 0 the kernel
+ * picks the UDP port and TCP takes the same; if another program holds that
+ * TCP port, a fresh UDP port is tried (a few times).
+ */
+static int
+bind_pair(const char *spec, evutil_socket_t *udp, evutil_socket_t *tcp, char *err, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1;
+
+	if (netaddr_parse(spec, 0, 65535, &ss, &sl, err, errsz) < 0)
+		return -1;
+	int any_port = ((struct sockaddr_in *)(void *)&ss)->sin_port == 0;
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct sockaddr_storage got = ss;
+		socklen_t gl = sl;
+		*udp = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (*udp < 0 || setsockopt(*udp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(*udp, (struct sockaddr *)&ss, sl) < 0 ||
+		    getsockname(*udp, (struct sockaddr *)&got, &gl) < 0) {
+			snprintf(err, errsz, "%s (udp): %s", spec, strerror(errno));
+			if (*udp >= 0)
+				close(*udp);
+			return -1;
+		}
+		*tcp = netaddr_listen_tcp((struct sockaddr *)&got, gl, 64, "tcp", err, errsz);
+		if (*tcp >= 0)
+			return 0;
+		close(*udp);
+		if (!any_port || errno != EADDRINUSE)
+			return -1;
+	}
+	return -1;
+}
+
 static int
 parse_hostport(const char *text, struct sockaddr_storage *ss, socklen_t *sl)
 {
@@ -372,42 +410,29 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 	d->cfg = cfg;
 	d->buf = xmalloc(DNS_WIRE_MSG_MAX);
 	for (size_t i = 0; i < cfg->dns_listen.n; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		evutil_socket_t fd;
-		struct evconnlistener *l;
-		int one = 1;
+		char why[256], bound[NETADDR_TEXT_MAX];
+		evutil_socket_t udp = -1, tcp = -1;
 
-		if (parse_hostport(cfg->dns_listen.v[i], &ss, &sl) < 0 ||
-		    ((struct sockaddr_in *)&ss)->sin_port == 0) {
-			strbuf_printf(
-			    err, "dns_listen '%s' is not host:port", cfg->dns_listen.v[i]);
-			goto fail;
-		}
-		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-		    bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			strbuf_printf(
-			    err, "dns_listen %s (udp): %s", cfg->dns_listen.v[i], strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (bind_pair(cfg->dns_listen.v[i], &udp, &tcp, why, sizeof(why)) < 0) {
+			strbuf_printf(err, "dns_listen %s", why);
 			goto fail;
 		}
 		d->udp = xrealloc(d->udp, (d->nudp + 1) * sizeof(*d->udp));
 		d->udp[d->nudp].d = d;
-		d->udp[d->nudp].fd = fd;
+		d->udp[d->nudp].fd = udp;
 		d->nudp++;
-		l = evconnlistener_new_bind(base, on_accept, d,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
-		    (struct sockaddr *)&ss, (int)sl);
+		struct evconnlistener *l = evconnlistener_new(
+		    base, on_accept, d, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, tcp);
 		if (l == NULL) {
 			strbuf_printf(
-			    err, "dns_listen %s (tcp): %s", cfg->dns_listen.v[i], strerror(errno));
+			    err, "dns_listen %s (tcp): cannot watch", cfg->dns_listen.v[i]);
+			close(tcp);
 			goto fail;
 		}
 		d->tcp = xrealloc(d->tcp, (d->ntcp + 1) * sizeof(*d->tcp));
 		d->tcp[d->ntcp++] = l;
-		log_info("event=dns_listen address=%s", cfg->dns_listen.v[i]);
+		log_info("event=dns_listen address=%s configured=%s",
+		    netaddr_local(udp, bound, sizeof(bound)) ? bound : "?", cfg->dns_listen.v[i]);
 	}
 	/* events after the array stops moving */
 	for (size_t i = 0; i < d->nudp; i++) {
@@ -421,12 +446,12 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 
 		t->d = d;
 		str_copy(t->name, sizeof(t->name), cfg->notify.v[i]);
-		if (parse_hostport(cfg->notify.v[i], &t->ss, &t->sl) < 0) {
-			strbuf_printf(err, "notify '%s' is not host:port", cfg->notify.v[i]);
+		char why[256];
+		if (netaddr_parse(cfg->notify.v[i], 1, 65535, &t->ss, &t->sl, why, sizeof(why)) <
+		    0) {
+			strbuf_printf(err, "notify %s", why);
 			goto fail;
 		}
-		if (((struct sockaddr_in *)&t->ss)->sin_port == 0)
-			((struct sockaddr_in *)&t->ss)->sin_port = htons(53);
 		t->fd = socket(t->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&t->ss, t->sl) < 0) {
 			strbuf_printf(err, "notify %s: %s", t->name, strerror(errno));

@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/http_struct.h>
@@ -15,6 +16,7 @@
 #include "reg_err.h"
 #include "reg_web.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 #define HEADERS_MAX (16 * 1024)
@@ -353,28 +355,27 @@ reg_http_new(struct event_base *base, struct reg_http_ctx *ctx, struct strbuf *e
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(h->http, on_request, h);
 	for (size_t i = 0; i < ctx->cfg->http_listen.n; i++) {
-		char host[256];
-		const char *a = ctx->cfg->http_listen.v[i], *colon = strrchr(a, ':');
-		long long port;
+		const char *a = ctx->cfg->http_listen.v[i];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char why[256], bound[NETADDR_TEXT_MAX];
+		int fd;
 
-		if (colon == NULL || str_to_ll(colon + 1, 1, 65535, &port) < 0 ||
-		    (size_t)(colon - a) >= sizeof(host)) {
-			strbuf_printf(err, "http_listen '%s' is not host:port", a);
+		if (netaddr_parse(a, 0, 65535, &ss, &sl, why, sizeof(why)) < 0 ||
+		    (fd = netaddr_listen_tcp(
+		         (struct sockaddr *)&ss, sl, 128, "http", why, sizeof(why))) < 0) {
+			strbuf_printf(err, "http_listen %s", why);
 			reg_http_free(h);
 			return NULL;
 		}
-		memcpy(host, a, (size_t)(colon - a));
-		host[colon - a] = '\0';
-		if (host[0] == '[') { /* [v6]:port */
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = '\0';
-		}
-		if (evhttp_bind_socket(h->http, host, (ev_uint16_t)port) < 0) {
-			strbuf_printf(err, "http_listen %s: cannot bind", a);
+		if (evhttp_accept_socket_with_handle(h->http, fd) == NULL) {
+			strbuf_printf(err, "http_listen %s: cannot serve HTTP", a);
+			close(fd);
 			reg_http_free(h);
 			return NULL;
 		}
-		log_info("event=http_listen address=%s", a);
+		log_info("event=http_listen address=%s configured=%s",
+		    netaddr_local(fd, bound, sizeof(bound)) ? bound : "?", a);
 	}
 	return h;
 }

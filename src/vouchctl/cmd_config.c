@@ -16,6 +16,8 @@ static const char *const type_names[] = {
 	"duration",
 	"choice",
 	"list",
+	"address",
+	"addresses",
 };
 
 static void

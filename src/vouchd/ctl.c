@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "listener.h"
 #include "metrics.h"
 #include "outbound.h"
 #include "qmgr.h"
@@ -55,6 +56,11 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    st->deliveries_local, st->deliveries_remote, st->deliveries_discarded,
 	    st->deliveries_bounced, st->deliveries_deferred, outbound_connections(d->outbound),
 	    cs.batches, cs.jobs, cs.max_batch);
+	/* where clients reach us: the bound addresses (port 0 resolved) */
+	for (const struct listener *l = d->listeners; l; l = l->next)
+		strbuf_printf(out, "listener %s %s\n", l->name, l->bound);
+	if (metrics_address(d->metrics))
+		strbuf_printf(out, "metrics %s\n", metrics_address(d->metrics));
 }
 
 /* block|allow list, block|allow add ENTRY [SECONDS|0 [REASON...]], block|allow del ENTRY */

@@ -20,6 +20,7 @@
 #include "smtp/smtp_session.h"
 #include "util/hmap.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 /* The bytes of a client address, the key of the per-address counts. */
@@ -131,68 +132,6 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 		listen_release(d, sa);
 }
 
-/* Split "host:port" or "[v6]:port"; host "*" or "" means every address. */
-static int
-split_address(const char *spec, char *host, size_t hostsz, char *port, size_t portsz)
-{
-	const char *colon;
-
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		if (close == NULL || close[1] != ':')
-			return -1;
-		if ((size_t)(close - spec - 1) >= hostsz)
-			return -1;
-		memcpy(host, spec + 1, (size_t)(close - spec - 1));
-		host[close - spec - 1] = '\0';
-		colon = close + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (colon == NULL || (size_t)(colon - spec) >= hostsz)
-			return -1;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-	}
-	if (str_copy(port, portsz, colon + 1) >= portsz || port[0] == '\0')
-		return -1;
-	if (strcmp(host, "*") == 0)
-		host[0] = '\0';
-	return 0;
-}
-
-static int
-bind_one(const char *spec, int backlog, char *err, size_t errsz)
-{
-	char host[256], port[16];
-	struct addrinfo hints, *res = NULL;
-	int fd = -1, one = 1, rc;
-
-	if (split_address(spec, host, sizeof(host), port, sizeof(port)) < 0) {
-		snprintf(err, errsz, "listener address '%s' is not host:port", spec);
-		return -1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errsz, "listener address '%s': %s", spec, gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
-		snprintf(err, errsz, "cannot listen on %s: %s", spec, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(res);
-		return -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 int
 listen_open_all(struct vouchd *d, char *err, size_t errsz)
 {
@@ -200,13 +139,22 @@ listen_open_all(struct vouchd *d, char *err, size_t errsz)
 
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		const struct listener_config *lc = &cfg->listeners[i];
-		int fd = bind_one(lc->address, (int)lc->backlog, err, errsz);
-		if (fd < 0)
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char bound[NETADDR_TEXT_MAX];
+		int fd;
+
+		/* config check has parsed the address already; this cannot fail */
+		if (netaddr_parse(lc->address, 0, 65535, &ss, &sl, err, errsz) < 0 ||
+		    (fd = netaddr_listen_tcp(
+		         (struct sockaddr *)&ss, sl, (int)lc->backlog, lc->name, err, errsz)) < 0)
 			return -1;
 		struct listener *l = xcalloc(1, sizeof(*l));
 		l->d = d;
 		l->name = xstrdup(lc->name);
 		l->address = xstrdup(lc->address);
+		/* with port 0 the kernel chose: what clients must use is this */
+		l->bound = xstrdup(netaddr_local(fd, bound, sizeof(bound)) ? bound : lc->address);
 		if (listener_configure(l, cfg, lc, err, errsz) < 0) {
 			close(fd);
 			listener_free(l);
@@ -223,7 +171,8 @@ listen_open_all(struct vouchd *d, char *err, size_t errsz)
 		}
 		l->next = d->listeners;
 		d->listeners = l;
-		log_info("event=listening listener=%s address=%s", lc->name, lc->address);
+		log_info("event=listening listener=%s address=%s configured=%s", lc->name, l->bound,
+		    lc->address);
 	}
 	return 0;
 }

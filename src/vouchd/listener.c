@@ -68,5 +68,6 @@ listener_free(struct listener *l)
 		SSL_CTX_free(l->sconf.tls);
 	free(l->name);
 	free(l->address);
+	free(l->bound);
 	free(l);
 }

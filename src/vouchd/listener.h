@@ -15,7 +15,8 @@ struct listener {
 	struct listener *next;
 	struct vouchd *d;
 	char *name;
-	char *address;
+	char *address; /* as configured (port may be 0) */
+	char *bound;   /* the address bound, with the real port */
 	struct evconnlistener *evl;
 	struct smtp_session_conf sconf; /* sconf.tls is owned here */
 };

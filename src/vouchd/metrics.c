@@ -22,6 +22,7 @@
 #include "smtp/smtp_session.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 /* How often the daemon's running totals are taken in, and saved. */
@@ -50,6 +51,7 @@ static const struct {
 struct metrics {
 	struct vouchd *d;
 	struct evhttp *http;
+	char bound[NETADDR_TEXT_MAX]; /* the endpoint's address, "" = none */
 	struct event *timer;
 	struct vouchd_stats seen;      /* the totals already counted */
 	struct stats_counter *connect; /* sessions + refused connections */
@@ -115,6 +117,12 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		log_warn("event=stats_save_failed");
 }
 
+const char *
+metrics_address(const struct metrics *m)
+{
+	return m && m->http ? m->bound : NULL;
+}
+
 int
 metrics_table(struct metrics *m, struct strbuf *out)
 {
@@ -174,43 +182,22 @@ on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
-/* A listening socket on "host:port" or "[v6]:port". */
-static evutil_socket_t
-bind_listen(const char *addr, char *err, size_t errsz)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
-	evutil_socket_t fd;
-	int one = 1;
-
-	memset(&ss, 0, sizeof(ss));
-	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len) < 0 ||
-	    strchr(addr, ':') == NULL) {
-		snprintf(err, errsz, "metrics_listen: '%s' is not address:port", addr);
-		return -1;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 || listen(fd, 64) < 0) {
-		snprintf(err, errsz, "metrics_listen %s: %s", addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct metrics *
 metrics_new(struct vouchd *d, char *err, size_t errsz)
 {
 	struct metrics *m = xcalloc(1, sizeof(*m));
 	const char *addr = d->cfg->stats.metrics_listen;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char bound[NETADDR_TEXT_MAX];
 	evutil_socket_t fd;
 
 	m->d = d;
 	if (addr == NULL || addr[0] == '\0')
 		return m;
-	if ((fd = bind_listen(addr, err, errsz)) < 0) {
+	if (netaddr_parse(addr, 0, 65535, &ss, &sl, err, errsz) < 0 ||
+	    (fd = netaddr_listen_tcp(
+	         (struct sockaddr *)&ss, sl, 64, "metrics_listen", err, errsz)) < 0) {
 		free(m);
 		return NULL;
 	}
@@ -232,7 +219,9 @@ metrics_new(struct vouchd *d, char *err, size_t errsz)
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	        EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(m->http, on_request, m);
-	log_info("event=metrics_listening address=%s", addr);
+	str_copy(
+	    m->bound, sizeof(m->bound), netaddr_local(fd, bound, sizeof(bound)) ? bound : addr);
+	log_info("event=metrics_listening address=%s configured=%s", m->bound, addr);
 	return m;
 }
 

@@ -30,6 +30,8 @@ void metrics_start(struct metrics *m);
 void metrics_free(struct metrics *m);
 /* The table for vouchctl stats, or the Prometheus text; figures are
  * brought up to date first. */
+/* The endpoint's bound address (the real port), or NULL when there is none. */
+const char *metrics_address(const struct metrics *m);
 int metrics_table(struct metrics *m, struct strbuf *out);
 int metrics_prometheus(struct metrics *m, struct strbuf *out);
 

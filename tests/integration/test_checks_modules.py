@@ -10,7 +10,6 @@ Every mail host sits on its own loopback address and the same port
 (callout_port is one setting), DNS is NSD on 127.0.0.1."""
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 
@@ -20,7 +19,7 @@ import paths
 from nsd import Nsd, zone
 from postfix import Postfix, postfix_available
 from sink import Sink
-from vouchd import free_port
+import ports
 
 needs_postfix = pytest.mark.skipif(not postfix_available(), reason="needs root and postfix")
 
@@ -75,32 +74,27 @@ def world():
     ns = Nsd(os.path.join(d, "nsd"), {"callout.test": CALLOUT_ZONE, "broken.test": BROKEN_ZONE,
                                       "reg.test": REG_ZONE, "bl.test": BL_ZONE})
     ns.start()
-    # One port for every host: free on all their addresses. Other suites
-    # run beside this one, so a port can still be taken before the peers
-    # bind it: then try another.
-    for attempt in range(5):
-        port = free_port_everywhere()
-        peers = [
-            Sink(os.path.join(d, f"accept{attempt}"), host=HOSTS["accept"], port=port),
-            Sink(os.path.join(d, f"refuse{attempt}"), host=HOSTS["refuse"], port=port,
-                 options=["-f", "rcpt"]),
-            Sink(os.path.join(d, f"defer{attempt}"), host=HOSTS["defer"], port=port,
-                 options=["-r", "rcpt"]),
-        ]
+    # One port for every host (callout_port is one setting): a candidate
+    # each peer binds on its own address; if any cannot, all start again
+    # on a fresh one.
+    def start_peers(port):
+        started = []
         try:
-            for p in peers:
-                p.start()
-            break
-        except RuntimeError:
-            for p in peers:
+            for name, options in (("accept", []), ("refuse", ["-f", "rcpt"]),
+                                  ("defer", ["-r", "rcpt"])):
+                started.append(Sink(os.path.join(d, f"{name}-{port}"), host=HOSTS[name],
+                                    port=port, options=options).start())
+            pf = None
+            if postfix_available():
+                pf = Postfix(os.path.join(d, f"pf-{port}"), role="mailbox",
+                             host=HOSTS["postfix"], port=port, domains=["ok.callout.test"],
+                             mailboxes=["alice@ok.callout.test"]).start()
+            return port, started, pf
+        except ports.PortInUse:
+            for p in started:
                 p.stop()
-    else:
-        raise RuntimeError("cannot start the smtp-sink peers")
-    pf = None
-    if postfix_available():
-        pf = Postfix(os.path.join(d, "pf"), role="mailbox", host=HOSTS["postfix"], port=port,
-                     domains=["ok.callout.test"], mailboxes=["alice@ok.callout.test"])
-        pf.start()
+            raise
+    port, peers, pf = ports.retry(start_peers)
     yield {"dir": d, "nsd": ns, "port": port, "postfix": pf}
     if pf:
         pf.stop()
@@ -108,23 +102,6 @@ def world():
         p.stop()
     ns.stop()
     shutil.rmtree(d, ignore_errors=True)
-
-
-def free_port_everywhere():
-    """A TCP port nothing listens on at any of the hosts' addresses."""
-    for _ in range(50):
-        port = free_port(HOSTS["accept"])
-        ok = True
-        for addr in HOSTS.values():
-            with socket.socket() as s:
-                try:
-                    s.bind((addr, port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return port
-    raise RuntimeError("no port free on every host address")
 
 
 def config(world, name, **extra):

@@ -19,11 +19,9 @@ def test_make_run_defaults_deliver_to_maildir(world_dir):
                             cwd=world_dir, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 10
-        while time.time() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", 2525)) == 0:
-                    break
-            time.sleep(0.1)
+        while time.time() < deadline and "event=started" not in open(log.name).read():
+            assert proc.poll() is None, open(log.name).read()
+            time.sleep(0.05)
         r = subprocess.run(["swaks", "--server", "127.0.0.1:2525", "--to", "postmaster@localhost",
                             "--body", "first message"], capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stdout

@@ -1,10 +1,13 @@
 """Running vouchd: configuration check, privileges, SIGHUP and SIGTERM,
 vouchctl over the control socket, users and aliases."""
 import os
+import re
 import signal
 import smtplib
 import subprocess
 import time
+
+import pytest
 
 import paths
 from vouchd import Client
@@ -21,7 +24,7 @@ def test_config_check_prints_effective_config(make_vouchd):
     assert r.returncode == 0
     assert "max_recipients = 150\n" in r.stdout
     assert "timeout_command = 5m\n" in r.stdout
-    assert f"listener smtp {{\n    address = 127.0.0.1:{d.port}\n" in r.stdout
+    assert "listener smtp {\n    address = 127.0.0.1:0\n" in r.stdout
     r = d.ctl("config", "check")
     assert r.returncode == 0 and "max_recipients = 150" in r.stdout
 
@@ -46,6 +49,52 @@ def test_config_errors_have_line_numbers(world_dir):
     assert f"{conf}:8: unknown setting 'mode'" in r.stderr
     r = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
     assert r.returncode == 1 and "unknown setting 'colour'" in r.stderr
+
+
+@pytest.mark.parametrize("address, why", [
+    ("127.0.0.20:99999", "port '99999' is not a number from 0 to 65535"),
+    ("-5", "is not address:port (the port is missing)"),
+    ("127.0.0.300:25", "'127.0.0.300' is not an IPv4 address"),
+    ("127.0.0.1", "is not address:port (the port is missing)"),
+    ("127.0.0.1:", "port '' is not a number"),
+    ("mx.example.com:25", "'mx.example.com' is not an IPv4 address"),
+    ("[::1:25", "is not [IPv6]:port"),
+    ("127.0.0.1:25 127.0.0.2:25", "is more than one address"),
+])
+def test_bad_listen_addresses_are_config_errors(world_dir, address, why):
+    """A listen address is checked by config check and vouchd -n, with its
+    line number, not found at start-up (it once bound some other port)."""
+    conf = os.path.join(world_dir, "listen.conf")
+    with open(conf, "w") as f:
+        f.write("hostname = mx.example.com\n"
+                f"metrics_listen = \"{address}\"\n"
+                "listener mx {\n"
+                f"    address = \"{address}\"\n"
+                "}\n")
+    for cmd in ([paths.VOUCHD, "-c", conf, "-n"], [paths.VOUCHCTL, "config", "check", conf]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 1, r.stdout
+        assert f"{conf}:2: metrics_listen: " in r.stderr and why in r.stderr, r.stderr
+        assert f"{conf}:4: address: " in r.stderr and why in r.stderr, r.stderr
+
+
+def test_port_zero_is_reported(make_vouchd):
+    """Port 0 binds a port the kernel picks; the log and vouchctl status say
+    which, and that is where clients get an answer."""
+    d = make_vouchd(settings={"metrics_listen": "127.0.0.1:0"},
+                    listeners={"mx": {"address": "127.0.0.1:0"},
+                               "other": {"address": "127.0.0.1:0"}})
+    assert set(d.ports) == {"mx", "other"} and 0 not in d.ports.values()
+    assert d.ports["mx"] != d.ports["other"]
+    assert re.search(rf"event=listening listener=mx address=127\.0\.0\.1:{d.ports['mx']} "
+                     r"configured=127\.0\.0\.1:0", d.log())
+    status = d.ctl("status", check=True).stdout
+    assert f"listener mx 127.0.0.1:{d.ports['mx']}\n" in status
+    assert f"listener other 127.0.0.1:{d.ports['other']}\n" in status
+    assert f"metrics 127.0.0.1:{d.metrics_port}\n" in status
+    for port in d.ports.values():
+        with Client(d.host, port) as c:
+            assert c.reply()[0] == 220
 
 
 def test_runs_unprivileged(vouchd):

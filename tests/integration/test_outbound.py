@@ -13,7 +13,8 @@ from certs import CA
 from nsd import Nsd, zone
 from postfix import Postfix, postfix_available
 from sink import Sink
-from vouchd import Client, free_port
+import ports
+from vouchd import Client
 
 needs_postfix = pytest.mark.skipif(not postfix_available(), reason="needs root and postfix")
 PASSWORD = "outbound secret 1"
@@ -43,14 +44,12 @@ def vouchd_for(make_vouchd, world, peer_port, **settings):
          "outbound_tls_ca": world["ca"].cert, "tls_cert": cert, "tls_key": key,
          "retry_min": "1s", "retry_max": "2s"}
     s.update(settings)
-    sub = free_port()
     d = make_vouchd(start=False, settings=s, listeners={
-        "mx": {"address": f"127.0.0.1:{free_port()}"},
-        "submission": {"address": f"127.0.0.1:{sub}", "submission": "yes"}})
-    d.port = int(d.listeners["mx"]["address"].rsplit(":", 1)[1])
-    d.sub_port = sub
+        "mx": {"address": "127.0.0.1:0"},
+        "submission": {"address": "127.0.0.1:0", "submission": "yes"}})
     d.ctl("user", "add", "alice@vouch.test", "--password-stdin", input=PASSWORD + "\n", check=True)
     d.start()
+    d.sub_port = d.ports["submission"]
     return d
 
 
@@ -98,7 +97,7 @@ def test_mx_order_and_fallback_to_second_mx(make_vouchd, world):
 
 
 def test_null_mx_and_missing_domain_bounce_at_once(make_vouchd, world):
-    d = vouchd_for(make_vouchd, world, free_port())
+    d = vouchd_for(make_vouchd, world, ports.CLOSED)
     submit(d, ["x@nullmx.test"])
     dsn = dsns(d)[0]
     assert b"Subject: Undelivered Mail Returned to Sender" in dsn
@@ -109,7 +108,7 @@ def test_null_mx_and_missing_domain_bounce_at_once(make_vouchd, world):
 
 
 def test_temporary_failure_then_retry_succeeds(make_vouchd, world):
-    port = free_port()
+    port = ports.candidate()   # the peer starts later, on this port
     sink = Sink(os.path.join(world["dir"], "sink1"), port=port, options=["-r", "rcpt"]).start()
     try:
         d = vouchd_for(make_vouchd, world, port, retry_min="1h")
@@ -181,7 +180,7 @@ def test_permanent_failure_bounces_with_dsn(make_vouchd, world):
 
 
 def test_delay_warning_once_then_expiry(make_vouchd, world):
-    d = vouchd_for(make_vouchd, world, free_port(), delay_warning="2s", queue_lifetime="6s")
+    d = vouchd_for(make_vouchd, world, ports.CLOSED, delay_warning="2s", queue_lifetime="6s")
     submit(d, ["hank@peer.test"])
     first = dsns(d)[0]
     assert b"Subject: Delayed Mail (still being retried)" in first
@@ -195,7 +194,7 @@ def test_delay_warning_once_then_expiry(make_vouchd, world):
 
 
 def test_no_dsn_for_null_sender(make_vouchd, world):
-    d = vouchd_for(make_vouchd, world, free_port(), aliases="")
+    d = vouchd_for(make_vouchd, world, ports.CLOSED, aliases="")
     d.set_aliases("fwd: nobody@nullmx.test\n")
     d.ctl("reload", check=True)
     with smtplib.SMTP(d.host, d.port) as s:
@@ -205,7 +204,7 @@ def test_no_dsn_for_null_sender(make_vouchd, world):
 
 def test_connection_reuse_to_a_fast_receiver(make_vouchd, world):
     """Messages waiting for the same destination share connections."""
-    port = free_port()
+    port = ports.candidate()   # the peer starts later, on this port
     d = vouchd_for(make_vouchd, world, port, outbound_max_per_destination=2,
                    log_level="info", retry_min="1h")
     n = 40
@@ -248,7 +247,7 @@ def test_required_tls(make_vouchd, world):
 @needs_postfix
 def test_vouchd_to_postfix_over_starttls_and_postfix_bounce_comes_back(make_vouchd, world):
     pcert, pkey = world["ca"].issue("mx1.peer.test")
-    port = free_port()
+    port = ports.candidate()   # the peer starts later, on this port
     d = vouchd_for(make_vouchd, world, port)
     pf = Postfix(os.path.join(world["dir"], "pf"), role="mailbox", port=port,
                  domains=("peer.test",), mailboxes=["jill@peer.test", "closed@peer.test"],
@@ -286,7 +285,7 @@ def test_vouchd_to_postfix_over_starttls_and_postfix_bounce_comes_back(make_vouc
 
 @needs_postfix
 def test_postfix_to_vouchd_over_starttls(make_vouchd, world):
-    d = vouchd_for(make_vouchd, world, free_port())
+    d = vouchd_for(make_vouchd, world, ports.CLOSED)
     pf = Postfix(os.path.join(world["dir"], "pf"), role="relay",
                  relayhost=f"[127.0.0.1]:{d.port}",
                  main={"smtp_tls_security_level": "encrypt",

@@ -11,7 +11,7 @@ import pytest
 
 import paths
 from fake_smtp import Behaviour, FakeSMTP, make_cert
-from registry_runner import Registry, free_port
+from registry_runner import Registry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_DIR = os.path.join(paths.SOURCE, "tests", "browser")
@@ -26,9 +26,9 @@ def test_browser_flow(tmp_path):
     if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR, check=True,
                        timeout=300)
-    port = free_port()
     cert, key = make_cert(str(tmp_path), "mx.browser.test")
-    smtp = FakeSMTP("127.0.0.50", port, Behaviour("mx.browser.test", "browser.test"), cert, key)
+    smtp = FakeSMTP("127.0.0.50", 0, Behaviour("mx.browser.test", "browser.test"), cert, key)
+    port = smtp.port
     reg = Registry(tmp_path, extra={"certify_port": str(port), "certify_timeout": "5s",
                                     "hosts": "mx.browser.test=127.0.0.50",
                                     "auto_certify": "yes"}).start()

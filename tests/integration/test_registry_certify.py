@@ -1,10 +1,13 @@
 """vouch-registry's certification tests against fake SMTP servers on
 loopback that behave well or badly; each test's verdict is checked, and
 tests run from every configured source address."""
+import errno
+
 import pytest
 
+import ports
 from fake_smtp import Behaviour, FakeSMTP, make_cert
-from registry_runner import Registry, application, free_port, wait_for
+from registry_runner import Registry, application, wait_for
 
 SOURCES = ["127.0.0.1", "127.0.0.5"]
 
@@ -29,14 +32,26 @@ ALL_TESTS = ["smtp_banner", "ehlo", "helo_fcrdns", "starttls", "xvouch_check",
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     work = tmp_path_factory.mktemp("certify")
-    port = free_port()
     cert, key = make_cert(str(work), "mx.test")
-    servers = {}
-    for name, (addr, flags, _) in WORLD.items():
-        flags = dict(flags)
-        greet = flags.pop("greet", name)
-        servers[name] = FakeSMTP(addr, port, Behaviour(greet, name.split(".", 1)[1], **flags),
-                                 cert, key)
+
+    # every fake server on its own address and one port (certify_port)
+    def start_servers(port):
+        servers = {}
+        try:
+            for name, (addr, flags, _) in WORLD.items():
+                flags = dict(flags)
+                greet = flags.pop("greet", name)
+                servers[name] = FakeSMTP(addr, port,
+                                         Behaviour(greet, name.split(".", 1)[1], **flags),
+                                         cert, key)
+        except OSError as e:
+            for s in servers.values():
+                s.close()
+            if e.errno == errno.EADDRINUSE:
+                raise ports.PortInUse(str(e))
+            raise
+        return port, servers
+    port, servers = ports.retry(start_servers)
     hosts = " ".join("%s=%s" % (n, a) for n, (a, _, _) in WORLD.items())
     hosts += " mx.down.test=127.0.0.16"
     reg = Registry(work, extra={

@@ -11,15 +11,15 @@ import urllib.request
 import pytest
 
 from fake_smtp import Behaviour, FakeSMTP, make_cert
-from registry_runner import Registry, application, free_port, wait_for
+from registry_runner import Registry, application, wait_for
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     work = tmp_path_factory.mktemp("workflow")
-    port = free_port()
     cert, key = make_cert(str(work), "mx.c.test")
-    good = FakeSMTP("127.0.0.20", port, Behaviour("mx.c.test", "c.test"), cert, key)
+    good = FakeSMTP("127.0.0.20", 0, Behaviour("mx.c.test", "c.test"), cert, key)
+    port = good.port
     reg = Registry(work, extra={
         "certify_port": str(port),
         "certify_timeout": "5s",

@@ -18,15 +18,15 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from registry_runner import Registry, application, free_port, wait_for
+from registry_runner import Registry, application, wait_for
 
 
 @pytest.fixture(scope="module")
 def reg(tmp_path_factory):
     work = tmp_path_factory.mktemp("zone")
-    notify_port = free_port()
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", notify_port))
+    sink.bind(("127.0.0.1", 0))
+    notify_port = sink.getsockname()[1]
     sink.settimeout(5)
     r = Registry(work, extra={"allow_transfer": "127.0.0.1",
                               "notify": "127.0.0.1:%d" % notify_port,

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from certs import CA
-from vouchd import Client, free_port
+from vouchd import Client
 
 PASSWORD = "correct horse battery"
 
@@ -22,16 +22,12 @@ def sub(make_vouchd, world_dir):
     """vouchd with an MX listener and a submission listener, and users."""
     ca = CA(os.path.join(world_dir, "pki"))
     cert, key = ca.issue("mx.test.example")
-    port = free_port()
     # remote mail waits in the queue: its relayhost refuses connections
     d = make_vouchd(start=False, settings={"tls_cert": cert, "tls_key": key,
                                            "relayhost": "127.0.0.1:1", "retry_min": "1h"},
-                    listeners={"mx": {"address": f"127.0.0.1:{free_port()}"},
-                               "submission": {"address": f"127.0.0.1:{port}",
+                    listeners={"mx": {"address": "127.0.0.1:0"},
+                               "submission": {"address": "127.0.0.1:0",
                                               "submission": "yes"}})
-    d.mx_port = int(d.listeners["mx"]["address"].rsplit(":", 1)[1])
-    d.sub_port = port
-    d.port = d.mx_port
     d.ctx = ssl.create_default_context(cafile=ca.cert)
     d.ctx.check_hostname = False     # clients connect by address; the chain is verified
     d.ca = ca.cert
@@ -39,6 +35,7 @@ def sub(make_vouchd, world_dir):
         r = d.ctl("user", "add", user, "--password-stdin", *extra, input=PASSWORD + "\n")
         assert r.returncode == 0, r.stderr
     d.start()
+    d.mx_port, d.sub_port = d.ports["mx"], d.ports["submission"]
     return d
 
 

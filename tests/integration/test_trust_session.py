@@ -20,7 +20,8 @@ import pytest
 
 from nsd import Nsd, zone
 from statstable import since_start
-from vouchd import Client, free_port
+import ports
+from vouchd import Client
 
 R_IP = "127.0.0.60"
 PLAIN, LISTED, ALLOWED, SUSPENDED = "127.0.0.61", "127.0.0.62", "127.0.0.63", "127.0.0.64"
@@ -55,7 +56,7 @@ def ns(world_dir):
 
 
 def receiver(make_vouchd, ns, **listener):
-    port = free_port(R_IP)
+    port = ports.candidate()    # in its own config (callout_port) before it starts
     settings = {
         "hostname": "r.trust.test", "domains": "localhost co.trust.test",
         "dns_resolver": ns.address, "allow_networks": "127.0.0.1/32",
@@ -66,7 +67,6 @@ def receiver(make_vouchd, ns, **listener):
     lst = {"address": f"{R_IP}:{port}", "mode": "hard", "xvouch_none": "ignore"}
     lst.update(listener)
     d = make_vouchd(start=False, host=R_IP, settings=settings, listeners={"mx": lst})
-    d.port = port
     d.start()
     return d
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from nsd import Nsd, zone
-from vouchd import Client, free_port
+import ports
+from vouchd import Client
 
 S_IP, R_IP, SPOOF_IP = "127.0.0.10", "127.0.0.20", "127.0.0.30"
 PASSWORD = "sender password 1"
@@ -33,24 +34,25 @@ def world(world_dir):
 
 
 def make_pair(make_vouchd, ns, mode="soft", **receiver):
-    """S (sender.world.test) and R (receiver.world.test)."""
-    s_port, r_port = free_port(S_IP), free_port(R_IP)
+    """S (sender.world.test) and R (receiver.world.test). S binds port 0;
+    R's port is a reserved candidate, because S must know it before R
+    starts (outbound_port) and R must know S's (xvouch_port)."""
+    r_port = ports.candidate()
     base = {"dns_resolver": ns.address, "allow_networks": "", "xvouch_allow_private": "yes"}
     s = make_vouchd(start=False, host=S_IP, settings=dict(base, hostname="sender.world.test",
                     domains="world.test", outbound_port=r_port, outbound_bind=S_IP),
-                    listeners={"mx": {"address": f"{S_IP}:{s_port}", "mode": "off"}})
-    s.port = s_port
+                    listeners={"mx": {"address": f"{S_IP}:0", "mode": "off"}})
+    s.listener_defaults = {}
+    s.write_config()
+    s.ctl("user", "add", "alice@world.test", "--password-stdin", input=PASSWORD + "\n", check=True)
+    s.start()
     r_settings = dict(base, hostname="receiver.world.test", domains="receiver.world.test",
-                      xvouch_port=s_port)
+                      xvouch_port=s.port)
     r_settings.update(receiver)
     r = make_vouchd(start=False, host=R_IP, settings=r_settings,
                     listeners={"mx": {"address": f"{R_IP}:{r_port}", "mode": mode}})
-    r.port = r_port
-    for d in (s, r):
-        d.listener_defaults = {}
-        d.write_config()
-    s.ctl("user", "add", "alice@world.test", "--password-stdin", input=PASSWORD + "\n", check=True)
-    s.start()
+    r.listener_defaults = {}
+    r.write_config()
     r.start()
     return s, r
 

@@ -121,11 +121,14 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 class FakeSMTP(socketserver.ThreadingTCPServer):
-    """Listens on (address, port) until close()."""
+    """Listens on (address, port) until close(); port 0 (the default) binds
+    a port the kernel picks, read back as .port."""
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address, port, behaviour, cert, key):
+        if port is None:
+            port = 0
         self.behaviour = behaviour
         self.cert = cert
         self.key = key
@@ -133,6 +136,7 @@ class FakeSMTP(socketserver.ThreadingTCPServer):
         self.commands = []
         self.peers = []
         super().__init__((address, port), _Handler)
+        self.port = self.server_address[1]
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 

@@ -1,8 +1,15 @@
 """Run a real NSD (authoritative DNS) for tests, per ../shared/PEERS.md.
 
 An Nsd owns a temporary directory, writes its configuration and zone
-files there, runs `nsd -d` on a free loopback port (no root privileges
-used, no system files touched), waits until it answers, and stops it.
+files there, runs `nsd -d` on a loopback port (no root privileges used,
+no system files touched), waits until it answers, and stops it.
+
+NSD cannot bind port 0 and report it, so the port is a candidate
+(tests/pylib/ports.py): when NSD cannot bind it, start() tries a fresh
+one — or, when the caller fixed the port, raises PortInUse so the caller
+can start its world again. Ready means NSD's own process holds the UDP
+and TCP sockets and answers authoritatively for its first zone, so an
+answer from some other server on that port never counts.
 
     from nsd import Nsd, zone
 
@@ -22,27 +29,13 @@ test. work with vouch. Plain dnspython queries (Nsd.query) always work.
 """
 import os
 import signal
-import socket
 import subprocess
 import time
 
+import ports
+
 NSD = "/usr/sbin/nsd"
 NSD_CHECKCONF = "/usr/sbin/nsd-checkconf"
-
-
-def free_port(host="127.0.0.1"):
-    """A port free for both UDP and TCP on host (NSD binds both)."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind((host, 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind((host, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port for both UDP and TCP")
 
 
 def txt(text):
@@ -87,7 +80,8 @@ class Nsd:
         self.dir = os.path.join(str(tmpdir), "nsd")
         os.makedirs(self.dir, exist_ok=True)
         self.host = host
-        self.port = port or free_port(host)
+        self.fixed_port = port is not None    # the caller's: PortInUse, no retry
+        self.port = port or ports.candidate()
         self.zones = {}         # name -> zone text (primaries)
         self.secondaries = {}   # name -> (primary "HOST@PORT", notify-from)
         self.proc = None
@@ -138,6 +132,8 @@ class Nsd:
             f'    logfile: "{self.logfile}"',
             "    server-count: 1",
             "    verbosity: 2",
+            # a transferred zone is served at once, not after 5 s
+            "    xfrd-reload-timeout: 0",
             "remote-control:",
             "    control-enable: no",
         ]
@@ -152,32 +148,63 @@ class Nsd:
 
     # process -----------------------------------------------------------------
     def start(self, timeout=10):
+        for _ in range(12):
+            try:
+                return self._start_once(timeout)
+            except ports.PortInUse:
+                if self.fixed_port:
+                    raise
+                self.port = ports.candidate()
+        raise RuntimeError(f"nsd could not bind any candidate port:\n{self.log()}")
+
+    def _start_once(self, timeout):
         self.write_config()
         check = subprocess.run([NSD_CHECKCONF, self.conf], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"nsd-checkconf: {check.stdout}{check.stderr}")
+        for p in (self.logfile, os.path.join(self.dir, "nsd.stdout")):
+            if os.path.exists(p):
+                os.unlink(p)     # a retry judges its own run's log
         self._out = open(os.path.join(self.dir, "nsd.stdout"), "w")
         self.proc = subprocess.Popen([NSD, "-d", "-c", self.conf], stdout=self._out,
                                      stderr=subprocess.STDOUT)
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except ports.PortInUse:
+            self.stop()
+            raise
         return self
 
     def wait_ready(self, timeout=10):
-        """Wait until NSD answers the SOA of a zone it serves."""
+        """Wait until NSD's own process holds its sockets and answers the
+        SOA of its first zone authoritatively (any answer while it does
+        not hold the port would be another server's)."""
         import dns.exception
+        import dns.flags
         import dns.message
         import dns.query
-        names = list(self.zones) or ["."]
+        import dns.rcode
+        names = list(self.zones) or list(self.secondaries) or ["."]
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                if ports.bind_failed(self.log()):
+                    raise ports.PortInUse(f"nsd could not bind {self.address}:\n{self.log()}")
                 raise RuntimeError(f"nsd exited with {self.proc.returncode}:\n{self.log()}")
+            if not (ports.holds(self.proc.pid, self.host, self.port, udp=True)
+                    and ports.holds(self.proc.pid, self.host, self.port)):
+                time.sleep(0.05)
+                continue
+            if not self.zones:
+                return              # secondaries only: answers come after a transfer
             try:
                 q = dns.message.make_query(names[0], "SOA")
-                dns.query.udp(q, self.host, port=self.port, timeout=0.3)
-                return
+                r = dns.query.udp(q, self.host, port=self.port, timeout=0.3)
+                if r.rcode() == dns.rcode.NOERROR and r.flags & dns.flags.AA:
+                    return
             except (dns.exception.Timeout, OSError):
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError(f"nsd did not answer within {timeout}s:\n{self.log()}")
 
     def reload(self):
@@ -211,6 +238,33 @@ class Nsd:
         import dns.query
         q = dns.message.make_query(name, rdtype)
         return dns.query.udp(q, self.host, port=self.port, timeout=2)
+
+    def serial(self, name):
+        """The SOA serial NSD serves for zone name, or None while it has none
+        (a secondary before its first transfer)."""
+        import dns.rcode
+        try:
+            r = self.query(name, "SOA")
+        except Exception:
+            return None
+        if r.rcode() != dns.rcode.NOERROR or not r.answer:
+            return None
+        return r.answer[0][0].serial
+
+    def a_record(self, name):
+        """The first address NSD gives name, None for NXDOMAIN, else "rcode:X"
+        (or "error:..." when no answer came)."""
+        import dns.rcode
+        try:
+            r = self.query(name, "A")
+        except Exception as e:  # noqa: BLE001 - a timeout while NSD reloads
+            return f"error:{e!r}"
+        if r.rcode() == dns.rcode.NXDOMAIN:
+            return None
+        for rrset in r.answer:
+            for rd in rrset:
+                return rd.address
+        return "rcode:" + dns.rcode.to_text(r.rcode())
 
     def __enter__(self):
         if self.proc is None:

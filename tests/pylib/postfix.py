@@ -41,7 +41,7 @@ import signal
 import subprocess
 import time
 
-from vouchd import free_port
+import ports
 
 SYSTEM_CONFIG = "/etc/postfix"
 ROLES = ("discard", "mailbox", "relay")
@@ -66,7 +66,8 @@ class Postfix:
         self.dir = os.path.abspath(str(tmpdir))
         self.role = role
         self.host = host
-        self.port = port or free_port(host)
+        self.fixed_port = port is not None
+        self.port = port or ports.candidate()
         self.domains = list(domains)
         self.mailboxes = list(mailboxes or [f"postmaster@{d}" for d in self.domains])
         self.hostname = hostname
@@ -76,7 +77,7 @@ class Postfix:
         self.mail_dir = os.path.join(self.dir, "mail")
         # postlogd only writes under /var (maillog_file_prefixes); a name
         # unique to this instance keeps parallel instances apart.
-        self.logfile = f"/var/log/vouch-postfix-{os.getpid()}-{self.port}.log"
+        self.logfile = f"/var/log/vouch-postfix-{os.getpid()}-{id(self):x}.log"
         self.settings = self._main_cf(relayhost, defer_transports, process_limit)
         self.settings.update(main or {})
         self.services = list(services or [])
@@ -193,19 +194,45 @@ class Postfix:
         return r.stdout
 
     def start(self, timeout=20):
-        """Check the configuration, start master, wait until smtpd answers."""
+        """Check the configuration, start master, wait until smtpd answers.
+        Postfix cannot bind port 0 and report it: when its candidate port
+        is taken, a fresh one is tried (tests/pylib/ports.py), or, when
+        the caller fixed the port, PortInUse is raised."""
+        for _ in range(12):
+            try:
+                return self._start_once(timeout)
+            except ports.PortInUse:
+                if self.fixed_port:
+                    raise
+                self.port = ports.candidate()
+                self._write_config()
+        raise RuntimeError("postfix could not bind any candidate port")
+
+    def _start_once(self, timeout):
         self._run("postfix", "-c", self.config_dir, "check")
-        self._run("postfix", "-c", self.config_dir, "start")
+        mark = len(self.log())
+        try:
+            self._run("postfix", "-c", self.config_dir, "start")
+        except RuntimeError:
+            if ports.bind_failed(self.log()[mark:]):
+                raise ports.PortInUse(f"postfix could not bind {self.host}:{self.port}")
+            raise
         self.running = True
         self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout=20):
-        """Wait for a 220 greeting on host:port (this uses one session)."""
+        """Wait until master holds the listening socket and smtpd greets
+        with 220 on host:port (this uses one session)."""
         import socket
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
+            master = self.master_pid()
+            if master is None or not ports.holds(master, self.host, self.port):
+                last = "master does not hold the listening socket (yet)"
+                time.sleep(0.1)
+                continue
             try:
                 with socket.create_connection((self.host, self.port), timeout=5) as s:
                     greeting = s.recv(512)

@@ -1,9 +1,11 @@
-"""Starts vouch-registry for integration tests: writes a configuration on
-free loopback ports, runs `vouch-registry serve` in the background, and
-offers small helpers for its HTTP API, its DNS server and its CLI."""
+"""Starts vouch-registry for integration tests: writes a configuration whose
+DNS and HTTP listeners bind port 0, runs `vouch-registry serve` in the
+background, reads the bound ports back from its log (event=dns_listen,
+event=http_listen), and offers small helpers for its HTTP API, its DNS
+server and its CLI."""
 import json
 import os
-import socket
+import re
 import subprocess
 import time
 import urllib.error
@@ -14,21 +16,8 @@ import dns.query
 import dns.rcode
 
 import paths
-
-
-def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
-    """A port free for both TCP and UDP on host (the DNS server needs both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                u.bind((host, port))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port")
+import ports
+from nsd import Nsd
 
 
 class Registry:
@@ -37,8 +26,8 @@ class Registry:
     def __init__(self, workdir, zone="reg.test", extra=None):
         self.workdir = str(workdir)
         self.zone = zone
-        self.http_port = free_port()
-        self.dns_port = free_port()
+        self.http_port = None      # known once started
+        self.dns_port = None
         self.conf = os.path.join(self.workdir, "registry.conf")
         self.data = os.path.join(self.workdir, "data")
         self.log = os.path.join(self.workdir, "registry.log")
@@ -46,8 +35,8 @@ class Registry:
             "data_dir": self.data,
             "zone": zone,
             "ns": "ns1.example.net ns2.example.net",
-            "dns_listen": "127.0.0.1:%d" % self.dns_port,
-            "http_listen": "127.0.0.1:%d" % self.http_port,
+            "dns_listen": "127.0.0.1:0",
+            "http_listen": "127.0.0.1:0",
             "log_level": "debug",
             "auto_certify": "no",
             "notify_retry": "1s",
@@ -59,7 +48,23 @@ class Registry:
         self.proc = None
         self.admin_token = None
 
+    def _bound(self, mark):
+        """Read the ports this run bound from its log, once both are there."""
+        try:
+            with open(self.log, errors="replace") as f:
+                f.seek(mark)
+                text = f.read()
+        except OSError:
+            return False
+        dns_m = re.search(r"event=dns_listen address=\S+:(\d+) ", text)
+        http_m = re.search(r"event=http_listen address=\S+:(\d+) ", text)
+        if not (dns_m and http_m):
+            return False
+        self.dns_port, self.http_port = int(dns_m.group(1)), int(http_m.group(1))
+        return True
+
     def start(self):
+        mark = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([paths.REGISTRY, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
@@ -67,6 +72,9 @@ class Registry:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("vouch-registry exited: " + self.read_log())
+            if not self._bound(mark):
+                time.sleep(0.05)
+                continue
             try:
                 self.get("/api/status")
                 break
@@ -166,6 +174,27 @@ class Registry:
     def serial(self):
         r = self.query(self.zone, "SOA")
         return r.answer[0][0].serial
+
+
+def registry_and_secondary(workdir, zone="reg.test", extra=None, nsd_zones=None):
+    """A started Registry and a started NSD that serves its zone as a
+    secondary (transfers from it, takes its NOTIFYs) and nsd_zones as
+    primaries. NSD's port must be in the registry's configuration (notify)
+    before either starts, so it is a reserved candidate; if NSD cannot bind
+    it, both start again on a fresh one (tests/pylib/ports.py)."""
+    def attempt(port):
+        settings = {"notify": f"127.0.0.1:{port}", "allow_transfer": "127.0.0.1"}
+        settings.update(extra or {})
+        reg = Registry(workdir, zone=zone, extra=settings).start()
+        ns = Nsd(os.path.join(str(workdir), "nsd"), nsd_zones or {}, port=port)
+        ns.add_secondary(zone, f"127.0.0.1@{reg.dns_port}")
+        try:
+            ns.start()
+        except ports.PortInUse:
+            reg.stop()
+            raise
+        return reg, ns
+    return ports.retry(attempt)
 
 
 def application(hostname, addresses, **over):

@@ -1,14 +1,17 @@
 """Postfix's smtp-sink as a scriptable test receiver: it can refuse
 commands temporarily (-r) or for good (-f), hide DSN (-N) and other
 extensions, and dumps every transaction it accepts into a folder, with
-the envelope (X-Mail-Args, X-Rcpt-Args, ...) before the message."""
+the envelope (X-Mail-Args, X-Rcpt-Args, ...) before the message.
+
+smtp-sink cannot bind port 0 and report it: its port is a candidate
+(tests/pylib/ports.py), retried when the bind fails, or PortInUse when the
+caller fixed the port (a world whose hosts share one)."""
 import glob
 import os
-import socket
 import subprocess
 import time
 
-from vouchd import free_port
+import ports
 
 SMTP_SINK = "/usr/sbin/smtp-sink"
 
@@ -19,27 +22,46 @@ class Sink:
         self.dump = os.path.join(directory, "dump")
         os.makedirs(self.dump, exist_ok=True)
         self.host = host
-        self.port = port or free_port(host)
+        self.fixed_port = port is not None
+        self.port = port or ports.candidate()
         self.options = list(options)
         self.proc = None
 
     def start(self):
+        for _ in range(12):
+            try:
+                return self._start_once()
+            except ports.PortInUse:
+                if self.fixed_port:
+                    raise
+                self.port = ports.candidate()
+        raise RuntimeError("smtp-sink could not bind any candidate port")
+
+    def _start_once(self):
         user = []
         if os.geteuid() == 0:
             # smtp-sink will not run as root; it dumps as "nobody"
             os.chmod(self.dir, 0o777)
             os.chmod(self.dump, 0o777)
             user = ["-u", "nobody"]
-        self.proc = subprocess.Popen(
-            [SMTP_SINK, *user, "-h", "sink.test.example",
-             "-d", os.path.join(self.dump, "%Y%m%d%H%M%S."),
-             *self.options, f"{self.host}:{self.port}", "100"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out_path = os.path.join(self.dir, "smtp-sink.out")
+        with open(out_path, "w") as out:
+            self.proc = subprocess.Popen(
+                [SMTP_SINK, *user, "-h", "sink.test.example",
+                 "-d", os.path.join(self.dump, "%Y%m%d%H%M%S."),
+                 *self.options, f"{self.host}:{self.port}", "100"],
+                stdout=out, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex((self.host, self.port)) == 0:
-                    return self
+            if self.proc.poll() is not None:
+                with open(out_path, errors="replace") as f:
+                    text = f.read()
+                self.proc = None
+                if ports.bind_failed(text):
+                    raise ports.PortInUse(f"smtp-sink could not bind {self.host}:{self.port}")
+                raise RuntimeError(f"smtp-sink exited: {text}")
+            if ports.holds(self.proc.pid, self.host, self.port):
+                return self
             time.sleep(0.05)
         raise RuntimeError("smtp-sink did not start")
 

@@ -1,8 +1,15 @@
 """Start and drive a real vouchd for integration tests.
 
 A Vouchd owns a temporary data directory and a configuration file, runs
-the daemon on a free loopback port, and offers what tests need: the SMTP
+the daemon on a loopback address, and offers what tests need: the SMTP
 address, vouchctl, the log, and the messages that reached each Maildir.
+
+Listeners bind port 0 unless a test names a port: vouchd logs the address
+it really bound (event=listening ... address=IP:PORT) and start() reads it
+back into .ports (by listener name) and .port (the first listener's), so
+no port is ever probed and handed over later (tests/pylib/ports.py). A
+test that gives a port of its own (a world whose hosts share one port)
+gets PortInUse from start() when vouchd cannot bind it.
 
 With VOUCH_VALGRIND=DIR in the environment every vouchd runs under
 valgrind memcheck, writing one log per process into DIR (see
@@ -17,6 +24,7 @@ import subprocess
 import time
 
 import paths
+from ports import PortInUse, bind_failed
 
 VALGRIND_DIR = os.environ.get("VOUCH_VALGRIND")
 # Under valgrind everything takes many times longer.
@@ -33,22 +41,18 @@ def valgrind_prefix():
             f"--log-file={VALGRIND_DIR}/vouchd.%p.log"]
 
 
-def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 class Vouchd:
     """One vouchd instance. settings: top-level config lines (dict);
     listeners: name -> dict of listener settings (default: one "smtp")."""
 
     def __init__(self, tmpdir, settings=None, listeners=None, host="127.0.0.1",
-                 data_dir=None, extra_text=""):
+                 data_dir=None, extra_text="", port=0):
         self.dir = str(tmpdir)
         os.makedirs(self.dir, exist_ok=True)
         self.host = host
-        self.port = free_port(host)
+        self.port = port or None    # known once started (port 0: the kernel's pick)
+        self.ports = {}             # listener name -> bound port
+        self.metrics_port = None
         self.data_dir = data_dir or os.path.join(self.dir, "var")
         self.conf = os.path.join(self.dir, "vouchd.conf")
         self.logfile = os.path.join(self.dir, "vouchd.log")
@@ -60,7 +64,7 @@ class Vouchd:
             "dns_timeout": "3s",
         }
         self.settings.update(settings or {})
-        self.listeners = listeners or {"smtp": {"address": f"{host}:{self.port}"}}
+        self.listeners = listeners or {"smtp": {"address": f"{host}:{port}"}}
         # Suites that are not about DNS must not depend on the machine's
         # resolver: a DNS failure there is not a refusal. Each listener
         # gets these unless it says otherwise.
@@ -114,14 +118,30 @@ class Vouchd:
             self.wait_ready()
         return self
 
+    def _read_addresses(self):
+        """The addresses this run bound, from its event=listening lines."""
+        text = self.log()[getattr(self, "log_mark", 0):]
+        self.ports = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r"event=listening listener=(\S+) address=\S+:(\d+) ", text)}
+        names = list(self.listeners)
+        self.port = self.ports.get(names[0]) if names else None
+        m = re.search(r"event=metrics_listening address=\S+:(\d+) ", text)
+        self.metrics_port = int(m.group(1)) if m else None
+
     def wait_ready(self, timeout=10):
         deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"vouchd exited with {self.proc.returncode}:\n{self.log()}")
+                text = self.log()[getattr(self, "log_mark", 0):]
+                self.logf.close()
+                self.proc = None
+                if bind_failed(text):
+                    raise PortInUse(f"vouchd could not bind its port:\n{text[-2000:]}")
+                raise RuntimeError(f"vouchd exited:\n{self.log()}")
             # The sockets listen before "started" is logged; probing with a
             # connection would take a slot from the connection limits.
             if "event=started" in self.log()[getattr(self, "log_mark", 0):]:
+                self._read_addresses()
                 return
             time.sleep(0.05)
         raise RuntimeError("vouchd did not start:\n" + self.log())

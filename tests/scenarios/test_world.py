@@ -22,7 +22,7 @@ import pytest
 from postfix import postfix_available
 from statstable import since_start
 from vouchd import Client
-from world import IP, World, ask, wait
+from world import IP, World, wait
 
 MODES = ("hard", "soft")
 
@@ -319,11 +319,11 @@ def settle(world, name, value):
     zone its old server process may still answer a query or two. Then the
     receivers' resolvers have forgotten the old answer too (TTL 1 s)."""
     t0 = time.time()
-    wait(lambda: ask(world.nsd, name) == value, 15, f"NSD to answer {value} for {name}")
+    wait(lambda: world.nsd.a_record(name) == value, 15, f"NSD to answer {value} for {name}")
     assert time.time() - t0 < 10
     steady = time.time()
     while time.time() - steady < 1.2:
-        if ask(world.nsd, name) != value:
+        if world.nsd.a_record(name) != value:
             steady = time.time()
         time.sleep(0.05)
 

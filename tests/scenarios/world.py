@@ -21,18 +21,14 @@ setting (outbound_port, xvouch_port, callout_port) reaches every one:
 Receivers accept mail for hard.world.test / soft.world.test; every
 mailbox is postmaster@ there. Senders' users are alice@ their domain."""
 import os
-import socket
 import time
 
-import dns.message
-import dns.query
-
-from nsd import Nsd, zone
+import ports
+from nsd import zone
 from postfix import Postfix, postfix_available
-from registry_runner import Registry, application, wait_for
-from registry_runner import free_port as free_udp_tcp_port
+from registry_runner import application, registry_and_secondary, wait_for
 from sink import Sink
-from vouchd import Vouchd, free_port
+from vouchd import Vouchd
 
 IP = {
     "dead": "127.0.0.9", "a": "127.0.0.11", "legacy": "127.0.0.12", "spoofer": "127.0.0.13",
@@ -67,30 +63,6 @@ def reverse_zone():
     return zone("0.0.127.in-addr.arpa", recs, ns="ns.world.test.")
 
 
-def port_free_everywhere(port):
-    for h in LISTENERS:
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind((IP[h], port))
-            except OSError:
-                return False
-    return True
-
-
-def ask(nsd, name, rdtype="A"):
-    """An A (or other) record's first value from NSD, or None."""
-    q = dns.message.make_query(name, rdtype)
-    try:
-        r = dns.query.udp(q, nsd.host, port=nsd.port, timeout=2)
-    except Exception:
-        return None
-    for rrset in r.answer:
-        for rd in rrset:
-            return rd.to_text()
-    return None
-
-
 class World:
     """Builds and runs the world; see the module comment."""
 
@@ -100,67 +72,70 @@ class World:
 
     # --- building --------------------------------------------------------
     def start(self):
-        nsd_port = free_udp_tcp_port()
         regdir = os.path.join(self.dir, "registry")
         os.makedirs(regdir, exist_ok=True)
-        self.registry = Registry(regdir, zone=REG_ZONE,
-                                 extra={"notify": f"127.0.0.1:{nsd_port}",
-                                        "allow_transfer": "127.0.0.1", "ns": "ns.world.test",
-                                        # receivers' resolvers keep answers
-                                        # for a second: a status change
-                                        # reaches them within seconds
-                                        "ttl": "1s", "soa_minimum": "1s"})
-        self.registry.start()
-        self.started.append(self.registry)
+        # NSD serves the world's zones and the registrar's zone as its
+        # secondary; receivers' resolvers keep answers for a second, so a
+        # status change reaches them within seconds
+        self.registry, self.nsd = registry_and_secondary(
+            regdir, zone=REG_ZONE, extra={"ns": "ns.world.test", "ttl": "1s", "soa_minimum": "1s"},
+            nsd_zones={"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()})
+        self.started += [self.registry, self.nsd]
         self.register_servers()
-        self.nsd = Nsd(os.path.join(self.dir, "nsd"),
-                       {"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()},
-                       port=nsd_port)
-        self.nsd.add_secondary(REG_ZONE, f"127.0.0.1@{self.registry.dns_port}")
-        self.nsd.start()
-        self.started.append(self.nsd)
         # the registrar's word reaches the secondary
-        if not wait_for(lambda: ask(self.nsd, f"s2.world.test.{REG_ZONE}") == "127.0.0.3",
+        if not wait_for(lambda: self.nsd.a_record(f"s2.world.test.{REG_ZONE}") == "127.0.0.3",
                         timeout=20):
             raise RuntimeError("NSD did not transfer the registrar zone:\n" + self.nsd.log())
-        for attempt in range(10):
-            self.port = free_port(IP["r-hard"])
-            if port_free_everywhere(self.port):
-                break
-        else:
-            raise RuntimeError("no port free on every host address")
-        self.sink = Sink(os.path.join(self.dir, "nouser-mx"), host=IP["nouser-mx"], port=self.port,
-                         options=["-f", "rcpt"])
-        self.sink.start()
-        self.started.append(self.sink)
-        self.r = {"hard": self.receiver("hard"), "soft": self.receiver("soft")}
-        self.a = self.sender("a", table={
-            "c1-hard": "c1@hard.world.test", "c1-soft": "c1@soft.world.test",
-            "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test"})
-        self.s2 = self.sender("s2", table={
-            "c7-hard": "c7@hard.world.test", "c7-soft": "c7@soft.world.test"})
-        self.f = self.sender("f", table={
-            "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test"})
-        self.legacy = None
-        if postfix_available():
-            self.legacy = Postfix(
-                os.path.join(self.dir, "legacy"), role="mailbox", host=IP["legacy"],
-                port=self.port, domains=["legacy.world.test"],
-                mailboxes=["bob@legacy.world.test"], hostname="legacy.world.test",
-                main={
-                    # 127.0.0.12 is not an interface Postfix knows: its
-                    # smtpd listens there through master.cf, and its
-                    # client binds to it for outgoing connections
-                    "smtp_bind_address": IP["legacy"],
-                    "smtp_helo_name": "legacy.world.test",
-                    "transport_maps": "inline:{hard.world.test=smtp:[%s]:%d, "
-                                      "soft.world.test=smtp:[%s]:%d}"
-                                      % (IP["r-hard"], self.port, IP["r-soft"], self.port),
-                    "bounce_queue_lifetime": "0", "maximal_queue_lifetime": "1h",
-                })
-            self.legacy.start()
-            self.started.append(self.legacy)
+        # every host listens on one port (outbound_port, xvouch_port and
+        # callout_port are single settings): a candidate each binds on its
+        # own address; if one cannot, all start again on a fresh one
+        ports.retry(self.start_hosts)
         return self
+
+    def start_hosts(self, port):
+        self.port = port
+        mark = len(self.started)
+        try:
+            self.sink = Sink(os.path.join(self.dir, f"nouser-mx-{port}"), host=IP["nouser-mx"],
+                             port=port, options=["-f", "rcpt"])
+            self.sink.start()
+            self.started.append(self.sink)
+            self.r = {"hard": self.receiver("hard"), "soft": self.receiver("soft")}
+            self.a = self.sender("a", table={
+                "c1-hard": "c1@hard.world.test", "c1-soft": "c1@soft.world.test",
+                "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test"})
+            self.s2 = self.sender("s2", table={
+                "c7-hard": "c7@hard.world.test", "c7-soft": "c7@soft.world.test"})
+            self.f = self.sender("f", table={
+                "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test"})
+            self.legacy = None
+            if postfix_available():
+                self.legacy = self.legacy_postfix(port)
+        except ports.PortInUse:
+            for p in reversed(self.started[mark:]):
+                p.stop()
+            del self.started[mark:]
+            raise
+
+    def legacy_postfix(self, port):
+        pf = Postfix(
+            os.path.join(self.dir, f"legacy-{port}"), role="mailbox", host=IP["legacy"],
+            port=port, domains=["legacy.world.test"],
+            mailboxes=["bob@legacy.world.test"], hostname="legacy.world.test",
+            main={
+                # 127.0.0.12 is not an interface Postfix knows: its
+                # smtpd listens there through master.cf, and its
+                # client binds to it for outgoing connections
+                "smtp_bind_address": IP["legacy"],
+                "smtp_helo_name": "legacy.world.test",
+                "transport_maps": "inline:{hard.world.test=smtp:[%s]:%d, "
+                                  "soft.world.test=smtp:[%s]:%d}"
+                                  % (IP["r-hard"], port, IP["r-soft"], port),
+                "bounce_queue_lifetime": "0", "maximal_queue_lifetime": "1h",
+            })
+        pf.start()
+        self.started.append(pf)
+        return pf
 
     def register_servers(self):
         reg = self.registry
@@ -198,7 +173,6 @@ class World:
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})
-        d.port = self.port
         d.listener_defaults = {}
         d.write_config()
         d.start()
@@ -212,7 +186,6 @@ class World:
                         outbound_port=self.port, outbound_bind=IP[host], aliases=aliases)
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": "off"}})
-        d.port = self.port
         # its own users submit from 127.0.0.1: allow-listed at the sender
         d.settings["allow_networks"] = "127.0.0.1/32"
         d.listener_defaults = {}

@@ -176,8 +176,8 @@ const struct conf_key config_global_keys[] = {
 };
 
 const struct conf_key config_listener_keys[] = {
-	{ "address", CONF_STR, L(address), "127.0.0.1:2525", 0, 0, NULL,
-	    "host:port (or [v6]:port) to accept SMTP on" },
+	{ "address", CONF_ADDR, L(address), "127.0.0.1:2525", 0, 0, NULL,
+	    "IP:port, [IPv6]:port or *:port to accept SMTP on; port 0 = a free port the kernel picks (logged as event=listening, shown by vouchctl status)" },
 	{ "backlog", CONF_INT, L(backlog), "511", 1, 65535, NULL, "listen(2) backlog" },
 	{ "tls", CONF_ENUM, L(tls), "starttls", 0, 0, tls_modes,
 	    "none; starttls (offered when tls_cert is set); implicit (TLS from the first byte, port 465)" },

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 /* A configuration line longer than this is an error, not a truncation. */
@@ -359,6 +360,51 @@ list_add_words(struct conf_list *l, const char *v)
 	}
 }
 
+/* A CONF_ADDR or CONF_ADDRS value: each address checked before any is kept. */
+static int
+set_addr(
+    const struct conf_key *k, char *field, const char *value, int append, char *err, size_t errsz)
+{
+	int pmin = (k->min == 0 && k->max == 0) ? 0 : (int)k->min;
+	int pmax = (k->min == 0 && k->max == 0) ? 65535 : (int)k->max;
+	struct conf_list words = { NULL, 0 };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[256];
+
+	list_add_words(&words, value);
+	if (k->type == CONF_ADDR && words.n > 1) {
+		snprintf(err, errsz, "%s: '%s' is more than one address", k->name, value);
+		list_free(&words);
+		return -1;
+	}
+	if (words.n == 0 && !append && k->def != NULL && k->def[0] != '\0') {
+		snprintf(err, errsz, "%s: an address is needed (address:port)", k->name);
+		return -1;
+	}
+	for (size_t i = 0; i < words.n; i++) {
+		if (netaddr_parse(words.v[i], pmin, pmax, &ss, &len, why, sizeof(why)) < 0) {
+			snprintf(err, errsz, "%s: %s", k->name, why);
+			list_free(&words);
+			return -1;
+		}
+	}
+	if (k->type == CONF_ADDR) {
+		char **sp = (char **)(void *)field;
+		free(*sp);
+		*sp = xstrdup(words.n ? words.v[0] : "");
+		list_free(&words);
+		return 0;
+	}
+	struct conf_list *l = (struct conf_list *)(void *)field;
+	if (!append)
+		list_free(l);
+	for (size_t i = 0; i < words.n; i++)
+		list_add_words(l, words.v[i]);
+	list_free(&words);
+	return 0;
+}
+
 int
 conf_set(
     const struct conf_key *k, void *obj, const char *value, int append, char *err, size_t errsz)
@@ -371,7 +417,7 @@ conf_set(
 	char *field = (char *)obj + k->offset;
 	long long n;
 
-	if (append && k->type != CONF_LIST) {
+	if (append && k->type != CONF_LIST && k->type != CONF_ADDRS) {
 		snprintf(err, errsz, "'+=' only works on lists; '%s' is not one", k->name);
 		return -1;
 	}
@@ -433,6 +479,8 @@ conf_set(
 		list_add_words(l, value);
 		return 0;
 	}
+	case CONF_ADDR:
+	case CONF_ADDRS: return set_addr(k, field, value, append, err, errsz);
 	}
 	if ((k->min != 0 || k->max != 0) && (n < k->min || n > k->max)) {
 		snprintf(err, errsz, "%s: %s is outside the allowed range [%lld, %lld]%s", k->name,
@@ -494,11 +542,11 @@ conf_release(const struct conf_key *keys, void *obj)
 		return;
 	for (const struct conf_key *k = keys; k->name; k++) {
 		char *field = (char *)obj + k->offset;
-		if (k->type == CONF_STR) {
+		if (k->type == CONF_STR || k->type == CONF_ADDR) {
 			char **sp = (char **)(void *)field;
 			free(*sp);
 			*sp = NULL;
-		} else if (k->type == CONF_LIST) {
+		} else if (k->type == CONF_LIST || k->type == CONF_ADDRS) {
 			list_free((struct conf_list *)(void *)field);
 		}
 	}
@@ -511,12 +559,14 @@ conf_copy(const struct conf_key *keys, void *dst, const void *src)
 		char *d = (char *)dst + k->offset;
 		const char *s = (const char *)src + k->offset;
 		switch (k->type) {
-		case CONF_STR: {
+		case CONF_STR:
+		case CONF_ADDR: {
 			const char *v = *(char *const *)(const void *)s;
 			*(char **)(void *)d = v ? xstrdup(v) : NULL;
 			break;
 		}
-		case CONF_LIST: {
+		case CONF_LIST:
+		case CONF_ADDRS: {
 			const struct conf_list *sl = (const struct conf_list *)(const void *)s;
 			struct conf_list *dl = (struct conf_list *)(void *)d;
 			dl->n = 0;
@@ -589,7 +639,8 @@ conf_print(const struct conf_key *keys, const void *obj, const char *indent, str
 		const char *f = (const char *)obj + k->offset;
 		strbuf_printf(out, "%s%s = ", indent, k->name);
 		switch (k->type) {
-		case CONF_STR: {
+		case CONF_STR:
+		case CONF_ADDR: {
 			const char *v = *(char *const *)(const void *)f;
 			print_str(out, v ? v : "");
 			break;
@@ -603,7 +654,8 @@ conf_print(const struct conf_key *keys, const void *obj, const char *indent, str
 		case CONF_SIZE: print_size(out, *(const long long *)(const void *)f); break;
 		case CONF_DURATION: print_duration(out, *(const long long *)(const void *)f); break;
 		case CONF_ENUM: strbuf_puts(out, k->choices[*(const int *)(const void *)f]); break;
-		case CONF_LIST: {
+		case CONF_LIST:
+		case CONF_ADDRS: {
 			const struct conf_list *l = (const struct conf_list *)(const void *)f;
 			if (l->n == 0)
 				strbuf_puts(out, "\"\"");

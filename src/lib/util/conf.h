@@ -26,6 +26,9 @@ enum conf_type {
 	CONF_DURATION, /* long long milliseconds; suffixes ms, s, m, h, d; bare = s */
 	CONF_ENUM,     /* int: index into choices */
 	CONF_LIST,     /* struct conf_list: words split on spaces and commas */
+	CONF_ADDR,     /* char *: a socket address (util/netaddr.h), or empty if the
+	                * default is empty; min..max bound the port (0,0 = 0..65535) */
+	CONF_ADDRS,    /* struct conf_list of CONF_ADDR words */
 };
 
 struct conf_list {
@@ -38,7 +41,8 @@ struct conf_key {
 	enum conf_type type;
 	size_t offset;              /* offsetof() into the target struct */
 	const char *def;            /* default, in the file's syntax; NULL = empty */
-	long long min, max;         /* bounds for INT, SIZE, DURATION (0,0 = none) */
+	long long min, max;         /* bounds for INT, SIZE, DURATION (0,0 = none);
+	                             * the port's for ADDR and ADDRS */
 	const char *const *choices; /* NULL-terminated, for ENUM */
 	const char *desc;           /* one line for docs and -n output */
 };
