@@ -25,7 +25,7 @@ libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev"
 # recommendations.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc util-linux chromium"
+iproute2 procps psmisc util-linux strace chromium"
 # Benchmarks and the load the flakiness check runs beside the suite.
 BENCH_PKGS="valgrind linux-perf stress-ng"
 
@@ -49,7 +49,7 @@ check() {
     for tool in cmake:cmake cc:build-essential clang:clang clang-format:clang-format \
         pkg-config:pkg-config swaks:swaks redis-server:redis-server openssl:openssl \
         sqlite3:sqlite3 node:nodejs npm:npm ip:iproute2 ss:iproute2 prlimit:util-linux \
-        stress-ng:stress-ng valgrind:valgrind; do
+        stress-ng:stress-ng valgrind:valgrind strace:strace; do
         command -v "${tool%%:*}" >/dev/null 2>&1 || miss "command ${tool%%:*}" "${tool#*:}"
     done
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \

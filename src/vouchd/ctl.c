@@ -223,7 +223,6 @@ ctl_new(struct vouchd *d, const char *path, char *err, size_t errsz)
 	struct sockaddr_un sun;
 	struct ctl *c;
 	int fd;
-	mode_t old;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -233,15 +232,19 @@ ctl_new(struct vouchd *d, const char *path, char *err, size_t errsz)
 	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	old = umask(0117); /* srw-rw---- */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		umask(old);
+	/*
+	 * Bound under vouchd's umask (027, set in main before any thread: a
+	 * umask changed here once raced the delivery threads' mkdir and made
+	 * a Maildir 0600), so the socket starts at most srwxr-x--- (only the
+	 * owner can connect), then opened to the group: srw-rw----.
+	 */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
 		snprintf(err, errsz, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
-	umask(old);
 	c = xcalloc(1, sizeof(*c));
 	c->d = d;
 	c->path = xstrdup(path);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vouchd.h"
@@ -225,6 +226,13 @@ main(int argc, char **argv)
 	struct strbuf errs;
 
 	memset(&d, 0, sizeof(d));
+	/*
+	 * One umask for the whole life of the process, set while it has one
+	 * thread: nothing vouchd creates is readable by others (files that
+	 * must be private say 0600 themselves). umask is process-wide, so it
+	 * is never changed again once threads run.
+	 */
+	umask(027);
 	while ((c = getopt_long(argc, argv, "c:o:ndhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': d.config_path = optarg; break;

@@ -97,6 +97,33 @@ def test_port_zero_is_reported(make_vouchd):
             assert c.reply()[0] == 220
 
 
+def test_umask_is_set_once_before_any_thread(make_vouchd, world_dir):
+    """umask is process-wide: vouchd once changed it around binding the
+    control socket while the delivery threads were creating Maildirs, and a
+    mailbox folder came out 0600 (deliveries then failed with "Permission
+    denied"). It may only be set while the process has one thread."""
+    d = make_vouchd(start=False)
+    d.set_aliases("")
+    trace = os.path.join(world_dir, "strace.out")
+    d.binary_prefix = ["strace", "-f", "-qq", "-e", "trace=umask,clone,clone3", "-o", trace]
+    d.start()
+    send(d, ["postmaster@localhost"])
+    d.wait_messages("postmaster@localhost", 1)
+    assert os.stat(os.path.join(d.data_dir, "control.sock")).st_mode & 0o777 == 0o660
+    # strace runs vouchd: the signal goes to vouchd itself, strace follows it out
+    os.kill(int(re.search(r"event=started .* pid=(\d+)", d.log()).group(1)), signal.SIGTERM)
+    assert d.stop() == 0
+    calls = [l.split(None, 1) for l in open(trace).read().splitlines()]
+    first_thread = next(i for i, (_, call) in enumerate(calls) if call.startswith("clone"))
+    umasks = [i for i, (_, call) in enumerate(calls) if call.startswith("umask(")]
+    assert umasks and all(i < first_thread for i in umasks), calls
+    # and what it leaves: a Maildir only its owner can enter, nothing for others
+    root = d.mailbox("postmaster@localhost")
+    for sub in ("", "new", "cur", "tmp"):
+        assert os.stat(os.path.join(root, sub)).st_mode & 0o777 == 0o700
+    assert os.stat(os.path.join(d.data_dir, "state", "vouch.db")).st_mode & 0o007 == 0
+
+
 def test_runs_unprivileged(vouchd):
     if os.geteuid() != 0:
         return

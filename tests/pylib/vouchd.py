@@ -71,6 +71,7 @@ class Vouchd:
         self.listener_defaults = {"spf_temperror": "ignore"}
         self.extra_text = extra_text
         self.binary = paths.VOUCHD     # benchmarks may point this at another build
+        self.binary_prefix = []        # a wrapper (strace, ...) for one test
         self.proc = None
         self.write_config()
 
@@ -108,7 +109,8 @@ class Vouchd:
         # a restart appends to the same log: readiness is judged on what follows
         self.log_mark = len(self.log())
         self.logf = open(self.logfile, "a")
-        self.proc = subprocess.Popen(valgrind_prefix() + [self.binary, "-c", self.conf],
+        self.proc = subprocess.Popen(valgrind_prefix() + self.binary_prefix +
+                                     [self.binary, "-c", self.conf],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         if expect_fail:
             rc = self.proc.wait(timeout=10 * SLOW)
