@@ -21,6 +21,7 @@
 #include "smtp/smtp_client.h"
 #include "store/store.h"
 #include "util/hmap.h"
+#include "util/ipspecial.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -84,28 +85,6 @@ answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 }
 
 /* ---- the receiver's callback --------------------------------------------- */
-
-/* Loopback, private, link-local, multicast, unspecified: never by default. */
-static int
-is_private(const char *text)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (inet_pton(AF_INET, text, &a4) == 1) {
-		uint32_t a = ntohl(a4.s_addr);
-		return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 24) == 0 ||
-		    (a & 0xfff00000u) == 0xac100000u || (a & 0xffff0000u) == 0xc0a80000u ||
-		    (a & 0xffff0000u) == 0xa9fe0000u || (a & 0xf0000000u) == 0xe0000000u ||
-		    (a & 0xffc00000u) == 0x64400000u || a == 0xffffffffu;
-	}
-	if (inet_pton(AF_INET6, text, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
-		    IN6_IS_ADDR_LINKLOCAL(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
-		    IN6_IS_ADDR_SITELOCAL(&a6) || (a6.s6_addr[0] & 0xfe) == 0xfc ||
-		    IN6_IS_ADDR_V4MAPPED(&a6);
-	return 1;
-}
 
 static struct xv_target *
 target_of(struct vouchd *d, const char *addr)
@@ -279,8 +258,11 @@ call_back(struct smtpd_sess *ss)
 	for (size_t i = 0; i < xv->ntargets; i++)
 		if (strcmp(xv->targets[i], smtp_session_peer_addr(s)) == 0)
 			str_copy(xv->target, sizeof(xv->target), xv->targets[i]);
-	if (!ss->cfg->xvouch_allow_private && is_private(xv->target)) {
-		snprintf(why, sizeof(why), "refusing to call back private address %s", xv->target);
+	const char *special = ipspecial_text(xv->target);
+	if (!ss->cfg->xvouch_allow_private && special) {
+		/* the filter every outbound check shares (util/ipspecial) */
+		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)", xv->target,
+		    special);
 		xv->target[0] = '\0';
 		conclude(ss, XV_FAIL, why);
 		return;

@@ -190,13 +190,4 @@ const char *callout_skip_name(enum callout_skip s);
 /* The store key of a counter, e.g. "callout.calls", "callout.skip.spf-pass". */
 const char *callout_counter_name(enum callout_counter c);
 
-/*
- * True if an address must not be called without callout_allow_private:
- * unspecified, loopback, RFC 1918 private, shared (RFC 6598), link-local,
- * multicast, reserved and broadcast IPv4; unspecified, loopback, unique
- * local (RFC 4193), link-local, multicast IPv6, and IPv4-mapped or
- * -compatible forms of the IPv4 ones. af is AF_INET or AF_INET6.
- */
-int callout_addr_private(int af, const void *addr);
-
 #endif

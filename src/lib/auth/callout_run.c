@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "smtp/smtp_cmd.h"
+#include "util/ipspecial.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -272,8 +273,9 @@ try_next(struct callout_check *chk)
 		struct sockaddr_storage ss;
 		socklen_t sl;
 
-		if (!co->cfg.allow_private && callout_addr_private(a->af, &a->u)) {
-			/* Never a weapon against loopback or internal networks. */
+		if (!co->cfg.allow_private && ipspecial_range(a->af, &a->u) != NULL) {
+			/* Never a weapon against loopback or internal networks:
+			 * the filter every outbound check shares (util/ipspecial). */
 			if (skipped++ == 0)
 				str_copy(skipped_text, sizeof(skipped_text), a->text);
 			continue;
