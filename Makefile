@@ -11,7 +11,7 @@ FUZZ_TIME  ?= 60
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan run test test-fast test-asan fuzz bench clean
+.PHONY: all deps build build-asan run test test-fast test-asan test-under-load fuzz bench clean
 
 all: build
 
@@ -46,6 +46,12 @@ test-fast: build
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The flakiness check: the whole suite in both builds RUNS times in a row
+# beside two CPU burners (scripts/test-under-load.sh); not part of `test`.
+RUNS ?= 10
+test-under-load: build build-asan
+	./scripts/test-under-load.sh $(RUNS)
 
 # Each libFuzzer target (or those in FUZZ_TARGETS) for FUZZ_TIME seconds
 # (see tests/fuzz/README.md).

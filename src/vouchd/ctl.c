@@ -238,8 +238,8 @@ ctl_new(struct vouchd *d, const char *path, char *err, size_t errsz)
 	 * a Maildir 0600), so the socket starts at most srwxr-x--- (only the
 	 * owner can connect), then opened to the group: srw-rw----.
 	 */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(fd, 16) < 0) {
 		snprintf(err, errsz, "control socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

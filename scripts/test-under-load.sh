@@ -1,0 +1,32 @@
+#!/bin/sh
+# The flakiness check (not part of `make test`): the whole suite, in the gcc
+# build and the ASan/UBSan build, RUNS times in a row while two CPU burners
+# (stress-ng --cpu 2) run beside it. Stops at the first failing run and
+# keeps its output; prints one line per run.
+#
+#   scripts/test-under-load.sh [RUNS]        (make test-under-load RUNS=10)
+set -u
+runs=${1:-10}
+root=$(cd "$(dirname "$0")/.." && pwd)
+logdir=$root/build/under-load
+mkdir -p "$logdir"
+stress-ng --cpu 2 --timeout 0 --quiet &
+burner=$!
+trap 'kill $burner 2>/dev/null; wait $burner 2>/dev/null' EXIT INT TERM
+jobs=$(nproc 2>/dev/null || echo 2)
+i=1
+while [ "$i" -le "$runs" ]; do
+    for b in build build-asan; do
+        start=$(date +%s)
+        if (cd "$root/$b" && ctest --output-on-failure -j "$jobs") > "$logdir/run$i-$b.log" 2>&1; then
+            summary=$(grep -E "tests passed" "$logdir/run$i-$b.log")
+            echo "run $i $b: $summary ($(( $(date +%s) - start )) s)"
+        else
+            echo "run $i $b: FAILED ($(( $(date +%s) - start )) s), see $logdir/run$i-$b.log:"
+            grep -E "^\s+[0-9]+ - |FAILED|Failed" "$logdir/run$i-$b.log" | head -20
+            exit 1
+        fi
+    done
+    i=$((i + 1))
+done
+echo "test-under-load: $runs runs in a row passed in both builds under stress-ng --cpu 2"
