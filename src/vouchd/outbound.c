@@ -245,6 +245,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 
 	(void)c;
 	switch (ev) {
+	case SMTP_CLIENT_REPLY: return; /* it sends no commands of its own */
 	case SMTP_CLIENT_READY:
 		cn->ready = 1;
 		dst->proven = 1;

@@ -209,7 +209,7 @@ on_client(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 	char why[400];
 
 	if (ev == SMTP_CLIENT_READY) {
-		const struct smtp_client_reply *r = &in->xvouch_check;
+		const struct smtp_client_reply *r = &in->xvouch; /* replaced below */
 		if (r->code == 250) {
 			conclude(ss, XV_PASS, "the host confirmed the session");
 		} else if (r->code >= 500) {
@@ -261,8 +261,8 @@ call_back(struct smtpd_sess *ss)
 	const char *special = ipspecial_text(xv->target);
 	if (!ss->cfg->xvouch_allow_private && special) {
 		/* the filter every outbound check shares (util/ipspecial) */
-		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)", xv->target,
-		    special);
+		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)",
+		    xv->target, special);
 		xv->target[0] = '\0';
 		conclude(ss, XV_FAIL, why);
 		return;
@@ -305,7 +305,6 @@ call_back(struct smtpd_sess *ss)
 	p.helo = ss->cfg->hostname;
 	p.peer_name = xv->name;
 	p.tls = outbound_tls_ctx(d->outbound);
-	p.xvouch_check = xv->id;
 	if (from.ss_family == to.ss_family) {
 		p.bind_src = (const struct sockaddr *)&from;
 		p.bind_srclen = fromlen;
