@@ -261,8 +261,8 @@ call_back(struct smtpd_sess *ss)
 	const char *special = ipspecial_text(xv->target);
 	if (!ss->cfg->xvouch_allow_private && special) {
 		/* the filter every outbound check shares (util/ipspecial) */
-		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)", xv->target,
-		    special);
+		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)",
+		    xv->target, special);
 		xv->target[0] = '\0';
 		conclude(ss, XV_FAIL, why);
 		return;
