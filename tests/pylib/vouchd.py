@@ -72,6 +72,7 @@ class Vouchd:
         self.extra_text = extra_text
         self.binary = paths.VOUCHD     # benchmarks may point this at another build
         self.binary_prefix = []        # a wrapper (strace, ...) for one test
+        self.env = None                # the environment vouchd runs with (None: ours)
         self.proc = None
         self.write_config()
 
@@ -110,7 +111,7 @@ class Vouchd:
         self.log_mark = len(self.log())
         self.logf = open(self.logfile, "a")
         self.proc = subprocess.Popen(valgrind_prefix() + self.binary_prefix +
-                                     [self.binary, "-c", self.conf],
+                                     [self.binary, "-c", self.conf], env=self.env,
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         if expect_fail:
             rc = self.proc.wait(timeout=10 * SLOW)
