@@ -279,3 +279,36 @@ def test_self_vouching_is_no_proof_for_other_domains(world, mode, spf_fail):
     assert b"spf=fail smtp.mailfrom=ceo@bank.world.test" in msg
     assert b"X-Vouch-Verdict: unverified (the server is verified" in msg
     assert w.r.messages(RCPT) == []
+
+
+def test_answering_side_bounds_failures_but_confirms_real_sessions(world):
+    """At X: past xvouch_check_max_failures unknown ids a minute from one
+    asking address (5 here so the test reaches it; shipped: 1000) the asker
+    gets 421 and the connection closes; a real session's id from that
+    address is still confirmed right after."""
+    w = world(receivers={"r": {"mode": "soft", "listener": {"callout": "yes"}}},
+              sender={"xvouch_check_max_failures": 5})
+    with Client(w.s.host, w.s.port, source=IP["r"]) as x:
+        x.reply()
+        x.cmd("EHLO receiver.world.test")
+        for _ in range(5):
+            assert x.cmd(f"XVOUCH CHECK {invented_id()}")[0] == 550
+        code, lines = x.cmd(f"XVOUCH CHECK {invented_id()}")
+        assert code == 421 and lines[0].startswith("421 4.7.0 Too many unknown sessions"), lines
+        assert x.closed()
+    w.s.wait_log(r"event=xvouch_check result=flood client=127\.0\.0\.20 failures=5")
+    # S's honest session to R, held open at MAIL: R's own check passes
+    t = threading.Thread(target=lambda: w.send(sender="hold@slow.world.test", subject="held"))
+    t.start()
+    try:
+        w.r.wait_log(r"event=xvouch result=pass name=sender\.world\.test", timeout=20)
+        m = re.search(r"event=command verb=XVOUCH arg=\"([A-Za-z0-9]{128})\"", w.r.log())
+        w.s.wait_log(r"event=xvouch_check result=confirmed client=127\.0\.0\.20")
+        # and asked again by hand from R's address while the bound is spent
+        with Client(w.s.host, w.s.port, source=IP["r"]) as x:
+            x.reply()
+            x.cmd("EHLO receiver.world.test")
+            assert x.cmd(f"XVOUCH CHECK {m.group(1)}")[0] == 250
+            assert x.cmd(f"XVOUCH CHECK {invented_id()}")[0] == 421
+    finally:
+        t.join(timeout=60)
