@@ -28,7 +28,7 @@ def test_happy_path_smtplib(vouchd):
     assert f"id {qid}".encode() in msg
     # the queue is empty once the message is delivered
     vouchd.wait_log("event=removed")
-    assert vouchd.queue_files() == ([], [])
+    vouchd.wait_queue_empty()
 
 
 def test_happy_path_swaks(vouchd):

@@ -229,6 +229,17 @@ class Vouchd:
         raise AssertionError(f"{address}: {len(self.messages(address, folder))} messages, "
                              f"wanted {n}\n{self.log()[-3000:]}")
 
+    def wait_queue_empty(self, timeout=10):
+        """Wait until queue/active and queue/tmp are empty: a delivered
+        message's files are recycled by a remover thread after the delivery
+        is recorded, not at the same instant."""
+        deadline = time.time() + timeout * SLOW
+        while time.time() < deadline:
+            if self.queue_files() == ([], []):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"queue not empty: {self.queue_files()}")
+
     def queue_files(self):
         active = os.path.join(self.data_dir, "queue", "active")
         tmp = os.path.join(self.data_dir, "queue", "tmp")

@@ -299,8 +299,11 @@ try_next(struct callout_check *chk)
 			p.bind_srclen = co->bind_len;
 		}
 		p.timeout_connect = left < co->cfg.connect_timeout ? left : co->cfg.connect_timeout;
-		p.timeout_command = left;
-		p.timeout_data = left;
+		/* The budget timer (callout_timeout) ends a stalled dialogue; the
+		 * client's own timers only back it up. Both at the same instant
+		 * made the reason depend on which fired first. */
+		p.timeout_command = left + 1000;
+		p.timeout_data = left + 1000;
 		sl = dns_mx_sockaddr(a, (int)co->cfg.port, &ss);
 		chk->conn = xcalloc(1, sizeof(*chk->conn));
 		chk->conn->co = co;
@@ -327,6 +330,14 @@ try_next(struct callout_check *chk)
 		return;
 	}
 	chk->unreachable = 1;
+	if (chk->deadline - callout_now_ms() <= 0) {
+		/* the last attempt ended with the budget: say so, whichever timer
+		 * noticed first */
+		reason(chk, "no answer within %llds (callout_timeout); last: %.200s",
+		    co->cfg.timeout / 1000, chk->last_error);
+		callout_finish(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_SMTP);
+		return;
+	}
 	reason(chk, "cannot reach the mail hosts of %s (%u tried): %s", chk->out.domain,
 	    chk->out.tries, chk->last_error);
 	callout_finish(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_SMTP);
