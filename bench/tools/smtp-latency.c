@@ -15,6 +15,14 @@
  * the ids of the messages answered 250 are written to a file, so a test can
  * check that each acknowledged message arrived exactly once.
  *
+ * With -X ADDR:PORT the tool is a vouching sender (docs/protocol.md 1): each
+ * session says EHLO with the name given by -e (which must resolve to ADDR)
+ * and, when the server offers XVOUCH, "XVOUCH <fresh id>" before MAIL; the
+ * tool itself is the vouching host X on ADDR:PORT and confirms an id only
+ * for its open session whose peer is the address the check comes from. It
+ * then also reports the XVOUCH round trip (xv_p50_ms, xv_p99_ms), the
+ * checks its X answered and the callback connections the server opened.
+ *
  * Output: one line of key=value pairs on stdout (see print_result()).
  */
 #include <arpa/inet.h>
@@ -30,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -39,7 +48,7 @@
 #define HDR_MAX 1024
 
 enum step {
-	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
+	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_XVOUCH, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
 	ST_DOT, ST_QUIT, ST_IDLE
 };
 
@@ -58,6 +67,20 @@ struct opts {
 	struct sockaddr_in server;
 	struct in_addr *sources;
 	int nsources;
+	const char *ehlo;	/* -e: our EHLO name */
+	int vouch;		/* -X given: say XVOUCH, answer XVOUCH CHECK */
+	struct sockaddr_in xaddr;
+};
+
+#define XCONN_MAX 64
+#define ID_LEN 128
+
+/* A connection the server opened to our vouching host (X). */
+struct xconn {
+	int fd;
+	struct in_addr peer;
+	char in[READ_MAX];
+	size_t inlen;
 };
 
 struct session {
@@ -73,6 +96,9 @@ struct session {
 	double t_dot;		/* when the final "." was written */
 	double retry_at;	/* reconnect no earlier than this */
 	int source;
+	int xvouch_offered;	/* the server's EHLO listed XVOUCH */
+	char id[ID_LEN + 1];	/* this session's vouching id, "" = none */
+	double t_xv;		/* when XVOUCH was sent */
 };
 
 struct run {
@@ -86,6 +112,13 @@ struct run {
 	double last_reply;	/* when the last reply arrived */
 	FILE *tags;
 	int next_source;
+	/* the vouching host */
+	struct session *sessions;
+	int xlisten;
+	struct xconn x[XCONN_MAX];
+	long x_conns, x_checks, x_confirmed;
+	double *xlat;
+	size_t nxlat, maxxlat;
 };
 
 static double
@@ -117,7 +150,8 @@ usage(void)
 {
 	fputs("usage: smtp-latency [-s sessions] [-m messages] [-T seconds] [-l length]\n"
 	    "         [-r recipients] [-R rate] [-d] [-f from] [-t to] [-p prefix]\n"
-	    "         [-o tagfile] [-S src1,src2,...] host:port\n", stderr);
+	    "         [-o tagfile] [-S src1,src2,...] [-e ehlo-name] [-X addr:port]\n"
+	    "         host:port\n", stderr);
 	exit(2);
 }
 
@@ -174,6 +208,7 @@ may_start(struct run *r, double now)
 static void
 sess_close(struct session *s)
 {
+	s->id[0] = '\0'; /* the session is over: its id is no longer ours */
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -306,15 +341,53 @@ send_text(struct run *r, struct session *s, double now)
 }
 
 static void
-record(struct run *r, double ms)
+record_in(double **v, size_t *n, size_t *max, double ms)
 {
-	if (r->nlat == r->maxlat) {
-		r->maxlat = r->maxlat ? r->maxlat * 2 : 4096;
-		r->lat = realloc(r->lat, r->maxlat * sizeof(*r->lat));
-		if (r->lat == NULL)
+	if (*n == *max) {
+		*max = *max ? *max * 2 : 4096;
+		*v = realloc(*v, *max * sizeof(**v));
+		if (*v == NULL)
 			die("out of memory");
 	}
-	r->lat[r->nlat++] = ms;
+	(*v)[(*n)++] = ms;
+}
+
+static void
+record(struct run *r, double ms)
+{
+	record_in(&r->lat, &r->nlat, &r->maxlat, ms);
+}
+
+/* A fresh id: 128 letters and digits from the kernel's random source. */
+static void
+new_id(char id[ID_LEN + 1])
+{
+	static const char alnum[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char raw[ID_LEN];
+	static int fd = -1;
+
+	if (fd < 0 && (fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0)
+		die("/dev/urandom: %s", strerror(errno));
+	if (read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw))
+		die("short read from /dev/urandom");
+	for (int i = 0; i < ID_LEN; i++)
+		id[i] = alnum[raw[i] % 62];
+	id[ID_LEN] = '\0';
+}
+
+/* After EHLO (and XVOUCH): start a message, or wait for the rate. */
+static void
+ready(struct run *r, struct session *s, double now)
+{
+	if (finished(r, now)) {
+		s->step = ST_QUIT;
+		send_line(s, "QUIT\r\n");
+		return;
+	}
+	s->step = ST_READY;
+	if (may_start(r, now))
+		begin_message(r, s);
 }
 
 /* One complete reply is in; advance the dialogue. */
@@ -327,20 +400,27 @@ on_reply(struct run *r, struct session *s, int code, double now)
 		if (code != 220)
 			goto fail;
 		s->step = ST_EHLO;
-		send_line(s, "EHLO client.bench.invalid\r\n");
+		s->xvouch_offered = 0;
+		send_line(s, "EHLO %s\r\n", r->o.ehlo);
 		return;
 	case ST_EHLO:
 		if (code != 250)
 			goto fail;
-		if (finished(r, now)) {
-			s->step = ST_QUIT;
-			send_line(s, "QUIT\r\n");
+		if (r->o.vouch && s->xvouch_offered && !finished(r, now)) {
+			new_id(s->id);
+			s->t_xv = now;
+			s->step = ST_XVOUCH;
+			send_line(s, "XVOUCH %s\r\n", s->id);
 			return;
 		}
 		/* Within the rate: start now; else the main loop starts it. */
-		s->step = ST_READY;
-		if (may_start(r, now))
-			begin_message(r, s);
+		ready(r, s, now);
+		return;
+	case ST_XVOUCH:
+		if (code != 250)
+			goto fail;
+		record_in(&r->xlat, &r->nxlat, &r->maxxlat, (now - s->t_xv) * 1000.0);
+		ready(r, s, now);
 		return;
 	case ST_MAIL:
 		if (code != 250)
@@ -417,6 +497,8 @@ on_readable(struct run *r, struct session *s, double now)
 		size_t linelen = (size_t)(eol - s->in) + 1;
 		int last = linelen >= 4 && s->in[3] != '-';
 		int code = atoi(s->in);
+		if (s->step == ST_EHLO && linelen >= 10 && strncmp(s->in + 4, "XVOUCH", 6) == 0)
+			s->xvouch_offered = 1;
 		memmove(s->in, s->in + linelen, s->inlen - linelen);
 		s->inlen -= linelen;
 		if (last) {
@@ -446,12 +528,129 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ---- the vouching host ---- */
+
+static void
+x_listen(struct run *r)
+{
+	int one = 1;
+
+	r->xlisten = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->xlisten < 0 ||
+	    setsockopt(r->xlisten, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(r->xlisten, (struct sockaddr *)&r->o.xaddr, sizeof(r->o.xaddr)) < 0 ||
+	    listen(r->xlisten, 64) < 0)
+		die("cannot listen as the vouching host: %s", strerror(errno));
+	for (int i = 0; i < XCONN_MAX; i++)
+		r->x[i].fd = -1;
+}
+
+static void
+x_say(struct xconn *x, const char *text)
+{
+	ssize_t w = send(x->fd, text, strlen(text), MSG_NOSIGNAL);
+	(void)w;
+}
+
+static void
+x_close(struct xconn *x)
+{
+	close(x->fd);
+	x->fd = -1;
+	x->inlen = 0;
+}
+
+static void
+x_accept(struct run *r)
+{
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	int fd = accept4(r->xlisten, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < XCONN_MAX; i++) {
+		if (r->x[i].fd < 0) {
+			r->x[i].fd = fd;
+			r->x[i].peer = peer.sin_addr;
+			r->x_conns++;
+			x_say(&r->x[i], "220 x.bench.invalid ESMTP\r\n");
+			return;
+		}
+	}
+	close(fd);
+}
+
+/* DESIGN 5.1 step 5: confirmed only for an open session whose peer is the asker. */
+static void
+x_line(struct run *r, struct xconn *x, const char *line, size_t len)
+{
+	char reply[ID_LEN + 40];
+
+	if (len >= 4 && (strncasecmp(line, "EHLO", 4) == 0 || strncasecmp(line, "HELO", 4) == 0)) {
+		x_say(x, "250-x.bench.invalid\r\n250-PIPELINING\r\n250 XVOUCH\r\n");
+	} else if (len == 13 + ID_LEN && strncasecmp(line, "XVOUCH CHECK ", 13) == 0) {
+		const char *id = line + 13;
+		int ok = 0;
+		r->x_checks++;
+		for (int i = 0; i < r->o.sessions && !ok; i++) {
+			const struct session *s = &r->sessions[i];
+			ok = s->id[0] && memcmp(s->id, id, ID_LEN) == 0 &&
+			    x->peer.s_addr == r->o.server.sin_addr.s_addr;
+		}
+		if (ok) {
+			r->x_confirmed++;
+			snprintf(reply, sizeof(reply), "250 2.7.0 %.*s confirmed\r\n", ID_LEN, id);
+			x_say(x, reply);
+		} else {
+			x_say(x, "550 5.7.1 unknown session\r\n");
+		}
+	} else if (len >= 4 && strncasecmp(line, "QUIT", 4) == 0) {
+		x_say(x, "221 2.0.0 bye\r\n");
+		x_close(x);
+	} else {
+		x_say(x, "502 5.5.2 not here\r\n");
+	}
+}
+
+static void
+x_readable(struct run *r, struct xconn *x)
+{
+	ssize_t n = recv(x->fd, x->in + x->inlen, sizeof(x->in) - x->inlen, 0);
+
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		x_close(x);
+		return;
+	}
+	x->inlen += (size_t)n;
+	for (;;) {
+		char *eol = memchr(x->in, '\n', x->inlen);
+		if (eol == NULL) {
+			if (x->inlen == sizeof(x->in))
+				x_close(x);
+			return;
+		}
+		size_t linelen = (size_t)(eol - x->in) + 1;
+		size_t len = linelen - 1;
+		if (len > 0 && x->in[len - 1] == '\r')
+			len--;
+		x_line(r, x, x->in, len);
+		if (x->fd < 0)
+			return;
+		memmove(x->in, x->in + linelen, x->inlen - linelen);
+		x->inlen -= linelen;
+	}
+}
+
 static void
 print_result(struct run *r, double elapsed)
 {
 	double sum = 0;
 
 	qsort(r->lat, r->nlat, sizeof(*r->lat), cmp_double);
+	qsort(r->xlat, r->nxlat, sizeof(*r->xlat), cmp_double);
 	for (size_t i = 0; i < r->nlat; i++)
 		sum += r->lat[i];
 	printf("sessions=%d messages=%ld failed=%ld connect_errors=%ld elapsed_s=%.3f "
@@ -461,10 +660,15 @@ print_result(struct run *r, double elapsed)
 	    r->nlat ? sum / (double)r->nlat : 0.0, percentile(r->lat, r->nlat, 0.50),
 	    percentile(r->lat, r->nlat, 0.90), percentile(r->lat, r->nlat, 0.99),
 	    r->nlat ? r->lat[r->nlat - 1] : 0.0);
+	if (r->o.vouch)
+		printf("xvouch_sessions=%zu xv_p50_ms=%.3f xv_p99_ms=%.3f x_checks=%ld "
+		    "x_confirmed=%ld x_connections=%ld\n",
+		    r->nxlat, percentile(r->xlat, r->nxlat, 0.50),
+		    percentile(r->xlat, r->nxlat, 0.99), r->x_checks, r->x_confirmed, r->x_conns);
 }
 
 static void
-parse_target(struct opts *o, const char *spec)
+parse_addr(struct sockaddr_in *sin, const char *spec)
 {
 	char host[64];
 	const char *colon = strrchr(spec, ':');
@@ -473,10 +677,10 @@ parse_target(struct opts *o, const char *spec)
 		usage();
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = '\0';
-	memset(&o->server, 0, sizeof(o->server));
-	o->server.sin_family = AF_INET;
-	o->server.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &o->server.sin_addr) != 1)
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
 		die("not an IPv4 address: %s", host);
 }
 
@@ -518,7 +722,9 @@ main(int argc, char **argv)
 	r.o.from = "sender@bench.invalid";
 	r.o.to = "bench@test.example";
 	r.o.prefix = "m";
-	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:")) != -1) {
+	r.o.ehlo = "client.bench.invalid";
+	r.xlisten = -1;
+	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:e:X:")) != -1) {
 		switch (c) {
 		case 's': r.o.sessions = atoi(optarg); break;
 		case 'm': r.o.messages = atol(optarg); count_given = 1; break;
@@ -532,6 +738,11 @@ main(int argc, char **argv)
 		case 'p': r.o.prefix = optarg; break;
 		case 'o': r.o.tagfile = optarg; break;
 		case 'S': parse_sources(&r.o, optarg); break;
+		case 'e': r.o.ehlo = optarg; break;
+		case 'X':
+			parse_addr(&r.o.xaddr, optarg);
+			r.o.vouch = 1;
+			break;
 		default: usage();
 		}
 	}
@@ -541,14 +752,17 @@ main(int argc, char **argv)
 	if (optind != argc - 1 || r.o.sessions < 1 || r.o.rcpts < 1 || r.o.length < 0 ||
 	    (r.o.messages <= 0 && r.o.seconds <= 0))
 		usage();
-	parse_target(&r.o, argv[optind]);
+	parse_addr(&r.o.server, argv[optind]);
 	if (r.o.tagfile && (r.tags = fopen(r.o.tagfile, "w")) == NULL)
 		die("%s: %s", r.o.tagfile, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	make_body(&r);
 
 	ss = calloc((size_t)r.o.sessions, sizeof(*ss));
-	pfd = calloc((size_t)r.o.sessions, sizeof(*pfd));
+	pfd = calloc((size_t)r.o.sessions + 1 + XCONN_MAX, sizeof(*pfd));
+	r.sessions = ss;
+	if (r.o.vouch)
+		x_listen(&r);
 	if (ss == NULL || pfd == NULL)
 		die("out of memory");
 	for (int i = 0; i < r.o.sessions; i++) {
@@ -595,7 +809,15 @@ main(int argc, char **argv)
 			r.failed += active;
 			break;
 		}
-		int n = poll(pfd, (nfds_t)r.o.sessions, 10);
+		/* the vouching host's listener and connections follow the sessions */
+		int nx = r.o.sessions;
+		pfd[nx].fd = r.xlisten;
+		pfd[nx].events = r.xlisten >= 0 ? POLLIN : 0;
+		for (int i = 0; i < XCONN_MAX; i++) {
+			pfd[nx + 1 + i].fd = r.x[i].fd;
+			pfd[nx + 1 + i].events = r.x[i].fd >= 0 ? POLLIN : 0;
+		}
+		int n = poll(pfd, (nfds_t)(nx + 1 + XCONN_MAX), 10);
 		if (n < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		now = now_s();
@@ -624,12 +846,21 @@ main(int argc, char **argv)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				on_readable(&r, s, now);
 		}
+		if (r.o.vouch) {
+			if (pfd[nx].revents & POLLIN)
+				x_accept(&r);
+			for (int i = 0; i < XCONN_MAX; i++)
+				if (r.x[i].fd >= 0 && pfd[nx + 1 + i].fd == r.x[i].fd &&
+				    (pfd[nx + 1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+					x_readable(&r, &r.x[i]);
+		}
 	}
 	print_result(&r, now_s() - r.t0);
 	if (r.tags)
 		fclose(r.tags);
 	free(r.body);
 	free(r.lat);
+	free(r.xlat);
 	free(ss);
 	free(pfd);
 	free(r.o.sources);

@@ -1,6 +1,8 @@
 /*
- * vouchctl block|allow list|add|del: the running vouchd's block and allow
- * lists (entries: an address, a network, user@domain, @domain, helo:NAME).
+ * vouchctl block|allow|required list|add|del: the running vouchd's block
+ * and allow lists (entries: an address, a network, user@domain, @domain,
+ * helo:NAME) and its vouch-required addresses (sessions from them are
+ * accepted only when they vouch; set by hard-mode XVOUCH failures).
  */
 #include <stdio.h>
 #include <string.h>

@@ -23,6 +23,8 @@ static const struct {
 	{ "user", cmd_user, "user add|passwd|del|lock|unlock|set|list   local users" },
 	{ "block", cmd_lists, "block list|add ENTRY [--for 24h] [--reason TEXT]|del ENTRY" },
 	{ "allow", cmd_lists, "allow list|add ENTRY [--for 24h] [--reason TEXT]|del ENTRY" },
+	{ "required", cmd_lists,
+	    "required list|add ADDRESS [--for 24h] [--reason TEXT]|del ADDRESS   vouch-required addresses" },
 	{ "gen", cmd_gen, "gen new FILE [--length N]|cookie FILE G|verify ...   XGEN chains" },
 	{ "reload", cmd_reload,
 	    "reload                     re-read the configuration and tables (as SIGHUP)" },

@@ -65,6 +65,22 @@ checks_verified(const struct smtpd_sess *ss, struct smtp_session *s, const char 
 	return h != NULL;
 }
 
+int
+checks_trusted_forwarder(const struct smtpd_sess *ss, struct smtp_session *s)
+{
+	/*
+	 * A proof of a name is not a proof for other domains: a server that
+	 * vouched for itself without a registrar behind it proved its own
+	 * name, nothing about the domains it sends for. Their SPF is forgiven
+	 * only for the admin's own allow list and authenticated users, and for
+	 * a vouched server the registrar lists as active (a forwarder whose
+	 * owner answers for it; scenario case 8).
+	 */
+	return smtp_session_user(s) || ss->allowed ||
+	    (ss->xv.state == XV_PASS && ss->cfg->reg.zones.n > 0 && ss->pr.name.done &&
+	        ss->pr.name.status == REGISTER_ACTIVE);
+}
+
 const char *
 checks_verified_name(const struct smtpd_sess *ss)
 {
@@ -329,6 +345,36 @@ strict_refusal(struct smtpd_sess *ss, struct smtp_session *s)
 	return 0;
 }
 
+/*
+ * DESIGN 5.1 step 6: an address whose session was denied in hard mode is
+ * vouch-required: its sessions are accepted only when they vouch.
+ */
+static int
+vouch_required_refusal(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	socklen_t len;
+	const struct list_entry *e;
+	char text[600];
+
+	if (ss->listener->mode != CONFIG_MODE_HARD || ss->xv.state == XV_PASS || ss->allowed ||
+	    (e = list_match(ss->d->required, smtp_session_peer(s, &len), NULL, NULL,
+	         (int64_t)time(NULL))) == NULL)
+		return 0;
+	checks_count(ss, "xvouch", "required");
+	if (ss->xv.state == XV_TEMPERROR) {
+		str_fmt(text, sizeof(text),
+		    "mail from [%s] is taken only from sessions that vouch, and vouching could not be checked (%.200s); try again later",
+		    ss->client_ip, ss->xv.reason);
+		checks_refuse_mail(ss, s, 451, "4.7.1", text);
+		return 1;
+	}
+	str_fmt(text, sizeof(text),
+	    "mail from [%s] is taken only from sessions that vouch for themselves (XVOUCH) until %lld, because %.300s",
+	    ss->client_ip, (long long)e->expires, e->reason);
+	checks_refuse_mail(ss, s, 550, "5.7.1", text);
+	return 1;
+}
+
 /* The MAIL command is accepted: the transaction goes on with its verdict. */
 static void
 accept_mail(struct smtpd_sess *ss, struct smtp_session *s)
@@ -348,8 +394,8 @@ spf_say(struct smtpd_sess *ss, struct smtp_session *s)
 	static const char *const names[2] = { "mailfrom", "helo" };
 	char text[700];
 
-	/* A verified server answers for its mail: SPF is recorded only. */
-	if (checks_verified(ss, s, NULL))
+	/* A trusted forwarder answers for its mail: SPF is recorded only. */
+	if (checks_trusted_forwarder(ss, s))
 		return 0;
 	for (int want = CONFIG_ACT_REJECT; want >= CONFIG_ACT_TEMPFAIL; want--) {
 		for (int i = 0; i < 2; i++) {
@@ -411,7 +457,7 @@ checks_mail_continue(struct smtpd_sess *ss)
 			accept_mail(ss, s);
 		return;
 	}
-	if (strict_refusal(ss, s) || proofs_mail_lists(ss, s))
+	if (strict_refusal(ss, s) || vouch_required_refusal(ss, s) || proofs_mail_lists(ss, s))
 		return;
 	/* The sender's SPF failed: whatever happens, never send it a DSN. */
 	ss->env.sender_spf_fail = ck->mail.done && ck->mail.out.result == SPF_FAIL;
@@ -526,13 +572,13 @@ checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s)
 }
 
 void
-checks_block_client(
+checks_require_vouch(
     struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds, const char *reason)
 {
 	char err[200];
 
-	if (lists_add(ss->d, 0, smtp_session_peer_addr(s), (int64_t)time(NULL) + seconds, reason,
-	        err, sizeof(err)) < 0)
+	if (lists_add(ss->d, LISTS_REQUIRED, smtp_session_peer_addr(s),
+	        (int64_t)time(NULL) + seconds, reason, err, sizeof(err)) < 0)
 		log_err("sid=%016llx event=block_failed error=\"%s\"", (unsigned long long)ss->sid,
 		    err);
 }

@@ -16,9 +16,11 @@
  * A session is verified when its client is allow-listed (locally or by a
  * DNS allow list), or it vouched for itself with XVOUCH and, when
  * registrar zones are configured, its vouched name is registered and
- * active. Verified sessions answer for their mail: SPF is recorded, not
- * enforced (a forwarder is judged on its own identity), and no callout is
- * made.
+ * active. A verified session's mail goes to the inbox. But a proof of a
+ * name is not a proof for other domains: SPF is forgiven (recorded, not
+ * enforced: a forwarder judged on its own identity) and the callout
+ * skipped only for a trusted forwarder — allow-listed, authenticated, or
+ * vouched and registered active (checks_trusted_forwarder).
  *
  * Actions are kept unresolved until RCPT: "mode" means the recipient
  * domain's mode, so one message can be refused for a hard domain and
@@ -112,11 +114,14 @@ int checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domai
 void checks_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s);
 /* Resolve "mode" in an action for the recipient domain (NULL: the listener's). */
 int checks_action(const struct smtpd_sess *ss, int act, const char *domain);
-/* Block the client's address for seconds (hard-mode vouching failure). */
-void checks_block_client(
+/* Make the client's address vouch-required for seconds (hard-mode vouching failure). */
+void checks_require_vouch(
     struct smtpd_sess *ss, struct smtp_session *s, int64_t seconds, const char *reason);
 /* True if the session's server is verified (allow list, XVOUCH, auth). */
 int checks_verified(const struct smtpd_sess *ss, struct smtp_session *s, const char **how);
+/* True if the server may send for other domains with their SPF forgiven:
+ * allow-listed, authenticated, or vouched and registered active. */
+int checks_trusted_forwarder(const struct smtpd_sess *ss, struct smtp_session *s);
 /* Cancel the transaction's checks; checks_free for the whole session. */
 void checks_reset_txn(struct smtpd_sess *ss);
 void checks_free(struct smtpd_sess *ss);
@@ -135,6 +140,8 @@ void checks_say_max(struct checks_say *out, int act, const char *status, const c
 /* checks_proofs.c: DNS lists, registrar lookups, sender callouts. */
 void proofs_connect(struct smtpd_sess *ss, struct smtp_session *s);
 void proofs_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s);
+/* The registrar's word on a vouched name that is forgotten (STARTTLS). */
+void proofs_forget_xvouch(struct smtpd_sess *ss);
 /* True while a proof MAIL waits for is still out. */
 int proofs_pending(const struct smtpd_sess *ss);
 /* MAIL: the DNS lists' say (returns 1 if it refused the command). */

@@ -121,12 +121,22 @@ checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out
 		authres_received_spf(&r, out);
 	}
 	/* The verdict, for people and filters. */
-	if (checks_verified(ss, s, &how)) {
-		const char *extra = ss->allowed ? ss->allowed_text
-		    : ss->pr.wl_listed          ? ss->pr.wl_zone
-		                                : NULL;
-		if (ss->xv.state == XV_PASS && !ss->allowed && !ss->pr.wl_listed)
-			extra = ss->xv.name;
+	int verified = checks_verified(ss, s, &how);
+	const char *extra = ss->allowed ? ss->allowed_text
+	    : ss->pr.wl_listed          ? ss->pr.wl_zone
+	                                : NULL;
+	if (ss->xv.state == XV_PASS && !ss->allowed && !ss->pr.wl_listed)
+		extra = ss->xv.name;
+	/* a proven server, but the message's own checks (SPF of the domain it
+	 * sends for) said more than "ignore": the message is not verified */
+	const char *said = ck->verdict.act != CONFIG_ACT_IGNORE ? ck->verdict.why
+	    : ck->mode.act != CONFIG_ACT_IGNORE                 ? ck->mode.why
+	                                                        : NULL;
+	if (verified && said) {
+		strbuf_printf(out,
+		    "X-Vouch-Verdict: unverified (the server is verified (%s%s%s), but %s)\r\n",
+		    how, extra ? ": " : "", extra ? extra : "", said);
+	} else if (verified) {
 		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", how, extra ? ": " : "",
 		    extra ? extra : "");
 	} else {

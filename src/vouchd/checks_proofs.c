@@ -189,6 +189,13 @@ proofs_connect(struct smtpd_sess *ss, struct smtp_session *s)
 }
 
 void
+proofs_forget_xvouch(struct smtpd_sess *ss)
+{
+	register_check_free(ss->pr.name.chk);
+	memset(&ss->pr.name, 0, sizeof(ss->pr.name));
+}
+
+void
 proofs_after_xvouch(struct smtpd_sess *ss, struct smtp_session *s)
 {
 	const struct config *cfg = ss->cfg;
@@ -300,7 +307,6 @@ proofs_callout(struct smtpd_sess *ss, struct smtp_session *s, const char *sender
 {
 	struct checks_proofs *pr = &ss->pr;
 	struct checks *ck = &ss->checks;
-	const char *how = NULL;
 
 	if (!ss->listener->callout || ss->d->callout == NULL || smtp_session_user(s) ||
 	    ss->submission)
@@ -309,9 +315,14 @@ proofs_callout(struct smtpd_sess *ss, struct smtp_session *s, const char *sender
 		skip_callout(ss, CALLOUT_SKIP_NULL_SENDER);
 		return 0;
 	}
-	if (checks_verified(ss, s, &how)) {
-		skip_callout(
-		    ss, ss->allowed || pr->wl_listed ? CALLOUT_SKIP_ALLOWED : CALLOUT_SKIP_VOUCHED);
+	if (ss->allowed || pr->wl_listed) {
+		skip_callout(ss, CALLOUT_SKIP_ALLOWED);
+		return 0;
+	}
+	/* only a trusted forwarder (registered): a self-vouched name proves
+	 * nothing about the return path's domain */
+	if (checks_trusted_forwarder(ss, s)) {
+		skip_callout(ss, CALLOUT_SKIP_VOUCHED);
 		return 0;
 	}
 	if (ck->mail.done && ck->mail.out.result == SPF_PASS) {

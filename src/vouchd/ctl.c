@@ -24,6 +24,7 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "smtpd.h"
+#include "auth/vouch_check.h"
 #include "smtp/smtp_session.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -56,6 +57,17 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 	    st->deliveries_local, st->deliveries_remote, st->deliveries_discarded,
 	    st->deliveries_bounced, st->deliveries_deferred, outbound_connections(d->outbound),
 	    cs.batches, cs.jobs, cs.max_batch);
+	if (d->xvcheck) {
+		struct vouch_checker_stats xs;
+		vouch_checker_stats(d->xvcheck, &xs);
+		strbuf_printf(out,
+		    "xvouch_checks %llu\nxvouch_callback_connections %llu\n"
+		    "xvouch_callback_reused %llu\nxvouch_callback_limited %llu\n"
+		    "xvouch_callback_open %llu\n",
+		    (unsigned long long)xs.checks, (unsigned long long)xs.connections,
+		    (unsigned long long)xs.reused, (unsigned long long)xs.limited,
+		    (unsigned long long)xs.open);
+	}
 	/* where clients reach us: the bound addresses (port 0 resolved) */
 	for (const struct listener *l = d->listeners; l; l = l->next)
 		strbuf_printf(out, "listener %s %s\n", l->name, l->bound);
@@ -63,9 +75,10 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 		strbuf_printf(out, "metrics %s\n", metrics_address(d->metrics));
 }
 
-/* block|allow list, block|allow add ENTRY [SECONDS|0 [REASON...]], block|allow del ENTRY */
+/* block|allow|required list, ... add ENTRY [SECONDS|0 [REASON...]], ... del ENTRY */
 static int
-cmd_list(struct vouchd *d, int allow, int argc, char **argv, const char *rest, struct strbuf *out)
+cmd_list(struct vouchd *d, enum lists_kind allow, int argc, char **argv, const char *rest,
+    struct strbuf *out)
 {
 	char err[300];
 	long long secs = 0;
@@ -95,7 +108,8 @@ cmd_list(struct vouchd *d, int allow, int argc, char **argv, const char *rest, s
 		strbuf_printf(out, "added %s\n", argv[2]);
 		return 0;
 	}
-	strbuf_puts(out, "error: block|allow list | add ENTRY [SECONDS [REASON]] | del ENTRY\n");
+	strbuf_puts(
+	    out, "error: block|allow|required list | add ENTRY [SECONDS [REASON]] | del ENTRY\n");
 	return -1;
 }
 
@@ -127,8 +141,14 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	} else if (argc == 3 && strcmp(argv[0], "user") == 0 && strcmp(argv[1], "unlock") == 0) {
 		rc = submit_unlock(d, argv[2]) < 0 ? -1 : 0;
 		strbuf_printf(&body, "%s %s\n", rc ? "cannot unlock" : "unlocked", argv[2]);
-	} else if (argc >= 2 && (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "allow") == 0)) {
-		rc = cmd_list(d, strcmp(argv[0], "allow") == 0, argc, argv, rest, &body);
+	} else if (argc >= 2 &&
+	    (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "allow") == 0 ||
+	        strcmp(argv[0], "required") == 0)) {
+		rc = cmd_list(d,
+		    strcmp(argv[0], "allow") == 0       ? LISTS_ALLOW
+		        : strcmp(argv[0], "block") == 0 ? LISTS_BLOCK
+		                                        : LISTS_REQUIRED,
+		    argc, argv, rest, &body);
 	} else if (argc == 2 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "list") == 0)
 		rc = qmgr_list(d->qmgr, &body);
 	else if (argc == 3 && strcmp(argv[0], "queue") == 0 && strcmp(argv[1], "show") == 0)

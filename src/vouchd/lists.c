@@ -44,6 +44,7 @@ lists_load(struct vouchd *d, char *err, size_t errsz)
 	lists_free(d);
 	d->allow = list_new();
 	d->block = list_new();
+	d->required = list_new();
 	for (size_t i = 0; i < cfg->allow_networks.n; i++) {
 		struct list_entry e;
 		if (list_parse(cfg->allow_networks.v[i], &e, err, errsz) < 0)
@@ -56,6 +57,8 @@ lists_load(struct vouchd *d, char *err, size_t errsz)
 	store_list(d->store, "allow", load_one, &c);
 	c.l = d->block;
 	store_list(d->store, "block", load_one, &c);
+	c.l = d->required;
+	store_list(d->store, "required", load_one, &c);
 	return 0;
 }
 
@@ -64,12 +67,25 @@ lists_free(struct vouchd *d)
 {
 	list_free(d->allow);
 	list_free(d->block);
-	d->allow = d->block = NULL;
+	list_free(d->required);
+	d->allow = d->block = d->required = NULL;
+}
+
+struct list *
+lists_of(struct vouchd *d, enum lists_kind k)
+{
+	return k == LISTS_ALLOW ? d->allow : k == LISTS_BLOCK ? d->block : d->required;
+}
+
+const char *
+lists_name(enum lists_kind k)
+{
+	return k == LISTS_ALLOW ? "allow" : k == LISTS_BLOCK ? "block" : "required";
 }
 
 int
-lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const char *reason,
-    char *err, size_t errsz)
+lists_add(struct vouchd *d, enum lists_kind k, const char *text, int64_t expires,
+    const char *reason, char *err, size_t errsz)
 {
 	struct list_entry e;
 
@@ -77,18 +93,18 @@ lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const 
 		return -1;
 	e.expires = expires;
 	str_copy(e.reason, sizeof(e.reason), reason && *reason ? reason : "added by vouchctl");
-	if (store_put(d->store, allow ? "allow" : "block", e.text, e.reason, expires) < 0) {
+	if (store_put(d->store, lists_name(k), e.text, e.reason, expires) < 0) {
 		snprintf(err, errsz, "cannot store the entry");
 		return -1;
 	}
-	list_add(allow ? d->allow : d->block, &e);
-	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"",
-	    allow ? "allow" : "block", e.text, (long long)expires, e.reason);
+	list_add(lists_of(d, k), &e);
+	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"", lists_name(k), e.text,
+	    (long long)expires, e.reason);
 	return 0;
 }
 
 int
-lists_del(struct vouchd *d, int allow, const char *text)
+lists_del(struct vouchd *d, enum lists_kind k, const char *text)
 {
 	struct list_entry e;
 	char err[200];
@@ -96,17 +112,17 @@ lists_del(struct vouchd *d, int allow, const char *text)
 
 	if (list_parse(text, &e, err, sizeof(err)) == 0)
 		key = e.text;
-	store_del(d->store, allow ? "allow" : "block", key);
-	if (list_del(allow ? d->allow : d->block, key) < 0)
+	store_del(d->store, lists_name(k), key);
+	if (list_del(lists_of(d, k), key) < 0)
 		return -1;
-	log_info("event=%s_removed entry=%s", allow ? "allow" : "block", key);
+	log_info("event=%s_removed entry=%s", lists_name(k), key);
 	return 0;
 }
 
 void
-lists_print(struct vouchd *d, int allow, struct strbuf *out)
+lists_print(struct vouchd *d, enum lists_kind k, struct strbuf *out)
 {
-	const struct list *l = allow ? d->allow : d->block;
+	const struct list *l = lists_of(d, k);
 	int64_t now = (int64_t)time(NULL);
 
 	for (size_t i = 0; i < list_count(l); i++) {

@@ -23,6 +23,7 @@
 #include "qmgr.h"
 #include "dns/dns.h"
 #include "smtpd.h"
+#include "xvouch.h"
 #include "store/store.h"
 #include "util/workq.h"
 #include "smtp/smtp_session.h"
@@ -116,7 +117,6 @@ start(struct vouchd *d)
 	/* statistics: loaded from the state database, saved every minute */
 	metrics_start(d->metrics);
 	d->auth_fail = hmap_new();
-	d->xvouch_targets = hmap_new();
 	if (lists_load(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"allow_networks: %s\"", err);
 		return -1;
@@ -145,6 +145,8 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"outbound: %s\"", err);
 		return -1;
 	}
+	/* after the lists and the outbound agent (its TLS context) */
+	xvouch_start(d);
 	d->qmgr = qmgr_new(d);
 	size_t n = queue_recover(d->queue, recovered, d);
 	d->ctl = ctl_new(d, cfg->control_socket, err, sizeof(err));
@@ -191,16 +193,13 @@ stop(struct vouchd *d)
 	proofs_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
+	xvouch_stop(d); /* after the sessions, which cancel their checks */
 	queue_close(d->queue);
 	metrics_free(d->metrics); /* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
 	lists_free(d);
 	store_close(d->store);
-	if (d->xvouch_targets) {
-		hmap_foreach(d->xvouch_targets, free_value, NULL);
-		hmap_free(d->xvouch_targets);
-	}
 	if (d->auth_fail) {
 		hmap_foreach(d->auth_fail, free_value, NULL);
 		hmap_free(d->auth_fail);

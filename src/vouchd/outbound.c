@@ -149,6 +149,15 @@ conn_open(struct outbound *o, struct dest *dst, struct conn *cn)
 }
 
 /* Give waiting jobs to idle connections, and open more while allowed. */
+/* The connection has carried outbound_reuse_limit messages. */
+static int
+reuse_spent(const struct outbound *o, const struct conn *cn)
+{
+	long long limit = o->d->cfg->outbound_reuse_limit;
+
+	return limit > 0 && cn->nmsg >= (unsigned)limit;
+}
+
 void
 outbound_dest_kick(struct outbound *o, struct dest *dst)
 {
@@ -167,7 +176,8 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 		return;
 	}
 	for (struct conn *cn = o->conns; cn && dst->head; cn = cn->next) {
-		if (cn->dst == dst && cn->ready && !cn->quitting && cn->job == NULL) {
+		if (cn->dst == dst && cn->ready && !cn->quitting && cn->job == NULL &&
+		    !reuse_spent(o, cn)) {
 			struct outbound_job *j = dst->head;
 			dst->head = j->next;
 			if (dst->head == NULL)
@@ -245,6 +255,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 
 	(void)c;
 	switch (ev) {
+	case SMTP_CLIENT_REPLY: return; /* it sends no commands of its own */
 	case SMTP_CLIENT_READY:
 		cn->ready = 1;
 		dst->proven = 1;
@@ -266,7 +277,7 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		log_results(j, cn);
 		job_finish(j);
 		/* Reuse the connection for the next message to this destination. */
-		if (dst->head) {
+		if (dst->head && !reuse_spent(o, cn)) {
 			struct outbound_job *n = dst->head;
 			dst->head = n->next;
 			if (dst->head == NULL)
@@ -275,6 +286,8 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		} else {
 			cn->quitting = 1;
 			smtp_client_quit(c);
+			if (dst->head) /* spent: the rest on a new connection */
+				outbound_dest_kick(o, dst);
 		}
 		return;
 	}

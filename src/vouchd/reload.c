@@ -12,6 +12,7 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "smtp/smtp_session.h"
+#include "xvouch.h"
 #include "util/log.h"
 
 int
@@ -92,6 +93,9 @@ vouchd_reload(struct vouchd *d)
 		log_err("event=reload_lists_failed error=\"%s\"", err);
 	if (d->outbound && outbound_reconfigure(d->outbound, err, sizeof(err)) < 0)
 		log_err("event=reload_outbound_failed error=\"%s\"", err);
+	/* new limits, port, name and TLS context for callbacks, at once */
+	if (d->xvcheck)
+		xvouch_configure(d);
 	log_info("event=reloaded config=%s", cfg->path ? cfg->path : "embedded");
 }
 

@@ -504,6 +504,22 @@ on_close(void *host, struct smtp_session *s)
 	smtp_session_set_udata(s, NULL);
 }
 
+/* RFC 3207 4.2: everything learned before TLS is discarded, so is vouching. */
+static void
+on_tls_done(void *host, struct smtp_session *s)
+{
+	struct smtpd_sess *ss = sess(s);
+
+	(void)host;
+	if (ss->xv.state != XV_NONE)
+		log_info("sid=%016llx event=xvouch_forgotten reason=starttls",
+		    (unsigned long long)ss->sid);
+	xvouch_forget(ss);
+	proofs_forget_xvouch(ss);
+	ss->xgen = GEN_NONE;
+	ss->xgen_peer = 0;
+}
+
 static const struct smtp_session_ops smtpd_ops = {
 	.connect = on_connect,
 	.helo = on_helo,
@@ -515,6 +531,7 @@ static const struct smtp_session_ops smtpd_ops = {
 	.reset = on_reset,
 	.close = on_close,
 	.extra = on_extra,
+	.tls_done = on_tls_done,
 };
 
 struct smtp_server *

@@ -29,6 +29,7 @@ struct local_pool;
 struct ctl;
 struct list;
 struct callout;
+struct vouch_checker;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -71,12 +72,14 @@ struct vouchd {
 	/* statistics by (check, result) in minute buckets (policy/stats.h):
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
-	struct metrics *metrics;     /* feeds, saves and serves them (metrics.h) */
-	struct hmap *auth_fail;      /* AUTH failures by address, user+address */
-	char dummy_hash[160];        /* crypt(3) hash for unknown AUTH users */
-	struct list *allow;          /* allow list: allow_networks and vouchctl allow */
-	struct list *block;          /* block list: vouchctl block, and hard-mode blocks */
-	struct hmap *xvouch_targets; /* callback limits per target address */
+	struct metrics *metrics;       /* feeds, saves and serves them (metrics.h) */
+	struct hmap *auth_fail;        /* AUTH failures by address, user+address */
+	char dummy_hash[160];          /* crypt(3) hash for unknown AUTH users */
+	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
+	struct list *block;            /* block list: vouchctl block */
+	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
+	struct vouch_checker *xvcheck; /* XVOUCH callbacks on reused connections */
+	struct hmap *xvouch_askers;    /* XVOUCH CHECK failures by asking address */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
@@ -98,15 +101,23 @@ int privs_drop(const struct config *cfg, char *err, size_t errsz);
 /* smtpd.c: the policy side of inbound SMTP sessions. */
 struct smtp_server *smtpd_new(struct vouchd *d);
 
-/* lists.c: the allow and block lists, kept in the store. */
+/* lists.c: the allow, block and vouch-required lists, kept in the store. */
+enum lists_kind {
+	LISTS_ALLOW,    /* trusted as verified */
+	LISTS_BLOCK,    /* refused at connect */
+	LISTS_REQUIRED, /* accepted only when the session vouches (DESIGN 5.1 step 6) */
+};
 int lists_load(struct vouchd *d, char *err, size_t errsz);
 void lists_free(struct vouchd *d);
-/* Add to the allow (allow=1) or block list, persisted; expires 0 = never. */
-int lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const char *reason,
-    char *err, size_t errsz);
-int lists_del(struct vouchd *d, int allow, const char *text);
+/* The list of a kind, and its name ("allow", "block", "required"). */
+struct list *lists_of(struct vouchd *d, enum lists_kind k);
+const char *lists_name(enum lists_kind k);
+/* Add to a list, persisted; expires 0 = never. */
+int lists_add(struct vouchd *d, enum lists_kind k, const char *text, int64_t expires,
+    const char *reason, char *err, size_t errsz);
+int lists_del(struct vouchd *d, enum lists_kind k, const char *text);
 /* Control-socket listing of one list. */
-void lists_print(struct vouchd *d, int allow, struct strbuf *out);
+void lists_print(struct vouchd *d, enum lists_kind k, struct strbuf *out);
 
 /* checks_proofs.c: the sender callout service (after DNS and the store). */
 int proofs_service_start(struct vouchd *d, char *err, size_t errsz);

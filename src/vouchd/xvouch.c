@@ -16,23 +16,23 @@
 #include "checks.h"
 #include "outbound.h"
 #include "smtpd.h"
+#include "auth/vouch_check.h"
 #include "dns/dns.h"
 #include "dns/dns_result.h"
-#include "smtp/smtp_client.h"
 #include "store/store.h"
 #include "util/hmap.h"
 #include "util/ipspecial.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-/* DESIGN 5.1 step 5: after a wrong id, 3 minutes of 421. */
-#define CHECK_THROTTLE_S 180
+/* Asking addresses remembered by the answering side before it starts over. */
+#define ASKERS_MAX 10000
 
-/* Callbacks per target address: at once, and in the current minute. */
-struct xv_target {
-	int active;
+/* Unknown ids asked about by one address, in the current minute. */
+struct asker {
 	int64_t minute;
-	long long count;
+	long long failures;
+	long long beyond; /* answered 421 this minute */
 };
 
 const char *
@@ -47,24 +47,50 @@ xvouch_state_name(enum xvouch_state st)
 	}
 }
 
-/* ---- the answering side ------------------------------------------------ */
+/* ---- the answering side (X) ------------------------------------------------ */
 
+static struct asker *
+asker_of(struct vouchd *d, const char *addr)
+{
+	struct asker *a = hmap_get(d->xvouch_askers, addr, strlen(addr));
+	int64_t minute = (int64_t)time(NULL) / 60;
+
+	if (a == NULL) {
+		if (hmap_count(d->xvouch_askers) >= ASKERS_MAX) {
+			/* bounded: a flood from many addresses forgets the counts */
+			xvouch_askers_free(d);
+			d->xvouch_askers = hmap_new();
+		}
+		a = xcalloc(1, sizeof(*a));
+		hmap_put(d->xvouch_askers, addr, strlen(addr), a);
+	}
+	if (a->minute != minute) {
+		if (a->beyond > 0)
+			log_warn(
+			    "event=xvouch_check_flood client=%s failures=%lld answered_421=%lld",
+			    addr, a->failures, a->beyond);
+		a->minute = minute;
+		a->failures = a->beyond = 0;
+	}
+	return a;
+}
+
+/*
+ * DESIGN 5.1 step 5. An id we hold for a session whose peer is the asking
+ * address is always confirmed, whatever came before. Unknown ids (or ids
+ * of another peer's session) are refused; past xvouch_check_max_failures
+ * of them in a minute the asker gets 421 and the connection closes, so a
+ * flood costs us nothing, while a later check of a real session still
+ * passes.
+ */
 static void
 answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 {
 	struct vouchd *d = ss->d;
 	const char *addr = smtp_session_peer_addr(s);
 	char reply[200];
-	int rc;
+	int rc = vouch_table_check(d->store, id, addr);
 
-	if (store_get(d->store, "xvouch_throttle", addr, NULL, NULL) == 1) {
-		log_info("sid=%016llx event=xvouch_check result=throttled client=%s",
-		    (unsigned long long)ss->sid, addr);
-		smtp_session_decide(
-		    s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
-		return;
-	}
-	rc = vouch_table_check(d->store, id, addr);
 	if (rc == 1) {
 		log_info("sid=%016llx event=xvouch_check result=confirmed client=%s",
 		    (unsigned long long)ss->sid, addr);
@@ -76,48 +102,25 @@ answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 		smtp_session_decide(s, 451, "4.3.0", "Session table unavailable; try again later");
 		return;
 	}
+	struct asker *a = asker_of(d, addr);
+	if (a->failures >= ss->cfg->xvouch_check_max_failures) {
+		if (a->beyond++ == 0)
+			log_warn(
+			    "sid=%016llx event=xvouch_check result=flood client=%s failures=%lld",
+			    (unsigned long long)ss->sid, addr, a->failures);
+		smtp_session_decide(
+		    s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
+		smtp_session_close(s);
+		return;
+	}
+	a->failures++;
 	/* Unknown id, or known for another peer: the same answer for both. */
-	store_put(d->store, "xvouch_throttle", addr, "unknown session",
-	    (int64_t)time(NULL) + CHECK_THROTTLE_S);
 	log_info("sid=%016llx event=xvouch_check result=unknown client=%s",
 	    (unsigned long long)ss->sid, addr);
-	smtp_session_decide(s, 550, "5.7.1", "unknown session");
+	smtp_session_answer(s, 550, "5.7.1", "unknown session");
 }
 
-/* ---- the receiver's callback --------------------------------------------- */
-
-static struct xv_target *
-target_of(struct vouchd *d, const char *addr)
-{
-	struct xv_target *t = hmap_get(d->xvouch_targets, addr, strlen(addr));
-
-	if (t == NULL) {
-		if (hmap_count(d->xvouch_targets) > 10000) {
-			/* Bounded: forget idle targets' minute counts. */
-			hmap_free(d->xvouch_targets);
-			d->xvouch_targets = hmap_new();
-		}
-		t = xcalloc(1, sizeof(*t));
-		hmap_put(d->xvouch_targets, addr, strlen(addr), t);
-	}
-	return t;
-}
-
-static void
-target_release(struct vouchd *d, const char *addr)
-{
-	struct xv_target *t = hmap_get(d->xvouch_targets, addr, strlen(addr));
-
-	if (t && t->active > 0)
-		t->active--;
-}
-
-static void
-cache_key(const struct xvouch_rx *xv, const char *client, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "%s|%s", xv->name, client);
-	str_lower(out);
-}
+/* ---- the receiver (R) -------------------------------------------------------- */
 
 /* The verdict is in: tell the client and act on it. */
 static void
@@ -126,64 +129,71 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 	struct vouchd *d = ss->d;
 	struct xvouch_rx *xv = &ss->xv;
 	struct smtp_session *s = smtp_server_find(d->smtp, ss->sid);
-	char text[600], key[400];
+	char text[600];
 
 	if (xv->budget) {
 		event_free(xv->budget);
 		xv->budget = NULL;
 	}
-	if (xv->cli) {
-		smtp_client_free(xv->cli);
-		xv->cli = NULL;
+	if (xv->req) {
+		vouch_checker_cancel(d->xvcheck, xv->req);
+		xv->req = 0;
 	}
-	if (xv->target[0])
-		target_release(d, xv->target);
 	xv->state = st;
 	str_copy(xv->reason, sizeof(xv->reason), why);
-	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s%s reason=\"%s\"",
+	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s reason=\"%s\"",
 	    (unsigned long long)ss->sid, xvouch_state_name(st), xv->name,
-	    xv->target[0] ? xv->target : "-", xv->from_cache ? " cached=1" : "", why);
+	    xv->target[0] ? xv->target : "-", why);
 	checks_count(ss, "xvouch", xvouch_state_name(st));
 	if (s == NULL)
 		return;
 	if (st == XV_PASS) {
-		if (!xv->from_cache && ss->cfg->xvouch_cache_ttl > 0) {
-			cache_key(xv, smtp_session_peer_addr(s), key, sizeof(key));
-			store_put(d->store, "xvouch_ok", key, xv->id,
-			    (int64_t)time(NULL) + ss->cfg->xvouch_cache_ttl / 1000);
-		}
 		snprintf(text, sizeof(text), "vouched for %s", xv->name);
 		smtp_session_decide(s, 250, "2.7.0", text);
 		checks_after_xvouch(ss, s);
 		return;
 	}
 	if (st == XV_TEMPERROR) {
-		if (snprintf(text, sizeof(text), "cannot verify the session now: %s", why) >=
-		    (int)sizeof(text))
-			text[sizeof(text) - 1] = '\0';
+		str_fmt(text, sizeof(text), "cannot verify the session now: %s", why);
 		smtp_session_decide(s, 451, "4.7.0", text);
 		return;
 	}
 	/* XV_FAIL */
 	int act = checks_action(ss, ss->listener->xvouch_fail, NULL);
 	if (act == CONFIG_ACT_REJECT) {
-		/* DESIGN 5.1 step 6, hard mode: refuse, close, block the address. */
-		if (snprintf(text, sizeof(text), "session not vouched for by %s: %s", xv->name,
-		        why) >= (int)sizeof(text))
-			text[sizeof(text) - 1] = '\0';
-		if (ss->cfg->xvouch_block_time > 0)
-			checks_block_client(ss, s, ss->cfg->xvouch_block_time / 1000, text);
+		/*
+		 * DESIGN 5.1 step 6, hard mode: refuse and close; the address
+		 * becomes vouch-required, not blocked: the honest server behind
+		 * the same NAT address keeps delivering when it vouches.
+		 */
+		str_fmt(text, sizeof(text), "session not vouched for by %s: %s", xv->name, why);
+		if (ss->cfg->xvouch_required_time > 0)
+			checks_require_vouch(ss, s, ss->cfg->xvouch_required_time / 1000, text);
 		checks_count_refusal(ss, "xvouch");
 		smtp_session_decide(s, 550, "5.7.1", text);
 		smtp_session_close(s);
 		return;
 	}
-	if (snprintf(text, sizeof(text),
-	        "session not vouched for by %s: %s (the session goes on "
-	        "unverified)",
-	        xv->name, why) >= (int)sizeof(text))
-		text[sizeof(text) - 1] = '\0';
+	str_fmt(text, sizeof(text),
+	    "session not vouched for by %s: %s (the session goes on unverified)", xv->name, why);
 	smtp_session_decide(s, 550, "5.7.1", text);
+}
+
+/* The checker's answer; the session is found by its id. */
+static void
+on_checked(void *owner, uint64_t sid, enum vouch_check_result r, const char *why)
+{
+	struct vouchd *d = owner;
+	struct smtp_session *s = smtp_server_find(d->smtp, sid);
+	struct smtpd_sess *ss = s ? smtp_session_udata(s) : NULL;
+
+	if (ss == NULL || ss->xv.state != XV_RUNNING)
+		return;
+	ss->xv.req = 0;
+	if (r == VOUCH_CHECK_PASS)
+		conclude(ss, XV_PASS, "the host confirmed the session");
+	else
+		conclude(ss, r == VOUCH_CHECK_FAIL ? XV_FAIL : XV_TEMPERROR, why);
 }
 
 static void
@@ -201,49 +211,15 @@ on_budget(evutil_socket_t fd, short what, void *arg)
 	conclude(ss, XV_TEMPERROR, "the vouching host did not answer in time");
 }
 
-static void
-on_client(struct smtp_client *c, enum smtp_client_event ev, void *arg)
-{
-	struct smtpd_sess *ss = arg;
-	const struct smtp_client_info *in = smtp_client_info(c);
-	char why[400];
-
-	if (ev == SMTP_CLIENT_READY) {
-		const struct smtp_client_reply *r = &in->xvouch_check;
-		if (r->code == 250) {
-			conclude(ss, XV_PASS, "the host confirmed the session");
-		} else if (r->code >= 500) {
-			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code,
-			    r->text);
-			conclude(ss, XV_FAIL, why);
-		} else {
-			snprintf(why, sizeof(why), "%s answered %d %.200s", ss->xv.target, r->code,
-			    r->text);
-			conclude(ss, XV_TEMPERROR, why);
-		}
-		return;
-	}
-	if (ev == SMTP_CLIENT_FAILED) {
-		const struct smtp_client_reply *e = smtp_client_error(c);
-		if (e->code >= 500)
-			snprintf(why, sizeof(why), "%s refused the check: %d %.200s", ss->xv.target,
-			    e->code, e->text);
-		else
-			snprintf(why, sizeof(why), "%s: %.250s", ss->xv.target, e->text);
-		conclude(ss, e->code >= 500 ? XV_FAIL : XV_TEMPERROR, why);
-	}
-}
-
-/* The EHLO name's addresses are in: pick X and call it. */
+/* The EHLO name's addresses are in: pick X and ask it. */
 static void
 call_back(struct smtpd_sess *ss)
 {
 	struct vouchd *d = ss->d;
 	struct xvouch_rx *xv = &ss->xv;
 	struct smtp_session *s = smtp_server_find(d->smtp, ss->sid);
-	struct smtp_client_params p;
-	struct sockaddr_storage to, from;
-	socklen_t fromlen;
+	struct sockaddr_storage to;
+	socklen_t tolen, fromlen;
 	char why[400];
 
 	if (s == NULL)
@@ -253,6 +229,7 @@ call_back(struct smtpd_sess *ss)
 		conclude(ss, xv->state == XV_TEMPERROR ? XV_TEMPERROR : XV_FAIL, why);
 		return;
 	}
+	xv->state = XV_RUNNING;
 	/* DESIGN 5.1 step 3: the client's own address if the name has it. */
 	str_copy(xv->target, sizeof(xv->target), xv->targets[0]);
 	for (size_t i = 0; i < xv->ntargets; i++)
@@ -267,56 +244,24 @@ call_back(struct smtpd_sess *ss)
 		conclude(ss, XV_FAIL, why);
 		return;
 	}
-	struct xv_target *t = target_of(d, xv->target);
-	int64_t minute = (int64_t)time(NULL) / 60;
-	if (t->minute != minute) {
-		t->minute = minute;
-		t->count = 0;
-	}
-	if (t->active >= ss->cfg->xvouch_max_concurrent ||
-	    t->count >= ss->cfg->xvouch_max_per_minute) {
-		snprintf(why, sizeof(why), "too many callbacks to %s", xv->target);
-		xv->target[0] = '\0';
-		conclude(ss, XV_TEMPERROR, why);
-		return;
-	}
-	t->active++;
-	t->count++;
 	memset(&to, 0, sizeof(to));
 	if (strchr(xv->target, ':')) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&to;
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)ss->cfg->xvouch_port);
 		inet_pton(AF_INET6, xv->target, &s6->sin6_addr);
+		tolen = sizeof(*s6);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&to;
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)ss->cfg->xvouch_port);
 		inet_pton(AF_INET, xv->target, &s4->sin_addr);
+		tolen = sizeof(*s4);
 	}
 	/* DESIGN 5.1 step 4: from the local address the client reached. */
 	const struct sockaddr *local = smtp_session_local(s, &fromlen);
-	memcpy(&from, local, fromlen);
-	if (from.ss_family == AF_INET)
-		((struct sockaddr_in *)&from)->sin_port = 0;
-	else
-		((struct sockaddr_in6 *)&from)->sin6_port = 0;
-	memset(&p, 0, sizeof(p));
-	p.helo = ss->cfg->hostname;
-	p.peer_name = xv->name;
-	p.tls = outbound_tls_ctx(d->outbound);
-	p.xvouch_check = xv->id;
-	if (from.ss_family == to.ss_family) {
-		p.bind_src = (const struct sockaddr *)&from;
-		p.bind_srclen = fromlen;
-	}
-	p.timeout_connect = ss->cfg->xvouch_timeout;
-	p.timeout_command = ss->cfg->xvouch_timeout;
 	log_debug("sid=%016llx event=xvouch_callback target=%s port=%lld",
 	    (unsigned long long)ss->sid, xv->target, ss->cfg->xvouch_port);
-	xv->cli = smtp_client_new(d->base, (const struct sockaddr *)&to,
-	    to.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), &p,
-	    on_client, ss);
+	xv->req = vouch_checker_ask(d->xvcheck, (const struct sockaddr *)&to, tolen, local, fromlen,
+	    xv->name, xv->id, ss->sid);
 }
 
 static void
@@ -340,11 +285,14 @@ on_address(struct dns_result *res, void *arg)
 			str_copy(xv->targets[xv->ntargets++], sizeof(xv->targets[0]), t);
 		}
 	} else if (res->status == DNS_TEMPFAIL) {
-		xv->state = XV_TEMPERROR;
+		xv->dns_tempfail = 1;
 	}
 	dns_result_free(res);
-	if (--xv->pending == 0)
+	if (--xv->pending == 0) {
+		if (xv->ntargets == 0 && xv->dns_tempfail)
+			xv->state = XV_TEMPERROR;
 		call_back(ss);
+	}
 }
 
 static void
@@ -353,7 +301,6 @@ start_offer(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 	struct vouchd *d = ss->d;
 	struct xvouch_rx *xv = &ss->xv;
 	const char *helo = smtp_session_helo(s);
-	char key[400], *cached = NULL;
 
 	if (helo == NULL || helo[0] == '[' || !strchr(helo, '.')) {
 		smtp_session_decide(
@@ -363,14 +310,9 @@ start_offer(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 	memset(xv, 0, sizeof(*xv));
 	str_copy(xv->name, sizeof(xv->name), helo);
 	str_copy(xv->id, sizeof(xv->id), id);
+	/* Every session is proven by its own callback (DESIGN 5.1): no answer
+	 * for another session, however recent, stands for this one. */
 	xv->state = XV_RUNNING;
-	cache_key(xv, smtp_session_peer_addr(s), key, sizeof(key));
-	if (store_get(d->store, "xvouch_ok", key, &cached, NULL) == 1) {
-		free(cached);
-		xv->from_cache = 1;
-		conclude(ss, XV_PASS, "confirmed earlier for this name and address");
-		return;
-	}
 	xv->budget = evtimer_new(d->base, on_budget, ss);
 	struct timeval tv = { ss->cfg->xvouch_timeout / 1000,
 		(ss->cfg->xvouch_timeout % 1000) * 1000 };
@@ -424,12 +366,147 @@ xvouch_cancel(struct smtpd_sess *ss)
 		event_free(xv->budget);
 		xv->budget = NULL;
 	}
-	if (xv->cli) {
-		smtp_client_free(xv->cli);
-		xv->cli = NULL;
-		if (xv->target[0])
-			target_release(ss->d, xv->target);
+	if (xv->req) {
+		vouch_checker_cancel(ss->d->xvcheck, xv->req);
+		xv->req = 0;
 	}
+}
+
+void
+xvouch_forget(struct smtpd_sess *ss)
+{
+	xvouch_cancel(ss);
+	memset(&ss->xv, 0, sizeof(ss->xv));
+	ss->xv.state = XV_NONE;
+}
+
+/* ---- the daemon's part ----------------------------------------------------------- */
+
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
+void
+xvouch_askers_free(struct vouchd *d)
+{
+	if (d->xvouch_askers == NULL)
+		return;
+	hmap_foreach(d->xvouch_askers, free_value, NULL);
+	hmap_free(d->xvouch_askers);
+	d->xvouch_askers = NULL;
+}
+
+struct old_record {
+	char *key, *value;
+	int64_t expires;
+};
+
+struct forget_ctx {
+	struct old_record *v;
+	size_t n, cap;
+	int old_blocks; /* only blocks the old hard-mode rule made */
+};
+
+static void
+collect(void *arg, const char *key, const char *value, int64_t expires)
+{
+	struct forget_ctx *c = arg;
+
+	if (c->old_blocks && strncmp(value, "session not vouched for by ", 27) != 0)
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	c->v[c->n].key = xstrdup(key);
+	c->v[c->n].value = xstrdup(value);
+	c->v[c->n].expires = expires;
+	c->n++;
+}
+
+static void
+forget_ctx_clear(struct forget_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].key);
+		free(c->v[i].value);
+	}
+	c->n = 0;
+}
+
+/*
+ * State written under rules vouch no longer has decides nothing: the
+ * positive cache (xvouch_ok), the answering side's 3-minute throttle
+ * (xvouch_throttle), and address blocks made by a hard-mode failure, which
+ * become vouch-required marks with the same expiry.
+ */
+static void
+forget_old_state(struct vouchd *d)
+{
+	static const char *const gone[] = { "xvouch_ok", "xvouch_throttle" };
+	struct forget_ctx c = { NULL, 0, 0, 0 };
+	size_t dropped = 0, moved = 0;
+	char err[200];
+
+	for (size_t k = 0; k < 2; k++) {
+		store_list(d->store, gone[k], collect, &c);
+		for (size_t i = 0; i < c.n; i++)
+			store_del(d->store, gone[k], c.v[i].key);
+		dropped += c.n;
+		forget_ctx_clear(&c);
+	}
+	c.old_blocks = 1;
+	store_list(d->store, "block", collect, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		if (lists_add(d, LISTS_REQUIRED, c.v[i].key, c.v[i].expires, c.v[i].value, err,
+		        sizeof(err)) == 0 &&
+		    lists_del(d, LISTS_BLOCK, c.v[i].key) == 0)
+			moved++;
+	}
+	forget_ctx_clear(&c);
+	free(c.v);
+	if (dropped || moved)
+		log_info("event=xvouch_old_state_forgotten records=%zu blocks_now_required=%zu",
+		    dropped, moved);
+}
+
+void
+xvouch_configure(struct vouchd *d)
+{
+	const struct config *cfg = d->cfg;
+	struct vouch_check_limits lim = {
+		.port = (int)cfg->xvouch_port,
+		.max_connections = cfg->xvouch_max_concurrent,
+		.max_per_minute = cfg->xvouch_max_per_minute,
+		.idle = cfg->xvouch_idle,
+		.max_checks = cfg->xvouch_max_checks,
+		.timeout = cfg->xvouch_timeout,
+	};
+
+	vouch_checker_configure(d->xvcheck, &lim, cfg->hostname, outbound_tls_ctx(d->outbound));
+}
+
+int
+xvouch_start(struct vouchd *d)
+{
+	d->xvcheck = vouch_checker_new(d->base, on_checked, d);
+	d->xvouch_askers = hmap_new();
+	xvouch_configure(d);
+	forget_old_state(d);
+	return 0;
+}
+
+void
+xvouch_stop(struct vouchd *d)
+{
+	vouch_checker_free(d->xvcheck);
+	d->xvcheck = NULL;
+	xvouch_askers_free(d);
 }
 
 /* ---- the sender's side ----------------------------------------------------- */

@@ -1,12 +1,15 @@
 """A tiny SMTP server for the registry's certification tests: it behaves
 well (refuses relaying, offers STARTTLS, refuses unknown XVOUCH ids) or,
 by its flags, badly (open relay, percent hack, no STARTTLS, confirms any
-XVOUCH id, greets with a name that does not resolve)."""
+XVOUCH id, greets with a name that does not resolve). As a vouching host
+X it can also hang up after each XVOUCH CHECK or answer checks slowly,
+and counts how many connections it had open at once."""
 import socket
 import socketserver
 import ssl
 import subprocess
 import threading
+import time
 
 
 def make_cert(workdir, name):
@@ -21,7 +24,8 @@ def make_cert(workdir, name):
 
 class Behaviour:
     def __init__(self, name, local_domain, starttls=True, open_relay=False,
-                 percent_hack=False, xvouch_confirms=False, xvouch_supported=True):
+                 percent_hack=False, xvouch_confirms=False, xvouch_supported=True,
+                 close_after_check=False, check_delay=0.0):
         self.name = name
         self.local_domain = local_domain
         self.starttls = starttls
@@ -29,6 +33,8 @@ class Behaviour:
         self.percent_hack = percent_hack
         self.xvouch_confirms = xvouch_confirms
         self.xvouch_supported = xvouch_supported
+        self.close_after_check = close_after_check   # hang up after answering a check
+        self.check_delay = check_delay               # seconds before answering a check
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -63,6 +69,16 @@ class _Handler(socketserver.StreamRequestHandler):
         return a.split("@", 1)[1].lower() == self.b.local_domain
 
     def handle(self):
+        with self.server.lock:
+            self.server.open += 1
+            self.server.max_open = max(self.server.max_open, self.server.open)
+        try:
+            self._handle()
+        finally:
+            with self.server.lock:
+                self.server.open -= 1
+
+    def _handle(self):
         self.server.connections += 1
         self.server.peers.append(self.client_address[0])
         self.send("220 %s ESMTP fake" % self.b.name)
@@ -96,10 +112,14 @@ class _Handler(socketserver.StreamRequestHandler):
             elif verb == "XVOUCH" and self.b.xvouch_supported:
                 parts = arg.split()
                 if len(parts) == 2 and parts[0].upper() == "CHECK":
+                    if self.b.check_delay:
+                        time.sleep(self.b.check_delay)   # a slow host, on purpose
                     if self.b.xvouch_confirms:
                         self.send("250 2.7.0 %s confirmed" % parts[1])
                     else:
                         self.send("550 5.7.1 unknown session")
+                    if self.b.close_after_check:
+                        return
                 else:
                     self.send("501 5.5.4 syntax")
             elif verb == "MAIL":
@@ -133,6 +153,8 @@ class FakeSMTP(socketserver.ThreadingTCPServer):
         self.cert = cert
         self.key = key
         self.connections = 0
+        self.open = self.max_open = 0
+        self.lock = threading.Lock()
         self.commands = []
         self.peers = []
         super().__init__((address, port), _Handler)

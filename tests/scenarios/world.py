@@ -163,13 +163,11 @@ class World:
         with open(aliases, "w") as f:
             for n in range(1, 10):
                 f.write(f"c{n}: postmaster@{mode}.world.test\n")
-        # Every session is called back: a cached (name, address) pair would
-        # let a bot behind a real server's address through for
-        # xvouch_cache_ttl (see docs/configuration.md), and the cases would
-        # depend on their order.
+        # The shipped XVOUCH settings: every session is called back (on a
+        # reused callback connection), nothing is remembered between them.
         settings = dict(self.common(), hostname=f"{host}.world.test",
                         domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
-                        aliases=aliases, xvouch_cache_ttl="0")
+                        aliases=aliases)
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})

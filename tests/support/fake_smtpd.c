@@ -25,6 +25,7 @@ struct fconn {
 	int quitting;
 	struct fconn *next;
 	int rcpts;
+	int checks, refused; /* XVOUCH CHECKs answered, refused */
 };
 
 struct fake_smtpd {
@@ -122,6 +123,28 @@ on_read(struct bufferevent *bev, void *arg)
 				return;
 			}
 			say(c, "250 2.0.0 ok");
+		} else if (strncasecmp(line, "XVOUCH CHECK ", 13) == 0) {
+			const char *id = line + 13;
+			int ok = 0;
+			for (size_t i = 0; i < 8 && f->r.vouch_ids[i]; i++)
+				if (strncmp(id, f->r.vouch_ids[i], strlen(f->r.vouch_ids[i])) == 0)
+					ok = 1;
+			if (ok) {
+				snprintf(reply, sizeof(reply), "250 2.7.0 %.40s confirmed", id);
+				say(c, reply);
+			} else if (f->r.check_421_after && ++c->refused > f->r.check_421_after) {
+				say(c, "421 4.7.0 too many unknown sessions asked about");
+				free(line);
+				bufferevent_disable(bev, EV_READ);
+				return;
+			} else {
+				say(c, "550 5.7.1 unknown session");
+			}
+			if (f->r.close_after_checks && ++c->checks >= f->r.close_after_checks) {
+				free(line);
+				bufferevent_disable(bev, EV_READ);
+				return;
+			}
 		} else if (strncasecmp(line, "QUIT", 4) == 0) {
 			bufferevent_disable(bev, EV_READ);
 			if (f->r.hold_quit_ms > 0) {

@@ -25,6 +25,12 @@ struct fake_smtpd_rules {
 	int drop_at_rset;		/* close without a word when RSET comes */
 	long long hold_quit_ms;		/* wait this long before answering QUIT */
 	int silent;			/* accept connections, never say anything */
+	/* XVOUCH CHECK <id>: ids it confirms with 250 (prefixes of the id);
+	 * others get 550, or 421 and a close once 421_after of them were
+	 * refused on the connection (0 = never) */
+	const char *vouch_ids[8];
+	int check_421_after;
+	int close_after_checks;		/* close silently after answering N checks (0 = never) */
 };
 
 struct fake_smtpd;

@@ -87,6 +87,8 @@ const struct conf_key config_global_keys[] = {
 	    "outbound SMTP connections at once, in total" },
 	{ "outbound_max_per_destination", CONF_INT, G(outbound_max_per_destination), "10", 1, 10000,
 	    NULL, "outbound SMTP connections at once to one destination domain" },
+	{ "outbound_reuse_limit", CONF_INT, G(outbound_reuse_limit), "0", 0, 1000000, NULL,
+	    "messages one outbound connection carries before it is closed; 0 = no limit (as Postfix's smtp_connection_reuse_count_limit)" },
 	{ "outbound_tls", CONF_ENUM, G(outbound_tls), "may", 0, 0, outbound_tls_modes,
 	    "STARTTLS when the server offers it (may), or never (none)" },
 	{ "tls_required_domains", CONF_LIST, G(tls_required_domains), "", 0, 0, NULL,
@@ -110,16 +112,22 @@ const struct conf_key config_global_keys[] = {
 	    "port of the vouching callback to the host the client's EHLO name resolves to" },
 	{ "xvouch_timeout", CONF_DURATION, G(xvouch_timeout), "15s", 1 * SEC, 5 * MIN, NULL,
 	    "time a whole vouching callback may take before it is a temporary failure" },
-	{ "xvouch_cache_ttl", CONF_DURATION, G(xvouch_cache_ttl), "10m", 0, 24 * HOUR, NULL,
-	    "how long a confirmed (EHLO name, client address) pair needs no new callback" },
 	{ "xvouch_allow_private", CONF_BOOL, G(xvouch_allow_private), "no", 0, 0, NULL,
 	    "allow callbacks to loopback, private, link-local addresses (test worlds only)" },
 	{ "xvouch_max_concurrent", CONF_INT, G(xvouch_max_concurrent), "2", 1, 1000, NULL,
-	    "callbacks at once to one target address" },
+	    "callback connections open at once to one target address (checks on an open one do not count)" },
 	{ "xvouch_max_per_minute", CONF_INT, G(xvouch_max_per_minute), "20", 1, 100000, NULL,
-	    "callbacks per minute to one target address" },
-	{ "xvouch_block_time", CONF_DURATION, G(xvouch_block_time), "24h", 0, 30 * 24 * HOUR, NULL,
-	    "in hard mode, how long a client whose session was denied is blocked" },
+	    "callback connections opened per minute to one target address (checks on an open one do not count)" },
+	{ "xvouch_idle", CONF_DURATION, G(xvouch_idle), "60s", 1 * SEC, 1 * HOUR, NULL,
+	    "how long an idle callback connection is kept open for the next session's check" },
+	{ "xvouch_max_checks", CONF_INT, G(xvouch_max_checks), "1000", 1, 1000000, NULL,
+	    "checks one callback connection carries before it is closed" },
+	{ "xvouch_check_max_failures", CONF_INT, G(xvouch_check_max_failures), "1000", 1, 10000000,
+	    NULL,
+	    "as the vouching host: unknown ids one asking address may ask about per minute before it gets 421 (known ids are always confirmed)" },
+	{ "xvouch_required_time", CONF_DURATION, G(xvouch_required_time), "24h", 0, 30 * 24 * HOUR,
+	    NULL,
+	    "in hard mode, how long a client address whose session was denied must vouch for every session (0 = never marked)" },
 	{ "xvouch_session_ttl", CONF_DURATION, G(xvouch_session_ttl), "1h", 1 * MIN, 24 * HOUR,
 	    NULL, "longest life of an outbound session's id in our session table" },
 	{ "xvouch_send", CONF_BOOL, G(xvouch_send), "yes", 0, 0, NULL,
@@ -204,7 +212,7 @@ const struct conf_key config_listener_keys[] = {
 	{ "xvouch", CONF_BOOL, L(xvouch), "yes", 0, 0, NULL,
 	    "offer XVOUCH: senders may have their session confirmed by a callback" },
 	{ "xvouch_fail", CONF_ENUM, L(xvouch_fail), "mode", 0, 0, config_action_names,
-	    "the callback denied the session (also blocks the client for xvouch_block_time in hard mode)" },
+	    "the callback denied the session (in hard mode the address also becomes vouch-required for xvouch_required_time)" },
 	{ "xvouch_none", CONF_ENUM, L(xvouch_none), "mode", 0, 0, config_action_names,
 	    "the client did not vouch for its session" },
 	{ "xvouch_temperror", CONF_ENUM, L(xvouch_temperror), "tempfail", 0, 0, config_action_names,
@@ -258,6 +266,26 @@ parts_defaults(struct config *cfg)
 }
 
 /* Apply the top-level block: each key belongs to exactly one part. */
+/* Settings vouch once had: naming one is an error that says why. */
+static const struct {
+	const char *name;
+	const char *why;
+} retired_keys[] = {
+	{ "xvouch_cache_ttl",
+	    "every session is called back now (a remembered answer let a bot behind a real server's address through); callback connections are reused instead (xvouch_idle, xvouch_max_checks)" },
+	{ "xvouch_block_time",
+	    "a denied session no longer blocks the address (that blocked the honest server behind it); it becomes vouch-required instead: use xvouch_required_time" },
+};
+
+static const char *
+retired(const char *key)
+{
+	for (size_t i = 0; i < sizeof(retired_keys) / sizeof(retired_keys[0]); i++)
+		if (strcmp(retired_keys[i].name, key) == 0)
+			return retired_keys[i].why;
+	return NULL;
+}
+
 static int
 parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, struct strbuf *errs)
 {
@@ -272,7 +300,11 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 		for (p = config_parts; p->name; p++)
 			if ((k = conf_find(p->keys, it->key)) != NULL)
 				break;
-		if (k == NULL) {
+		if (k == NULL && retired(it->key)) {
+			strbuf_printf(errs, "%s:%d: '%s' is no longer supported: %s\n", name,
+			    it->line, it->key, retired(it->key));
+			nerr++;
+		} else if (k == NULL) {
 			strbuf_printf(
 			    errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
 			nerr++;

@@ -107,7 +107,8 @@ struct config {
 	char *outbound_bind; /* local address to send from; "" = any */
 	long long outbound_max_connections;
 	long long outbound_max_per_destination;
-	int outbound_tls; /* enum config_outbound_tls */
+	long long outbound_reuse_limit; /* messages per connection, 0 = no limit */
+	int outbound_tls;               /* enum config_outbound_tls */
 	struct conf_list tls_required_domains;
 	char *outbound_tls_ca; /* CA file for verifying servers; "" = system store */
 	long long outbound_timeout_connect;
@@ -143,18 +144,20 @@ struct config {
 	/* trust layer (global) */
 	struct conf_list allow_networks; /* clients trusted as verified */
 	long long xvouch_port;
-	long long xvouch_timeout;   /* ms for a whole callback */
-	long long xvouch_cache_ttl; /* ms a positive result is remembered */
-	int xvouch_allow_private;   /* call back loopback/private addresses (tests) */
-	long long xvouch_max_concurrent;
-	long long xvouch_max_per_minute;
-	long long xvouch_block_time;  /* ms a failed vouching blocks the client (hard mode) */
-	long long xvouch_session_ttl; /* ms an outbound session id stays valid at most */
-	int xvouch_send;              /* vouch for our own outbound sessions */
-	long long helo_timeout;       /* ms for the HELO and reverse DNS checks */
-	long long xgen_generation;    /* our software generation, -1 = none */
-	char *xgen_cookie;            /* its cookie, 64 hex digits */
-	long long xgen_tolerance;     /* generations older than ours still accepted */
+	long long xvouch_timeout;            /* ms for a whole callback */
+	int xvouch_allow_private;            /* call back loopback/private addresses (tests) */
+	long long xvouch_max_concurrent;     /* callback connections open to one target */
+	long long xvouch_max_per_minute;     /* callback connections opened to one target */
+	long long xvouch_idle;               /* ms an idle callback connection is kept */
+	long long xvouch_max_checks;         /* checks per callback connection */
+	long long xvouch_check_max_failures; /* unknown ids per asker per minute, then 421 */
+	long long xvouch_required_time;      /* ms a denied client must vouch (hard mode) */
+	long long xvouch_session_ttl;        /* ms an outbound session id stays valid at most */
+	int xvouch_send;                     /* vouch for our own outbound sessions */
+	long long helo_timeout;              /* ms for the HELO and reverse DNS checks */
+	long long xgen_generation;           /* our software generation, -1 = none */
+	char *xgen_cookie;                   /* its cookie, 64 hex digits */
+	long long xgen_tolerance;            /* generations older than ours still accepted */
 
 	struct listener_config *listeners;
 	size_t nlisteners;

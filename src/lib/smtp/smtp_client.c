@@ -39,8 +39,8 @@ static const char *const state_names[CS_COUNT] = {
 	"auth",
 	"xvouch",
 	"xgen",
-	"xcheck",
 	"ready",
+	"cmd",
 	"txn",
 	"body",
 	"rset",
@@ -226,14 +226,6 @@ next_opening_step(struct smtp_client *c)
 		smtp_client_arm(c, c->timeout_command);
 		return 1;
 	}
-	if (c->xvouch_check && c->state < CS_XCHECK) {
-		/* DESIGN 5.1 step 4: the check is sent even if XVOUCH is not
-		 * advertised; the answer says whether X knows the session. */
-		smtp_client_set_state(c, CS_XCHECK);
-		smtp_client_write(c, "XVOUCH CHECK %s", c->xvouch_check);
-		smtp_client_arm(c, c->timeout_command);
-		return 1;
-	}
 	smtp_client_set_state(c, CS_READY);
 	evtimer_del(c->timer);
 	return smtp_client_emit(c, SMTP_CLIENT_READY);
@@ -305,7 +297,6 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 			return 0;
 		}
 		return next_opening_step(c);
-	case CS_XCHECK: c->info.xvouch_check = *r; return next_opening_step(c);
 	case CS_XGEN:
 		c->info.xgen = *r;
 		if (r->code == 421) {
@@ -316,6 +307,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 	case CS_TXN:
 	case CS_BODY:
 	case CS_RSET: return smtp_client_txn_reply(c, r);
+	case CS_CMD: return smtp_client_cmd_reply(c, r);
 	case CS_QUIT:
 		smtp_client_set_state(c, CS_CLOSED);
 		evtimer_del(c->timer);
@@ -529,7 +521,6 @@ smtp_client_new(struct event_base *base, const struct sockaddr *addr, socklen_t 
 	c->auth_pass = dup_or_null(p->auth_pass);
 	c->xvouch_id = dup_or_null(p->xvouch_id);
 	c->xgen = dup_or_null(p->xgen);
-	c->xvouch_check = dup_or_null(p->xvouch_check);
 	c->tls = p->tls;
 	c->tls_required = p->tls_required;
 	c->tls_verify = p->tls_verify;
@@ -607,7 +598,7 @@ really_free(struct smtp_client *c)
 	free(c->auth_pass);
 	free(c->xvouch_id);
 	free(c->xgen);
-	free(c->xvouch_check);
+	smtp_client_cmd_clear(c);
 	free(c);
 }
 

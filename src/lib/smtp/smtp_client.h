@@ -4,7 +4,9 @@
  * AUTH PLAIN (RFC 4954, for a smarthost), vouch's XVOUCH and XGEN, then
  * any number of messages on the same connection, each with PIPELINING
  * (RFC 2920), SIZE, 8BITMIME, SMTPUTF8, DSN (RFC 3461) and CHUNKING
- * (RFC 3030) when the server offers them, and QUIT.
+ * (RFC 3030) when the server offers them, and QUIT. Between messages the
+ * caller may send commands of its own (XVOUCH CHECK on a reused callback
+ * connection), pipelined when the server offers PIPELINING.
  *
  * Every reply is kept with the command it answers, so the caller can map
  * each recipient to success, temporary or permanent failure. The client
@@ -67,6 +69,7 @@ enum smtp_client_event {
 	SMTP_CLIENT_DONE,   /* the message handed over finished (see its replies) */
 	SMTP_CLIENT_FAILED, /* the connection failed; see smtp_client_error() */
 	SMTP_CLIENT_CLOSED, /* QUIT answered (or the connection ended after it) */
+	SMTP_CLIENT_REPLY,  /* a reply to smtp_client_command(): see smtp_client_reply_of() */
 };
 
 struct smtp_client_params {
@@ -79,7 +82,6 @@ struct smtp_client_params {
 	const char *auth_pass;
 	const char *xvouch_id;           /* send XVOUCH <id> when offered, or NULL */
 	const char *xgen;                /* "<gen> <cookie>" for XGEN when offered, or NULL */
-	const char *xvouch_check;        /* send XVOUCH CHECK <id> (a vouching callback), or NULL */
 	const struct sockaddr *bind_src; /* local address to connect from, or NULL */
 	socklen_t bind_srclen;
 	long long timeout_connect; /* ms; RFC 5321 4.5.3.2 values by default */
@@ -97,8 +99,7 @@ struct smtp_client_info {
 	unsigned ext;                /* enum smtp_ext offered by the server */
 	unsigned long long max_size; /* SIZE value, 0 = none */
 	int xvouch_offered;
-	struct smtp_client_reply xvouch;       /* the reply to XVOUCH <id>, if sent */
-	struct smtp_client_reply xvouch_check; /* the reply to XVOUCH CHECK <id>, if sent */
+	struct smtp_client_reply xvouch; /* the reply to XVOUCH <id>, if sent */
 	int xgen_offered;
 	char xgen_server[64]; /* the XGEN value the server announced */
 	struct smtp_client_reply xgen;
@@ -118,6 +119,22 @@ struct smtp_client *smtp_client_new(struct event_base *base, const struct sockad
  * written into m.
  */
 void smtp_client_send(struct smtp_client *c, struct smtp_client_msg *m);
+/*
+ * Send a command line of the caller's (no CRLF; e.g. "XVOUCH CHECK <id>")
+ * while no message is in progress: after READY, DONE or a REPLY. With
+ * PIPELINING (RFC 2920) every queued command goes out at once, else one
+ * after the other's reply. Each reply comes as cb(c, REPLY), in the order
+ * sent, with the caller's tag (smtp_client_reply_of()); once no command is
+ * outstanding the client is ready again (no new READY event). A 421 reply
+ * is reported, then the connection fails (cb(c, FAILED)); commands still
+ * outstanding then have no reply. Returns 0, or -1 (nothing sent) when the
+ * client cannot take a command now or the line holds CR or LF.
+ */
+int smtp_client_command(struct smtp_client *c, const char *line, uint64_t tag);
+/* Commands sent or queued and not yet answered. */
+size_t smtp_client_commands_pending(const struct smtp_client *c);
+/* In a REPLY callback: the reply, and the tag of the command it answers. */
+const struct smtp_client_reply *smtp_client_reply_of(const struct smtp_client *c, uint64_t *tag);
 /* Say QUIT; cb(c, CLOSED) follows. */
 void smtp_client_quit(struct smtp_client *c);
 /* Close at once and free (no callback). NULL-safe; safe inside callbacks. */

@@ -26,8 +26,8 @@ enum smtp_client_state {
 	CS_AUTH,
 	CS_XVOUCH,
 	CS_XGEN,
-	CS_XCHECK,
 	CS_READY,
+	CS_CMD, /* commands of the caller's outstanding (smtp_client_cmd.c) */
 	CS_TXN,
 	CS_BODY,
 	CS_RSET,
@@ -41,6 +41,13 @@ enum smtp_client_state {
 enum smtp_client_expect { EX_MAIL, EX_RCPT, EX_DATA, EX_DATA_END, EX_BDAT, EX_RSET };
 
 #define SMTP_CLIENT_MAX_EXPECT 1024
+/* Commands of the caller's that may wait or be in flight at once. */
+#define SMTP_CLIENT_MAX_CMDS 64
+
+struct smtp_client_cmd {
+	uint64_t tag;
+	char *line;
+};
 
 struct smtp_client {
 	struct event_base *base;
@@ -54,7 +61,7 @@ struct smtp_client {
 	int dead;
 
 	/* copies of the parameters */
-	char *helo, *peer_name, *auth_user, *auth_pass, *xvouch_id, *xgen, *xvouch_check;
+	char *helo, *peer_name, *auth_user, *auth_pass, *xvouch_id, *xgen;
 	SSL_CTX *tls;
 	int tls_required, tls_verify;
 	long long timeout_connect, timeout_command, timeout_data;
@@ -79,6 +86,14 @@ struct smtp_client {
 	int body_bol;      /* DATA: at the start of a line */
 	int body_last_lf;
 	int body_bdat;
+
+	/* the caller's commands: a ring, answered in order */
+	struct smtp_client_cmd cmds[SMTP_CLIENT_MAX_CMDS];
+	size_t cmd_first;                   /* oldest unanswered */
+	size_t cmd_count;                   /* unanswered, sent or not */
+	size_t cmd_sent;                    /* of those, already written */
+	struct smtp_client_reply cmd_reply; /* the reply being reported */
+	uint64_t cmd_tag;
 };
 
 /* smtp_client.c */
@@ -88,6 +103,12 @@ void smtp_client_arm(struct smtp_client *c, long long ms);
 void smtp_client_write(struct smtp_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void smtp_client_set_state(struct smtp_client *c, enum smtp_client_state st);
+
+/* smtp_client_cmd.c */
+/* A reply while commands are outstanding; returns 0 if c was freed or failed. */
+int smtp_client_cmd_reply(struct smtp_client *c, const struct smtp_client_reply *r);
+/* Free the lines of unanswered commands. */
+void smtp_client_cmd_clear(struct smtp_client *c);
 
 /* smtp_client_txn.c */
 void smtp_client_txn_start(struct smtp_client *c);

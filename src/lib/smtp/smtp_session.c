@@ -304,6 +304,15 @@ smtp_session_decide(struct smtp_session *s, int code, const char *status, const 
 }
 
 void
+smtp_session_answer(struct smtp_session *s, int code, const char *status, const char *text)
+{
+	s->answer = 1;
+	smtp_session_decide(s, code, status, text);
+	if (!s->dead)
+		s->answer = 0;
+}
+
+void
 smtp_session_reply(struct smtp_session *s, int code, const char *status, const char *text)
 {
 	smtp_session_send(s, code, status, text);

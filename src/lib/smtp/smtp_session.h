@@ -124,6 +124,13 @@ struct smtp_session *smtp_server_find(struct smtp_server *srv, uint64_t id);
  * session after the reply. text may hold '\n' for a multi-line reply.
  */
 void smtp_session_decide(struct smtp_session *s, int code, const char *status, const char *text);
+/*
+ * The same for an extension command whose refusal is its answer, not a
+ * protocol error (XVOUCH CHECK's "550 unknown session"): it does not count
+ * towards max_errors, so a receiver asking on a reused connection is not
+ * cut off because earlier sessions it asked about were not ours.
+ */
+void smtp_session_answer(struct smtp_session *s, int code, const char *status, const char *text);
 /* Close the session now (after flushing what was written). */
 void smtp_session_close(struct smtp_session *s);
 

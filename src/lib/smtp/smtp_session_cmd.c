@@ -469,7 +469,7 @@ smtp_session_cmd_decided(
 		smtp_session_set_state(s, SMTP_ST_READY);
 		return;
 	case SMTP_PEND_EXTRA:
-		if (code >= 400 && code != 421)
+		if (code >= 400 && code != 421 && !s->answer)
 			smtp_session_error(s, code, status, text);
 		else
 			smtp_session_send(s, code, status, text);

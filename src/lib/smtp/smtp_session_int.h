@@ -80,6 +80,7 @@ struct smtp_session {
 	int quitting;        /* close once the reply is flushed */
 	int discarding_line; /* an over-long command is being skipped */
 	unsigned errors;
+	int answer; /* the extension command being decided is answered, not refused */
 
 	char *helo;
 	int esmtp;

@@ -50,6 +50,7 @@ on_client(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 		smtp_client_free(c);
 		r->c = NULL;
 		break;
+	case SMTP_CLIENT_REPLY: break; /* no commands here */
 	}
 }
 
