@@ -27,6 +27,8 @@ const struct conf_key reg_config_keys[] = {
 	    "directory holding registry.db (SQLite, WAL)" },
 	{ "log_level", CONF_ENUM, K(log_level), "info", 0, 0, log_levels,
 	    "least important events logged" },
+	{ "user", CONF_STR, K(user), "vouch", 0, 0, NULL,
+	    "serve started as root binds its ports, then runs as this user for good" },
 	{ "zone", CONF_STR, K(zone), "reg.example.net", 0, 0, NULL,
 	    "the register's DNS zone (DESIGN 5.3)" },
 	{ "ns", CONF_LIST, K(ns), "", 0, 0, NULL,

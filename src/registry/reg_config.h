@@ -15,6 +15,7 @@ struct reg_config {
 	char *path;     /* file loaded, or NULL */
 	char *data_dir; /* holds registry.db */
 	int log_level;  /* enum log_level */
+	char *user;     /* serve started as root binds, then runs as this user */
 
 	/* the zone (DESIGN 5.3) */
 	char *zone;          /* e.g. reg.example.net */

@@ -3,13 +3,16 @@
  */
 #include "reg_db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "reg_err.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 struct reg_db {
@@ -193,6 +196,35 @@ migrate(struct reg_db *db, struct strbuf *err)
 fail:
 	strbuf_printf(err, "schema migration %d failed: %s", v + 1, sqlite3_errmsg(db->h));
 	return REG_ETEMP;
+}
+
+int
+reg_db_path(const char *data_dir, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/registry.db", data_dir);
+
+	return n > 0 && (size_t)n < outsz ? REG_OK : REG_EINVAL;
+}
+
+int
+reg_db_make_dir(const char *data_dir, struct strbuf *err)
+{
+	char parent[4096];
+	char *slash;
+
+	if (str_copy(parent, sizeof(parent), data_dir) >= sizeof(parent)) {
+		strbuf_printf(err, "%s: path too long", data_dir);
+		return REG_EINVAL;
+	}
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		mkdir(parent, 0750);
+	}
+	if (mkdir(data_dir, 0750) < 0 && errno != EEXIST) {
+		strbuf_printf(err, "%s: %s", data_dir, strerror(errno));
+		return REG_ETEMP;
+	}
+	return REG_OK;
 }
 
 int
