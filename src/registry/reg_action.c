@@ -26,17 +26,11 @@ reg_action_http_status(int err)
 void
 reg_action_actor(const struct reg_req *q, char *out, size_t outsz)
 {
-	long long id = 0;
-	const char *p = q->token + 3;
-
-	if (strncmp(q->token, "vr_", 3) == 0)
-		while (*p >= '0' && *p <= '9' && id < 1000000000000LL)
-			id = id * 10 + (*p++ - '0');
 	snprintf(out, outsz, "%s#%lld",
 	    q->role == REG_ROLE_ADMIN       ? "admin"
 	        : q->role == REG_ROLE_OWNER ? "owner"
 	                                    : "anonymous",
-	    id);
+	    q->token_id);
 }
 
 static void

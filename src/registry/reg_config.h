@@ -35,6 +35,9 @@ struct reg_config {
 	long long http_max_body;
 	long long http_timeout; /* ms */
 	char *site_name;
+	long long admin_session_ttl;           /* ms a web sign-in lasts */
+	int http_secure_cookie;                /* always mark the cookie Secure */
+	struct conf_list http_trusted_proxies; /* their X-Forwarded-For/-Proto count */
 
 	/* workflow */
 	long long sponsors_required;

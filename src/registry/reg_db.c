@@ -118,6 +118,15 @@ static const char *const migrations[] = {
 	" summary TEXT NOT NULL,"
 	" report TEXT NOT NULL);"
 	"CREATE INDEX cert_runs_server ON cert_runs(server_id);",
+	/* 2: admin web sessions (reg_session): only the id's hash is kept */
+	"CREATE TABLE sessions("
+	" id INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL UNIQUE,"
+	" token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "reg_action.h"
 #include "reg_err.h"
 #include "reg_html.h"
 #include "reg_server.h"
+#include "reg_session.h"
+#include "reg_token.h"
 #include "reg_validate.h"
 #include "util/str.h"
 
@@ -381,23 +384,39 @@ reg_web_login(struct reg_req *q)
 {
 	const char *tok = q->have_form ? evhttp_find_header(&q->form, "token") : NULL;
 	enum reg_token_role role;
-	long long sid;
-	char cookie[REG_TOKEN_MAX + 96];
+	long long sid, now = (long long)time(NULL), ttl = q->ctx->cfg->admin_session_ttl / 1000;
+	char id[REG_SESSION_ID_LEN + 1];
 
 	if (tok == NULL || strlen(tok) >= REG_TOKEN_MAX ||
 	    reg_token_check(q->ctx->db, tok, &role, &sid) != REG_OK || role != REG_ROLE_ADMIN) {
 		login_page(q, 401, "That is not a valid admin token.");
 		return;
 	}
-	snprintf(cookie, sizeof(cookie), "vr_admin=%s; Path=/; HttpOnly; SameSite=Strict", tok);
-	reg_http_header(q, "Set-Cookie", cookie);
+	/* the browser gets a session id, never the token */
+	reg_session_prune(q->ctx->db, now);
+	if (reg_session_create(q->ctx->db, reg_token_id(tok), now, ttl, id) != REG_OK) {
+		login_page(q, 503, "The registry is busy; try again.");
+		return;
+	}
+	reg_http_session_cookie(q, id, ttl);
 	reg_http_redirect(q, "/admin");
 }
 
 void
 reg_web_logout(struct reg_req *q)
 {
-	reg_http_header(q, "Set-Cookie", "vr_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	const char *got = q->have_form ? evhttp_find_header(&q->form, "csrf") : NULL;
+
+	if (q->role == REG_ROLE_ADMIN) {
+		/* a page elsewhere must not be able to sign an admin out */
+		if (got == NULL || !reg_token_equal(got, q->csrf)) {
+			login_page(
+			    q, 403, "The sign-out form was stale or forged; reload the page.");
+			return;
+		}
+		reg_session_revoke(q->ctx->db, q->session);
+	}
+	reg_http_session_cookie(q, "", 0);
 	reg_http_redirect(q, "/");
 }
 

@@ -356,11 +356,11 @@ def test_cli(env):
     assert reg.cli("config", "check").stdout.startswith("data_dir = ")
 
 
-def cookie_request(reg, method, path, data=None, token=None):
+def cookie_request(reg, method, path, data=None, cookie=None):
     url = "http://127.0.0.1:%d%s" % (reg.http_port, path)
     headers = {}
-    if token:
-        headers["Cookie"] = "vr_admin=" + token
+    if cookie:
+        headers["Cookie"] = cookie
     body = None
     if data is not None:
         body = urllib.parse.urlencode(data).encode()
@@ -378,6 +378,13 @@ def cookie_request(reg, method, path, data=None, token=None):
         return e.code, e.read().decode(), dict(e.headers)
 
 
+def admin_cookie(reg):
+    """Sign in through the form: the session cookie it sets."""
+    st, _, headers = cookie_request(reg, "POST", "/admin/login", {"token": reg.admin_token})
+    assert st == 303
+    return headers["Set-Cookie"].split(";", 1)[0]
+
+
 def test_web_escaping_and_csrf(env):
     reg = env
     evil = '<script>alert("x")</script>'
@@ -387,8 +394,9 @@ def test_web_escaping_and_csrf(env):
     assert st == 201 and 'id="owner-token">vr_' in page
     st, page, _ = cookie_request(reg, "POST", "/apply", dict(form, hostname="bad host"))
     assert st == 400 and "hostname" in page and 'value="bad host"' in page
+    admin = admin_cookie(reg)
     st, page, headers = cookie_request(reg, "GET", "/admin/servers/web.example.com",
-                                       token=reg.admin_token)
+                                       cookie=admin)
     assert st == 200
     assert evil not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "default-src 'none'" in headers["Content-Security-Policy"]
@@ -397,14 +405,14 @@ def test_web_escaping_and_csrf(env):
     assert st == 303 and headers["Location"] == "/admin/login"
     # a forged form (no CSRF value) changes nothing
     st, page, _ = cookie_request(reg, "POST", "/admin/servers/web.example.com/approve",
-                                 {"force": "yes"}, token=reg.admin_token)
+                                 {"force": "yes"}, cookie=admin)
     assert st == 403
     assert reg.get("/api/servers/web.example.com")[1]["status"] == "applied"
     # the real form does
-    st, page, _ = cookie_request(reg, "GET", "/admin/servers/web.example.com", token=reg.admin_token)
+    st, page, _ = cookie_request(reg, "GET", "/admin/servers/web.example.com", cookie=admin)
     csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
     st, _, headers = cookie_request(reg, "POST", "/admin/servers/web.example.com/approve",
-                                    {"force": "yes", "csrf": csrf}, token=reg.admin_token)
+                                    {"force": "yes", "csrf": csrf}, cookie=admin)
     assert st == 303 and headers["Location"] == "/admin/servers/web.example.com"
     assert reg.get("/api/servers/web.example.com")[1]["status"] == "active"
     # sign-in sets an HttpOnly, SameSite cookie; a wrong token is refused

@@ -140,6 +140,10 @@ class Registry:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        elif method == "POST" and raw is None:
+            # every API POST says JSON, a body-less action too
+            data = b""
+            headers["Content-Type"] = "application/json"
         if ctype:
             headers["Content-Type"] = ctype
         if token:
