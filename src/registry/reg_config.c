@@ -57,6 +57,14 @@ const struct conf_key reg_config_keys[] = {
 	    "largest UDP answer we send to EDNS clients (RFC 6891)" },
 	{ "dns_tcp_clients", CONF_INT, K(dns_tcp_clients), "64", 1, 10000, NULL,
 	    "concurrent DNS-over-TCP connections" },
+	{ "dns_tcp_reserved", CONF_INT, K(dns_tcp_reserved), "4", 0, 10000, NULL,
+	    "of dns_tcp_clients, slots only configured secondaries (notify, allow_transfer) may use" },
+	{ "dns_tcp_per_address", CONF_INT, K(dns_tcp_per_address), "8", 1, 10000, NULL,
+	    "DNS-over-TCP connections per client address (IPv6: per /64); secondaries exempt" },
+	{ "dns_tcp_idle", CONF_DURATION, K(dns_tcp_idle), "10s", 100, 10 * MIN, NULL,
+	    "a TCP connection without a query for this long is closed (RFC 7766 6.2.3)" },
+	{ "dns_tcp_query_timeout", CONF_DURATION, K(dns_tcp_query_timeout), "5s", 100, 10 * MIN,
+	    NULL, "time from a TCP query's first octet to its last, however slowly it comes" },
 	{ "http_listen", CONF_ADDRS, K(http_listen), "127.0.0.1:8080", 0, 0, NULL,
 	    "addresses (IP:port; port 0 = any free port) for the HTTP API and web UI" },
 	{ "http_max_body", CONF_SIZE, K(http_max_body), "1m", 1 * KB, 64 * MB, NULL,
@@ -129,6 +137,12 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 	}
 	if (!bad && cfg->zone[0] == '\0') {
 		strbuf_printf(errs, "%s: zone must not be empty\n", name);
+		bad = 1;
+	}
+	if (!bad && cfg->dns_tcp_reserved >= cfg->dns_tcp_clients) {
+		strbuf_printf(errs,
+		    "%s: dns_tcp_reserved (%lld) must be less than dns_tcp_clients (%lld)\n", name,
+		    cfg->dns_tcp_reserved, cfg->dns_tcp_clients);
 		bad = 1;
 	}
 	for (size_t i = 0; !bad && i < cfg->hosts.n; i++) {

@@ -29,6 +29,10 @@ struct reg_config {
 	long long notify_retry;          /* ms between NOTIFY retries */
 	long long edns_size;             /* our UDP payload size */
 	long long dns_tcp_clients;       /* concurrent TCP DNS connections */
+	long long dns_tcp_reserved;      /* of them, only for configured secondaries */
+	long long dns_tcp_per_address;   /* per client address (IPv6: per /64) */
+	long long dns_tcp_idle;          /* ms without a query before closing */
+	long long dns_tcp_query_timeout; /* ms from a query's first octet to its last */
 
 	/* HTTP API and web UI */
 	struct conf_list http_listen;
