@@ -54,6 +54,11 @@ send_error(struct reg_req *q, int status, const char *msg, const char *field)
 static void
 send_action(struct reg_req *q, const struct reg_action_out *out, json_t *ok)
 {
+	if (out->status == 429) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%lld", out->retry_after);
+		reg_http_header(q, "Retry-After", ra);
+	}
 	if (out->status >= 400) {
 		json_decref(ok);
 		send_error(q, out->status, out->msg, out->field);
@@ -249,6 +254,18 @@ reg_api_sponsor(struct reg_req *q)
 	}
 	if (res.zone_changed && q->ctx->zone_changed)
 		q->ctx->zone_changed(q->ctx->zone_arg);
+	/* a sponsor has seen the application: its tests may run now */
+	{
+		struct reg_server s;
+		if (strcmp(res.to, "applied") == 0 && q->ctx->certq &&
+		    reg_server_get(q->ctx->db, host, &s) == REG_OK) {
+			struct reg_workflow_res cres;
+			if (strcmp(s.cert_status, "none") == 0 ||
+			    strcmp(s.cert_status, "review") == 0)
+				reg_certq_submit(q->ctx->certq, host, 0, &cres);
+			reg_server_clear(&s);
+		}
+	}
 	send_json(q, 200,
 	    json_pack("{s:s, s:s, s:s}", "hostname", host, "status", res.to, "message", res.msg));
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/lists.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -107,12 +108,47 @@ const struct conf_key reg_config_keys[] = {
 	    "require the STARTTLS certificate to verify and match the hostname" },
 	{ "certify_ca_file", CONF_STR, K(certify_ca_file), "", 0, 0, NULL,
 	    "CA bundle for certify_tls_verify; empty = the system's" },
+	{ "certify_allow_networks", CONF_LIST, K(certify_allow_networks), "", 0, 0, NULL,
+	    "special-purpose networks (loopback, private, ...) the tests may connect to anyway" },
 	{ "hosts", CONF_LIST, K(hosts), "", 0, 0, NULL,
 	    "static name=address entries used instead of DNS by the tests (test worlds)" },
 	{ "certify_concurrency", CONF_INT, K(certify_concurrency), "4", 1, 64, NULL,
 	    "certification runs at once" },
+	{ "limit_applications", CONF_INT, K(limit_applications), "10", 0, 1000000, NULL,
+	    "applications one client address may file per limit_window (0 = no limit)" },
+	{ "limit_reports", CONF_INT, K(limit_reports), "30", 0, 1000000, NULL,
+	    "abuse reports one client address may file per limit_window (0 = no limit)" },
+	{ "limit_window", CONF_DURATION, K(limit_window), "1h", 1 * SEC, 30 * DAY, NULL,
+	    "the period the per-client limits count over" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
+
+/* The top-level block: each key is the registry's or the DNS client's. */
+static int
+apply_block(
+    struct reg_config *cfg, const struct conf_block *blk, const char *name, struct strbuf *errs)
+{
+	int nerr = 0;
+	char err[512];
+
+	for (size_t i = 0; i < blk->nitems; i++) {
+		const struct conf_item *it = &blk->items[i];
+		const struct conf_key *k = conf_find(reg_config_keys, it->key);
+		void *obj = cfg;
+
+		if (k == NULL && (k = conf_find(dns_config_keys, it->key)) != NULL)
+			obj = &cfg->dns;
+		if (k == NULL) {
+			strbuf_printf(
+			    errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
+			nerr++;
+		} else if (conf_set(k, obj, it->value, it->append, err, sizeof(err)) < 0) {
+			strbuf_printf(errs, "%s:%d: %s\n", name, it->line, err);
+			nerr++;
+		}
+	}
+	return nerr;
+}
 
 struct reg_config *
 reg_config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs)
@@ -122,11 +158,11 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 	int bad = 0;
 
 	conf_defaults(reg_config_keys, cfg);
+	conf_defaults(dns_config_keys, &cfg->dns);
 	if (text != NULL) {
 		if (conf_parse(text, len, name, &doc, errs) < 0)
 			bad = 1;
-		if (doc.nblocks > 0 &&
-		    conf_apply(reg_config_keys, cfg, &doc.blocks[0], name, errs) > 0)
+		if (doc.nblocks > 0 && apply_block(cfg, &doc.blocks[0], name, errs) > 0)
 			bad = 1;
 		for (size_t i = 1; i < doc.nblocks; i++) {
 			strbuf_printf(errs, "%s:%d: unexpected block '%s'\n", name,
@@ -134,6 +170,16 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 			bad = 1;
 		}
 		conf_doc_free(&doc);
+	}
+	for (size_t i = 0; !bad && i < cfg->certify_allow_networks.n; i++) {
+		struct list_entry e;
+		char why[200];
+		if (list_parse(cfg->certify_allow_networks.v[i], &e, why, sizeof(why)) < 0 ||
+		    (e.kind != LIST_ADDR && e.kind != LIST_NET)) {
+			strbuf_printf(errs, "%s: certify_allow_networks: '%s' is not a network\n",
+			    name, cfg->certify_allow_networks.v[i]);
+			bad = 1;
+		}
 	}
 	if (!bad && cfg->zone[0] == '\0') {
 		strbuf_printf(errs, "%s: zone must not be empty\n", name);
@@ -205,6 +251,7 @@ reg_config_free(struct reg_config *cfg)
 	if (cfg == NULL)
 		return;
 	conf_release(reg_config_keys, cfg);
+	conf_release(dns_config_keys, &cfg->dns);
 	free(cfg->path);
 	free(cfg);
 }
@@ -213,4 +260,5 @@ void
 reg_config_print(const struct reg_config *cfg, struct strbuf *out)
 {
 	conf_print(reg_config_keys, cfg, "", out);
+	conf_print(dns_config_keys, &cfg->dns, "", out);
 }

@@ -8,6 +8,7 @@
 #ifndef VOUCH_REGISTRY_REG_CONFIG_H
 #define VOUCH_REGISTRY_REG_CONFIG_H
 
+#include "dns/dns_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -60,8 +61,17 @@ struct reg_config {
 	char *certify_relay_target;       /* foreign mailbox for relay tricks */
 	int certify_tls_verify;           /* require a chain that verifies */
 	char *certify_ca_file;
-	struct conf_list hosts; /* static name=address table; empty = system resolver */
+	struct conf_list certify_allow_networks; /* special-purpose ranges the tests may reach */
+	struct conf_list hosts; /* static name=address table; empty = DNS (dns_resolver) */
 	long long certify_concurrency;
+
+	/* rate limits per client address (0 = none) */
+	long long limit_applications; /* applications per limit_window */
+	long long limit_reports;      /* reports per limit_window */
+	long long limit_window;       /* ms */
+
+	/* libvouch's DNS client (dns_resolver, dns_timeout, dns_trust_anchor) */
+	struct dns_config dns;
 };
 
 extern const struct conf_key reg_config_keys[];

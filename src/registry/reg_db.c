@@ -127,6 +127,13 @@ static const char *const migrations[] = {
 	" expires_at INTEGER NOT NULL,"
 	" revoked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX sessions_expires ON sessions(expires_at);",
+	/* 3: per-client rate limits (reg_rate), shared by serve and the CLI */
+	"CREATE TABLE rate_events("
+	" kind TEXT NOT NULL,"
+	" client TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX rate_events_client ON rate_events(kind, client, at);"
+	"CREATE INDEX rate_events_at ON rate_events(kind, at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

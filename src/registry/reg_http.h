@@ -25,11 +25,14 @@
 #include "reg_token.h"
 #include "util/str.h"
 
+struct dns_client;
+
 /* What handlers share: owned by the serve loop, outlives the server. */
 struct reg_http_ctx {
 	const struct reg_config *cfg;
 	struct reg_db *db;
 	struct reg_certq *certq;         /* NULL: certification not available */
+	struct dns_client *dns;          /* libvouch's DNS client on the loop */
 	void (*zone_changed)(void *arg); /* the zone must be rebuilt */
 	void *zone_arg;
 };

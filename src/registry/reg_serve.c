@@ -15,6 +15,7 @@
 #include "reg_err.h"
 #include "reg_http.h"
 #include "reg_publish.h"
+#include "reg_resolve.h"
 #include "reg_server.h"
 #include "util/log.h"
 #include "util/privs.h"
@@ -27,6 +28,7 @@ struct serve {
 	struct event_base *base;
 	struct reg_dns *dns;
 	struct reg_certq *certq;
+	struct reg_resolve *resolve;
 	struct reg_http *http;
 	struct reg_http_ctx ctx;
 	uint32_t serial;
@@ -104,8 +106,8 @@ recover_testing(struct serve *s)
 		struct reg_workflow_res res;
 		reg_workflow_certified(s->db, s->cfg, v[i].id, 0,
 		    "interrupted: the registry stopped during the tests", &res);
-		if (s->cfg->auto_certify)
-			reg_certq_submit(s->certq, v[i].hostname, &res);
+		if (s->cfg->auto_certify && s->certq)
+			reg_certq_submit(s->certq, v[i].hostname, 1, &res);
 	}
 	reg_server_list_free(v, n);
 }
@@ -150,7 +152,7 @@ reg_serve_run(const struct reg_config *cfg)
 	struct strbuf err;
 	struct event *sigint = NULL, *sigterm = NULL, *poll = NULL;
 	struct timeval tv = { POLL_MS / 1000, (POLL_MS % 1000) * 1000 };
-	char path[4096];
+	char path[4096], why[512];
 	int rc = 1;
 
 	memset(&s, 0, sizeof(s));
@@ -173,7 +175,16 @@ reg_serve_run(const struct reg_config *cfg)
 		goto out;
 	s.ctx.db = s.db;
 	reload(&s);
-	s.certq = reg_certq_new(s.base, cfg, s.db, on_cert_done, &s);
+	if ((s.resolve = reg_resolve_new(s.base, cfg, why, sizeof(why))) == NULL) {
+		strbuf_printf(&err, "DNS: %s", why);
+		goto out;
+	}
+	s.ctx.dns = reg_resolve_client(s.resolve);
+	s.certq = reg_certq_new(s.base, cfg, s.db, s.ctx.dns, on_cert_done, &s, why, sizeof(why));
+	if (s.certq == NULL) {
+		strbuf_printf(&err, "certification: %s", why);
+		goto out;
+	}
 	s.ctx.certq = s.certq;
 	recover_testing(&s);
 	sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
@@ -197,6 +208,7 @@ out:
 	strbuf_free(&err);
 	reg_http_free(s.http);
 	reg_certq_free(s.certq);
+	reg_resolve_free(s.resolve);
 	reg_dns_free(s.dns);
 	reg_db_close(s.db);
 	event_base_free(s.base);

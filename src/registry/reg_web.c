@@ -219,6 +219,17 @@ select_field(struct strbuf *sb, const struct reg_input_src *src, const char *nam
 }
 
 static void
+retry_after(struct reg_req *q, const struct reg_action_out *out)
+{
+	char ra[24];
+
+	if (out->status != 429)
+		return;
+	snprintf(ra, sizeof(ra), "%lld", out->retry_after);
+	reg_http_header(q, "Retry-After", ra);
+}
+
+static void
 apply_page(struct reg_req *q, int status, const struct reg_input_src *src, const char *error)
 {
 	struct strbuf sb;
@@ -267,6 +278,7 @@ reg_web_apply(struct reg_req *q)
 
 	reg_action_apply(q, &src, &out);
 	if (out.status >= 400) {
+		retry_after(q, &out);
 		apply_page(q, out.status, &src, out.msg);
 		return;
 	}
@@ -275,8 +287,10 @@ reg_web_apply(struct reg_req *q)
 	reg_html_raw(&sb, "<p class=\"notice\" id=\"applied\">");
 	reg_html_esc(&sb, out.msg);
 	reg_html_raw(&sb,
-	    out.certifying ? ". The certification tests are running."
-	                   : ". Certification has not started yet.");
+	    out.certifying
+	        ? ". The certification tests are queued: they run at once when every address of"
+	          " the name is public, otherwise when an admin or a sponsor starts them."
+	        : ". Certification has not started yet.");
 	reg_html_raw(&sb,
 	    "</p><p>Your owner token (shown once; keep it to sponsor others, register "
 	    "spam traps and query offenders):</p><pre id=\"owner-token\">");
@@ -330,6 +344,7 @@ reg_web_report(struct reg_req *q)
 
 	reg_action_report(q, &src, "web", &out);
 	if (out.status >= 400) {
+		retry_after(q, &out);
 		report_page(q, out.status, &src, out.msg);
 		return;
 	}

@@ -26,6 +26,7 @@ static const char *const action_names[REG_ACT__COUNT] = {
 	"certify",
 	"certified",
 	"certify-failed",
+	"certify-held",
 	"approve",
 	"suspend",
 	"reinstate",
@@ -44,6 +45,8 @@ static const struct transition {
 	{ REG_ACT_CERTIFY_START, BIT(REG_ST_APPLIED), REG_ST_TESTING, "certification started" },
 	{ REG_ACT_CERTIFY_PASS, BIT(REG_ST_TESTING), REG_ST_APPLIED, "certification passed" },
 	{ REG_ACT_CERTIFY_FAIL, BIT(REG_ST_TESTING), REG_ST_APPLIED, "certification failed" },
+	{ REG_ACT_CERTIFY_HOLD, BIT(REG_ST_TESTING), REG_ST_APPLIED,
+	    "certification held for review" },
 	{ REG_ACT_APPROVE, BIT(REG_ST_APPLIED), REG_ST_ACTIVE, "approved" },
 	{ REG_ACT_SUSPEND, BIT(REG_ST_ACTIVE), REG_ST_SUSPENDED, "suspended" },
 	{ REG_ACT_REINSTATE, BIT(REG_ST_SUSPENDED), REG_ST_ACTIVE, "reinstated" },
@@ -143,6 +146,7 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enu
 	case REG_ACT_CERTIFY_START: rc = reg_server_set_cert(db, s->id, "running"); break;
 	case REG_ACT_CERTIFY_PASS: rc = reg_server_set_cert(db, s->id, "passed"); break;
 	case REG_ACT_CERTIFY_FAIL: rc = reg_server_set_cert(db, s->id, "failed"); break;
+	case REG_ACT_CERTIFY_HOLD: rc = reg_server_set_cert(db, s->id, "review"); break;
 	default: break;
 	}
 	if (rc == REG_OK)
@@ -271,6 +275,26 @@ reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long lon
 		res_set(res, s.status, s.status, "%s: certification %s", s.hostname,
 		    passed ? "passed" : "failed");
 	}
+	reg_server_clear(&s);
+	return finish(db, rc);
+}
+
+int
+reg_workflow_certify_held(struct reg_db *db, const struct reg_config *cfg, long long id,
+    const char *summary, struct reg_workflow_res *res)
+{
+	struct reg_server s;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = reg_db_begin(db)) != REG_OK)
+		return rc;
+	if ((rc = reg_server_get_id(db, id, &s)) != REG_OK)
+		return finish(db, rc);
+	if (strcmp(s.status, "testing") == 0)
+		rc = enter(db, cfg, &s, REG_ACT_CERTIFY_HOLD, "registry", summary, res);
+	else
+		res_set(res, s.status, s.status, "%s: %s", s.hostname, summary);
 	reg_server_clear(&s);
 	return finish(db, rc);
 }

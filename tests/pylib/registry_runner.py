@@ -49,6 +49,10 @@ class Registry:
             "log_level": "debug",
             "auto_certify": "no",
             "notify_retry": "1s",
+            # every test files its applications and reports from 127.0.0.1;
+            # the limits' own tests set small ones
+            "limit_applications": "1000",
+            "limit_reports": "1000",
         }
         settings.update(extra or {})
         with open(self.conf, "w") as f:
