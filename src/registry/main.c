@@ -26,7 +26,7 @@ static const struct {
 	    "         | certify HOST | sponsor HOST SPONSOR | apply FILE.json" },
 	{ "report", cmd_report,
 	    "report list [STATUS] | show ID | confirm|dismiss ID [-r REASON]\n"
-	    "         | --stdin [--rcpt ADDR]       file a report from a mail on standard input (ARF or forwarded)" },
+	    "         | --stdin [--rcpt ADDR] [--client IP]  file a report from a mail on standard input" },
 	{ "export", cmd_export,
 	    "export [FILE]                          write the zone as an RFC 1035 master file" },
 	{ "token", cmd_token, "token create admin|owner [HOST] [-l LABEL] | revoke ID" },

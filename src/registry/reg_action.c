@@ -135,6 +135,9 @@ reg_action_report(struct reg_req *q, const struct reg_input_src *src, const char
 	n.source = source;
 	n.reporter = in.reporter;
 	n.comment = in.comment;
+	n.client = q->peer;
+	/* an owner token is the only way a web or API report is authenticated */
+	n.via_server_id = q->role == REG_ROLE_OWNER ? q->owner_id : 0;
 	rc = reg_report_file(q->ctx->db, q->ctx->cfg, &n, &out->filed);
 	out->status = rc == REG_OK ? 201 : reg_action_http_status(rc);
 	if (rc == REG_OK) {

@@ -12,6 +12,8 @@
 #include "reg_action.h"
 #include "reg_err.h"
 #include "reg_owner.h"
+#include "reg_trap.h"
+#include "reg_trapcheck.h"
 #include "reg_report.h"
 #include "reg_server.h"
 #include "reg_workflow.h"
@@ -136,12 +138,17 @@ server_full(const struct reg_server *s)
 static json_t *
 report_json(const struct reg_report *r)
 {
-	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "id", (json_int_t)r->id, "server", r->server, "received_at", (json_int_t)r->received_at,
+	json_t *o = json_pack(
+	    "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+	    (json_int_t)r->id, "server", r->server, "received_at", (json_int_t)r->received_at,
 	    "source", r->source, "reporter", r->reporter, "comment", r->comment, "feedback_type",
 	    r->feedback_type, "handoff_host", r->handoff_host, "handoff_ip", r->handoff_ip,
 	    "tracking_id", r->tracking_id, "subject", r->subject, "status", r->status, "decided_by",
 	    r->decided_by, "decision_reason", r->decision_reason);
+
+	json_object_set_new(o, "client", json_string(r->client));
+	json_object_set_new(o, "trap_note", json_string(r->trap_note));
+	return o;
 }
 
 void
@@ -231,6 +238,8 @@ reg_api_report(struct reg_req *q)
 	    "kind", out.filed.kind);
 	if (out.filed.wf.to[0] && strcmp(out.filed.wf.to, out.filed.wf.from) != 0)
 		json_object_set_new(o, "server_status", json_string(out.filed.wf.to));
+	if (out.filed.trap_note[0])
+		json_object_set_new(o, "trap_note", json_string(out.filed.trap_note));
 	send_action(q, &out, o);
 }
 
@@ -273,20 +282,20 @@ reg_api_sponsor(struct reg_req *q)
 void
 reg_api_traps(struct reg_req *q)
 {
-	char **v;
+	struct reg_trap *v;
 	size_t n;
 	json_t *a;
 
-	if (reg_owner_traps(q->ctx->db, q->owner_id, &v, &n) != REG_OK) {
+	if (reg_trap_list(q->ctx->db, q->owner_id, &v, &n) != REG_OK) {
 		send_error(q, 503, "database busy", NULL);
 		return;
 	}
 	a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(a, json_string(v[i]));
-		free(v[i]);
-	}
-	free(v);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:s}", "address", v[i].address, "status", v[i].status,
+		        "note", v[i].note));
+	reg_trap_list_free(v, n);
 	send_json(q, 200, json_pack("{s:o}", "traps", a));
 }
 
@@ -295,8 +304,10 @@ reg_api_trap_add(struct reg_req *q)
 {
 	struct reg_input_json j;
 	struct reg_input_src src;
+	struct reg_server s;
 	const char *a, *why;
 	char addr[255];
+	long long id;
 	int rc;
 
 	if (open_body(q, &j) < 0)
@@ -312,15 +323,30 @@ reg_api_trap_add(struct reg_req *q)
 	}
 	str_copy(addr, sizeof(addr), a);
 	reg_input_json_close(&j);
-	rc = reg_owner_trap_add(q->ctx->db, q->owner_id, addr);
-	if (rc != REG_OK) {
-		send_error(q, reg_action_http_status(rc),
-		    rc == REG_ECONFLICT ? "that address is already a trap" : reg_err_str(rc),
-		    "address");
+	str_lower(addr);
+	/* a trap is evidence against others: only accountable servers lay them */
+	if ((rc = reg_server_get_id(q->ctx->db, q->owner_id, &s)) != REG_OK) {
+		send_error(q, reg_action_http_status(rc), reg_err_str(rc), NULL);
 		return;
 	}
-	str_lower(addr);
-	send_json(q, 201, json_pack("{s:s}", "address", addr));
+	if (strcmp(s.status, "active") != 0 || strcmp(s.cert_status, "passed") != 0) {
+		reg_server_clear(&s);
+		send_error(q, 403,
+		    "only the owner of an active server that passed certification "
+		    "registers spam traps",
+		    NULL);
+		return;
+	}
+	rc = reg_trap_add(q->ctx->db, q->owner_id, addr, &id);
+	if (rc == REG_OK && q->ctx->traps)
+		reg_trapcheck_start(q->ctx->traps, id, addr, s.hostname);
+	reg_server_clear(&s);
+	if (rc != REG_OK) {
+		send_error(q, reg_action_http_status(rc), reg_err_str(rc), "address");
+		return;
+	}
+	/* counted once its domain's MX is found to be the owner's server */
+	send_json(q, 202, json_pack("{s:s, s:s}", "address", addr, "status", "pending"));
 }
 
 void

@@ -84,6 +84,9 @@ const struct conf_key reg_config_keys[] = {
 	    "sponsors that waive the bond and approve automatically once tests pass" },
 	{ "suspend_threshold", CONF_INT, K(suspend_threshold), "3", 1, 10000, NULL,
 	    "confirmed abuse reports within report_window that suspend a server" },
+	{ "suspend_reporters", CONF_INT, K(suspend_reporters), "2", 1, 1000, NULL,
+	    "independent reporters those reports must come from (a trap owner counts once, each"
+	    " report an admin confirmed once)" },
 	{ "report_window", CONF_DURATION, K(report_window), "30d", 1 * HOUR, 3650 * DAY, NULL,
 	    "period over which confirmed reports count towards suspension" },
 	{ "bond_amount", CONF_INT, K(bond_amount), "100", 0, 1000000000, NULL,

@@ -47,7 +47,8 @@ struct reg_config {
 	/* workflow */
 	long long sponsors_required;
 	long long suspend_threshold;
-	long long report_window; /* ms */
+	long long suspend_reporters; /* independent reporters an automatic suspension needs */
+	long long report_window;     /* ms */
 	long long bond_amount;
 	long long max_report_size;
 	int auto_certify;     /* run certification on apply */

@@ -134,6 +134,29 @@ static const char *const migrations[] = {
 	" at INTEGER NOT NULL);"
 	"CREATE INDEX rate_events_client ON rate_events(kind, client, at);"
 	"CREATE INDEX rate_events_at ON rate_events(kind, at);",
+	/* 4: traps are checked (their domain's MX is their owner's server) before
+	 * they count, and an address only one owner's verified trap; reports keep
+	 * the channel they came through and which trap they hit */
+	"CREATE TABLE traps_v4("
+	" id INTEGER PRIMARY KEY,"
+	" server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+	" address TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" note TEXT NOT NULL DEFAULT '',"
+	" checked_at INTEGER,"
+	" UNIQUE(server_id, address));"
+	"INSERT INTO traps_v4(id, server_id, address, created_at)"
+	" SELECT id, server_id, address, created_at FROM traps;"
+	"DROP TABLE traps;"
+	"ALTER TABLE traps_v4 RENAME TO traps;"
+	"CREATE UNIQUE INDEX traps_verified ON traps(address) WHERE status = 'verified';"
+	"ALTER TABLE reports ADD COLUMN client TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN via_server_id INTEGER;"
+	"ALTER TABLE reports ADD COLUMN trap_server_id INTEGER;"
+	"ALTER TABLE reports ADD COLUMN trap_note TEXT NOT NULL DEFAULT '';"
+	/* confirmed before the server's last reinstatement: no longer counted */
+	"ALTER TABLE reports ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

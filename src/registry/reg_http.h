@@ -26,6 +26,7 @@
 #include "util/str.h"
 
 struct dns_client;
+struct reg_trapcheck;
 
 /* What handlers share: owned by the serve loop, outlives the server. */
 struct reg_http_ctx {
@@ -33,6 +34,7 @@ struct reg_http_ctx {
 	struct reg_db *db;
 	struct reg_certq *certq;         /* NULL: certification not available */
 	struct dns_client *dns;          /* libvouch's DNS client on the loop */
+	struct reg_trapcheck *traps;     /* MX checks of new traps; NULL: none */
 	void (*zone_changed)(void *arg); /* the zone must be rebuilt */
 	void *zone_arg;
 };

@@ -17,6 +17,7 @@
 #include "reg_publish.h"
 #include "reg_resolve.h"
 #include "reg_server.h"
+#include "reg_trapcheck.h"
 #include "util/log.h"
 #include "util/privs.h"
 
@@ -29,6 +30,7 @@ struct serve {
 	struct reg_dns *dns;
 	struct reg_certq *certq;
 	struct reg_resolve *resolve;
+	struct reg_trapcheck *traps;
 	struct reg_http *http;
 	struct reg_http_ctx ctx;
 	uint32_t serial;
@@ -186,6 +188,8 @@ reg_serve_run(const struct reg_config *cfg)
 		goto out;
 	}
 	s.ctx.certq = s.certq;
+	s.traps = reg_trapcheck_new(s.db, s.ctx.dns);
+	s.ctx.traps = s.traps;
 	recover_testing(&s);
 	sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
 	sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
@@ -208,6 +212,7 @@ out:
 	strbuf_free(&err);
 	reg_http_free(s.http);
 	reg_certq_free(s.certq);
+	reg_trapcheck_free(s.traps);
 	reg_resolve_free(s.resolve);
 	reg_dns_free(s.dns);
 	reg_db_close(s.db);

@@ -400,6 +400,12 @@ report_admin_page(struct reg_req *q, const char *id_text, int status, const char
 	reg_html_esc(&sb, r.reporter);
 	reg_html_raw(&sb, "</dd><dt>Comment</dt><dd>");
 	reg_html_esc(&sb, r.comment);
+	if (r.trap_note[0]) {
+		reg_html_raw(&sb, "</dd><dt>Spam trap</dt><dd id=\"trap-note\">");
+		reg_html_esc(&sb, r.trap_note);
+	}
+	reg_html_raw(&sb, "</dd><dt>From address</dt><dd>");
+	reg_html_esc(&sb, r.client[0] ? r.client : "-");
 	reg_html_raw(&sb, "</dd><dt>Received</dt><dd>");
 	reg_html_time(&sb, r.received_at);
 	reg_html_raw(&sb, "</dd><dt>Decision</dt><dd>");

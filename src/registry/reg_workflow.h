@@ -82,8 +82,10 @@ int reg_workflow_certify_held(struct reg_db *db, const struct reg_config *cfg, l
 /* An active server sponsor_id vouches for hostname (approves if enough). */
 int reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const char *hostname,
     long long sponsor_id, struct reg_workflow_res *res);
-/* Suspend server id when its confirmed reports within the window reach
- * the threshold; res->to is "suspended" when it did. */
+/* Suspend server id when its confirmed reports within the window (and
+ * since its last reinstatement) reach the threshold and come from at least
+ * suspend_reporters independent reporters; res->to is "suspended" when it
+ * did. */
 int reg_workflow_check_abuse(
     struct reg_db *db, const struct reg_config *cfg, long long id, struct reg_workflow_res *res);
 
