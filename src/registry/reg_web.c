@@ -35,7 +35,7 @@ static const char style[] =
     ".status{display:inline-block;padding:.05em .6em;border-radius:1em;font-weight:600;"
     "font-size:.9em;background:#ddd}.status-active,.status-pass,.status-passed,.status-confirmed{background:#cfeccf;"
     "color:#1b5e20}.status-suspended,.status-fail,.status-failed{background:#f6d1d1;color:#8b1a1a}"
-    ".status-applied,.status-testing,.status-new,.status-running{background:#fdf0c4;color:#6b5300}"
+    ".status-applied,.status-testing,.status-new,.status-running,.status-review,.status-pending{background:#fdf0c4;color:#6b5300}"
     ".status-deregistered,.status-dismissed{background:#e2e2e2;color:#444}"
     ".error{background:#fde2e1;border:1px solid #e0a3a0;padding:.6em 1em;border-radius:4px}"
     ".notice{background:#e4f1e4;border:1px solid #a6d0a6;padding:.6em 1em;border-radius:4px}"
