@@ -94,7 +94,8 @@ const struct conf_key reg_config_keys[] = {
 	{ "max_report_size", CONF_SIZE, K(max_report_size), "1m", 1 * KB, 64 * MB, NULL,
 	    "largest reported message kept" },
 	{ "auto_certify", CONF_BOOL, K(auto_certify), "yes", 0, 0, NULL,
-	    "run the certification tests as soon as a server applies" },
+	    "queue the tests on apply; they connect only if every address is public, else a person"
+	    " starts them" },
 	{ "fee_period", CONF_DURATION, K(fee_period), "365d", 1 * DAY, 3650 * DAY, NULL,
 	    "time from registration until the yearly fee is due" },
 	{ "certify_port", CONF_INT, K(certify_port), "25", 1, 65535, NULL,
