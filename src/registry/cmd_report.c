@@ -2,8 +2,11 @@
  * cmd_report: `vouch-registry report list|show|confirm|dismiss` and
  * `report --stdin [--rcpt ADDR]`, the mail intake: point an address at it
  * (e.g. an alias "abuse: |vouch-registry -c FILE report --stdin") and each
- * message (ARF or a forwarded message) becomes a report. Exit 75 on a
- * temporary failure so the MDA retries.
+ * message (ARF or a forwarded message) becomes a report. --client ADDR is
+ * the address the MTA received the report from: it is rate-limited, and a
+ * spam trap hit counts only when it is a registered address of the trap
+ * owner's server. Exit 75 on a temporary failure (and at the rate limit)
+ * so the MDA retries.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 
 #include "cmd.h"
 #include "reg_err.h"
+#include "reg_rate.h"
 #include "reg_report.h"
 #include "util/str.h"
 
@@ -100,9 +104,10 @@ intake(struct cmd_ctx *c, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "stdin", no_argument, NULL, 's' },
 		{ "rcpt", required_argument, NULL, 'r' },
+		{ "client", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rcpt = NULL;
+	const char *rcpt = NULL, *client = NULL;
 	struct strbuf msg;
 	struct reg_report_new n;
 	struct reg_report_filed out;
@@ -114,11 +119,31 @@ intake(struct cmd_ctx *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt == 'r')
 			rcpt = optarg;
+		else if (opt == 'c')
+			client = optarg;
 		else if (opt != 's')
 			return 2;
 	}
 	if (cmd_open(c, 1) < 0)
 		return 75;
+	/* the MTA's client address: rate-limited like the web and API */
+	if (client) {
+		char key[REG_RATE_KEY_MAX];
+		long long ra;
+		reg_rate_key(client, key);
+		if (key[0] == '\0') {
+			fprintf(stderr, "vouch-registry: report: --client '%s' is not an address\n",
+			    client);
+			return 2;
+		}
+		rc = reg_rate_take(c->db, "report", key, c->cfg->limit_reports,
+		    c->cfg->limit_window / 1000, (long long)time(NULL), &ra);
+		if (rc != REG_OK) {
+			fprintf(stderr, "vouch-registry: report: %s%s\n", reg_err_str(rc),
+			    rc == REG_ELIMIT ? " for this client address; try again later" : "");
+			return reg_err_is_temp(rc) ? 75 : 1;
+		}
+	}
 	/* read at most max_report_size; the rest is drained and dropped */
 	strbuf_init(&msg, (size_t)c->cfg->max_report_size);
 	while ((got = fread(buf, 1, sizeof(buf), stdin)) > 0) {
@@ -136,6 +161,7 @@ intake(struct cmd_ctx *c, int argc, char **argv)
 	n.len = msg.len;
 	n.source = "mail";
 	n.rcpt = rcpt;
+	n.client = client;
 	rc = reg_report_file(c->db, c->cfg, &n, &out);
 	strbuf_free(&msg);
 	if (rc != REG_OK) {
@@ -169,6 +195,6 @@ cmd_report(struct cmd_ctx *c, int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: vouch-registry report list [STATUS] | show ID |"
-	    " confirm|dismiss ID [-r REASON] | --stdin [--rcpt ADDR]\n");
+	    " confirm|dismiss ID [-r REASON] | --stdin [--rcpt ADDR] [--client IP]\n");
 	return 2;
 }

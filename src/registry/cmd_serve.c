@@ -14,7 +14,8 @@ cmd_serve(struct cmd_ctx *c, int argc, char **argv)
 		fprintf(stderr, "usage: vouch-registry [-c FILE] serve\n");
 		return 2;
 	}
-	if (cmd_open(c, 1) < 0)
+	/* the database is opened by serve itself, after it dropped root */
+	if (cmd_open(c, 0) < 0)
 		return 1;
-	return reg_serve_run(c->cfg, c->db);
+	return reg_serve_run(c->cfg);
 }

@@ -3,13 +3,11 @@
  * and dispatches to a command group (cmd.h); `serve` runs the DNS server,
  * the HTTP API and web UI and the certification workers.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -28,7 +26,7 @@ static const struct {
 	    "         | certify HOST | sponsor HOST SPONSOR | apply FILE.json" },
 	{ "report", cmd_report,
 	    "report list [STATUS] | show ID | confirm|dismiss ID [-r REASON]\n"
-	    "         | --stdin [--rcpt ADDR]       file a report from a mail on standard input (ARF or forwarded)" },
+	    "         | --stdin [--rcpt ADDR] [--client IP]  file a report from a mail on standard input" },
 	{ "export", cmd_export,
 	    "export [FILE]                          write the zone as an RFC 1035 master file" },
 	{ "token", cmd_token, "token create admin|owner [HOST] [-l LABEL] | revoke ID" },
@@ -79,23 +77,8 @@ cmd_open(struct cmd_ctx *c, int want_db)
 	log_set_level((enum log_level)c->cfg->log_level);
 	if (!want_db)
 		goto done;
-	/* data_dir and its parent, like mkdir -p for the common two levels */
-	{
-		char parent[4096];
-		char *slash;
-		str_copy(parent, sizeof(parent), c->cfg->data_dir);
-		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
-			*slash = '\0';
-			mkdir(parent, 0750);
-		}
-	}
-	if (mkdir(c->cfg->data_dir, 0750) < 0 && errno != EEXIST) {
-		fprintf(stderr, "vouch-registry: %s: %s\n", c->cfg->data_dir, strerror(errno));
-		strbuf_free(&errs);
-		return -1;
-	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/registry.db", c->cfg->data_dir) >=
-	        sizeof(path) ||
+	if (reg_db_make_dir(c->cfg->data_dir, &errs) != REG_OK ||
+	    reg_db_path(c->cfg->data_dir, path, sizeof(path)) != REG_OK ||
 	    reg_db_open(path, &c->db, &errs) != REG_OK) {
 		fprintf(stderr, "vouch-registry: database: %s\n", errs.s ? errs.s : path);
 		strbuf_free(&errs);

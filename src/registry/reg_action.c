@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "reg_err.h"
+#include "reg_rate.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -19,6 +21,7 @@ reg_action_http_status(int err)
 	case REG_ECONFLICT: return 409;
 	case REG_EINVAL: return 400;
 	case REG_EPERM: return 403;
+	case REG_ELIMIT: return 429;
 	default: return 503;
 	}
 }
@@ -26,17 +29,11 @@ reg_action_http_status(int err)
 void
 reg_action_actor(const struct reg_req *q, char *out, size_t outsz)
 {
-	long long id = 0;
-	const char *p = q->token + 3;
-
-	if (strncmp(q->token, "vr_", 3) == 0)
-		while (*p >= '0' && *p <= '9' && id < 1000000000000LL)
-			id = id * 10 + (*p++ - '0');
 	snprintf(out, outsz, "%s#%lld",
 	    q->role == REG_ROLE_ADMIN       ? "admin"
 	        : q->role == REG_ROLE_OWNER ? "owner"
 	                                    : "anonymous",
-	    id);
+	    q->token_id);
 }
 
 static void
@@ -45,6 +42,31 @@ bad(struct reg_action_out *out, const struct reg_verr *e)
 	out->status = 400;
 	str_copy(out->field, sizeof(out->field), e->field);
 	snprintf(out->msg, sizeof(out->msg), "%s %s", e->field, e->why);
+}
+
+int
+reg_action_rate(struct reg_req *q, const char *kind, long long limit, struct reg_action_out *out)
+{
+	char key[REG_RATE_KEY_MAX];
+	int rc;
+
+	reg_rate_key(q->peer, key);
+	rc = reg_rate_take(q->ctx->db, kind, key, limit, q->ctx->cfg->limit_window / 1000,
+	    (long long)time(NULL), &out->retry_after);
+	if (rc == REG_OK)
+		return 0;
+	out->status = reg_action_http_status(rc);
+	if (rc == REG_ELIMIT) {
+		char esc[LOG_ESC_MAX];
+		snprintf(out->msg, sizeof(out->msg),
+		    "too many %ss from your address; try again in %lld seconds", kind,
+		    out->retry_after);
+		log_info("event=rate_limited kind=%s client=%s", kind,
+		    log_escape(esc, sizeof(esc), key, strlen(key)));
+	} else {
+		str_copy(out->msg, sizeof(out->msg), reg_err_str(rc));
+	}
+	return -1;
 }
 
 static void
@@ -68,6 +90,9 @@ reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_
 		bad(out, &e);
 		return;
 	}
+	/* each application may start tests: anonymous clients get a few */
+	if (reg_action_rate(q, "application", q->ctx->cfg->limit_applications, out) < 0)
+		return;
 	str_copy(out->hostname, sizeof(out->hostname), app.hostname);
 	rc = reg_workflow_apply(q->ctx->db, &app, "applicant", &id, out->token, &out->wf);
 	if (rc != REG_OK) {
@@ -82,7 +107,8 @@ reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_
 	snprintf(out->msg, sizeof(out->msg), "%s: application received", app.hostname);
 	if (q->ctx->cfg->auto_certify && q->ctx->certq) {
 		struct reg_workflow_res res;
-		if (reg_certq_submit(q->ctx->certq, app.hostname, &res) == REG_OK)
+		/* nobody has seen it: an automatic run tests public addresses only */
+		if (reg_certq_submit(q->ctx->certq, app.hostname, 1, &res) == REG_OK)
 			out->certifying = 1;
 	}
 }
@@ -101,12 +127,17 @@ reg_action_report(struct reg_req *q, const struct reg_input_src *src, const char
 		bad(out, &e);
 		return;
 	}
+	if (reg_action_rate(q, "report", q->ctx->cfg->limit_reports, out) < 0)
+		return;
 	memset(&n, 0, sizeof(n));
 	n.msg = in.message;
 	n.len = in.message_len;
 	n.source = source;
 	n.reporter = in.reporter;
 	n.comment = in.comment;
+	n.client = q->peer;
+	/* an owner token is the only way a web or API report is authenticated */
+	n.via_server_id = q->role == REG_ROLE_OWNER ? q->owner_id : 0;
 	rc = reg_report_file(q->ctx->db, q->ctx->cfg, &n, &out->filed);
 	out->status = rc == REG_OK ? 201 : reg_action_http_status(rc);
 	if (rc == REG_OK) {
@@ -145,7 +176,7 @@ reg_action_server(struct reg_req *q, const char *hostname, const char *verb,
 			str_copy(out->msg, sizeof(out->msg), "certification is not available");
 			return;
 		}
-		rc = reg_certq_submit(q->ctx->certq, host, &out->wf);
+		rc = reg_certq_submit(q->ctx->certq, host, 0, &out->wf);
 		out->status = rc == REG_OK ? 202 : reg_action_http_status(rc);
 		out->certifying = rc == REG_OK;
 		str_copy(out->msg, sizeof(out->msg),

@@ -20,6 +20,7 @@ struct reg_action_out {
 	char hostname[REG_HOSTNAME_MAX + 1];
 	char token[REG_TOKEN_MAX]; /* apply: the owner token, shown once */
 	int certifying;            /* apply/certify: tests started */
+	long long retry_after;     /* 429: seconds until the client may try again */
 	struct reg_workflow_res wf;
 	struct reg_report_filed filed; /* report */
 };
@@ -28,6 +29,10 @@ struct reg_action_out {
 int reg_action_http_status(int err);
 /* "admin#<token id>" or "owner#<id>" for the history, from the request. */
 void reg_action_actor(const struct reg_req *q, char *out, size_t outsz);
+/* Count one event of kind against the client's rate limit (limit per
+ * limit_window): 0, or -1 with out set to 429 and retry_after. */
+int
+reg_action_rate(struct reg_req *q, const char *kind, long long limit, struct reg_action_out *out);
 /* Apply with the fields of src. */
 void
 reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_action_out *out);

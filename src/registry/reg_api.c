@@ -12,6 +12,8 @@
 #include "reg_action.h"
 #include "reg_err.h"
 #include "reg_owner.h"
+#include "reg_trap.h"
+#include "reg_trapcheck.h"
 #include "reg_report.h"
 #include "reg_server.h"
 #include "reg_workflow.h"
@@ -54,6 +56,11 @@ send_error(struct reg_req *q, int status, const char *msg, const char *field)
 static void
 send_action(struct reg_req *q, const struct reg_action_out *out, json_t *ok)
 {
+	if (out->status == 429) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%lld", out->retry_after);
+		reg_http_header(q, "Retry-After", ra);
+	}
 	if (out->status >= 400) {
 		json_decref(ok);
 		send_error(q, out->status, out->msg, out->field);
@@ -67,13 +74,9 @@ static int
 open_body(struct reg_req *q, struct reg_input_json *j)
 {
 	struct reg_verr e;
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(q->r), "Content-Type");
 
+	/* the Content-Type was checked for every API POST (reg_http.c) */
 	memset(j, 0, sizeof(*j));
-	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-		send_error(q, 415, "send the body as application/json", "body");
-		return -1;
-	}
 	if (reg_input_json_open(j, q->body, q->body_len, &e) < 0) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s %s", e.field, e.why);
@@ -135,12 +138,17 @@ server_full(const struct reg_server *s)
 static json_t *
 report_json(const struct reg_report *r)
 {
-	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "id", (json_int_t)r->id, "server", r->server, "received_at", (json_int_t)r->received_at,
+	json_t *o = json_pack(
+	    "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+	    (json_int_t)r->id, "server", r->server, "received_at", (json_int_t)r->received_at,
 	    "source", r->source, "reporter", r->reporter, "comment", r->comment, "feedback_type",
 	    r->feedback_type, "handoff_host", r->handoff_host, "handoff_ip", r->handoff_ip,
 	    "tracking_id", r->tracking_id, "subject", r->subject, "status", r->status, "decided_by",
 	    r->decided_by, "decision_reason", r->decision_reason);
+
+	json_object_set_new(o, "client", json_string(r->client));
+	json_object_set_new(o, "trap_note", json_string(r->trap_note));
+	return o;
 }
 
 void
@@ -230,6 +238,8 @@ reg_api_report(struct reg_req *q)
 	    "kind", out.filed.kind);
 	if (out.filed.wf.to[0] && strcmp(out.filed.wf.to, out.filed.wf.from) != 0)
 		json_object_set_new(o, "server_status", json_string(out.filed.wf.to));
+	if (out.filed.trap_note[0])
+		json_object_set_new(o, "trap_note", json_string(out.filed.trap_note));
 	send_action(q, &out, o);
 }
 
@@ -253,6 +263,18 @@ reg_api_sponsor(struct reg_req *q)
 	}
 	if (res.zone_changed && q->ctx->zone_changed)
 		q->ctx->zone_changed(q->ctx->zone_arg);
+	/* a sponsor has seen the application: its tests may run now */
+	{
+		struct reg_server s;
+		if (strcmp(res.to, "applied") == 0 && q->ctx->certq &&
+		    reg_server_get(q->ctx->db, host, &s) == REG_OK) {
+			struct reg_workflow_res cres;
+			if (strcmp(s.cert_status, "none") == 0 ||
+			    strcmp(s.cert_status, "review") == 0)
+				reg_certq_submit(q->ctx->certq, host, 0, &cres);
+			reg_server_clear(&s);
+		}
+	}
 	send_json(q, 200,
 	    json_pack("{s:s, s:s, s:s}", "hostname", host, "status", res.to, "message", res.msg));
 }
@@ -260,20 +282,20 @@ reg_api_sponsor(struct reg_req *q)
 void
 reg_api_traps(struct reg_req *q)
 {
-	char **v;
+	struct reg_trap *v;
 	size_t n;
 	json_t *a;
 
-	if (reg_owner_traps(q->ctx->db, q->owner_id, &v, &n) != REG_OK) {
+	if (reg_trap_list(q->ctx->db, q->owner_id, &v, &n) != REG_OK) {
 		send_error(q, 503, "database busy", NULL);
 		return;
 	}
 	a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(a, json_string(v[i]));
-		free(v[i]);
-	}
-	free(v);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:s}", "address", v[i].address, "status", v[i].status,
+		        "note", v[i].note));
+	reg_trap_list_free(v, n);
 	send_json(q, 200, json_pack("{s:o}", "traps", a));
 }
 
@@ -282,8 +304,10 @@ reg_api_trap_add(struct reg_req *q)
 {
 	struct reg_input_json j;
 	struct reg_input_src src;
+	struct reg_server s;
 	const char *a, *why;
 	char addr[255];
+	long long id;
 	int rc;
 
 	if (open_body(q, &j) < 0)
@@ -299,15 +323,30 @@ reg_api_trap_add(struct reg_req *q)
 	}
 	str_copy(addr, sizeof(addr), a);
 	reg_input_json_close(&j);
-	rc = reg_owner_trap_add(q->ctx->db, q->owner_id, addr);
-	if (rc != REG_OK) {
-		send_error(q, reg_action_http_status(rc),
-		    rc == REG_ECONFLICT ? "that address is already a trap" : reg_err_str(rc),
-		    "address");
+	str_lower(addr);
+	/* a trap is evidence against others: only accountable servers lay them */
+	if ((rc = reg_server_get_id(q->ctx->db, q->owner_id, &s)) != REG_OK) {
+		send_error(q, reg_action_http_status(rc), reg_err_str(rc), NULL);
 		return;
 	}
-	str_lower(addr);
-	send_json(q, 201, json_pack("{s:s}", "address", addr));
+	if (strcmp(s.status, "active") != 0 || strcmp(s.cert_status, "passed") != 0) {
+		reg_server_clear(&s);
+		send_error(q, 403,
+		    "only the owner of an active server that passed certification "
+		    "registers spam traps",
+		    NULL);
+		return;
+	}
+	rc = reg_trap_add(q->ctx->db, q->owner_id, addr, &id);
+	if (rc == REG_OK && q->ctx->traps)
+		reg_trapcheck_start(q->ctx->traps, id, addr, s.hostname);
+	reg_server_clear(&s);
+	if (rc != REG_OK) {
+		send_error(q, reg_action_http_status(rc), reg_err_str(rc), "address");
+		return;
+	}
+	/* counted once its domain's MX is found to be the owner's server */
+	send_json(q, 202, json_pack("{s:s, s:s}", "address", addr, "status", "pending"));
 }
 
 void

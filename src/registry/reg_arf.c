@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "msg/mime_parse.h"
 #include "reg_msg.h"
 #include "util/str.h"
 
@@ -22,18 +23,6 @@ reg_arf_kind_name(enum reg_arf_kind k)
 	case REG_ARF_DIRECT: return "direct";
 	}
 	return "unknown";
-}
-
-/* Find "\n--boundary" at or after off; returns the offset of the "--" or len. */
-static size_t
-find_boundary(const char *t, size_t len, size_t off, const char *b, size_t bl)
-{
-	for (size_t i = off; i + 2 + bl <= len; i++) {
-		if ((i == 0 || t[i - 1] == '\n') && t[i] == '-' && t[i + 1] == '-' &&
-		    memcmp(t + i + 2, b, bl) == 0)
-			return i;
-	}
-	return len;
 }
 
 static size_t
@@ -82,53 +71,35 @@ parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
 }
 
 /*
- * Walk the parts of a multipart body. Returns 1 when a reported message
- * was found (and fills a).
+ * The parts of a multipart message, as libvouch's MIME parser splits them
+ * (RFC 2046 5.1: only an exact delimiter line ends a part). Returns 1 when
+ * a reported message was found (and fills a).
  */
 static int
-walk_parts(
-    const char *t, size_t len, size_t body, const char *boundary, struct reg_arf *a, int is_report)
+walk_parts(const char *t, const struct mime_tree *tree, struct reg_arf *a)
 {
-	size_t bl = strlen(boundary), pos = find_boundary(t, len, body, boundary, bl);
 	int found = 0, feedback = 0;
 
-	while (pos < len) {
-		size_t start, end, pbody;
-		char ct[512] = "", mt[64];
+	for (int i = tree->parts[0].first_child; i >= 0; i = tree->parts[i].next) {
+		const struct mime_part *p = &tree->parts[i];
+		size_t len = p->body_end > p->body_off ? p->body_end - p->body_off : 0;
 
-		/* "--boundary--" closes the multipart */
-		if (pos + 2 + bl + 2 <= len && t[pos + 2 + bl] == '-' && t[pos + 3 + bl] == '-')
-			break;
-		start = skip_line(t, len, pos);
-		end = find_boundary(t, len, start, boundary, bl);
-		/* the CRLF before the boundary belongs to the boundary */
-		{
-			size_t e = end;
-			if (e > start && t[e - 1] == '\n')
-				e--;
-			if (e > start && t[e - 1] == '\r')
-				e--;
-			reg_msg_find(t + start, e - start, "Content-Type", ct, sizeof(ct));
-			reg_msg_media_type(ct, mt, sizeof(mt));
-			pbody = start + reg_msg_body_offset(t + start, e - start);
-			if (pbody > e)
-				pbody = e;
-			if (strcmp(mt, "message/feedback-report") == 0) {
-				parse_feedback_fields(t + pbody, e - pbody, a);
-				feedback = 1;
-			} else if ((strcmp(mt, "message/rfc822") == 0 ||
-			               strcmp(mt, "text/rfc822-headers") == 0 ||
-			               strcmp(mt, "message/rfc822-headers") == 0) &&
-			    !found) {
-				a->orig_off = pbody;
-				a->orig_len = e - pbody;
-				found = 1;
-			}
+		if (mime_part_is(p, "message", "feedback-report")) {
+			parse_feedback_fields(t + p->body_off, len, a);
+			feedback = 1;
+		} else if (!found &&
+		    (mime_part_is(p, "message", "rfc822") ||
+		        mime_part_is(p, "text", "rfc822-headers") ||
+		        mime_part_is(p, "message", "rfc822-headers"))) {
+			a->orig_off = p->body_off;
+			a->orig_len = len;
+			found = 1;
 		}
-		pos = end;
 	}
 	if (found)
-		a->kind = (is_report && feedback) ? REG_ARF_FEEDBACK : REG_ARF_ATTACHED;
+		a->kind = (mime_part_is(&tree->parts[0], "multipart", "report") && feedback)
+		    ? REG_ARF_FEEDBACK
+		    : REG_ARF_ATTACHED;
 	return found;
 }
 
@@ -173,23 +144,20 @@ find_inline(const char *t, size_t len, size_t body, struct reg_arf *a)
 void
 reg_arf_parse(const char *msg, size_t len, struct reg_arf *a)
 {
-	char ct[1024] = "", mt[64], boundary[256], rt[64];
-	size_t body = reg_msg_body_offset(msg, len);
+	static const struct mime_limits lim = { 8, 256, 0 };
+	struct mime_tree tree;
+	size_t body;
 
 	memset(a, 0, sizeof(*a));
 	a->kind = REG_ARF_DIRECT;
 	a->orig_off = 0;
 	a->orig_len = len;
 	reg_msg_find(msg, len, "From", a->reporter, sizeof(a->reporter));
-	reg_msg_find(msg, len, "Content-Type", ct, sizeof(ct));
-	reg_msg_media_type(ct, mt, sizeof(mt));
-	if (strncmp(mt, "multipart/", 10) == 0 &&
-	    reg_msg_param(ct, "boundary", boundary, sizeof(boundary))) {
-		int is_report = strcmp(mt, "multipart/report") == 0 &&
-		    reg_msg_param(ct, "report-type", rt, sizeof(rt)) &&
-		    str_ieq(rt, "feedback-report");
-		if (!walk_parts(msg, len, body, boundary, a, is_report) &&
-		    !find_inline(msg, len, body, a)) {
+	/* a tree cut short by a limit is still walked as far as it goes */
+	mime_parse(msg, len, &lim, &tree);
+	body = tree.nparts > 0 ? tree.parts[0].body_off : len;
+	if (tree.nparts > 0 && tree.parts[0].kind == MIME_MULTIPART) {
+		if (!walk_parts(msg, &tree, a) && !find_inline(msg, len, body, a)) {
 			a->kind = REG_ARF_DIRECT;
 			a->orig_off = 0;
 			a->orig_len = len;
@@ -197,5 +165,6 @@ reg_arf_parse(const char *msg, size_t len, struct reg_arf *a)
 	} else {
 		find_inline(msg, len, body, a);
 	}
+	mime_tree_free(&tree);
 	reg_msg_find(msg + a->orig_off, a->orig_len, "Subject", a->subject, sizeof(a->subject));
 }

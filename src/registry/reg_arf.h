@@ -7,8 +7,11 @@
  * message" / "Original Message" markers followed by its header), or the
  * reported message itself (as a spam trap receives it).
  *
- * Finds the reported message inside the input and the report's fields;
- * never copies the message, only gives its offset and length.
+ * The MIME structure is libvouch's (msg/mime_parse.h), the header fields
+ * reg_msg's (libvouch's header reader). Finds the reported message inside
+ * the input and the report's fields; never copies the message, only gives
+ * its offset and length. A multipart/report with a
+ * message/feedback-report part is an ARF report.
  */
 #ifndef VOUCH_REGISTRY_REG_ARF_H
 #define VOUCH_REGISTRY_REG_ARF_H

@@ -1,329 +1,218 @@
 /*
- * reg_certify: certification tests (see reg_certify.h).
+ * reg_certify: a certification run: resolve the applicant's name, judge
+ * each address (reg_target), run the sessions one after the other and
+ * write the report (see reg_certify.h). The tests of one session are in
+ * reg_certify_session.c.
  */
-#include "reg_certify.h"
+#include "reg_certify_int.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-#include <openssl/rand.h>
+#include <event2/event.h>
 
-#include "reg_err.h"
-#include "reg_probe.h"
+#include "dns/dns.h"
+#include "dns/dns_result.h"
 #include "util/log.h"
-#include "util/str.h"
 #include "util/xmalloc.h"
 
-#define MAX_TARGETS 4
-#define TRANSCRIPT_MAX (32 * 1024)
+/* Schedule the next step (a session, or the end) from the loop. */
+void
+reg_certify_next(struct reg_certify *r)
+{
+	struct timeval now = { 0, 0 };
 
-struct run {
-	json_t *tests; /* array of {name, verdict, detail} */
-	int failed, total;
-	char first_fail[64];
-};
-
-static void verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	evtimer_add(r->step, &now);
+}
 
 static void
-verdict(struct run *r, const char *name, int pass, const char *fmt, ...)
+add_address(struct reg_certify *r, const char *a)
 {
-	char detail[512];
-	va_list ap;
+	for (size_t i = 0; i < r->naddr; i++)
+		if (strcmp(r->addrs[i], a) == 0)
+			return;
+	if (r->naddr < CERT_MAX_TARGETS)
+		str_copy(r->addrs[r->naddr++], REG_ADDR_MAX, a);
+}
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	json_array_append_new(r->tests,
-	    json_pack("{s:s, s:s, s:s}", "name", name, "verdict", pass ? "pass" : "fail", "detail",
-	        detail));
+/* A run with one verdict and no session (resolution failed). */
+static void
+single_verdict(struct reg_certify *r, const char *name, const char *detail)
+{
+	json_t *tests = json_array();
+
+	json_array_append_new(
+	    tests, json_pack("{s:s, s:s, s:s}", "name", name, "verdict", "fail", "detail", detail));
+	json_array_append_new(r->runs,
+	    json_pack("{s:s, s:s, s:o, s:s}", "address", "", "source", "", "tests", tests,
+	        "transcript", ""));
+	r->failed++;
 	r->total++;
-	if (!pass) {
-		if (r->failed == 0)
-			str_copy(r->first_fail, sizeof(r->first_fail), name);
-		r->failed++;
+	if (!r->first[0])
+		str_copy(r->first, sizeof(r->first), name);
+}
+
+/* Both lookups of the name are in: decide what to connect to. */
+static void
+plan(struct reg_certify *r)
+{
+	const struct reg_config *cfg = r->env.cfg;
+	size_t nsrc = cfg->certify_sources.n ? cfg->certify_sources.n : 1;
+	char why[512];
+
+	if (r->naddr == 0) {
+		snprintf(why, sizeof(why), "%s does not resolve (%s)", r->hostname,
+		    r->resolve_temp ? r->why_temp : "no such name or no address");
+		single_verdict(r, "resolve", why);
+		reg_certify_next(r);
+		return;
 	}
-}
-
-static const char *const relay_names[] = {
-	"relay_foreign",
-	"relay_unqualified",
-	"relay_percent_hack",
-	"relay_bang_path",
-	"relay_bang_path_plain",
-	"relay_source_route",
-	"relay_quoted_local",
-};
-#define NRELAY (sizeof(relay_names) / sizeof(relay_names[0]))
-
-/* The tests of a session in order; after a fatal failure the rest are
- * recorded as failed ("not reached") so every run has the full list. */
-static const char *const session_tests[] = { "smtp_banner", "ehlo", "helo_fcrdns", "starttls",
-	"xvouch_check" };
-
-static void
-not_reached(struct run *r, const char *from, const char *why)
-{
-	size_t i = 0;
-
-	while (i < 5 && strcmp(session_tests[i], from) != 0)
-		i++;
-	for (; i < 5; i++)
-		verdict(r, session_tests[i], 0, "not reached: %s", why);
-	for (size_t k = 0; k < NRELAY; k++)
-		verdict(r, relay_names[k], 0, "not reached: %s", why);
-}
-
-static void
-random_id(char out[129])
-{
-	static const char alnum[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char b[128];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		memset(b, 7, sizeof(b));
-	for (int i = 0; i < 128; i++)
-		out[i] = alnum[b[i] % 62]; /* slight bias is harmless for a probe id */
-	out[128] = '\0';
-}
-
-/* The name a server gives in its EHLO reply: the first word of line one. */
-static void
-ehlo_name(const struct reg_probe_reply *r, char *out, size_t outsz)
-{
-	size_t n = 0;
-
-	while (r->text[n] && r->text[n] != ' ' && r->text[n] != '\n' && n + 1 < outsz) {
-		out[n] = r->text[n];
-		n++;
+	/* nobody has looked at an automatic application: public targets only */
+	if (r->automatic &&
+	    !reg_target_automatic(r->addrs, r->naddr, r->env.allow, why, sizeof(why))) {
+		r->res.held = 1;
+		snprintf(r->res.summary, sizeof(r->res.summary),
+		    "automatic certification held: %.150s; an admin or a sponsor must start the tests",
+		    why);
+		reg_certify_next(r);
+		return;
 	}
-	out[n] = '\0';
+	r->sess = xcalloc(r->naddr * nsrc, sizeof(*r->sess));
+	for (size_t a = 0; a < r->naddr; a++) {
+		char range[160];
+		int refused = reg_target_judge(r->addrs[a], r->env.allow, range, sizeof(range)) ==
+		    REG_TARGET_REFUSED;
+
+		/* a refused address is reported once, whatever the sources */
+		for (size_t s = 0; s < (refused ? 1 : nsrc); s++) {
+			struct cert_session *ss = &r->sess[r->nsess++];
+			ss->run = r;
+			str_copy(ss->addr, sizeof(ss->addr), r->addrs[a]);
+			ss->source = cfg->certify_sources.n ? cfg->certify_sources.v[s] : NULL;
+			ss->refused = refused;
+			str_copy(ss->why, sizeof(ss->why), range);
+		}
+	}
+	reg_certify_next(r);
 }
 
 static void
-relay_tests(
-    struct reg_probe *p, struct run *r, const char *host, const char *helo, const char *target)
+on_address(struct dns_result *res, void *arg)
 {
-	char user[128], dom[256], rcpt[8][600], mail[400];
-	const char *at = strrchr(target, '@');
-	struct reg_probe_reply *rep = xmalloc(sizeof(*rep));
+	struct reg_certify *r = arg;
+	char a[REG_ADDR_MAX];
 
-	if (at == NULL) {
-		str_copy(user, sizeof(user), "relaytest");
-		str_copy(dom, sizeof(dom), "example.com");
-	} else {
-		size_t ul = (size_t)(at - target) < sizeof(user) - 1 ? (size_t)(at - target)
-		                                                     : sizeof(user) - 1;
-		memcpy(user, target, ul);
-		user[ul] = '\0';
-		str_copy(dom, sizeof(dom), at + 1);
+	r->q[res->qtype == DNS_T_A ? 0 : 1] = 0;
+	for (size_t i = 0; res->status == DNS_ANSWER && i < res->nrr; i++) {
+		const struct dns_rr *rr = &res->rr[i];
+		if (rr->type == DNS_T_A && inet_ntop(AF_INET, &rr->u.a, a, sizeof(a)))
+			add_address(r, a);
+		else if (rr->type == DNS_T_AAAA && inet_ntop(AF_INET6, &rr->u.aaaa, a, sizeof(a)))
+			add_address(r, a);
 	}
-	snprintf(rcpt[0], sizeof(rcpt[0]), "<%s@%s>", user, dom);
-	snprintf(rcpt[1], sizeof(rcpt[1]), "<%s>", user);
-	snprintf(rcpt[2], sizeof(rcpt[2]), "<%s%%%s@%s>", user, dom, host);
-	snprintf(rcpt[3], sizeof(rcpt[3]), "<%s!%s@%s>", dom, user, host);
-	snprintf(rcpt[4], sizeof(rcpt[4]), "<%s!%s>", dom, user);
-	snprintf(rcpt[5], sizeof(rcpt[5]), "<@%s:%s@%s>", host, user, dom);
-	snprintf(rcpt[6], sizeof(rcpt[6]), "<\"%s@%s\"@%s>", user, dom, host);
-	snprintf(mail, sizeof(mail), "MAIL FROM:<certify@%s>", helo);
+	if (res->status == DNS_TEMPFAIL) {
+		r->resolve_temp = 1;
+		snprintf(r->why_temp, sizeof(r->why_temp), "temporary DNS failure: %.80s",
+		    res->why ? res->why : "no answer");
+	}
+	dns_result_free(res);
+	if (--r->qpending == 0)
+		plan(r);
+}
 
-	for (size_t i = 0; i < NRELAY; i++) {
-		char cmd[sizeof(rcpt[0]) + 16];
+static void
+finish(struct reg_certify *r)
+{
+	json_t *doc;
 
-		if (reg_probe_cmd(p, "RSET", rep) != REG_OK) {
-			verdict(r, relay_names[i], 0, "session lost before the test");
-			continue;
-		}
-		if (reg_probe_cmd(p, mail, rep) != REG_OK) {
-			verdict(r, relay_names[i], 0, "session lost at MAIL");
-			continue;
-		}
-		if (rep->code >= 500) {
-			verdict(r, relay_names[i], 1,
-			    "MAIL FROM refused (%d): nothing can be relayed", rep->code);
-			continue;
-		}
-		snprintf(cmd, sizeof(cmd), "RCPT TO:%.590s", rcpt[i]);
-		if (reg_probe_cmd(p, cmd, rep) != REG_OK) {
-			verdict(r, relay_names[i], 0, "no reply to RCPT TO:%s", rcpt[i]);
-			continue;
-		}
-		if (rep->code >= 500)
-			verdict(
-			    r, relay_names[i], 1, "RCPT TO:%s refused with %d", rcpt[i], rep->code);
-		else if (rep->code >= 400)
-			verdict(r, relay_names[i], 0,
-			    "RCPT TO:%s only deferred with %d; a relay attempt must get 5xx",
-			    rcpt[i], rep->code);
+	r->finished = 1;
+	r->res.finished = (long long)time(NULL);
+	if (!r->res.held) {
+		r->res.passed = r->failed == 0 && r->total > 0;
+		if (r->res.passed)
+			snprintf(r->res.summary, sizeof(r->res.summary), "%d/%d tests passed",
+			    r->total, r->total);
 		else
-			verdict(r, relay_names[i], 0, "RCPT TO:%s accepted with %d: open relay",
-			    rcpt[i], rep->code);
+			snprintf(r->res.summary, sizeof(r->res.summary),
+			    "%d of %d tests failed (first: %s)", r->failed, r->total, r->first);
+		doc = json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:O}", "hostname", r->hostname,
+		    "started", (json_int_t)r->res.started, "finished", (json_int_t)r->res.finished,
+		    "passed", r->res.passed, "summary", r->res.summary, "port",
+		    (json_int_t)r->env.cfg->certify_port, "runs", r->runs);
+		r->res.report = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		json_decref(doc);
 	}
-	free(rep);
+	log_info("event=certified server=%s passed=%s held=%s summary=\"%s\"", r->hostname,
+	    r->res.passed ? "yes" : "no", r->res.held ? "yes" : "no", r->res.summary);
+	/* last: done may free the run */
+	r->done(r->arg, &r->res);
 }
 
-/* One session against addr from source. */
-static json_t *
-run_one(const struct reg_config *cfg, struct reg_resolve *resolver, const char *host,
-    const char *addr, const char *source, struct run *r)
+static void
+on_step(evutil_socket_t fd, short what, void *arg)
 {
-	struct reg_probe_reply *rep = xmalloc(sizeof(*rep)), *ehlo = xmalloc(sizeof(*ehlo));
-	struct reg_probe *p = NULL;
-	struct strbuf tr;
-	char err[256], name[256], cmd[300], id[129];
-	const char *helo = cfg->certify_helo[0] ? cfg->certify_helo : cfg->zone;
-	json_t *o;
-	int rc;
+	struct reg_certify *r = arg;
 
-	strbuf_init(&tr, TRANSCRIPT_MAX);
-	r->tests = json_array();
-	rc = reg_probe_open(&p, addr, (int)cfg->certify_port, source, cfg->certify_timeout, &tr,
-	    rep, err, sizeof(err));
-	if (rc != REG_OK) {
-		verdict(r, "smtp_banner", 0, "%s", err);
-		not_reached(r, "ehlo", "no SMTP session");
-		goto out;
+	(void)fd;
+	(void)what;
+	if (r->finished)
+		return;
+	/* the session just over goes into the report */
+	if (r->running) {
+		r->running = 0;
+		json_array_append_new(r->runs,
+		    cert_session_json(
+		        &r->sess[r->cur], &r->failed, &r->total, r->first, sizeof(r->first)));
+		cert_session_clear(&r->sess[r->cur]);
+		r->cur++;
 	}
-	if (rep->code != 220) {
-		verdict(r, "smtp_banner", 0, "greeting was %d, not 220", rep->code);
-		not_reached(r, "ehlo", "no SMTP session");
-		goto out;
+	if (r->qpending > 0)
+		return;
+	if (r->res.held || r->cur >= r->nsess) {
+		finish(r);
+		return;
 	}
-	verdict(r, "smtp_banner", 1, "220 greeting on port %lld", cfg->certify_port);
+	r->running = 1;
+	cert_session_start(&r->sess[r->cur]);
+}
 
-	snprintf(cmd, sizeof(cmd), "EHLO %s", helo);
-	if (reg_probe_cmd(p, cmd, ehlo) != REG_OK || ehlo->code != 250) {
-		verdict(r, "ehlo", 0, "EHLO answered %d", ehlo->code);
-		not_reached(r, "helo_fcrdns", "EHLO refused");
-		goto out;
-	}
-	verdict(r, "ehlo", 1, "EHLO accepted");
+struct reg_certify *
+reg_certify_start(const struct reg_certify_env *env, const char *hostname, int automatic,
+    reg_certify_done_fn done, void *arg)
+{
+	struct reg_certify *r = xcalloc(1, sizeof(*r));
 
-	/* forward confirmation of the name the server calls itself */
-	ehlo_name(ehlo, name, sizeof(name));
-	{
-		char addrs[16][REG_ADDR_MAX];
-		size_t n = 0;
-		int found = 0;
-
-		rc = reg_resolve_addrs(resolver, name, addrs, 16, &n);
-		for (size_t i = 0; rc == REG_OK && i < n; i++)
-			found |= strcmp(addrs[i], addr) == 0;
-		if (rc != REG_OK)
-			verdict(r, "helo_fcrdns", 0,
-			    "the server's name '%.200s' does not resolve (%s)", name,
-			    reg_err_str(rc));
-		else if (!found)
-			verdict(r, "helo_fcrdns", 0,
-			    "the server's name '%.200s' does not resolve to %s", name, addr);
-		else
-			verdict(r, "helo_fcrdns", 1, "'%.200s' resolves to %s%s", name, addr,
-			    str_ieq(name, host) ? "" : " (differs from the registered name)");
-	}
-
-	if (!reg_probe_has_ext(ehlo, "STARTTLS")) {
-		verdict(r, "starttls", 0, "STARTTLS is not offered");
-	} else if (reg_probe_cmd(p, "STARTTLS", rep) != REG_OK || rep->code != 220) {
-		verdict(r, "starttls", 0, "STARTTLS answered %d", rep->code);
-	} else {
-		struct reg_probe_tls tls;
-		if (reg_probe_tls(p, host, cfg->certify_tls_verify, cfg->certify_ca_file, &tls, err,
-		        sizeof(err)) != REG_OK) {
-			verdict(r, "starttls", 0, "%s", err);
-			not_reached(r, "xvouch_check", "TLS failed");
-			goto out;
-		}
-		if (!tls.has_cert)
-			verdict(r, "starttls", 0, "no certificate presented");
-		else if (cfg->certify_tls_verify && !tls.verified)
-			verdict(r, "starttls", 0, "certificate '%.150s' does not verify: %s",
-			    tls.subject, tls.verify_error);
-		else
-			verdict(r, "starttls", 1, "%s, certificate '%.150s' (verify: %s)",
-			    tls.version, tls.subject, tls.verify_error);
-		/* RFC 3207 4.2: forget what was learnt before TLS and ask again */
-		if (reg_probe_cmd(p, cmd, ehlo) != REG_OK || ehlo->code != 250) {
-			not_reached(r, "xvouch_check", "EHLO after STARTTLS refused");
-			goto out;
-		}
-	}
-
-	random_id(id);
-	snprintf(cmd, sizeof(cmd), "XVOUCH CHECK %s", id);
-	if (reg_probe_cmd(p, cmd, rep) != REG_OK)
-		verdict(r, "xvouch_check", 0, "no reply to XVOUCH CHECK");
-	else if (rep->code == 550)
-		verdict(r, "xvouch_check", 1, "unknown session id refused with 550");
-	else if (rep->code >= 200 && rep->code < 300)
-		verdict(
-		    r, "xvouch_check", 0, "an unknown session id was confirmed (%d)", rep->code);
-	else
-		verdict(r, "xvouch_check", 0, "XVOUCH CHECK answered %d, expected 550", rep->code);
-
-	relay_tests(p, r, host, helo, cfg->certify_relay_target);
-out:
-	reg_probe_close(p);
-	o = json_pack("{s:s, s:s, s:o, s:s}", "address", addr, "source", source ? source : "",
-	    "tests", r->tests, "transcript", tr.s ? tr.s : "");
-	strbuf_free(&tr);
-	free(rep);
-	free(ehlo);
-	return o;
+	r->env = *env;
+	str_copy(r->hostname, sizeof(r->hostname), hostname);
+	r->automatic = automatic;
+	r->done = done;
+	r->arg = arg;
+	r->runs = json_array();
+	r->res.started = (long long)time(NULL);
+	r->step = evtimer_new(env->base, on_step, r);
+	r->qpending = 2;
+	r->q[0] = dns_client_lookup(env->dns, hostname, DNS_T_A, on_address, r);
+	r->q[1] = dns_client_lookup(env->dns, hostname, DNS_T_AAAA, on_address, r);
+	return r;
 }
 
 void
-reg_certify_run(const struct reg_config *cfg, struct reg_resolve *resolver, const char *hostname,
-    struct reg_certify_result *res)
+reg_certify_free(struct reg_certify *r)
 {
-	char addrs[MAX_TARGETS][REG_ADDR_MAX];
-	size_t naddr = 0, nsrc = cfg->certify_sources.n ? cfg->certify_sources.n : 1;
-	json_t *runs = json_array(), *doc;
-	int failed = 0, total = 0, rc;
-	char first[64] = "";
-
-	memset(res, 0, sizeof(*res));
-	res->started = (long long)time(NULL);
-	rc = reg_resolve_addrs(resolver, hostname, addrs, MAX_TARGETS, &naddr);
-	if (rc != REG_OK) {
-		struct run r = { json_array(), 0, 0, "" };
-		verdict(&r, "resolve", 0, "%s does not resolve (%s, %s resolver)", hostname,
-		    reg_err_str(rc), reg_resolve_kind(resolver));
-		json_array_append_new(runs,
-		    json_pack("{s:s, s:s, s:o, s:s}", "address", "", "source", "", "tests", r.tests,
-		        "transcript", ""));
-		failed = 1;
-		total = 1;
-		str_copy(first, sizeof(first), "resolve");
-	}
-	for (size_t a = 0; a < naddr; a++) {
-		for (size_t s = 0; s < nsrc; s++) {
-			struct run r = { NULL, 0, 0, "" };
-			const char *src = cfg->certify_sources.n ? cfg->certify_sources.v[s] : NULL;
-			json_array_append_new(
-			    runs, run_one(cfg, resolver, hostname, addrs[a], src, &r));
-			failed += r.failed;
-			total += r.total;
-			if (!first[0] && r.first_fail[0])
-				str_copy(first, sizeof(first), r.first_fail);
-		}
-	}
-	res->finished = (long long)time(NULL);
-	res->passed = failed == 0 && total > 0;
-	if (res->passed)
-		snprintf(res->summary, sizeof(res->summary), "%d/%d tests passed", total, total);
-	else
-		snprintf(res->summary, sizeof(res->summary), "%d of %d tests failed (first: %s)",
-		    failed, total, first);
-	doc = json_pack("{s:s, s:I, s:I, s:b, s:s, s:I, s:o}", "hostname", hostname, "started",
-	    (json_int_t)res->started, "finished", (json_int_t)res->finished, "passed", res->passed,
-	    "summary", res->summary, "port", (json_int_t)cfg->certify_port, "runs", runs);
-	res->report = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	log_info("event=certified server=%s passed=%s summary=\"%s\"", hostname,
-	    res->passed ? "yes" : "no", res->summary);
+	if (r == NULL)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (r->q[i])
+			dns_client_cancel(r->env.dns, r->q[i]);
+	for (size_t i = 0; i < r->nsess; i++)
+		cert_session_clear(&r->sess[i]);
+	free(r->sess);
+	if (r->step)
+		event_free(r->step);
+	json_decref(r->runs);
+	free(r->res.report);
+	free(r);
 }

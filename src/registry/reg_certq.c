@@ -1,43 +1,41 @@
 /*
- * reg_certq: certification jobs on worker threads (see reg_certq.h).
+ * reg_certq: certification runs queued on the loop (see reg_certq.h).
  */
 #include "reg_certq.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "reg_err.h"
+#include "reg_resolve.h"
 #include "reg_server.h"
+#include "reg_target.h"
+#include "tls/tls_ctx.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+/* A job owns its run, so the run's callback can never outlive the job. */
 struct job {
 	struct job *next;
 	struct reg_certq *q;
 	long long id;
 	char hostname[256];
-	pthread_t thread;
-	int running;
-	struct reg_certify_result result; /* written by the worker */
+	int automatic;
+	struct reg_certify *run; /* NULL while waiting */
 };
 
 struct reg_certq {
-	struct event_base *base;
-	const struct reg_config *cfg;
+	struct reg_certify_env env;
+	struct reg_target_allow *allow; /* env.allow, owned */
 	struct reg_db *db;
-	struct reg_resolve *resolver; /* thread-safe, shared by workers */
 	reg_certq_done_fn done;
 	void *arg;
-	int pipefd[2];
-	struct event *ev;
-	pthread_mutex_t lock;
-	struct job *waiting; /* loop thread only */
-	struct job *running; /* loop thread only */
+	struct job *waiting, *running;
 	size_t nrunning;
 };
 
@@ -70,147 +68,81 @@ begin(struct reg_db *db, const struct reg_config *cfg, const char *hostname, lon
 	return REG_OK;
 }
 
+/* Store the run and tell the workflow. */
 static int
-finish(struct reg_db *db, const struct reg_config *cfg, long long id,
+store(struct reg_db *db, const struct reg_config *cfg, long long id,
     const struct reg_certify_result *r, struct reg_workflow_res *res)
 {
-	int rc =
-	    reg_server_cert_add(db, id, r->started, r->finished, r->passed, r->summary, r->report);
+	int rc;
 
+	if (r->held)
+		return reg_workflow_certify_held(db, cfg, id, r->summary, res);
+	rc = reg_server_cert_add(
+	    db, id, r->started, r->finished, r->passed, r->summary, r->report ? r->report : "{}");
 	if (rc != REG_OK)
 		return rc;
 	return reg_workflow_certified(db, cfg, id, r->passed, r->summary, res);
 }
 
-int
-reg_certq_run_sync(struct reg_db *db, const struct reg_config *cfg, const char *hostname,
-    struct reg_certify_result *out, struct reg_workflow_res *res)
-{
-	struct reg_resolve *resolver;
-	long long id = 0;
-	int rc;
+static void start_waiting(struct reg_certq *q);
 
-	memset(out, 0, sizeof(*out));
-	if ((rc = begin(db, cfg, hostname, &id, res)) != REG_OK)
-		return rc;
-	resolver = reg_resolve_new(&cfg->hosts);
-	reg_certify_run(cfg, resolver, hostname, out);
-	reg_resolve_free(resolver);
-	return finish(db, cfg, id, out, res);
-}
-
-static void *
-worker(void *vjob)
+static void
+on_run_done(void *arg, struct reg_certify_result *r)
 {
-	struct job *j = vjob;
+	struct job *j = arg, **pp;
 	struct reg_certq *q = j->q;
-	char byte = 1;
-	ssize_t w;
+	struct reg_workflow_res res;
+	int rc = store(q->db, q->env.cfg, j->id, r, &res);
 
-	reg_certify_run(q->cfg, q->resolver, j->hostname, &j->result);
-	/* wake the loop: it finds finished jobs by their flag under the lock */
-	pthread_mutex_lock(&q->lock);
-	j->running = 0;
-	pthread_mutex_unlock(&q->lock);
-	do {
-		w = write(q->pipefd[1], &byte, 1);
-	} while (w < 0 && errno == EINTR);
-	return NULL;
+	if (rc != REG_OK)
+		log_err(
+		    "event=certify_store_failed server=%s err=%s", j->hostname, reg_err_str(rc));
+	else if (q->done)
+		q->done(q->arg, j->hostname, &res);
+	for (pp = &q->running; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	q->nrunning--;
+	reg_certify_free(j->run); /* from inside its last callback: nothing follows */
+	free(j);
+	start_waiting(q);
 }
 
 static void
 start_waiting(struct reg_certq *q)
 {
-	while (q->waiting && q->nrunning < (size_t)q->cfg->certify_concurrency) {
+	while (q->waiting && q->nrunning < (size_t)q->env.cfg->certify_concurrency) {
 		struct job *j = q->waiting;
 
 		q->waiting = j->next;
-		j->running = 1;
-		if (pthread_create(&j->thread, NULL, worker, j) != 0) {
-			log_err("event=certify_thread_failed server=%s", j->hostname);
-			j->running = 0;
-			j->result.report = NULL;
-			str_copy(j->result.summary, sizeof(j->result.summary),
-			    "internal error: could not start the tests");
-			/* deliver as a failed run so the server leaves "testing" */
-			j->next = q->running;
-			q->running = j;
-			q->nrunning++;
-			{
-				char byte = 1;
-				ssize_t w = write(q->pipefd[1], &byte, 1);
-				(void)w;
-			}
-			continue;
-		}
 		j->next = q->running;
 		q->running = j;
 		q->nrunning++;
+		j->run = reg_certify_start(&q->env, j->hostname, j->automatic, on_run_done, j);
 	}
-}
-
-static void
-on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	struct reg_certq *q = arg;
-	char buf[64];
-	struct job **pp;
-
-	(void)what;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	pp = &q->running;
-	while (*pp) {
-		struct job *j = *pp;
-		int running;
-
-		pthread_mutex_lock(&q->lock);
-		running = j->running;
-		pthread_mutex_unlock(&q->lock);
-		if (running) {
-			pp = &j->next;
-			continue;
-		}
-		*pp = j->next;
-		q->nrunning--;
-		if (j->thread)
-			pthread_join(j->thread, NULL);
-		{
-			struct reg_workflow_res res;
-			int rc = finish(q->db, q->cfg, j->id, &j->result, &res);
-			if (rc != REG_OK)
-				log_err("event=certify_store_failed server=%s err=%s", j->hostname,
-				    reg_err_str(rc));
-			else if (q->done)
-				q->done(q->arg, j->hostname, &res);
-		}
-		free(j->result.report);
-		free(j);
-	}
-	start_waiting(q);
 }
 
 struct reg_certq *
 reg_certq_new(struct event_base *base, const struct reg_config *cfg, struct reg_db *db,
-    reg_certq_done_fn done, void *arg)
+    struct dns_client *dns, reg_certq_done_fn done, void *arg, char *err, size_t errsz)
 {
 	struct reg_certq *q = xcalloc(1, sizeof(*q));
 
-	q->base = base;
-	q->cfg = cfg;
+	q->env.base = base;
+	q->env.dns = dns;
+	q->env.cfg = cfg;
 	q->db = db;
 	q->done = done;
 	q->arg = arg;
-	q->resolver = reg_resolve_new(&cfg->hosts);
-	pthread_mutex_init(&q->lock, NULL);
-	if (pipe2(q->pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_err("event=certq_pipe_failed err=\"%s\"", strerror(errno));
-		reg_resolve_free(q->resolver);
-		free(q);
+	q->env.tls = tls_ctx_client_new(cfg->certify_ca_file, NULL, NULL, err, errsz);
+	if (q->env.tls == NULL ||
+	    (q->allow = reg_target_allow_new(&cfg->certify_allow_networks, err, errsz)) == NULL) {
+		reg_certq_free(q);
 		return NULL;
 	}
-	q->ev = event_new(base, q->pipefd[0], EV_READ | EV_PERSIST, on_wake, q);
-	event_add(q->ev, NULL);
+	q->env.allow = q->allow;
 	return q;
 }
 
@@ -222,9 +154,7 @@ reg_certq_free(struct reg_certq *q)
 	while (q->running) {
 		struct job *j = q->running;
 		q->running = j->next;
-		if (j->thread)
-			pthread_join(j->thread, NULL);
-		free(j->result.report);
+		reg_certify_free(j->run);
 		free(j);
 	}
 	while (q->waiting) {
@@ -232,18 +162,16 @@ reg_certq_free(struct reg_certq *q)
 		q->waiting = j->next;
 		free(j);
 	}
-	event_free(q->ev);
-	close(q->pipefd[0]);
-	close(q->pipefd[1]);
-	pthread_mutex_destroy(&q->lock);
-	reg_resolve_free(q->resolver);
+	SSL_CTX_free(q->env.tls);
+	reg_target_allow_free(q->allow);
 	free(q);
 }
 
 int
-reg_certq_submit(struct reg_certq *q, const char *hostname, struct reg_workflow_res *res)
+reg_certq_submit(
+    struct reg_certq *q, const char *hostname, int automatic, struct reg_workflow_res *res)
 {
-	struct job *j;
+	struct job *j, **pp;
 	long long id = 0;
 	int rc;
 
@@ -253,22 +181,21 @@ reg_certq_submit(struct reg_certq *q, const char *hostname, struct reg_workflow_
 	for (j = q->waiting; j; j = j->next)
 		if (strcmp(j->hostname, hostname) == 0)
 			goto queued;
-	if ((rc = begin(q->db, q->cfg, hostname, &id, res)) != REG_OK)
+	if ((rc = begin(q->db, q->env.cfg, hostname, &id, res)) != REG_OK)
 		return rc;
 	j = xcalloc(1, sizeof(*j));
 	j->q = q;
 	j->id = id;
+	j->automatic = automatic;
 	str_copy(j->hostname, sizeof(j->hostname), hostname);
 	/* append: first come, first tested */
-	{
-		struct job **pp = &q->waiting;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = j;
-	}
+	for (pp = &q->waiting; *pp; pp = &(*pp)->next)
+		;
+	*pp = j;
 	start_waiting(q);
 	return REG_OK;
 queued:
+	memset(res, 0, sizeof(*res));
 	snprintf(res->msg, sizeof(res->msg), "%s is already being tested", hostname);
 	return REG_ECONFLICT;
 }
@@ -281,4 +208,66 @@ reg_certq_busy(const struct reg_certq *q)
 	for (const struct job *j = q->waiting; j; j = j->next)
 		n++;
 	return n;
+}
+
+struct sync_run {
+	int done;
+	struct reg_certify_result res;
+};
+
+static void
+on_sync_done(void *arg, struct reg_certify_result *r)
+{
+	struct sync_run *s = arg;
+
+	s->res = *r;
+	r->report = NULL; /* taken */
+	s->done = 1;
+}
+
+int
+reg_certq_run_sync(struct reg_db *db, const struct reg_config *cfg, const char *hostname,
+    struct reg_certify_result *out, struct reg_workflow_res *res)
+{
+	struct reg_certify_env env;
+	struct reg_resolve *resolve = NULL;
+	struct reg_target_allow *allow = NULL;
+	struct reg_certify *run = NULL;
+	struct sync_run s;
+	char err[512] = "";
+	long long id = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&s, 0, sizeof(s));
+	memset(&env, 0, sizeof(env));
+	if ((rc = begin(db, cfg, hostname, &id, res)) != REG_OK)
+		return rc;
+	env.cfg = cfg;
+	env.base = event_base_new();
+	if (env.base && (resolve = reg_resolve_new(env.base, cfg, err, sizeof(err))) != NULL &&
+	    (env.tls = tls_ctx_client_new(cfg->certify_ca_file, NULL, NULL, err, sizeof(err))) !=
+	        NULL &&
+	    (allow = reg_target_allow_new(&cfg->certify_allow_networks, err, sizeof(err))) !=
+	        NULL) {
+		env.allow = allow;
+		env.dns = reg_resolve_client(resolve);
+		run = reg_certify_start(&env, hostname, 0, on_sync_done, &s);
+		while (!s.done && event_base_loop(env.base, EVLOOP_ONCE) >= 0)
+			;
+	}
+	if (s.done) {
+		*out = s.res;
+	} else {
+		/* the tests could not even start: a failed run says why */
+		snprintf(out->summary, sizeof(out->summary), "internal error: %.200s",
+		    err[0] ? err : "no event loop");
+	}
+	reg_certify_free(run);
+	reg_target_allow_free(allow);
+	SSL_CTX_free(env.tls);
+	reg_resolve_free(resolve);
+	if (env.base)
+		event_base_free(env.base);
+	return store(db, cfg, id, out, res);
 }

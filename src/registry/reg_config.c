@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/lists.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -27,6 +28,8 @@ const struct conf_key reg_config_keys[] = {
 	    "directory holding registry.db (SQLite, WAL)" },
 	{ "log_level", CONF_ENUM, K(log_level), "info", 0, 0, log_levels,
 	    "least important events logged" },
+	{ "user", CONF_STR, K(user), "vouch", 0, 0, NULL,
+	    "serve started as root binds its ports, then runs as this user for good" },
 	{ "zone", CONF_STR, K(zone), "reg.example.net", 0, 0, NULL,
 	    "the register's DNS zone (DESIGN 5.3)" },
 	{ "ns", CONF_LIST, K(ns), "", 0, 0, NULL,
@@ -55,6 +58,14 @@ const struct conf_key reg_config_keys[] = {
 	    "largest UDP answer we send to EDNS clients (RFC 6891)" },
 	{ "dns_tcp_clients", CONF_INT, K(dns_tcp_clients), "64", 1, 10000, NULL,
 	    "concurrent DNS-over-TCP connections" },
+	{ "dns_tcp_reserved", CONF_INT, K(dns_tcp_reserved), "4", 0, 10000, NULL,
+	    "of dns_tcp_clients, slots only configured secondaries (notify, allow_transfer) may use" },
+	{ "dns_tcp_per_address", CONF_INT, K(dns_tcp_per_address), "8", 1, 10000, NULL,
+	    "DNS-over-TCP connections per client address (IPv6: per /64); secondaries exempt" },
+	{ "dns_tcp_idle", CONF_DURATION, K(dns_tcp_idle), "10s", 100, 10 * MIN, NULL,
+	    "a TCP connection without a query for this long is closed (RFC 7766 6.2.3)" },
+	{ "dns_tcp_query_timeout", CONF_DURATION, K(dns_tcp_query_timeout), "5s", 100, 10 * MIN,
+	    NULL, "time from a TCP query's first octet to its last, however slowly it comes" },
 	{ "http_listen", CONF_ADDRS, K(http_listen), "127.0.0.1:8080", 0, 0, NULL,
 	    "addresses (IP:port; port 0 = any free port) for the HTTP API and web UI" },
 	{ "http_max_body", CONF_SIZE, K(http_max_body), "1m", 1 * KB, 64 * MB, NULL,
@@ -63,10 +74,19 @@ const struct conf_key reg_config_keys[] = {
 	    "time a client has to send a request" },
 	{ "site_name", CONF_STR, K(site_name), "vouch registry", 0, 0, NULL,
 	    "title shown on the web pages" },
+	{ "admin_session_ttl", CONF_DURATION, K(admin_session_ttl), "8h", 1 * SEC, 30 * DAY, NULL,
+	    "how long an admin's web sign-in lasts" },
+	{ "http_secure_cookie", CONF_BOOL, K(http_secure_cookie), "no", 0, 0, NULL,
+	    "mark the admin cookie Secure even without a trusted proxy saying https" },
+	{ "http_trusted_proxies", CONF_LIST, K(http_trusted_proxies), "", 0, 0, NULL,
+	    "proxy addresses whose X-Forwarded-For (client address) and X-Forwarded-Proto count" },
 	{ "sponsors_required", CONF_INT, K(sponsors_required), "2", 0, 100, NULL,
 	    "sponsors that waive the bond and approve automatically once tests pass" },
 	{ "suspend_threshold", CONF_INT, K(suspend_threshold), "3", 1, 10000, NULL,
 	    "confirmed abuse reports within report_window that suspend a server" },
+	{ "suspend_reporters", CONF_INT, K(suspend_reporters), "2", 1, 1000, NULL,
+	    "independent reporters those reports must come from (a trap owner counts once, each"
+	    " report an admin confirmed once)" },
 	{ "report_window", CONF_DURATION, K(report_window), "30d", 1 * HOUR, 3650 * DAY, NULL,
 	    "period over which confirmed reports count towards suspension" },
 	{ "bond_amount", CONF_INT, K(bond_amount), "100", 0, 1000000000, NULL,
@@ -74,7 +94,8 @@ const struct conf_key reg_config_keys[] = {
 	{ "max_report_size", CONF_SIZE, K(max_report_size), "1m", 1 * KB, 64 * MB, NULL,
 	    "largest reported message kept" },
 	{ "auto_certify", CONF_BOOL, K(auto_certify), "yes", 0, 0, NULL,
-	    "run the certification tests as soon as a server applies" },
+	    "queue the tests on apply; they connect only if every address is public, else a person"
+	    " starts them" },
 	{ "fee_period", CONF_DURATION, K(fee_period), "365d", 1 * DAY, 3650 * DAY, NULL,
 	    "time from registration until the yearly fee is due" },
 	{ "certify_port", CONF_INT, K(certify_port), "25", 1, 65535, NULL,
@@ -91,12 +112,47 @@ const struct conf_key reg_config_keys[] = {
 	    "require the STARTTLS certificate to verify and match the hostname" },
 	{ "certify_ca_file", CONF_STR, K(certify_ca_file), "", 0, 0, NULL,
 	    "CA bundle for certify_tls_verify; empty = the system's" },
+	{ "certify_allow_networks", CONF_LIST, K(certify_allow_networks), "", 0, 0, NULL,
+	    "special-purpose networks (loopback, private, ...) the tests may connect to anyway" },
 	{ "hosts", CONF_LIST, K(hosts), "", 0, 0, NULL,
 	    "static name=address entries used instead of DNS by the tests (test worlds)" },
 	{ "certify_concurrency", CONF_INT, K(certify_concurrency), "4", 1, 64, NULL,
 	    "certification runs at once" },
+	{ "limit_applications", CONF_INT, K(limit_applications), "10", 0, 1000000, NULL,
+	    "applications one client address may file per limit_window (0 = no limit)" },
+	{ "limit_reports", CONF_INT, K(limit_reports), "30", 0, 1000000, NULL,
+	    "abuse reports one client address may file per limit_window (0 = no limit)" },
+	{ "limit_window", CONF_DURATION, K(limit_window), "1h", 1 * SEC, 30 * DAY, NULL,
+	    "the period the per-client limits count over" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
+
+/* The top-level block: each key is the registry's or the DNS client's. */
+static int
+apply_block(
+    struct reg_config *cfg, const struct conf_block *blk, const char *name, struct strbuf *errs)
+{
+	int nerr = 0;
+	char err[512];
+
+	for (size_t i = 0; i < blk->nitems; i++) {
+		const struct conf_item *it = &blk->items[i];
+		const struct conf_key *k = conf_find(reg_config_keys, it->key);
+		void *obj = cfg;
+
+		if (k == NULL && (k = conf_find(dns_config_keys, it->key)) != NULL)
+			obj = &cfg->dns;
+		if (k == NULL) {
+			strbuf_printf(
+			    errs, "%s:%d: unknown setting '%s'\n", name, it->line, it->key);
+			nerr++;
+		} else if (conf_set(k, obj, it->value, it->append, err, sizeof(err)) < 0) {
+			strbuf_printf(errs, "%s:%d: %s\n", name, it->line, err);
+			nerr++;
+		}
+	}
+	return nerr;
+}
 
 struct reg_config *
 reg_config_load_text(const char *text, size_t len, const char *name, struct strbuf *errs)
@@ -106,11 +162,11 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 	int bad = 0;
 
 	conf_defaults(reg_config_keys, cfg);
+	conf_defaults(dns_config_keys, &cfg->dns);
 	if (text != NULL) {
 		if (conf_parse(text, len, name, &doc, errs) < 0)
 			bad = 1;
-		if (doc.nblocks > 0 &&
-		    conf_apply(reg_config_keys, cfg, &doc.blocks[0], name, errs) > 0)
+		if (doc.nblocks > 0 && apply_block(cfg, &doc.blocks[0], name, errs) > 0)
 			bad = 1;
 		for (size_t i = 1; i < doc.nblocks; i++) {
 			strbuf_printf(errs, "%s:%d: unexpected block '%s'\n", name,
@@ -119,8 +175,24 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 		}
 		conf_doc_free(&doc);
 	}
+	for (size_t i = 0; !bad && i < cfg->certify_allow_networks.n; i++) {
+		struct list_entry e;
+		char why[200];
+		if (list_parse(cfg->certify_allow_networks.v[i], &e, why, sizeof(why)) < 0 ||
+		    (e.kind != LIST_ADDR && e.kind != LIST_NET)) {
+			strbuf_printf(errs, "%s: certify_allow_networks: '%s' is not a network\n",
+			    name, cfg->certify_allow_networks.v[i]);
+			bad = 1;
+		}
+	}
 	if (!bad && cfg->zone[0] == '\0') {
 		strbuf_printf(errs, "%s: zone must not be empty\n", name);
+		bad = 1;
+	}
+	if (!bad && cfg->dns_tcp_reserved >= cfg->dns_tcp_clients) {
+		strbuf_printf(errs,
+		    "%s: dns_tcp_reserved (%lld) must be less than dns_tcp_clients (%lld)\n", name,
+		    cfg->dns_tcp_reserved, cfg->dns_tcp_clients);
 		bad = 1;
 	}
 	for (size_t i = 0; !bad && i < cfg->hosts.n; i++) {
@@ -183,6 +255,7 @@ reg_config_free(struct reg_config *cfg)
 	if (cfg == NULL)
 		return;
 	conf_release(reg_config_keys, cfg);
+	conf_release(dns_config_keys, &cfg->dns);
 	free(cfg->path);
 	free(cfg);
 }
@@ -191,4 +264,5 @@ void
 reg_config_print(const struct reg_config *cfg, struct strbuf *out)
 {
 	conf_print(reg_config_keys, cfg, "", out);
+	conf_print(dns_config_keys, &cfg->dns, "", out);
 }

@@ -8,6 +8,7 @@
 #ifndef VOUCH_REGISTRY_REG_CONFIG_H
 #define VOUCH_REGISTRY_REG_CONFIG_H
 
+#include "dns/dns_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -15,6 +16,7 @@ struct reg_config {
 	char *path;     /* file loaded, or NULL */
 	char *data_dir; /* holds registry.db */
 	int log_level;  /* enum log_level */
+	char *user;     /* serve started as root binds, then runs as this user */
 
 	/* the zone (DESIGN 5.3) */
 	char *zone;          /* e.g. reg.example.net */
@@ -28,17 +30,25 @@ struct reg_config {
 	long long notify_retry;          /* ms between NOTIFY retries */
 	long long edns_size;             /* our UDP payload size */
 	long long dns_tcp_clients;       /* concurrent TCP DNS connections */
+	long long dns_tcp_reserved;      /* of them, only for configured secondaries */
+	long long dns_tcp_per_address;   /* per client address (IPv6: per /64) */
+	long long dns_tcp_idle;          /* ms without a query before closing */
+	long long dns_tcp_query_timeout; /* ms from a query's first octet to its last */
 
 	/* HTTP API and web UI */
 	struct conf_list http_listen;
 	long long http_max_body;
 	long long http_timeout; /* ms */
 	char *site_name;
+	long long admin_session_ttl;           /* ms a web sign-in lasts */
+	int http_secure_cookie;                /* always mark the cookie Secure */
+	struct conf_list http_trusted_proxies; /* their X-Forwarded-For/-Proto count */
 
 	/* workflow */
 	long long sponsors_required;
 	long long suspend_threshold;
-	long long report_window; /* ms */
+	long long suspend_reporters; /* independent reporters an automatic suspension needs */
+	long long report_window;     /* ms */
 	long long bond_amount;
 	long long max_report_size;
 	int auto_certify;     /* run certification on apply */
@@ -52,8 +62,17 @@ struct reg_config {
 	char *certify_relay_target;       /* foreign mailbox for relay tricks */
 	int certify_tls_verify;           /* require a chain that verifies */
 	char *certify_ca_file;
-	struct conf_list hosts; /* static name=address table; empty = system resolver */
+	struct conf_list certify_allow_networks; /* special-purpose ranges the tests may reach */
+	struct conf_list hosts; /* static name=address table; empty = DNS (dns_resolver) */
 	long long certify_concurrency;
+
+	/* rate limits per client address (0 = none) */
+	long long limit_applications; /* applications per limit_window */
+	long long limit_reports;      /* reports per limit_window */
+	long long limit_window;       /* ms */
+
+	/* libvouch's DNS client (dns_resolver, dns_timeout, dns_trust_anchor) */
+	struct dns_config dns;
 };
 
 extern const struct conf_key reg_config_keys[];

@@ -3,13 +3,16 @@
  */
 #include "reg_db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "reg_err.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 struct reg_db {
@@ -115,6 +118,45 @@ static const char *const migrations[] = {
 	" summary TEXT NOT NULL,"
 	" report TEXT NOT NULL);"
 	"CREATE INDEX cert_runs_server ON cert_runs(server_id);",
+	/* 2: admin web sessions (reg_session): only the id's hash is kept */
+	"CREATE TABLE sessions("
+	" id INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL UNIQUE,"
+	" token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);",
+	/* 3: per-client rate limits (reg_rate), shared by serve and the CLI */
+	"CREATE TABLE rate_events("
+	" kind TEXT NOT NULL,"
+	" client TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX rate_events_client ON rate_events(kind, client, at);"
+	"CREATE INDEX rate_events_at ON rate_events(kind, at);",
+	/* 4: traps are checked (their domain's MX is their owner's server) before
+	 * they count, and an address only one owner's verified trap; reports keep
+	 * the channel they came through and which trap they hit */
+	"CREATE TABLE traps_v4("
+	" id INTEGER PRIMARY KEY,"
+	" server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+	" address TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" note TEXT NOT NULL DEFAULT '',"
+	" checked_at INTEGER,"
+	" UNIQUE(server_id, address));"
+	"INSERT INTO traps_v4(id, server_id, address, created_at)"
+	" SELECT id, server_id, address, created_at FROM traps;"
+	"DROP TABLE traps;"
+	"ALTER TABLE traps_v4 RENAME TO traps;"
+	"CREATE UNIQUE INDEX traps_verified ON traps(address) WHERE status = 'verified';"
+	"ALTER TABLE reports ADD COLUMN client TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE reports ADD COLUMN via_server_id INTEGER;"
+	"ALTER TABLE reports ADD COLUMN trap_server_id INTEGER;"
+	"ALTER TABLE reports ADD COLUMN trap_note TEXT NOT NULL DEFAULT '';"
+	/* confirmed before the server's last reinstatement: no longer counted */
+	"ALTER TABLE reports ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -193,6 +235,35 @@ migrate(struct reg_db *db, struct strbuf *err)
 fail:
 	strbuf_printf(err, "schema migration %d failed: %s", v + 1, sqlite3_errmsg(db->h));
 	return REG_ETEMP;
+}
+
+int
+reg_db_path(const char *data_dir, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/registry.db", data_dir);
+
+	return n > 0 && (size_t)n < outsz ? REG_OK : REG_EINVAL;
+}
+
+int
+reg_db_make_dir(const char *data_dir, struct strbuf *err)
+{
+	char parent[4096];
+	char *slash;
+
+	if (str_copy(parent, sizeof(parent), data_dir) >= sizeof(parent)) {
+		strbuf_printf(err, "%s: path too long", data_dir);
+		return REG_EINVAL;
+	}
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		mkdir(parent, 0750);
+	}
+	if (mkdir(data_dir, 0750) < 0 && errno != EEXIST) {
+		strbuf_printf(err, "%s: %s", data_dir, strerror(errno));
+		return REG_ETEMP;
+	}
+	return REG_OK;
 }
 
 int

@@ -9,6 +9,7 @@
 #ifndef VOUCH_REGISTRY_REG_DB_H
 #define VOUCH_REGISTRY_REG_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -17,6 +18,11 @@
 
 struct reg_db;
 
+/* The database's file name in data_dir (REG_OK, or EINVAL if too long). */
+int reg_db_path(const char *data_dir, char *out, size_t outsz);
+/* Create data_dir (and its parent, like mkdir -p for two levels), mode
+ * 0750; an existing one is fine. REG_OK or ETEMP with a reason in err. */
+int reg_db_make_dir(const char *data_dir, struct strbuf *err);
 /* Open (creating) the database at path and migrate it to the latest schema.
  * Returns REG_OK and *out (free with reg_db_close), or an error with a
  * reason in err. */

@@ -12,72 +12,19 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/listener.h>
 #include <event2/util.h>
 #include <openssl/rand.h>
 
 #include "reg_answer.h"
+#include "reg_dns_int.h"
 #include "util/log.h"
 #include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 #define NOTIFY_TRIES 5
-#define TCP_IDLE_SEC 10
-#define TCP_OUT_HIGH (128 * 1024) /* stop producing transfer messages above this */
-#define HISTORY 16                /* earlier zone versions kept for IXFR */
 
-struct udp_sock {
-	struct reg_dns *d;
-	evutil_socket_t fd;
-	struct event *ev;
-};
-
-struct notify_target {
-	struct reg_dns *d;
-	char name[128];
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	evutil_socket_t fd; /* connected UDP socket */
-	struct event *ev;
-	uint16_t id;
-	int tries;
-	int pending;
-	uint32_t serial;
-};
-
-struct tcp_conn {
-	struct reg_dns *d;
-	struct bufferevent *bev;
-	int xfr_allowed;
-	int in_xfr;
-	struct reg_answer_xfr xfr;
-	char peer[64];
-	struct tcp_conn *next;
-};
-
-struct reg_dns {
-	struct event_base *base;
-	const struct reg_config *cfg;
-	struct reg_zone *zone;
-	struct reg_zone *history[HISTORY]; /* newest first, references held */
-	size_t nhistory;
-	struct udp_sock *udp;
-	size_t nudp;
-	struct evconnlistener **tcp;
-	size_t ntcp;
-	struct tcp_conn *conns;
-	size_t nconns;
-	struct notify_target *targets;
-	size_t ntargets;
-	struct sockaddr_storage *allowed; /* allow_transfer addresses */
-	size_t nallowed;
-	struct event *notify_timer;
-	uint8_t *buf; /* 64 KiB scratch for answers */
-};
-
-static void
-addr_text(const struct sockaddr *sa, char *out, size_t outsz)
+void
+reg_dns_addr_text(const struct sockaddr *sa, char *out, size_t outsz)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 
@@ -88,8 +35,8 @@ addr_text(const struct sockaddr *sa, char *out, size_t outsz)
 	str_copy(out, outsz, a);
 }
 
-static int
-same_ip(const struct sockaddr *a, const struct sockaddr *b)
+int
+reg_dns_same_ip(const struct sockaddr *a, const struct sockaddr *b)
 {
 	if (a->sa_family != b->sa_family)
 		return 0;
@@ -103,20 +50,20 @@ same_ip(const struct sockaddr *a, const struct sockaddr *b)
 }
 
 /* RFC 5936 6: transfers only to the secondaries we were told about. */
-static int
-xfr_allowed(const struct reg_dns *d, const struct sockaddr *sa)
+int
+reg_dns_xfr_allowed(const struct reg_dns *d, const struct sockaddr *sa)
 {
 	for (size_t i = 0; i < d->ntargets; i++)
-		if (same_ip((const struct sockaddr *)&d->targets[i].ss, sa))
+		if (reg_dns_same_ip((const struct sockaddr *)&d->targets[i].ss, sa))
 			return 1;
 	for (size_t i = 0; i < d->nallowed; i++)
-		if (same_ip((const struct sockaddr *)&d->allowed[i], sa))
+		if (reg_dns_same_ip((const struct sockaddr *)&d->allowed[i], sa))
 			return 1;
 	return 0;
 }
 
-static void
-log_query(const char *proto, const char *peer, const struct reg_answer_info *info)
+void
+reg_dns_log_query(const char *proto, const char *peer, const struct reg_answer_info *info)
 {
 	if (!log_enabled(LOG_LVL_DEBUG))
 		return;
@@ -149,147 +96,14 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (d->zone == NULL)
 			continue;
-		o.xfr_allowed = xfr_allowed(d, (struct sockaddr *)&ss);
+		o.xfr_allowed = reg_dns_xfr_allowed(d, (struct sockaddr *)&ss);
 		if (reg_answer_query(d->zone, q, (size_t)n, &o, d->buf, &outlen, &xfr, &info) !=
 		    REG_ANSWER_REPLY)
 			continue;
-		addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
-		log_query("udp", peer, &info);
+		reg_dns_addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
+		reg_dns_log_query("udp", peer, &info);
 		sendto(fd, d->buf, outlen, 0, (struct sockaddr *)&ss, sl);
 	}
-}
-
-static void
-conn_free(struct tcp_conn *c)
-{
-	struct reg_dns *d = c->d;
-	struct tcp_conn **pp;
-
-	for (pp = &d->conns; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	d->nconns--;
-	reg_answer_xfr_release(&c->xfr);
-	bufferevent_free(c->bev);
-	free(c);
-}
-
-/* Emit transfer messages while the output buffer is not too full. */
-static void
-pump_xfr(struct tcp_conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	while (c->in_xfr && evbuffer_get_length(out) < TCP_OUT_HIGH) {
-		size_t len;
-		uint8_t pfx[2];
-
-		if (!reg_answer_xfr_next(&c->xfr, c->d->buf + 0, DNS_WIRE_MSG_MAX, &len)) {
-			log_info(
-			    "event=xfr_done client=%s serial=%u", c->peer, c->xfr.zone->serial);
-			c->in_xfr = 0;
-			reg_answer_xfr_release(&c->xfr);
-			break;
-		}
-		pfx[0] = (uint8_t)(len >> 8);
-		pfx[1] = (uint8_t)len;
-		evbuffer_add(out, pfx, 2);
-		evbuffer_add(out, c->d->buf, len);
-	}
-}
-
-static void
-on_tcp_read(struct bufferevent *bev, void *arg)
-{
-	struct tcp_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	/* RFC 1035 4.2.2 / RFC 7766: 2-octet length, then the message */
-	while (!c->in_xfr && evbuffer_get_length(in) >= 2) {
-		uint8_t pfx[2], q[DNS_WIRE_MSG_MAX];
-		size_t qlen, outlen;
-		struct reg_answer_opts o = { 1, c->xfr_allowed, (size_t)c->d->cfg->edns_size,
-			c->d->history, c->d->nhistory };
-		struct reg_answer_info info;
-		enum reg_answer_kind k;
-
-		evbuffer_copyout(in, pfx, 2);
-		qlen = ((size_t)pfx[0] << 8) | pfx[1];
-		if (evbuffer_get_length(in) < 2 + qlen)
-			return;
-		evbuffer_drain(in, 2);
-		evbuffer_remove(in, q, qlen);
-		if (c->d->zone == NULL)
-			continue;
-		k = reg_answer_query(c->d->zone, q, qlen, &o, c->d->buf, &outlen, &c->xfr, &info);
-		log_query("tcp", c->peer, &info);
-		if (k == REG_ANSWER_REPLY) {
-			pfx[0] = (uint8_t)(outlen >> 8);
-			pfx[1] = (uint8_t)outlen;
-			bufferevent_write(bev, pfx, 2);
-			bufferevent_write(bev, c->d->buf, outlen);
-		} else if (k == REG_ANSWER_XFR) {
-			log_info(
-			    "event=xfr_start client=%s qtype=%s mode=%s from_serial=%u serial=%u"
-			    " records=%zu",
-			    c->peer, info.qtype == DNS_TYPE_IXFR ? "IXFR" : "AXFR",
-			    c->xfr.old ? "incremental" : "full",
-			    c->xfr.old ? c->xfr.old->serial : 0, c->xfr.zone->serial,
-			    reg_answer_xfr_total(&c->xfr));
-			c->in_xfr = 1;
-			pump_xfr(c);
-		}
-	}
-}
-
-static void
-on_tcp_write(struct bufferevent *bev, void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	(void)bev;
-	if (c->in_xfr)
-		pump_xfr(c);
-	if (!c->in_xfr)
-		on_tcp_read(c->bev, c);
-}
-
-static void
-on_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	(void)what;
-	conn_free(arg);
-}
-
-static void
-on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int sl, void *arg)
-{
-	struct reg_dns *d = arg;
-	struct tcp_conn *c;
-	struct timeval idle = { TCP_IDLE_SEC, 0 };
-
-	(void)l;
-	(void)sl;
-	if (d->nconns >= (size_t)d->cfg->dns_tcp_clients) {
-		evutil_closesocket(fd);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->d = d;
-	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->xfr_allowed = xfr_allowed(d, sa);
-	addr_text(sa, c->peer, sizeof(c->peer));
-	c->next = d->conns;
-	d->conns = c;
-	d->nconns++;
-	bufferevent_setcb(c->bev, on_tcp_read, on_tcp_write, on_tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
-	/* a query is at most 64 KiB + 2: stop reading past that until answered */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, DNS_WIRE_MSG_MAX + 2);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 static void
@@ -421,8 +235,8 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 		d->udp[d->nudp].d = d;
 		d->udp[d->nudp].fd = udp;
 		d->nudp++;
-		struct evconnlistener *l = evconnlistener_new(
-		    base, on_accept, d, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, tcp);
+		struct evconnlistener *l = evconnlistener_new(base, reg_dns_tcp_accept, d,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, tcp);
 		if (l == NULL) {
 			strbuf_printf(
 			    err, "dns_listen %s (tcp): cannot watch", cfg->dns_listen.v[i]);
@@ -492,8 +306,7 @@ reg_dns_free(struct reg_dns *d)
 {
 	if (d == NULL)
 		return;
-	while (d->conns)
-		conn_free(d->conns);
+	reg_dns_tcp_close_all(d);
 	for (size_t i = 0; i < d->nudp; i++) {
 		if (d->udp[i].ev)
 			event_free(d->udp[i].ev);

@@ -13,6 +13,7 @@ reg_err_str(int err)
 	case REG_EINVAL: return "invalid";
 	case REG_EPERM: return "forbidden";
 	case REG_ETEMP: return "temporary failure";
+	case REG_ELIMIT: return "rate limit reached";
 	}
 	return "error";
 }
@@ -20,5 +21,5 @@ reg_err_str(int err)
 int
 reg_err_is_temp(int err)
 {
-	return err == REG_ETEMP;
+	return err == REG_ETEMP || err == REG_ELIMIT;
 }

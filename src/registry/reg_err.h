@@ -14,6 +14,7 @@ enum reg_err {
 	REG_EINVAL = -3,    /* permanent: input fails validation */
 	REG_EPERM = -4,     /* permanent: not allowed for this caller */
 	REG_ETEMP = -5,     /* temporary: busy database, I/O, timeout */
+	REG_ELIMIT = -6,    /* temporary: this client's rate limit is used up */
 };
 
 /* Short name of a result, for logs and API errors. */

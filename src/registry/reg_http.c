@@ -5,8 +5,10 @@
 
 #include <arpa/inet.h>
 #include <sys/queue.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -20,6 +22,7 @@
 #include "util/xmalloc.h"
 
 #define HEADERS_MAX (16 * 1024)
+#define REG_HTTP_COOKIE "vr_session"
 
 struct reg_http {
 	struct evhttp *http;
@@ -216,31 +219,119 @@ match(const struct route *rt, const struct reg_req *q)
 	return i == q->nseg;
 }
 
-/* Bearer token (API) or the admin cookie (web). */
+/* The value of cookie name in a Cookie header (RFC 6265 5.4), or 0. */
+static int
+cookie_value(const char *header, const char *name, char *out, size_t outsz)
+{
+	size_t nl = strlen(name);
+	const char *p = header;
+
+	while (p && *p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			size_t n = strcspn(p + nl + 1, "; ");
+			if (n >= outsz)
+				return 0;
+			memcpy(out, p + nl + 1, n);
+			out[n] = '\0';
+			return 1;
+		}
+		p = strchr(p, ';');
+	}
+	return 0;
+}
+
+/*
+ * The API: a bearer token, never a cookie (a page elsewhere can make a
+ * browser send its cookie, never an Authorization header). The web UI:
+ * the session cookie.
+ */
 static void
 authenticate(struct reg_req *q)
 {
 	struct evkeyvalq *h = evhttp_request_get_input_headers(q->r);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	const char *cookie = evhttp_find_header(h, "Cookie");
+	char id[REG_SESSION_ID_LEN + 1];
 
-	q->token[0] = '\0';
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-		str_copy(q->token, sizeof(q->token), auth + 7);
-	} else if (cookie) {
-		const char *c = strstr(cookie, "vr_admin=");
-		if (c && (c == cookie || c[-1] == ' ' || c[-1] == ';')) {
-			size_t n = strcspn(c + 9, "; ");
-			if (n < sizeof(q->token)) {
-				memcpy(q->token, c + 9, n);
-				q->token[n] = '\0';
-			}
-		}
+	q->role = REG_ROLE_NONE;
+	if (q->api) {
+		if (auth && strncasecmp(auth, "Bearer ", 7) == 0 &&
+		    reg_token_check(q->ctx->db, auth + 7, &q->role, &q->owner_id) == REG_OK)
+			q->token_id = reg_token_id(auth + 7);
+		else
+			q->role = REG_ROLE_NONE;
+		return;
 	}
-	if (q->token[0] &&
-	    reg_token_check(q->ctx->db, q->token, &q->role, &q->owner_id) != REG_OK) {
-		q->role = REG_ROLE_NONE;
-		q->token[0] = '\0';
+	if (cookie && cookie_value(cookie, REG_HTTP_COOKIE, id, sizeof(id)) &&
+	    reg_session_check(q->ctx->db, id, (long long)time(NULL), &q->token_id) == REG_OK) {
+		q->role = REG_ROLE_ADMIN;
+		str_copy(q->session, sizeof(q->session), id);
+		reg_session_csrf(id, q->csrf);
+	}
+}
+
+void
+reg_http_session_cookie(struct reg_req *q, const char *id, long long max_age)
+{
+	char cookie[REG_SESSION_ID_LEN + 160];
+
+	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+	    REG_HTTP_COOKIE, id, max_age,
+	    q->tls || q->ctx->cfg->http_secure_cookie ? "; Secure" : "");
+	reg_http_header(q, "Set-Cookie", cookie);
+}
+
+/* RFC 8259 11: application/json, parameters allowed, nothing else. */
+static int
+is_json(const char *ct)
+{
+	return ct && strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ' || ct[16] == '\t');
+}
+
+static int
+same_address(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int af = strchr(a, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, a, x) != 1 || inet_pton(af, b, y) != 1)
+		return 0;
+	return memcmp(x, y, af == AF_INET6 ? 16 : 4) == 0;
+}
+
+/*
+ * The client's address: the peer's, or, when the peer is a trusted proxy,
+ * the last address its X-Forwarded-For names (the one it saw itself; the
+ * ones before it the client could have written). Also whether the proxy
+ * was reached over TLS.
+ */
+static void
+client_address(struct reg_req *q, const char *peer)
+{
+	const struct conf_list *trusted = &q->ctx->cfg->http_trusted_proxies;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(q->r);
+	const char *xff, *proto;
+	int proxy = 0;
+
+	str_copy(q->peer, sizeof(q->peer), peer);
+	for (size_t i = 0; i < trusted->n && !proxy; i++)
+		proxy = same_address(trusted->v[i], peer);
+	if (!proxy)
+		return;
+	proto = evhttp_find_header(h, "X-Forwarded-Proto");
+	q->tls = proto && str_ieq(proto, "https");
+	if ((xff = evhttp_find_header(h, "X-Forwarded-For")) != NULL) {
+		const char *last = strrchr(xff, ',');
+		char addr[64];
+		unsigned char bin[16];
+
+		str_copy(addr, sizeof(addr), last ? last + 1 : xff);
+		str_trim(addr);
+		if (inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1)
+			str_copy(q->peer, sizeof(q->peer), addr);
 	}
 }
 
@@ -287,7 +378,7 @@ on_request(struct evhttp_request *r, void *arg)
 		char *host = NULL;
 		ev_uint16_t port = 0;
 		evhttp_connection_get_peer(conn, &host, &port);
-		str_copy(q.peer, sizeof(q.peer), host ? host : "?");
+		client_address(&q, host ? host : "?");
 	}
 	if (split_path(&q, path) < 0) {
 		json_error(&q, 400, "malformed path");
@@ -319,17 +410,25 @@ on_request(struct evhttp_request *r, void *arg)
 		}
 		goto out;
 	}
+	q.api = q.nseg > 0 && strcmp(q.segs[0], "api") == 0;
 	read_body(&q);
 	authenticate(&q);
 	if (found->access == ADMIN && q.role != REG_ROLE_ADMIN) {
-		if (q.nseg > 0 && strcmp(q.segs[0], "admin") == 0)
+		if (!q.api)
 			reg_http_redirect(&q, "/admin/login");
 		else
-			json_error(&q, q.token[0] ? 403 : 401, "an admin token is required");
+			json_error(
+			    &q, q.role != REG_ROLE_NONE ? 403 : 401, "an admin token is required");
 		goto out;
 	}
 	if (found->access == OWNER && q.role != REG_ROLE_OWNER) {
 		json_error(&q, 401, "the owner token of a registered server is required");
+		goto out;
+	}
+	/* a form a page elsewhere submits can never be JSON without a preflight */
+	if (q.api && q.method == EVHTTP_REQ_POST &&
+	    !is_json(evhttp_find_header(evhttp_request_get_input_headers(r), "Content-Type"))) {
+		json_error(&q, 415, "send the body as application/json");
 		goto out;
 	}
 	found->fn(&q);

@@ -3,7 +3,9 @@
  * (reg_api) and the web UI (reg_web, reg_web_admin): bounded requests
  * (body, header and time limits), one routing table of (method, path
  * pattern, handler, access), request helpers (path segments, body, query
- * and form fields, bearer and cookie tokens), and the security headers
+ * and form fields), authentication (the API takes bearer tokens only and
+ * JSON bodies only; the web UI a session cookie, reg_session), the
+ * client's address (through trusted proxies), and the security headers
  * every response carries.
  */
 #ifndef VOUCH_REGISTRY_REG_HTTP_H
@@ -19,14 +21,20 @@
 #include "reg_config.h"
 #include "reg_db.h"
 #include "reg_input.h"
+#include "reg_session.h"
 #include "reg_token.h"
 #include "util/str.h"
+
+struct dns_client;
+struct reg_trapcheck;
 
 /* What handlers share: owned by the serve loop, outlives the server. */
 struct reg_http_ctx {
 	const struct reg_config *cfg;
 	struct reg_db *db;
 	struct reg_certq *certq;         /* NULL: certification not available */
+	struct dns_client *dns;          /* libvouch's DNS client on the loop */
+	struct reg_trapcheck *traps;     /* MX checks of new traps; NULL: none */
 	void (*zone_changed)(void *arg); /* the zone must be rebuilt */
 	void *zone_arg;
 };
@@ -45,10 +53,14 @@ struct reg_req {
 	int have_form;
 	char *body; /* NUL-terminated copy of the body, owned */
 	size_t body_len;
-	char peer[64];
-	enum reg_token_role role;  /* from a valid bearer token or cookie */
-	long long owner_id;        /* owner tokens: their server */
-	char token[REG_TOKEN_MAX]; /* the presented token (for CSRF) */
+	char peer[64];            /* the client's address (a trusted proxy's X-Forwarded-For) */
+	int tls;                  /* reached over TLS: a trusted proxy said so */
+	int api;                  /* an /api/ route: bearer tokens only */
+	enum reg_token_role role; /* from a valid bearer token (API) or session (web) */
+	long long owner_id;       /* owner tokens: their server */
+	long long token_id;       /* the token's id (for the history) */
+	char session[REG_SESSION_ID_LEN + 1]; /* web: the signed-in session's id */
+	char csrf[65];                        /* web: that session's CSRF value */
 };
 
 typedef void (*reg_http_handler)(struct reg_req *q);
@@ -71,5 +83,8 @@ struct reg_input_src reg_http_form_src(struct reg_req *q);
 const char *reg_http_query(struct reg_req *q, const char *name);
 /* Set a response header (before sending). */
 void reg_http_header(struct reg_req *q, const char *name, const char *value);
+/* Set the admin session cookie (HttpOnly, SameSite=Strict, Path=/, Secure
+ * when reached over TLS or http_secure_cookie); id "" and max_age 0 clear it. */
+void reg_http_session_cookie(struct reg_req *q, const char *id, long long max_age);
 
 #endif

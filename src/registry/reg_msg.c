@@ -1,87 +1,63 @@
 /*
- * reg_msg: header section reading (see reg_msg.h).
+ * reg_msg: header fields through libvouch's MIME header reader (see
+ * reg_msg.h).
  */
 #include "reg_msg.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/str.h"
+
+/* Where the header section starts: after an mbox "From " line. */
+static size_t
+start_of(const char *text, size_t len)
+{
+	size_t eol, l;
+
+	if (len < 5 || memcmp(text, "From ", 5) != 0)
+		return 0;
+	l = mime_line(text, 0, len, &eol);
+	return l + eol;
+}
 
 void
 reg_msg_reader_init(struct reg_msg_reader *r, const char *text, size_t len)
 {
 	r->text = text;
-	r->len = len;
-	r->off = 0;
 	r->done = 0;
-}
-
-/* Length of the line at off without its terminator; *next after it. */
-static size_t
-line_at(const char *t, size_t len, size_t off, size_t *next)
-{
-	const char *nl = memchr(t + off, '\n', len - off);
-	size_t end = nl ? (size_t)(nl - t) : len;
-
-	*next = nl ? end + 1 : len;
-	if (end > off && t[end - 1] == '\r')
-		end--;
-	return end - off;
+	mime_hdrs_init(&r->h, text, start_of(text, len), len, 0);
 }
 
 int
 reg_msg_next(struct reg_msg_reader *r, struct reg_msg_field *f)
 {
-	size_t next, l, o = 0, i;
-	const char *line;
+	struct mime_field mf;
+	const char *v;
+	size_t nl, o = 0, i = 0;
 
-	if (r->done || r->off >= r->len)
+	if (r->done)
 		return 0;
-	/* skip an mbox "From " separator line at the very start */
-	if (r->off == 0 && r->len >= 5 && memcmp(r->text, "From ", 5) == 0)
-		line_at(r->text, r->len, 0, &r->off);
-	l = line_at(r->text, r->len, r->off, &next);
-	line = r->text + r->off;
-	if (l == 0) {
+	if (!mime_hdrs_next(&r->h, &mf)) {
 		r->done = 1;
-		r->off = next;
 		return 0;
 	}
-	for (i = 0; i < l && line[i] != ':'; i++)
-		if (line[i] <= ' ' || line[i] > '~')
-			break;
-	if (i == 0 || i >= l || line[i] != ':') {
-		r->done = 1; /* not a field: the body starts here */
-		return 0;
-	}
-	str_copy(f->name, sizeof(f->name), "");
-	{
-		size_t nl = i < sizeof(f->name) - 1 ? i : sizeof(f->name) - 1;
-		memcpy(f->name, line, nl);
-		f->name[nl] = '\0';
-	}
+	nl = mf.name_len < sizeof(f->name) - 1 ? mf.name_len : sizeof(f->name) - 1;
+	memcpy(f->name, r->text + mf.off, nl);
+	f->name[nl] = '\0';
 	f->truncated = 0;
-	i++;
-	while (i < l && (line[i] == ' ' || line[i] == '\t'))
+	v = r->text + mf.value_off;
+	while (i < mf.value_len && (v[i] == ' ' || v[i] == '\t'))
 		i++;
-	for (;;) {
-		for (; i < l; i++) {
-			if (o + 1 >= sizeof(f->value)) {
-				f->truncated = 1;
-				break;
-			}
-			f->value[o++] = line[i];
-		}
-		r->off = next;
-		if (r->off >= r->len || (r->text[r->off] != ' ' && r->text[r->off] != '\t'))
+	/* unfold: the line breaks go, the blanks that follow them stay */
+	for (; i < mf.value_len; i++) {
+		if (v[i] == '\r' || v[i] == '\n')
+			continue;
+		if (o + 1 >= sizeof(f->value)) {
+			f->truncated = 1;
 			break;
-		/* continuation: the folding CRLF goes, the blank stays */
-		l = line_at(r->text, r->len, r->off, &next);
-		line = r->text + r->off;
-		i = 0;
+		}
+		f->value[o++] = v[i];
 	}
 	f->value[o] = '\0';
 	return 1;
@@ -90,15 +66,13 @@ reg_msg_next(struct reg_msg_reader *r, struct reg_msg_field *f)
 size_t
 reg_msg_body_offset(const char *text, size_t len)
 {
-	size_t off = 0;
+	struct mime_hdrs h;
+	struct mime_field f;
 
-	while (off < len) {
-		size_t next, l = line_at(text, len, off, &next);
-		if (l == 0)
-			return next;
-		off = next;
-	}
-	return len;
+	mime_hdrs_init(&h, text, start_of(text, len), len, 0);
+	while (mime_hdrs_next(&h, &f))
+		;
+	return h.body;
 }
 
 int
@@ -120,54 +94,4 @@ reg_msg_find(const char *text, size_t len, const char *name, char *out, size_t o
 	}
 	free(f);
 	return found;
-}
-
-int
-reg_msg_param(const char *value, const char *param, char *out, size_t outsz)
-{
-	size_t pl = strlen(param);
-	const char *p = value;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, param, pl) == 0) {
-			const char *q = p + pl;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q != '=')
-				continue;
-			q++;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			size_t o = 0;
-			if (*q == '"') {
-				q++;
-				while (*q && *q != '"' && o + 1 < outsz) {
-					if (*q == '\\' && q[1])
-						q++;
-					out[o++] = *q++;
-				}
-			} else {
-				while (*q && *q != ';' && *q != ' ' && *q != '\t' && o + 1 < outsz)
-					out[o++] = *q++;
-			}
-			out[o] = '\0';
-			return o > 0;
-		}
-	}
-	return 0;
-}
-
-void
-reg_msg_media_type(const char *value, char *out, size_t outsz)
-{
-	size_t o = 0;
-
-	while (*value == ' ' || *value == '\t')
-		value++;
-	while (*value && *value != ';' && *value != ' ' && *value != '\t' && o + 1 < outsz)
-		out[o++] = (char)tolower((unsigned char)*value++);
-	out[o] = '\0';
 }

@@ -1,5 +1,5 @@
 /*
- * reg_owner: spam traps and offender records (see reg_owner.h).
+ * reg_owner: offender records (see reg_owner.h).
  */
 #include "reg_owner.h"
 
@@ -10,49 +10,6 @@
 #include "reg_err.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-int
-reg_owner_trap_add(struct reg_db *db, long long server_id, const char *address)
-{
-	sqlite3_stmt *st;
-	char *a = xstrdup(address);
-	int rc;
-
-	str_lower(a);
-	if (reg_db_prepare(db,
-	        "INSERT INTO traps(server_id, address, created_at) VALUES(?1, ?2, ?3)",
-	        &st) != REG_OK) {
-		free(a);
-		return REG_ETEMP;
-	}
-	sqlite3_bind_int64(st, 1, server_id);
-	reg_db_bind_text(st, 2, a);
-	sqlite3_bind_int64(st, 3, (long long)time(NULL));
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	free(a);
-	return rc == SQLITE_DONE ? REG_OK : reg_db_err(rc);
-}
-
-int
-reg_owner_traps(struct reg_db *db, long long server_id, char ***out, size_t *n)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (reg_db_prepare(db, "SELECT address FROM traps WHERE server_id = ?1 ORDER BY address",
-	        &st) != REG_OK)
-		return REG_ETEMP;
-	sqlite3_bind_int64(st, 1, server_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xrealloc(*out, (*n + 1) * sizeof(char *));
-		(*out)[(*n)++] = reg_db_col_text(st, 0);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? REG_OK : reg_db_err(rc);
-}
 
 int
 reg_owner_offender_add(

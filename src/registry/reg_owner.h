@@ -1,9 +1,9 @@
 /*
- * reg_owner: what owners of registered servers contribute besides their
- * server: spam trap addresses (any message reaching one is an automatic,
- * confirmed abuse report; see reg_report) and offender records (users an
- * owner identified after an incident, by the owner's own reference, with
- * no personal data required), which owners of active servers may query.
+ * reg_owner: offender records, what owners of registered servers
+ * contribute besides their server and their spam traps (reg_trap): users
+ * an owner identified after an incident, by the owner's own reference,
+ * with no personal data required, which owners of active servers may
+ * query.
  */
 #ifndef VOUCH_REGISTRY_REG_OWNER_H
 #define VOUCH_REGISTRY_REG_OWNER_H
@@ -19,10 +19,6 @@ struct reg_offender {
 	long long created_at;
 };
 
-/* Register a trap address (lower-cased) for server_id; ECONFLICT if known. */
-int reg_owner_trap_add(struct reg_db *db, long long server_id, const char *address);
-/* A server's trap addresses (caller frees each and the array). */
-int reg_owner_traps(struct reg_db *db, long long server_id, char ***out, size_t *n);
 /* Record an offender reference for server_id. */
 int reg_owner_offender_add(
     struct reg_db *db, long long server_id, const char *reference, const char *note, long long *id);

@@ -13,6 +13,7 @@
 #include "reg_err.h"
 #include "reg_msg.h"
 #include "reg_server.h"
+#include "reg_trap.h"
 #include "reg_validate.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -131,25 +132,64 @@ collect_addresses(const char *value, char v[][256], size_t *n, size_t max)
 	}
 }
 
-/* A trap's server id if any of the recipients is a trap, else 0. */
-static long long
-trap_hit(struct reg_db *db, char rcpts[][256], size_t n, char *which, size_t wsz)
+/* Did the report come from one of server id's registered addresses? */
+static int
+from_address_of(struct reg_db *db, long long id, const char *client)
 {
+	char canon[REG_ADDR_MAX];
+	const char *why;
 	sqlite3_stmt *st;
-	long long sid = 0;
+	int found = 0;
 
-	if (reg_db_prepare(db, "SELECT server_id FROM traps WHERE address = ?1", &st) != REG_OK)
+	if (client == NULL || reg_validate_address(client, canon, sizeof(canon), &why) < 0)
 		return 0;
-	for (size_t i = 0; i < n && sid == 0; i++) {
-		sqlite3_reset(st);
-		reg_db_bind_text(st, 1, rcpts[i]);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			sid = sqlite3_column_int64(st, 0);
-			str_copy(which, wsz, rcpts[i]);
-		}
-	}
+	if (reg_db_prepare(
+	        db, "SELECT 1 FROM addresses WHERE server_id = ?1 AND address = ?2", &st) != REG_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	reg_db_bind_text(st, 2, canon);
+	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
-	return sid;
+	return found;
+}
+
+/*
+ * A verified trap among the recipients: does the hit count (reg_trap)?
+ * Returns the trap owner's id (0: no trap hit); counted and the note say
+ * the verdict; *via is the server the report came through, if known.
+ */
+static long long
+judge_trap(struct reg_db *db, const struct reg_report_new *in, char rcpts[][256], size_t nr,
+    long long reported, int *counted, long long *via, char *note, size_t notesz)
+{
+	struct reg_trap_proof p;
+	struct reg_server o;
+	char trap[256], why[160];
+	long long owner;
+
+	*counted = 0;
+	if (!reg_trap_find(db, rcpts, nr, &owner, trap, sizeof(trap)))
+		return 0;
+	memset(&p, 0, sizeof(p));
+	if (reg_server_get_id(db, owner, &o) != REG_OK)
+		return 0;
+	p.owner_active = strcmp(o.status, "active") == 0;
+	p.owner_certified = strcmp(o.cert_status, "passed") == 0;
+	/* through the owner's own server: its token (API), or mail from one of
+	 * its registered addresses; anonymous web and API reports never */
+	p.via_owner = (in->via_server_id == owner) ||
+	    (strcmp(in->source, "mail") == 0 && from_address_of(db, owner, in->client));
+	p.self = reported == owner;
+	if (p.via_owner)
+		*via = owner;
+	*counted = reg_trap_counts(&p, why, sizeof(why));
+	if (*counted)
+		snprintf(note, notesz, "spam trap %.120s of %.120s hit", trap, o.hostname);
+	else
+		snprintf(note, notesz, "spam trap %.60s of %.60s hit, not counted: %.120s", trap,
+		    o.hostname, why);
+	reg_server_clear(&o);
+	return owner;
 }
 
 int
@@ -159,9 +199,10 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	struct reg_arf arf;
 	struct reg_received_chain *chain;
 	struct match_ctx mctx = { db };
-	char rcpts[REG_ARF_RCPTS + 24][256], trap[256] = "", field[REG_MSG_FIELD_MAX];
+	char rcpts[REG_ARF_RCPTS + 24][256], field[REG_MSG_FIELD_MAX];
 	size_t nr = 0;
-	long long server_id = 0, trap_owner;
+	long long server_id = 0, trap_owner, via = in->via_server_id;
+	int counted = 0;
 	const char *source = in->source;
 	sqlite3_stmt *st;
 	size_t keep;
@@ -208,16 +249,17 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 				collect_addresses(
 				    field, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	}
-	trap_owner = trap_hit(db, rcpts, nr, trap, sizeof(trap));
+	trap_owner = judge_trap(
+	    db, in, rcpts, nr, server_id, &counted, &via, out->trap_note, sizeof(out->trap_note));
 	/* text taken from the message is shown on pages and in JSON: keep it clean */
 	reg_validate_utf8_fix(out->handoff_host, 0);
 	reg_validate_utf8_fix(out->tracking_id, 0);
 	reg_validate_utf8_fix(arf.subject, 0);
 	reg_validate_utf8_fix(arf.reporter, 0);
 	reg_validate_utf8_fix(arf.feedback_type, 0);
-	if (trap_owner)
+	if (counted)
 		source = "trap";
-	str_copy(out->status, sizeof(out->status), trap_owner ? "confirmed" : "new");
+	str_copy(out->status, sizeof(out->status), counted ? "confirmed" : "new");
 
 	keep = in->len > (size_t)cfg->max_report_size ? (size_t)cfg->max_report_size : in->len;
 	if ((rc = reg_db_begin(db)) != REG_OK)
@@ -225,8 +267,10 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	if (reg_db_prepare(db,
 	        "INSERT INTO reports(server_id, received_at, source, reporter, comment,"
 	        " feedback_type, handoff_host, handoff_ip, tracking_id, subject, message, status,"
-	        " decided_at, decided_by, decision_reason)"
-	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	        " decided_at, decided_by, decision_reason, client, via_server_id, trap_server_id,"
+	        " trap_note)"
+	        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	        " ?18, ?19)",
 	        &st) != REG_OK) {
 		reg_db_rollback(db);
 		return REG_ETEMP;
@@ -246,17 +290,25 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	reg_db_bind_text(st, 10, arf.subject);
 	sqlite3_bind_blob(st, 11, in->msg, (int)keep, SQLITE_TRANSIENT);
 	reg_db_bind_text(st, 12, out->status);
-	if (trap_owner) {
-		char why[300];
-		snprintf(why, sizeof(why), "spam trap %s hit", trap);
+	if (counted) {
 		sqlite3_bind_int64(st, 13, (long long)time(NULL));
 		reg_db_bind_text(st, 14, "trap");
-		reg_db_bind_text(st, 15, why);
+		reg_db_bind_text(st, 15, out->trap_note);
 	} else {
 		sqlite3_bind_null(st, 13);
 		reg_db_bind_text(st, 14, "");
 		reg_db_bind_text(st, 15, "");
 	}
+	reg_db_bind_text(st, 16, in->client ? in->client : "");
+	if (via)
+		sqlite3_bind_int64(st, 17, via);
+	else
+		sqlite3_bind_null(st, 17);
+	if (trap_owner)
+		sqlite3_bind_int64(st, 18, trap_owner);
+	else
+		sqlite3_bind_null(st, 18);
+	reg_db_bind_text(st, 19, out->trap_note);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -275,7 +327,13 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 		    log_escape(esc, sizeof(esc), out->tracking_id, strlen(out->tracking_id)),
 		    out->status, out->kind);
 	}
-	if (trap_owner && server_id)
+	if (out->trap_note[0]) {
+		char esc[LOG_ESC_MAX];
+		log_info("event=trap_hit report=%lld counted=%s note=%s", out->id,
+		    counted ? "yes" : "no",
+		    log_escape(esc, sizeof(esc), out->trap_note, strlen(out->trap_note)));
+	}
+	if (counted && server_id)
 		return reg_workflow_check_abuse(db, cfg, server_id, &out->wf);
 	return REG_OK;
 }
@@ -358,7 +416,7 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 	"r.id, IFNULL(r.server_id, 0), IFNULL(s.hostname, ''), r.received_at," \
 	" IFNULL(r.decided_at, 0), r.source, r.reporter, r.comment, r.feedback_type," \
 	" r.handoff_host, r.handoff_ip, r.tracking_id, r.subject, r.status, r.decided_by," \
-	" r.decision_reason"
+	" r.decision_reason, r.client, r.trap_note"
 
 static void
 load_report(sqlite3_stmt *st, struct reg_report *r)
@@ -380,6 +438,8 @@ load_report(sqlite3_stmt *st, struct reg_report *r)
 	r->status = reg_db_col_text(st, 13);
 	r->decided_by = reg_db_col_text(st, 14);
 	r->decision_reason = reg_db_col_text(st, 15);
+	r->client = reg_db_col_text(st, 16);
+	r->trap_note = reg_db_col_text(st, 17);
 }
 
 int
@@ -428,6 +488,8 @@ reg_report_clear(struct reg_report *r)
 	free(r->status);
 	free(r->decided_by);
 	free(r->decision_reason);
+	free(r->client);
+	free(r->trap_note);
 	free(r->message);
 	memset(r, 0, sizeof(*r));
 }
@@ -456,8 +518,8 @@ reg_report_get(struct reg_db *db, long long id, struct reg_report *out)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		load_report(st, out);
-		out->message_len = (size_t)sqlite3_column_bytes(st, 16);
-		out->message = xmemdup(sqlite3_column_blob(st, 16), out->message_len);
+		out->message_len = (size_t)sqlite3_column_bytes(st, 18);
+		out->message = xmemdup(sqlite3_column_blob(st, 18), out->message_len);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? REG_OK : rc == SQLITE_DONE ? REG_ENOTFOUND : reg_db_err(rc);

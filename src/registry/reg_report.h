@@ -3,8 +3,9 @@
  * submitted mail (reg_arf), parses the reported message's Received chain
  * (reg_received), finds the registered server that handed the message on
  * and its own queue id for the message, checks the recipients against the
- * spam traps (a trap hit is an automatic, confirmed report), and stores
- * everything. Confirming a report may suspend the server (reg_workflow).
+ * verified spam traps (reg_trap: a hit is a confirmed report only when it
+ * came through the trap owner's own server), and stores everything.
+ * Confirming a report may suspend the server (reg_workflow).
  */
 #ifndef VOUCH_REGISTRY_REG_REPORT_H
 #define VOUCH_REGISTRY_REG_REPORT_H
@@ -23,7 +24,9 @@ struct reg_report {
 	char *source, *reporter, *comment, *feedback_type;
 	char *handoff_host, *handoff_ip, *tracking_id, *subject;
 	char *status, *decided_by, *decision_reason;
-	char *message; /* only from reg_report_get */
+	char *client;    /* the reporter's address, as seen */
+	char *trap_note; /* a spam trap was hit: whether and why it counted */
+	char *message;   /* only from reg_report_get */
 	size_t message_len;
 };
 
@@ -35,6 +38,9 @@ struct reg_report_new {
 	const char *reporter; /* may be NULL: taken from the mail's From */
 	const char *comment;
 	const char *rcpt; /* envelope recipient of the report mail, or NULL */
+	const char
+	    *client; /* the reporter's address (HTTP peer; mail: the MTA's client), or NULL */
+	long long via_server_id; /* the server whose owner token filed it, or 0 */
 };
 
 /* What filing found. */
@@ -42,7 +48,8 @@ struct reg_report_filed {
 	long long id;
 	char server[256]; /* linked server or "" */
 	char handoff_host[256], handoff_ip[46], tracking_id[128];
-	char status[16];            /* "new" or "confirmed" (trap) */
+	char status[16];            /* "new" or "confirmed" (a trap hit that counts) */
+	char trap_note[300];        /* a trap was hit: whether and why it counted */
 	char kind[16];              /* reg_arf_kind_name */
 	int hop;                    /* index of the Received field used, -1 if none */
 	struct reg_workflow_res wf; /* suspension, if a trap hit caused one */

@@ -1,95 +1,55 @@
 /*
- * reg_resolve: system and table resolvers (see reg_resolve.h).
+ * reg_resolve: libvouch's DNS client for the registry (see reg_resolve.h).
  */
 #include "reg_resolve.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "reg_err.h"
-#include "util/str.h"
+#include "dns/dns_mem.h"
 #include "util/xmalloc.h"
 
-struct reg_resolve_ops {
-	const char *kind;
-	int (*lookup)(struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max,
-	    size_t *n);
-};
-
 struct reg_resolve {
-	const struct reg_resolve_ops *ops;
-	char **names, **addrs; /* table backend: parallel arrays, owned */
-	size_t n;
+	struct dns_client *client;
+	struct dns_mem *table; /* hosts; NULL for real DNS */
 };
-
-static int
-table_lookup(
-    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
-{
-	*n = 0;
-	for (size_t i = 0; i < r->n && *n < max; i++)
-		if (str_ieq(r->names[i], name))
-			str_copy(out[(*n)++], REG_ADDR_MAX, r->addrs[i]);
-	return *n ? REG_OK : REG_ENOTFOUND;
-}
-
-static int
-system_lookup(
-    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	int e;
-
-	(void)r;
-	*n = 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	e = getaddrinfo(name, NULL, &hints, &res);
-	if (e == EAI_NONAME || e == EAI_NODATA)
-		return REG_ENOTFOUND;
-	if (e != 0)
-		return REG_ETEMP;
-	for (ai = res; ai && *n < max; ai = ai->ai_next) {
-		char a[REG_ADDR_MAX];
-		const void *src = ai->ai_family == AF_INET
-		    ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-		    : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-		int dup = 0;
-
-		if (inet_ntop(ai->ai_family, src, a, sizeof(a)) == NULL)
-			continue;
-		for (size_t i = 0; i < *n; i++)
-			dup |= strcmp(out[i], a) == 0;
-		if (!dup)
-			str_copy(out[(*n)++], REG_ADDR_MAX, a);
-	}
-	freeaddrinfo(res);
-	return *n ? REG_OK : REG_ENOTFOUND;
-}
-
-static const struct reg_resolve_ops table_ops = { "table", table_lookup };
-static const struct reg_resolve_ops system_ops = { "system", system_lookup };
 
 struct reg_resolve *
-reg_resolve_new(const struct conf_list *hosts)
+reg_resolve_new(struct event_base *base, const struct reg_config *cfg, char *err, size_t errsz)
 {
 	struct reg_resolve *r = xcalloc(1, sizeof(*r));
 
-	r->ops = (hosts && hosts->n) ? &table_ops : &system_ops;
-	for (size_t i = 0; hosts && i < hosts->n; i++) {
-		const char *eq = strchr(hosts->v[i], '=');
-		if (eq == NULL)
-			continue;
-		r->names = xrealloc(r->names, (r->n + 1) * sizeof(char *));
-		r->addrs = xrealloc(r->addrs, (r->n + 1) * sizeof(char *));
-		r->names[r->n] = xstrndup(hosts->v[i], (size_t)(eq - hosts->v[i]));
-		r->addrs[r->n] = xstrdup(eq + 1);
-		r->n++;
+	if (cfg->hosts.n == 0) {
+		r->client = dns_client_new(base, &cfg->dns, err, errsz);
+		if (r->client == NULL) {
+			free(r);
+			return NULL;
+		}
+		return r;
 	}
+	r->table = dns_mem_new();
+	for (size_t i = 0; i < cfg->hosts.n; i++) {
+		const char *eq = strchr(cfg->hosts.v[i], '=');
+		char name[256];
+		size_t nl = eq ? (size_t)(eq - cfg->hosts.v[i]) : 0;
+
+		if (eq == NULL || nl == 0 || nl >= sizeof(name)) {
+			snprintf(
+			    err, errsz, "hosts entry '%s' is not name=address", cfg->hosts.v[i]);
+			reg_resolve_free(r);
+			return NULL;
+		}
+		memcpy(name, cfg->hosts.v[i], nl);
+		name[nl] = '\0';
+		if (dns_mem_add(
+		        r->table, name, strchr(eq + 1, ':') ? DNS_T_AAAA : DNS_T_A, eq + 1) < 0) {
+			snprintf(err, errsz, "hosts entry '%s': not an address", cfg->hosts.v[i]);
+			reg_resolve_free(r);
+			return NULL;
+		}
+	}
+	r->client = dns_client_new_mem(base, r->table, cfg->dns.timeout);
 	return r;
 }
 
@@ -98,24 +58,19 @@ reg_resolve_free(struct reg_resolve *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->names[i]);
-		free(r->addrs[i]);
-	}
-	free(r->names);
-	free(r->addrs);
+	dns_client_free(r->client);
+	dns_mem_free(r->table);
 	free(r);
 }
 
-int
-reg_resolve_addrs(
-    struct reg_resolve *r, const char *name, char out[][REG_ADDR_MAX], size_t max, size_t *n)
+struct dns_client *
+reg_resolve_client(struct reg_resolve *r)
 {
-	return r->ops->lookup(r, name, out, max, n);
+	return r->client;
 }
 
 const char *
 reg_resolve_kind(const struct reg_resolve *r)
 {
-	return r->ops->kind;
+	return r->table ? "table" : "dns";
 }

@@ -9,9 +9,12 @@
 #define VOUCH_REGISTRY_REG_SERVE_H
 
 #include "reg_config.h"
-#include "reg_db.h"
 
-/* Run until SIGINT or SIGTERM; returns a process exit status. */
-int reg_serve_run(const struct reg_config *cfg, struct reg_db *db);
+/*
+ * Bind the DNS and HTTP listeners, then (started as root) give the data
+ * directory to cfg->user and drop to it for good, open the database and
+ * run until SIGINT or SIGTERM; returns a process exit status.
+ */
+int reg_serve_run(const struct reg_config *cfg);
 
 #endif

@@ -366,6 +366,22 @@ reg_server_set_registered(struct reg_db *db, long long id, long long now, long l
 }
 
 int
+reg_server_settle_reports(struct reg_db *db, long long id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (reg_db_prepare(db,
+	        "UPDATE reports SET settled = 1 WHERE server_id = ?1 AND status = 'confirmed'",
+	        &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return reg_db_err(rc);
+}
+
+int
 reg_server_history_add(struct reg_db *db, long long id, const char *actor, const char *event,
     const char *from, const char *to, const char *reason)
 {

@@ -54,6 +54,9 @@ int reg_server_set_bond(struct reg_db *db, long long id, const char *bond_status
 /* Mark registered now (if never before) and set the fee due date. */
 int reg_server_set_registered(struct reg_db *db, long long id, long long now, long long fee_due);
 
+/* Mark the server's confirmed reports settled (they no longer count
+ * towards an automatic suspension); on reinstatement. */
+int reg_server_settle_reports(struct reg_db *db, long long id);
 /* Append a history line. */
 int reg_server_history_add(struct reg_db *db, long long id, const char *actor, const char *event,
     const char *from, const char *to, const char *reason);

@@ -109,6 +109,19 @@ reg_token_check(
 	return ok ? REG_OK : REG_EPERM;
 }
 
+long long
+reg_token_id(const char *token)
+{
+	long long id = 0;
+	const char *p;
+
+	if (token == NULL || strncmp(token, "vr_", 3) != 0)
+		return 0;
+	for (p = token + 3; *p >= '0' && *p <= '9' && id < 1000000000000LL; p++)
+		id = id * 10 + (*p - '0');
+	return *p == '_' ? id : 0;
+}
+
 int
 reg_token_revoke(struct reg_db *db, long long id)
 {

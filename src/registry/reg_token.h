@@ -25,6 +25,8 @@ int reg_token_create(struct reg_db *db, enum reg_token_role role, long long serv
  * REG_EPERM for any unknown, malformed or revoked token. */
 int reg_token_check(
     struct reg_db *db, const char *token, enum reg_token_role *role, long long *server_id);
+/* The id part of a token's text ("vr_<id>_..."), or 0 if it has none. */
+long long reg_token_id(const char *token);
 /* Revoke a token by its id. */
 int reg_token_revoke(struct reg_db *db, long long id);
 /* A per-token anti-CSRF value for admin forms: hex HMAC-SHA256(token, "csrf"). */

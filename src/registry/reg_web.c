@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "reg_action.h"
 #include "reg_err.h"
 #include "reg_html.h"
 #include "reg_server.h"
+#include "reg_session.h"
+#include "reg_token.h"
 #include "reg_validate.h"
 #include "util/str.h"
 
@@ -32,7 +35,7 @@ static const char style[] =
     ".status{display:inline-block;padding:.05em .6em;border-radius:1em;font-weight:600;"
     "font-size:.9em;background:#ddd}.status-active,.status-pass,.status-passed,.status-confirmed{background:#cfeccf;"
     "color:#1b5e20}.status-suspended,.status-fail,.status-failed{background:#f6d1d1;color:#8b1a1a}"
-    ".status-applied,.status-testing,.status-new,.status-running{background:#fdf0c4;color:#6b5300}"
+    ".status-applied,.status-testing,.status-new,.status-running,.status-review,.status-pending{background:#fdf0c4;color:#6b5300}"
     ".status-deregistered,.status-dismissed{background:#e2e2e2;color:#444}"
     ".error{background:#fde2e1;border:1px solid #e0a3a0;padding:.6em 1em;border-radius:4px}"
     ".notice{background:#e4f1e4;border:1px solid #a6d0a6;padding:.6em 1em;border-radius:4px}"
@@ -216,6 +219,17 @@ select_field(struct strbuf *sb, const struct reg_input_src *src, const char *nam
 }
 
 static void
+retry_after(struct reg_req *q, const struct reg_action_out *out)
+{
+	char ra[24];
+
+	if (out->status != 429)
+		return;
+	snprintf(ra, sizeof(ra), "%lld", out->retry_after);
+	reg_http_header(q, "Retry-After", ra);
+}
+
+static void
 apply_page(struct reg_req *q, int status, const struct reg_input_src *src, const char *error)
 {
 	struct strbuf sb;
@@ -264,6 +278,7 @@ reg_web_apply(struct reg_req *q)
 
 	reg_action_apply(q, &src, &out);
 	if (out.status >= 400) {
+		retry_after(q, &out);
 		apply_page(q, out.status, &src, out.msg);
 		return;
 	}
@@ -272,8 +287,10 @@ reg_web_apply(struct reg_req *q)
 	reg_html_raw(&sb, "<p class=\"notice\" id=\"applied\">");
 	reg_html_esc(&sb, out.msg);
 	reg_html_raw(&sb,
-	    out.certifying ? ". The certification tests are running."
-	                   : ". Certification has not started yet.");
+	    out.certifying
+	        ? ". The certification tests are queued: they run at once when every address of"
+	          " the name is public, otherwise when an admin or a sponsor starts them."
+	        : ". Certification has not started yet.");
 	reg_html_raw(&sb,
 	    "</p><p>Your owner token (shown once; keep it to sponsor others, register "
 	    "spam traps and query offenders):</p><pre id=\"owner-token\">");
@@ -327,6 +344,7 @@ reg_web_report(struct reg_req *q)
 
 	reg_action_report(q, &src, "web", &out);
 	if (out.status >= 400) {
+		retry_after(q, &out);
 		report_page(q, out.status, &src, out.msg);
 		return;
 	}
@@ -381,23 +399,39 @@ reg_web_login(struct reg_req *q)
 {
 	const char *tok = q->have_form ? evhttp_find_header(&q->form, "token") : NULL;
 	enum reg_token_role role;
-	long long sid;
-	char cookie[REG_TOKEN_MAX + 96];
+	long long sid, now = (long long)time(NULL), ttl = q->ctx->cfg->admin_session_ttl / 1000;
+	char id[REG_SESSION_ID_LEN + 1];
 
 	if (tok == NULL || strlen(tok) >= REG_TOKEN_MAX ||
 	    reg_token_check(q->ctx->db, tok, &role, &sid) != REG_OK || role != REG_ROLE_ADMIN) {
 		login_page(q, 401, "That is not a valid admin token.");
 		return;
 	}
-	snprintf(cookie, sizeof(cookie), "vr_admin=%s; Path=/; HttpOnly; SameSite=Strict", tok);
-	reg_http_header(q, "Set-Cookie", cookie);
+	/* the browser gets a session id, never the token */
+	reg_session_prune(q->ctx->db, now);
+	if (reg_session_create(q->ctx->db, reg_token_id(tok), now, ttl, id) != REG_OK) {
+		login_page(q, 503, "The registry is busy; try again.");
+		return;
+	}
+	reg_http_session_cookie(q, id, ttl);
 	reg_http_redirect(q, "/admin");
 }
 
 void
 reg_web_logout(struct reg_req *q)
 {
-	reg_http_header(q, "Set-Cookie", "vr_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	const char *got = q->have_form ? evhttp_find_header(&q->form, "csrf") : NULL;
+
+	if (q->role == REG_ROLE_ADMIN) {
+		/* a page elsewhere must not be able to sign an admin out */
+		if (got == NULL || !reg_token_equal(got, q->csrf)) {
+			login_page(
+			    q, 403, "The sign-out form was stale or forged; reload the page.");
+			return;
+		}
+		reg_session_revoke(q->ctx->db, q->session);
+	}
+	reg_http_session_cookie(q, "", 0);
 	reg_http_redirect(q, "/");
 }
 

@@ -23,22 +23,18 @@
 static void
 csrf_input(struct strbuf *sb, const struct reg_req *q)
 {
-	char csrf[65];
-
-	reg_token_csrf(q->token, csrf);
 	reg_html_raw(sb, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	reg_html_raw(sb, csrf);
+	reg_html_raw(sb, q->csrf);
 	reg_html_raw(sb, "\">");
 }
 
+/* The form's CSRF value is the signed-in session's. */
 static int
 csrf_ok(struct reg_req *q)
 {
-	char want[65];
 	const char *got = q->have_form ? evhttp_find_header(&q->form, "csrf") : NULL;
 
-	reg_token_csrf(q->token, want);
-	return got && reg_token_equal(got, want);
+	return got && q->csrf[0] && reg_token_equal(got, q->csrf);
 }
 
 static void
@@ -94,9 +90,9 @@ reg_web_admin(struct reg_req *q)
 
 	strbuf_init(&sb, REG_HTML_MAX);
 	reg_html_begin(&sb, q, "Administration");
-	reg_html_raw(&sb,
-	    "<form method=\"post\" action=\"/admin/logout\" class=\"inline\">"
-	    "<button type=\"submit\">Sign out</button></form>");
+	reg_html_raw(&sb, "<form method=\"post\" action=\"/admin/logout\" class=\"inline\">");
+	csrf_input(&sb, q);
+	reg_html_raw(&sb, "<button type=\"submit\" id=\"logout\">Sign out</button></form>");
 	reg_html_raw(&sb, "<h2>Applications</h2>");
 	servers_table(q, &sb, pending, "applications");
 	reg_html_raw(&sb,
@@ -404,6 +400,12 @@ report_admin_page(struct reg_req *q, const char *id_text, int status, const char
 	reg_html_esc(&sb, r.reporter);
 	reg_html_raw(&sb, "</dd><dt>Comment</dt><dd>");
 	reg_html_esc(&sb, r.comment);
+	if (r.trap_note[0]) {
+		reg_html_raw(&sb, "</dd><dt>Spam trap</dt><dd id=\"trap-note\">");
+		reg_html_esc(&sb, r.trap_note);
+	}
+	reg_html_raw(&sb, "</dd><dt>From address</dt><dd>");
+	reg_html_esc(&sb, r.client[0] ? r.client : "-");
 	reg_html_raw(&sb, "</dd><dt>Received</dt><dd>");
 	reg_html_time(&sb, r.received_at);
 	reg_html_raw(&sb, "</dd><dt>Decision</dt><dd>");

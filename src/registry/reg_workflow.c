@@ -26,6 +26,7 @@ static const char *const action_names[REG_ACT__COUNT] = {
 	"certify",
 	"certified",
 	"certify-failed",
+	"certify-held",
 	"approve",
 	"suspend",
 	"reinstate",
@@ -44,6 +45,8 @@ static const struct transition {
 	{ REG_ACT_CERTIFY_START, BIT(REG_ST_APPLIED), REG_ST_TESTING, "certification started" },
 	{ REG_ACT_CERTIFY_PASS, BIT(REG_ST_TESTING), REG_ST_APPLIED, "certification passed" },
 	{ REG_ACT_CERTIFY_FAIL, BIT(REG_ST_TESTING), REG_ST_APPLIED, "certification failed" },
+	{ REG_ACT_CERTIFY_HOLD, BIT(REG_ST_TESTING), REG_ST_APPLIED,
+	    "certification held for review" },
 	{ REG_ACT_APPROVE, BIT(REG_ST_APPLIED), REG_ST_ACTIVE, "approved" },
 	{ REG_ACT_SUSPEND, BIT(REG_ST_ACTIVE), REG_ST_SUSPENDED, "suspended" },
 	{ REG_ACT_REINSTATE, BIT(REG_ST_SUSPENDED), REG_ST_ACTIVE, "reinstated" },
@@ -136,6 +139,10 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enu
 		if (strcmp(s->bond_status, "held") == 0)
 			rc = reg_server_set_bond(db, s->id, "forfeited", s->bond_amount);
 		break;
+	case REG_ACT_REINSTATE:
+		/* an admin looked: what was confirmed until now is settled */
+		rc = reg_server_settle_reports(db, s->id);
+		break;
 	case REG_ACT_DEREGISTER:
 		if (strcmp(s->bond_status, "held") == 0)
 			rc = reg_server_set_bond(db, s->id, "refunded", s->bond_amount);
@@ -143,6 +150,7 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enu
 	case REG_ACT_CERTIFY_START: rc = reg_server_set_cert(db, s->id, "running"); break;
 	case REG_ACT_CERTIFY_PASS: rc = reg_server_set_cert(db, s->id, "passed"); break;
 	case REG_ACT_CERTIFY_FAIL: rc = reg_server_set_cert(db, s->id, "failed"); break;
+	case REG_ACT_CERTIFY_HOLD: rc = reg_server_set_cert(db, s->id, "review"); break;
 	default: break;
 	}
 	if (rc == REG_OK)
@@ -276,6 +284,26 @@ reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long lon
 }
 
 int
+reg_workflow_certify_held(struct reg_db *db, const struct reg_config *cfg, long long id,
+    const char *summary, struct reg_workflow_res *res)
+{
+	struct reg_server s;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = reg_db_begin(db)) != REG_OK)
+		return rc;
+	if ((rc = reg_server_get_id(db, id, &s)) != REG_OK)
+		return finish(db, rc);
+	if (strcmp(s.status, "testing") == 0)
+		rc = enter(db, cfg, &s, REG_ACT_CERTIFY_HOLD, "registry", summary, res);
+	else
+		res_set(res, s.status, s.status, "%s: %s", s.hostname, summary);
+	reg_server_clear(&s);
+	return finish(db, rc);
+}
+
+int
 reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const char *hostname,
     long long sponsor_id, struct reg_workflow_res *res)
 {
@@ -324,32 +352,59 @@ reg_workflow_check_abuse(
 	struct reg_server s;
 	sqlite3_stmt *st;
 	long long since = (long long)time(NULL) - cfg->report_window / 1000;
-	int count = 0, rc;
-	char why[160];
+	int count = 0, persons = 0, owners = 0, reporters, rc;
+	char why[200];
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = reg_db_begin(db)) != REG_OK)
 		return rc;
 	if ((rc = reg_server_get_id(db, id, &s)) != REG_OK)
 		return finish(db, rc);
+	/*
+	 * Independent reporters: each report a person confirmed counts as one;
+	 * trap hits (confirmed by "trap") count once per trap owner, whatever
+	 * number of traps or servers that owner has.
+	 */
 	if (reg_db_prepare(db,
-	        "SELECT COUNT(*) FROM reports WHERE server_id = ?1"
-	        " AND status = 'confirmed' AND decided_at >= ?2",
+	        "SELECT COUNT(*), IFNULL(SUM(r.decided_by <> 'trap'), 0),"
+	        " COUNT(DISTINCT CASE WHEN r.decided_by = 'trap'"
+	        " THEN lower(o.owner_email) END)"
+	        " FROM reports r LEFT JOIN servers o ON o.id = r.trap_server_id"
+	        " WHERE r.server_id = ?1 AND r.status = 'confirmed' AND r.decided_at >= ?2"
+	        " AND r.settled = 0",
 	        &st) != REG_OK) {
 		reg_server_clear(&s);
 		return finish(db, REG_ETEMP);
 	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, since);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		count = sqlite3_column_int(st, 0);
+		persons = sqlite3_column_int(st, 1);
+		owners = sqlite3_column_int(st, 2);
+	}
 	sqlite3_finalize(st);
-	res_set(res, s.status, s.status, "%s: %d confirmed report(s)", s.hostname, count);
+	reporters = persons + owners;
+	res_set(res, s.status, s.status,
+	    "%s: %d confirmed report(s) from %d independent reporter(s)", s.hostname, count,
+	    reporters);
 	if (strcmp(s.status, "active") == 0 && count >= cfg->suspend_threshold) {
-		snprintf(why, sizeof(why),
-		    "%d confirmed abuse reports within %lld days (threshold %lld)", count,
-		    cfg->report_window / 86400000LL, cfg->suspend_threshold);
-		rc = enter(db, cfg, &s, REG_ACT_SUSPEND, "registry", why, res);
+		if (reporters >= cfg->suspend_reporters) {
+			snprintf(why, sizeof(why),
+			    "%d confirmed abuse reports from %d independent reporters within %lld days"
+			    " (threshold %lld)",
+			    count, reporters, cfg->report_window / 86400000LL,
+			    cfg->suspend_threshold);
+			rc = enter(db, cfg, &s, REG_ACT_SUSPEND, "registry", why, res);
+		} else {
+			log_info(
+			    "event=suspension_withheld server=%s reports=%d reporters=%d needed=%lld",
+			    s.hostname, count, reporters, cfg->suspend_reporters);
+			snprintf(res->msg, sizeof(res->msg),
+			    "%s: %d confirmed report(s) from %d independent reporter(s); %lld needed for"
+			    " an automatic suspension",
+			    s.hostname, count, reporters, cfg->suspend_reporters);
+		}
 	}
 	reg_server_clear(&s);
 	return finish(db, rc);

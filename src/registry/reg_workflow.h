@@ -2,6 +2,8 @@
  * reg_workflow: the registration state machine.
  *
  *   applied --certify--> testing --pass/fail--> applied
+ *   testing --held (an automatic run found an address that is not
+ *             public: a person must start it)--> applied
  *   applied --approve (tests passed; admin, or automatic when sponsors
  *             suffice)--> active
  *   active --suspend (admin, or confirmed abuse over the threshold)--> suspended
@@ -36,6 +38,7 @@ enum reg_action {
 	REG_ACT_CERTIFY_START,
 	REG_ACT_CERTIFY_PASS,
 	REG_ACT_CERTIFY_FAIL,
+	REG_ACT_CERTIFY_HOLD,
 	REG_ACT_APPROVE,
 	REG_ACT_SUSPEND,
 	REG_ACT_REINSTATE,
@@ -72,11 +75,17 @@ int reg_workflow_do(struct reg_db *db, const struct reg_config *cfg, const char 
 /* Record a certification result (and approve when sponsors suffice). */
 int reg_workflow_certified(struct reg_db *db, const struct reg_config *cfg, long long id,
     int passed, const char *summary, struct reg_workflow_res *res);
+/* An automatic run was held before connecting (summary says why): back to
+ * applied with certification "review", until an admin or a sponsor starts it. */
+int reg_workflow_certify_held(struct reg_db *db, const struct reg_config *cfg, long long id,
+    const char *summary, struct reg_workflow_res *res);
 /* An active server sponsor_id vouches for hostname (approves if enough). */
 int reg_workflow_sponsor(struct reg_db *db, const struct reg_config *cfg, const char *hostname,
     long long sponsor_id, struct reg_workflow_res *res);
-/* Suspend server id when its confirmed reports within the window reach
- * the threshold; res->to is "suspended" when it did. */
+/* Suspend server id when its confirmed reports within the window (and
+ * since its last reinstatement) reach the threshold and come from at least
+ * suspend_reporters independent reporters; res->to is "suspended" when it
+ * did. */
 int reg_workflow_check_abuse(
     struct reg_db *db, const struct reg_config *cfg, long long id, struct reg_workflow_res *res);
 

@@ -2,17 +2,14 @@
  * privs: the data directory and dropping root for good.
  */
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vouchd.h"
-#include "util/log.h"
+#include "util/privs.h"
 
 static int
 mkdir_p(const char *path)
@@ -68,41 +65,9 @@ privs_prepare_dirs(const struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+/* The drop itself is libvouch's (util/privs.c), shared with vouch-registry. */
 int
 privs_drop(const struct config *cfg, char *err, size_t errsz)
 {
-	struct rlimit nocore = { 0, 0 };
-	struct passwd *pw;
-
-	/* No core dumps: they would hold mail and passwords. */
-	setrlimit(RLIMIT_CORE, &nocore);
-	if (geteuid() != 0 && getuid() != 0) {
-		prctl(PR_SET_DUMPABLE, 0);
-		return 0;
-	}
-	pw = getpwnam(cfg->user);
-	if (pw == NULL) {
-		snprintf(err, errsz, "user '%s' does not exist", cfg->user);
-		return -1;
-	}
-	if (pw->pw_uid == 0) {
-		snprintf(err, errsz,
-		    "refusing to keep running as root: set 'user' to an "
-		    "unprivileged account (not '%s')",
-		    cfg->user);
-		return -1;
-	}
-	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		snprintf(err, errsz, "cannot switch to user %s: %s", cfg->user, strerror(errno));
-		return -1;
-	}
-	/* For good: getting root back must be impossible. */
-	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() == 0 || geteuid() == 0) {
-		snprintf(err, errsz, "still able to regain root after dropping privileges");
-		return -1;
-	}
-	prctl(PR_SET_DUMPABLE, 0);
-	log_info("event=privileges user=%s uid=%ld gid=%ld", cfg->user, (long)pw->pw_uid,
-	    (long)pw->pw_gid);
-	return 0;
+	return privs_drop_to(cfg->user, err, errsz);
 }

@@ -1,7 +1,8 @@
 """The registry's web UI in headless Chromium (Debian's chromium, driven
-by playwright-core from npm, tests/browser/registry_ui.mjs): apply,
-certification, approve, look up (active), report abuse, suspend, look up
-(suspended). Screenshots are kept under the build directory in
+by playwright-core from npm, tests/browser/registry_ui.mjs): apply (the
+automatic run is held: loopback is not public), sign in, run the tests,
+approve, look up (active), report abuse, suspend, look up (suspended),
+sign out (the session is gone). Screenshots are kept under the build directory in
 registry-browser-screenshots/."""
 import os
 import shutil
@@ -31,6 +32,7 @@ def test_browser_flow(tmp_path):
     port = smtp.port
     reg = Registry(tmp_path, extra={"certify_port": str(port), "certify_timeout": "5s",
                                     "hosts": "mx.browser.test=127.0.0.50",
+                                    "certify_allow_networks": "127.0.0.0/8",
                                     "auto_certify": "yes"}).start()
     shots = os.path.join(paths.BUILD, "registry-browser-screenshots")
     shutil.rmtree(shots, ignore_errors=True)

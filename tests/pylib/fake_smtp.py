@@ -25,7 +25,10 @@ def make_cert(workdir, name):
 class Behaviour:
     def __init__(self, name, local_domain, starttls=True, open_relay=False,
                  percent_hack=False, xvouch_confirms=False, xvouch_supported=True,
-                 close_after_check=False, check_delay=0.0):
+                 close_after_check=False, check_delay=0.0,
+                 mail_reply="250 2.1.0 ok", drip_banner=False):
+        self.mail_reply = mail_reply        # e.g. "150 go on": not a valid reply
+        self.drip_banner = drip_banner      # an endless greeting, one octet at a time
         self.name = name
         self.local_domain = local_domain
         self.starttls = starttls
@@ -81,6 +84,20 @@ class _Handler(socketserver.StreamRequestHandler):
     def _handle(self):
         self.server.connections += 1
         self.server.peers.append(self.client_address[0])
+        if self.b.drip_banner:
+            # "220-" continuation lines forever, an octet every 0.2 s: only a
+            # client with a deadline for the whole reply gives up
+            line = b"220-%s slow\r\n" % self.b.name.encode()
+            while not self.server.closing.is_set():
+                for octet in line:
+                    try:
+                        self.wfile.write(bytes([octet]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    if self.server.closing.wait(0.2):
+                        return
+            return
         self.send("220 %s ESMTP fake" % self.b.name)
         tls = False
         while True:
@@ -123,7 +140,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 else:
                     self.send("501 5.5.4 syntax")
             elif verb == "MAIL":
-                self.send("250 2.1.0 ok")
+                self.send(self.b.mail_reply)
             elif verb == "RCPT":
                 if self.rcpt_ok(arg):
                     self.send("250 2.1.5 ok")
@@ -157,11 +174,13 @@ class FakeSMTP(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         self.commands = []
         self.peers = []
+        self.closing = threading.Event()
         super().__init__((address, port), _Handler)
         self.port = self.server_address[1]
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
     def close(self):
+        self.closing.set()
         self.shutdown()
         self.server_close()

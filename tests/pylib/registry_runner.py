@@ -6,8 +6,11 @@ server and its CLI."""
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+import weakref
 import urllib.error
 import urllib.request
 
@@ -29,7 +32,13 @@ class Registry:
         self.http_port = None      # known once started
         self.dns_port = None
         self.conf = os.path.join(self.workdir, "registry.conf")
-        self.data = os.path.join(self.workdir, "data")
+        # started as root the registry drops to "vouch", which cannot enter
+        # pytest's tmp_path (under a root-only folder): the data lives in
+        # a folder of its own that the user can reach
+        home = tempfile.mkdtemp(prefix="vouch-registry-")
+        os.chmod(home, 0o755)
+        weakref.finalize(self, shutil.rmtree, home, True)
+        self.data = os.path.join(home, "data")
         self.log = os.path.join(self.workdir, "registry.log")
         settings = {
             "data_dir": self.data,
@@ -40,6 +49,10 @@ class Registry:
             "log_level": "debug",
             "auto_certify": "no",
             "notify_retry": "1s",
+            # every test files its applications and reports from 127.0.0.1;
+            # the limits' own tests set small ones
+            "limit_applications": "1000",
+            "limit_reports": "1000",
         }
         settings.update(extra or {})
         with open(self.conf, "w") as f:
@@ -130,6 +143,10 @@ class Registry:
         headers = {}
         if body is not None:
             data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        elif method == "POST" and raw is None:
+            # every API POST says JSON, a body-less action too
+            data = b""
             headers["Content-Type"] = "application/json"
         if ctype:
             headers["Content-Type"] = ctype

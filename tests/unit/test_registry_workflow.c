@@ -22,6 +22,7 @@
 #include "reg_publish.h"
 #include "reg_report.h"
 #include "reg_server.h"
+#include "reg_trap.h"
 #include "reg_workflow.h"
 
 struct fx {
@@ -221,12 +222,106 @@ test_sponsors_and_reports(void **state)
 	}
 }
 
+/* A report of a message mx.v.test handed on, "to" a recipient, through via. */
+static void
+file(struct fx *f, int n, const char *rcpt, long long via, struct reg_report_filed *filed)
+{
+	struct reg_report_new rep;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+	    "Received: from mx.v.test (mx.v.test [192.0.2.40]) by mx.x.test id X%d; x\r\n"
+	    "To: %s\r\nSubject: t %d\r\n\r\nbody\r\n", n, rcpt, n);
+	memset(&rep, 0, sizeof(rep));
+	rep.msg = msg;
+	rep.len = strlen(msg);
+	rep.source = "api";
+	rep.via_server_id = via;
+	assert_int_equal(reg_report_file(f->db, f->cfg, &rep, filed), REG_OK);
+	assert_string_equal(filed->server, "mx.v.test");
+}
+
+static long long
+trap_owner(struct fx *f, const char *host, const char *addr, const char *email, const char *trap)
+{
+	struct reg_workflow_res res;
+	long long id = applied(f, host, addr), tid;
+	char sql[300];
+
+	snprintf(sql, sizeof(sql), "UPDATE servers SET owner_email = '%s' WHERE id = %lld", email, id);
+	assert_int_equal(sqlite3_exec(reg_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(reg_workflow_do(f->db, f->cfg, host, REG_ACT_APPROVE, "t", "", 1, &res),
+	    REG_OK);
+	assert_int_equal(reg_trap_add(f->db, id, trap, &tid), REG_OK);
+	assert_int_equal(reg_trap_set(f->db, tid, 1, "MX checked"), REG_OK);
+	return id;
+}
+
+static void
+test_trap_reports(void **state)
+{
+	struct fx *f = *state;
+	struct reg_workflow_res res;
+	struct reg_report_filed filed;
+	long long o1, o2, tid;
+
+	applied(f, "mx.v.test", "192.0.2.40");
+	assert_int_equal(reg_workflow_do(f->db, f->cfg, "mx.v.test", REG_ACT_APPROVE, "t", "", 1,
+	    &res), REG_OK);
+	o1 = trap_owner(f, "mx.t1.test", "192.0.2.41", "a@one.test", "trap@t1.test");
+	/* active but not certified: the hit is recorded, not counted */
+	file(f, 1, "trap@t1.test", o1, &filed);
+	assert_string_equal(filed.status, "new");
+	assert_non_null(strstr(filed.trap_note, "not passed certification"));
+	assert_int_equal(reg_workflow_certified(f->db, f->cfg, o1, 1, "12/12", &res), REG_OK);
+	/* anonymous: never counted */
+	file(f, 2, "trap@t1.test", 0, &filed);
+	assert_string_equal(filed.status, "new");
+	assert_non_null(strstr(filed.trap_note, "did not come through"));
+	/* a pending (unverified) trap is no trap */
+	assert_int_equal(reg_trap_add(f->db, o1, "pending@t1.test", &tid), REG_OK);
+	file(f, 3, "pending@t1.test", o1, &filed);
+	assert_string_equal(filed.status, "new");
+	assert_string_equal(filed.trap_note, "");
+	/* through the owner: counted; two hits, one reporter: no suspension */
+	file(f, 4, "trap@t1.test", o1, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	file(f, 5, "trap@t1.test", o1, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	assert_non_null(strstr(filed.wf.msg, "1 independent reporter"));
+	expect_status(f, "mx.v.test", "active", NULL);
+	/* another server of the same owner is the same reporter */
+	o2 = trap_owner(f, "mx.t1b.test", "192.0.2.43", "A@One.test", "trap@t1b.test");
+	assert_int_equal(reg_workflow_certified(f->db, f->cfg, o2, 1, "12/12", &res), REG_OK);
+	file(f, 6, "trap@t1b.test", o2, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	expect_status(f, "mx.v.test", "active", NULL);
+	/* a second, independent owner: suspended */
+	o2 = trap_owner(f, "mx.t2.test", "192.0.2.42", "b@two.test", "trap@t2.test");
+	assert_int_equal(reg_workflow_certified(f->db, f->cfg, o2, 1, "12/12", &res), REG_OK);
+	file(f, 7, "trap@t2.test", o2, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	assert_string_equal(filed.wf.to, "suspended");
+	expect_status(f, "mx.v.test", "suspended", NULL);
+	/* reinstated: what was confirmed before is settled */
+	assert_int_equal(reg_workflow_do(f->db, f->cfg, "mx.v.test", REG_ACT_REINSTATE, "admin",
+	    "looked at it", 0, &res), REG_OK);
+	file(f, 8, "trap@t2.test", o2, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	expect_status(f, "mx.v.test", "active", NULL);
+	/* a second reporter after the reinstatement: suspended again */
+	file(f, 9, "trap@t1.test", o1, &filed);
+	assert_string_equal(filed.status, "confirmed");
+	expect_status(f, "mx.v.test", "suspended", NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_sponsors_and_reports),
+		cmocka_unit_test(test_trap_reports),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

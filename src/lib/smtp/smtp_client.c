@@ -83,6 +83,23 @@ smtp_client_arm(struct smtp_client *c, long long ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* One line into the transcript, octets outside printable ASCII as \xNN. */
+static void
+transcript_line(struct smtp_client *c, const char *dir, const char *line, size_t n)
+{
+	char out[1024];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < sizeof(out); i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if (ch >= 0x20 && ch < 0x7f)
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", ch);
+	}
+	strbuf_printf(c->transcript, "%s%.*s\n", dir, (int)o, out);
+}
+
 void
 smtp_client_write(struct smtp_client *c, const char *fmt, ...)
 {
@@ -99,6 +116,12 @@ smtp_client_write(struct smtp_client *c, const char *fmt, ...)
 		char esc[LOG_ESC_MAX];
 		log_debug("event=smtp_client_send peer=%s line=%s", c->peer_name,
 		    log_escape(esc, sizeof(esc), line, (size_t)n));
+	}
+	if (c->transcript) {
+		if (strncasecmp(line, "AUTH ", 5) == 0)
+			strbuf_puts(c->transcript, "C: AUTH (withheld)\n");
+		else
+			transcript_line(c, "C: ", line, (size_t)n);
 	}
 	memcpy(line + n, "\r\n", 2);
 	bufferevent_write(c->bev, line, (size_t)n + 2);
@@ -159,9 +182,11 @@ ehlo_line(struct smtp_client *c, const char *kw, size_t len)
 		for (const char *p = arg; p && p < kw + len; p++)
 			if (strncasecmp(p, "PLAIN", 5) == 0 && (p == arg || p[-1] == ' '))
 				in->ext |= SMTP_EXT_AUTH;
-	} else if (str_nieq(kw, klen, "STARTTLS"))
+	} else if (str_nieq(kw, klen, "STARTTLS")) {
 		in->ext |= EXT_STARTTLS;
-	else if (str_nieq(kw, klen, "XVOUCH"))
+		if (!in->tls)
+			in->starttls_offered = 1;
+	} else if (str_nieq(kw, klen, "XVOUCH"))
 		in->xvouch_offered = 1;
 	else if (str_nieq(kw, klen, "XGEN")) {
 		in->xgen_offered = 1;
@@ -239,6 +264,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 
 	switch (c->state) {
 	case CS_BANNER:
+		c->info.banner = *r;
 		if (r->code != 220) {
 			smtp_client_fail(c, r->code, r->status, r->text);
 			return 0;
@@ -248,6 +274,8 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 		smtp_client_arm(c, c->timeout_command);
 		return 1;
 	case CS_EHLO:
+		if (c->info.ehlo.code == 0)
+			c->info.ehlo = *r;
 		if (!ok) {
 			if (c->info.tls) {
 				smtp_client_fail(c, r->code, r->status, r->text);
@@ -269,6 +297,7 @@ on_reply(struct smtp_client *c, const struct smtp_client_reply *r)
 		memset(&c->info.ext, 0, sizeof(c->info.ext));
 		return next_opening_step(c);
 	case CS_STARTTLS:
+		c->info.starttls = *r;
 		if (r->code != 220) {
 			if (c->tls_required) {
 				smtp_client_fail(
@@ -341,6 +370,8 @@ on_read(struct bufferevent *bev, void *arg)
 				smtp_client_fail(c, 0, "4.4.2", "reply line too long");
 			return;
 		}
+		if (c->transcript)
+			transcript_line(c, "S: ", line, n);
 		if (smtp_reply_parse_line(line, n, &rl) < 0 ||
 		    (c->cur_lines > 0 && rl.code != c->cur.code) ||
 		    ++c->cur_lines > REPLY_LINES_MAX) {
@@ -413,6 +444,15 @@ on_event(struct bufferevent *bev, short what, void *arg)
 			str_copy(c->info.tls_version, sizeof(c->info.tls_version),
 			    SSL_get_version(c->ssl));
 			c->info.tls_verified = tls_server_verified_for(c->ssl, c->peer_name);
+			{
+				X509 *cert = SSL_get1_peer_certificate(c->ssl);
+				c->info.tls_cert = cert != NULL;
+				if (cert) {
+					X509_NAME_oneline(X509_get_subject_name(cert),
+					    c->info.tls_subject, sizeof(c->info.tls_subject));
+					X509_free(cert);
+				}
+			}
 			if (c->tls_verify && !c->info.tls_verified) {
 				smtp_client_fail(c, 0, "4.7.5",
 				    "the server's TLS certificate does not verify for its name");
@@ -524,6 +564,7 @@ smtp_client_new(struct event_base *base, const struct sockaddr *addr, socklen_t 
 	c->tls = p->tls;
 	c->tls_required = p->tls_required;
 	c->tls_verify = p->tls_verify;
+	c->transcript = p->transcript;
 	c->timeout_connect = p->timeout_connect ? p->timeout_connect : 30000;
 	c->timeout_command = p->timeout_command ? p->timeout_command : 300000;
 	c->timeout_data = p->timeout_data ? p->timeout_data : 600000;

@@ -25,6 +25,7 @@
 
 struct event_base;
 struct smtp_client;
+struct strbuf;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* A reply as received: code, enhanced status if any, text (lines joined by "; "). */
@@ -84,6 +85,10 @@ struct smtp_client_params {
 	const char *xgen;                /* "<gen> <cookie>" for XGEN when offered, or NULL */
 	const struct sockaddr *bind_src; /* local address to connect from, or NULL */
 	socklen_t bind_srclen;
+	/* If set, every line sent ("C: ...", AUTH's argument withheld) and
+	 * received ("S: ..., escaped) is appended; it must outlive the client
+	 * and bounds itself (strbuf max). For reports such as certification. */
+	struct strbuf *transcript;
 	long long timeout_connect; /* ms; RFC 5321 4.5.3.2 values by default */
 	long long timeout_command;
 	long long timeout_data;
@@ -91,6 +96,13 @@ struct smtp_client_params {
 
 /* What a finished or failed session learned; valid until freed. */
 struct smtp_client_info {
+	struct smtp_client_reply banner;   /* the greeting (code 0: none came) */
+	struct smtp_client_reply ehlo;     /* the reply to the first EHLO (its text
+	                                  * starts with the name the server gives) */
+	int starttls_offered;              /* in the EHLO reply before TLS */
+	struct smtp_client_reply starttls; /* the reply to STARTTLS, if sent */
+	int tls_cert;                      /* TLS: the server presented a certificate */
+	char tls_subject[256];             /* its subject, one line */
 	int esmtp;
 	int pipelining;
 	int tls; /* STARTTLS succeeded */

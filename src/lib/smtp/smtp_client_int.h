@@ -64,6 +64,7 @@ struct smtp_client {
 	char *helo, *peer_name, *auth_user, *auth_pass, *xvouch_id, *xgen;
 	SSL_CTX *tls;
 	int tls_required, tls_verify;
+	struct strbuf *transcript; /* borrowed, or NULL */
 	long long timeout_connect, timeout_command, timeout_data;
 
 	struct smtp_client_info info;
