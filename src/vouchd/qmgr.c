@@ -15,6 +15,7 @@
 #include "local.h"
 #include "outbound.h"
 #include "util/hmap.h"
+#include "smtp/smtp_reply.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -200,8 +201,7 @@ remote_done(struct outbound_job *j, void *arg)
 		if (code == 0) {
 			code = 451;
 		}
-		snprintf(diag, sizeof(diag), "%d %s%s%s", code, rep->status,
-		    rep->status[0] ? " " : "", rep->text);
+		smtp_reply_diag(code, rep->status, rep->text, diag, sizeof(diag));
 		if (code >= 500) {
 			r->status = ENV_RCPT_FAILED;
 			r->done_at = now;

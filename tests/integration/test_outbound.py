@@ -179,6 +179,33 @@ def test_permanent_failure_bounces_with_dsn(make_vouchd, world):
         sink.stop()
 
 
+def test_diagnostics_name_the_enhanced_code_once(make_vouchd, world):
+    """A server's reply text starts with its enhanced code: the DSN's
+    Diagnostic-Code and the queue's error= carry it once, not twice
+    ("550 5.1.1 5.1.1 ...")."""
+    twice = re.compile(rb"\d{3} ([245]\.\d{1,3}\.\d{1,3}) \1\b")
+    sink = Sink(os.path.join(world["dir"], "sink"), options=["-f", "rcpt"]).start()
+    try:
+        d = vouchd_for(make_vouchd, world, sink.port)
+        submit(d, ["gina@peer.test"])
+        dsn = dsns(d)[0]
+        m = re.search(rb"Diagnostic-Code: smtp; (5\d\d [^\r\n]*)", dsn)
+        assert m and not twice.search(m.group(1)), m and m.group(1)
+        assert re.match(rb"5\d\d 5\.\d{1,3}\.\d{1,3} [^\d]", m.group(1)), m.group(1)
+    finally:
+        sink.stop()
+    sink = Sink(os.path.join(world["dir"], "sink2"), options=["-r", "rcpt"]).start()
+    try:
+        d2 = vouchd_for(make_vouchd, world, sink.port, retry_min="1h")
+        qid = submit(d2, ["dave@peer.test"])
+        d2.wait_log(r"event=deferred to=dave@peer\.test .* code=4\d\d")
+        show = d2.ctl("queue", "show", qid).stdout
+        m = re.search(r"error=(.*)", show)
+        assert m and not twice.search(m.group(1).encode()), show
+    finally:
+        sink.stop()
+
+
 def test_delay_warning_once_then_expiry(make_vouchd, world):
     d = vouchd_for(make_vouchd, world, ports.CLOSED, delay_warning="2s", queue_lifetime="6s")
     submit(d, ["hank@peer.test"])
