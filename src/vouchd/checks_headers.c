@@ -141,11 +141,9 @@ checks_forged_header(const struct smtpd_sess *ss, const char *field, size_t len)
 {
 	const char *v;
 	size_t vl;
-	char id[256];
 
 	if (hdrfilter_field_is(field, len, "Authentication-Results", &v, &vl))
-		return authres_authserv_id(v, vl, id, sizeof(id)) == 0 &&
-		    strcasecmp(id, ss->cfg->hostname) == 0;
+		return authres_is_ours(v, vl, ss->cfg->hostname);
 	/* Nobody but us writes our verdict. */
 	if (hdrfilter_field_is(field, len, "X-Vouch-Verdict", NULL, NULL))
 		return 1;
