@@ -70,9 +70,13 @@ take_lists(struct smtpd_sess *ss, const struct dnslist_outcome *o, int allow)
 		str_copy(pr->bl_zone, sizeof(pr->bl_zone), z ? z->zone : "");
 		str_copy(pr->bl_reason, sizeof(pr->bl_reason), z ? z->reason : "not listed");
 	}
-	log_info("sid=%016llx event=%s result=%s zone=%s reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, allow ? "dnswl" : "dnsbl", dnslist_result_name(r),
-	    z ? z->zone : "-", z ? z->reason : "not listed in any zone");
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=%s result=%s zone=%s reason=%s",
+		    (unsigned long long)ss->sid, allow ? "dnswl" : "dnsbl", dnslist_result_name(r),
+		    z ? z->zone : "-",
+		    log_str(esc, sizeof(esc), z ? z->reason : "not listed in any zone"));
+	}
 	checks_count(ss, allow ? "dnswl" : "dnsbl", dnslist_result_name(r));
 }
 
@@ -112,11 +116,15 @@ take_register(struct smtpd_sess *ss, struct checks_reg *r, const struct register
 	if (z && z->has_txt && !o->by_address)
 		str_copy(r->klass, sizeof(r->klass), register_class_name(z->txt.klass));
 	str_copy(r->reason, sizeof(r->reason), o->reason);
-	log_info("sid=%016llx event=register by=%s query=%s status=%s zone=%s class=%s "
-	         "reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, o->by_address ? "address" : "name", o->query,
-	    register_status_name(o->status), r->zone[0] ? r->zone : "-",
-	    r->klass[0] ? r->klass : "-", o->reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=register by=%s query=%s status=%s zone=%s class=%s "
+		         "reason=%s",
+		    (unsigned long long)ss->sid, o->by_address ? "address" : "name",
+		    log_token(esc, sizeof(esc), o->query), register_status_name(o->status),
+		    r->zone[0] ? r->zone : "-", r->klass[0] ? r->klass : "-",
+		    log_str(why_esc, sizeof(why_esc), o->reason));
+	}
 	checks_count(
 	    ss, o->by_address ? "register_ip" : "register", register_status_name(o->status));
 }
@@ -270,9 +278,13 @@ on_callout(const struct callout_outcome *o, void *arg)
 	pr->co_result = o->result;
 	str_copy(pr->co_source, sizeof(pr->co_source), callout_source_name(o->source));
 	str_copy(pr->co_reason, sizeof(pr->co_reason), o->reason);
-	log_info("sid=%016llx event=callout address=%s result=%s source=%s reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, o->address, callout_result_name(o->result), pr->co_source,
-	    o->reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=callout address=%s result=%s source=%s reason=%s",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), o->address),
+		    callout_result_name(o->result), callout_source_name(o->source),
+		    log_str(why_esc, sizeof(why_esc), o->reason));
+	}
 	checks_count(ss, "callout", callout_result_name(o->result));
 	callout_check_free(pr->co);
 	pr->co = NULL;

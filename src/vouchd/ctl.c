@@ -179,7 +179,10 @@ on_read(struct bufferevent *bev, void *arg)
 		bufferevent_free(bev);
 		return;
 	}
-	log_info("event=control request=\"%.100s\"", line);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[128];
+		log_info("event=control request=%s", log_str(esc, sizeof(esc), line));
+	}
 	strbuf_init(&out, 128 * 1024 * 1024);
 	dispatch(c->d, line, &out);
 	free(line);

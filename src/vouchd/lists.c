@@ -26,7 +26,10 @@ load_one(void *arg, const char *key, const char *value, int64_t expires)
 	char err[200];
 
 	if (list_parse(key, &e, err, sizeof(err)) < 0) {
-		log_warn("event=list_entry_ignored entry=\"%.100s\" error=\"%s\"", key, err);
+		char esc[LOG_ESC_MAX];
+		char why_esc[LOG_ESC_MAX];
+		log_warn("event=list_entry_ignored entry=%s error=%s",
+		    log_str(esc, sizeof(esc), key), log_str(why_esc, sizeof(why_esc), err));
 		c->bad++;
 		return;
 	}
@@ -82,8 +85,10 @@ lists_add(struct vouchd *d, int allow, const char *text, int64_t expires, const 
 		return -1;
 	}
 	list_add(allow ? d->allow : d->block, &e);
-	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"",
-	    allow ? "allow" : "block", e.text, (long long)expires, e.reason);
+	char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+	log_info("event=%s_added entry=%s expires=%lld reason=%s", allow ? "allow" : "block",
+	    log_token(esc, sizeof(esc), e.text), (long long)expires,
+	    log_str(why_esc, sizeof(why_esc), e.reason));
 	return 0;
 }
 
@@ -99,7 +104,9 @@ lists_del(struct vouchd *d, int allow, const char *text)
 	store_del(d->store, allow ? "allow" : "block", key);
 	if (list_del(allow ? d->allow : d->block, key) < 0)
 		return -1;
-	log_info("event=%s_removed entry=%s", allow ? "allow" : "block", key);
+	char esc[LOG_ESC_MAX];
+	log_info("event=%s_removed entry=%s", allow ? "allow" : "block",
+	    log_token(esc, sizeof(esc), key));
 	return 0;
 }
 

@@ -248,8 +248,10 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		resolved_clear(&res);
 		d->stats.recipients_refused++;
 		checks_count_refusal(ss, "rcpt");
-		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=\"%s\"",
-		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc, why);
+		char why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=%s",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc,
+		    log_str(why_esc, sizeof(why_esc), why));
 		if (snprintf(text, sizeof(text), "%s%s", why, temp ? "; try again later" : "") >=
 		    (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
@@ -279,8 +281,9 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 			}
 		}
 		checks_count(ss, "rcpt", "unsafe");
-		log_info("sid=%016llx event=rcpt_unsafe rcpt=%s reason=\"%s\"",
-		    (unsigned long long)ss->sid, esc, why);
+		char why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=rcpt_unsafe rcpt=%s reason=%s",
+		    (unsigned long long)ss->sid, esc, log_str(why_esc, sizeof(why_esc), why));
 	}
 	if (act == CONFIG_ACT_TAG)
 		ss->tag_subject = 1;
@@ -365,8 +368,10 @@ forged_judge(void *arg, const char *field, size_t len)
 	struct smtpd_sess *ss = arg;
 
 	if (checks_forged_header(ss, field, len)) {
-		log_info("sid=%016llx event=forged_header_removed field=\"%.40s\"",
-		    (unsigned long long)ss->sid, field);
+		/* the field as it came: folded lines, anything (issue 13 item 13) */
+		char esc[100];
+		log_info("sid=%016llx event=forged_header_removed field=%s",
+		    (unsigned long long)ss->sid, log_escape(esc, sizeof(esc), field, len));
 		return 0;
 	}
 	if (ss->tag_subject && hdrfilter_field_is(field, len, "Subject", NULL, NULL)) {

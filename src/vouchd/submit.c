@@ -110,9 +110,10 @@ record_failure(struct vouchd *d, const char *user, const char *addr)
 		f = fail_entry(d, key, 1);
 		if (++f->count >= limit && f->locked_until <= now) {
 			f->locked_until = now + d->cfg->auth_lockout / 1000;
+			char esc[LOG_ESC_MAX];
 			log_warn("event=auth_lockout client=%s%s%s failures=%d until=%lld", addr,
-			    pass ? " user=" : "", pass ? user : "", f->count,
-			    (long long)f->locked_until);
+			    pass ? " user=" : "", pass ? log_token(esc, sizeof(esc), user) : "",
+			    f->count, (long long)f->locked_until);
 		}
 	}
 }
@@ -483,7 +484,8 @@ submit_unlock(struct vouchd *d, const char *user)
 
 	str_copy(key, sizeof(key), user);
 	str_lower(key);
-	log_info("event=account_unlocked user=%s", key);
+	char esc[LOG_ESC_MAX];
+	log_info("event=account_unlocked user=%s", log_token(esc, sizeof(esc), key));
 	return store_del(d->store, "sendlock", key);
 }
 
