@@ -517,11 +517,14 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 			checks_say_max(&best, reg.act, reg.status, reg.why);
 		}
 		/* Software generations (DESIGN 5.2), when the client said XGEN. */
-		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain)
-		    : ss->xgen == GEN_TOO_OLD      ? checks_action(ss, l->xgen_too_old, domain)
-		                                   : CONFIG_ACT_IGNORE;
+		int gact = ss->xgen == GEN_INVALID || ss->xgen == GEN_TOO_NEW
+		    ? checks_action(ss, l->xgen_invalid, domain)
+		    : ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain)
+		                              : CONFIG_ACT_IGNORE;
 		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
-		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
+		    ss->xgen == GEN_INVALID       ? "does not verify"
+		        : ss->xgen == GEN_TOO_NEW ? "is too far ahead to be checked"
+		                                  : "is too old");
 		checks_say_max(&best, gact, "5.7.1", buf);
 	}
 	why[0] = '\0';

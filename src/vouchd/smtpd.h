@@ -50,6 +50,7 @@ struct smtpd_sess {
 	char allowed_text[300];
 	int tag_subject;             /* a "tag" action applies to this transaction */
 	int xgen;                    /* enum gen_result of the client's XGEN */
+	int xgen_given;              /* XGEN was judged: one per connection */
 	long long xgen_peer;         /* the generation it claimed */
 	int checks_waiting;          /* MAIL waits for them */
 	struct spf_options spf_opts; /* borrowed by running SPF checks */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth/gen.h"
 #include "config/config.h"
 #include "local/aliases.h"
 #include "local/users.h"
@@ -77,6 +78,7 @@ struct vouchd {
 	struct list *allow;          /* allow list: allow_networks and vouchctl allow */
 	struct list *block;          /* block list: vouchctl block, and hard-mode blocks */
 	struct hmap *xvouch_targets; /* callback limits per target address */
+	struct gen_cache xgen_cache; /* clients' XGEN cookies already proven */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;

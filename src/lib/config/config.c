@@ -130,6 +130,8 @@ const struct conf_key config_global_keys[] = {
 	    "the cookie of xgen_generation, 64 hex digits (vouchctl gen cookie)" },
 	{ "xgen_tolerance", CONF_INT, G(xgen_tolerance), "10", 0, 1000000, NULL,
 	    "how many generations older than ours a client may be" },
+	{ "xgen_max_newer", CONF_INT, G(xgen_max_newer), "1000", 0, 1000000, NULL,
+	    "how many generations newer than ours a client's cookie is checked (hashed) for; newer is too-new" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
 	    "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,

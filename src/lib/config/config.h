@@ -155,6 +155,7 @@ struct config {
 	long long xgen_generation;    /* our software generation, -1 = none */
 	char *xgen_cookie;            /* its cookie, 64 hex digits */
 	long long xgen_tolerance;     /* generations older than ours still accepted */
+	long long xgen_max_newer;     /* generations newer than ours still checked */
 
 	struct listener_config *listeners;
 	size_t nlisteners;
