@@ -144,6 +144,8 @@ const struct conf_key config_global_keys[] = {
 	    "largest message accepted, announced with SIZE" },
 	{ "max_errors", CONF_INT, G(max_errors), "20", 1, 1000, NULL,
 	    "protocol errors in one session before it is closed with 421" },
+	{ "max_junk_commands", CONF_INT, G(max_junk_commands), "100", 1, 1000000, NULL,
+	    "NOOP, RSET, VRFY and HELP a session may send between two messages before it is closed with 421" },
 	{ "max_connections", CONF_INT, G(max_connections), "4000", 1, 1000000, NULL,
 	    "concurrent SMTP sessions in total" },
 	{ "max_connections_per_ip", CONF_INT, G(max_connections_per_ip), "50", 1, 1000000, NULL,

@@ -122,6 +122,7 @@ struct config {
 	long long max_recipients;
 	long long max_message_size;
 	long long max_errors;
+	long long max_junk_commands;
 	long long max_connections;
 	long long max_connections_per_ip;
 	long long min_free_space;
