@@ -2,6 +2,7 @@
  * config: the settings tables and loading of vouchd's configuration.
  */
 #include "config/config.h"
+#include "config/config_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -352,17 +353,29 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	*field = strbuf_steal(&sb);
 }
 
-/* Cross-setting checks that no single row can express. */
+/* The line of a top-level key, or of another when the first is unset. */
 static int
-config_validate(struct config *cfg, const char *name, struct strbuf *errs)
+line2(const struct conf_doc *doc, const char *key, const char *other)
+{
+	int l = config_key_line(doc, NULL, NULL, key);
+
+	return l ? l : config_key_line(doc, NULL, NULL, other);
+}
+
+/* Cross-setting checks that no single row can express; every error with
+ * the line of the setting it is about. */
+static int
+config_validate(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
 {
 	int nerr = 0;
 
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->listeners[i].name, cfg->listeners[j].name) == 0) {
-				strbuf_printf(errs, "%s: listener '%s' is defined twice\n", name,
-				    cfg->listeners[i].name);
+				config_err(errs, name, cfg->listeners[i].line,
+				    "listener '%s' is defined twice (also at line %d)",
+				    cfg->listeners[i].name, cfg->listeners[j].line);
 				nerr++;
 			}
 		}
@@ -370,29 +383,29 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		const struct listener_config *l = &cfg->listeners[i];
 		if (l->tls == LISTENER_TLS_IMPLICIT && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs,
-			    "%s: listener '%s' has tls = implicit but tls_cert is not set\n", name,
-			    l->name);
+			config_err(errs, name, config_key_line(doc, "listener", l->name, "tls"),
+			    "listener '%s' has tls = implicit but tls_cert is not set", l->name);
 			nerr++;
 		}
 		if ((l->submission || l->auth) && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs,
-			    "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n", name,
-			    l->name);
+			config_err(errs, name,
+			    config_key_line(
+			        doc, "listener", l->name, l->submission ? "submission" : "auth"),
+			    "listener '%s' offers AUTH, which needs TLS: set tls_cert", l->name);
 			nerr++;
 		}
 	}
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
-			strbuf_printf(errs,
-			    "%s: xgen_generation is set but xgen_cookie is not 64 hex digits\n",
-			    name);
+			config_err(errs, name, line2(doc, "xgen_cookie", "xgen_generation"),
+			    "xgen_generation is set but xgen_cookie is not 64 hex digits");
 			nerr++;
 		}
 	}
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
-		strbuf_printf(errs, "%s: tls_cert and tls_key go together\n", name);
+		config_err(errs, name, line2(doc, "tls_cert", "tls_key"),
+		    "tls_cert and tls_key go together");
 		nerr++;
 	}
 	for (size_t i = 0; i < cfg->domains.n; i++) {
@@ -421,6 +434,7 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	nerr += config_check_identity(cfg, name, doc, errs);
 	return nerr;
 }
 
@@ -473,6 +487,7 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 				continue;
 			}
 			listener_add(cfg, b->label);
+			cfg->listeners[cfg->nlisteners - 1].line = b->line;
 			nerr += conf_apply(config_listener_keys,
 			    &cfg->listeners[cfg->nlisteners - 1], b, name, errs);
 		} else if (strcmp(b->kind, "domain") == 0 && b->label) {
@@ -490,18 +505,23 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 			nerr++;
 		}
 	}
-	conf_doc_free(&doc);
 	/* Without listener blocks, the embedded default listener serves. */
 	if (cfg->nlisteners == 0)
 		listener_add(cfg, "smtp");
-	nerr += config_validate(cfg, name, errs);
-	if (spf_config_known(&cfg->spf, &cfg->spf_known, errs) < 0)
+	nerr += config_validate(cfg, name, &doc, errs);
+	/* Settings their subsystems check; their "key: ..." errors get the
+	 * file and line of the key. */
+	struct strbuf sub;
+	strbuf_init(&sub, 1 << 20);
+	if (spf_config_known(&cfg->spf, &cfg->spf_known, &sub) < 0)
 		nerr++;
-	/* Zone settings the key table cannot check (both report their errors). */
-	if (dnslist_config_check(&cfg->dnslist, errs) < 0)
+	if (dnslist_config_check(&cfg->dnslist, &sub) < 0)
 		nerr++;
-	if (register_config_check(&cfg->reg, errs) < 0)
+	if (register_config_check(&cfg->reg, &sub) < 0)
 		nerr++;
+	config_errs_at_keys(errs, name, &doc, sub.s);
+	strbuf_free(&sub);
+	conf_doc_free(&doc);
 	if (nerr) {
 		config_free(cfg);
 		return NULL;
@@ -554,6 +574,10 @@ config_load_overrides(
 		return NULL;
 	}
 	fclose(f);
+	if (config_check_file(path, errs) > 0) {
+		strbuf_free(&text);
+		return NULL;
+	}
 	cfg = load_text(text.s ? text.s : "", text.len, path, overrides, noverrides, errs);
 	strbuf_free(&text);
 	if (cfg)

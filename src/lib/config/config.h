@@ -43,6 +43,7 @@ enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLI
 /* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
 struct listener_config {
 	char *name;    /* the block's label */
+	int line;      /* of the block in the file (0: the embedded default); not a setting */
 	char *address; /* host:port, [v6]:port */
 	long long backlog;
 	int tls;        /* enum listener_tls */
