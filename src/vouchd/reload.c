@@ -22,7 +22,7 @@ vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t
 	struct aliases *a;
 
 	strbuf_init(&errs, 64 * 1024);
-	u = users_load(cfg->users, &errs);
+	u = users_load(cfg->users, (uid_t)-1, &errs);
 	a = u ? aliases_load(cfg->aliases, &errs) : NULL;
 	if (u == NULL || a == NULL) {
 		snprintf(err, errsz, "%s", errs.s ? str_trim(errs.s) : "cannot load tables");
