@@ -19,6 +19,7 @@
 #include "vouchd.h"
 #include "smtpd.h"
 #include "xvouch.h"
+#include "msg/authres.h"
 #include "tls/tls_ctx.h"
 #include "util/hmap.h"
 #include "util/log.h"
@@ -202,7 +203,6 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 void
 outbound_conn_send(struct outbound *o, struct conn *cn, struct outbound_job *j)
 {
-	(void)o;
 	j->fd = open(j->body_path, O_RDONLY | O_CLOEXEC);
 	if (j->fd < 0) {
 		struct smtp_client_reply r = { 451, "4.3.0", "cannot read the queued message" };
@@ -212,6 +212,13 @@ outbound_conn_send(struct outbound *o, struct conn *cn, struct outbound_job *j)
 		return;
 	}
 	j->msg.body_fd = j->fd;
+	/* Mail that leaves goes without our own Authentication-Results: they
+	 * are for the site's readers, and they named the submitting user
+	 * (issue 13 item 17; the Received field's tracking id stays). */
+	char head[16384];
+	ssize_t got = pread(j->fd, head, sizeof(head), 0);
+	j->msg.body_start =
+	    got > 0 ? authres_own_prefix(head, (size_t)got, o->d->cfg->hostname) : 0;
 	cn->nmsg++;
 	free(j->remote_mta);
 	j->remote_mta = xstrdup(cn->dst->addrs[cn->ai].host);

@@ -172,3 +172,28 @@ authres_is_ours(const char *value, size_t len, const char *ours)
 	n = name_len(id);
 	return n == name_len(ours) && strncasecmp(id, ours, n) == 0;
 }
+
+size_t
+authres_own_prefix(const char *msg, size_t len, const char *ours)
+{
+	static const char name[] = "Authentication-Results:";
+	size_t pos = 0;
+
+	for (;;) {
+		size_t end = pos, n = sizeof(name) - 1;
+		if (len - pos < n || strncasecmp(msg + pos, name, n) != 0)
+			return pos;
+		/* RFC 5322 2.2.3: the field ends at a CRLF not followed by WSP */
+		for (;;) {
+			const char *lf = memchr(msg + end, '\n', len - end);
+			if (lf == NULL || (size_t)(lf - msg) + 1 >= len)
+				return pos; /* not all of it is here: keep it */
+			end = (size_t)(lf - msg) + 1;
+			if (msg[end] != ' ' && msg[end] != '\t')
+				break;
+		}
+		if (!authres_is_ours(msg + pos + n, end - pos - n, ours))
+			return pos;
+		pos = end;
+	}
+}

@@ -144,6 +144,38 @@ test_authres_is_ours(void **state)
 	}
 }
 
+/* Issue 13 item 17: what outbound delivery leaves out of mail that leaves. */
+static void
+test_authres_own_prefix(void **state)
+{
+	static const struct {
+		const char *msg;
+		size_t want;
+	} cases[] = {
+		{ "Authentication-Results: mx.example.com;\r\n\tauth=pass smtp.auth=alice\r\n"
+		  "Received: from x\r\n",
+		    69 },
+		/* two of ours, then someone else's: both of ours */
+		{ "Authentication-Results: mx.example.com; none\r\n"
+		  "Authentication-Results: \"MX.example.com.\";\r\n spf=pass\r\n"
+		  "Authentication-Results: other.example; spf=fail\r\n",
+		    101 },
+		{ "Received: from x\r\nAuthentication-Results: mx.example.com; none\r\n", 0 },
+		{ "Authentication-Results: other.example; none\r\n", 0 },
+		/* not all of the field is in the buffer: nothing is cut */
+		{ "Authentication-Results: mx.example.com;\r\n\tauth=pass", 0 },
+		{ "Authentication-Results: mx.example.com; none\r\n", 0 },
+		{ "", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t got = authres_own_prefix(cases[i].msg, strlen(cases[i].msg), "mx.example.com");
+		if (got != cases[i].want)
+			fail_msg("case %zu: %zu, want %zu", i, got, cases[i].want);
+	}
+}
+
 static void
 test_dsn(void **state)
 {
@@ -199,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_hdrfilter),
 		cmocka_unit_test(test_authres),
 		cmocka_unit_test(test_authres_is_ours),
+		cmocka_unit_test(test_authres_own_prefix),
 		cmocka_unit_test(test_dsn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
