@@ -274,3 +274,49 @@ def test_swaks_relay_refused_and_limits(sub):
     assert r.returncode == 0, r.stdout
     r = swaks(*auth, "--to", "a@remote.example,b@remote.example,c@remote.example")
     assert "452 4.5.3 Too many recipients: this account may send to 2 per message" in r.stdout
+
+
+def test_daily_limit_holds_across_parallel_sessions(sub):
+    """Issue 13 item 6: with max_rcpt_day = 10, 8 parallel sessions got 80
+    recipients through and the account was never locked: recipients were
+    counted at commit, each session checking its own. Now each remote RCPT
+    reserves its unit at once (atomically in the store), RSET or a failed
+    transaction gives it back, and the commit keeps it."""
+    set_user(sub, "alice@test.example", "max_rcpt_day=10")
+    # a reservation given back with RSET is usable again
+    with connect(sub) as c:
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+        assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+        for i in range(6):
+            assert c.cmd(f"RCPT TO:<held{i}@remote.example>")[0] == 250
+        assert c.cmd("RSET")[0] == 250
+    sessions = []
+    for _ in range(8):
+        c = connect(sub)
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+        assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+        sessions.append(c)
+    accepted = refused = 0
+    for i in range(10):                 # interleaved: every session before any DATA
+        for k, c in enumerate(sessions):
+            code, lines = c.cmd(f"RCPT TO:<r{k}x{i}@remote.example>")
+            if code == 250:
+                accepted += 1
+            else:
+                assert code == 550 and "5.7.1" in lines[0], lines
+                refused += 1
+    assert accepted == 10 and refused == 70
+    for c in sessions:
+        if c.cmd("DATA")[0] == 354:
+            c.send("Subject: fan-out\r\n\r\nx\r\n.\r\n")
+            assert c.reply()[0] == 250
+        c.close()
+    sub.wait_log("event=account_locked user=alice@test.example")
+    assert sub.log().count("event=account_locked user=alice@test.example") >= 1
+    with connect(sub) as c:
+        c.auth_plain("alice@test.example", PASSWORD)
+        code, lines = c.cmd("MAIL FROM:<alice@test.example>")
+        assert code == 550 and "locked" in lines[0]
+    queued = sum(int(m) for m in re.findall(r"event=submission user=alice@test\.example "
+                                          r"tracking=\w+ remote_rcpts=(\d+)", sub.log()))
+    assert queued == 10
