@@ -183,6 +183,7 @@ stop(struct vouchd *d)
 	 * (their callbacks reach the sessions and the queue manager). */
 	local_pool_free(d->local);
 	workq_free(d->work);
+	submit_free(d);
 	/* Connections still out report back (as temporary failures) before
 	 * the queue manager goes. */
 	outbound_free(d->outbound);

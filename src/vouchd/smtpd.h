@@ -87,6 +87,8 @@ int64_t submit_hour(void);
 void submit_tracking_id(char *buf, size_t bufsz);
 /* Prepare the dummy hash used for unknown users; -1 on failure. */
 int submit_init(struct vouchd *d);
+/* Drop the attempts still waiting for their turn (at stop). */
+void submit_free(struct vouchd *d);
 /* Lift a daily-limit lock (vouchctl user unlock). */
 int submit_unlock(struct vouchd *d, const char *user);
 

@@ -7,6 +7,7 @@
  * purpose, and the event loop must not wait for it.
  */
 #include <crypt.h>
+#include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "smtpd.h"
 #include "smtp/smtp_sasl.h"
 #include "store/store.h"
+#include "policy/ratelimit.h"
 #include "util/hmap.h"
 #include "util/log.h"
 #include "util/workq.h"
@@ -38,6 +40,7 @@ struct auth_job {
 	struct smtp_sasl_creds cred;
 	char hash[256]; /* the user's hash, or the dummy */
 	int known;      /* a user with a password, not locked */
+	int rated;      /* took a turn of the user's rate (an address not known) */
 	int ok;         /* result */
 };
 
@@ -89,8 +92,15 @@ locked(struct vouchd *d, const char *user, const char *addr)
 	return f && f->locked_until > now;
 }
 
+/*
+ * An attempt is counted when its check starts, as if it will fail (issue
+ * 13 item 7: 50 guesses sent at once were all checked, each session
+ * seeing the failures of none of the others); one that succeeds is taken
+ * back in auth_done. Reaching the limit locks at once, so the attempts
+ * still arriving are refused.
+ */
 static void
-record_failure(struct vouchd *d, const char *user, const char *addr)
+attempt_start(struct vouchd *d, const char *user, const char *addr)
 {
 	char key[640];
 	int64_t now = (int64_t)time(NULL);
@@ -111,12 +121,20 @@ record_failure(struct vouchd *d, const char *user, const char *addr)
 	}
 }
 
+/* The attempt succeeded: it was no failure after all. The pair starts
+ * afresh; the address keeps its other attempts, and a lock this one set
+ * while it was being checked goes again. */
 static void
-clear_failures(struct vouchd *d, const char *user, const char *addr)
+attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 {
 	char key[640];
 	void *f;
+	struct auth_fail *ip;
 
+	fail_key(key, sizeof(key), NULL, addr);
+	if ((ip = fail_entry(d, key, 0)) != NULL && ip->count > 0 &&
+	    --ip->count < d->cfg->auth_max_failures_ip)
+		ip->locked_until = 0;
 	fail_key(key, sizeof(key), user, addr);
 	if ((f = hmap_del(d->auth_fail, key, strlen(key))) != NULL)
 		free(f);
@@ -141,8 +159,25 @@ auth_work(void *arg)
 
 	j->ok = j->known && h != NULL && h[0] != '*' && strlen(h) == strlen(j->hash) &&
 	    CRYPTO_memcmp(h, j->hash, strlen(h)) == 0;
-	OPENSSL_cleanse(cd, sizeof(*cd));
+	OPENSSL_cleanse(cd, sizeof(cd[0]));
 	free(cd);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "user|address": a login from there has succeeded before (store ns
+ * auth_known, kept 30 days): the real user, who is never slowed down. */
+static void
+known_key(char *buf, size_t sz, const char *user, const char *addr)
+{
+	snprintf(buf, sz, "%s|%s", user, addr);
 }
 
 /* Loop thread: tell the client. */
@@ -152,11 +187,16 @@ auth_done(void *arg)
 	struct auth_job *j = arg;
 	struct vouchd *d = j->d;
 	struct smtp_session *s = smtp_server_find(d->smtp, j->sid);
-	char esc[LOG_ESC_MAX];
+	char esc[LOG_ESC_MAX], key[640];
 
 	log_escape(esc, sizeof(esc), j->cred.user, strlen(j->cred.user));
 	if (j->ok) {
-		clear_failures(d, j->cred.user, j->addr);
+		attempt_succeeded(d, j->cred.user, j->addr);
+		/* not a guess: its turn goes back to the user's rate */
+		if (j->rated)
+			ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+		known_key(key, sizeof(key), j->cred.user, j->addr);
+		store_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400);
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s) {
@@ -164,7 +204,6 @@ auth_done(void *arg)
 			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
 		}
 	} else {
-		record_failure(d, j->cred.user, j->addr);
 		log_info("sid=%016llx event=auth result=fail user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s)
@@ -174,13 +213,101 @@ auth_done(void *arg)
 	free(j);
 }
 
+/* Refused before any check: the address, or this user from it, is locked. */
+static int
+refuse_locked(struct vouchd *d, struct smtp_session *s, const char *user, const char *addr)
+{
+	if (locked(d, NULL, addr)) {
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications from your address; try again later");
+		return 1;
+	}
+	if (locked(d, user, addr)) {
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications for this user from your address; try again later");
+		return 1;
+	}
+	return 0;
+}
+
+/* The check itself: counted now, run on a worker. j is the job's. */
+static void
+check(struct vouchd *d, struct auth_job *j)
+{
+	const struct user *u = users_find(d->users, j->cred.user);
+
+	attempt_start(d, j->cred.user, j->addr);
+	j->known = u && u->password && !u->locked;
+	/* Unknown users are checked against a real hash too, so a reply's
+	 * timing does not tell which user names exist. */
+	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
+	workq_submit(d->work, auth_work, auth_done, j);
+}
+
+/* An attempt held back by the user's rate; it finds its session by id. */
+struct auth_wait {
+	struct auth_job *job;
+	struct event *timer;
+	struct auth_wait *prev, *next; /* d->auth_waits */
+};
+
+static void
+wait_unlink(struct vouchd *d, struct auth_wait *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		d->auth_waits = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	event_free(w->timer);
+	free(w);
+}
+
+static void
+waited(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_wait *w = arg;
+	struct auth_job *j = w->job;
+	struct vouchd *d = j->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, j->sid);
+
+	(void)fd;
+	(void)what;
+	wait_unlink(d, w);
+	if (s == NULL) {
+		/* gone: the attempt was never made */
+		ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+	} else if (!refuse_locked(d, s, j->cred.user, j->addr)) {
+		check(d, j);
+		return;
+	}
+	smtp_sasl_wipe(&j->cred);
+	free(j);
+}
+
+void
+submit_free(struct vouchd *d)
+{
+	while (d->auth_waits) {
+		struct auth_job *j = d->auth_waits->job;
+		wait_unlink(d, d->auth_waits);
+		smtp_sasl_wipe(&j->cred);
+		free(j);
+	}
+	ratelimit_free(d->auth_rate);
+	d->auth_rate = NULL;
+}
+
 static void
 verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
 {
 	struct vouchd *d = ss->d;
+	const struct config *cfg = ss->cfg;
 	struct auth_job *j;
-	const struct user *u;
 	const char *addr = smtp_session_peer_addr(s);
+	char key[640], esc[LOG_ESC_MAX];
+	int64_t wait = 0;
 
 	str_lower(cred->user);
 	if (cred->authzid[0] && strcasecmp(cred->authzid, cred->user) != 0) {
@@ -188,10 +315,27 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 		smtp_session_decide(s, 535, "5.7.8", "Authorization identity must be the user");
 		return;
 	}
-	if (locked(d, cred->user, addr)) {
+	if (refuse_locked(d, s, cred->user, addr)) {
+		smtp_sasl_wipe(cred);
+		return;
+	}
+	/*
+	 * Guesses for one user from many addresses (each under its own limit)
+	 * are held to auth_user_per_minute: past a burst, each waits for its
+	 * turn, up to auth_user_max_wait, then 454. Slowed, never locked out:
+	 * and the real user, from an address it has logged in from, skips
+	 * the line altogether.
+	 */
+	known_key(key, sizeof(key), cred->user, addr);
+	int rated = store_get(d->store, "auth_known", key, NULL, NULL) != 1;
+	if (rated &&
+	    !ratelimit_take(d->auth_rate, cred->user, strlen(cred->user), cfg->auth_user_per_minute,
+	        cfg->auth_user_per_minute, now_ms(), cfg->auth_user_max_wait, &wait)) {
+		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), cred->user), addr);
 		smtp_sasl_wipe(cred);
 		smtp_session_decide(s, 454, "4.7.0",
-		    "Too many failed authentications for this user from your address; try again later");
+		    "Too many authentication attempts for this user; try again later");
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -199,13 +343,24 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 	j->sid = ss->sid;
 	str_copy(j->addr, sizeof(j->addr), addr);
 	j->cred = *cred;
+	j->rated = rated;
 	smtp_sasl_wipe(cred);
-	u = users_find(d->users, j->cred.user);
-	j->known = u && u->password && !u->locked;
-	/* Unknown users are checked against a real hash too, so a reply's
-	 * timing does not tell which user names exist. */
-	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
-	workq_submit(d->work, auth_work, auth_done, j);
+	if (wait > 0) {
+		struct auth_wait *w = xcalloc(1, sizeof(*w));
+		struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000) };
+		log_info("sid=%016llx event=auth_delayed user=%s client=%s wait_ms=%lld",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), j->cred.user), addr,
+		    (long long)wait);
+		w->job = j;
+		w->timer = evtimer_new(d->base, waited, w);
+		w->next = d->auth_waits;
+		if (w->next)
+			w->next->prev = w;
+		d->auth_waits = w;
+		evtimer_add(w->timer, &tv);
+		return;
+	}
+	check(d, j);
 }
 
 /* AUTH PLAIN continuation: the client's base64 line. */
@@ -329,6 +484,8 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 int
 submit_init(struct vouchd *d)
 {
+	/* one bucket per user name tried; bounded like the failure table */
+	d->auth_rate = ratelimit_new(100000);
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned char r[16];
 	struct crypt_data cd;

@@ -30,6 +30,8 @@ struct local_pool;
 struct ctl;
 struct list;
 struct callout;
+struct ratelimit;
+struct auth_wait;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -72,13 +74,15 @@ struct vouchd {
 	/* statistics by (check, result) in minute buckets (policy/stats.h):
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
-	struct metrics *metrics;     /* feeds, saves and serves them (metrics.h) */
-	struct hmap *auth_fail;      /* AUTH failures by address, user+address */
-	char dummy_hash[160];        /* crypt(3) hash for unknown AUTH users */
-	struct list *allow;          /* allow list: allow_networks and vouchctl allow */
-	struct list *block;          /* block list: vouchctl block, and hard-mode blocks */
-	struct hmap *xvouch_targets; /* callback limits per target address */
-	struct gen_cache xgen_cache; /* clients' XGEN cookies already proven */
+	struct metrics *metrics;      /* feeds, saves and serves them (metrics.h) */
+	struct hmap *auth_fail;       /* AUTH failures by address, user+address */
+	struct ratelimit *auth_rate;  /* AUTH attempts per user, from unknown addresses */
+	struct auth_wait *auth_waits; /* attempts waiting for their turn (submit.c) */
+	char dummy_hash[160];         /* crypt(3) hash for unknown AUTH users */
+	struct list *allow;           /* allow list: allow_networks and vouchctl allow */
+	struct list *block;           /* block list: vouchctl block, and hard-mode blocks */
+	struct hmap *xvouch_targets;  /* callback limits per target address */
+	struct gen_cache xgen_cache;  /* clients' XGEN cookies already proven */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;

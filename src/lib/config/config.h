@@ -96,7 +96,9 @@ struct config {
 	/* submission */
 	long long auth_max_failures_ip;
 	long long auth_max_failures_user;
-	long long auth_lockout; /* ms */
+	long long auth_lockout;         /* ms */
+	long long auth_user_per_minute; /* checks for one user from new addresses */
+	long long auth_user_max_wait;   /* ms an attempt may wait for its turn */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
 
