@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,6 +29,7 @@
 #include "smtp/smtp_session.h"
 #include "tls/tls_ctx.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #include <openssl/ssl.h>
 
@@ -268,6 +270,31 @@ proofs_mail_lists(struct smtpd_sess *ss, struct smtp_session *s)
 	return 0;
 }
 
+/* FNV-1a of the address, case-insensitively: the session's list of
+ * senders called out for. */
+static uint64_t
+sender_hash(const char *addr)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *addr; addr++) {
+		unsigned char c = (unsigned char)*addr;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+sender_called(const struct checks_proofs *pr, const char *addr)
+{
+	uint64_t h = sender_hash(addr);
+
+	for (size_t i = 0; i < pr->co_nsenders; i++)
+		if (pr->co_senders[i] == h)
+			return 1;
+	return 0;
+}
+
 static void
 on_callout(const struct callout_outcome *o, void *arg)
 {
@@ -286,6 +313,12 @@ on_callout(const struct callout_outcome *o, void *arg)
 		    log_str(why_esc, sizeof(why_esc), o->reason));
 	}
 	checks_count(ss, "callout", callout_result_name(o->result));
+	/* a callout really made (not a remembered result): one more sender */
+	if ((o->source == CALLOUT_SRC_SMTP || o->source == CALLOUT_SRC_DNS) &&
+	    !sender_called(pr, o->address)) {
+		pr->co_senders = xrealloc(pr->co_senders, (pr->co_nsenders + 1) * sizeof(uint64_t));
+		pr->co_senders[pr->co_nsenders++] = sender_hash(o->address);
+	}
 	callout_check_free(pr->co);
 	pr->co = NULL;
 	proofs_in(ss);
@@ -334,9 +367,24 @@ proofs_callout(struct smtpd_sess *ss, struct smtp_session *s, const char *sender
 		skip_callout(ss, CALLOUT_SKIP_ALLOWED);
 		return 0;
 	}
+	/*
+	 * A session cycling through senders (random local parts, RSET
+	 * between them) makes a callout for each: past
+	 * callout_max_senders_per_session different ones, only what is
+	 * already known answers (issue 13 item 3). The client's address is
+	 * held to callout_client_per_minute by the service.
+	 */
+	char why[200];
+	struct callout_request rq = { ss->client_ip, 0, why };
+	if (pr->co_nsenders >= (size_t)ss->cfg->callout.max_senders && !sender_called(pr, sender)) {
+		rq.cache_only = 1;
+		snprintf(why, sizeof(why),
+		    "this session has had %zu senders verified already (callout_max_senders_per_session)",
+		    pr->co_nsenders);
+	}
 	pr->co_started = 1;
 	pr->co_done = 0;
-	pr->co = callout_start(ss->d->callout, sender, on_callout, ss);
+	pr->co = callout_start_for(ss->d->callout, sender, &rq, on_callout, ss);
 	return 1;
 }
 
@@ -513,6 +561,9 @@ proofs_free(struct smtpd_sess *ss)
 	struct checks_proofs *pr = &ss->pr;
 
 	proofs_reset_txn(ss);
+	free(pr->co_senders);
+	pr->co_senders = NULL;
+	pr->co_nsenders = 0;
 	dnslist_check_free(pr->bl);
 	dnslist_check_free(pr->wl);
 	register_check_free(pr->addr.chk);

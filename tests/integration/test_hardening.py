@@ -148,3 +148,129 @@ def test_callout_state_database_is_not_made_by_root(make_vouchd, world_dir):
     as_vouch(lambda: os.symlink(made, os.path.join(d.data_dir, "state", "vouch.db")))
     d.ctl("callout", "nobody@nonexistent.invalid", "--resolver", "127.0.0.1:9")
     assert not os.path.exists(made), "root made a file where vouchd's user pointed"
+
+
+class CountingMX:
+    """A mail server that refuses every recipient (it knows its users) and
+    counts connections and RCPT commands. Its socket is bound before
+    anyone is told the port (no probing)."""
+
+    def __init__(self, host):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.rcpts = []          # per connection
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        import threading
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+                self.rcpts.append(0)
+                index = len(self.rcpts) - 1
+            threading.Thread(target=self.talk, args=(conn, index), daemon=True).start()
+
+    def talk(self, conn, index):
+        f = conn.makefile("rb")
+        try:
+            conn.sendall(b"220 mx.victim.test ESMTP\r\n")
+            for line in f:
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    conn.sendall(b"250 mx.victim.test\r\n")
+                elif verb == b"RCPT":
+                    with self.lock:
+                        self.rcpts[index] += 1
+                    conn.sendall(b"550 5.1.1 no such user here\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    break
+                else:
+                    conn.sendall(b"250 ok\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def callout_world(make_vouchd, world_dir, domains):
+    from nsd import Nsd, zone
+    mx = CountingMX("127.0.0.7")
+    zones = {d: zone(d, ["@ MX 10 mx", "mx A 127.0.0.7"]) for d in domains}
+    ns = Nsd(os.path.join(world_dir, "nsd"), zones)
+    ns.start()
+    d = make_vouchd(settings={"dns_resolver": ns.address, "allow_networks": "",
+                              "callout_port": mx.port, "callout_allow_private": "yes"},
+                    listeners={"mx": {"address": "127.0.0.1:0", "callout": "yes"}})
+    return d, mx, ns
+
+
+def cycle_senders(d, source, domain, n):
+    """One session trying n random senders at domain, RSET between them;
+    the MAIL replies."""
+    import secrets
+    replies = []
+    with Client(d.host, d.port, source=source, timeout=40) as c:
+        c.reply()
+        c.cmd("EHLO attacker.example")
+        for _ in range(n):
+            replies.append(c.cmd(f"MAIL FROM:<{secrets.token_hex(6)}@{domain}>"))
+            c.cmd("RSET")
+    return replies
+
+
+def test_sender_callouts_cannot_flood_a_domain(make_vouchd, world_dir):
+    """Item 3: sessions cycling MAIL FROM:<random@victim> / RSET made 300
+    callout connections in 6.7 s to one MX: random local parts defeat the
+    per-address cache, and only concurrency per domain was limited. Now a
+    session verifies at most 5 senders, a client causes at most 10
+    callouts a minute, a domain gets at most 10 a minute; the rest are
+    told to try later. And a domain known to refuse unknown users is
+    asked about the address alone (no second, random RCPT)."""
+    d, mx, ns = callout_world(make_vouchd, world_dir, ["victim.test"])
+    try:
+        replies = []
+        for i in range(3):
+            replies += cycle_senders(d, f"127.0.0.{21 + i}", "victim.test", 8)
+        assert mx.connections <= 10, mx.connections
+        refused = [r for r in replies if r[0] == 451]
+        assert len(refused) >= 14, replies
+        assert all("could not be verified now" in r[1][0] for r in refused)
+        assert any("callout_domain_per_minute" in r[1][0] for r in refused), refused
+        assert any("callout_max_senders_per_session" in r[1][0] for r in refused), refused
+        # the first call asked about a random local part too; the next ones not
+        assert mx.rcpts[0] == 2 and set(mx.rcpts[1:]) <= {1}, mx.rcpts
+    finally:
+        mx.close()
+        ns.stop()
+
+
+def test_one_client_cannot_make_many_callouts(make_vouchd, world_dir):
+    """Item 3: the per-client rate: one address, three sessions, three
+    domains (each under its own rate), 15 senders: 10 callouts."""
+    domains = ["one.test", "two.test", "three.test"]
+    d, mx, ns = callout_world(make_vouchd, world_dir, domains)
+    try:
+        replies = []
+        for dom in domains:
+            replies += cycle_senders(d, "127.0.0.31", dom, 5)
+        assert mx.connections == 10, mx.connections
+        assert sum(1 for r in replies if r[0] == 451 and
+                   "callout_client_per_minute" in r[1][0]) == 5, replies
+    finally:
+        mx.close()
+        ns.stop()

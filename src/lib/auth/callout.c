@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "policy/ratelimit.h"
 #include "store/store.h"
 #include "util/hmap.h"
 #include "util/log.h"
@@ -54,6 +55,7 @@ static const char *const counter_names[CALLOUT_C_COUNT] = {
 	[CALLOUT_C_BAD_DOMAIN] = "callout.bad_domains",
 	[CALLOUT_C_NO_MX] = "callout.no_mx",
 	[CALLOUT_C_BAD_CONNECT] = "callout.bad_connects",
+	[CALLOUT_C_RATE_LIMITED] = "callout.rate_limited",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_SPF_PASS] = "callout.skip.spf-pass",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_VOUCHED] = "callout.skip.vouched",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_ALLOWED] = "callout.skip.allowed",
@@ -151,6 +153,7 @@ static void settle_later(struct callout_check *chk, enum callout_result r, enum 
 static void
 start_now(struct callout *co, struct callout_check *chk)
 {
+	chk->skip_random = callout_cache_rejects_unknown(co, chk);
 	slot_take(co, chk->out.domain);
 	chk->holds_slot = 1;
 	chk->state = CK_RUNNING;
@@ -334,8 +337,51 @@ random_address(const char *domain, char *out, size_t outsz)
 	snprintf(out, outsz, "%s@%s", local, domain);
 }
 
+/*
+ * A callout about to be made over the network: within the session's cap,
+ * its client's rate and its domain's? 0 if so; otherwise -1 with the
+ * reason in the outcome (it becomes a temperror: try again later).
+ */
+static int
+within_rates(struct callout *co, struct callout_check *chk, const struct callout_request *rq)
+{
+	const char *d = chk->out.domain;
+	int64_t now = callout_now_ms(), wait = 0;
+
+	if (rq && rq->cache_only) {
+		str_copy(chk->out.reason, sizeof(chk->out.reason),
+		    rq->cache_only_why ? rq->cache_only_why : "no callout for this session now");
+		return -1;
+	}
+	if (chk->client[0] &&
+	    !ratelimit_take(co->per_client, chk->client, strlen(chk->client),
+	        co->cfg.client_per_minute, co->cfg.client_per_minute, now, 0, &wait)) {
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "%s has caused more than %lld callouts in a minute (callout_client_per_minute)",
+		    chk->client, co->cfg.client_per_minute);
+		return -1;
+	}
+	if (!ratelimit_take(co->per_domain, d, strlen(d), co->cfg.domain_per_minute,
+	        co->cfg.domain_per_minute, now, 0, &wait)) {
+		if (chk->client[0])
+			ratelimit_give_back(co->per_client, chk->client, strlen(chk->client));
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "more than %lld callouts to %.200s in a minute (callout_domain_per_minute)",
+		    co->cfg.domain_per_minute, d);
+		return -1;
+	}
+	return 0;
+}
+
 struct callout_check *
 callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
+{
+	return callout_start_for(co, address, NULL, cb, arg);
+}
+
+struct callout_check *
+callout_start_for(struct callout *co, const char *address, const struct callout_request *rq,
+    callout_cb cb, void *arg)
 {
 	struct callout_check *chk = xcalloc(1, sizeof(*chk));
 	struct smtp_addr a;
@@ -386,9 +432,14 @@ callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
 	str_copy(chk->rcpt_addr, sizeof(chk->rcpt_addr), chk->out.address);
 	random_address(a.domain, chk->random_addr, sizeof(chk->random_addr));
 	chk->utf8 = (a.flags & SMTP_ADDR_UTF8) != 0;
+	if (rq && rq->client)
+		str_copy(chk->client, sizeof(chk->client), rq->client);
 
 	if (callout_cache_lookup(co, chk)) {
 		settle_later(chk, chk->out.result, chk->out.source);
+	} else if (within_rates(co, chk, rq) < 0) {
+		callout_count(co, CALLOUT_C_RATE_LIMITED);
+		settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
 	} else if (can_start(co, chk->out.domain)) {
 		/* (Whatever waits is blocked by limits this one is not under:
 		 * dispatch() starts waiting checks as soon as they can.) */
@@ -495,6 +546,8 @@ callout_new(struct dns_client *dns, struct store *store, const struct callout_co
 	}
 	co->qtail = &co->qhead;
 	co->active = hmap_new();
+	co->per_domain = ratelimit_new(100000);
+	co->per_client = ratelimit_new(100000);
 	return co;
 }
 
@@ -523,6 +576,8 @@ callout_free(struct callout *co)
 	callout_linger_free_all(co);
 	hmap_foreach(co->active, free_slots, NULL);
 	hmap_free(co->active);
+	ratelimit_free(co->per_domain);
+	ratelimit_free(co->per_client);
 	free(co->helo);
 	free(co);
 }

@@ -14,9 +14,11 @@
 #include "util/log.h"
 #include "util/str.h"
 
-/* Store namespaces: results per address, and per domain. */
+/* Store namespaces: results per address, and per domain; how a domain
+ * treats unknown users. */
 #define NS_ADDRESS "callout.address"
 #define NS_DOMAIN "callout.domain"
+#define NS_BEHAVIOUR "callout.behaviour"
 
 /* Text from a peer or a cache for our logs, replies and records: printable
  * ASCII only (no tabs, which separate cached fields), bounded by dstsz. */
@@ -127,9 +129,33 @@ callout_cache_lookup(struct callout *co, struct callout_check *chk)
 }
 
 /* Remember a fresh result for as long as its kind is configured to last. */
+int
+callout_cache_rejects_unknown(struct callout *co, const struct callout_check *chk)
+{
+	return co->store && co->cfg.domain_ttl > 0 &&
+	    store_get(co->store, NS_BEHAVIOUR, chk->out.domain, NULL, NULL) == 1;
+}
+
+/* The random local part was refused with 5xx: the domain rejects unknown
+ * users (remembered like a domain-level result). */
+static void
+note_behaviour(struct callout *co, struct callout_check *chk)
+{
+	const struct smtp_client_msg *m = &chk->msg;
+	int code = m->nrcpts == 2 ? m->rcpts[1].reply.code : 0;
+
+	if (co->store == NULL || co->cfg.domain_ttl <= 0 || code < 500 || code > 599)
+		return;
+	if (store_put(co->store, NS_BEHAVIOUR, chk->out.domain, "rejects-unknown",
+	        (int64_t)time(NULL) + (co->cfg.domain_ttl + 999) / 1000) < 0)
+		log_warn("event=callout_store_error op=put ns=callout.behaviour");
+}
+
 void
 callout_cache_store(struct callout *co, struct callout_check *chk)
 {
+	if (chk->out.result == CALLOUT_PASS || chk->out.result == CALLOUT_FAIL)
+		note_behaviour(co, chk);
 	const struct callout_outcome *o = &chk->out;
 	const char *ns = NS_ADDRESS, *key = o->address;
 	long long ttl;
@@ -183,7 +209,9 @@ callout_forget(struct callout *co, const char *address, int domain_too)
 		return -1;
 	if (store_del(co->store, NS_ADDRESS, key) < 0)
 		rc = -1;
-	if (domain_too && store_del(co->store, NS_DOMAIN, a.domain) < 0)
+	if (domain_too &&
+	    (store_del(co->store, NS_DOMAIN, a.domain) < 0 ||
+	        store_del(co->store, NS_BEHAVIOUR, a.domain) < 0))
 		rc = -1;
 	return rc;
 }

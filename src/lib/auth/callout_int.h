@@ -15,6 +15,7 @@
 struct event;
 struct event_base;
 struct hmap;
+struct ratelimit;
 
 enum callout_state { CK_NEW, CK_QUEUED, CK_RUNNING, CK_DONE };
 
@@ -32,6 +33,8 @@ struct callout_check {
 	struct event *budget_ev;             /* the total time budget */
 	long long deadline;                  /* monotonic ms at which the budget ends */
 	int holds_slot;                      /* counts against the domain's limit */
+	int skip_random; /* the domain refuses unknown users: no catch-all probe */
+	char client[64]; /* who caused it (rates), or "" */
 
 	/* the dialogue (callout_run.c) */
 	struct dns_mx *mx;
@@ -76,6 +79,8 @@ struct callout {
 	size_t nactive;      /* slots held in all */
 	struct callout_conn *lingers;
 	struct callout_stats stats;
+	struct ratelimit *per_domain; /* callout_domain_per_minute */
+	struct ratelimit *per_client; /* callout_client_per_minute */
 };
 
 /* callout.c */
@@ -94,6 +99,8 @@ void callout_clean_copy(char *dst, size_t dstsz, const char *src);
 int callout_cache_lookup(struct callout *co, struct callout_check *chk);
 /* Remember a fresh result for as long as its kind is configured to last. */
 void callout_cache_store(struct callout *co, struct callout_check *chk);
+/* Does the check's domain refuse unknown users, as far as we know now? */
+int callout_cache_rejects_unknown(struct callout *co, const struct callout_check *chk);
 
 /* callout_run.c */
 /* The check has a slot: resolve, connect, probe. */
