@@ -65,6 +65,7 @@ listener_free(struct listener *l)
 		return;
 	if (l->evl)
 		evconnlistener_free(l->evl);
+	accept_guard_free(&l->guard);
 	if (l->sconf.tls)
 		SSL_CTX_free(l->sconf.tls);
 	free(l->name);

@@ -12,6 +12,7 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "smtp/smtp_session.h"
+#include "fdlimit.h"
 #include "util/log.h"
 
 int
@@ -64,6 +65,13 @@ vouchd_reload(struct vouchd *d)
 		log_warn(
 		    "event=reload_partial reason=\"callout_* settings change only on restart\"");
 	if (vouchd_load_tables(d, cfg, err, sizeof(err)) < 0) {
+		log_err("event=reload_failed errors=\"%s\"", err);
+		config_free(cfg);
+		return;
+	}
+	/* max_connections may have changed: the limit (unprivileged now: up
+	 * to the hard one) and the sessions allowed follow */
+	if (fdlimit_apply(d, cfg, err, sizeof(err)) < 0) {
 		log_err("event=reload_failed errors=\"%s\"", err);
 		config_free(cfg);
 		return;

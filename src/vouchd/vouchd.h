@@ -88,6 +88,9 @@ struct vouchd {
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
 	int stopping;
 	time_t started;
+	/* descriptors (fdlimit.c): the limit set, what max_connections needs,
+	 * the reserve, and the sessions allowed (lowered when short) */
+	long long fd_limit, fd_need, fd_reserve, max_connections;
 	struct vouchd_stats stats;
 };
 

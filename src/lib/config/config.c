@@ -155,6 +155,8 @@ const struct conf_key config_global_keys[] = {
 	    "concurrent SMTP sessions in total" },
 	{ "max_connections_per_ip", CONF_INT, G(max_connections_per_ip), "50", 1, 1000000, NULL,
 	    "concurrent SMTP sessions from one client address" },
+	{ "fd_reserve", CONF_INT, G(fd_reserve), "0", 0, 1000000, NULL,
+	    "file descriptors kept for all but SMTP sessions (queue, deliveries, DNS, control); 0 = 64 + outbound_max_connections + callout_max_total + 2 per delivery thread" },
 	{ "min_free_space", CONF_SIZE, G(min_free_space), "100m", 0, 1024LL * 1024 * MB, NULL,
 	    "free space the queue's filesystem must keep; below it MAIL gets 452 4.3.1" },
 	{ "timeout_command", CONF_DURATION, G(timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,

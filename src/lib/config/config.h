@@ -128,6 +128,7 @@ struct config {
 	long long max_junk_commands;
 	long long max_connections;
 	long long max_connections_per_ip;
+	long long fd_reserve; /* descriptors kept for all but sessions; 0 = automatic */
 	long long min_free_space;
 	long long timeout_command;    /* ms */
 	long long timeout_data_block; /* ms */
