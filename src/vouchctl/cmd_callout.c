@@ -21,7 +21,9 @@
  * when DNS or the state database could not be set up.
  */
 #include <event2/event.h>
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #include "config/config.h"
 #include "dns/dns.h"
 #include "store/store.h"
+#include "util/safefile.h"
 #include "util/log.h"
 #include "vouchctl.h"
 
@@ -72,45 +75,70 @@ on_answer(const struct callout_outcome *o, void *arg)
 	((struct answer *)arg)->done = 1;
 }
 
-/* vouchd opens the database after dropping root: keep it its user's. */
-static void
-give_to_user(const struct config *cfg, const char *path)
+/*
+ * The state database is vouchd's, in <data_dir>/state, which vouchd's
+ * user owns: root would follow whatever that account put at its names
+ * (the database, its -wal and -shm files) and make or give away files
+ * elsewhere. So root only makes the folder if it is missing, the way
+ * vouchd does (through descriptors, never following a symlink), and the
+ * check then runs as that user, for good: it needs nothing of root's.
+ */
+static int
+become_user(const struct config *cfg, int no_cache)
 {
 	struct passwd *pw;
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[4200];
+	char path[4200], leaf[256], err[600];
+	int dfd = -1, fd = -1;
 
-	if (geteuid() != 0 || (pw = getpwnam(cfg->user)) == NULL)
-		return;
-	for (size_t i = 0; i < 3; i++) {
-		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, suffix[i]) >= sizeof(p))
-			continue;
-		if (access(p, F_OK) == 0 && chown(p, pw->pw_uid, pw->pw_gid) < 0)
-			fprintf(stderr, "vouchctl: warning: cannot give %s to %s\n", p, cfg->user);
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(cfg->user);
+	if (pw == NULL || pw->pw_uid == 0) {
+		fprintf(stderr, "vouchctl callout: user '%s' %s: set 'user'\n", cfg->user,
+		    pw ? "is root" : "does not exist");
+		return -1;
 	}
+	snprintf(path, sizeof(path), "%s/state", cfg->data_dir);
+	if (no_cache)
+		dfd = fd = 0; /* nothing on disk */
+	else if ((dfd = safefile_open_dir(
+	              path, pw->pw_uid, leaf, sizeof(leaf), err, sizeof(err))) >= 0) {
+		fd = safefile_own_dir(
+		    dfd, leaf, path, 0750, pw->pw_uid, pw->pw_gid, err, sizeof(err));
+		close(dfd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (dfd < 0 || fd < 0) {
+		fprintf(stderr, "vouchctl callout: %s\n", err);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
+	    setuid(0) == 0) {
+		fprintf(
+		    stderr, "vouchctl callout: cannot become %s: %s\n", cfg->user, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static struct store *
 open_store(const struct config *cfg, int no_cache)
 {
 	char dir[4096], path[4200], err[300];
-	struct passwd *pw;
 	struct store *s;
 
 	if (no_cache)
 		return store_open_memory();
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/state", cfg->data_dir) >= sizeof(dir))
 		return NULL;
-	if (mkdir(dir, 0750) == 0 && geteuid() == 0 && (pw = getpwnam(cfg->user)) != NULL &&
-	    chown(dir, pw->pw_uid, pw->pw_gid) < 0)
-		fprintf(stderr, "vouchctl: warning: cannot give %s to %s\n", dir, cfg->user);
+	mkdir(dir, 0750);
 	snprintf(path, sizeof(path), "%s/vouch.db", dir);
 	s = store_open_sqlite(path, err, sizeof(err));
 	if (s == NULL) {
 		fprintf(stderr, "vouchctl callout: state database: %s\n", err);
 		return NULL;
 	}
-	give_to_user(cfg, path);
 	return s;
 }
 
@@ -207,6 +235,10 @@ cmd_callout(const struct vouchctl_opts *o, int argc, char **argv)
 		cfg->callout.max_per_domain = per_domain;
 	if (allow_private)
 		cfg->callout.allow_private = 1;
+	if (become_user(cfg, no_cache) < 0) {
+		config_free(cfg);
+		return 1;
+	}
 	if ((dns = vouchctl_dns(cfg, resolver, &base, "callout")) == NULL) {
 		config_free(cfg);
 		return 1;

@@ -70,7 +70,7 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 			usage();
 			return 2;
 		}
-		int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			fprintf(stderr, "vouchctl: %s: %s (a chain is never overwritten)\n",
 			    argv[2], strerror(errno));
@@ -120,7 +120,7 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 			usage();
 			return 2;
 		}
-		printf("%s\n", gen_result_name(gen_verify(g, c, tol, pg, pc)));
+		printf("%s\n", gen_result_name(gen_verify(g, c, tol, GEN_MAX, pg, pc)));
 		return 0;
 	}
 	usage();

@@ -6,6 +6,7 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,40 +81,44 @@ hash_password(const char *pw, const char *method)
 }
 
 /* The users file may be made before vouchd ever ran: create its folder,
- * owned by vouchd's user as vouchd itself would. */
+ * owned by vouchd's user as vouchd itself would. The new folder is given
+ * away through a descriptor opened O_NOFOLLOW: a name swapped for a
+ * symlink in between is refused, never followed (chown(2) would). */
 static void
-ensure_dir(const struct config *cfg)
+ensure_dir(const struct config *cfg, const struct passwd *pw)
 {
 	char dir[4096];
 	char *slash;
-	struct passwd *pw;
+	int fd;
 
 	str_copy(dir, sizeof(dir), cfg->users);
 	slash = strrchr(dir, '/');
 	if (slash == NULL || slash == dir)
 		return;
 	*slash = '\0';
-	if (mkdir(dir, 0750) == 0 && geteuid() == 0 && (pw = getpwnam(cfg->user)) != NULL &&
-	    chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+	if (mkdir(dir, 0750) != 0 || pw == NULL)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
 		fprintf(stderr, "vouchctl: warning: cannot give %s to %s\n", dir, cfg->user);
+	if (fd >= 0)
+		close(fd);
 }
 
 static int
 save(const struct config *cfg, struct users *u)
 {
 	char err[512];
-	struct passwd *pw;
+	struct passwd *pw = geteuid() == 0 ? getpwnam(cfg->user) : NULL;
 
-	ensure_dir(cfg);
-	if (users_save(u, cfg->users, err, sizeof(err)) < 0) {
+	ensure_dir(cfg, pw);
+	/* root writes it as root:<vouchd's group> 0640 (vouchd reads it after
+	 * dropping root), never through a name vouchd's user prepared. */
+	if (users_save(u, cfg->users, pw ? 0 : (uid_t)-1, pw ? pw->pw_gid : (gid_t)-1,
+	        pw ? pw->pw_uid : (uid_t)-1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vouchctl: %s\n", err);
 		return 1;
 	}
-	/* vouchd reads the file after dropping root. */
-	if (geteuid() == 0 && (pw = getpwnam(cfg->user)) != NULL &&
-	    chown(cfg->users, 0, pw->pw_gid) < 0)
-		fprintf(stderr, "vouchctl: warning: cannot give %s to group of %s: %s\n",
-		    cfg->users, cfg->user, strerror(errno));
 	return 0;
 }
 
@@ -142,7 +147,7 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 {
 	struct strbuf errs;
 	struct config *cfg;
-	struct users *u;
+	struct users *u = NULL;
 	int rc = 0, changed = 0;
 
 	if (argc < 2) {
@@ -151,7 +156,10 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 	}
 	strbuf_init(&errs, 1 << 20);
 	cfg = config_load(o->config_path, &errs);
-	u = cfg ? users_load(cfg->users, &errs) : NULL;
+	if (cfg) {
+		struct passwd *pw = geteuid() == 0 ? getpwnam(cfg->user) : NULL;
+		u = users_load(cfg->users, pw ? pw->pw_uid : (uid_t)-1, &errs);
+	}
 	if (u == NULL) {
 		fputs(errs.s ? errs.s : "cannot load\n", stderr);
 		strbuf_free(&errs);

@@ -86,7 +86,8 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 		snprintf(text, sizeof(text), "delivery time expired (%s)",
 		    r->error ? r->error : "not delivered in time");
 		envelope_rcpt_set_error(r, "4.4.7", text, r->remote_mta);
-		log_warn("qid=%s event=expired to=%s", e->id, r->addr);
+		char esc[LOG_ESC_MAX];
+		log_warn("qid=%s event=expired to=%s", e->id, log_token(esc, sizeof(esc), r->addr));
 	}
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		struct env_rcpt *r = &e->rcpts[i];
@@ -161,8 +162,10 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 	dsn_compose(&info, &text);
 	const char *rcpt = e->sender;
 	int rc = inject_message(d, "", &rcpt, 1, text.s, text.len, 1);
-	log_info("qid=%s event=dsn to=%s subject=\"%s\" recipients=%zu%s", e->id, e->sender,
-	    dsn_subject(list, n), n, rc < 0 ? " error=inject_failed" : "");
+	char esc[LOG_ESC_MAX];
+	log_info("qid=%s event=dsn to=%s subject=\"%s\" recipients=%zu%s", e->id,
+	    log_token(esc, sizeof(esc), e->sender), dsn_subject(list, n), n,
+	    rc < 0 ? " error=inject_failed" : "");
 	strbuf_free(&text);
 	free(original);
 	free(list);

@@ -202,10 +202,15 @@ proofs_in_mail(struct smtpd_sess *ss)
 static void
 log_spf(const struct smtpd_sess *ss, const char *identity, const struct spf_outcome *o)
 {
-	log_info("sid=%016llx event=spf identity=%s domain=%s result=%s%s mechanism=\"%s\" "
-	         "lookups=%u reason=\"%.200s\"",
-	    (unsigned long long)ss->sid, identity, o->domain, spf_result_name(o->result),
-	    o->from_table ? " source=table" : "", o->mechanism, o->lookups, o->reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], mech_esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=spf identity=%s domain=%s result=%s%s mechanism=%s "
+		         "lookups=%u reason=%s",
+		    (unsigned long long)ss->sid, identity, log_token(esc, sizeof(esc), o->domain),
+		    spf_result_name(o->result), o->from_table ? " source=table" : "",
+		    log_str(mech_esc, sizeof(mech_esc), o->mechanism), o->lookups,
+		    log_str(why_esc, sizeof(why_esc), o->reason));
+	}
 	checks_count(
 	    ss, strcmp(identity, "helo") == 0 ? "spf_helo" : "spf", spf_result_name(o->result));
 }
@@ -270,12 +275,17 @@ on_helo_checked(const struct helo_outcome *o, void *arg)
 	ss->helo_done = 1;
 	helo_check_free(ss->helo_chk);
 	ss->helo_chk = NULL;
-	log_info("sid=%016llx event=helo_check syntax=%s literal=%s forward=%s fcrdns=%s "
-	         "verified_name=%s reason=\"%.200s\"",
-	    (unsigned long long)ss->sid, helo_result_name(ss->helo.syntax),
-	    helo_result_name(ss->helo.literal), helo_result_name(ss->helo.forward),
-	    helo_result_name(ss->helo.fcrdns),
-	    ss->helo.verified_name[0] ? ss->helo.verified_name : "-", ss->helo.reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=helo_check syntax=%s literal=%s forward=%s fcrdns=%s "
+		         "verified_name=%s reason=%s",
+		    (unsigned long long)ss->sid, helo_result_name(ss->helo.syntax),
+		    helo_result_name(ss->helo.literal), helo_result_name(ss->helo.forward),
+		    helo_result_name(ss->helo.fcrdns),
+		    log_token(
+		        esc, sizeof(esc), ss->helo.verified_name[0] ? ss->helo.verified_name : "-"),
+		    log_str(why_esc, sizeof(why_esc), ss->helo.reason));
+	}
 	checks_count(ss, "helo",
 	    helo_result_name(ss->helo.syntax != HELO_PASS ? ss->helo.syntax
 	            : ss->helo.literal != HELO_NONE       ? ss->helo.literal
@@ -312,8 +322,11 @@ void
 checks_refuse_mail(
     struct smtpd_sess *ss, struct smtp_session *s, int code, const char *status, const char *text)
 {
-	log_info("sid=%016llx event=mail_refused code=%d reason=\"%.250s\"",
-	    (unsigned long long)ss->sid, code, text);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=mail_refused code=%d reason=%s",
+		    (unsigned long long)ss->sid, code, log_str(esc, sizeof(esc), text));
+	}
 	ss->d->stats.messages_refused++;
 	checks_count_refusal(ss, "mail");
 	smtp_session_decide(s, code, status, text);
@@ -550,11 +563,14 @@ checks_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *domain, c
 			checks_say_max(&best, reg.act, reg.status, reg.why);
 		}
 		/* Software generations (DESIGN 5.2), when the client said XGEN. */
-		int gact = ss->xgen == GEN_INVALID ? checks_action(ss, l->xgen_invalid, domain)
-		    : ss->xgen == GEN_TOO_OLD      ? checks_action(ss, l->xgen_too_old, domain)
-		                                   : CONFIG_ACT_IGNORE;
+		int gact = ss->xgen == GEN_INVALID || ss->xgen == GEN_TOO_NEW
+		    ? checks_action(ss, l->xgen_invalid, domain)
+		    : ss->xgen == GEN_TOO_OLD ? checks_action(ss, l->xgen_too_old, domain)
+		                              : CONFIG_ACT_IGNORE;
 		snprintf(buf, sizeof(buf), "software generation %lld %s", ss->xgen_peer,
-		    ss->xgen == GEN_INVALID ? "does not verify" : "is too old");
+		    ss->xgen == GEN_INVALID       ? "does not verify"
+		        : ss->xgen == GEN_TOO_NEW ? "is too far ahead to be checked"
+		                                  : "is too old");
 		checks_say_max(&best, gact, "5.7.1", buf);
 	}
 	why[0] = '\0';

@@ -82,6 +82,10 @@ struct checks_proofs {
 	enum callout_result co_result;
 	char co_source[16];
 	char co_reason[400];
+	/* senders this session has had called out for (hashes): at most
+	 * callout_max_senders_per_session; the session's, freed with it */
+	uint64_t *co_senders;
+	size_t co_nsenders;
 };
 
 struct checks {

@@ -57,9 +57,14 @@ checks_headers(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out
 	const char *how = NULL;
 	char pm[300], comment[600], iprev_reason[300], helo_reason[300];
 
-	if (smtp_session_user(s))
-		e[n++] = (struct authres_entry){ "auth", "pass", NULL, "smtp.auth",
-			smtp_session_user(s) };
+	if (smtp_session_user(s)) {
+		/* The login is named only for a user with stamp_user (issue 13
+		 * item 17); the tracking id in Received finds it in the log. */
+		const struct user *u = users_find(ss->d->users, smtp_session_user(s));
+		int named = u && u->stamp_user;
+		e[n++] = (struct authres_entry){ "auth", "pass", NULL, named ? "smtp.auth" : NULL,
+			named ? smtp_session_user(s) : NULL };
+	}
 	if (ck->mail.done) {
 		snprintf(pm, sizeof(pm), "postmaster@%s", helo);
 		const char *who = ss->env.sender[0] ? ss->env.sender : pm;
@@ -151,11 +156,9 @@ checks_forged_header(const struct smtpd_sess *ss, const char *field, size_t len)
 {
 	const char *v;
 	size_t vl;
-	char id[256];
 
 	if (hdrfilter_field_is(field, len, "Authentication-Results", &v, &vl))
-		return authres_authserv_id(v, vl, id, sizeof(id)) == 0 &&
-		    strcasecmp(id, ss->cfg->hostname) == 0;
+		return authres_is_ours(v, vl, ss->cfg->hostname);
 	/* Nobody but us writes our verdict. */
 	if (hdrfilter_field_is(field, len, "X-Vouch-Verdict", NULL, NULL))
 		return 1;

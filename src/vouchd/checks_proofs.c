@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,6 +29,7 @@
 #include "smtp/smtp_session.h"
 #include "tls/tls_ctx.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #include <openssl/ssl.h>
 
@@ -70,9 +72,13 @@ take_lists(struct smtpd_sess *ss, const struct dnslist_outcome *o, int allow)
 		str_copy(pr->bl_zone, sizeof(pr->bl_zone), z ? z->zone : "");
 		str_copy(pr->bl_reason, sizeof(pr->bl_reason), z ? z->reason : "not listed");
 	}
-	log_info("sid=%016llx event=%s result=%s zone=%s reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, allow ? "dnswl" : "dnsbl", dnslist_result_name(r),
-	    z ? z->zone : "-", z ? z->reason : "not listed in any zone");
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=%s result=%s zone=%s reason=%s",
+		    (unsigned long long)ss->sid, allow ? "dnswl" : "dnsbl", dnslist_result_name(r),
+		    z ? z->zone : "-",
+		    log_str(esc, sizeof(esc), z ? z->reason : "not listed in any zone"));
+	}
 	checks_count(ss, allow ? "dnswl" : "dnsbl", dnslist_result_name(r));
 }
 
@@ -112,11 +118,15 @@ take_register(struct smtpd_sess *ss, struct checks_reg *r, const struct register
 	if (z && z->has_txt && !o->by_address)
 		str_copy(r->klass, sizeof(r->klass), register_class_name(z->txt.klass));
 	str_copy(r->reason, sizeof(r->reason), o->reason);
-	log_info("sid=%016llx event=register by=%s query=%s status=%s zone=%s class=%s "
-	         "reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, o->by_address ? "address" : "name", o->query,
-	    register_status_name(o->status), r->zone[0] ? r->zone : "-",
-	    r->klass[0] ? r->klass : "-", o->reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=register by=%s query=%s status=%s zone=%s class=%s "
+		         "reason=%s",
+		    (unsigned long long)ss->sid, o->by_address ? "address" : "name",
+		    log_token(esc, sizeof(esc), o->query), register_status_name(o->status),
+		    r->zone[0] ? r->zone : "-", r->klass[0] ? r->klass : "-",
+		    log_str(why_esc, sizeof(why_esc), o->reason));
+	}
 	checks_count(
 	    ss, o->by_address ? "register_ip" : "register", register_status_name(o->status));
 }
@@ -267,6 +277,31 @@ proofs_mail_lists(struct smtpd_sess *ss, struct smtp_session *s)
 	return 0;
 }
 
+/* FNV-1a of the address, case-insensitively: the session's list of
+ * senders called out for. */
+static uint64_t
+sender_hash(const char *addr)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *addr; addr++) {
+		unsigned char c = (unsigned char)*addr;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+sender_called(const struct checks_proofs *pr, const char *addr)
+{
+	uint64_t h = sender_hash(addr);
+
+	for (size_t i = 0; i < pr->co_nsenders; i++)
+		if (pr->co_senders[i] == h)
+			return 1;
+	return 0;
+}
+
 static void
 on_callout(const struct callout_outcome *o, void *arg)
 {
@@ -277,10 +312,20 @@ on_callout(const struct callout_outcome *o, void *arg)
 	pr->co_result = o->result;
 	str_copy(pr->co_source, sizeof(pr->co_source), callout_source_name(o->source));
 	str_copy(pr->co_reason, sizeof(pr->co_reason), o->reason);
-	log_info("sid=%016llx event=callout address=%s result=%s source=%s reason=\"%.300s\"",
-	    (unsigned long long)ss->sid, o->address, callout_result_name(o->result), pr->co_source,
-	    o->reason);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=callout address=%s result=%s source=%s reason=%s",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), o->address),
+		    callout_result_name(o->result), callout_source_name(o->source),
+		    log_str(why_esc, sizeof(why_esc), o->reason));
+	}
 	checks_count(ss, "callout", callout_result_name(o->result));
+	/* a callout really made (not a remembered result): one more sender */
+	if ((o->source == CALLOUT_SRC_SMTP || o->source == CALLOUT_SRC_DNS) &&
+	    !sender_called(pr, o->address)) {
+		pr->co_senders = xrealloc(pr->co_senders, (pr->co_nsenders + 1) * sizeof(uint64_t));
+		pr->co_senders[pr->co_nsenders++] = sender_hash(o->address);
+	}
 	callout_check_free(pr->co);
 	pr->co = NULL;
 	proofs_in(ss);
@@ -333,9 +378,24 @@ proofs_callout(struct smtpd_sess *ss, struct smtp_session *s, const char *sender
 		skip_callout(ss, CALLOUT_SKIP_ALLOWED);
 		return 0;
 	}
+	/*
+	 * A session cycling through senders (random local parts, RSET
+	 * between them) makes a callout for each: past
+	 * callout_max_senders_per_session different ones, only what is
+	 * already known answers (issue 13 item 3). The client's address is
+	 * held to callout_client_per_minute by the service.
+	 */
+	char why[200];
+	struct callout_request rq = { ss->client_ip, 0, why };
+	if (pr->co_nsenders >= (size_t)ss->cfg->callout.max_senders && !sender_called(pr, sender)) {
+		rq.cache_only = 1;
+		snprintf(why, sizeof(why),
+		    "this session has had %zu senders verified already (callout_max_senders_per_session)",
+		    pr->co_nsenders);
+	}
 	pr->co_started = 1;
 	pr->co_done = 0;
-	pr->co = callout_start(ss->d->callout, sender, on_callout, ss);
+	pr->co = callout_start_for(ss->d->callout, sender, &rq, on_callout, ss);
 	return 1;
 }
 
@@ -512,6 +572,9 @@ proofs_free(struct smtpd_sess *ss)
 	struct checks_proofs *pr = &ss->pr;
 
 	proofs_reset_txn(ss);
+	free(pr->co_senders);
+	pr->co_senders = NULL;
+	pr->co_nsenders = 0;
 	dnslist_check_free(pr->bl);
 	dnslist_check_free(pr->wl);
 	register_check_free(pr->addr.chk);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "fdlimit.h"
 #include "listener.h"
 #include "metrics.h"
 #include "outbound.h"
@@ -34,6 +35,7 @@
 struct ctl {
 	struct vouchd *d;
 	struct evconnlistener *evl;
+	struct accept_guard guard;
 	char *path;
 };
 
@@ -69,6 +71,12 @@ cmd_status(struct vouchd *d, struct strbuf *out)
 		    (unsigned long long)xs.open);
 	}
 	/* where clients reach us: the bound addresses (port 0 resolved) */
+	/* descriptors: the limit, what max_connections needs, and the sessions
+	 * allowed (lower than configured when the limit is short) */
+	strbuf_printf(out,
+	    "fd_limit %lld\nfd_needed %lld\nfd_reserve %lld\nmax_connections %lld\n"
+	    "max_connections_configured %lld\n",
+	    d->fd_limit, d->fd_need, d->fd_reserve, d->max_connections, d->cfg->max_connections);
 	for (const struct listener *l = d->listeners; l; l = l->next)
 		strbuf_printf(out, "listener %s %s\n", l->name, l->bound);
 	if (metrics_address(d->metrics))
@@ -199,7 +207,10 @@ on_read(struct bufferevent *bev, void *arg)
 		bufferevent_free(bev);
 		return;
 	}
-	log_info("event=control request=\"%.100s\"", line);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char esc[128];
+		log_info("event=control request=%s", log_str(esc, sizeof(esc), line));
+	}
 	strbuf_init(&out, 128 * 1024 * 1024);
 	dispatch(c->d, line, &out);
 	free(line);
@@ -218,6 +229,15 @@ on_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
+on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct ctl *c = arg;
+
+	(void)evl;
+	accept_guard_error(&c->guard);
+}
+
+static void
 on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
 	struct ctl *c = arg;
@@ -227,6 +247,7 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 	(void)evl;
 	(void)sa;
 	(void)len;
+	accept_guard_ok(&c->guard);
 	bev = bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
@@ -276,6 +297,7 @@ ctl_new(struct vouchd *d, const char *path, char *err, size_t errsz)
 		free(c);
 		return NULL;
 	}
+	accept_guard_init(&c->guard, d->base, c->evl, "control", on_accept_error);
 	return c;
 }
 
@@ -285,6 +307,7 @@ ctl_free(struct ctl *c)
 	if (c == NULL)
 		return;
 	evconnlistener_free(c->evl);
+	accept_guard_free(&c->guard);
 	unlink(c->path);
 	free(c->path);
 	free(c);

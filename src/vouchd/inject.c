@@ -62,7 +62,9 @@ inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, s
 			local[ll] = '\0';
 			if (resolve_address(d->users, d->aliases, &cfg->domains, local, at + 1,
 			        &res) != RESOLVE_OK) {
-				log_err("event=inject_unknown_recipient rcpt=%s", rcpts[i]);
+				char esc[LOG_ESC_MAX];
+				log_err("event=inject_unknown_recipient rcpt=%s",
+				    log_token(esc, sizeof(esc), rcpts[i]));
 				continue;
 			}
 			for (size_t k = 0; k < res.nlocal + res.nremote; k++)

@@ -90,14 +90,16 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 	int one = 1;
 
 	(void)evl;
+	accept_guard_ok(&l->guard);
 	if (d->stopping) {
 		refuse(fd, cfg->hostname, "server shutting down");
 		return;
 	}
-	if (smtp_server_count(d->smtp) >= (size_t)cfg->max_connections) {
+	/* the limit in effect: lowered when descriptors are short (fdlimit.c) */
+	if (smtp_server_count(d->smtp) >= (size_t)d->max_connections) {
 		d->stats.refused_connections++;
 		log_warn("event=connection_refused reason=max_connections limit=%lld",
-		    cfg->max_connections);
+		    d->max_connections);
 		refuse(fd, cfg->hostname, "too many connections, try again later");
 		return;
 	}
@@ -130,6 +132,15 @@ on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 	        &l->sconf) == NULL &&
 	    keylen)
 		listen_release(d, sa);
+}
+
+static void
+on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)evl;
+	accept_guard_error(&l->guard);
 }
 
 int
@@ -169,6 +180,7 @@ listen_open_all(struct vouchd *d, char *err, size_t errsz)
 			listener_free(l);
 			return -1;
 		}
+		accept_guard_init(&l->guard, d->base, l->evl, l->name, on_accept_error);
 		l->next = d->listeners;
 		d->listeners = l;
 		log_info("event=listening listener=%s address=%s configured=%s", lc->name, l->bound,

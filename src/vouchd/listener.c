@@ -48,6 +48,7 @@ listener_configure(struct listener *l, const struct config *cfg, const struct li
 	c->lim.max_text_line = (size_t)cfg->max_text_line;
 	c->lim.max_recipients = (unsigned)cfg->max_recipients;
 	c->lim.max_errors = (unsigned)cfg->max_errors;
+	c->lim.max_junk_commands = (unsigned)cfg->max_junk_commands;
 	c->lim.max_message_size = (unsigned long long)cfg->max_message_size;
 	c->lim.timeout_command = cfg->timeout_command;
 	c->lim.timeout_data_block = cfg->timeout_data_block;
@@ -64,6 +65,7 @@ listener_free(struct listener *l)
 		return;
 	if (l->evl)
 		evconnlistener_free(l->evl);
+	accept_guard_free(&l->guard);
 	if (l->sconf.tls)
 		SSL_CTX_free(l->sconf.tls);
 	free(l->name);

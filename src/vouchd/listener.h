@@ -5,6 +5,7 @@
 #ifndef VOUCH_VOUCHD_LISTENER_H
 #define VOUCH_VOUCHD_LISTENER_H
 
+#include "fdlimit.h"
 #include "config/config.h"
 #include "smtp/smtp_session.h"
 
@@ -18,6 +19,7 @@ struct listener {
 	char *address; /* as configured (port may be 0) */
 	char *bound;   /* the address bound, with the real port */
 	struct evconnlistener *evl;
+	struct accept_guard guard;      /* pauses accept() when descriptors run out */
 	struct smtp_session_conf sconf; /* sconf.tls is owned here */
 };
 

@@ -26,7 +26,10 @@ load_one(void *arg, const char *key, const char *value, int64_t expires)
 	char err[200];
 
 	if (list_parse(key, &e, err, sizeof(err)) < 0) {
-		log_warn("event=list_entry_ignored entry=\"%.100s\" error=\"%s\"", key, err);
+		char esc[LOG_ESC_MAX];
+		char why_esc[LOG_ESC_MAX];
+		log_warn("event=list_entry_ignored entry=%s error=%s",
+		    log_str(esc, sizeof(esc), key), log_str(why_esc, sizeof(why_esc), err));
 		c->bad++;
 		return;
 	}
@@ -98,8 +101,10 @@ lists_add(struct vouchd *d, enum lists_kind k, const char *text, int64_t expires
 		return -1;
 	}
 	list_add(lists_of(d, k), &e);
-	log_info("event=%s_added entry=%s expires=%lld reason=\"%.150s\"", lists_name(k), e.text,
-	    (long long)expires, e.reason);
+	char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+	log_info("event=%s_added entry=%s expires=%lld reason=%s", lists_name(k),
+	    log_token(esc, sizeof(esc), e.text), (long long)expires,
+	    log_str(why_esc, sizeof(why_esc), e.reason));
 	return 0;
 }
 
@@ -115,7 +120,8 @@ lists_del(struct vouchd *d, enum lists_kind k, const char *text)
 	store_del(d->store, lists_name(k), key);
 	if (list_del(lists_of(d, k), key) < 0)
 		return -1;
-	log_info("event=%s_removed entry=%s", lists_name(k), key);
+	char esc[LOG_ESC_MAX];
+	log_info("event=%s_removed entry=%s", lists_name(k), log_token(esc, sizeof(esc), key));
 	return 0;
 }
 

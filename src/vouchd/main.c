@@ -17,6 +17,7 @@
 
 #include "vouchd.h"
 #include "ctl.h"
+#include "fdlimit.h"
 #include "local.h"
 #include "metrics.h"
 #include "outbound.h"
@@ -88,6 +89,11 @@ start(struct vouchd *d)
 	}
 	d->per_ip = hmap_new();
 	d->smtp = smtpd_new(d);
+	/* as root: raise RLIMIT_NOFILE for max_connections, or fit to it */
+	if (fdlimit_apply(d, cfg, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"%s\"", err);
+		return -1;
+	}
 	/* the metrics endpoint binds as root too, like the SMTP listeners */
 	if (listen_open_all(d, err, sizeof(err)) < 0 ||
 	    (d->metrics = metrics_new(d, err, sizeof(err))) == NULL ||
@@ -185,6 +191,7 @@ stop(struct vouchd *d)
 	 * (their callbacks reach the sessions and the queue manager). */
 	local_pool_free(d->local);
 	workq_free(d->work);
+	submit_free(d);
 	/* Connections still out report back (as temporary failures) before
 	 * the queue manager goes. */
 	outbound_free(d->outbound);

@@ -19,6 +19,7 @@
 #include "vouchd.h"
 #include "smtpd.h"
 #include "xvouch.h"
+#include "msg/authres.h"
 #include "tls/tls_ctx.h"
 #include "util/hmap.h"
 #include "util/log.h"
@@ -143,7 +144,12 @@ conn_open(struct outbound *o, struct dest *dst, struct conn *cn)
 	p.timeout_connect = cfg->outbound_timeout_connect;
 	p.timeout_command = cfg->outbound_timeout_command;
 	p.timeout_data = cfg->outbound_timeout_data;
-	log_debug("event=outbound_connect dest=%s host=%s addr=%s", dst->name, a->host, a->text);
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char esc[LOG_ESC_MAX], host_esc[LOG_ESC_MAX];
+		log_debug("event=outbound_connect dest=%s host=%s addr=%s",
+		    log_token(esc, sizeof(esc), dst->name),
+		    log_token(host_esc, sizeof(host_esc), a->host), a->text);
+	}
 	cn->client = smtp_client_new(
 	    o->d->base, (const struct sockaddr *)&a->sa, a->salen, &p, conn_event, cn);
 }
@@ -207,7 +213,6 @@ outbound_dest_kick(struct outbound *o, struct dest *dst)
 void
 outbound_conn_send(struct outbound *o, struct conn *cn, struct outbound_job *j)
 {
-	(void)o;
 	j->fd = open(j->body_path, O_RDONLY | O_CLOEXEC);
 	if (j->fd < 0) {
 		struct smtp_client_reply r = { 451, "4.3.0", "cannot read the queued message" };
@@ -217,6 +222,13 @@ outbound_conn_send(struct outbound *o, struct conn *cn, struct outbound_job *j)
 		return;
 	}
 	j->msg.body_fd = j->fd;
+	/* Mail that leaves goes without our own Authentication-Results: they
+	 * are for the site's readers, and they named the submitting user
+	 * (issue 13 item 17; the Received field's tracking id stays). */
+	char head[16384];
+	ssize_t got = pread(j->fd, head, sizeof(head), 0);
+	j->msg.body_start =
+	    got > 0 ? authres_own_prefix(head, (size_t)got, o->d->cfg->hostname) : 0;
 	cn->nmsg++;
 	free(j->remote_mta);
 	j->remote_mta = xstrdup(cn->dst->addrs[cn->ai].host);
@@ -229,20 +241,24 @@ log_results(const struct outbound_job *j, const struct conn *cn)
 {
 	const struct smtp_client_info *in = smtp_client_info(cn->client);
 
+	if (!log_enabled(LOG_LVL_INFO))
+		return;
 	for (size_t i = 0; i < j->msg.nrcpts; i++) {
 		const struct smtp_client_rcpt *r = &j->msg.rcpts[i];
+		char to_esc[LOG_ESC_MAX], relay_esc[LOG_ESC_MAX], esc[LOG_ESC_MAX];
 		log_info(
 		    "qid=%s event=%s to=%s relay=%s[%s] tls=%s%s dsn=%s conn=%u msg=%u code=%d "
-		    "reply=\"%.200s\"",
+		    "reply=%s",
 		    j->qid,
 		    r->reply.code >= 200 && r->reply.code < 300 ? "sent"
 		        : r->reply.code >= 500                  ? "bounced"
 		                                                : "deferred",
-		    r->addr, cn->dst->addrs[cn->ai].host, cn->dst->addrs[cn->ai].text,
-		    in->tls ? in->tls_version : "no",
+		    log_token(to_esc, sizeof(to_esc), r->addr),
+		    log_token(relay_esc, sizeof(relay_esc), cn->dst->addrs[cn->ai].host),
+		    cn->dst->addrs[cn->ai].text, in->tls ? in->tls_version : "no",
 		    in->tls && in->tls_verified ? " verified" : "",
 		    j->msg.dsn_passed ? "passed" : "no", cn->id, cn->nmsg, r->reply.code,
-		    r->reply.text);
+		    log_str(esc, sizeof(esc), r->reply.text));
 	}
 }
 
@@ -303,9 +319,15 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			outbound_dest_kick(o, dst);
 			return;
 		}
-		log_info(
-		    "event=outbound_connect_failed dest=%s host=%s addr=%s code=%d reason=\"%.200s\"",
-		    dst->name, dst->addrs[cn->ai].host, dst->addrs[cn->ai].text, e->code, e->text);
+		if (log_enabled(LOG_LVL_INFO)) {
+			char esc[LOG_ESC_MAX], host_esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+			log_info("event=outbound_connect_failed dest=%s host=%s addr=%s code=%d "
+			         "reason=%s",
+			    log_token(esc, sizeof(esc), dst->name),
+			    log_token(host_esc, sizeof(host_esc), dst->addrs[cn->ai].host),
+			    dst->addrs[cn->ai].text, e->code,
+			    log_str(why_esc, sizeof(why_esc), e->text));
+		}
 		/* Opportunistic TLS that broke: the same address, in the clear. */
 		if (!cn->ready && !cn->no_tls && strcmp(e->status, "4.7.5") == 0 &&
 		    !conf_list_has(&o->d->cfg->tls_required_domains, dst->name) && !dst->relay) {

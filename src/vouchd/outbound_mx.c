@@ -60,8 +60,12 @@ on_resolved(const struct dns_mx_result *r, void *arg)
 	case DNS_MX_NOADDR: set_fail(dst, 550, "5.4.4", r->reason); break;
 	case DNS_MX_TEMPFAIL: set_fail(dst, 451, "4.4.3", r->reason); break;
 	}
-	log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s", dst->name, dst->naddrs,
-	    dns_mx_status_name(r->status));
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char esc[LOG_ESC_MAX];
+		log_debug("event=outbound_resolved dest=%s addresses=%zu status=%s",
+		    log_token(esc, sizeof(esc), dst->name), dst->naddrs,
+		    dns_mx_status_name(r->status));
+	}
 	/* r belongs to the query: freed here, after its last use above. */
 	dns_mx_free(dst->mxq);
 	dst->mxq = NULL;

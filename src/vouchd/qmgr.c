@@ -15,6 +15,7 @@
 #include "local.h"
 #include "outbound.h"
 #include "util/hmap.h"
+#include "smtp/smtp_reply.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -154,13 +155,18 @@ local_done(struct local_task *t, void *arg)
 			envelope_rcpt_set_error(r, "2.0.0", NULL, NULL);
 			e->outcome[it->rcpt] = BOUNCE_DELIVERED;
 			d->stats.deliveries_local++;
-			log_info("qid=%s event=delivered to=%s mailbox=%s%s", e->env.id, r->addr,
-			    it->mailbox, it->unsafe ? " folder=.Unsafe" : "");
+			char esc[LOG_ESC_MAX], mbox_esc[LOG_ESC_MAX];
+			log_info("qid=%s event=delivered to=%s mailbox=%s%s", e->env.id,
+			    log_token(esc, sizeof(esc), r->addr),
+			    log_token(mbox_esc, sizeof(mbox_esc), it->mailbox),
+			    it->unsafe ? " folder=.Unsafe" : "");
 		} else {
 			envelope_rcpt_set_error(r, "4.3.0", it->error, NULL);
 			d->stats.deliveries_deferred++;
-			log_warn("qid=%s event=deferred to=%s error=\"%s\"", e->env.id, r->addr,
-			    it->error);
+			char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+			log_warn("qid=%s event=deferred to=%s error=%s", e->env.id,
+			    log_token(esc, sizeof(esc), r->addr),
+			    log_str(why_esc, sizeof(why_esc), it->error));
 		}
 	}
 	local_task_free(t);
@@ -200,8 +206,7 @@ remote_done(struct outbound_job *j, void *arg)
 		if (code == 0) {
 			code = 451;
 		}
-		snprintf(diag, sizeof(diag), "%d %s%s%s", code, rep->status,
-		    rep->status[0] ? " " : "", rep->text);
+		smtp_reply_diag(code, rep->status, rep->text, diag, sizeof(diag));
 		if (code >= 500) {
 			r->status = ENV_RCPT_FAILED;
 			r->done_at = now;
@@ -214,9 +219,14 @@ remote_done(struct outbound_job *j, void *arg)
 		    rep->status[0] ? rep->status : (code >= 500 ? "5.0.0" : "4.0.0"), diag,
 		    j->remote_mta);
 		/* Transactions are logged by the agent; failures before one here. */
-		if (j->dest_error.code)
-			log_info("qid=%s event=%s to=%s dest=%s reply=\"%.300s\"", e->env.id,
-			    code >= 500 ? "bounced" : "deferred", r->addr, j->dest, diag);
+		if (j->dest_error.code) {
+			char esc[LOG_ESC_MAX], dest_esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+			log_info("qid=%s event=%s to=%s dest=%s reply=%s", e->env.id,
+			    code >= 500 ? "bounced" : "deferred",
+			    log_token(esc, sizeof(esc), r->addr),
+			    log_token(dest_esc, sizeof(dest_esc), j->dest),
+			    log_str(why_esc, sizeof(why_esc), diag));
+		}
 	}
 	outbound_job_free(j);
 	task_back(q, e);
@@ -444,7 +454,9 @@ discard_rcpts(struct qmgr *q, struct qentry *e)
 		r->done_at = now;
 		envelope_rcpt_set_error(r, "2.0.0", NULL, NULL);
 		d->stats.deliveries_discarded++;
-		log_info("qid=%s event=discarded to=%s", e->env.id, r->addr);
+		char esc[LOG_ESC_MAX];
+		log_info("qid=%s event=discarded to=%s", e->env.id,
+		    log_token(esc, sizeof(esc), r->addr));
 	}
 	return envelope_pending(&e->env);
 }
@@ -476,7 +488,9 @@ qmgr_add_id(struct qmgr *q, const char *id)
 	char err[256];
 
 	if (queue_load(q->d->queue, id, &env, err, sizeof(err)) < 0) {
-		log_err("qid=%s event=queue_load_failed error=\"%s\"", id, err);
+		char esc[LOG_ESC_MAX];
+		log_err(
+		    "qid=%s event=queue_load_failed error=%s", id, log_str(esc, sizeof(esc), err));
 		return;
 	}
 	qmgr_add(q, &env);

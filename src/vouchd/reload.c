@@ -13,6 +13,7 @@
 #include "qmgr.h"
 #include "smtp/smtp_session.h"
 #include "xvouch.h"
+#include "fdlimit.h"
 #include "util/log.h"
 
 int
@@ -23,7 +24,7 @@ vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t
 	struct aliases *a;
 
 	strbuf_init(&errs, 64 * 1024);
-	u = users_load(cfg->users, &errs);
+	u = users_load(cfg->users, (uid_t)-1, &errs);
 	a = u ? aliases_load(cfg->aliases, &errs) : NULL;
 	if (u == NULL || a == NULL) {
 		snprintf(err, errsz, "%s", errs.s ? str_trim(errs.s) : "cannot load tables");
@@ -65,6 +66,13 @@ vouchd_reload(struct vouchd *d)
 		log_warn(
 		    "event=reload_partial reason=\"callout_* settings change only on restart\"");
 	if (vouchd_load_tables(d, cfg, err, sizeof(err)) < 0) {
+		log_err("event=reload_failed errors=\"%s\"", err);
+		config_free(cfg);
+		return;
+	}
+	/* max_connections may have changed: the limit (unprivileged now: up
+	 * to the hard one) and the sessions allowed follow */
+	if (fdlimit_apply(d, cfg, err, sizeof(err)) < 0) {
 		log_err("event=reload_failed errors=\"%s\"", err);
 		config_free(cfg);
 		return;

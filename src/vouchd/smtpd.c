@@ -29,7 +29,9 @@ struct smtpd_commit {
 	uint64_t sid;
 	struct envelope env;
 	char tracking[24];
-	unsigned remote_rcpts;
+	unsigned remote_rcpts; /* reserved for rsv_user in rsv_hour */
+	int64_t rsv_hour;
+	char rsv_user[SMTP_PATH_MAX + 1];
 };
 
 static struct smtpd_sess *
@@ -58,6 +60,8 @@ txn_clear(struct smtpd_sess *ss)
 	hdr_stop(ss);
 	checks_reset_txn(ss);
 	envelope_clear(&ss->env);
+	/* no message: its reserved recipients go back to the daily limit */
+	submit_release(ss->d, ss->rsv_user, ss->rsv_hour, ss->remote_rcpts);
 	ss->remote_rcpts = 0;
 	ss->tracking[0] = '\0';
 }
@@ -190,13 +194,14 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 
 	if (smtp_session_user(s) && !(r->to.flags & SMTP_ADDR_POSTMASTER) &&
 	    ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain))) {
-		/* Authenticated users may relay. */
-		if (submit_check_rcpt(ss, s, 1))
-			return;
+		/* Authenticated users may relay; a repeated recipient is not
+		 * reserved twice. */
 		int dup = 0;
 		for (size_t k = 0; k < ss->env.nrcpts; k++)
 			if (strcasecmp(ss->env.rcpts[k].addr, addr) == 0)
 				dup = 1;
+		if (submit_check_rcpt(ss, s, !dup))
+			return;
 		if (!dup)
 			envelope_add_rcpt(
 			    &ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL, r->notify, 0);
@@ -248,8 +253,10 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		resolved_clear(&res);
 		d->stats.recipients_refused++;
 		checks_count_refusal(ss, "rcpt");
-		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=\"%s\"",
-		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc, why);
+		char why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=%s",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc,
+		    log_str(why_esc, sizeof(why_esc), why));
 		if (snprintf(text, sizeof(text), "%s%s", why, temp ? "; try again later" : "") >=
 		    (int)sizeof(text))
 			text[sizeof(text) - 1] = '\0';
@@ -279,8 +286,9 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 			}
 		}
 		checks_count(ss, "rcpt", "unsafe");
-		log_info("sid=%016llx event=rcpt_unsafe rcpt=%s reason=\"%s\"",
-		    (unsigned long long)ss->sid, esc, why);
+		char why_esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=rcpt_unsafe rcpt=%s reason=%s",
+		    (unsigned long long)ss->sid, esc, log_str(why_esc, sizeof(why_esc), why));
 	}
 	if (act == CONFIG_ACT_TAG)
 		ss->tag_subject = 1;
@@ -365,8 +373,10 @@ forged_judge(void *arg, const char *field, size_t len)
 	struct smtpd_sess *ss = arg;
 
 	if (checks_forged_header(ss, field, len)) {
-		log_info("sid=%016llx event=forged_header_removed field=\"%.40s\"",
-		    (unsigned long long)ss->sid, field);
+		/* the field as it came: folded lines, anything (issue 13 item 13) */
+		char esc[100];
+		log_info("sid=%016llx event=forged_header_removed field=%s",
+		    (unsigned long long)ss->sid, log_escape(esc, sizeof(esc), field, len));
 		return 0;
 	}
 	if (ss->tag_subject && hdrfilter_field_is(field, len, "Subject", NULL, NULL)) {
@@ -414,6 +424,7 @@ committed(void *arg, int err)
 
 	if (err) {
 		d->stats.messages_refused++;
+		submit_release(d, c->rsv_user, c->rsv_hour, c->remote_rcpts);
 		log_err("sid=%016llx qid=%s event=queue_commit_failed error=\"%s\"",
 		    (unsigned long long)c->sid, c->env.id, strerror(err));
 		if (s)
@@ -475,6 +486,8 @@ on_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *r
 	c->env = ss->env; /* the commit takes the envelope over */
 	str_copy(c->tracking, sizeof(c->tracking), ss->tracking);
 	c->remote_rcpts = ss->remote_rcpts;
+	c->rsv_hour = ss->rsv_hour;
+	str_copy(c->rsv_user, sizeof(c->rsv_user), ss->rsv_user);
 	envelope_init(&ss->env);
 	ss->remote_rcpts = 0;
 	queue_writer_commit(ss->w, &c->env, committed, c);

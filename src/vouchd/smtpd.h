@@ -30,9 +30,11 @@ struct smtpd_sess {
 	int auth_offer;                         /* the listener offers AUTH (after TLS) */
 	struct envelope env;                    /* the transaction being built */
 	struct queue_writer *w;
-	unsigned remote_rcpts;       /* recipients in other domains, this transaction */
-	char tracking[24];           /* submission tracking id, "" if none */
-	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
+	unsigned remote_rcpts; /* recipients in other domains reserved, this transaction */
+	int64_t rsv_hour;      /* the hour bucket they are reserved in */
+	char rsv_user[SMTP_PATH_MAX + 1]; /* and the user they count for */
+	char tracking[24];                /* submission tracking id, "" if none */
+	char auth_user_pending[520];      /* AUTH LOGIN: the user name given */
 	/* Identity proof: a TLS client certificate that verified against
 	 * tls_client_ca and names the HELO name (DESIGN 2). */
 	int tls_cert_verified;
@@ -50,6 +52,7 @@ struct smtpd_sess {
 	char allowed_text[300];
 	int tag_subject;             /* a "tag" action applies to this transaction */
 	int xgen;                    /* enum gen_result of the client's XGEN */
+	int xgen_given;              /* XGEN was judged: one per connection */
 	long long xgen_peer;         /* the generation it claimed */
 	int checks_waiting;          /* MAIL waits for them */
 	struct spf_options spf_opts; /* borrowed by running SPF checks */
@@ -71,7 +74,11 @@ int submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char 
 /* RCPT by an authenticated user, after the address is known to be valid:
  * 1 if it decided (refused), 0 to accept. remote: not a local domain. */
 int submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote);
-/* A submitted message was queued: count it and log the tracking id. */
+/* Give back n reserved remote recipients of user (a transaction that
+ * ended without a message). */
+void submit_release(struct vouchd *d, const char *user, int64_t hour, unsigned n);
+/* A submitted message was queued: log it with its tracking id (its
+ * recipients were counted when they were reserved). */
 void submit_committed(struct vouchd *d, const char *user, const char *tracking, const char *qid,
     unsigned remote_rcpts);
 /* The hour bucket counters use. */
@@ -80,6 +87,8 @@ int64_t submit_hour(void);
 void submit_tracking_id(char *buf, size_t bufsz);
 /* Prepare the dummy hash used for unknown users; -1 on failure. */
 int submit_init(struct vouchd *d);
+/* Drop the attempts still waiting for their turn (at stop). */
+void submit_free(struct vouchd *d);
 /* Lift a daily-limit lock (vouchctl user unlock). */
 int submit_unlock(struct vouchd *d, const char *user);
 

@@ -1,13 +1,13 @@
 /*
  * submit: mail submission (RFC 6409 in spirit): AUTH PLAIN and LOGIN
- * (RFC 4954) only after TLS, limits on failed attempts, sender addresses
- * a user owns, and per-user recipient limits with an account lock and a
- * notice to the postmaster.
+ * (RFC 4954) only after TLS, and limits on attempts. What an
+ * authenticated user may send is submit_limits.c's.
  *
  * Password checks run crypt(3) on a worker thread: yescrypt is slow on
  * purpose, and the event loop must not wait for it.
  */
 #include <crypt.h>
+#include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include "smtpd.h"
 #include "smtp/smtp_sasl.h"
 #include "store/store.h"
+#include "policy/ratelimit.h"
 #include "util/hmap.h"
 #include "util/log.h"
 #include "util/workq.h"
@@ -39,14 +40,9 @@ struct auth_job {
 	struct smtp_sasl_creds cred;
 	char hash[256]; /* the user's hash, or the dummy */
 	int known;      /* a user with a password, not locked */
+	int rated;      /* took a turn of the user's rate (an address not known) */
 	int ok;         /* result */
 };
-
-int64_t
-submit_hour(void)
-{
-	return (int64_t)time(NULL) / 3600;
-}
 
 static struct auth_fail *
 fail_entry(struct vouchd *d, const char *key, int create)
@@ -96,8 +92,15 @@ locked(struct vouchd *d, const char *user, const char *addr)
 	return f && f->locked_until > now;
 }
 
+/*
+ * An attempt is counted when its check starts, as if it will fail (issue
+ * 13 item 7: 50 guesses sent at once were all checked, each session
+ * seeing the failures of none of the others); one that succeeds is taken
+ * back in auth_done. Reaching the limit locks at once, so the attempts
+ * still arriving are refused.
+ */
 static void
-record_failure(struct vouchd *d, const char *user, const char *addr)
+attempt_start(struct vouchd *d, const char *user, const char *addr)
 {
 	char key[640];
 	int64_t now = (int64_t)time(NULL);
@@ -110,19 +113,28 @@ record_failure(struct vouchd *d, const char *user, const char *addr)
 		f = fail_entry(d, key, 1);
 		if (++f->count >= limit && f->locked_until <= now) {
 			f->locked_until = now + d->cfg->auth_lockout / 1000;
+			char esc[LOG_ESC_MAX];
 			log_warn("event=auth_lockout client=%s%s%s failures=%d until=%lld", addr,
-			    pass ? " user=" : "", pass ? user : "", f->count,
-			    (long long)f->locked_until);
+			    pass ? " user=" : "", pass ? log_token(esc, sizeof(esc), user) : "",
+			    f->count, (long long)f->locked_until);
 		}
 	}
 }
 
+/* The attempt succeeded: it was no failure after all. The pair starts
+ * afresh; the address keeps its other attempts, and a lock this one set
+ * while it was being checked goes again. */
 static void
-clear_failures(struct vouchd *d, const char *user, const char *addr)
+attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 {
 	char key[640];
 	void *f;
+	struct auth_fail *ip;
 
+	fail_key(key, sizeof(key), NULL, addr);
+	if ((ip = fail_entry(d, key, 0)) != NULL && ip->count > 0 &&
+	    --ip->count < d->cfg->auth_max_failures_ip)
+		ip->locked_until = 0;
 	fail_key(key, sizeof(key), user, addr);
 	if ((f = hmap_del(d->auth_fail, key, strlen(key))) != NULL)
 		free(f);
@@ -147,8 +159,25 @@ auth_work(void *arg)
 
 	j->ok = j->known && h != NULL && h[0] != '*' && strlen(h) == strlen(j->hash) &&
 	    CRYPTO_memcmp(h, j->hash, strlen(h)) == 0;
-	OPENSSL_cleanse(cd, sizeof(*cd));
+	OPENSSL_cleanse(cd, sizeof(cd[0]));
 	free(cd);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "user|address": a login from there has succeeded before (store ns
+ * auth_known, kept 30 days): the real user, who is never slowed down. */
+static void
+known_key(char *buf, size_t sz, const char *user, const char *addr)
+{
+	snprintf(buf, sz, "%s|%s", user, addr);
 }
 
 /* Loop thread: tell the client. */
@@ -158,11 +187,16 @@ auth_done(void *arg)
 	struct auth_job *j = arg;
 	struct vouchd *d = j->d;
 	struct smtp_session *s = smtp_server_find(d->smtp, j->sid);
-	char esc[LOG_ESC_MAX];
+	char esc[LOG_ESC_MAX], key[640];
 
 	log_escape(esc, sizeof(esc), j->cred.user, strlen(j->cred.user));
 	if (j->ok) {
-		clear_failures(d, j->cred.user, j->addr);
+		attempt_succeeded(d, j->cred.user, j->addr);
+		/* not a guess: its turn goes back to the user's rate */
+		if (j->rated)
+			ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+		known_key(key, sizeof(key), j->cred.user, j->addr);
+		store_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400);
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s) {
@@ -170,7 +204,6 @@ auth_done(void *arg)
 			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
 		}
 	} else {
-		record_failure(d, j->cred.user, j->addr);
 		log_info("sid=%016llx event=auth result=fail user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s)
@@ -180,13 +213,101 @@ auth_done(void *arg)
 	free(j);
 }
 
+/* Refused before any check: the address, or this user from it, is locked. */
+static int
+refuse_locked(struct vouchd *d, struct smtp_session *s, const char *user, const char *addr)
+{
+	if (locked(d, NULL, addr)) {
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications from your address; try again later");
+		return 1;
+	}
+	if (locked(d, user, addr)) {
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many failed authentications for this user from your address; try again later");
+		return 1;
+	}
+	return 0;
+}
+
+/* The check itself: counted now, run on a worker. j is the job's. */
+static void
+check(struct vouchd *d, struct auth_job *j)
+{
+	const struct user *u = users_find(d->users, j->cred.user);
+
+	attempt_start(d, j->cred.user, j->addr);
+	j->known = u && u->password && !u->locked;
+	/* Unknown users are checked against a real hash too, so a reply's
+	 * timing does not tell which user names exist. */
+	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
+	workq_submit(d->work, auth_work, auth_done, j);
+}
+
+/* An attempt held back by the user's rate; it finds its session by id. */
+struct auth_wait {
+	struct auth_job *job;
+	struct event *timer;
+	struct auth_wait *prev, *next; /* d->auth_waits */
+};
+
+static void
+wait_unlink(struct vouchd *d, struct auth_wait *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		d->auth_waits = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	event_free(w->timer);
+	free(w);
+}
+
+static void
+waited(evutil_socket_t fd, short what, void *arg)
+{
+	struct auth_wait *w = arg;
+	struct auth_job *j = w->job;
+	struct vouchd *d = j->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, j->sid);
+
+	(void)fd;
+	(void)what;
+	wait_unlink(d, w);
+	if (s == NULL) {
+		/* gone: the attempt was never made */
+		ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+	} else if (!refuse_locked(d, s, j->cred.user, j->addr)) {
+		check(d, j);
+		return;
+	}
+	smtp_sasl_wipe(&j->cred);
+	free(j);
+}
+
+void
+submit_free(struct vouchd *d)
+{
+	while (d->auth_waits) {
+		struct auth_job *j = d->auth_waits->job;
+		wait_unlink(d, d->auth_waits);
+		smtp_sasl_wipe(&j->cred);
+		free(j);
+	}
+	ratelimit_free(d->auth_rate);
+	d->auth_rate = NULL;
+}
+
 static void
 verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
 {
 	struct vouchd *d = ss->d;
+	const struct config *cfg = ss->cfg;
 	struct auth_job *j;
-	const struct user *u;
 	const char *addr = smtp_session_peer_addr(s);
+	char key[640], esc[LOG_ESC_MAX];
+	int64_t wait = 0;
 
 	str_lower(cred->user);
 	if (cred->authzid[0] && strcasecmp(cred->authzid, cred->user) != 0) {
@@ -194,10 +315,27 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 		smtp_session_decide(s, 535, "5.7.8", "Authorization identity must be the user");
 		return;
 	}
-	if (locked(d, cred->user, addr)) {
+	if (refuse_locked(d, s, cred->user, addr)) {
+		smtp_sasl_wipe(cred);
+		return;
+	}
+	/*
+	 * Guesses for one user from many addresses (each under its own limit)
+	 * are held to auth_user_per_minute: past a burst, each waits for its
+	 * turn, up to auth_user_max_wait, then 454. Slowed, never locked out:
+	 * and the real user, from an address it has logged in from, skips
+	 * the line altogether.
+	 */
+	known_key(key, sizeof(key), cred->user, addr);
+	int rated = store_get(d->store, "auth_known", key, NULL, NULL) != 1;
+	if (rated &&
+	    !ratelimit_take(d->auth_rate, cred->user, strlen(cred->user), cfg->auth_user_per_minute,
+	        cfg->auth_user_per_minute, now_ms(), cfg->auth_user_max_wait, &wait)) {
+		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), cred->user), addr);
 		smtp_sasl_wipe(cred);
 		smtp_session_decide(s, 454, "4.7.0",
-		    "Too many failed authentications for this user from your address; try again later");
+		    "Too many authentication attempts for this user; try again later");
 		return;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -205,13 +343,24 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 	j->sid = ss->sid;
 	str_copy(j->addr, sizeof(j->addr), addr);
 	j->cred = *cred;
+	j->rated = rated;
 	smtp_sasl_wipe(cred);
-	u = users_find(d->users, j->cred.user);
-	j->known = u && u->password && !u->locked;
-	/* Unknown users are checked against a real hash too, so a reply's
-	 * timing does not tell which user names exist. */
-	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
-	workq_submit(d->work, auth_work, auth_done, j);
+	if (wait > 0) {
+		struct auth_wait *w = xcalloc(1, sizeof(*w));
+		struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000) };
+		log_info("sid=%016llx event=auth_delayed user=%s client=%s wait_ms=%lld",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), j->cred.user), addr,
+		    (long long)wait);
+		w->job = j;
+		w->timer = evtimer_new(d->base, waited, w);
+		w->next = d->auth_waits;
+		if (w->next)
+			w->next->prev = w;
+		d->auth_waits = w;
+		evtimer_add(w->timer, &tv);
+		return;
+	}
+	check(d, j);
 }
 
 /* AUTH PLAIN continuation: the client's base64 line. */
@@ -332,164 +481,11 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 	smtp_session_decide(s, 504, "5.5.4", "Unrecognized authentication type");
 }
 
-/* Does the user own this sender address? Their own, or a send_as entry
- * (an address, or "@domain" for a whole domain). */
-static int
-owns(const struct user *u, const char *from)
-{
-	const char *at = strrchr(from, '@');
-
-	if (*from == '\0' || strcasecmp(from, u->address) == 0)
-		return 1;
-	if (u->send_as == NULL)
-		return 0;
-	char *list = xstrdup(u->send_as), *save = NULL;
-	int ok = 0;
-	for (char *t = strtok_r(list, ",", &save); t && !ok; t = strtok_r(NULL, ",", &save)) {
-		if (t[0] == '@')
-			ok = at && strcasecmp(at, t) == 0;
-		else
-			ok = strcasecmp(t, from) == 0;
-	}
-	free(list);
-	return ok;
-}
-
-static int
-send_locked(struct vouchd *d, const struct user *u)
-{
-	return u == NULL || u->locked || u->send_locked ||
-	    store_get(d->store, "sendlock", u->address, NULL, NULL) == 1;
-}
-
-int
-submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
-{
-	const char *name = smtp_session_user(s);
-	const struct user *u;
-
-	if (name == NULL) {
-		if (ss->submission) {
-			smtp_session_decide(s, 530, "5.7.0", "Authentication required");
-			return 1;
-		}
-		return 0;
-	}
-	u = users_find(ss->d->users, name);
-	if (send_locked(ss->d, u)) {
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Account locked for sending (daily limit or administrator); contact the postmaster");
-		return 1;
-	}
-	if (!owns(u, from)) {
-		char esc[LOG_ESC_MAX];
-		log_info("sid=%016llx event=sender_not_owned user=%s from=%s",
-		    (unsigned long long)ss->sid, name,
-		    log_escape(esc, sizeof(esc), from, strlen(from)));
-		smtp_session_decide(s, 553, "5.7.1",
-		    "Sender address rejected: not owned by the authenticated user");
-		return 1;
-	}
-	return 0;
-}
-
-static void
-lock_account(struct vouchd *d, const struct user *u, long long limit, int64_t sent)
-{
-	char reason[128], pm[300];
-	const char *rcpt;
-	struct strbuf text;
-
-	snprintf(reason, sizeof(reason), "daily limit %lld reached (%lld sent in 24h)", limit,
-	    (long long)sent);
-	store_put(d->store, "sendlock", u->address, reason, 0);
-	log_warn("event=account_locked user=%s reason=\"%s\"", u->address, reason);
-	rcpt = config_postmaster(d->cfg, pm, sizeof(pm));
-	strbuf_init(&text, 8192);
-	strbuf_printf(&text,
-	    "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
-	    "To: <%s>\r\n"
-	    "Subject: vouch: account %s locked for sending\r\n"
-	    "Auto-Submitted: auto-generated\r\n"
-	    "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n"
-	    "\r\n"
-	    "The account %s has reached its limit of %lld recipients in 24 hours\r\n"
-	    "(%lld so far) and can no longer send mail.\r\n"
-	    "\r\n"
-	    "If this is legitimate, lift the lock with:\r\n"
-	    "\r\n"
-	    "    vouchctl user unlock %s\r\n"
-	    "\r\n"
-	    "If not, the account may be compromised: change its password with\r\n"
-	    "vouchctl user passwd %s before unlocking it.\r\n",
-	    d->cfg->hostname, rcpt, u->address, u->address, limit, (long long)sent, u->address,
-	    u->address);
-	inject_message(d, "", &rcpt, 1, text.s, text.len, 1);
-	strbuf_free(&text);
-}
-
-int
-submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
-{
-	struct vouchd *d = ss->d;
-	const char *name = smtp_session_user(s);
-	const struct user *u = name ? users_find(d->users, name) : NULL;
-	long long per_msg, per_day;
-
-	if (u == NULL)
-		return 0;
-	per_msg = u->max_rcpt_msg ? u->max_rcpt_msg : ss->cfg->submission_max_rcpt_msg;
-	per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
-	if (smtp_session_rcpt_count(s) >= (unsigned)per_msg) {
-		char text[128];
-		snprintf(text, sizeof(text),
-		    "Too many recipients: this account may send to %lld per message", per_msg);
-		smtp_session_decide(s, 452, "4.5.3", text);
-		return 1;
-	}
-	if (!remote)
-		return 0; /* local deliveries do not count */
-	if (send_locked(d, u)) {
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Account locked for sending (daily limit or administrator); contact the postmaster");
-		return 1;
-	}
-	int64_t sent = store_counter_sum(d->store, u->address, submit_hour() - 23);
-	if (sent + ss->remote_rcpts + 1 > per_day) {
-		lock_account(d, u, per_day, sent + ss->remote_rcpts);
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Daily recipient limit reached: account locked for sending; contact the postmaster");
-		return 1;
-	}
-	ss->remote_rcpts++;
-	return 0;
-}
-
-void
-submit_committed(struct vouchd *d, const char *user, const char *tracking, const char *qid,
-    unsigned remote_rcpts)
-{
-	if (remote_rcpts)
-		store_counter_add(d->store, user, submit_hour(), remote_rcpts);
-	log_info("qid=%s event=submission user=%s tracking=%s remote_rcpts=%u", qid, user, tracking,
-	    remote_rcpts);
-}
-
-int
-submit_unlock(struct vouchd *d, const char *user)
-{
-	char key[600];
-
-	str_copy(key, sizeof(key), user);
-	str_lower(key);
-	log_info("event=account_unlocked user=%s", key);
-	return store_del(d->store, "sendlock", key);
-}
-
 int
 submit_init(struct vouchd *d)
 {
+	/* one bucket per user name tried; bounded like the failure table */
+	d->auth_rate = ratelimit_new(100000);
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned char r[16];
 	struct crypt_data cd;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth/gen.h"
 #include "config/config.h"
 #include "local/aliases.h"
 #include "local/users.h"
@@ -30,6 +31,8 @@ struct ctl;
 struct list;
 struct callout;
 struct vouch_checker;
+struct ratelimit;
+struct auth_wait;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -74,17 +77,23 @@ struct vouchd {
 	struct stats *counters;
 	struct metrics *metrics;       /* feeds, saves and serves them (metrics.h) */
 	struct hmap *auth_fail;        /* AUTH failures by address, user+address */
+	struct ratelimit *auth_rate;   /* AUTH attempts per user, from unknown addresses */
+	struct auth_wait *auth_waits;  /* attempts waiting for their turn (submit.c) */
 	char dummy_hash[160];          /* crypt(3) hash for unknown AUTH users */
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
 	struct vouch_checker *xvcheck; /* XVOUCH callbacks on reused connections */
 	struct hmap *xvouch_askers;    /* XVOUCH CHECK failures by asking address */
+	struct gen_cache xgen_cache;   /* clients' XGEN cookies already proven */
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
 	int stopping;
 	time_t started;
+	/* descriptors (fdlimit.c): the limit set, what max_connections needs,
+	 * the reserve, and the sessions allowed (lowered when short) */
+	long long fd_limit, fd_need, fd_reserve, max_connections;
 	struct vouchd_stats stats;
 };
 

@@ -40,13 +40,21 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 		smtp_session_decide(s, 502, "5.5.1", "XGEN not offered here");
 		return;
 	}
+	/* One per connection (not reset by EHLO): a client proves its
+	 * generation once, and cannot make us hash again and again. */
+	if (ss->xgen_given) {
+		smtp_session_decide(s, 503, "5.5.1", "XGEN already given in this session");
+		return;
+	}
 	if (gen_parse(arg, len, &g, theirs) < 0) {
 		smtp_session_decide(
 		    s, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
 		return;
 	}
+	ss->xgen_given = 1;
 	gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), ours);
-	ss->xgen = gen_verify(cfg->xgen_generation, ours, cfg->xgen_tolerance, g, theirs);
+	ss->xgen = gen_verify_cached(&ss->d->xgen_cache, cfg->xgen_generation, ours,
+	    cfg->xgen_tolerance, cfg->xgen_max_newer, g, theirs);
 	ss->xgen_peer = g;
 	log_info("sid=%016llx event=xgen result=%s peer_generation=%lld our_generation=%lld",
 	    (unsigned long long)ss->sid, gen_result_name(ss->xgen), g, cfg->xgen_generation);
@@ -58,6 +66,12 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 		snprintf(text, sizeof(text), "generation %lld accepted (%s)", g,
 		    gen_result_name(ss->xgen));
 		smtp_session_decide(s, 250, "2.7.0", text);
+		return;
+	case GEN_TOO_NEW:
+		snprintf(text, sizeof(text),
+		    "generation %lld is more than %lld newer than ours (%lld): not checked", g,
+		    cfg->xgen_max_newer, cfg->xgen_generation);
+		smtp_session_decide(s, 550, "5.7.1", text);
 		return;
 	case GEN_TOO_OLD:
 		snprintf(text, sizeof(text),

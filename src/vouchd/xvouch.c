@@ -141,9 +141,11 @@ conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
 	}
 	xv->state = st;
 	str_copy(xv->reason, sizeof(xv->reason), why);
-	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s reason=\"%s\"",
-	    (unsigned long long)ss->sid, xvouch_state_name(st), xv->name,
-	    xv->target[0] ? xv->target : "-", why);
+	char name_esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
+	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s reason=%s",
+	    (unsigned long long)ss->sid, xvouch_state_name(st),
+	    log_token(name_esc, sizeof(name_esc), xv->name), xv->target[0] ? xv->target : "-",
+	    log_str(why_esc, sizeof(why_esc), why));
 	checks_count(ss, "xvouch", xvouch_state_name(st));
 	if (s == NULL)
 		return;

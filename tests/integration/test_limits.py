@@ -229,3 +229,53 @@ def test_slow_client_does_not_block_others(make_vouchd):
         assert c.reply()[0] == 250
     assert time.time() - t0 < 2
     slow.close()
+
+
+def test_data_total_timeout_spans_bdat_chunks(make_vouchd):
+    """Issue 13 item 11: "BDAT 1" every second kept a transaction open far
+    past timeout_data, each chunk starting the clock again. timeout_data
+    covers the whole message, chunks and the commands between them."""
+    d = make_vouchd(settings={"timeout_data": "2s", "min_data_rate": 0})
+    with Client(d.host, d.port) as c:
+        start_txn(c)
+        t0 = time.time()
+        reply = None
+        while time.time() - t0 < 8:
+            try:
+                c.send(b"BDAT 1\r\nx")
+                code, lines = c.reply()
+            except (EOFError, BrokenPipeError, ConnectionResetError):
+                break
+            if code != 250:
+                reply = lines[0]
+                break
+            time.sleep(0.5)
+        assert reply and reply.startswith("421 4.4.2") and "message took too long" in reply, reply
+        assert time.time() - t0 < 5
+    d.wait_log(r"event=timeout .* reason=\"message took too long\"")
+    assert d.queue_files() == ([], [])
+
+
+def test_commands_without_progress_are_limited(make_vouchd):
+    """Issue 13 item 11: 2,000 NOOPs in one session were all answered.
+    After max_junk_commands (100) NOOP, RSET, VRFY and HELP the session is
+    closed; a message accepted starts the count again."""
+    d = make_vouchd()
+    with Client(d.host, d.port) as c:
+        c.reply()
+        c.cmd("EHLO x.example")
+        junk = ["NOOP", "RSET", "VRFY postmaster", "HELP"]
+        for i in range(60):
+            assert c.cmd(junk[i % 4])[0] in (250, 252, 214)
+        assert c.cmd("MAIL FROM:<a@example.org>")[0] == 250
+        assert c.cmd("RCPT TO:<postmaster@localhost>")[0] == 250
+        c.cmd("DATA")
+        c.send("Subject: x\r\n\r\nx\r\n.\r\n")
+        assert c.reply()[0] == 250
+        # the 100 allowed since the message, pipelined
+        c.send("NOOP\r\n" * 100)
+        assert all(c.reply()[0] == 250 for _ in range(100))
+        assert c.cmd("NOOP") == (421, ["421 4.7.0 Too many commands without progress "
+                                       "(NOOP, RSET, VRFY, HELP), closing connection"])
+        assert c.closed()
+    d.wait_log(r"event=too_many_junk_commands client=127\.0\.0\.1 commands=101")

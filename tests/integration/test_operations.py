@@ -78,6 +78,92 @@ def test_bad_listen_addresses_are_config_errors(world_dir, address, why):
         assert f"{conf}:4: address: " in r.stderr and why in r.stderr, r.stderr
 
 
+def check_both(conf):
+    """vouchd -n and vouchctl config check: (exit status, stderr) of each."""
+    out = []
+    for cmd in ([paths.VOUCHD, "-c", conf, "-n"], [paths.VOUCHCTL, "config", "check", conf]):
+        r = subprocess.run(cmd, capture_output=True)
+        out.append((r.returncode, r.stderr.decode(errors="replace")))
+    return out
+
+
+@pytest.mark.parametrize("value, why", [
+    (b"mx.example.com\rInjected: yes", "hostname: the value holds a control character (0x0d)"),
+    (b"mx.\xc3\x28.example", "hostname: the value is not valid UTF-8"),
+    (b"mx\x00.example", "NUL byte in line"),
+    (b"\"mx .example\"", "hostname: 'mx .example' is not a domain name"),
+    (b"mx_1.example", "hostname: 'mx_1.example' is not a domain name"),
+    (b"-mx.example", "hostname: '-mx.example' is not a domain name"),
+])
+def test_hostname_must_be_a_domain_name(world_dir, value, why):
+    """Issue 13 item 19: a hostname with a CR (which then went out in SMTP
+    replies) or invalid UTF-8 passed vouchd -n. Errors with file:line."""
+    conf = os.path.join(world_dir, "host.conf")
+    with open(conf, "wb") as f:
+        f.write(b"# first line\nhostname = " + value + b"\n")
+    for rc, err in check_both(conf):
+        assert rc == 1 and f"{conf}:2: " in err and why in err, err
+
+
+def test_cross_setting_errors_have_line_numbers(world_dir):
+    """Issue 13 item 19: errors that involve two settings, and those the
+    subsystems find, said only the file name."""
+    conf = os.path.join(world_dir, "cross.conf")
+    with open(conf, "w") as f:
+        f.write("hostname = mx.example.com\n"
+                "tls_cert = /nonexistent/cert.pem\n"
+                "xgen_generation = 5\n"
+                "spf_known = example.com=maybe\n"
+                "listener a {\n"
+                "    address = 127.0.0.1:0\n"
+                "}\n"
+                "listener a {\n"
+                "    address = 127.0.0.1:0\n"
+                "}\n")
+    for rc, err in check_both(conf):
+        assert rc == 1, err
+        lines = [l for l in err.splitlines() if l.strip()]
+        assert all(re.match(re.escape(conf) + r":\d+: ", l) for l in lines), err
+        assert f"{conf}:2: tls_cert and tls_key go together" in err
+        assert f"{conf}:3: xgen_generation is set but xgen_cookie is not 64 hex digits" in err
+        assert f"{conf}:4: spf_known: " in err
+        assert f"{conf}:8: listener 'a' is defined twice (also at line 5)" in err
+
+
+def test_data_dir_and_config_writable_by_others_are_refused(world_dir):
+    """Issue 13 items 5 and 19: an existing 0777 data directory was used as
+    it was; a configuration anyone may replace decides what root runs."""
+    data = os.path.join(world_dir, "open-data")
+    os.mkdir(data)
+    os.chmod(data, 0o777)
+    conf = os.path.join(world_dir, "data.conf")
+    with open(conf, "w") as f:
+        f.write(f"hostname = mx.example.com\ndata_dir = {data}\n")
+    for rc, err in check_both(conf):
+        assert rc == 1 and f"{conf}:2: data_dir: {data} is writable by every user (mode 0777)" in err, err
+    os.chmod(data, 0o750)
+    assert [rc for rc, _ in check_both(conf)] == [0, 0]
+    r = subprocess.run([paths.VOUCHCTL, "-c", conf, "user", "add", "x@example.com"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # the configuration in a folder every user may write
+    shared = os.path.join(world_dir, "shared")
+    os.mkdir(shared)
+    os.chmod(shared, 0o777)
+    conf2 = os.path.join(shared, "vouchd.conf")
+    with open(conf2, "w") as f:
+        f.write(f"hostname = mx.example.com\ndata_dir = {data}\n")
+    for rc, err in check_both(conf2):
+        assert rc == 1 and "writable by every user" in err, err
+    r = subprocess.run([paths.VOUCHCTL, "-c", conf2, "user", "add", "y@example.com"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "writable by every user" in r.stderr
+    os.chmod(shared, 0o755)
+    os.chmod(conf2, 0o666)
+    for rc, err in check_both(conf2):
+        assert rc == 1 and "the configuration file is writable by every user (mode 0666)" in err
+
+
 def test_port_zero_is_reported(make_vouchd):
     """Port 0 binds a port the kernel picks; the log and vouchctl status say
     which, and that is where clients get an answer."""

@@ -180,6 +180,85 @@ def test_permanent_failure_bounces_with_dsn(make_vouchd, world):
         sink.stop()
 
 
+def test_diagnostics_name_the_enhanced_code_once(make_vouchd, world):
+    """A server's reply text starts with its enhanced code: the DSN's
+    Diagnostic-Code and the queue's error= carry it once, not twice
+    ("550 5.1.1 5.1.1 ...")."""
+    twice = re.compile(rb"\d{3} ([245]\.\d{1,3}\.\d{1,3}) \1\b")
+    sink = Sink(os.path.join(world["dir"], "sink"), options=["-f", "rcpt"]).start()
+    try:
+        d = vouchd_for(make_vouchd, world, sink.port)
+        submit(d, ["gina@peer.test"])
+        dsn = dsns(d)[0]
+        m = re.search(rb"Diagnostic-Code: smtp; (5\d\d [^\r\n]*)", dsn)
+        assert m and not twice.search(m.group(1)), m and m.group(1)
+        assert re.match(rb"5\d\d 5\.\d{1,3}\.\d{1,3} [^\d]", m.group(1)), m.group(1)
+    finally:
+        sink.stop()
+    sink = Sink(os.path.join(world["dir"], "sink2"), options=["-r", "rcpt"]).start()
+    try:
+        d2 = vouchd_for(make_vouchd, world, sink.port, retry_min="1h")
+        qid = submit(d2, ["dave@peer.test"])
+        d2.wait_log(r"event=deferred to=dave@peer\.test .* code=4\d\d")
+        show = d2.ctl("queue", "show", qid).stdout
+        m = re.search(r"error=(.*)", show)
+        assert m and not twice.search(m.group(1).encode()), show
+    finally:
+        sink.stop()
+
+
+def test_submitted_mail_leaving_does_not_name_the_login(make_vouchd, world):
+    """Issue 13 item 17: our Authentication-Results said smtp.auth=<login>
+    to every recipient of mail that left. Only stamp_user may reveal the
+    user; our own Authentication-Results stays home; the tracking id goes.
+    alice sends as sales@, so any "alice" outside is the login leaking."""
+    sink = Sink(os.path.join(world["dir"], "sink"), options=["-c"]).start()
+    try:
+        d = vouchd_for(make_vouchd, world, sink.port)
+
+        def reload_with(*kv):
+            n = d.log().count("event=reloaded")
+            d.ctl("user", "set", "alice@vouch.test", *kv, check=True)
+            d.wait_log("event=reloaded", count=n + 1)
+
+        def send(body):
+            c = Client(d.host, d.sub_port)
+            c.reply()
+            c.cmd("EHLO client.example")
+            c.starttls(__import__("ssl")._create_unverified_context())
+            c.cmd("EHLO client.example")
+            assert c.auth_plain("alice@vouch.test", PASSWORD)[0] == 235
+            assert c.cmd("MAIL FROM:<sales@vouch.test>")[0] == 250
+            for r in ("erin@peer.test", "sales-copy@vouch.test"):
+                assert c.cmd(f"RCPT TO:<{r}>")[0] == 250, r
+            assert c.cmd("DATA")[0] == 354
+            c.send(f"From: sales@vouch.test\r\nSubject: s\r\n\r\n{body}\r\n.\r\n")
+            assert c.reply()[0] == 250
+            c.close()
+
+        d.set_aliases("sales-copy@vouch.test: alice@vouch.test\n")
+        d.ctl("reload", check=True)
+        reload_with("send_as=sales@vouch.test")
+        send("leaving")
+        out = sink.wait_transactions(1)[0]
+        assert b"leaving" in out
+        assert b"alice" not in out, out
+        assert b"Authentication-Results: mx.vouch.test" not in out
+        assert re.search(rb"with ESMTPSA id \w+ tracking [0-9a-f]{16}", out)
+        # the copy that stays home keeps our results, without the login too
+        home = d.wait_messages("alice@vouch.test", 1)[0]
+        assert b"Authentication-Results: mx.vouch.test;" in home and b"auth=pass" in home
+        assert b"smtp.auth=" not in home
+        # with stamp_user the user may be named: in Received, as before
+        reload_with("stamp_user=1")
+        send("stamped")
+        out = [t for t in sink.wait_transactions(2) if b"stamped" in t][0]
+        assert b"(authenticated user alice@vouch.test)" in out
+        assert b"Authentication-Results: mx.vouch.test" not in out
+    finally:
+        sink.stop()
+
+
 def test_delay_warning_once_then_expiry(make_vouchd, world):
     d = vouchd_for(make_vouchd, world, ports.CLOSED, delay_warning="2s", queue_lifetime="6s")
     submit(d, ["hank@peer.test"])

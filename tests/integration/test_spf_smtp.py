@@ -152,15 +152,25 @@ def test_forged_results_removed_others_kept(make_vouchd, ns):
             "Authentication-Results: (comment) MX.TEST.EXAMPLE;\r\n\tspf=pass\r\n"
             "Authentication-Results: other.example; spf=fail smtp.mailfrom=a@b\r\n"
             "Received-SPF: pass (forged) receiver=mx.test.example; identity=mailfrom\r\n"
+            # RFC 8601 5: the id as a parser reads it: quoted, or with a final dot
+            "Authentication-Results: \"mx.test.example\"; spf=pass smtp.mailfrom=quoted@x\r\n"
+            "Authentication-Results: mx.test.example.; spf=pass smtp.mailfrom=dotted@x\r\n"
+            "Authentication-Results: \"MX.test.ex\\ample.\" 1; dkim=pass header.d=both.x\r\n"
+            # folded: its second line must not become a log line of its own
+            "Authentication-Results: mx.test.example;\r\n event=delivered FAKE\r\n"
             "Subject: forged\r\n\r\nbody\r\n")
     assert attempt(d, "a@softfail.spf.test", body=body)[0] == 250
     msg = d.wait_messages("postmaster@localhost", 1)[0]
     assert b"forged@x" not in msg and b"(comment) MX.TEST.EXAMPLE" not in msg
     assert b"Received-SPF: pass (forged)" not in msg
+    for forged in (b"quoted@x", b"dotted@x", b"both.x"):
+        assert forged not in msg, forged
     assert b"Authentication-Results: other.example; spf=fail" in msg
     assert msg.count(b"Authentication-Results: mx.test.example;") == 1
     assert b"\r\n\r\nbody\r\n" in msg
-    d.wait_log("event=forged_header_removed", count=3)
+    d.wait_log("event=forged_header_removed", count=7)
+    assert not [l for l in d.log().splitlines() if l.startswith(" event=delivered")]
+    assert r'field="Authentication-Results: mx.test.example;\x0d\x0a event=deliv' in d.log()
 
 
 def test_known_results_table(make_vouchd, ns):

@@ -8,6 +8,7 @@ import re
 import smtplib
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -274,3 +275,105 @@ def test_swaks_relay_refused_and_limits(sub):
     assert r.returncode == 0, r.stdout
     r = swaks(*auth, "--to", "a@remote.example,b@remote.example,c@remote.example")
     assert "452 4.5.3 Too many recipients: this account may send to 2 per message" in r.stdout
+
+
+def test_daily_limit_holds_across_parallel_sessions(sub):
+    """Issue 13 item 6: with max_rcpt_day = 10, 8 parallel sessions got 80
+    recipients through and the account was never locked: recipients were
+    counted at commit, each session checking its own. Now each remote RCPT
+    reserves its unit at once (atomically in the store), RSET or a failed
+    transaction gives it back, and the commit keeps it."""
+    set_user(sub, "alice@test.example", "max_rcpt_day=10")
+    # a reservation given back with RSET is usable again
+    with connect(sub) as c:
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+        assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+        for i in range(6):
+            assert c.cmd(f"RCPT TO:<held{i}@remote.example>")[0] == 250
+        assert c.cmd("RSET")[0] == 250
+    sessions = []
+    for _ in range(8):
+        c = connect(sub)
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+        assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+        sessions.append(c)
+    accepted = refused = 0
+    for i in range(10):                 # interleaved: every session before any DATA
+        for k, c in enumerate(sessions):
+            code, lines = c.cmd(f"RCPT TO:<r{k}x{i}@remote.example>")
+            if code == 250:
+                accepted += 1
+            else:
+                assert code == 550 and "5.7.1" in lines[0], lines
+                refused += 1
+    assert accepted == 10 and refused == 70
+    for c in sessions:
+        if c.cmd("DATA")[0] == 354:
+            c.send("Subject: fan-out\r\n\r\nx\r\n.\r\n")
+            assert c.reply()[0] == 250
+        c.close()
+    sub.wait_log("event=account_locked user=alice@test.example")
+    assert sub.log().count("event=account_locked user=alice@test.example") >= 1
+    with connect(sub) as c:
+        c.auth_plain("alice@test.example", PASSWORD)
+        code, lines = c.cmd("MAIL FROM:<alice@test.example>")
+        assert code == 550 and "locked" in lines[0]
+    queued = sum(int(m) for m in re.findall(r"event=submission user=alice@test\.example "
+                                          r"tracking=\w+ remote_rcpts=(\d+)", sub.log()))
+    assert queued == 10
+
+
+def auth_all(clients, user, password="wrong guess"):
+    """Send one AUTH PLAIN on every connection before reading any reply,
+    as an attacker does; the replies' codes, in order."""
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    for c in clients:
+        c.send(f"AUTH PLAIN {token}\r\n")
+    codes = []
+    for c in clients:
+        c.sock.settimeout(30)
+        codes.append(c.reply()[0])
+    return codes
+
+
+def test_parallel_guesses_are_counted_when_they_start(sub):
+    """Issue 13 item 7: 50 guesses sent at once from one address were all
+    checked (limit: 5 per user and address), each session seeing none of
+    the others' failures. Attempts are counted when their check starts."""
+    clients = [connect(sub, source="127.0.0.40") for _ in range(20)]
+    try:
+        codes = auth_all(clients, "alice@test.example")
+    finally:
+        for c in clients:
+            c.close()
+    assert codes.count(535) == 5 and codes.count(454) == 15, codes
+    assert sub.log().count("event=auth result=fail user=\"alice@test.example\" "
+                           "client=127.0.0.40") == 5
+    # the real user, elsewhere, is not locked out
+    with connect(sub, source="127.0.0.41") as c:
+        assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+
+
+def test_guesses_for_one_user_from_many_addresses_are_slowed(sub):
+    """Issue 13 item 7: guesses for one user from 30 addresses, each under
+    its own limits, were never throttled (120 of 120 checked). Attempts
+    for a user from addresses it never logged in from share
+    auth_user_per_minute (10): past that burst each waits its turn (6 s)
+    up to auth_user_max_wait (15 s), then 454. The real user, from an
+    address it has logged in from, goes straight through meanwhile."""
+    with connect(sub, source="127.0.0.11") as c:           # bob's usual address
+        assert c.auth_plain("bob@test.example", PASSWORD)[0] == 235
+    clients = [connect(sub, source=f"127.0.0.{50 + i // 2}") for i in range(24)]
+    try:
+        t0 = time.time()
+        codes = auth_all(clients, "bob@test.example")
+        took = time.time() - t0
+        with connect(sub, source="127.0.0.11") as c:
+            assert c.auth_plain("bob@test.example", PASSWORD)[0] == 235
+    finally:
+        for c in clients:
+            c.close()
+    assert codes.count(535) == 12 and codes.count(454) == 12, codes
+    assert took >= 11, took          # the last two checked waited 6 s and 12 s
+    sub.wait_log(r"event=auth_delayed user=bob@test\.example client=127\.0\.0\.\d+ wait_ms=\d+")
+    sub.wait_log(r"event=auth_throttled user=bob@test\.example")

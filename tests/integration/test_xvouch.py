@@ -149,9 +149,13 @@ def test_xgen_generations(world, world_dir):
     msg = w.r.wait_messages(RCPT, 1, timeout=30)[0]
     assert b"x-vouch-gen=newer policy.generation=40" in msg
     w.r.wait_log(r"event=xgen result=newer peer_generation=40 our_generation=45")
-    with Client(w.r.host, w.r.port, source="127.0.0.60") as c:
-        c.reply()
-        _, lines = c.cmd("EHLO old.world.test")
-        assert "250-XGEN 45" in lines
-        assert c.cmd(f"XGEN 47 {cookie(47)}")[1][0] == "250 2.7.0 generation 47 accepted (older)"
-        assert c.cmd(f"XGEN 49 {cookie(49)}")[1][0].startswith("550 5.7.1 generation 49 is too old")
+    # one XGEN per session (issue 13 item 9): each claim in a session of its own
+    for line, reply in ((f"XGEN 47 {cookie(47)}", "250 2.7.0 generation 47 accepted (older)"),
+                        (f"XGEN 49 {cookie(49)}", "550 5.7.1 generation 49 is too old"),
+                        (f"XGEN 44 {cookie(43)}", "550 5.7.1 generation cookie does not verify"),
+                        ("XGEN 44 zz", "501 ")):
+        with Client(w.r.host, w.r.port, source="127.0.0.60") as c:
+            c.reply()
+            _, lines = c.cmd("EHLO old.world.test")
+            assert "250-XGEN 45" in lines
+            assert c.cmd(line)[1][0].startswith(reply), line

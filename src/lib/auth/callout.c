@@ -15,15 +15,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "policy/ratelimit.h"
 #include "store/store.h"
 #include "util/hmap.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-/* Store namespaces: results per address, and per domain. */
-#define NS_ADDRESS "callout.address"
-#define NS_DOMAIN "callout.domain"
 
 /* Slots a domain holds (an hmap value). */
 struct callout_slots {
@@ -58,6 +55,7 @@ static const char *const counter_names[CALLOUT_C_COUNT] = {
 	[CALLOUT_C_BAD_DOMAIN] = "callout.bad_domains",
 	[CALLOUT_C_NO_MX] = "callout.no_mx",
 	[CALLOUT_C_BAD_CONNECT] = "callout.bad_connects",
+	[CALLOUT_C_RATE_LIMITED] = "callout.rate_limited",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_SPF_PASS] = "callout.skip.spf-pass",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_VOUCHED] = "callout.skip.vouched",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_ALLOWED] = "callout.skip.allowed",
@@ -126,176 +124,6 @@ callout_stats(const struct callout *co, struct callout_stats *out)
 	*out = co->stats;
 }
 
-/* Text from a peer or a cache for our logs, replies and records: printable
- * ASCII only (no tabs, which separate cached fields), bounded by dstsz. */
-static void
-clean_copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t o = 0;
-
-	for (; *src && o + 1 < dstsz; src++)
-		dst[o++] = (unsigned char)*src >= 0x20 && (unsigned char)*src < 0x7f ? *src : '?';
-	dst[o] = '\0';
-}
-
-/* --- the cache ------------------------------------------------------- */
-
-/* A cached record: "<result>\t<code>\t<null_mx>\t<mx>\t<mx address>\t<reason>". */
-static int
-cache_format(const struct callout_outcome *o, char *out, size_t outsz)
-{
-	int n = snprintf(out, outsz, "%s\t%d\t%d\t%s\t%s\t%s", result_names[o->result], o->code,
-	    o->null_mx, o->mx, o->mx_addr, o->reason);
-
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
-}
-
-int
-callout_cache_parse(const char *value, size_t len, struct callout_outcome *o)
-{
-	const char *f[6];
-	size_t fl[6];
-	const char *p = value, *end = value + len;
-	long long code;
-	char num[8];
-	int r = -1;
-
-	for (int i = 0; i < 6; i++) {
-		const char *tab = i < 5 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
-		f[i] = p;
-		fl[i] = tab ? (size_t)(tab - p) : (size_t)(end - p);
-		if (i < 5 && tab == NULL)
-			return -1;
-		p = tab ? tab + 1 : end;
-	}
-	for (int i = 0; i < CALLOUT_RESULT_COUNT; i++)
-		if (str_nieq(f[0], fl[0], result_names[i]))
-			r = i;
-	if (r < 0 || fl[1] == 0 || fl[1] >= sizeof(num) || fl[2] != 1 ||
-	    (f[2][0] != '0' && f[2][0] != '1') || fl[3] >= sizeof(o->mx) ||
-	    fl[4] >= sizeof(o->mx_addr))
-		return -1;
-	memcpy(num, f[1], fl[1]);
-	num[fl[1]] = '\0';
-	if (str_to_ll(num, 0, 999, &code) < 0)
-		return -1;
-	o->result = (enum callout_result)r;
-	o->code = (int)code;
-	o->null_mx = f[2][0] == '1';
-	memcpy(o->mx, f[3], fl[3]);
-	o->mx[fl[3]] = '\0';
-	clean_copy(o->mx, sizeof(o->mx), o->mx);
-	memcpy(o->mx_addr, f[4], fl[4]);
-	o->mx_addr[fl[4]] = '\0';
-	clean_copy(o->mx_addr, sizeof(o->mx_addr), o->mx_addr);
-	/* the reason may be cut to fit; it is only text */
-	size_t rl = fl[5] < sizeof(o->reason) - 1 ? fl[5] : sizeof(o->reason) - 1;
-	memcpy(o->reason, f[5], rl);
-	o->reason[rl] = '\0';
-	clean_copy(o->reason, sizeof(o->reason), o->reason);
-	return 0;
-}
-
-/* Look for a remembered result: the domain's first, then the address's. */
-static int
-cache_lookup(struct callout *co, struct callout_check *chk)
-{
-	static const struct {
-		const char *ns;
-		enum callout_source src;
-	} where[] = {
-		{ NS_DOMAIN, CALLOUT_SRC_CACHE_DOMAIN },
-		{ NS_ADDRESS, CALLOUT_SRC_CACHE_ADDRESS },
-	};
-
-	if (co->store == NULL)
-		return 0;
-	for (size_t i = 0; i < 2; i++) {
-		const char *key = i == 0 ? chk->out.domain : chk->out.address;
-		char *value = NULL;
-		int64_t expires = 0;
-		int rc = store_get(co->store, where[i].ns, key, &value, &expires);
-
-		if (rc < 0)
-			log_warn("event=callout_store_error op=get ns=%s", where[i].ns);
-		if (rc != 1)
-			continue;
-		if (callout_cache_parse(value, strlen(value), &chk->out) < 0) {
-			/* Not ours, or damaged: forget it and ask again. */
-			store_del(co->store, where[i].ns, key);
-			free(value);
-			continue;
-		}
-		free(value);
-		chk->out.source = where[i].src;
-		chk->out.expires = expires;
-		return 1;
-	}
-	return 0;
-}
-
-/* Remember a fresh result for as long as its kind is configured to last. */
-static void
-cache_store(struct callout *co, struct callout_check *chk)
-{
-	const struct callout_outcome *o = &chk->out;
-	const char *ns = NS_ADDRESS, *key = o->address;
-	long long ttl;
-	char value[sizeof(o->reason) + sizeof(o->mx) + sizeof(o->mx_addr) + 64];
-
-	switch (o->result) {
-	case CALLOUT_PASS: ttl = co->cfg.positive_ttl; break;
-	case CALLOUT_FAIL: ttl = co->cfg.negative_ttl; break;
-	case CALLOUT_CATCHALL:
-	case CALLOUT_NOMX:
-	case CALLOUT_NXDOMAIN:
-		ns = NS_DOMAIN;
-		key = o->domain;
-		ttl = co->cfg.domain_ttl;
-		break;
-	case CALLOUT_TEMPERROR:
-	default:
-		/* Only "unreachable" is remembered, so the MX is not hammered;
-		 * a 4xx (greylisting) or DNS trouble is asked again. */
-		if (!chk->unreachable)
-			return;
-		ns = NS_DOMAIN;
-		key = o->domain;
-		ttl = co->cfg.tempfail_ttl;
-		break;
-	}
-	if (co->store == NULL || ttl <= 0 || cache_format(o, value, sizeof(value)) < 0)
-		return;
-	/* The store keeps whole seconds; round a short lifetime up. */
-	chk->out.expires = (long long)time(NULL) + (ttl + 999) / 1000;
-	if (store_put(co->store, ns, key, value, chk->out.expires) < 0) {
-		log_warn("event=callout_store_error op=put ns=%s", ns);
-		chk->out.expires = 0;
-	}
-}
-
-int
-callout_forget(struct callout *co, const char *address, int domain_too)
-{
-	struct smtp_addr a;
-	char key[SMTP_PATH_MAX + 2];
-	int rc = 0;
-
-	if (co->store == NULL)
-		return 0;
-	if (smtp_addr_parse_mailbox(address, strlen(address), SMTP_ADDR_ALLOW_UTF8, &a) !=
-	    SMTP_ADDR_OK)
-		return -1;
-	str_lower(a.domain);
-	if ((size_t)snprintf(key, sizeof(key), "%s@%s", a.local, a.domain) >= sizeof(key))
-		return -1;
-	if (store_del(co->store, NS_ADDRESS, key) < 0)
-		rc = -1;
-	if (domain_too && store_del(co->store, NS_DOMAIN, a.domain) < 0)
-		rc = -1;
-	return rc;
-}
-
 /* --- slots and the wait queue ----------------------------------------- */
 
 static int
@@ -325,6 +153,7 @@ static void settle_later(struct callout_check *chk, enum callout_result r, enum 
 static void
 start_now(struct callout *co, struct callout_check *chk)
 {
+	chk->skip_random = callout_cache_rejects_unknown(co, chk);
 	slot_take(co, chk->out.domain);
 	chk->holds_slot = 1;
 	chk->state = CK_RUNNING;
@@ -363,7 +192,7 @@ dispatch(struct callout *co, const char *domain)
 		startable = can_start(co, chk->out.domain);
 		if (!startable && strcmp(chk->out.domain, domain) != 0)
 			continue;
-		if (cache_lookup(co, chk)) {
+		if (callout_cache_lookup(co, chk)) {
 			queue_remove(co, chk);
 			settle_later(chk, chk->out.result, chk->out.source);
 		} else if (startable) {
@@ -470,9 +299,9 @@ callout_finish(struct callout_check *chk, enum callout_result r, enum callout_so
 	chk->out.source = src;
 	/* The reason may quote a peer and DNS names: printable ASCII only, so
 	 * a caller can put it in an SMTP reply or a header as it is. */
-	clean_copy(chk->out.reason, sizeof(chk->out.reason), chk->out.reason);
+	callout_clean_copy(chk->out.reason, sizeof(chk->out.reason), chk->out.reason);
 	if (src == CALLOUT_SRC_SMTP || src == CALLOUT_SRC_DNS)
-		cache_store(co, chk);
+		callout_cache_store(co, chk);
 	if (cached)
 		callout_count(co, CALLOUT_C_CACHE_HITS);
 	if (r == CALLOUT_NXDOMAIN || (r == CALLOUT_NOMX && chk->out.null_mx))
@@ -508,8 +337,51 @@ random_address(const char *domain, char *out, size_t outsz)
 	snprintf(out, outsz, "%s@%s", local, domain);
 }
 
+/*
+ * A callout about to be made over the network: within the session's cap,
+ * its client's rate and its domain's? 0 if so; otherwise -1 with the
+ * reason in the outcome (it becomes a temperror: try again later).
+ */
+static int
+within_rates(struct callout *co, struct callout_check *chk, const struct callout_request *rq)
+{
+	const char *d = chk->out.domain;
+	int64_t now = callout_now_ms(), wait = 0;
+
+	if (rq && rq->cache_only) {
+		str_copy(chk->out.reason, sizeof(chk->out.reason),
+		    rq->cache_only_why ? rq->cache_only_why : "no callout for this session now");
+		return -1;
+	}
+	if (chk->client[0] &&
+	    !ratelimit_take(co->per_client, chk->client, strlen(chk->client),
+	        co->cfg.client_per_minute, co->cfg.client_per_minute, now, 0, &wait)) {
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "%s has caused more than %lld callouts in a minute (callout_client_per_minute)",
+		    chk->client, co->cfg.client_per_minute);
+		return -1;
+	}
+	if (!ratelimit_take(co->per_domain, d, strlen(d), co->cfg.domain_per_minute,
+	        co->cfg.domain_per_minute, now, 0, &wait)) {
+		if (chk->client[0])
+			ratelimit_give_back(co->per_client, chk->client, strlen(chk->client));
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "more than %lld callouts to %.200s in a minute (callout_domain_per_minute)",
+		    co->cfg.domain_per_minute, d);
+		return -1;
+	}
+	return 0;
+}
+
 struct callout_check *
 callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
+{
+	return callout_start_for(co, address, NULL, cb, arg);
+}
+
+struct callout_check *
+callout_start_for(struct callout *co, const char *address, const struct callout_request *rq,
+    callout_cb cb, void *arg)
 {
 	struct callout_check *chk = xcalloc(1, sizeof(*chk));
 	struct smtp_addr a;
@@ -534,7 +406,7 @@ callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
 	evtimer_add(chk->budget_ev, &tv);
 	callout_count(co, CALLOUT_C_CALLS);
 
-	clean_copy(chk->out.address, sizeof(chk->out.address), address);
+	callout_clean_copy(chk->out.address, sizeof(chk->out.address), address);
 	e = smtp_addr_parse_mailbox(address, strlen(address), SMTP_ADDR_ALLOW_UTF8, &a);
 	if (e != SMTP_ADDR_OK) {
 		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
@@ -560,9 +432,14 @@ callout_start(struct callout *co, const char *address, callout_cb cb, void *arg)
 	str_copy(chk->rcpt_addr, sizeof(chk->rcpt_addr), chk->out.address);
 	random_address(a.domain, chk->random_addr, sizeof(chk->random_addr));
 	chk->utf8 = (a.flags & SMTP_ADDR_UTF8) != 0;
+	if (rq && rq->client)
+		str_copy(chk->client, sizeof(chk->client), rq->client);
 
-	if (cache_lookup(co, chk)) {
+	if (callout_cache_lookup(co, chk)) {
 		settle_later(chk, chk->out.result, chk->out.source);
+	} else if (within_rates(co, chk, rq) < 0) {
+		callout_count(co, CALLOUT_C_RATE_LIMITED);
+		settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
 	} else if (can_start(co, chk->out.domain)) {
 		/* (Whatever waits is blocked by limits this one is not under:
 		 * dispatch() starts waiting checks as soon as they can.) */
@@ -669,6 +546,8 @@ callout_new(struct dns_client *dns, struct store *store, const struct callout_co
 	}
 	co->qtail = &co->qhead;
 	co->active = hmap_new();
+	co->per_domain = ratelimit_new(100000);
+	co->per_client = ratelimit_new(100000);
 	return co;
 }
 
@@ -697,6 +576,8 @@ callout_free(struct callout *co)
 	callout_linger_free_all(co);
 	hmap_foreach(co->active, free_slots, NULL);
 	hmap_free(co->active);
+	ratelimit_free(co->per_domain);
+	ratelimit_free(co->per_client);
 	free(co->helo);
 	free(co);
 }

@@ -20,6 +20,15 @@
  *   - at most callout_max_per_domain callouts at once to one domain and
  *     callout_max_total in all; the rest wait in one queue (bounded) and
  *     look at the cache again before they start;
+ *   - at most callout_domain_per_minute callouts a minute to one domain,
+ *     callout_client_per_minute caused by one client address, and
+ *     callout_max_senders_per_session senders verified in one session
+ *     (the caller's count): random local parts, which no address cache
+ *     stops, cannot turn us into a flood of a third party's MX (issue 13);
+ *   - a domain whose server refused the random local part is known to
+ *     refuse unknown users: while that is fresh (callout_domain_ttl) it is
+ *     asked about the address alone; one that accepted it accepts
+ *     everything, which answers every new address without a callout;
  *   - one time budget per callout, waiting included;
  *   - never to loopback, private, link-local, multicast or otherwise
  *     special addresses unless configured (test worlds).
@@ -92,13 +101,14 @@ enum callout_skip {
 
 /* Statistics counters; each is also kept in the store per hour. */
 enum callout_counter {
-	CALLOUT_C_CALLS = 0,   /* callouts asked for (skips not included) */
-	CALLOUT_C_CACHE_HITS,  /* answered from the cache */
-	CALLOUT_C_QUEUED,      /* had to wait for a slot */
-	CALLOUT_C_BAD_DOMAIN,  /* NXDOMAIN or null MX */
-	CALLOUT_C_NO_MX,       /* no usable mail host */
-	CALLOUT_C_BAD_CONNECT, /* connection attempts that failed */
-	CALLOUT_C_SKIP_FIRST,  /* + enum callout_skip */
+	CALLOUT_C_CALLS = 0,    /* callouts asked for (skips not included) */
+	CALLOUT_C_CACHE_HITS,   /* answered from the cache */
+	CALLOUT_C_QUEUED,       /* had to wait for a slot */
+	CALLOUT_C_BAD_DOMAIN,   /* NXDOMAIN or null MX */
+	CALLOUT_C_NO_MX,        /* no usable mail host */
+	CALLOUT_C_BAD_CONNECT,  /* connection attempts that failed */
+	CALLOUT_C_RATE_LIMITED, /* not made: a domain's or a client's rate, a session's cap */
+	CALLOUT_C_SKIP_FIRST,   /* + enum callout_skip */
 	CALLOUT_C_RESULT_FIRST = CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_COUNT,
 	/* + enum callout_result */
 	CALLOUT_C_COUNT = CALLOUT_C_RESULT_FIRST + CALLOUT_RESULT_COUNT
@@ -133,6 +143,18 @@ struct callout_params {
 	socklen_t bind_srclen;
 };
 
+/*
+ * Who a callout is for (all optional). client: the SMTP client address
+ * whose session asks, held to callout_client_per_minute. cache_only: the
+ * session has called out for as many senders as it may, so only a result
+ * already known may answer; otherwise temperror with cache_only_why.
+ */
+struct callout_request {
+	const char *client;
+	int cache_only;
+	const char *cache_only_why;
+};
+
 /* Called once; o is valid until callout_check_free(). */
 typedef void (*callout_cb)(const struct callout_outcome *o, void *arg);
 
@@ -153,6 +175,9 @@ void callout_free(struct callout *co);
  */
 struct callout_check *
 callout_start(struct callout *co, const char *address, callout_cb cb, void *arg);
+/* The same for a session (rq may be NULL): its client's rate, its cap. */
+struct callout_check *callout_start_for(struct callout *co, const char *address,
+    const struct callout_request *rq, callout_cb cb, void *arg);
 /* Cancel if still running and free. NULL-safe; allowed inside the callback. */
 void callout_check_free(struct callout_check *chk);
 /* The outcome (final once the callback ran). */

@@ -21,7 +21,10 @@ struct callout_config {
 	long long max_per_domain;  /* callouts at once to one domain */
 	long long max_total;       /* callouts at once in all */
 	long long max_queue;       /* callouts waiting for a slot, in all */
-	int allow_private;         /* call loopback/private/link-local addresses (tests) */
+	long long domain_per_minute; /* callouts to one domain (its MX hosts) a minute */
+	long long client_per_minute; /* callouts one client address may cause a minute */
+	long long max_senders;       /* different senders called out for in one session */
+	int allow_private;           /* call loopback/private/link-local addresses (tests) */
 };
 
 extern const struct conf_key callout_config_keys[];

@@ -1,7 +1,8 @@
 /*
  * callout_int: the callout service's private state, shared by callout.c
- * (service, caches, queue, slots, statistics) and callout_run.c (the DNS
- * and SMTP dialogue of one check). Nothing else includes it.
+ * (service, queue, slots, rates, statistics), callout_cache.c (what is
+ * remembered in the store) and callout_run.c (the DNS and SMTP dialogue
+ * of one check). Nothing else includes it.
  */
 #ifndef VOUCH_AUTH_CALLOUT_INT_H
 #define VOUCH_AUTH_CALLOUT_INT_H
@@ -14,6 +15,7 @@
 struct event;
 struct event_base;
 struct hmap;
+struct ratelimit;
 
 enum callout_state { CK_NEW, CK_QUEUED, CK_RUNNING, CK_DONE };
 
@@ -31,6 +33,8 @@ struct callout_check {
 	struct event *budget_ev;             /* the total time budget */
 	long long deadline;                  /* monotonic ms at which the budget ends */
 	int holds_slot;                      /* counts against the domain's limit */
+	int skip_random; /* the domain refuses unknown users: no catch-all probe */
+	char client[64]; /* who caused it (rates), or "" */
 
 	/* the dialogue (callout_run.c) */
 	struct dns_mx *mx;
@@ -75,6 +79,8 @@ struct callout {
 	size_t nactive;      /* slots held in all */
 	struct callout_conn *lingers;
 	struct callout_stats stats;
+	struct ratelimit *per_domain; /* callout_domain_per_minute */
+	struct ratelimit *per_client; /* callout_client_per_minute */
 };
 
 /* callout.c */
@@ -84,6 +90,17 @@ void callout_count(struct callout *co, enum callout_counter c);
 void callout_finish(struct callout_check *chk, enum callout_result r, enum callout_source src);
 /* Give back one slot of domain and start what waits. */
 void callout_slot_release(struct callout *co, const char *domain);
+
+/* callout_cache.c */
+/* Printable ASCII only (no tabs, which separate cached fields), bounded. */
+void callout_clean_copy(char *dst, size_t dstsz, const char *src);
+/* A remembered result for the check's domain, then its address: 1 if one
+ * was found (the outcome is filled in), else 0. */
+int callout_cache_lookup(struct callout *co, struct callout_check *chk);
+/* Remember a fresh result for as long as its kind is configured to last. */
+void callout_cache_store(struct callout *co, struct callout_check *chk);
+/* Does the check's domain refuse unknown users, as far as we know now? */
+int callout_cache_rejects_unknown(struct callout *co, const struct callout_check *chk);
 
 /* callout_run.c */
 /* The check has a slot: resolve, connect, probe. */

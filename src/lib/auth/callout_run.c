@@ -180,7 +180,8 @@ send_probe(struct callout_check *chk, struct smtp_client *c)
 	chk->rcpt[1].addr = chk->random_addr;
 	m->sender = "";
 	m->rcpts = chk->rcpt;
-	m->nrcpts = 2;
+	/* known to refuse unknown users: the catch-all probe tells nothing new */
+	m->nrcpts = chk->skip_random ? 1 : 2;
 	m->body_fd = -1;
 	m->smtputf8 = chk->utf8;
 	m->probe = 1;

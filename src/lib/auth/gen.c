@@ -19,6 +19,7 @@ gen_result_name(enum gen_result r)
 	case GEN_OLDER: return "older";
 	case GEN_TOO_OLD: return "too-old";
 	case GEN_INVALID: return "invalid";
+	case GEN_TOO_NEW: return "too-new";
 	default: return "none";
 	}
 }
@@ -73,13 +74,17 @@ gen_unhex(const char *hex, size_t len, uint8_t out[GEN_COOKIE_LEN])
 }
 
 enum gen_result
-gen_verify(long long g, const uint8_t cg[GEN_COOKIE_LEN], long long tolerance, long long peer_g,
-    const uint8_t peer_cookie[GEN_COOKIE_LEN])
+gen_verify(long long g, const uint8_t cg[GEN_COOKIE_LEN], long long tolerance, long long max_newer,
+    long long peer_g, const uint8_t peer_cookie[GEN_COOKIE_LEN])
 {
 	uint8_t x[GEN_COOKIE_LEN];
 
 	if (peer_g < 0 || peer_g > GEN_MAX || g < 0 || g > GEN_MAX)
 		return GEN_INVALID;
+	/* Far newer than us: checking would mean hashing g - g' times on the
+	 * event loop (a million for XGEN 0 against generation 1000000). */
+	if (peer_g < g && g - peer_g > max_newer)
+		return GEN_TOO_NEW;
 	if (peer_g < g) {
 		/* The peer is newer: its cookie hashes forward to ours. */
 		memcpy(x, peer_cookie, GEN_COOKIE_LEN);
@@ -118,4 +123,43 @@ gen_parse(const char *arg, size_t len, long long *g, uint8_t cookie[GEN_COOKIE_L
 		return -1;
 	*g = v;
 	return 0;
+}
+
+enum gen_result
+gen_verify_cached(struct gen_cache *cache, long long g, const uint8_t cg[GEN_COOKIE_LEN],
+    long long tolerance, long long max_newer, long long peer_g,
+    const uint8_t peer_cookie[GEN_COOKIE_LEN])
+{
+	enum gen_result r;
+	size_t victim = 0;
+
+	/* Proven against our c_g: another generation or chain starts afresh. */
+	if (!cache->ready || cache->g != g || CRYPTO_memcmp(cache->cg, cg, GEN_COOKIE_LEN) != 0) {
+		memset(cache, 0, sizeof(*cache));
+		for (size_t i = 0; i < GEN_CACHE_SLOTS; i++)
+			cache->slot[i].g = -1;
+		cache->g = g;
+		memcpy(cache->cg, cg, GEN_COOKIE_LEN);
+		cache->ready = 1;
+	}
+	for (size_t i = 0; peer_g >= 0 && i < GEN_CACHE_SLOTS; i++) {
+		if (cache->slot[i].g != peer_g)
+			continue;
+		cache->slot[i].used = ++cache->tick;
+		if (CRYPTO_memcmp(cache->slot[i].cookie, peer_cookie, GEN_COOKIE_LEN) != 0)
+			return GEN_INVALID; /* one cookie per generation */
+		if (peer_g < g)
+			return g - peer_g > max_newer ? GEN_TOO_NEW : GEN_NEWER;
+		return peer_g - g > tolerance ? GEN_TOO_OLD : GEN_OLDER;
+	}
+	r = gen_verify(g, cg, tolerance, max_newer, peer_g, peer_cookie);
+	if (r != GEN_NEWER && r != GEN_OLDER)
+		return r; /* current costs nothing; the rest proved nothing */
+	for (size_t i = 1; i < GEN_CACHE_SLOTS; i++)
+		if (cache->slot[i].used < cache->slot[victim].used)
+			victim = i;
+	cache->slot[victim].g = peer_g;
+	memcpy(cache->slot[victim].cookie, peer_cookie, GEN_COOKIE_LEN);
+	cache->slot[victim].used = ++cache->tick;
+	return r;
 }

@@ -23,6 +23,25 @@ enum gen_result {
 	GEN_OLDER,    /* older, within the tolerance */
 	GEN_TOO_OLD,  /* older than the tolerance allows */
 	GEN_INVALID,  /* the cookie does not belong to the chain */
+	GEN_TOO_NEW,  /* newer than max_newer allows: not checked (it would cost too much) */
+};
+
+/*
+ * Cookies already proven, so a claim repeated by many sessions costs a
+ * comparison: each generation has exactly one cookie, so a cached one also
+ * refutes a different cookie for it at once. Caller-owned, zero it first.
+ */
+#define GEN_CACHE_SLOTS 16
+struct gen_cache {
+	struct {
+		long long g; /* -1 = empty */
+		uint8_t cookie[GEN_COOKIE_LEN];
+		unsigned long long used;
+	} slot[GEN_CACHE_SLOTS];
+	unsigned long long tick;
+	long long g; /* the generation and cookie they were proven against */
+	uint8_t cg[GEN_COOKIE_LEN];
+	int ready;
 };
 
 const char *gen_result_name(enum gen_result r);
@@ -35,10 +54,17 @@ void gen_hex(const uint8_t c[GEN_COOKIE_LEN], char out[GEN_COOKIE_HEX + 1]);
 int gen_unhex(const char *hex, size_t len, uint8_t out[GEN_COOKIE_LEN]);
 /*
  * Judge a peer's "XGEN <g'> <cookie>" against our generation g with
- * cookie c_g and tolerance: the rules of DESIGN 5.2.
+ * cookie c_g and tolerance: the rules of DESIGN 5.2. A peer more than
+ * max_newer generations newer is GEN_TOO_NEW without hashing, as one more
+ * than tolerance older is GEN_TOO_OLD: no claim costs more than
+ * max(tolerance, max_newer) hashes.
  */
 enum gen_result gen_verify(long long g, const uint8_t cg[GEN_COOKIE_LEN], long long tolerance,
-    long long peer_g, const uint8_t peer_cookie[GEN_COOKIE_LEN]);
+    long long max_newer, long long peer_g, const uint8_t peer_cookie[GEN_COOKIE_LEN]);
+/* The same, answered from cache (and remembered there) when it can be. */
+enum gen_result gen_verify_cached(struct gen_cache *cache, long long g,
+    const uint8_t cg[GEN_COOKIE_LEN], long long tolerance, long long max_newer, long long peer_g,
+    const uint8_t peer_cookie[GEN_COOKIE_LEN]);
 /* Parse the argument of XGEN: "<g> <64 hex digits>"; 0 or -1. */
 int gen_parse(const char *arg, size_t len, long long *g, uint8_t cookie[GEN_COOKIE_LEN]);
 

@@ -113,10 +113,12 @@ finish(struct register_check *chk)
 		str_copy(o->reason, sizeof(o->reason), o->zones[o->decided_by].reason);
 	else
 		str_copy(o->reason, sizeof(o->reason), "no registrar zones configured");
-	if (log_enabled(LOG_LVL_DEBUG))
-		log_debug("event=register query=%s status=%s zone=%s", o->query,
-		    register_status_name(o->status),
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char esc[LOG_ESC_MAX];
+		log_debug("event=register query=%s status=%s zone=%s",
+		    log_token(esc, sizeof(esc), o->query), register_status_name(o->status),
 		    o->decided_by >= 0 ? o->zones[o->decided_by].zone : "-");
+	}
 	chk->done = 1;
 	chk->cb(o, chk->arg);
 }
@@ -234,8 +236,11 @@ on_txt(struct dns_result *res, void *arg)
 			continue;
 		if (register_txt_parse(
 		        res->rr[i].u.txt.data, res->rr[i].u.txt.len, &t, err, sizeof(err)) < 0) {
-			log_debug("event=register_txt zone=%s query=%s error=\"%s\"", z->zone,
-			    chk->out.query, err);
+			char esc[LOG_ESC_MAX];
+			char why_esc[LOG_ESC_MAX];
+			log_debug("event=register_txt zone=%s query=%s error=%s", z->zone,
+			    log_token(esc, sizeof(esc), chk->out.query),
+			    log_str(why_esc, sizeof(why_esc), err));
 			continue;
 		}
 		if (chk->out.by_address) {

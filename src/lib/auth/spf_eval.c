@@ -539,7 +539,9 @@ spf_eval_run(struct spf_eval *ev)
 		}
 		if (asked && ev->ask == ASK_NONE) {
 			/* A step waited without asking anything: a bug. */
-			log_err("event=spf_internal_error domain=%s phase=%d", f->domain, f->phase);
+			char esc[LOG_ESC_MAX];
+			log_err("event=spf_internal_error domain=%s phase=%d",
+			    log_token(esc, sizeof(esc), f->domain), f->phase);
 			ev->out.result = SPF_TEMPERROR;
 			str_copy(ev->out.reason, sizeof(ev->out.reason), "internal error");
 			ev->done = 1;

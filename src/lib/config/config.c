@@ -2,6 +2,7 @@
  * config: the settings tables and loading of vouchd's configuration.
  */
 #include "config/config.h"
+#include "config/config_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -68,6 +69,10 @@ const struct conf_key config_global_keys[] = {
 	    "failed AUTH attempts for one user from one address before that pair is locked out" },
 	{ "auth_lockout", CONF_DURATION, G(auth_lockout), "15m", 1 * SEC, 7 * 24 * HOUR, NULL,
 	    "how long an AUTH lockout lasts (and the window failures are counted in)" },
+	{ "auth_user_per_minute", CONF_INT, G(auth_user_per_minute), "10", 1, 100000, NULL,
+	    "password checks per minute for one user from addresses it has not logged in from (all together); more wait" },
+	{ "auth_user_max_wait", CONF_DURATION, G(auth_user_max_wait), "15s", 0, 5 * MIN, NULL,
+	    "longest an AUTH attempt waits for its turn under auth_user_per_minute before it gets 454 4.7.0" },
 	{ "submission_max_rcpt_msg", CONF_INT, G(submission_max_rcpt_msg), "100", 1, 100000, NULL,
 	    "recipients per submitted message (per-user max_rcpt_msg overrides)" },
 	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000,
@@ -138,6 +143,8 @@ const struct conf_key config_global_keys[] = {
 	    "the cookie of xgen_generation, 64 hex digits (vouchctl gen cookie)" },
 	{ "xgen_tolerance", CONF_INT, G(xgen_tolerance), "10", 0, 1000000, NULL,
 	    "how many generations older than ours a client may be" },
+	{ "xgen_max_newer", CONF_INT, G(xgen_max_newer), "1000", 0, 1000000, NULL,
+	    "how many generations newer than ours a client's cookie is checked (hashed) for; newer is too-new" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
 	    "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
@@ -150,10 +157,14 @@ const struct conf_key config_global_keys[] = {
 	    "largest message accepted, announced with SIZE" },
 	{ "max_errors", CONF_INT, G(max_errors), "20", 1, 1000, NULL,
 	    "protocol errors in one session before it is closed with 421" },
+	{ "max_junk_commands", CONF_INT, G(max_junk_commands), "100", 1, 1000000, NULL,
+	    "NOOP, RSET, VRFY and HELP a session may send between two messages before it is closed with 421" },
 	{ "max_connections", CONF_INT, G(max_connections), "4000", 1, 1000000, NULL,
 	    "concurrent SMTP sessions in total" },
 	{ "max_connections_per_ip", CONF_INT, G(max_connections_per_ip), "50", 1, 1000000, NULL,
 	    "concurrent SMTP sessions from one client address" },
+	{ "fd_reserve", CONF_INT, G(fd_reserve), "0", 0, 1000000, NULL,
+	    "file descriptors kept for all but SMTP sessions (queue, deliveries, DNS, control); 0 = 64 + outbound_max_connections + callout_max_total + 2 per delivery thread" },
 	{ "min_free_space", CONF_SIZE, G(min_free_space), "100m", 0, 1024LL * 1024 * MB, NULL,
 	    "free space the queue's filesystem must keep; below it MAIL gets 452 4.3.1" },
 	{ "timeout_command", CONF_DURATION, G(timeout_command), "5m", 1 * SEC, 1 * HOUR, NULL,
@@ -380,17 +391,29 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	*field = strbuf_steal(&sb);
 }
 
-/* Cross-setting checks that no single row can express. */
+/* The line of a top-level key, or of another when the first is unset. */
 static int
-config_validate(struct config *cfg, const char *name, struct strbuf *errs)
+line2(const struct conf_doc *doc, const char *key, const char *other)
+{
+	int l = config_key_line(doc, NULL, NULL, key);
+
+	return l ? l : config_key_line(doc, NULL, NULL, other);
+}
+
+/* Cross-setting checks that no single row can express; every error with
+ * the line of the setting it is about. */
+static int
+config_validate(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
 {
 	int nerr = 0;
 
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->listeners[i].name, cfg->listeners[j].name) == 0) {
-				strbuf_printf(errs, "%s: listener '%s' is defined twice\n", name,
-				    cfg->listeners[i].name);
+				config_err(errs, name, cfg->listeners[i].line,
+				    "listener '%s' is defined twice (also at line %d)",
+				    cfg->listeners[i].name, cfg->listeners[j].line);
 				nerr++;
 			}
 		}
@@ -398,29 +421,29 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	for (size_t i = 0; i < cfg->nlisteners; i++) {
 		const struct listener_config *l = &cfg->listeners[i];
 		if (l->tls == LISTENER_TLS_IMPLICIT && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs,
-			    "%s: listener '%s' has tls = implicit but tls_cert is not set\n", name,
-			    l->name);
+			config_err(errs, name, config_key_line(doc, "listener", l->name, "tls"),
+			    "listener '%s' has tls = implicit but tls_cert is not set", l->name);
 			nerr++;
 		}
 		if ((l->submission || l->auth) && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-			strbuf_printf(errs,
-			    "%s: listener '%s' offers AUTH, which needs TLS: set tls_cert\n", name,
-			    l->name);
+			config_err(errs, name,
+			    config_key_line(
+			        doc, "listener", l->name, l->submission ? "submission" : "auth"),
+			    "listener '%s' offers AUTH, which needs TLS: set tls_cert", l->name);
 			nerr++;
 		}
 	}
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
-			strbuf_printf(errs,
-			    "%s: xgen_generation is set but xgen_cookie is not 64 hex digits\n",
-			    name);
+			config_err(errs, name, line2(doc, "xgen_cookie", "xgen_generation"),
+			    "xgen_generation is set but xgen_cookie is not 64 hex digits");
 			nerr++;
 		}
 	}
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
-		strbuf_printf(errs, "%s: tls_cert and tls_key go together\n", name);
+		config_err(errs, name, line2(doc, "tls_cert", "tls_key"),
+		    "tls_cert and tls_key go together");
 		nerr++;
 	}
 	for (size_t i = 0; i < cfg->domains.n; i++) {
@@ -449,6 +472,7 @@ config_validate(struct config *cfg, const char *name, struct strbuf *errs)
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	nerr += config_check_identity(cfg, name, doc, errs);
 	return nerr;
 }
 
@@ -501,6 +525,7 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 				continue;
 			}
 			listener_add(cfg, b->label);
+			cfg->listeners[cfg->nlisteners - 1].line = b->line;
 			nerr += conf_apply(config_listener_keys,
 			    &cfg->listeners[cfg->nlisteners - 1], b, name, errs);
 		} else if (strcmp(b->kind, "domain") == 0 && b->label) {
@@ -518,18 +543,23 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 			nerr++;
 		}
 	}
-	conf_doc_free(&doc);
 	/* Without listener blocks, the embedded default listener serves. */
 	if (cfg->nlisteners == 0)
 		listener_add(cfg, "smtp");
-	nerr += config_validate(cfg, name, errs);
-	if (spf_config_known(&cfg->spf, &cfg->spf_known, errs) < 0)
+	nerr += config_validate(cfg, name, &doc, errs);
+	/* Settings their subsystems check; their "key: ..." errors get the
+	 * file and line of the key. */
+	struct strbuf sub;
+	strbuf_init(&sub, 1 << 20);
+	if (spf_config_known(&cfg->spf, &cfg->spf_known, &sub) < 0)
 		nerr++;
-	/* Zone settings the key table cannot check (both report their errors). */
-	if (dnslist_config_check(&cfg->dnslist, errs) < 0)
+	if (dnslist_config_check(&cfg->dnslist, &sub) < 0)
 		nerr++;
-	if (register_config_check(&cfg->reg, errs) < 0)
+	if (register_config_check(&cfg->reg, &sub) < 0)
 		nerr++;
+	config_errs_at_keys(errs, name, &doc, sub.s);
+	strbuf_free(&sub);
+	conf_doc_free(&doc);
 	if (nerr) {
 		config_free(cfg);
 		return NULL;
@@ -582,6 +612,10 @@ config_load_overrides(
 		return NULL;
 	}
 	fclose(f);
+	if (config_check_file(path, errs) > 0) {
+		strbuf_free(&text);
+		return NULL;
+	}
 	cfg = load_text(text.s ? text.s : "", text.len, path, overrides, noverrides, errs);
 	strbuf_free(&text);
 	if (cfg)

@@ -43,6 +43,7 @@ enum listener_tls { LISTENER_TLS_NONE, LISTENER_TLS_STARTTLS, LISTENER_TLS_IMPLI
 /* One "listener NAME { ... }" block: a socket vouchd accepts SMTP on. */
 struct listener_config {
 	char *name;    /* the block's label */
+	int line;      /* of the block in the file (0: the embedded default); not a setting */
 	char *address; /* host:port, [v6]:port */
 	long long backlog;
 	int tls;        /* enum listener_tls */
@@ -95,7 +96,9 @@ struct config {
 	/* submission */
 	long long auth_max_failures_ip;
 	long long auth_max_failures_user;
-	long long auth_lockout; /* ms */
+	long long auth_lockout;         /* ms */
+	long long auth_user_per_minute; /* checks for one user from new addresses */
+	long long auth_user_max_wait;   /* ms an attempt may wait for its turn */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
 
@@ -123,8 +126,10 @@ struct config {
 	long long max_recipients;
 	long long max_message_size;
 	long long max_errors;
+	long long max_junk_commands;
 	long long max_connections;
 	long long max_connections_per_ip;
+	long long fd_reserve; /* descriptors kept for all but sessions; 0 = automatic */
 	long long min_free_space;
 	long long timeout_command;    /* ms */
 	long long timeout_data_block; /* ms */
@@ -158,6 +163,7 @@ struct config {
 	long long xgen_generation;           /* our software generation, -1 = none */
 	char *xgen_cookie;                   /* its cookie, 64 hex digits */
 	long long xgen_tolerance;            /* generations older than ours still accepted */
+	long long xgen_max_newer;            /* generations newer than ours still checked */
 
 	struct listener_config *listeners;
 	size_t nlisteners;

@@ -215,8 +215,9 @@ convert(const struct ubq *q, int err, struct ub_result *r)
 	for (int i = 0; r->data[i] != NULL; i++) {
 		if (decode_rdata(
 		        res, q->type, (const unsigned char *)r->data[i], (size_t)r->len[i]) < 0) {
-			log_debug(
-			    "event=dns_bad_rdata name=%s type=%s", q->name, dns_type_name(q->type));
+			char esc[LOG_ESC_MAX];
+			log_debug("event=dns_bad_rdata name=%s type=%s",
+			    log_token(esc, sizeof(esc), q->name), dns_type_name(q->type));
 		}
 	}
 	if (res->nrr == 0) {
@@ -271,7 +272,9 @@ ub_submit(void *state, uint64_t id, const char *name, enum dns_type type, void *
 	ub->live = q;
 	err = ub_resolve_async(ub->ctx, pres, (int)type, 1, q, resolved, &q->async_id);
 	if (err != 0) {
-		log_warn("event=dns_submit_failed name=%s error=\"%s\"", pres, ub_strerror(err));
+		char esc[LOG_ESC_MAX];
+		log_warn("event=dns_submit_failed name=%s error=\"%s\"",
+		    log_token(esc, sizeof(esc), pres), ub_strerror(err));
 		ubq_free(q);
 		return -1;
 	}

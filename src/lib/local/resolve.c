@@ -70,9 +70,11 @@ expand(const struct users *u, const struct aliases *a, const struct conf_list *d
 		st = expand(u, a, domains, tl, td, depth + 1, out);
 		if (st == RESOLVE_OK)
 			delivered = 1;
-		else if (st == RESOLVE_UNKNOWN)
-			log_warn("event=alias_target_unknown alias=%s target=%s", addr, t);
-		else
+		else if (st == RESOLVE_UNKNOWN) {
+			char esc[LOG_ESC_MAX], t_esc[LOG_ESC_MAX];
+			log_warn("event=alias_target_unknown alias=%s target=%s",
+			    log_token(esc, sizeof(esc), addr), log_token(t_esc, sizeof(t_esc), t));
+		} else
 			return st;
 	}
 	return delivered ? RESOLVE_OK : RESOLVE_UNKNOWN;

@@ -12,6 +12,7 @@
 
 #include "smtp/smtp_addr.h"
 #include "util/hmap.h"
+#include "util/safefile.h"
 #include "util/xmalloc.h"
 
 struct users {
@@ -226,18 +227,18 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 }
 
 struct users *
-users_load(const char *path, struct strbuf *errs)
+users_load(const char *path, uid_t trusted_uid, struct strbuf *errs)
 {
 	struct strbuf text;
-	char buf[8192];
+	char buf[8192], err[600];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = safefile_open_read(path, trusted_uid, err, sizeof(err));
 	struct users *u;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return users_new();
-		strbuf_printf(errs, "%s: %s\n", path, strerror(errno));
+		strbuf_printf(errs, "%s\n", err);
 		return NULL;
 	}
 	strbuf_init(&text, 256 * 1024 * 1024);
@@ -283,48 +284,23 @@ users_write(const struct users *u, struct strbuf *out)
 }
 
 int
-users_save(const struct users *u, const char *path, char *err, size_t errsz)
+users_save(const struct users *u, const char *path, uid_t uid, gid_t gid, uid_t trusted_uid,
+    char *err, size_t errsz)
 {
-	struct strbuf text, tmp;
-	int fd, rc = 0;
+	struct strbuf text;
+	int rc;
 
 	strbuf_init(&text, 256 * 1024 * 1024);
-	strbuf_init(&tmp, 4096);
-	if (users_write(u, &text) < 0 ||
-	    strbuf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (users_write(u, &text) < 0) {
 		snprintf(err, errsz, "users table too large");
-		rc = -1;
-		goto out;
+		strbuf_free(&text);
+		return -1;
 	}
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		snprintf(err, errsz, "%s: %s", tmp.s, strerror(errno));
-		rc = -1;
-		goto out;
-	}
-	size_t off = 0;
-	while (off < text.len) {
-		ssize_t w = write(fd, text.s + off, text.len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -1;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -1;
-	if (close(fd) < 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp.s, path) < 0)
-		rc = -1;
-	if (rc < 0) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		unlink(tmp.s);
-	}
-out:
+	/* Never through a name someone else could have prepared (issue 13
+	 * item 5: symlinks planted at "users.tmp.<pid>" made root overwrite
+	 * what they pointed to): util/safefile.h. */
+	rc = safefile_write(
+	    path, text.s ? text.s : "", text.len, 0640, uid, gid, trusted_uid, err, errsz);
 	strbuf_free(&text);
-	strbuf_free(&tmp);
 	return rc;
 }

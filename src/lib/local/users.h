@@ -12,6 +12,7 @@
 #define VOUCH_LOCAL_USERS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/str.h"
 
@@ -32,8 +33,9 @@ struct users;
 
 /* Parse the file's text. NULL with errors ("name:line: ...") in errs. */
 struct users *users_parse(const char *text, size_t len, const char *name, struct strbuf *errs);
-/* Read and parse path; a missing file is an empty table. */
-struct users *users_load(const char *path, struct strbuf *errs);
+/* Read and parse path; a missing file is an empty table. Opened as
+ * util/safefile.h says (trusted_uid: vouchd's user, or (uid_t)-1). */
+struct users *users_load(const char *path, uid_t trusted_uid, struct strbuf *errs);
 void users_free(struct users *u);
 /* The user with this address (case-insensitive), or NULL. */
 const struct user *users_find(const struct users *u, const char *address);
@@ -45,8 +47,14 @@ struct user *users_put(struct users *u, const char *address);
 int users_del(struct users *u, const char *address);
 /* Serialise the whole table in the file's syntax. */
 int users_write(const struct users *u, struct strbuf *out);
-/* Write the table to path atomically (temporary file, fsync, rename). */
-int users_save(const struct users *u, const char *path, char *err, size_t errsz);
+/*
+ * Write the table to path atomically as a new file (util/safefile.h: a
+ * random temporary name created O_EXCL|O_NOFOLLOW, fsync, renameat),
+ * mode 0640, owned by uid:gid ((uid_t)-1 / (gid_t)-1: the writer's);
+ * trusted_uid is vouchd's user, whose folders may hold it.
+ */
+int users_save(const struct users *u, const char *path, uid_t uid, gid_t gid, uid_t trusted_uid,
+    char *err, size_t errsz);
 /* An empty table. */
 struct users *users_new(void);
 

@@ -4,6 +4,7 @@
 #include "msg/authres.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* RFC 5322 3.2.2 comment text: escape what would end or nest it. */
 static void
@@ -90,32 +91,56 @@ authres_received_spf(const struct authres_spf *s, struct strbuf *out)
 	return strbuf_puts(out, "\r\n");
 }
 
-int
-authres_authserv_id(const char *v, size_t len, char *id, size_t idsz)
+/* RFC 5322 3.2.2 CFWS: white space and (nested) comments. */
+static size_t
+skip_cfws(const char *v, size_t len, size_t i)
 {
-	size_t i = 0, o = 0;
-
-	/* Skip white space and comments before the id (RFC 8601 2.2 CFWS). */
 	for (;;) {
 		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
 			i++;
-		if (i < len && v[i] == '(') {
-			int depth = 0;
-			for (; i < len; i++) {
-				if (v[i] == '\\') {
-					i++;
-					continue;
-				}
-				if (v[i] == '(')
-					depth++;
-				else if (v[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
+		if (i >= len || v[i] != '(')
+			return i;
+		int depth = 0;
+		for (; i < len; i++) {
+			if (v[i] == '\\') {
+				i++;
+				continue;
 			}
-			continue;
+			if (v[i] == '(')
+				depth++;
+			else if (v[i] == ')' && --depth == 0) {
+				i++;
+				break;
+			}
 		}
-		break;
+	}
+}
+
+int
+authres_authserv_id(const char *v, size_t len, char *id, size_t idsz)
+{
+	size_t i = skip_cfws(v, len, 0), o = 0;
+
+	if (idsz == 0)
+		return -1;
+	/* RFC 8601 2.2: authserv-id = value; RFC 2045 5.1: value = token /
+	 * quoted-string. The quoted form is the same id once its quoting is
+	 * read (RFC 5322 3.2.4: quoted-pairs stand for the character). */
+	if (i < len && v[i] == '"') {
+		for (i++; i < len && v[i] != '"'; i++) {
+			char c = v[i];
+			if (c == '\\' && i + 1 < len)
+				c = v[++i];
+			if (c == '\r' || c == '\n')
+				continue; /* folding inside the quotes */
+			if (o + 1 >= idsz)
+				return -1;
+			id[o++] = c;
+		}
+		if (i >= len)
+			return -1; /* unterminated */
+		id[o] = '\0';
+		return o ? 0 : -1;
 	}
 	while (i < len && v[i] != ';' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' &&
 	    v[i] != '\n' && v[i] != '(') {
@@ -125,4 +150,50 @@ authres_authserv_id(const char *v, size_t len, char *id, size_t idsz)
 	}
 	id[o] = '\0';
 	return o ? 0 : -1;
+}
+
+/* A domain name without its root dot: "mx.example." names "mx.example". */
+static size_t
+name_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 1 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+int
+authres_is_ours(const char *value, size_t len, const char *ours)
+{
+	char id[256];
+	size_t n;
+
+	if (authres_authserv_id(value, len, id, sizeof(id)) < 0)
+		return 0;
+	n = name_len(id);
+	return n == name_len(ours) && strncasecmp(id, ours, n) == 0;
+}
+
+size_t
+authres_own_prefix(const char *msg, size_t len, const char *ours)
+{
+	static const char name[] = "Authentication-Results:";
+	size_t pos = 0;
+
+	for (;;) {
+		size_t end = pos, n = sizeof(name) - 1;
+		if (len - pos < n || strncasecmp(msg + pos, name, n) != 0)
+			return pos;
+		/* RFC 5322 2.2.3: the field ends at a CRLF not followed by WSP */
+		for (;;) {
+			const char *lf = memchr(msg + end, '\n', len - end);
+			if (lf == NULL || (size_t)(lf - msg) + 1 >= len)
+				return pos; /* not all of it is here: keep it */
+			end = (size_t)(lf - msg) + 1;
+			if (msg[end] != ' ' && msg[end] != '\t')
+				break;
+		}
+		if (!authres_is_ours(msg + pos + n, end - pos - n, ours))
+			return pos;
+		pos = end;
+	}
 }

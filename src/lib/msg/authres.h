@@ -38,8 +38,24 @@ int authres_received_spf(const struct authres_spf *s, struct strbuf *out);
 
 /*
  * The authserv-id of an Authentication-Results field value (text after
- * the colon), for spotting forged copies of ours. Writes it into id.
+ * the colon), for spotting forged copies of ours: a token, or a quoted
+ * string read into its characters. Writes it into id; 0, or -1 if none.
  */
 int authres_authserv_id(const char *value, size_t len, char *id, size_t idsz);
+/*
+ * True if an Authentication-Results value names ours as its authserv-id,
+ * compared as RFC 8601 5 says a receiver reads it: the quoted form is the
+ * id itself, case does not matter, and a final dot names the same host.
+ */
+int authres_is_ours(const char *value, size_t len, const char *ours);
+/*
+ * How many octets at the start of a message are our own
+ * Authentication-Results fields (whole fields, folded lines included):
+ * what to leave out of mail that leaves the site (only the site's own
+ * readers need our results, and they named the submitting user). 0 when
+ * the message does not start with one, or when the first len octets do
+ * not hold a whole field.
+ */
+size_t authres_own_prefix(const char *msg, size_t len, const char *ours);
 
 #endif

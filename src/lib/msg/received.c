@@ -49,14 +49,15 @@ received_format(const struct received_info *ri, struct strbuf *out)
 	    strbuf_printf(out, "\tby %s (vouch) with %s id %s", ri->by, ri->protocol, ri->queue_id);
 	if (ri->tracking)
 		rc |= strbuf_printf(out, " tracking %s", ri->tracking);
-	rc |= strbuf_puts(out, "\r\n");
 	if (ri->tls_version)
-		rc |= strbuf_printf(out, "\t(using %s with cipher %s)\r\n", ri->tls_version,
+		rc |= strbuf_printf(out, "\r\n\t(using %s with cipher %s)", ri->tls_version,
 		    ri->tls_cipher ? ri->tls_cipher : "unknown");
+	/* RFC 5322 3.6.7, RFC 5321 4.4: the date always follows a ";", with or
+	 * without a "for" clause (one recipient only: others stay private). */
 	if (ri->for_rcpt)
-		rc |= strbuf_printf(out, "\tfor <%s>; ", ri->for_rcpt);
+		rc |= strbuf_printf(out, "\r\n\tfor <%s>; ", ri->for_rcpt);
 	else
-		rc |= strbuf_puts(out, "\t");
+		rc |= strbuf_puts(out, ";\r\n\t");
 	rc |= received_date(ri->when, out);
 	rc |= strbuf_puts(out, "\r\n");
 	return rc ? -1 : 0;

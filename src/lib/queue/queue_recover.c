@@ -36,7 +36,9 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 				continue;
 			char *p = queue_join(q->tmp, de->d_name);
 			unlink(p);
-			log_info("event=queue_recover action=remove_tmp file=%s", de->d_name);
+			char esc[LOG_ESC_MAX];
+			log_info("event=queue_recover action=remove_tmp file=%s",
+			    log_token(esc, sizeof(esc), de->d_name));
 			free(p);
 		}
 		closedir(d);
@@ -70,8 +72,9 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 			char *env = queue_pathf(q->active, id, ".env");
 			if (access(env, F_OK) < 0) {
 				char *msg = queue_pathf(q->active, id, ".msg");
-				log_info(
-				    "event=queue_recover action=remove_orphan_body qid=%s", id);
+				char esc[LOG_ESC_MAX];
+				log_info("event=queue_recover action=remove_orphan_body qid=%s",
+				    log_token(esc, sizeof(esc), id));
 				unlink(msg);
 				free(msg);
 			}
@@ -103,8 +106,9 @@ queue_recover(struct queue *q, void (*fn)(void *arg, const char *id), void *arg)
 		if (bad_body) {
 			char *env = queue_pathf(q->active, id, ".env");
 			char *bad = queue_pathf(q->active, id, ".env.corrupt");
-			log_err(
-			    "event=queue_recover action=set_aside qid=%s reason=\"%s\"", id, err);
+			char esc[LOG_ESC_MAX];
+			log_err("event=queue_recover action=set_aside qid=%s reason=%s", id,
+			    log_str(esc, sizeof(esc), err));
 			rename(env, bad);
 			free(env);
 			free(bad);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/str.h"
+
 /* RFC 5322 3.2.3 atext, ASCII part. */
 static int
 is_atext(unsigned char c)
@@ -20,41 +22,6 @@ static int
 is_letdig(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/*
- * Length of one well-formed UTF-8 non-ASCII sequence at s (RFC 3629:
- * no overlongs, no surrogates, at most U+10FFFF), or 0.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
 }
 
 /* A dot-string: Atom *("." Atom). */
@@ -75,7 +42,7 @@ is_dot_string(const char *s, size_t len, int utf8)
 			continue;
 		}
 		if (p[i] >= 0x80) {
-			size_t n = utf8 ? utf8_seq(p + i, len - i) : 0;
+			size_t n = utf8 ? str_utf8_seq(p + i, len - i) : 0;
 			if (n == 0)
 				return 0;
 			i += n;
@@ -104,7 +71,7 @@ smtp_addr_domain_ok(const char *s, size_t len, int utf8)
 		/* sub-domain = Let-dig [Ldh-str]; U-labels when utf8. */
 		while (i < len && p[i] != '.') {
 			if (p[i] >= 0x80) {
-				size_t n = utf8 ? utf8_seq(p + i, len - i) : 0;
+				size_t n = utf8 ? str_utf8_seq(p + i, len - i) : 0;
 				if (n == 0)
 					return 0;
 				i += n;
@@ -176,7 +143,7 @@ parse_quoted(
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8 ? utf8_seq(p + i, len - i) : 0;
+			size_t n = utf8 ? str_utf8_seq(p + i, len - i) : 0;
 			if (n == 0)
 				return SMTP_ADDR_E_UTF8;
 			if (o + n >= rawsz)

@@ -57,8 +57,12 @@ static void really_free(struct smtp_client *c);
 void
 smtp_client_set_state(struct smtp_client *c, enum smtp_client_state st)
 {
-	log_debug("event=smtp_client_state peer=%s from=%s to=%s", c->peer_name,
-	    state_names[c->state], state_names[st]);
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char esc[LOG_ESC_MAX];
+		log_debug("event=smtp_client_state peer=%s from=%s to=%s",
+		    log_token(esc, sizeof(esc), c->peer_name), state_names[c->state],
+		    state_names[st]);
+	}
 	c->state = st;
 }
 
@@ -113,8 +117,9 @@ smtp_client_write(struct smtp_client *c, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		n = (int)sizeof(line) - 3;
 	if (log_enabled(LOG_LVL_DEBUG) && strncasecmp(line, "AUTH", 4) != 0) {
-		char esc[LOG_ESC_MAX];
-		log_debug("event=smtp_client_send peer=%s line=%s", c->peer_name,
+		char esc[LOG_ESC_MAX], peer_esc[LOG_ESC_MAX];
+		log_debug("event=smtp_client_send peer=%s line=%s",
+		    log_token(peer_esc, sizeof(peer_esc), c->peer_name),
 		    log_escape(esc, sizeof(esc), line, (size_t)n));
 	}
 	if (c->transcript) {
@@ -135,8 +140,12 @@ smtp_client_fail(struct smtp_client *c, int code, const char *status, const char
 	c->error.code = code;
 	str_copy(c->error.status, sizeof(c->error.status), status ? status : "");
 	str_copy(c->error.text, sizeof(c->error.text), text ? text : "");
-	log_info("event=smtp_client_failed peer=%s state=%s code=%d reason=\"%.200s\"",
-	    c->peer_name, state_names[c->state], code, c->error.text);
+	if (log_enabled(LOG_LVL_INFO)) {
+		char peer_esc[LOG_ESC_MAX], esc[LOG_ESC_MAX];
+		log_info("event=smtp_client_failed peer=%s state=%s code=%d reason=%s",
+		    log_token(peer_esc, sizeof(peer_esc), c->peer_name), state_names[c->state],
+		    code, log_str(esc, sizeof(esc), c->error.text));
+	}
 	if (c->msg)
 		smtp_client_txn_abort(c, &c->error);
 	smtp_client_set_state(c, CS_FAILED);
@@ -409,9 +418,12 @@ on_read(struct bufferevent *bev, void *arg)
 			continue;
 		struct smtp_client_reply r = c->cur;
 		c->cur_lines = 0;
-		if (log_enabled(LOG_LVL_DEBUG))
-			log_debug("event=smtp_client_reply peer=%s code=%d text=\"%.200s\"",
-			    c->peer_name, r.code, r.text);
+		if (log_enabled(LOG_LVL_DEBUG)) {
+			char esc[LOG_ESC_MAX], peer_esc[LOG_ESC_MAX];
+			log_debug("event=smtp_client_reply peer=%s code=%d text=%s",
+			    log_token(peer_esc, sizeof(peer_esc), c->peer_name), r.code,
+			    log_str(esc, sizeof(esc), r.text));
+		}
 		if (!on_reply(c, &r))
 			return;
 	}
@@ -597,7 +609,9 @@ smtp_client_new(struct event_base *base, const struct sockaddr *addr, socklen_t 
 	smtp_client_arm(c, c->timeout_connect);
 	if (bufferevent_socket_connect(c->bev, addr, (int)addrlen) < 0) {
 		/* bufferevent reports the error through on_event on the loop. */
-		log_debug("event=smtp_client_connect_error peer=%s", c->peer_name);
+		char esc[LOG_ESC_MAX];
+		log_debug("event=smtp_client_connect_error peer=%s",
+		    log_token(esc, sizeof(esc), c->peer_name));
 	}
 	return c;
 }

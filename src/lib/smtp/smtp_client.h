@@ -46,10 +46,11 @@ struct smtp_client_msg {
 	const char *sender; /* "" = null reverse-path */
 	int body_8bit;
 	int smtputf8;
-	int ret;           /* enum smtp_ret */
-	const char *envid; /* xtext or NULL */
-	int body_fd;       /* the queued message, read from offset 0 */
-	uint64_t body_size;
+	int ret;             /* enum smtp_ret */
+	const char *envid;   /* xtext or NULL */
+	int body_fd;         /* the queued message, read from offset body_start */
+	uint64_t body_size;  /* the file's size */
+	uint64_t body_start; /* octets at its start not sent (our own trace fields) */
 	struct smtp_client_rcpt *rcpts;
 	size_t nrcpts;
 	/*

@@ -87,7 +87,8 @@ send_data_cmd(struct smtp_client *c)
 {
 	c->data_sent = 1;
 	if (c->body_bdat) {
-		smtp_client_write(c, "BDAT %llu LAST", (unsigned long long)c->msg->body_size);
+		smtp_client_write(c, "BDAT %llu LAST",
+		    (unsigned long long)(c->msg->body_size - c->msg->body_start));
 		expect(c, EX_BDAT, 0);
 		smtp_client_set_state(c, CS_BODY);
 		smtp_client_txn_pump(c);
@@ -116,7 +117,7 @@ smtp_client_txn_start(struct smtp_client *c)
 	c->accepted = 0;
 	c->mail_ok = 0;
 	c->data_sent = 0;
-	c->body_off = 0;
+	c->body_off = m->body_start < m->body_size ? m->body_start : m->body_size;
 	c->body_bol = 1;
 	c->body_last_lf = 1;
 	m->dsn_passed = (in->ext & SMTP_EXT_DSN) != 0;

@@ -3,6 +3,7 @@
  */
 #include "smtp/smtp_reply.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int
@@ -86,4 +87,19 @@ smtp_reply_status(const char *text, size_t len, char *status, size_t statussz)
 	memcpy(status, text, i);
 	status[i] = '\0';
 	return (int)i;
+}
+
+char *
+smtp_reply_diag(int code, const char *status, const char *text, char *out, size_t outsz)
+{
+	size_t sl = status ? strlen(status) : 0;
+
+	if (text == NULL)
+		text = "";
+	/* the text's own code counts only as a whole word: "5.1.1 x", "5.1.1" */
+	if (sl && strncmp(text, status, sl) == 0 && (text[sl] == ' ' || text[sl] == '\0'))
+		sl = 0;
+	snprintf(out, outsz, "%d%s%s%s%s", code, sl ? " " : "", sl ? status : "", *text ? " " : "",
+	    text);
+	return out;
 }

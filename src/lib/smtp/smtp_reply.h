@@ -34,4 +34,12 @@ int smtp_reply_parse_line(const char *line, size_t len, struct smtp_reply_line *
  */
 int smtp_reply_status(const char *text, size_t len, char *status, size_t statussz);
 
+/*
+ * "code status text" for a diagnostic (DSNs, the queue's error=): status is
+ * left out when text already starts with it, as a server's reply text does
+ * (RFC 3463: "550 5.1.1 5.1.1 ..." says it twice), and when it is empty.
+ * Always NUL-terminates out; returns out.
+ */
+char *smtp_reply_diag(int code, const char *status, const char *text, char *out, size_t outsz);
+
 #endif

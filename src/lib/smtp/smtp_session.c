@@ -110,6 +110,13 @@ smtp_session_reset_txn(struct smtp_session *s, int tell_host)
 		smtp_session_set_state(s, SMTP_ST_READY);
 }
 
+int
+smtp_session_in_message(const struct smtp_session *s)
+{
+	return s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT ||
+	    (s->mail != NULL && (s->bdat_active || s->bdat_refused));
+}
+
 /* Ask the host; reading stops until smtp_session_decide(). */
 void
 smtp_session_ask(struct smtp_session *s, enum smtp_pending p)
@@ -134,10 +141,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		smtp_session_arm_timer(s);
 		return;
 	}
-	if (s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT) {
+	if (smtp_session_in_message(s)) {
 		int64_t elapsed = now - s->data_start_ms;
-		if (now - s->last_read_ms >= lim->timeout_data_block)
+		int text = s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT;
+		if (text && now - s->last_read_ms >= lim->timeout_data_block)
 			why = "timeout waiting for message text";
+		else if (!text && now - s->cmd_start_ms >= lim->timeout_command)
+			why = "timeout waiting for a command";
 		else if (elapsed >= lim->timeout_data)
 			why = "message took too long";
 		else if (lim->min_data_rate && elapsed >= lim->data_rate_grace && elapsed > 0 &&
@@ -167,8 +177,13 @@ smtp_session_arm_timer(struct smtp_session *s)
 
 	if (s->dead || s->timer == NULL)
 		return;
-	if (s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT) {
-		deadline = s->last_read_ms + lim->timeout_data_block;
+	if (smtp_session_in_message(s)) {
+		/* RFC 5321 4.5.3.2.6: the whole message, every BDAT chunk and
+		 * the commands between them (each chunk does not start it anew) */
+		if (s->state == SMTP_ST_DATA || s->state == SMTP_ST_BDAT)
+			deadline = s->last_read_ms + lim->timeout_data_block;
+		else
+			deadline = s->cmd_start_ms + lim->timeout_command;
 		if (s->data_start_ms + lim->timeout_data < deadline)
 			deadline = s->data_start_ms + lim->timeout_data;
 		if (lim->min_data_rate) {

@@ -33,6 +33,7 @@ struct smtp_session_limits {
 	size_t max_text_line;    /* octets, CRLF included */
 	unsigned max_recipients;
 	unsigned max_errors;
+	unsigned max_junk_commands; /* NOOP, RSET, VRFY, HELP between two messages */
 	unsigned long long max_message_size;
 	long long timeout_command;        /* ms to send a whole command */
 	long long timeout_data_block;     /* ms of silence inside a message */

@@ -245,7 +245,8 @@ cmd_bdat(struct smtp_session *s, const struct smtp_cmd *cmd)
 	}
 	s->bdat_left = size;
 	s->bdat_last = last;
-	if (!s->bdat_active && !s->bdat_refused) {
+	int first = !s->bdat_active && !s->bdat_refused;
+	if (first) {
 		if (s->mail == NULL) {
 			/* RFC 3030 2: the chunk is read, then refused. */
 			bdat_refuse(s, 503, "5.5.1", "Error: need MAIL command");
@@ -259,14 +260,39 @@ cmd_bdat(struct smtp_session *s, const struct smtp_cmd *cmd)
 		}
 	}
 	smtp_session_set_state(s, SMTP_ST_BDAT);
-	s->data_start_ms = s->last_read_ms = smtp_session_now_ms();
-	s->raw_in = 0;
+	s->last_read_ms = smtp_session_now_ms();
+	/* Only the first chunk starts the message's clock and its count:
+	 * timeout_data and min_data_rate hold for the whole message. */
+	if (first || s->mail == NULL) {
+		s->data_start_ms = s->last_read_ms;
+		s->raw_in = 0;
+	}
+}
+
+/*
+ * NOOP, RSET, VRFY and HELP make no progress; a client may send
+ * max_junk_commands of them between two messages (Postfix's
+ * smtpd_junk_command_limit), then the session ends. 1 if it did.
+ */
+static int
+junk(struct smtp_session *s)
+{
+	if (++s->junk <= s->conf.lim.max_junk_commands)
+		return 0;
+	log_info("sid=%016llx event=too_many_junk_commands client=%s commands=%u",
+	    (unsigned long long)s->id, s->peer_addr, s->junk);
+	smtp_session_send(s, 421, "4.7.0",
+	    "Too many commands without progress (NOOP, RSET, VRFY, HELP), closing connection");
+	smtp_session_close(s);
+	return 1;
 }
 
 static void
 cmd_rset(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	(void)cmd;
+	if (junk(s))
+		return;
 	smtp_session_reset_txn(s, 1);
 	smtp_session_send(s, 250, "2.0.0", "Ok");
 }
@@ -275,6 +301,8 @@ static void
 cmd_noop(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	(void)cmd;
+	if (junk(s))
+		return;
 	smtp_session_send(s, 250, "2.0.0", "Ok");
 }
 
@@ -293,6 +321,8 @@ static void
 cmd_help(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	(void)cmd;
+	if (junk(s))
+		return;
 	smtp_session_send(s, 214, "2.0.0",
 	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY\n"
 	    "See RFC 5321; vouch also speaks XVOUCH (session vouching)");
@@ -302,6 +332,8 @@ static void
 cmd_vrfy(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	(void)cmd;
+	if (junk(s))
+		return;
 	/* RFC 5321 3.5.3: 252 without disclosing whether the address exists. */
 	smtp_session_send(
 	    s, 252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery");
@@ -460,6 +492,8 @@ smtp_session_cmd_decided(
 		return;
 	case SMTP_PEND_DATA_END:
 		smtp_session_send(s, code, status, text);
+		if (ok)
+			s->junk = 0; /* a message accepted is progress */
 		/* The transaction is over whatever the answer; the host has
 		 * already dealt with its part of it. */
 		free(s->mail);

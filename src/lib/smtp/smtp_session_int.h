@@ -80,7 +80,8 @@ struct smtp_session {
 	int quitting;        /* close once the reply is flushed */
 	int discarding_line; /* an over-long command is being skipped */
 	unsigned errors;
-	int answer; /* the extension command being decided is answered, not refused */
+	int answer;    /* the extension command being decided is answered, not refused */
+	unsigned junk; /* commands without progress since the last message */
 
 	char *helo;
 	int esmtp;
@@ -125,6 +126,8 @@ void smtp_session_send(struct smtp_session *s, int code, const char *status, con
 void smtp_session_error(struct smtp_session *s, int code, const char *status, const char *text);
 void smtp_session_set_state(struct smtp_session *s, enum smtp_state st);
 void smtp_session_reset_txn(struct smtp_session *s, int tell_host);
+/* Inside a message: DATA or BDAT text, or between the chunks of one. */
+int smtp_session_in_message(const struct smtp_session *s);
 void smtp_session_arm_timer(struct smtp_session *s);
 void smtp_session_process(struct smtp_session *s);
 void smtp_session_ask(struct smtp_session *s, enum smtp_pending p);

@@ -34,6 +34,18 @@ store_counter_sum(struct store *s, const char *key, int64_t from_bucket)
 }
 
 int
+store_counter_reserve(struct store *s, const char *key, int64_t bucket, int64_t n,
+    int64_t from_bucket, int64_t limit, int64_t *sum)
+{
+	int64_t got = 0;
+	int rc = s->ops->counter_reserve(s->impl, key, bucket, n, from_bucket, limit, &got);
+
+	if (sum)
+		*sum = got;
+	return rc;
+}
+
+int
 store_put(struct store *s, const char *ns, const char *key, const char *value, int64_t expires)
 {
 	return s->ops->put(s->impl, ns, key, value, expires);

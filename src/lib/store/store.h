@@ -32,6 +32,9 @@ struct store_ops {
 	/* Forget expired records and counters older than before_bucket. */
 	int (*expire)(void *impl, int64_t now, int64_t before_bucket);
 	void (*close)(void *impl);
+	/* counter_add, atomically checked against a limit (store_counter_reserve) */
+	int (*counter_reserve)(void *impl, const char *key, int64_t bucket, int64_t n,
+	    int64_t from_bucket, int64_t limit, int64_t *sum);
 };
 
 /* An SQLite store at path (created if missing; WAL mode). */
@@ -43,6 +46,16 @@ void store_close(struct store *s);
 int store_counter_add(struct store *s, const char *key, int64_t bucket, int64_t n);
 /* Sum of the key's buckets >= from_bucket (0 when none). */
 int64_t store_counter_sum(struct store *s, const char *key, int64_t from_bucket);
+/*
+ * Add n to (key, bucket) only if the key's buckets >= from_bucket then sum
+ * to at most limit, as one atomic step of the store (so parallel sessions,
+ * or several nodes sharing it, cannot each take the last unit). A negative
+ * n gives units back and always succeeds; no bucket goes below zero.
+ * 1 added, 0 refused (over the limit), -1 error; *sum (may be NULL) gets
+ * the sum after, or the one that refused.
+ */
+int store_counter_reserve(struct store *s, const char *key, int64_t bucket, int64_t n,
+    int64_t from_bucket, int64_t limit, int64_t *sum);
 int store_put(struct store *s, const char *ns, const char *key, const char *value, int64_t expires);
 /* 1 found (value malloc'd, may pass NULL), 0 not found or expired, -1 error. */
 int store_get(struct store *s, const char *ns, const char *key, char **value, int64_t *expires);

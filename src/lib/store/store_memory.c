@@ -89,6 +89,31 @@ mem_counter_sum(void *impl, const char *key, int64_t from, int64_t *sum)
 }
 
 static int
+mem_counter_reserve(void *impl, const char *key, int64_t bucket, int64_t n, int64_t from,
+    int64_t limit, int64_t *sum)
+{
+	struct mem *m = impl;
+	char b[24];
+	size_t len = 0;
+	const char *k;
+	int64_t cur = 0, *v;
+
+	mem_counter_sum(impl, key, from, &cur);
+	if (n > 0 && cur + n > limit) {
+		*sum = cur;
+		return 0;
+	}
+	mem_counter_add(impl, key, bucket, n);
+	snprintf(b, sizeof(b), "%lld", (long long)bucket);
+	k = mkkey(m, key, b, &len);
+	v = hmap_get(m->counters, k, len);
+	if (v && *v < 0)
+		*v = 0;
+	mem_counter_sum(impl, key, from, sum);
+	return 1;
+}
+
+static int
 mem_put(void *impl, const char *ns, const char *key, const char *value, int64_t expires)
 {
 	struct mem *m = impl;
@@ -289,6 +314,7 @@ static const struct store_ops memory_ops = {
 	mem_list,
 	mem_expire,
 	mem_close,
+	mem_counter_reserve,
 };
 
 struct store *

@@ -9,7 +9,21 @@
 #include "store/store_impl.h"
 #include "util/xmalloc.h"
 
-enum { Q_CADD, Q_CSUM, Q_PUT, Q_GET, Q_DEL, Q_LIST, Q_EXP_REC, Q_EXP_CNT, Q_COUNT };
+enum {
+	Q_CADD,
+	Q_CSUM,
+	Q_PUT,
+	Q_GET,
+	Q_DEL,
+	Q_LIST,
+	Q_EXP_REC,
+	Q_EXP_CNT,
+	Q_CLAMP,
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_COUNT
+};
 
 static const char *const sql[Q_COUNT] = {
 	[Q_CADD] = "INSERT INTO counters(key, bucket, n) VALUES (?1, ?2, ?3) "
@@ -25,6 +39,12 @@ static const char *const sql[Q_COUNT] = {
 	           "AND (expires = 0 OR expires > ?2) ORDER BY key",
 	[Q_EXP_REC] = "DELETE FROM records WHERE expires != 0 AND expires <= ?1",
 	[Q_EXP_CNT] = "DELETE FROM counters WHERE bucket < ?1",
+	[Q_CLAMP] = "UPDATE counters SET n = 0 WHERE key = ?1 AND bucket = ?2 AND n < 0",
+	/* IMMEDIATE: the write lock first, so the sum read is the one added to,
+	 * whoever else (another vouchd on this file) writes */
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
 };
 
 /* Schema versions, applied in order; user_version records the last. */
@@ -75,6 +95,41 @@ sq_counter_sum(void *impl, const char *key, int64_t from, int64_t *sum)
 		*sum = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+sq_counter_reserve(void *impl, const char *key, int64_t bucket, int64_t n, int64_t from,
+    int64_t limit, int64_t *sum)
+{
+	struct sq *q = impl;
+	int64_t cur = 0;
+	int added = 0;
+
+	if (step_done(q->st[Q_BEGIN]) < 0)
+		return -1;
+	if (sq_counter_sum(impl, key, from, &cur) < 0)
+		goto fail;
+	if (n <= 0 || cur + n <= limit) {
+		if (sq_counter_add(impl, key, bucket, n) < 0)
+			goto fail;
+		if (n < 0) {
+			sqlite3_stmt *st = q->st[Q_CLAMP];
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 2, bucket);
+			if (step_done(st) < 0 || sq_counter_sum(impl, key, from, &cur) < 0)
+				goto fail;
+		} else {
+			cur += n;
+		}
+		added = 1;
+	}
+	if (step_done(q->st[Q_COMMIT]) < 0)
+		goto fail;
+	*sum = cur;
+	return added;
+fail:
+	step_done(q->st[Q_ROLLBACK]);
+	return -1;
 }
 
 static int
@@ -169,6 +224,7 @@ static const struct store_ops sqlite_ops = {
 	sq_list,
 	sq_expire,
 	sq_close,
+	sq_counter_reserve,
 };
 
 struct store *

@@ -421,6 +421,19 @@ conf_set(
 		snprintf(err, errsz, "'+=' only works on lists; '%s' is not one", k->name);
 		return -1;
 	}
+	/* Values reach replies, headers and logs: text only (a CR in hostname
+	 * went out in every greeting); a tab may separate words. */
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			snprintf(err, errsz, "%s: the value holds a control character (0x%02x)",
+			    k->name, *p);
+			return -1;
+		}
+	}
+	if (!str_utf8_valid(value, strlen(value))) {
+		snprintf(err, errsz, "%s: the value is not valid UTF-8", k->name);
+		return -1;
+	}
 	switch (k->type) {
 	case CONF_STR: {
 		char **sp = (char **)(void *)field;

@@ -55,16 +55,42 @@ log_level_parse(const char *name)
 	return -1;
 }
 
+/*
+ * One event, one line: a control character that reached the line (a value
+ * that was not escaped) is written as \xNN, so it can neither end the line
+ * nor start a forged one (issue: a folded header logged as it came).
+ */
+static void
+scrub(const char *in, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *in && o + 5 < outsz; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c < 0x20 || c == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+}
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char raw[2048], line[2048];
 	int errsave = errno;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	scrub(raw, line, sizeof(line));
 	if (log_cfg.sinks & LOG_SINK_STDERR) {
 		struct timeval tv;
 		struct tm tm;
@@ -159,5 +185,27 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t srclen)
 	}
 	dst[o++] = '"';
 	dst[o] = '\0';
+	return dst;
+}
+
+char *
+log_str(char *dst, size_t dstsz, const char *s)
+{
+	return log_escape(dst, dstsz, s ? s : "", s ? strlen(s) : 0);
+}
+
+char *
+log_token(char *dst, size_t dstsz, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	int plain = n > 0 && n + 1 <= dstsz && dstsz >= 8;
+
+	for (size_t i = 0; plain && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+	}
+	if (!plain)
+		return log_escape(dst, dstsz, s ? s : "", n);
+	memcpy(dst, s, n + 1);
 	return dst;
 }

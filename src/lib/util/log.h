@@ -3,8 +3,11 @@
  *
  * The level is checked before anything is formatted, so a disabled
  * debug line costs one comparison. Client-supplied text must go through
- * log_escape() (quoted, non-printables escaped, length-capped) and is never
- * used as a format string.
+ * log_escape(), log_str() or log_token() (non-printables escaped,
+ * length-capped) and is never used as a format string; scripts/logcheck.py
+ * checks every call site (CTest "logcheck"). As a last line of defence
+ * the writer escapes any control character left in a line, so no value
+ * can start a line of its own.
  */
 #ifndef VOUCH_UTIL_LOG_H
 #define VOUCH_UTIL_LOG_H
@@ -54,6 +57,15 @@ void log_write(enum log_level level, const char *fmt, ...) __attribute__((format
  * Writes at most dstsz bytes (NUL included) into dst and returns dst.
  */
 char *log_escape(char *dst, size_t dstsz, const void *src, size_t srclen);
+/* log_escape() of a NUL-terminated string; NULL is logged as "". */
+char *log_str(char *dst, size_t dstsz, const char *s);
+/*
+ * A value that is one word in the common case (an address, a host name):
+ * as it is when it holds only printable ASCII other than space, '"', '\\'
+ * and '=' (so "to=alice@example.com" stays greppable), otherwise quoted
+ * and escaped as log_escape() does. Same bounds; returns dst.
+ */
+char *log_token(char *dst, size_t dstsz, const char *s);
 
 /* Abort with file and line: only for bugs, never for expected failures. */
 #define log_panic(...) log_panic_at(__FILE__, __LINE__, __VA_ARGS__)

@@ -21,6 +21,11 @@ int str_hexval(int c);
 /* Encode code point cp (at most 0x10ffff) as UTF-8 into b; returns the
  * octets written (1 to 4). */
 size_t str_utf8_put(uint32_t cp, char b[4]);
+/* Length of one well-formed UTF-8 sequence of 2 to 4 octets at s (RFC 3629:
+ * no overlongs, no surrogates, at most U+10FFFF), or 0. */
+size_t str_utf8_seq(const unsigned char *s, size_t len);
+/* True if s[0..len) is well-formed UTF-8 (ASCII included). */
+int str_utf8_valid(const char *s, size_t len);
 /* ASCII lower-case in place; returns s. */
 char *str_lower(char *s);
 /* ASCII case-insensitive equality of two strings. */

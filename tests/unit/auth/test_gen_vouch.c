@@ -23,20 +23,20 @@ test_gen_rules(void **state)
 	for (int g = 0; g <= 100; g++)
 		assert_int_equal(gen_cookie(c0, g, c[g]), 0);
 	/* our generation 50, tolerance 10 */
-	assert_int_equal(gen_verify(50, c[50], 10, 50, c[50]), GEN_CURRENT);
-	assert_int_equal(gen_verify(50, c[50], 10, 40, c[40]), GEN_NEWER);
-	assert_int_equal(gen_verify(50, c[50], 10, 0, c[0]), GEN_NEWER);
-	assert_int_equal(gen_verify(50, c[50], 10, 60, c[60]), GEN_OLDER);
-	assert_int_equal(gen_verify(50, c[50], 10, 61, c[61]), GEN_TOO_OLD);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 50, c[50]), GEN_CURRENT);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 40, c[40]), GEN_NEWER);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 0, c[0]), GEN_NEWER);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 60, c[60]), GEN_OLDER);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 61, c[61]), GEN_TOO_OLD);
 	/* the wrong cookie for the claimed generation */
-	assert_int_equal(gen_verify(50, c[50], 10, 40, c[41]), GEN_INVALID);
-	assert_int_equal(gen_verify(50, c[50], 10, 55, c[54]), GEN_INVALID);
-	assert_int_equal(gen_verify(50, c[50], 10, 50, c[49]), GEN_INVALID);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 40, c[41]), GEN_INVALID);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 55, c[54]), GEN_INVALID);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 50, c[49]), GEN_INVALID);
 	gen_seed_new(other);
-	assert_int_equal(gen_verify(50, c[50], 10, 45, other), GEN_INVALID);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, 45, other), GEN_INVALID);
 	/* a claim far out does not make us hash: it is simply too old */
-	assert_int_equal(gen_verify(50, c[50], 10, GEN_MAX, other), GEN_TOO_OLD);
-	assert_int_equal(gen_verify(50, c[50], 10, -1, other), GEN_INVALID);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, GEN_MAX, other), GEN_TOO_OLD);
+	assert_int_equal(gen_verify(50, c[50], 10, 1000, -1, other), GEN_INVALID);
 }
 
 static void

@@ -103,6 +103,14 @@ test_errors(void **state)
 		{ "}\n", "t.conf:1: '}' without an open block" },
 		{ "x y {\n", "t.conf:1: block 'x' is not closed with '}'" },
 		{ "x {\ny {\n}\n", "t.conf:2: block 'y' opened inside block 'x' (line 1): blocks do not nest" },
+		/* values are text: no control characters, valid UTF-8 (issue 13 item 19) */
+		{ "s = a\rb\n", "t.conf:1: s: the value holds a control character (0x0d)" },
+		{ "s = \"a\x1b" "b\"\n", "t.conf:1: s: the value holds a control character (0x1b)" },
+		{ "l = a\tb c\x7f\n", "t.conf:1: l: the value holds a control character (0x7f)" },
+		{ "l = a\x01 b\n", "t.conf:1: l: the value holds a control character (0x01)" },
+		{ "s = caf\xc3\n", "t.conf:1: s: the value is not valid UTF-8" },
+		{ "s = \xc0\xaf\n", "t.conf:1: s: the value is not valid UTF-8" },
+		{ "s = \xed\xa0\x80\n", "t.conf:1: s: the value is not valid UTF-8" },
 	};
 
 	(void)state;
