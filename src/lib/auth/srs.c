@@ -258,12 +258,16 @@ check_stamp(const struct srs_options *o, const char *s, size_t n, int64_t now)
 	return today <= then + o->max_age ? SRS_OK : SRS_E_EXPIRED;
 }
 
+/* Keys and options in bounds; reversing needs no domain. */
 static int
-ready(const struct srs_keys *k, const struct srs_options *o)
+ready(const struct srs_keys *k, const struct srs_options *o, int need_domain)
 {
+	struct srs_options chk = *o;
 	char err[8];
 
-	return k != NULL && srs_keys_count(k) > 0 && srs_options_check(o, err, sizeof(err)) == 0;
+	if (!need_domain)
+		chk.domain = "srs.invalid";
+	return k != NULL && srs_keys_count(k) > 0 && srs_options_check(&chk, err, sizeof(err)) == 0;
 }
 
 /* snprintf into out, bounded by outsz and SRS_ADDR_MAX. */
@@ -308,7 +312,7 @@ srs_forward(const struct srs_keys *k, const struct srs_options *o, const char *s
 
 	if (outsz)
 		out[0] = '\0';
-	if (!ready(k, o))
+	if (!ready(k, o, 1))
 		return SRS_E_CONFIG;
 	if (len > SRS_ADDR_MAX)
 		return SRS_E_TOO_LONG;
@@ -368,7 +372,7 @@ srs_reverse(const struct srs_keys *k, const struct srs_options *o, const char *a
 	st = srs_parse(addr, strlen(addr), &a);
 	if (st != SRS_OK)
 		return st;
-	if (!ready(k, o))
+	if (!ready(k, o, 0))
 		return SRS_E_CONFIG;
 	if (a.srs1) {
 		const char *parts[] = { a.host, a.user };

@@ -49,8 +49,9 @@ struct srs_keys;
 
 /* How addresses are written and read. srs_options_default() fills in postsrsd's defaults. */
 struct srs_options {
-	const char *domain;   /* the SRS domain rewritten senders get (borrowed) */
-	char separator;       /* after SRS0/SRS1: '=' (default), '+' or '-' */
+	const char
+	    *domain;    /* the SRS domain rewritten senders get (borrowed; reversal needs none) */
+	char separator; /* after SRS0/SRS1: '=' (default), '+' or '-' */
 	unsigned hash_length; /* hash characters written: 1..20, default 4 */
 	unsigned hash_min;    /* fewest accepted on reverse: 1..hash_length, default 4 */
 	unsigned max_age;     /* days an SRS0 address stays valid, default 21 */
