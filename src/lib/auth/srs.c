@@ -302,6 +302,22 @@ plain_local(const char *s, size_t n)
 	return 1;
 }
 
+/* A domain name: letters, digits, '-', '_', '.', UTF-8; no literal, no '=' (the
+ * separator of the fields it goes into). */
+static int
+plain_host(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		        c == '-' || c == '_' || c == '.' || c >= 0x80))
+			return 0;
+	}
+	return 1;
+}
+
 enum srs_status
 srs_forward(const struct srs_keys *k, const struct srs_options *o, const char *sender, int64_t now,
     char *out, size_t outsz)
@@ -322,7 +338,7 @@ srs_forward(const struct srs_keys *k, const struct srs_options *o, const char *s
 	host = at + 1;
 	if (!plain_local(sender, llen))
 		return SRS_E_UNSUPPORTED; /* quoted, or spaces: beyond what SRS carries */
-	if (strchr(host, '@') || !plain_local(host, strlen(host)))
+	if (!plain_host(host))
 		return SRS_E_SYNTAX;
 	/* Senders of the SRS domain need no rewriting (their bounces come here). */
 	if (!o->always_rewrite && strcasecmp(host, o->domain) == 0)

@@ -294,6 +294,17 @@ test_forward_rules(void **state)
 	assert_int_equal(srs_forward(k, &o, "@example.net", T0, out, sizeof(out)), SRS_E_SYNTAX);
 	assert_int_equal(srs_forward(k, &o, "bob@", T0, out, sizeof(out)), SRS_E_SYNTAX);
 	assert_int_equal(srs_forward(k, &o, "", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	/* a domain that would not survive the trip: "=" is the field separator
+	 * (found by fuzz_srs_addr: the SRS0 of "a@x=y" did not reverse), literals, empty labels */
+	assert_int_equal(srs_forward(k, &o, "a@ex=ample.net", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	assert_string_equal(out, "");
+	assert_int_equal(srs_forward(k, &o, "a@[192.0.2.1]", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	assert_int_equal(srs_forward(k, &o, "a@.example.net", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	assert_int_equal(srs_forward(k, &o, "a@b@example.net", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	assert_int_equal(srs_forward(k, &o, "a@exa+mple.net", T0, out, sizeof(out)), SRS_E_SYNTAX);
+	/* underscores and UTF-8 (RFC 6531) pass */
+	assert_int_equal(
+	    srs_forward(k, &o, "a@x_y.ex\xc3\xa4mple.net", T0, out, sizeof(out)), SRS_OK);
 	/* local parts an SRS local part cannot carry */
 	assert_int_equal(
 	    srs_forward(k, &o, "\"a b\"@example.net", T0, out, sizeof(out)), SRS_E_UNSUPPORTED);
