@@ -186,10 +186,13 @@ addr_done(struct addr *a, struct result *r)
 		return 0;
 	}
 	a->dom[a->dlen] = '\0';
+	/* one trailing dot is the root ("example.com."); "example.com.." has an
+	 * empty label, which dns_name_check() would pass once the first dot went */
 	if (a->dlen > 0 && a->dom[a->dlen - 1] == '.')
 		a->dom[--a->dlen] = '\0';
 	str_lower(a->dom);
-	if (a->dom[0] == '.' || dns_name_check(a->dom) < 0)
+	if (a->dlen == 0 || a->dom[0] == '.' || a->dom[a->dlen - 1] == '.' ||
+	    dns_name_check(a->dom) < 0)
 		return -1;
 	if (r->domain[0] == '\0')
 		str_copy(r->domain, r->domainsz, a->dom);

@@ -57,6 +57,10 @@ static const struct fcase cases[] = {
 	{ " @example.com", DMARC_FROM_SYNTAX, "", 0 },
 	{ " a@", DMARC_FROM_SYNTAX, "", 0 },
 	{ " a@example..com", DMARC_FROM_SYNTAX, "", 0 },
+	/* found by fuzz_dmarc_from: two trailing dots left "a." after the first went */
+	{ " Al<ace@A..>", DMARC_FROM_SYNTAX, "", 0 },
+	{ " a@example.com..", DMARC_FROM_SYNTAX, "", 0 },
+	{ " a@.", DMARC_FROM_SYNTAX, "", 0 },
 	{ " a@.example.com", DMARC_FROM_SYNTAX, "", 0 },
 	{ " a@exa mple.com", DMARC_FROM_SYNTAX, "", 0 },
 	{ " a@\"example.com\"", DMARC_FROM_SYNTAX, "", 0 },

@@ -481,6 +481,13 @@ test_rows(void **state)
 	strbuf_reset(&t);
 	snprintf(a.header_from, sizeof(a.header_from), "a\tb");
 	assert_int_equal(dmarc_report_row_format(&a, &t), -1);
+	/* rows without what parse requires are not written */
+	snprintf(a.header_from, sizeof(a.header_from), "example.com");
+	a.source_ip[0] = '\0';
+	assert_int_equal(dmarc_report_row_format(&a, &t), -1);
+	snprintf(a.source_ip, sizeof(a.source_ip), "192.0.2.1");
+	a.dkim[1].domain[0] = '\0';
+	assert_int_equal(dmarc_report_row_format(&a, &t), -1);
 	strbuf_free(&t);
 	static const char *const bad[] = {
 		"",
@@ -492,6 +499,8 @@ test_rows(void **state)
 		"r1\t192.0.2.1\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t9\ta\tb\tpass",
 		"r1\t192.0.2.1\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t0\textra",
 		"r1\t192.0.2.1\tnone\tpass\tfail\t\t-\t-\texample.com\t-\tmfrom\tnone\t0",
+		/* no source: format cannot write it back (found by fuzz_dmarc_report_row) */
+		"r1\t-\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t0",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (dmarc_report_row_parse(bad[i], &b) == 0)
