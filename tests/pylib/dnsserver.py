@@ -17,7 +17,8 @@ it: .port, .address ("127.0.0.1:PORT", the form vouch's dns_resolver and
     zone = Zone()
     zone.add("mail.example.com", "A", "192.0.2.1")
     zone.add_txt("null.example.com", [])          # rdata of length 0
-    zone.add_timeout("slow.example.com")          # never answers
+    zone.add_timeout("gone.example.com")          # never answers
+    zone.add_delay("slow.example.com", 0.05)      # answers 50 ms late
     with DnsServer(zone) as dns:
         run(["vouchctl", "spf", ..., "--resolver", dns.address])
 
@@ -108,6 +109,7 @@ class Entry:
         self.wire = wire            # the owner as first given
         self.records = []           # in the order given
         self.timeout = False
+        self.delay = 0.0            # seconds before its answers go out
 
     def of(self, rdtype):
         return [r for r in self.records if r.rdtype == rdtype]
@@ -146,6 +148,15 @@ class Zone:
     def add_timeout(self, name):
         """Queries to name for types it has no records of get no answer."""
         self._entry(name).timeout = True
+
+    def add_delay(self, name, seconds):
+        """Answers to queries for name go out only after seconds, so a
+        test can make answers arrive in another order than asked."""
+        self._entry(name).delay = seconds
+
+    def delay(self, wire):
+        e = self.lookup(wire)
+        return e.delay if e else 0.0
 
     def lookup(self, wire):
         return self.names.get(_key(wire))
@@ -316,12 +327,30 @@ class DnsServer:
                 data, peer = self._udp.recvfrom(65535)
             except OSError:
                 return
-            reply = self.handle(data, "udp")
-            if reply is not None:
-                try:
-                    self._udp.sendto(reply, peer)
-                except OSError:
-                    pass
+            reply, delay = self._handle_delayed(data, "udp")
+            if reply is None:
+                continue
+            if delay:
+                threading.Timer(delay, self._send_udp, (reply, peer)).start()
+            else:
+                self._send_udp(reply, peer)
+
+    def _send_udp(self, reply, peer):
+        try:
+            self._udp.sendto(reply, peer)
+        except OSError:
+            pass
+
+    def _handle_delayed(self, data, transport):
+        """handle(), and how long its answer is held back."""
+        reply = self.handle(data, transport)
+        try:
+            name = dns.message.from_wire(data).question[0].name.to_wire()
+        except (dns.exception.DNSException, IndexError, ValueError):
+            return reply, 0.0
+        with self._lock:
+            zone = self.zone
+        return reply, zone.delay(name)
 
     def _serve_tcp(self):
         sel = selectors.DefaultSelector()
@@ -348,7 +377,21 @@ class DnsServer:
         return buf
 
     def _serve_conn(self, conn):
-        # RFC 7766 6.2.1: several queries may come on one connection.
+        # RFC 7766 6.2.1: several queries may come on one connection, and
+        # their answers may go back in any order (a delayed one last).
+        wlock = threading.Lock()
+
+        def answer(data):
+            reply, delay = self._handle_delayed(data, "tcp")
+            if reply is None:
+                return
+            if delay:
+                self._stop.wait(delay)
+            with wlock:
+                try:
+                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+                except OSError:
+                    pass
         try:
             while not self._stop.is_set():
                 head = self._read_exact(conn, 2)
@@ -357,9 +400,7 @@ class DnsServer:
                 data = self._read_exact(conn, struct.unpack("!H", head)[0])
                 if data is None:
                     return
-                reply = self.handle(data, "tcp")
-                if reply is not None:
-                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+                threading.Thread(target=answer, args=(data,), daemon=True).start()
         except OSError:
             return
         finally:
