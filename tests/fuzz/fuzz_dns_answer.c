@@ -50,8 +50,8 @@ check(const struct dns_result *res, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum dns_type types[] = { DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT,
-		DNS_T_PTR, DNS_T_CNAME, DNS_T_NS };
+	static const enum dns_type types[] = { DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT, DNS_T_PTR,
+		DNS_T_CNAME, DNS_T_NS };
 
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		struct dns_result *res = dns_result_new("example.com", types[t], DNS_NODATA);

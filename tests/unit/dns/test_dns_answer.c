@@ -36,21 +36,18 @@ test_rdata_types(void **state)
 	assert_int_equal(dns_answer_add_rdata(res, DNS_T_MX, mx, sizeof(mx), 0, sizeof(mx)), 0);
 	assert_int_equal(
 	    dns_answer_add_rdata(res, DNS_T_MX, nullmx, sizeof(nullmx), 0, sizeof(nullmx)), 0);
-	assert_int_equal(
-	    dns_answer_add_rdata(res, DNS_T_PTR, ptr, sizeof(ptr), 0, sizeof(ptr)), 0);
+	assert_int_equal(dns_answer_add_rdata(res, DNS_T_PTR, ptr, sizeof(ptr), 0, sizeof(ptr)), 0);
 	/* a label holding '.' cannot be written as dotted text */
 	assert_int_equal(
 	    dns_answer_add_rdata(res, DNS_T_PTR, dotted, sizeof(dotted), 0, sizeof(dotted)), -1);
 	/* a name that does not end where the RDATA does */
 	assert_int_equal(
 	    dns_answer_add_rdata(res, DNS_T_PTR, ptr, sizeof(ptr), 0, sizeof(ptr) - 1), -1);
-	assert_int_equal(
-	    dns_answer_add_rdata(res, DNS_T_TXT, txt, sizeof(txt), 0, sizeof(txt)), 0);
+	assert_int_equal(dns_answer_add_rdata(res, DNS_T_TXT, txt, sizeof(txt), 0, sizeof(txt)), 0);
 	/* RDATA of length 0: a TXT record of no character-strings */
 	assert_int_equal(dns_answer_add_rdata(res, DNS_T_TXT, txt, sizeof(txt), 0, 0), 0);
 	assert_int_equal(
-	    dns_answer_add_rdata(res, DNS_T_TXT, overrun, sizeof(overrun), 0, sizeof(overrun)),
-	    -1);
+	    dns_answer_add_rdata(res, DNS_T_TXT, overrun, sizeof(overrun), 0, sizeof(overrun)), -1);
 	/* RDATA beyond the buffer */
 	assert_int_equal(dns_answer_add_rdata(res, DNS_T_A, a, 4, 2, 4), -1);
 
@@ -185,8 +182,7 @@ test_message_rcode_and_loop(void **state)
 	assert_int_equal(res->rcode, DNS_RCODE_SERVFAIL);
 	dns_result_free(res);
 
-	len = build(
-	    msg, sizeof(msg), DNS_RCODE_NXDOMAIN, "a.example.com", DNS_TYPE_A, dangling, 1);
+	len = build(msg, sizeof(msg), DNS_RCODE_NXDOMAIN, "a.example.com", DNS_TYPE_A, dangling, 1);
 	res = dns_result_new("a.example.com", DNS_T_A, DNS_NODATA);
 	assert_int_equal(dns_answer_from_message(res, msg, len), 0);
 	assert_int_equal(res->rcode, DNS_RCODE_NXDOMAIN);
