@@ -327,13 +327,17 @@ class DnsServer:
                 data, peer = self._udp.recvfrom(65535)
             except OSError:
                 return
-            reply, delay = self._handle_delayed(data, "udp")
-            if reply is None:
-                continue
-            if delay:
-                threading.Timer(delay, self._send_udp, (reply, peer)).start()
-            else:
-                self._send_udp(reply, peer)
+            # each query on its own thread: a slow relay or a delay holds up
+            # no other query
+            threading.Thread(target=self._answer_udp, args=(data, peer), daemon=True).start()
+
+    def _answer_udp(self, data, peer):
+        reply, delay = self._handle_delayed(data, "udp")
+        if reply is None:
+            return
+        if delay:
+            self._stop.wait(delay)
+        self._send_udp(reply, peer)
 
     def _send_udp(self, reply, peer):
         try:

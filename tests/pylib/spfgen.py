@@ -161,7 +161,7 @@ def _term(rng, w, depth, budget, domain):
             r = rng.random()
             if r < 0.1:
                 w.add(d, "MX", f"{i} {w.name('nomxhost')}.")      # host without address
-            elif r < 0.14:
+            elif r < 0.12:
                 w.case.features.add("timeout")
                 slow = w.name("slowmx")
                 w.zone.add_timeout(slow)
@@ -202,7 +202,7 @@ def _term(rng, w, depth, budget, domain):
         r = rng.random()
         if r < 0.1:
             w.case.features.add("include-none")        # no record at all
-        elif r < 0.15:
+        elif r < 0.13:
             w.case.features.add("timeout")
             w.zone.add_timeout(child)
             w.case.records.append((child, "TIMEOUT", ""))
@@ -303,7 +303,7 @@ def generate(seed=7208, n=300):
                 names.append(w.host(rng.choice(["client", "client", "far"])))
             if rng.random() < 0.3:
                 names.append(w.name("noaddr"))            # does not resolve
-            if rng.random() < 0.08:
+            if rng.random() < 0.05:
                 w.case.features.add("timeout")
                 slow = w.name("slowptr")                  # never answers
                 w.zone.add_timeout(slow)
