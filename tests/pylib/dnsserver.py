@@ -6,9 +6,8 @@ be written in one: a name whose queries are never answered (the openspf
 suite's TIMEOUT), a TXT record of zero character-strings (rdata of length
 0), the same record twice in one answer, records in an order the test
 chooses. A DnsServer answers those itself, from a Zone, writing the
-answer's wire format by hand (dnspython's rdatasets would merge duplicates
-and reorder nothing, but a hand-written answer is what the test says,
-byte for byte).
+answer's wire format by hand (dnspython's rdatasets would merge the
+duplicates; a hand-written answer is what the test says, byte for byte).
 
 A DnsServer binds port 0 (UDP, then TCP on the same number) and reports
 it: .port, .address ("127.0.0.1:PORT", the form vouch's dns_resolver and
@@ -38,7 +37,8 @@ Modes:
 
 Names are matched case-insensitively; the answer's owner for the name
 asked is the question's own bytes (as NSD does, through compression),
-rdata keeps the case it was given. A name that is not in the zone but has
+rdata keeps the case it was given (libunbound may still hand it over in
+another case: it compresses its own answer case-insensitively). A name that is not in the zone but has
 names below it is an empty non-terminal: NODATA, not NXDOMAIN (RFC 8020).
 Negative answers carry the root's SOA, so resolvers cache them normally.
 
