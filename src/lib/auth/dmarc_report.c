@@ -265,7 +265,12 @@ dmarc_report_add(struct store *st, const struct dmarc_report_config *cfg,
 	char *old = NULL;
 	int64_t bucket, begin, end, hour = now / HOUR;
 	int rc = -1, got;
+	char cerr[8];
 
+	/* Off until configured: the defaults name no reporter, so nothing is
+	 * collected for a report that could never be sent. */
+	if (dmarc_report_config_check(cfg, cerr, sizeof(cerr)) < 0)
+		return 0;
 	if (disc->status != DMARC_DISC_FOUND || !has_mailto(&disc->rec) || !out->has_policy)
 		return 0;
 	memset(&row, 0, sizeof(row));
@@ -511,6 +516,13 @@ dmarc_report_forget(struct store *st, const struct dmarc_report *r)
 	store_del(st, "dmarc-rep", idx);
 	/* the counters stay until the store's expiry: without their rows they
 	 * are never read again */
+}
+
+int
+dmarc_report_fits(const struct dmarc_report_config *cfg, uint64_t dest_limit, uint64_t size)
+{
+	/* RFC 7489 6.2: "!50m" asks that the report payload not exceed 50 MiB */
+	return size <= cfg->max_size && (dest_limit == 0 || size <= dest_limit);
 }
 
 int

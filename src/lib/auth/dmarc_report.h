@@ -19,8 +19,10 @@
  *
  * vouchd's part, later: after dmarc_eval(), dmarc_report_add(); every
  * hour or so, dmarc_report_due(), then for each report check its
- * destinations (dmarc_rua_check_start), reserve, build the message,
- * queue it, dmarc_report_forget(). Nothing here sends or schedules.
+ * destinations (dmarc_rua_check_start), build the XML and gzip, keep
+ * the destinations the payload fits (dmarc_report_fits), reserve, build
+ * the message, queue it, dmarc_report_forget(). Nothing here sends or
+ * schedules.
  */
 #ifndef VOUCH_AUTH_DMARC_REPORT_H
 #define VOUCH_AUTH_DMARC_REPORT_H
@@ -82,6 +84,9 @@ struct dmarc_report {
 	int64_t bucket;    /* the period's number (begin / period) */
 };
 
+/* The defaults: limits set, no reporter named, so reporting is off
+ * (dmarc_report_add() collects nothing) until org_name, email and
+ * submitter are set. */
 void dmarc_report_config_default(struct dmarc_report_config *cfg);
 /* Check a configuration; 0, or -1 with a reason. */
 int dmarc_report_config_check(const struct dmarc_report_config *cfg, char *err, size_t errsz);
@@ -89,9 +94,10 @@ int dmarc_report_config_check(const struct dmarc_report_config *cfg, char *err, 
 /*
  * Record one evaluated message (the arguments of dmarc_eval() and its
  * outcome) from source_ip (text, IPv4 or IPv6) at time now, to the
- * recipient domain envelope_to (or NULL). Nothing is kept unless disc
- * found a record whose rua= has a mailto: URI. Returns 1 recorded, 0 not
- * asked for (or over a limit), -1 on a store error.
+ * recipient domain envelope_to (or NULL). Nothing is kept unless cfg
+ * passes dmarc_report_config_check() and disc found a record whose rua=
+ * has a mailto: URI. Returns 1 recorded, 0 not asked for (or reporting
+ * off, or over a limit), -1 on a store error.
  */
 int dmarc_report_add(struct store *st, const struct dmarc_report_config *cfg,
     const struct dmarc_discovery *disc, const struct dmarc_input *in,
@@ -115,6 +121,13 @@ void dmarc_report_free(struct dmarc_report *r);
  */
 int dmarc_report_reserve(
     struct store *st, const struct dmarc_report_config *cfg, const char *dest_domain, int64_t now);
+
+/*
+ * May a report whose gzip payload is size octets go to a destination
+ * whose rua= limit is dest_limit (0: none)? Within cfg->max_size and the
+ * limit (RFC 7489 6.2); 1 yes, 0 no (the report is not sent there).
+ */
+int dmarc_report_fits(const struct dmarc_report_config *cfg, uint64_t dest_limit, uint64_t size);
 
 /* The report as RFC 7489 appendix C XML (UTF-8). Appends to out; 0, or -1 if out is full. */
 int dmarc_report_xml(

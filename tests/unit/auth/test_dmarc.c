@@ -69,6 +69,8 @@ setup(void **state)
 	dns_mem_add_txt(w->t, "_dmarc.split.example", parts, lens, 2);
 	dns_mem_add_timeout(w->t, "_dmarc.temp.example");
 	dns_mem_add_timeout(w->t, "_dmarc.temporg.example");
+	/* the From domain times out while its organizational domain has a record */
+	dns_mem_add_timeout(w->t, "_dmarc.slow.example.com");
 	w->dns = dns_client_new_mem(w->base, w->t, 0);
 	w->od = orgdomain_open(NULL, err, sizeof(err));
 	assert_non_null(w->od);
@@ -132,6 +134,13 @@ static const struct dcase cases[] = {
 	    P_R, NULL, "DKIM pass for example.net (not aligned, relaxed)" },
 	{ "dkim-aligned-fail", "example.com", SPF_NONE, "", "fail:example.com", 0, DMARC_FAIL, P_R,
 	    P_R, NULL, "DKIM fail for example.com (aligned" },
+	/* only pass is a pass (RFC 7489 3.1: "a valid signature"); a broken
+	 * aligned signature is no temporary error */
+	{ "dkim-aligned-permerror", "example.com", SPF_NONE, "", "permerror:example.com", 0,
+	    DMARC_FAIL, P_R, P_R, NULL, NULL },
+	{ "dkim-aligned-policy-neutral", "example.com", SPF_NONE, "",
+	    "policy:example.com neutral:example.com none:example.com", 0, DMARC_FAIL, P_R, P_R,
+	    NULL, NULL },
 	{ "dkim-second-passes", "example.com", SPF_NONE, "",
 	    "fail:example.com pass:example.net pass:example.com", 0, DMARC_PASS, P_R, P_N, NULL,
 	    NULL },
@@ -208,6 +217,10 @@ static const struct dcase cases[] = {
 	    NULL },
 	{ "temperror-org", "a.temporg.example", SPF_NONE, "", "", 0, DMARC_TEMPERROR, P_N, P_N,
 	    NULL, "_dmarc.temporg.example" },
+	/* a failure at the From domain is no reason to use the organizational
+	 * domain's policy instead: its own record may say otherwise */
+	{ "temperror-from-no-fallback", "slow.example.com", SPF_NONE, "", "", 0, DMARC_TEMPERROR,
+	    P_N, P_N, NULL, "DNS failure looking up _dmarc.slow.example.com" },
 	{ "temperror-spf-aligned", "example.com", SPF_TEMPERROR, "example.com", "", 0,
 	    DMARC_TEMPERROR, P_R, P_N, NULL, "aligned SPF check failed temporarily" },
 	{ "temperror-dkim-aligned", "example.com", SPF_FAIL, "example.com", "temperror:example.com",

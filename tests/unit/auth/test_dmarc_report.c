@@ -534,6 +534,66 @@ test_config(void **state)
 }
 
 static void
+test_off_by_default(void **state)
+{
+	struct store *st = store_open_memory();
+	struct dmarc_report_config cfg;
+	struct dmarc_discovery d;
+	struct dmarc_report *r[2];
+	char err[200];
+
+	/* the defaults name no reporter: refused, and nothing is collected */
+	dmarc_report_config_default(&cfg);
+	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "reporting address"));
+	found(&d, "example.com", "v=DMARC1; p=reject; rua=mailto:agg@example.com");
+	assert_int_equal(
+	    add(st, &cfg, &d, "example.com", SPF_PASS, "example.com", NULL, 0, 0, "192.0.2.1", T0),
+	    0);
+	/* nor with a part of it */
+	cfg.org_name = "Vouch";
+	cfg.email = "dmarc-reports@mx.vouch.example";
+	assert_int_equal(
+	    add(st, &cfg, &d, "example.com", SPF_PASS, "example.com", NULL, 0, 0, "192.0.2.1", T0),
+	    0);
+	assert_int_equal(dmarc_report_due(st, &cfg, T0 + 2 * DAY, r, 2), 0);
+	/* configured, the same message is collected */
+	cfg.submitter = "mx.vouch.example";
+	assert_int_equal(
+	    add(st, &cfg, &d, "example.com", SPF_PASS, "example.com", NULL, 0, 0, "192.0.2.1", T0),
+	    1);
+	assert_int_equal(dmarc_report_due(st, &cfg, T0 + 2 * DAY, r, 2), 1);
+	assert_int_equal(r[0]->rows[0].count, 1);
+	dmarc_report_free(r[0]);
+	store_close(st);
+}
+
+static void
+test_size_limits(void **state)
+{
+	struct dmarc_report_config cfg;
+	struct dmarc_record rec;
+	struct dmarc_rua_dest d[DMARC_URIS_MAX];
+	char err[200];
+	const char *txt = "v=DMARC1; p=none; rua=mailto:a@example.com!1k,mailto:b@example.com";
+
+	config(&cfg);
+	/* RFC 7489 6.2: the destination's "!1k" (1024 octets), and our own maximum */
+	assert_int_equal(dmarc_record_parse(txt, strlen(txt), &rec, err, sizeof(err)), 0);
+	assert_int_equal(dmarc_rua_destinations(od, "example.com", &rec, d, DMARC_URIS_MAX), 2);
+	assert_int_equal(d[0].limit, 1024);
+	assert_int_equal(d[1].limit, 0);
+	assert_true(dmarc_report_fits(&cfg, d[0].limit, 1024));
+	assert_false(dmarc_report_fits(&cfg, d[0].limit, 1025));
+	assert_true(dmarc_report_fits(&cfg, d[1].limit, 1025));
+	cfg.max_size = 4096;
+	assert_true(dmarc_report_fits(&cfg, d[1].limit, 4096));
+	assert_false(dmarc_report_fits(&cfg, d[1].limit, 4097));
+	assert_false(dmarc_report_fits(&cfg, 1u << 20, 4097));
+	assert_true(dmarc_report_fits(&cfg, d[0].limit, 0));
+}
+
+static void
 test_destinations(void **state)
 {
 	struct event_base *base = event_base_new();
@@ -622,6 +682,8 @@ main(void)
 		cmocka_unit_test(test_sqlite),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_off_by_default),
+		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_destinations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
