@@ -230,3 +230,34 @@ def test_own_domain_left_alone(peer, tmp_path):
     assert peer.forward("bob@srs.test") == (200, "bob@srs.test")
     assert srs("forward", "bob@srs.test", "--key", vouch_key(tmp_path), "--domain",
                "srs.test") == "bob@srs.test"
+
+
+def test_timestamps_agree(peer, tmp_path):
+    """The two sides read each other's timestamps alike: valid through
+    max_age (21 days, both defaults), out of date after, and so for an
+    address either side wrote."""
+    key = vouch_key(tmp_path)
+    now = int(time.time())
+    for days, ok in [(0, True), (20, True), (22, False), (60, False)]:
+        addr = srs("forward", f"aged{days}@example.net", "--key", key, "--domain", "srs.test",
+                   "--classic", "--now", str(now - days * DAY))
+        code, back = peer.reverse(addr)
+        if ok:
+            assert (code, back) == (200, f"aged{days}@example.net"), (days, addr)
+        else:
+            assert code == 500 and "out of date" in back.lower(), (days, addr, back)
+        rc, out, err = srs("reverse", addr, "--key", key, ok=False)
+        assert (rc == 0) == ok, (days, addr, out, err)
+        if not ok:
+            assert err == "vouchctl srs: timestamp expired"
+    # an address postsrsd writes now is still good to vouch 21 days on, not 22
+    t = time.time()
+    code, addr = peer.forward("fresh@example.net")
+    assert code == 200, addr
+    day0 = int(t) // DAY * DAY
+    if ref_stamp(t) != ref_stamp(time.time()):
+        pytest.skip("the day changed during the test")
+    assert srs("reverse", addr, "--key", key, "--now", str(day0 + 21 * DAY + DAY - 1)) == \
+        "fresh@example.net"
+    rc, _, err = srs("reverse", addr, "--key", key, "--now", str(day0 + 22 * DAY), ok=False)
+    assert (rc, err) == (1, "vouchctl srs: timestamp expired")
