@@ -18,10 +18,11 @@ set -eu
 BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format"
 # Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
 # libpsl reads Debian's Public Suffix List (publicsuffix) for DMARC's
-# organizational domains; zlib compresses DMARC aggregate reports.
+# organizational domains; libidn2 turns internationalized domains into the
+# A-labels DNS holds; zlib compresses DMARC aggregate reports.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
 libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
-libpsl-dev publicsuffix zlib1g-dev"
+libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
 # Test peers and tools. swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
@@ -70,7 +71,7 @@ check() {
         "$PY" -c "import ${mod%%:*}" 2>/dev/null || miss "python module ${mod%%:*} for $PY" "${mod#*:}"
     done
     for lib in libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka \
-        yaml-0.1 jansson libpsl zlib; do
+        yaml-0.1 jansson libpsl libidn2 zlib; do
         pkg-config --exists "$lib" 2>/dev/null || miss "pkg-config module $lib" "its -dev package"
     done
     [ -d "$BROWSER_DIR/node_modules/playwright-core" ] ||

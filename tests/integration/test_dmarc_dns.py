@@ -30,6 +30,8 @@ DMARC_ZONE = zone("dmarc.test", [
     "mail A 192.0.2.25",
 ])
 NODMARC_ZONE = zone("nodmarc.test", ["www A 192.0.2.80"])
+# bücher.test: the zone and its record hold the A-label
+IDN_ZONE = zone("xn--bcher-kva.test", ['_dmarc TXT "v=DMARC1; p=reject"'])
 # A zone NSD cannot load: it answers SERVFAIL for it.
 BROKEN_ZONE = zone("broken.test", ['x TXT "unterminated'])
 SIGNED = zone("signed.test", [
@@ -48,7 +50,8 @@ def world(tmp_path_factory):
     conf = d / "vouch.conf"
     conf.write_text(f"dns_trust_anchor = {anchor_file}\n")
     with Nsd(d, {"dmarc.test": DMARC_ZONE, "nodmarc.test": NODMARC_ZONE,
-                 "broken.test": BROKEN_ZONE, "signed.test": signed}) as ns:
+                 "broken.test": BROKEN_ZONE, "signed.test": signed,
+                 "xn--bcher-kva.test": IDN_ZONE}) as ns:
         yield ns, str(conf)
 
 
@@ -148,6 +151,20 @@ def test_queries_and_record(world):
                for l in out), out
     assert dmarc(world, "--from", "x.broken.test")[1].startswith(
         "DNS failure looking up _dmarc.x.broken.test")
+
+
+def test_internationalized_from(world):
+    # a From in UTF-8 (RFC 6532) is looked up as its A-label: the policy is
+    # found, so a forger gets dmarc=fail, not dmarc=none
+    out = dmarc(world, "--from", "J\u00f6rg <j\u00f6rg@B\u00fccher.test>",
+                "--spf", "pass:evil.example")
+    assert out[:4] == ["fail", out[1], "policy=reject disposition=reject",
+                       "dmarc=fail (p=reject) header.from=xn--bcher-kva.test"], out
+    assert "query TXT _dmarc.xn--bcher-kva.test answer 1 insecure" in out
+    # and a signature with d= in either form aligns with it
+    for d in ("xn--bcher-kva.test", "mail.b\u00fccher.test"):
+        out = dmarc(world, "--from", "j\u00f6rg@b\u00fccher.test", "--dkim", f"pass:{d}")
+        assert out[0] == "pass", (d, out)
 
 
 def test_dnssec_state(world):

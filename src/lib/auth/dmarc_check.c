@@ -161,7 +161,6 @@ dmarc_check_start(struct dns_client *dns, const struct orgdomain *od, const char
 	struct dmarc_check *chk = xcalloc(1, sizeof(*chk));
 	struct dmarc_discovery *d = &chk->d;
 	char q[DMARC_DOMAIN_MAX + 16];
-	size_t n;
 
 	chk->dns = dns;
 	chk->od = od;
@@ -171,11 +170,10 @@ dmarc_check_start(struct dns_client *dns, const struct orgdomain *od, const char
 	if (chk->ready_ev == NULL)
 		log_panic("dmarc_check: event_new failed");
 
-	n = str_copy(d->from_domain, sizeof(d->from_domain), from_domain ? from_domain : "");
-	if (n > 0 && n < sizeof(d->from_domain) && d->from_domain[n - 1] == '.')
-		d->from_domain[n - 1] = '\0';
-	str_lower(d->from_domain);
-	if (n >= sizeof(d->from_domain) || d->from_domain[0] == '\0' ||
+	/* the A-label form: DNS has no record at a name in UTF-8, so asking
+	 * there would find "no policy" for every internationalized domain */
+	if (orgdomain_ascii(
+	        from_domain ? from_domain : "", d->from_domain, sizeof(d->from_domain)) < 0 ||
 	    dns_name_check(d->from_domain) < 0 || qname(d->from_domain, q, sizeof(q)) < 0) {
 		char e[LOG_ESC_MAX];
 		d->status = DMARC_DISC_PERMERROR;

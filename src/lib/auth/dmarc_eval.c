@@ -43,13 +43,19 @@ dmarc_dkim_result_parse(const char *word, enum dmarc_dkim_result *out)
 int
 dmarc_aligned(const struct orgdomain *od, const char *from, const char *a, enum dmarc_align mode)
 {
+	char f[DMARC_DOMAIN_MAX + 1], x[DMARC_DOMAIN_MAX + 1];
+
 	if (from == NULL || a == NULL || *from == '\0' || *a == '\0')
+		return 0;
+	/* U-labels and A-labels of one name are one name (a d= in A-labels
+	 * aligns with a From in UTF-8) */
+	if (orgdomain_ascii(from, f, sizeof(f)) < 0 || orgdomain_ascii(a, x, sizeof(x)) < 0)
 		return 0;
 	/* RFC 7489 3.1.1/3.1.2: strict is "an exact match between both of the
 	 * FQDNs"; relaxed, the same Organizational Domain. */
 	if (mode == DMARC_ALIGN_STRICT)
-		return dns_name_eq(from, a);
-	return dns_name_eq(from, a) || orgdomain_same(od, from, a);
+		return dns_name_eq(f, x);
+	return dns_name_eq(f, x) || orgdomain_same(od, f, x);
 }
 
 unsigned
@@ -120,9 +126,13 @@ dmarc_eval(const struct dmarc_input *in, const struct dmarc_discovery *disc,
 	const char *sd = in->spf_domain ? in->spf_domain : "";
 
 	memset(out, 0, sizeof(*out));
-	str_copy(
-	    out->from_domain, sizeof(out->from_domain), in->from_domain ? in->from_domain : "");
-	str_lower(out->from_domain);
+	/* the form discovery asked for (A-labels), as reports and header.from carry it */
+	if (orgdomain_ascii(in->from_domain ? in->from_domain : "", out->from_domain,
+	        sizeof(out->from_domain)) < 0) {
+		str_copy(out->from_domain, sizeof(out->from_domain),
+		    in->from_domain ? in->from_domain : "");
+		str_lower(out->from_domain);
+	}
 	str_copy(out->policy_domain, sizeof(out->policy_domain), disc->policy_domain);
 	out->sec = disc->sec;
 	out->pct = 100;

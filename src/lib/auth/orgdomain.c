@@ -3,6 +3,7 @@
  */
 #include "auth/orgdomain.h"
 
+#include <idn2.h>
 #include <libpsl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,33 @@ normal(const char *name, char *out, size_t outsz)
 		return -1;
 	memcpy(out, name, n);
 	out[n] = '\0';
+	str_lower(out);
+	return 0;
+}
+
+int
+orgdomain_ascii(const char *name, char *out, size_t outsz)
+{
+	char low[DNS_NAME_MAX + 2];
+	char *a = NULL;
+	int ascii = 1;
+
+	if (normal(name, low, sizeof(low)) < 0)
+		return -1;
+	for (const char *p = low; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = 0;
+	if (ascii)
+		return str_copy(out, outsz, low) < outsz ? 0 : -1;
+	/* RFC 5890/5891: DNS holds A-labels; a From or a d= may carry U-labels
+	 * (RFC 6532, RFC 8616). Mapping first (UTS 46) folds the case of
+	 * non-ASCII letters too. */
+	if (idn2_to_ascii_8z(low, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+		return -1;
+	size_t n = str_copy(out, outsz, a);
+	idn2_free(a);
+	if (n >= outsz)
+		return -1;
 	str_lower(out);
 	return 0;
 }

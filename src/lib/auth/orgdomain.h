@@ -9,7 +9,7 @@
  *
  * A loaded list is immutable: any number of lookups may share it, from
  * any thread. Names are compared in ASCII lower case without a trailing
- * dot.
+ * dot; orgdomain_ascii() gives internationalized names one form.
  */
 #ifndef VOUCH_AUTH_ORGDOMAIN_H
 #define VOUCH_AUTH_ORGDOMAIN_H
@@ -36,6 +36,14 @@ void orgdomain_free(struct orgdomain *od);
 int orgdomain_get(const struct orgdomain *od, const char *name, char *out, size_t outsz);
 /* True if name is itself a public suffix ("com", "co.uk"). */
 int orgdomain_is_suffix(const struct orgdomain *od, const char *name);
+/*
+ * name as DNS is asked for it (pure): lower case, no trailing dot, and
+ * each label with non-ASCII characters as its A-label (IDNA2008 with the
+ * UTS 46 non-transitional mapping, through libidn2), so "Exämple.COM"
+ * and "xn--exmple-cua.com" are one name. 0, or -1 if name is empty, not
+ * a valid internationalized name, or does not fit in outsz.
+ */
+int orgdomain_ascii(const char *name, char *out, size_t outsz);
 /* True if a and b have the same organizational domain (relaxed alignment). */
 int orgdomain_same(const struct orgdomain *od, const char *a, const char *b);
 

@@ -47,6 +47,8 @@ setup(void **state)
 	w->t = dns_mem_new();
 	txt(w->t, "_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com");
 	txt(w->t, "_dmarc.strict.example", "v=DMARC1; p=reject; adkim=s; aspf=s");
+	/* exämple.com: DNS holds the A-label */
+	txt(w->t, "_dmarc.xn--exmple-cua.com", "v=DMARC1; p=reject");
 	txt(w->t, "_dmarc.sub.example", "v=DMARC1; p=reject; sp=quarantine");
 	txt(w->t, "_dmarc.own.sub.example", "v=DMARC1; p=none");
 	txt(w->t, "_dmarc.pct.example", "v=DMARC1; p=reject; pct=30");
@@ -229,6 +231,19 @@ static const struct dcase cases[] = {
 	    DMARC_FAIL, P_R, P_R, NULL, NULL },
 	{ "temperror-but-pass", "example.com", SPF_TEMPERROR, "example.com", "pass:example.com", 0,
 	    DMARC_PASS, P_R, P_N, NULL, NULL },
+	/* internationalized From domains: asked for as A-labels, aligned in
+	 * either form (a UTF-8 name in DNS would find no policy, and let a
+	 * forger of exämple.com through as dmarc=none) */
+	{ "idn-utf8-from", "ex\xc3\xa4mple.com", SPF_PASS, "bounce.ex\xc3\xa4mple.com", "", 0,
+	    DMARC_PASS, P_R, P_N, "dmarc=pass (p=reject) header.from=xn--exmple-cua.com", NULL },
+	{ "idn-upper-from-alabel-dkim", "EX\xc3\x84MPLE.com", SPF_NONE, "",
+	    "pass:xn--exmple-cua.com", 0, DMARC_PASS, P_R, P_N, NULL, NULL },
+	{ "idn-alabel-from-utf8-dkim", "xn--exmple-cua.com", SPF_NONE, "",
+	    "pass:mail.ex\xc3\xa4mple.com", 0, DMARC_PASS, P_R, P_N, NULL, NULL },
+	{ "idn-forged", "ex\xc3\xa4mple.com", SPF_PASS, "evil.example", "pass:example.com", 0,
+	    DMARC_FAIL, P_R, P_R, "dmarc=fail (p=reject) header.from=xn--exmple-cua.com", NULL },
+	{ "idn-bad-utf8", "ex\xffmple.com", SPF_NONE, "", "", 0, DMARC_PERMERROR, P_N, P_N, NULL,
+	    "is not a domain name" },
 	/* a From domain that is no DNS name */
 	{ "bad-from", "exa mple..com", SPF_NONE, "", "", 0, DMARC_PERMERROR, P_N, P_N, NULL,
 	    "is not a domain name" },
@@ -458,6 +473,30 @@ test_alignment(void **state)
 	    dmarc_aligned(w->od, "example.com", "example.com.evil.example", DMARC_ALIGN_RELAXED));
 	assert_false(dmarc_aligned(w->od, "example.com", "", DMARC_ALIGN_RELAXED));
 	assert_false(dmarc_aligned(w->od, "example.com", NULL, DMARC_ALIGN_RELAXED));
+	assert_true(
+	    dmarc_aligned(w->od, "ex\xc3\xa4mple.com", "xn--exmple-cua.com", DMARC_ALIGN_STRICT));
+	assert_true(dmarc_aligned(
+	    w->od, "xn--exmple-cua.com", "a.EX\xc3\x84MPLE.com", DMARC_ALIGN_RELAXED));
+	assert_false(
+	    dmarc_aligned(w->od, "ex\xc3\xa4mple.com", "example.com", DMARC_ALIGN_RELAXED));
+	assert_false(dmarc_aligned(w->od, "ex\xffmple.com", "ex\xffmple.com", DMARC_ALIGN_STRICT));
+}
+
+static void
+test_ascii(void **state)
+{
+	char out[254];
+
+	assert_int_equal(orgdomain_ascii("Mail.Example.COM.", out, sizeof(out)), 0);
+	assert_string_equal(out, "mail.example.com");
+	assert_int_equal(orgdomain_ascii("B\xc3\xbc"
+	                                 "cher.ex\xc3\xa4mple.com",
+	                     out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "xn--bcher-kva.xn--exmple-cua.com");
+	assert_int_equal(orgdomain_ascii("ex\xffmple.com", out, sizeof(out)), -1);
+	assert_int_equal(orgdomain_ascii("", out, sizeof(out)), -1);
+	assert_int_equal(orgdomain_ascii("ex\xc3\xa4mple.com", out, 10), -1);
 }
 
 int
@@ -470,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_ascii),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
