@@ -246,8 +246,8 @@ test_collect_and_report(void **state)
 	static const char *const hdrs[] = {
 		"From: <dmarc-reports@mx.vouch.example>\r\n",
 		"To: <agg@example.com>,\r\n\t<x@reports.example.net>\r\n",
-		"Subject: Report Domain: example.com\r\n\tSubmitter: mx.vouch.example\r\n"
-		"\tReport-ID: <",
+		("Subject: Report Domain: example.com\r\n\tSubmitter: mx.vouch.example\r\n"
+		 "\tReport-ID: <"),
 		"Date: Sat, 2 Jan 2100 00:01:00 +0000\r\n",
 		"Auto-Submitted: auto-generated\r\n",
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"",
