@@ -23,7 +23,13 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "dns/dns.h"
+#include "gather.h"
+#include "listen.h"
+#include "lists.h"
+#include "privs.h"
+#include "reload.h"
 #include "smtpd.h"
+#include "submit.h"
 #include "xvouch.h"
 #include "store/store.h"
 #include "util/workq.h"
@@ -142,7 +148,7 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
-	if (proofs_service_start(d, err, sizeof(err)) < 0) {
+	if (gather_service_start(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"callouts: %s\"", err);
 		return -1;
 	}
@@ -197,7 +203,7 @@ stop(struct vouchd *d)
 	outbound_free(d->outbound);
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
-	proofs_service_stop(d);
+	gather_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	xvouch_stop(d); /* after the sessions, which cancel their checks */

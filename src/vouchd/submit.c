@@ -17,8 +17,12 @@
 #include <time.h>
 
 #include "vouchd.h"
+#include "gather.h"
 #include "smtpd.h"
+#include "submit_int.h"
+#include "auth/proofs.h"
 #include "smtp/smtp_sasl.h"
+#include "smtp/smtp_session.h"
 #include "store/store.h"
 #include "policy/ratelimit.h"
 #include "util/hmap.h"
@@ -140,11 +144,33 @@ attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 		free(f);
 }
 
+struct submit_sess *
+submit_sess_new(struct vouchd *d, const struct config *cfg, uint64_t sid, int offer, int submission)
+{
+	struct submit_sess *sub = xcalloc(1, sizeof(*sub));
+
+	sub->d = d;
+	sub->cfg = cfg;
+	sub->sid = sid;
+	sub->offer = offer;
+	sub->submission = submission;
+	return sub;
+}
+
+void
+submit_sess_free(struct submit_sess *sub)
+{
+	if (sub == NULL)
+		return;
+	OPENSSL_cleanse(sub->auth_user_pending, sizeof(sub->auth_user_pending));
+	free(sub);
+}
+
 const char *
-submit_ehlo_keywords(struct smtpd_sess *ss, struct smtp_session *s)
+submit_ehlo_keywords(const struct submit_sess *sub, struct smtp_session *s)
 {
 	/* RFC 4954 4 and our policy: never offer AUTH in the clear. */
-	if (ss->auth_offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
+	if (sub->offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
 		return "AUTH PLAIN LOGIN";
 	return NULL;
 }
@@ -200,7 +226,14 @@ auth_done(void *arg)
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s) {
+			/* a proof of the session: the user is who it says */
+			struct gather *g = smtpd_gather(s);
+			struct proof p;
 			smtp_session_set_authenticated(s, j->cred.user);
+			if (g) {
+				proofs_from_auth(&p, j->cred.user);
+				gather_add(g, &p);
+			}
 			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
 		}
 	} else {
@@ -300,7 +333,7 @@ submit_free(struct vouchd *d)
 }
 
 static void
-verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
+verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
 {
 	struct vouchd *d = ss->d;
 	const struct config *cfg = ss->cfg;
@@ -367,10 +400,12 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 static void
 plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 	struct smtp_sasl_creds cred;
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
 		return;
@@ -387,10 +422,12 @@ plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
 static void
 login_pass(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 	struct smtp_sasl_creds cred;
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	memset(&cred, 0, sizeof(cred));
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
@@ -410,9 +447,11 @@ login_pass(void *host, struct smtp_session *s, const char *line, size_t len)
 static void
 login_user(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
 		return;
@@ -428,7 +467,7 @@ login_user(void *host, struct smtp_session *s, const char *line, size_t len)
 }
 
 void
-submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len)
+submit_auth(struct submit_sess *ss, struct smtp_session *s, const char *arg, size_t len)
 {
 	const char *sp = memchr(arg, ' ', len);
 	size_t mlen = sp ? (size_t)(sp - arg) : len;
@@ -436,7 +475,7 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 	size_t irlen = sp ? len - mlen - 1 : 0;
 	const char *addr = smtp_session_peer_addr(s);
 
-	if (!ss->auth_offer) {
+	if (!ss->offer) {
 		smtp_session_decide(s, 502, "5.5.1", "Error: authentication not enabled here");
 		return;
 	}
