@@ -27,7 +27,7 @@ void
 proofs_add(struct proofs *ps, const struct proof *p)
 {
 	if (ps->n == ps->cap) {
-		ps->cap = ps->cap ? 2 * ps->cap : 8;
+		ps->cap = ps->cap ? 2 * ps->cap : 4;
 		ps->v = xrealloc(ps->v, ps->cap * sizeof(*ps->v));
 	}
 	ps->v[ps->n++] = *p;
