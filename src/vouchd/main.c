@@ -139,7 +139,6 @@ start(struct vouchd *d)
 	}
 	/* statistics: loaded from the state database, saved every minute */
 	metrics_start(d->metrics);
-	d->auth_fail = hmap_new();
 	if (lists_load(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"allow_networks: %s\"", err);
 		return -1;
@@ -192,15 +191,6 @@ start(struct vouchd *d)
 }
 
 static void
-free_value(const void *key, size_t keylen, void *value, void *arg)
-{
-	(void)key;
-	(void)keylen;
-	(void)arg;
-	free(value);
-}
-
-static void
 stop(struct vouchd *d)
 {
 	listen_close_all(d);
@@ -225,10 +215,6 @@ stop(struct vouchd *d)
 	aliases_free(d->aliases);
 	lists_free(d);
 	store_close(d->store);
-	if (d->auth_fail) {
-		hmap_foreach(d->auth_fail, free_value, NULL);
-		hmap_free(d->auth_fail);
-	}
 	hmap_free(d->per_ip);
 	if (d->sig_term) {
 		event_free(d->sig_term);

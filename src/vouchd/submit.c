@@ -30,6 +30,16 @@
 #include "util/workq.h"
 #include "util/xmalloc.h"
 
+struct auth_wait;
+
+/* The daemon's AUTH state (d->submit): one per vouchd, on the loop thread. */
+struct submit {
+	struct hmap *fails;      /* struct auth_fail by address, by user+address */
+	struct ratelimit *rate;  /* AUTH attempts per user, from unknown addresses */
+	struct auth_wait *waits; /* attempts waiting for their turn */
+	char dummy_hash[160];    /* crypt(3) hash for unknown AUTH users */
+};
+
 /* Failed attempts: per client address, and per (user, address). */
 struct auth_fail {
 	int count;
@@ -51,7 +61,7 @@ struct auth_job {
 static struct auth_fail *
 fail_entry(struct vouchd *d, const char *key, int create)
 {
-	struct auth_fail *f = hmap_get(d->auth_fail, key, strlen(key));
+	struct auth_fail *f = hmap_get(d->submit->fails, key, strlen(key));
 	int64_t now = (int64_t)time(NULL);
 	int64_t window = d->cfg->auth_lockout / 1000;
 
@@ -63,14 +73,14 @@ fail_entry(struct vouchd *d, const char *key, int create)
 	}
 	if (f == NULL && create) {
 		/* Bounded: an attacker with many addresses cannot grow this for ever. */
-		if (hmap_count(d->auth_fail) > 100000) {
+		if (hmap_count(d->submit->fails) > 100000) {
 			log_warn("event=auth_fail_table_full action=reset");
-			hmap_free(d->auth_fail);
-			d->auth_fail = hmap_new();
+			hmap_free(d->submit->fails);
+			d->submit->fails = hmap_new();
 		}
 		f = xcalloc(1, sizeof(*f));
 		f->window_start = now;
-		hmap_put(d->auth_fail, key, strlen(key), f);
+		hmap_put(d->submit->fails, key, strlen(key), f);
 	}
 	return f;
 }
@@ -140,7 +150,7 @@ attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 	    --ip->count < d->cfg->auth_max_failures_ip)
 		ip->locked_until = 0;
 	fail_key(key, sizeof(key), user, addr);
-	if ((f = hmap_del(d->auth_fail, key, strlen(key))) != NULL)
+	if ((f = hmap_del(d->submit->fails, key, strlen(key))) != NULL)
 		free(f);
 }
 
@@ -220,7 +230,7 @@ auth_done(void *arg)
 		attempt_succeeded(d, j->cred.user, j->addr);
 		/* not a guess: its turn goes back to the user's rate */
 		if (j->rated)
-			ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 		known_key(key, sizeof(key), j->cred.user, j->addr);
 		store_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400);
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
@@ -273,7 +283,7 @@ check(struct vouchd *d, struct auth_job *j)
 	j->known = u && u->password && !u->locked;
 	/* Unknown users are checked against a real hash too, so a reply's
 	 * timing does not tell which user names exist. */
-	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
+	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->submit->dummy_hash);
 	workq_submit(d->work, auth_work, auth_done, j);
 }
 
@@ -281,7 +291,7 @@ check(struct vouchd *d, struct auth_job *j)
 struct auth_wait {
 	struct auth_job *job;
 	struct event *timer;
-	struct auth_wait *prev, *next; /* d->auth_waits */
+	struct auth_wait *prev, *next; /* d->submit->waits */
 };
 
 static void
@@ -290,7 +300,7 @@ wait_unlink(struct vouchd *d, struct auth_wait *w)
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		d->auth_waits = w->next;
+		d->submit->waits = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
 	event_free(w->timer);
@@ -310,7 +320,7 @@ waited(evutil_socket_t fd, short what, void *arg)
 	wait_unlink(d, w);
 	if (s == NULL) {
 		/* gone: the attempt was never made */
-		ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+		ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 	} else if (!refuse_locked(d, s, j->cred.user, j->addr)) {
 		check(d, j);
 		return;
@@ -319,17 +329,33 @@ waited(evutil_socket_t fd, short what, void *arg)
 	free(j);
 }
 
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
 void
 submit_free(struct vouchd *d)
 {
-	while (d->auth_waits) {
-		struct auth_job *j = d->auth_waits->job;
-		wait_unlink(d, d->auth_waits);
+	struct submit *sm = d->submit;
+
+	if (sm == NULL)
+		return;
+	while (sm->waits) {
+		struct auth_job *j = sm->waits->job;
+		wait_unlink(d, sm->waits);
 		smtp_sasl_wipe(&j->cred);
 		free(j);
 	}
-	ratelimit_free(d->auth_rate);
-	d->auth_rate = NULL;
+	ratelimit_free(sm->rate);
+	hmap_foreach(sm->fails, free_value, NULL);
+	hmap_free(sm->fails);
+	free(sm);
+	d->submit = NULL;
 }
 
 static void
@@ -362,8 +388,9 @@ verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *c
 	known_key(key, sizeof(key), cred->user, addr);
 	int rated = store_get(d->store, "auth_known", key, NULL, NULL) != 1;
 	if (rated &&
-	    !ratelimit_take(d->auth_rate, cred->user, strlen(cred->user), cfg->auth_user_per_minute,
-	        cfg->auth_user_per_minute, now_ms(), cfg->auth_user_max_wait, &wait)) {
+	    !ratelimit_take(d->submit->rate, cred->user, strlen(cred->user),
+	        cfg->auth_user_per_minute, cfg->auth_user_per_minute, now_ms(),
+	        cfg->auth_user_max_wait, &wait)) {
 		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
 		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), cred->user), addr);
 		smtp_sasl_wipe(cred);
@@ -386,10 +413,10 @@ verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *c
 		    (long long)wait);
 		w->job = j;
 		w->timer = evtimer_new(d->base, waited, w);
-		w->next = d->auth_waits;
+		w->next = d->submit->waits;
 		if (w->next)
 			w->next->prev = w;
-		d->auth_waits = w;
+		d->submit->waits = w;
 		evtimer_add(w->timer, &tv);
 		return;
 	}
@@ -523,8 +550,12 @@ submit_auth(struct submit_sess *ss, struct smtp_session *s, const char *arg, siz
 int
 submit_init(struct vouchd *d)
 {
+	struct submit *sm = xcalloc(1, sizeof(*sm));
+
+	d->submit = sm; /* submit_free's, even when this fails */
+	sm->fails = hmap_new();
 	/* one bucket per user name tried; bounded like the failure table */
-	d->auth_rate = ratelimit_new(100000);
+	sm->rate = ratelimit_new(100000);
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned char r[16];
 	struct crypt_data cd;
@@ -538,7 +569,7 @@ submit_init(struct vouchd *d)
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL ||
 	    (h = crypt_r(pw, salt, &cd)) == NULL || h[0] == '*')
 		return -1;
-	str_copy(d->dummy_hash, sizeof(d->dummy_hash), h);
+	str_copy(sm->dummy_hash, sizeof(sm->dummy_hash), h);
 	OPENSSL_cleanse(&cd, sizeof(cd));
 	return 0;
 }

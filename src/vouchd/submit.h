@@ -59,9 +59,12 @@ void submit_committed(struct vouchd *d, const char *user, const char *tracking, 
 int64_t submit_hour(void);
 /* A fresh random tracking id (16 hex digits) into buf. */
 void submit_tracking_id(char *buf, size_t bufsz);
-/* Prepare the dummy hash used for unknown users; -1 on failure. */
+/* The daemon's AUTH state (d->submit): failed attempts, the per-user rate
+ * and the dummy hash used for unknown users; -1 on failure (submit_free
+ * still frees what was made). */
 int submit_init(struct vouchd *d);
-/* Drop the attempts still waiting for their turn (at stop). */
+/* Drop the attempts still waiting for their turn and the AUTH state (at
+ * stop); d->submit may be NULL. */
 void submit_free(struct vouchd *d);
 /* Lift a daily-limit lock (vouchctl user unlock). */
 int submit_unlock(struct vouchd *d, const char *user);

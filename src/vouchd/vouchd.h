@@ -32,8 +32,7 @@ struct ctl;
 struct list;
 struct callout;
 struct vouch_checker;
-struct ratelimit;
-struct auth_wait;
+struct submit;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -77,10 +76,7 @@ struct vouchd {
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
 	struct metrics *metrics;       /* feeds, saves and serves them (metrics.h) */
-	struct hmap *auth_fail;        /* AUTH failures by address, user+address */
-	struct ratelimit *auth_rate;   /* AUTH attempts per user, from unknown addresses */
-	struct auth_wait *auth_waits;  /* attempts waiting for their turn (submit.c) */
-	char dummy_hash[160];          /* crypt(3) hash for unknown AUTH users */
+	struct submit *submit;         /* AUTH attempts and their limits (submit.c) */
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
