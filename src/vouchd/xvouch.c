@@ -36,6 +36,25 @@ struct asker {
 
 /* ---- the answering side (X) ------------------------------------------------ */
 
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
+static void
+askers_free(struct vouchd *d)
+{
+	if (d->xvouch_askers == NULL)
+		return;
+	hmap_foreach(d->xvouch_askers, free_value, NULL);
+	hmap_free(d->xvouch_askers);
+	d->xvouch_askers = NULL;
+}
+
 static struct asker *
 asker_of(struct vouchd *d, const char *addr)
 {
@@ -45,7 +64,7 @@ asker_of(struct vouchd *d, const char *addr)
 	if (a == NULL) {
 		if (hmap_count(d->xvouch_askers) >= ASKERS_MAX) {
 			/* bounded: a flood from many addresses forgets the counts */
-			xvouch_askers_free(d);
+			askers_free(d);
 			d->xvouch_askers = hmap_new();
 		}
 		a = xcalloc(1, sizeof(*a));
@@ -107,25 +126,6 @@ xvouch_answer(struct vouchd *d, const struct config *cfg, struct smtp_session *s
 }
 
 /* ---- the daemon's part ----------------------------------------------------------- */
-
-static void
-free_value(const void *key, size_t keylen, void *value, void *arg)
-{
-	(void)key;
-	(void)keylen;
-	(void)arg;
-	free(value);
-}
-
-void
-xvouch_askers_free(struct vouchd *d)
-{
-	if (d->xvouch_askers == NULL)
-		return;
-	hmap_foreach(d->xvouch_askers, free_value, NULL);
-	hmap_free(d->xvouch_askers);
-	d->xvouch_askers = NULL;
-}
 
 struct old_record {
 	char *key, *value;
@@ -233,7 +233,7 @@ xvouch_stop(struct vouchd *d)
 {
 	vouch_checker_free(d->xvcheck);
 	d->xvcheck = NULL;
-	xvouch_askers_free(d);
+	askers_free(d);
 }
 
 /* ---- the sender's side ----------------------------------------------------- */

@@ -36,7 +36,6 @@ xvouch_answer(struct vouchd *d, const struct config *cfg, struct smtp_session *s
 int xvouch_start(struct vouchd *d);
 void xvouch_configure(struct vouchd *d);
 void xvouch_stop(struct vouchd *d);
-void xvouch_askers_free(struct vouchd *d);
 
 /* Sender side: a fresh id for a new outbound session to peer_addr. */
 int xvouch_register(struct vouchd *d, const char *peer_addr, char id[VOUCH_ID_LEN + 1]);
