@@ -58,6 +58,15 @@ struct auth_job {
 	int ok;         /* result */
 };
 
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
 static struct auth_fail *
 fail_entry(struct vouchd *d, const char *key, int create)
 {
@@ -75,6 +84,7 @@ fail_entry(struct vouchd *d, const char *key, int create)
 		/* Bounded: an attacker with many addresses cannot grow this for ever. */
 		if (hmap_count(d->submit->fails) > 100000) {
 			log_warn("event=auth_fail_table_full action=reset");
+			hmap_foreach(d->submit->fails, free_value, NULL);
 			hmap_free(d->submit->fails);
 			d->submit->fails = hmap_new();
 		}
@@ -327,15 +337,6 @@ waited(evutil_socket_t fd, short what, void *arg)
 	}
 	smtp_sasl_wipe(&j->cred);
 	free(j);
-}
-
-static void
-free_value(const void *key, size_t keylen, void *value, void *arg)
-{
-	(void)key;
-	(void)keylen;
-	(void)arg;
-	free(value);
 }
 
 void
