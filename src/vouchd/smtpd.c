@@ -252,13 +252,16 @@ xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, siz
 {
 	struct xgen_answer a;
 	struct proof p;
+	struct verdict v;
 
-	xgen_judge(ss->d, ss->cfg, ss->listener, ss->xgen_given, ss->sid, arg, len, &p, &a);
-	if (a.proven) {
-		ss->xgen_given = 1;
-		gather_add(ss->g, &p);
+	if (!xgen_judge(ss->d, ss->cfg, ss->listener, ss->xgen_given, ss->sid, arg, len, &p, &a)) {
+		smtp_session_decide(s, a.code, a.status, a.text);
+		return;
 	}
-	smtp_session_decide(s, a.code, a.status, a.text);
+	ss->xgen_given = 1;
+	gather_add(ss->g, &p);
+	policy_xgen(gather_session(ss->g), &ss->pol, &v);
+	smtpd_reply(s, &v);
 }
 
 static void

@@ -20,17 +20,20 @@ xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, 
 /* "<g> <cookie>" our client sends, or NULL. */
 const char *xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz);
 
-/* The answer to an XGEN command, and the proof it gave (when proven). */
+/* The refusal of an XGEN command that cannot be judged. */
 struct xgen_answer {
 	int code;
 	const char *status;
-	char text[200];
-	int proven; /* the proof is filled: the argument parsed */
+	const char *text;
 };
-/* Judge "XGEN <g'> <cookie>" (arg, len) for a session of listener l, with
- * the daemon's cache of proven cookies; given: XGEN was judged before
- * in this connection (one per connection). */
-void xgen_judge(struct vouchd *d, const struct config *cfg, const struct listener_config *l,
+/*
+ * Judge "XGEN <g'> <cookie>" (arg, len) for a session of listener l, with
+ * the daemon's cache of proven cookies; given: XGEN was judged before in
+ * this connection (one per connection). 1 with the proof in p (the
+ * answer is the policy engine's: policy_xgen), or 0 with the command's
+ * refusal in a (not offered, given twice, bad syntax).
+ */
+int xgen_judge(struct vouchd *d, const struct config *cfg, const struct listener_config *l,
     int given, uint64_t sid, const char *arg, size_t len, struct proof *p, struct xgen_answer *a);
 
 #endif

@@ -265,11 +265,15 @@ proofs_gen_result(enum gen_result r)
 }
 
 void
-proofs_from_gen(struct proof *p, enum gen_result r, long long peer)
+proofs_from_gen(struct proof *p, enum gen_result r, long long peer, long long ours,
+    long long tolerance, long long max_newer)
 {
 	start(p, PROOF_XGEN, PROOF_ID_CLIENT, NULL);
 	p->result = proofs_gen_result(r);
 	p->u.gen.peer = peer;
+	p->u.gen.ours = ours;
+	p->u.gen.tolerance = tolerance;
+	p->u.gen.max_newer = max_newer;
 }
 
 void

@@ -135,8 +135,11 @@ struct proof {
 		struct { /* TLS_CERT */
 			char subject[256];
 		} tls;
-		struct {                /* XGEN */
-			long long peer; /* the generation claimed */
+		struct {                     /* XGEN */
+			long long peer;      /* the generation claimed */
+			long long ours;      /* what it was judged against: our generation, */
+			long long tolerance; /* the generations older still accepted, */
+			long long max_newer; /* and newer still checked (xgen_*) */
 		} gen;
 		struct {                        /* CALLOUT */
 			int skipped;            /* not made: skip says why (result none) */
@@ -198,8 +201,10 @@ void proofs_from_spf(
 void proofs_from_tls(struct proof *p, const char *helo, int verified, const char *subject);
 /* XVOUCH's outcome for the vouched name (r: PASS, FAIL or TEMPERROR). */
 void proofs_from_xvouch(struct proof *p, const char *name, enum proof_result r, const char *reason);
-/* The client's XGEN, judged. */
-void proofs_from_gen(struct proof *p, enum gen_result r, long long peer);
+/* The client's XGEN claiming generation peer, judged against ours with
+ * tolerance and max_newer. */
+void proofs_from_gen(struct proof *p, enum gen_result r, long long peer, long long ours,
+    long long tolerance, long long max_newer);
 /* SMTP AUTH succeeded for user. */
 void proofs_from_auth(struct proof *p, const char *user);
 /* The sender callout's outcome, or the reason it was not made. */

@@ -106,7 +106,7 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 	t->forwarder = verdict_authenticated(sess) || allow || (xv && p->registrar && registered);
 }
 
-/* ---- connect, HELO, XVOUCH, end of data ---------------------------------------- */
+/* ---- connect, HELO, XVOUCH, XGEN, end of data ---------------------------------- */
 
 void
 policy_connect(const struct proofs *sess, const struct policy *p, struct verdict *v)
@@ -178,6 +178,42 @@ policy_xvouch(const struct proofs *sess, const struct policy *p, struct verdict 
 	    "session not vouched for by %s: %s (the session goes on unverified)", xv->identity,
 	    xv->reason);
 	verdict_set(v, (enum verdict_act)act, 550, "5.7.1", text, VERDICT_RULE_XVOUCH);
+}
+
+void
+policy_xgen(const struct proofs *sess, const struct policy *p, struct verdict *v)
+{
+	const struct proof *g = proofs_get(sess, PROOF_XGEN);
+	char text[200];
+
+	(void)p;
+	if (g == NULL) {
+		verdict_set(
+		    v, VERDICT_ACCEPT, 250, "2.7.0", "no generation to answer", VERDICT_RULE_XGEN);
+		return;
+	}
+	switch (g->result) {
+	case PROOF_CURRENT:
+	case PROOF_NEWER:
+	case PROOF_OLDER:
+		snprintf(text, sizeof(text), "generation %lld accepted (%s)", g->u.gen.peer,
+		    proof_result_name(g->result));
+		verdict_set(v, VERDICT_ACCEPT, 250, "2.7.0", text, VERDICT_RULE_XGEN);
+		return;
+	case PROOF_TOO_NEW:
+		snprintf(text, sizeof(text),
+		    "generation %lld is more than %lld newer than ours (%lld): not checked",
+		    g->u.gen.peer, g->u.gen.max_newer, g->u.gen.ours);
+		break;
+	case PROOF_TOO_OLD:
+		snprintf(text, sizeof(text),
+		    "generation %lld is too old: the oldest accepted here is %lld", g->u.gen.peer,
+		    g->u.gen.ours + g->u.gen.tolerance);
+		break;
+	default: str_copy(text, sizeof(text), "generation cookie does not verify"); break;
+	}
+	/* the answer to XGEN only: the session goes on */
+	verdict_set(v, VERDICT_REJECT, 550, "5.7.1", text, VERDICT_RULE_XGEN);
 }
 
 void

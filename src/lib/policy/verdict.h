@@ -9,6 +9,9 @@
  *             strict rule is applied at MAIL, once the checks are in
  *   XVOUCH    the answer to the client's XVOUCH; a denied session in hard
  *             mode is refused, closed, and its address made vouch-required
+ *   XGEN      the answer to the client's XGEN: 250 for a generation that
+ *             verifies, 550 otherwise; what it leads to for mail is said
+ *             at RCPT (xgen_invalid, xgen_too_old)
  *   MAIL      the strict HELO rule, vouch-required addresses, DNS block
  *             lists, SPF of both identities, then the sender callout:
  *             explicit reject and tempfail answer MAIL itself; whether a
@@ -52,6 +55,7 @@ enum verdict_rule {
 	VERDICT_RULE_NONE = 0,
 	VERDICT_RULE_BLOCKED,   /* connect: the local block list */
 	VERDICT_RULE_XVOUCH,    /* XVOUCH's answer */
+	VERDICT_RULE_XGEN,      /* XGEN's answer */
 	VERDICT_RULE_STRICT,    /* MAIL: the strict HELO rule */
 	VERDICT_RULE_REQUIRED,  /* MAIL: a vouch-required address that did not vouch */
 	VERDICT_RULE_DNSBL,     /* MAIL: a DNS block list */
@@ -114,6 +118,7 @@ struct policy_trust {
 void policy_connect(const struct proofs *sess, const struct policy *p, struct verdict *v);
 void policy_helo(const struct proofs *sess, const struct policy *p, struct verdict *v);
 void policy_xvouch(const struct proofs *sess, const struct policy *p, struct verdict *v);
+void policy_xgen(const struct proofs *sess, const struct policy *p, struct verdict *v);
 /* MAIL from sender (the return path as given, "" for <>). */
 void policy_mail(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
     const char *sender, struct verdict *v);

@@ -250,9 +250,12 @@ test_from_others(void **state)
 	assert_int_equal(p.u.list.expires, 42);
 	assert_string_equal(p.reason, "trusted relay");
 
-	proofs_from_gen(&p, GEN_TOO_OLD, 12);
+	proofs_from_gen(&p, GEN_TOO_OLD, 12, 30, 10, 100);
 	assert_int_equal(p.result, PROOF_TOO_OLD);
 	assert_int_equal(p.u.gen.peer, 12);
+	assert_int_equal(p.u.gen.ours, 30);
+	assert_int_equal(p.u.gen.tolerance, 10);
+	assert_int_equal(p.u.gen.max_newer, 100);
 	proofs_from_tls(&p, "mx.example.com", 0, "CN=mx.example.com");
 	assert_int_equal(p.result, PROOF_FAIL);
 	proofs_from_xvouch(&p, "mx.example.com", PROOF_PASS, "confirmed");

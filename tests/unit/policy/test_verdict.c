@@ -439,6 +439,60 @@ test_xvouch(void **state)
 	}
 }
 
+/* ---- XGEN's answer -------------------------------------------------------------- */
+
+static void
+test_xgen(void **state)
+{
+	static const struct {
+		enum proof_result r; /* PROOF_NONE: no XGEN proof */
+		enum verdict_act act;
+		int code;
+		const char *status, *text;
+	} c[] = {
+		{ PROOF_NONE, VERDICT_ACCEPT, 250, "2.7.0", "no generation to answer" },
+		{ PROOF_CURRENT, VERDICT_ACCEPT, 250, "2.7.0", "generation 7 accepted (current)" },
+		{ PROOF_NEWER, VERDICT_ACCEPT, 250, "2.7.0", "generation 7 accepted (newer)" },
+		{ PROOF_OLDER, VERDICT_ACCEPT, 250, "2.7.0", "generation 7 accepted (older)" },
+		{ PROOF_TOO_OLD, VERDICT_REJECT, 550, "5.7.1",
+		    "generation 7 is too old: the oldest accepted here is 40" },
+		{ PROOF_TOO_NEW, VERDICT_REJECT, 550, "5.7.1",
+		    "generation 7 is more than 100 newer than ours (30): not checked" },
+		{ PROOF_INVALID, VERDICT_REJECT, 550, "5.7.1",
+		    "generation cookie does not verify" },
+	};
+	(void)state;
+	/* the answer is the same whatever the mode and the xgen_* actions:
+	 * those say what the generation leads to at RCPT (test_matrix) */
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
+			struct listener_config l;
+			struct policy p = { &l, 0, 0 };
+			struct proofs sess;
+			struct verdict v;
+			char what[100];
+			quiet(&l, mode);
+			l.xgen_invalid = l.xgen_too_old = CONFIG_ACT_REJECT;
+			proofs_init(&sess);
+			if (c[i].r != PROOF_NONE) {
+				struct proof *x = add(&sess, PROOF_XGEN, c[i].r, NULL);
+				x->u.gen.peer = 7;
+				x->u.gen.ours = 30;
+				x->u.gen.tolerance = 10;
+				x->u.gen.max_newer = 100;
+			}
+			policy_xgen(&sess, &p, &v);
+			snprintf(what, sizeof(what), "xgen %s, %s", proof_result_name(c[i].r),
+			    mode_names[mode]);
+			check_refusal(what, &v, c[i].code, c[i].status, c[i].text);
+			if (strcmp(v.text, c[i].text) != 0 || v.act != c[i].act || v.flags != 0)
+				fail_msg("%s: \"%s\" act %s flags %u", what, v.text,
+				    verdict_act_name(v.act), v.flags);
+			proofs_clear(&sess);
+		}
+	}
+}
+
 /* ---- MAIL: the rules without an action setting, and their order ------------------- */
 
 enum mail_setup {
@@ -881,6 +935,7 @@ main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_connect),
 		cmocka_unit_test(test_xvouch),
+		cmocka_unit_test(test_xgen),
 		cmocka_unit_test(test_mail_rules),
 		cmocka_unit_test(test_says),
 		cmocka_unit_test(test_rcpt),
