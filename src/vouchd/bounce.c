@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
-#include "smtpd.h"
+#include "inject.h"
 #include "msg/dsn.h"
 #include "smtp/smtp_cmd.h"
 #include "util/log.h"

@@ -11,7 +11,8 @@
 
 #include "vouchd.h"
 #include "qmgr.h"
-#include "smtpd.h"
+#include "inject.h"
+#include "smtp/smtp_addr.h"
 #include "local/resolve.h"
 #include "msg/received.h"
 #include "util/log.h"

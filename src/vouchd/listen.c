@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "listen.h"
 #include "listener.h"
 #include "smtp/smtp_session.h"
 #include "util/hmap.h"

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lists.h"
+
 #include "vouchd.h"
 #include "policy/lists.h"
 #include "store/store.h"

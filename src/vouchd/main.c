@@ -23,7 +23,13 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "dns/dns.h"
+#include "gather.h"
+#include "listen.h"
+#include "lists.h"
+#include "privs.h"
+#include "reload.h"
 #include "smtpd.h"
+#include "submit.h"
 #include "xvouch.h"
 #include "store/store.h"
 #include "util/workq.h"
@@ -133,7 +139,6 @@ start(struct vouchd *d)
 	}
 	/* statistics: loaded from the state database, saved every minute */
 	metrics_start(d->metrics);
-	d->auth_fail = hmap_new();
 	if (lists_load(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"allow_networks: %s\"", err);
 		return -1;
@@ -153,7 +158,7 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
-	if (proofs_service_start(d, err, sizeof(err)) < 0) {
+	if (gather_service_start(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"callouts: %s\"", err);
 		return -1;
 	}
@@ -186,15 +191,6 @@ start(struct vouchd *d)
 }
 
 static void
-free_value(const void *key, size_t keylen, void *value, void *arg)
-{
-	(void)key;
-	(void)keylen;
-	(void)arg;
-	free(value);
-}
-
-static void
 stop(struct vouchd *d)
 {
 	listen_close_all(d);
@@ -209,7 +205,7 @@ stop(struct vouchd *d)
 	outbound_free(d->outbound);
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
-	proofs_service_stop(d);
+	gather_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	xvouch_stop(d); /* after the sessions, which cancel their checks */
@@ -219,10 +215,6 @@ stop(struct vouchd *d)
 	aliases_free(d->aliases);
 	lists_free(d);
 	store_close(d->store);
-	if (d->auth_fail) {
-		hmap_foreach(d->auth_fail, free_value, NULL);
-		hmap_free(d->auth_fail);
-	}
 	hmap_free(d->per_ip);
 	if (d->sig_term) {
 		event_free(d->sig_term);

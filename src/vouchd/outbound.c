@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
-#include "smtpd.h"
+#include "xgen.h"
 #include "xvouch.h"
 #include "msg/authres.h"
 #include "tls/tls_ctx.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "privs.h"
 #include "util/privs.h"
 #include "util/safefile.h"
 #include "util/log.h"

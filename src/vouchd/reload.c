@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "vouchd.h"
+#include "reload.h"
+#include "listen.h"
+#include "lists.h"
 #include "listener.h"
 #include "outbound.h"
 #include "qmgr.h"

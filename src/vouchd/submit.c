@@ -17,14 +17,28 @@
 #include <time.h>
 
 #include "vouchd.h"
+#include "gather.h"
 #include "smtpd.h"
+#include "submit_int.h"
+#include "auth/proofs.h"
 #include "smtp/smtp_sasl.h"
+#include "smtp/smtp_session.h"
 #include "store/store.h"
 #include "policy/ratelimit.h"
 #include "util/hmap.h"
 #include "util/log.h"
 #include "util/workq.h"
 #include "util/xmalloc.h"
+
+struct auth_wait;
+
+/* The daemon's AUTH state (d->submit): one per vouchd, on the loop thread. */
+struct submit {
+	struct hmap *fails;      /* struct auth_fail by address, by user+address */
+	struct ratelimit *rate;  /* AUTH attempts per user, from unknown addresses */
+	struct auth_wait *waits; /* attempts waiting for their turn */
+	char dummy_hash[160];    /* crypt(3) hash for unknown AUTH users */
+};
 
 /* Failed attempts: per client address, and per (user, address). */
 struct auth_fail {
@@ -44,10 +58,19 @@ struct auth_job {
 	int ok;         /* result */
 };
 
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
+{
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
+}
+
 static struct auth_fail *
 fail_entry(struct vouchd *d, const char *key, int create)
 {
-	struct auth_fail *f = hmap_get(d->auth_fail, key, strlen(key));
+	struct auth_fail *f = hmap_get(d->submit->fails, key, strlen(key));
 	int64_t now = (int64_t)time(NULL);
 	int64_t window = d->cfg->auth_lockout / 1000;
 
@@ -59,14 +82,15 @@ fail_entry(struct vouchd *d, const char *key, int create)
 	}
 	if (f == NULL && create) {
 		/* Bounded: an attacker with many addresses cannot grow this for ever. */
-		if (hmap_count(d->auth_fail) > 100000) {
+		if (hmap_count(d->submit->fails) > 100000) {
 			log_warn("event=auth_fail_table_full action=reset");
-			hmap_free(d->auth_fail);
-			d->auth_fail = hmap_new();
+			hmap_foreach(d->submit->fails, free_value, NULL);
+			hmap_free(d->submit->fails);
+			d->submit->fails = hmap_new();
 		}
 		f = xcalloc(1, sizeof(*f));
 		f->window_start = now;
-		hmap_put(d->auth_fail, key, strlen(key), f);
+		hmap_put(d->submit->fails, key, strlen(key), f);
 	}
 	return f;
 }
@@ -136,15 +160,37 @@ attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 	    --ip->count < d->cfg->auth_max_failures_ip)
 		ip->locked_until = 0;
 	fail_key(key, sizeof(key), user, addr);
-	if ((f = hmap_del(d->auth_fail, key, strlen(key))) != NULL)
+	if ((f = hmap_del(d->submit->fails, key, strlen(key))) != NULL)
 		free(f);
 }
 
+struct submit_sess *
+submit_sess_new(struct vouchd *d, const struct config *cfg, uint64_t sid, int offer, int submission)
+{
+	struct submit_sess *sub = xcalloc(1, sizeof(*sub));
+
+	sub->d = d;
+	sub->cfg = cfg;
+	sub->sid = sid;
+	sub->offer = offer;
+	sub->submission = submission;
+	return sub;
+}
+
+void
+submit_sess_free(struct submit_sess *sub)
+{
+	if (sub == NULL)
+		return;
+	OPENSSL_cleanse(sub->auth_user_pending, sizeof(sub->auth_user_pending));
+	free(sub);
+}
+
 const char *
-submit_ehlo_keywords(struct smtpd_sess *ss, struct smtp_session *s)
+submit_ehlo_keywords(const struct submit_sess *sub, struct smtp_session *s)
 {
 	/* RFC 4954 4 and our policy: never offer AUTH in the clear. */
-	if (ss->auth_offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
+	if (sub->offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
 		return "AUTH PLAIN LOGIN";
 	return NULL;
 }
@@ -194,13 +240,20 @@ auth_done(void *arg)
 		attempt_succeeded(d, j->cred.user, j->addr);
 		/* not a guess: its turn goes back to the user's rate */
 		if (j->rated)
-			ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 		known_key(key, sizeof(key), j->cred.user, j->addr);
 		store_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400);
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s) {
+			/* a proof of the session: the user is who it says */
+			struct gather *g = smtpd_gather(s);
+			struct proof p;
 			smtp_session_set_authenticated(s, j->cred.user);
+			if (g) {
+				proofs_from_auth(&p, j->cred.user);
+				gather_add(g, &p);
+			}
 			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
 		}
 	} else {
@@ -240,7 +293,7 @@ check(struct vouchd *d, struct auth_job *j)
 	j->known = u && u->password && !u->locked;
 	/* Unknown users are checked against a real hash too, so a reply's
 	 * timing does not tell which user names exist. */
-	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->dummy_hash);
+	str_copy(j->hash, sizeof(j->hash), j->known ? u->password : d->submit->dummy_hash);
 	workq_submit(d->work, auth_work, auth_done, j);
 }
 
@@ -248,7 +301,7 @@ check(struct vouchd *d, struct auth_job *j)
 struct auth_wait {
 	struct auth_job *job;
 	struct event *timer;
-	struct auth_wait *prev, *next; /* d->auth_waits */
+	struct auth_wait *prev, *next; /* d->submit->waits */
 };
 
 static void
@@ -257,7 +310,7 @@ wait_unlink(struct vouchd *d, struct auth_wait *w)
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		d->auth_waits = w->next;
+		d->submit->waits = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
 	event_free(w->timer);
@@ -277,7 +330,7 @@ waited(evutil_socket_t fd, short what, void *arg)
 	wait_unlink(d, w);
 	if (s == NULL) {
 		/* gone: the attempt was never made */
-		ratelimit_give_back(d->auth_rate, j->cred.user, strlen(j->cred.user));
+		ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 	} else if (!refuse_locked(d, s, j->cred.user, j->addr)) {
 		check(d, j);
 		return;
@@ -289,18 +342,25 @@ waited(evutil_socket_t fd, short what, void *arg)
 void
 submit_free(struct vouchd *d)
 {
-	while (d->auth_waits) {
-		struct auth_job *j = d->auth_waits->job;
-		wait_unlink(d, d->auth_waits);
+	struct submit *sm = d->submit;
+
+	if (sm == NULL)
+		return;
+	while (sm->waits) {
+		struct auth_job *j = sm->waits->job;
+		wait_unlink(d, sm->waits);
 		smtp_sasl_wipe(&j->cred);
 		free(j);
 	}
-	ratelimit_free(d->auth_rate);
-	d->auth_rate = NULL;
+	ratelimit_free(sm->rate);
+	hmap_foreach(sm->fails, free_value, NULL);
+	hmap_free(sm->fails);
+	free(sm);
+	d->submit = NULL;
 }
 
 static void
-verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
+verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
 {
 	struct vouchd *d = ss->d;
 	const struct config *cfg = ss->cfg;
@@ -329,8 +389,9 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 	known_key(key, sizeof(key), cred->user, addr);
 	int rated = store_get(d->store, "auth_known", key, NULL, NULL) != 1;
 	if (rated &&
-	    !ratelimit_take(d->auth_rate, cred->user, strlen(cred->user), cfg->auth_user_per_minute,
-	        cfg->auth_user_per_minute, now_ms(), cfg->auth_user_max_wait, &wait)) {
+	    !ratelimit_take(d->submit->rate, cred->user, strlen(cred->user),
+	        cfg->auth_user_per_minute, cfg->auth_user_per_minute, now_ms(),
+	        cfg->auth_user_max_wait, &wait)) {
 		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
 		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), cred->user), addr);
 		smtp_sasl_wipe(cred);
@@ -353,10 +414,10 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 		    (long long)wait);
 		w->job = j;
 		w->timer = evtimer_new(d->base, waited, w);
-		w->next = d->auth_waits;
+		w->next = d->submit->waits;
 		if (w->next)
 			w->next->prev = w;
-		d->auth_waits = w;
+		d->submit->waits = w;
 		evtimer_add(w->timer, &tv);
 		return;
 	}
@@ -367,10 +428,12 @@ verify(struct smtpd_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cr
 static void
 plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 	struct smtp_sasl_creds cred;
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
 		return;
@@ -387,10 +450,12 @@ plain_line(void *host, struct smtp_session *s, const char *line, size_t len)
 static void
 login_pass(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 	struct smtp_sasl_creds cred;
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	memset(&cred, 0, sizeof(cred));
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
@@ -410,9 +475,11 @@ login_pass(void *host, struct smtp_session *s, const char *line, size_t len)
 static void
 login_user(void *host, struct smtp_session *s, const char *line, size_t len)
 {
-	struct smtpd_sess *ss = smtp_session_udata(s);
+	struct submit_sess *ss = smtpd_submit(s);
 
 	(void)host;
+	if (ss == NULL)
+		return;
 	if (len == 1 && line[0] == '*') {
 		smtp_session_decide(s, 501, "5.7.0", "Authentication cancelled");
 		return;
@@ -428,7 +495,7 @@ login_user(void *host, struct smtp_session *s, const char *line, size_t len)
 }
 
 void
-submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len)
+submit_auth(struct submit_sess *ss, struct smtp_session *s, const char *arg, size_t len)
 {
 	const char *sp = memchr(arg, ' ', len);
 	size_t mlen = sp ? (size_t)(sp - arg) : len;
@@ -436,7 +503,7 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 	size_t irlen = sp ? len - mlen - 1 : 0;
 	const char *addr = smtp_session_peer_addr(s);
 
-	if (!ss->auth_offer) {
+	if (!ss->offer) {
 		smtp_session_decide(s, 502, "5.5.1", "Error: authentication not enabled here");
 		return;
 	}
@@ -484,8 +551,12 @@ submit_auth(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size
 int
 submit_init(struct vouchd *d)
 {
+	struct submit *sm = xcalloc(1, sizeof(*sm));
+
+	d->submit = sm; /* submit_free's, even when this fails */
+	sm->fails = hmap_new();
 	/* one bucket per user name tried; bounded like the failure table */
-	d->auth_rate = ratelimit_new(100000);
+	sm->rate = ratelimit_new(100000);
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE], pw[33];
 	unsigned char r[16];
 	struct crypt_data cd;
@@ -499,7 +570,7 @@ submit_init(struct vouchd *d)
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL ||
 	    (h = crypt_r(pw, salt, &cd)) == NULL || h[0] == '*')
 		return -1;
-	str_copy(d->dummy_hash, sizeof(d->dummy_hash), h);
+	str_copy(sm->dummy_hash, sizeof(sm->dummy_hash), h);
 	OPENSSL_cleanse(&cd, sizeof(cd));
 	return 0;
 }

@@ -13,7 +13,9 @@
 #include <time.h>
 
 #include "vouchd.h"
-#include "smtpd.h"
+#include "inject.h"
+#include "submit_int.h"
+#include "smtp/smtp_session.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -55,7 +57,7 @@ send_locked(struct vouchd *d, const struct user *u)
 }
 
 int
-submit_check_mail(struct smtpd_sess *ss, struct smtp_session *s, const char *from)
+submit_check_mail(struct submit_sess *ss, struct smtp_session *s, const char *from)
 {
 	const char *name = smtp_session_user(s);
 	const struct user *u;
@@ -125,7 +127,7 @@ lock_account(struct vouchd *d, const struct user *u, long long limit, int64_t se
 }
 
 int
-submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
+submit_check_rcpt(struct submit_sess *ss, struct smtp_session *s, int remote)
 {
 	struct vouchd *d = ss->d;
 	const char *name = smtp_session_user(s);
@@ -153,12 +155,12 @@ submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
 	/* Reserved now, in one step of the store: sessions in parallel (or
 	 * nodes sharing the store) each see the others' reservations. */
 	int64_t hour = submit_hour(), sum = 0;
-	if (ss->remote_rcpts == 0) {
-		ss->rsv_hour = hour;
-		str_copy(ss->rsv_user, sizeof(ss->rsv_user), u->address);
+	struct submit_rsv *rsv = &ss->rsv;
+	if (rsv->n == 0) {
+		rsv->hour = hour;
+		str_copy(rsv->user, sizeof(rsv->user), u->address);
 	}
-	int rc = store_counter_reserve(
-	    d->store, ss->rsv_user, ss->rsv_hour, 1, hour - 23, per_day, &sum);
+	int rc = store_counter_reserve(d->store, rsv->user, rsv->hour, 1, hour - 23, per_day, &sum);
 	if (rc < 0) {
 		log_warn(
 		    "sid=%016llx event=store_error op=rcpt_reserve", (unsigned long long)ss->sid);
@@ -172,20 +174,36 @@ submit_check_rcpt(struct smtpd_sess *ss, struct smtp_session *s, int remote)
 		    "Daily recipient limit reached: account locked for sending; contact the postmaster");
 		return 1;
 	}
-	ss->remote_rcpts++;
+	rsv->n++;
 	return 0;
 }
 
 void
-submit_release(struct vouchd *d, const char *user, int64_t hour, unsigned n)
+submit_release(struct vouchd *d, const struct submit_rsv *r)
 {
-	if (n == 0 || user == NULL || user[0] == '\0')
+	if (r->n == 0 || r->user[0] == '\0')
 		return;
-	if (store_counter_reserve(d->store, user, hour, -(int64_t)n, 0, INT64_MAX, NULL) < 0) {
+	if (store_counter_reserve(d->store, r->user, r->hour, -(int64_t)r->n, 0, INT64_MAX, NULL) <
+	    0) {
 		char esc[LOG_ESC_MAX];
 		log_warn("event=store_error op=rcpt_release user=%s count=%u",
-		    log_token(esc, sizeof(esc), user), n);
+		    log_token(esc, sizeof(esc), r->user), r->n);
 	}
+}
+
+void
+submit_txn_take(struct submit_sess *sub, struct submit_rsv *out)
+{
+	*out = sub->rsv;
+	sub->rsv.n = 0;
+}
+
+void
+submit_txn_release(struct submit_sess *sub)
+{
+	/* no message: its reserved recipients go back to the daily limit */
+	submit_release(sub->d, &sub->rsv);
+	sub->rsv.n = 0;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * vouchd: the daemon's shared state. One event loop owns all of it;
  * worker threads (group commit, local delivery) only touch what they are
- * handed and report back through events.
+ * handed and report back through events. Each module's functions are
+ * declared in its own header (listen.h, lists.h, smtpd.h, gather.h, ...).
  */
 #ifndef VOUCH_VOUCHD_H
 #define VOUCH_VOUCHD_H
@@ -31,8 +32,7 @@ struct ctl;
 struct list;
 struct callout;
 struct vouch_checker;
-struct ratelimit;
-struct auth_wait;
+struct submit;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -66,7 +66,7 @@ struct vouchd {
 	struct local_pool *local;
 	struct outbound *outbound;
 	struct dns_client *dns;
-	struct callout *callout;           /* sender callouts (checks_proofs.c) */
+	struct callout *callout;           /* sender callouts (gather_checks.c) */
 	SSL_CTX *callout_tls;              /* its STARTTLS client context */
 	struct callout_config callout_cfg; /* the settings it runs with */
 	struct ctl *ctl;
@@ -76,10 +76,7 @@ struct vouchd {
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
 	struct metrics *metrics;       /* feeds, saves and serves them (metrics.h) */
-	struct hmap *auth_fail;        /* AUTH failures by address, user+address */
-	struct ratelimit *auth_rate;   /* AUTH attempts per user, from unknown addresses */
-	struct auth_wait *auth_waits;  /* attempts waiting for their turn (submit.c) */
-	char dummy_hash[160];          /* crypt(3) hash for unknown AUTH users */
+	struct submit *submit;         /* AUTH attempts and their limits (submit.c) */
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
@@ -96,45 +93,5 @@ struct vouchd {
 	long long fd_limit, fd_need, fd_reserve, max_connections;
 	struct vouchd_stats stats;
 };
-
-/* listen.c: sockets are bound (as root) before privileges are dropped. */
-int listen_open_all(struct vouchd *d, char *err, size_t errsz);
-void listen_close_all(struct vouchd *d);
-/* A session ended: release its per-address slot. */
-void listen_release(struct vouchd *d, const struct sockaddr *peer);
-
-/* privs.c */
-int privs_prepare_dirs(const struct config *cfg, char *err, size_t errsz);
-int privs_drop(const struct config *cfg, char *err, size_t errsz);
-
-/* smtpd.c: the policy side of inbound SMTP sessions. */
-struct smtp_server *smtpd_new(struct vouchd *d);
-
-/* lists.c: the allow, block and vouch-required lists, kept in the store. */
-enum lists_kind {
-	LISTS_ALLOW,    /* trusted as verified */
-	LISTS_BLOCK,    /* refused at connect */
-	LISTS_REQUIRED, /* accepted only when the session vouches (DESIGN 5.1 step 6) */
-};
-int lists_load(struct vouchd *d, char *err, size_t errsz);
-void lists_free(struct vouchd *d);
-/* The list of a kind, and its name ("allow", "block", "required"). */
-struct list *lists_of(struct vouchd *d, enum lists_kind k);
-const char *lists_name(enum lists_kind k);
-/* Add to a list, persisted; expires 0 = never. */
-int lists_add(struct vouchd *d, enum lists_kind k, const char *text, int64_t expires,
-    const char *reason, char *err, size_t errsz);
-int lists_del(struct vouchd *d, enum lists_kind k, const char *text);
-/* Control-socket listing of one list. */
-void lists_print(struct vouchd *d, enum lists_kind k, struct strbuf *out);
-
-/* checks_proofs.c: the sender callout service (after DNS and the store). */
-int proofs_service_start(struct vouchd *d, char *err, size_t errsz);
-void proofs_service_stop(struct vouchd *d);
-
-/* reload.c: local tables and configuration. */
-int vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t errsz);
-void vouchd_reload(struct vouchd *d);
-void vouchd_shutdown(struct vouchd *d);
 
 #endif

@@ -1,21 +1,27 @@
 /*
  * xgen: software generations on SMTP sessions (DESIGN 5.2): the EHLO
- * keyword, judging a client's XGEN, and what our own client sends.
+ * keyword, judging a client's XGEN, and what our own client sends. The
+ * judgement is a proof; the policy engine answers the command with it
+ * (policy_xgen), and decides at RCPT what a generation leads to for mail
+ * (xgen_invalid, xgen_too_old).
  */
+#include "xgen.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "vouchd.h"
-#include "smtpd.h"
 #include "auth/gen.h"
+#include "auth/proofs.h"
+#include "policy/stats.h"
 #include "util/log.h"
 
 const char *
-xgen_ehlo(const struct smtpd_sess *ss, char *buf, size_t bufsz)
+xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, size_t bufsz)
 {
-	if (ss->cfg->xgen_generation < 0 || ss->listener->mode == CONFIG_MODE_OFF)
+	if (cfg->xgen_generation < 0 || l->mode == CONFIG_MODE_OFF)
 		return NULL;
-	snprintf(buf, bufsz, "XGEN %lld", ss->cfg->xgen_generation);
+	snprintf(buf, bufsz, "XGEN %lld", cfg->xgen_generation);
 	return buf;
 }
 
@@ -28,57 +34,38 @@ xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz)
 	return buf;
 }
 
-void
-xgen_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len)
+static int
+refuse(struct xgen_answer *a, int code, const char *status, const char *text)
 {
-	const struct config *cfg = ss->cfg;
+	a->code = code;
+	a->status = status;
+	a->text = text;
+	return 0;
+}
+
+int
+xgen_judge(struct vouchd *d, const struct config *cfg, const struct listener_config *l, int given,
+    uint64_t sid, const char *arg, size_t len, struct proof *p, struct xgen_answer *a)
+{
 	uint8_t ours[GEN_COOKIE_LEN], theirs[GEN_COOKIE_LEN];
 	long long g;
-	char text[200];
 
-	if (cfg->xgen_generation < 0 || ss->listener->mode == CONFIG_MODE_OFF) {
-		smtp_session_decide(s, 502, "5.5.1", "XGEN not offered here");
-		return;
-	}
+	memset(a, 0, sizeof(*a));
+	if (cfg->xgen_generation < 0 || l->mode == CONFIG_MODE_OFF)
+		return refuse(a, 502, "5.5.1", "XGEN not offered here");
 	/* One per connection (not reset by EHLO): a client proves its
 	 * generation once, and cannot make us hash again and again. */
-	if (ss->xgen_given) {
-		smtp_session_decide(s, 503, "5.5.1", "XGEN already given in this session");
-		return;
-	}
-	if (gen_parse(arg, len, &g, theirs) < 0) {
-		smtp_session_decide(
-		    s, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
-		return;
-	}
-	ss->xgen_given = 1;
+	if (given)
+		return refuse(a, 503, "5.5.1", "XGEN already given in this session");
+	if (gen_parse(arg, len, &g, theirs) < 0)
+		return refuse(a, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
 	gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), ours);
-	ss->xgen = gen_verify_cached(&ss->d->xgen_cache, cfg->xgen_generation, ours,
+	enum gen_result r = gen_verify_cached(&d->xgen_cache, cfg->xgen_generation, ours,
 	    cfg->xgen_tolerance, cfg->xgen_max_newer, g, theirs);
-	ss->xgen_peer = g;
+	proofs_from_gen(p, r, g, cfg->xgen_generation, cfg->xgen_tolerance, cfg->xgen_max_newer);
 	log_info("sid=%016llx event=xgen result=%s peer_generation=%lld our_generation=%lld",
-	    (unsigned long long)ss->sid, gen_result_name(ss->xgen), g, cfg->xgen_generation);
-	checks_count(ss, "xgen", gen_result_name(ss->xgen));
-	switch (ss->xgen) {
-	case GEN_CURRENT:
-	case GEN_NEWER:
-	case GEN_OLDER:
-		snprintf(text, sizeof(text), "generation %lld accepted (%s)", g,
-		    gen_result_name(ss->xgen));
-		smtp_session_decide(s, 250, "2.7.0", text);
-		return;
-	case GEN_TOO_NEW:
-		snprintf(text, sizeof(text),
-		    "generation %lld is more than %lld newer than ours (%lld): not checked", g,
-		    cfg->xgen_max_newer, cfg->xgen_generation);
-		smtp_session_decide(s, 550, "5.7.1", text);
-		return;
-	case GEN_TOO_OLD:
-		snprintf(text, sizeof(text),
-		    "generation %lld is too old: the oldest accepted here is %lld", g,
-		    cfg->xgen_generation + cfg->xgen_tolerance);
-		smtp_session_decide(s, 550, "5.7.1", text);
-		return;
-	default: smtp_session_decide(s, 550, "5.7.1", "generation cookie does not verify"); return;
-	}
+	    (unsigned long long)sid, gen_result_name(r), g, cfg->xgen_generation);
+	if (d->counters)
+		stats_count(d->counters, "xgen", gen_result_name(r));
+	return 1;
 }

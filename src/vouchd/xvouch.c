@@ -1,5 +1,6 @@
 /*
- * xvouch: session vouching in vouchd (see xvouch.h).
+ * xvouch: session vouching in vouchd (see xvouch.h); the receiver's
+ * callback check is gather_xvouch.c's.
  */
 #include "xvouch.h"
 
@@ -13,15 +14,13 @@
 #include <time.h>
 
 #include "vouchd.h"
-#include "checks.h"
+#include "gather.h"
+#include "lists.h"
 #include "outbound.h"
-#include "smtpd.h"
 #include "auth/vouch_check.h"
-#include "dns/dns.h"
-#include "dns/dns_result.h"
+#include "smtp/smtp_session.h"
 #include "store/store.h"
 #include "util/hmap.h"
-#include "util/ipspecial.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -35,19 +34,26 @@ struct asker {
 	long long beyond; /* answered 421 this minute */
 };
 
-const char *
-xvouch_state_name(enum xvouch_state st)
+/* ---- the answering side (X) ------------------------------------------------ */
+
+static void
+free_value(const void *key, size_t keylen, void *value, void *arg)
 {
-	switch (st) {
-	case XV_PASS: return "pass";
-	case XV_FAIL: return "fail";
-	case XV_TEMPERROR: return "temperror";
-	case XV_RUNNING: return "running";
-	default: return "none";
-	}
+	(void)key;
+	(void)keylen;
+	(void)arg;
+	free(value);
 }
 
-/* ---- the answering side (X) ------------------------------------------------ */
+static void
+askers_free(struct vouchd *d)
+{
+	if (d->xvouch_askers == NULL)
+		return;
+	hmap_foreach(d->xvouch_askers, free_value, NULL);
+	hmap_free(d->xvouch_askers);
+	d->xvouch_askers = NULL;
+}
 
 static struct asker *
 asker_of(struct vouchd *d, const char *addr)
@@ -58,7 +64,7 @@ asker_of(struct vouchd *d, const char *addr)
 	if (a == NULL) {
 		if (hmap_count(d->xvouch_askers) >= ASKERS_MAX) {
 			/* bounded: a flood from many addresses forgets the counts */
-			xvouch_askers_free(d);
+			askers_free(d);
 			d->xvouch_askers = hmap_new();
 		}
 		a = xcalloc(1, sizeof(*a));
@@ -83,17 +89,16 @@ asker_of(struct vouchd *d, const char *addr)
  * flood costs us nothing, while a later check of a real session still
  * passes.
  */
-static void
-answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
+void
+xvouch_answer(struct vouchd *d, const struct config *cfg, struct smtp_session *s, const char *id)
 {
-	struct vouchd *d = ss->d;
 	const char *addr = smtp_session_peer_addr(s);
 	char reply[200];
 	int rc = vouch_table_check(d->store, id, addr);
 
 	if (rc == 1) {
 		log_info("sid=%016llx event=xvouch_check result=confirmed client=%s",
-		    (unsigned long long)ss->sid, addr);
+		    (unsigned long long)smtp_session_id(s), addr);
 		snprintf(reply, sizeof(reply), "%s confirmed", id);
 		smtp_session_decide(s, 250, "2.7.0", reply);
 		return;
@@ -103,11 +108,11 @@ answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 		return;
 	}
 	struct asker *a = asker_of(d, addr);
-	if (a->failures >= ss->cfg->xvouch_check_max_failures) {
+	if (a->failures >= cfg->xvouch_check_max_failures) {
 		if (a->beyond++ == 0)
 			log_warn(
 			    "sid=%016llx event=xvouch_check result=flood client=%s failures=%lld",
-			    (unsigned long long)ss->sid, addr, a->failures);
+			    (unsigned long long)smtp_session_id(s), addr, a->failures);
 		smtp_session_decide(
 		    s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
 		smtp_session_close(s);
@@ -116,292 +121,11 @@ answer_check(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
 	a->failures++;
 	/* Unknown id, or known for another peer: the same answer for both. */
 	log_info("sid=%016llx event=xvouch_check result=unknown client=%s",
-	    (unsigned long long)ss->sid, addr);
+	    (unsigned long long)smtp_session_id(s), addr);
 	smtp_session_answer(s, 550, "5.7.1", "unknown session");
 }
 
-/* ---- the receiver (R) -------------------------------------------------------- */
-
-/* The verdict is in: tell the client and act on it. */
-static void
-conclude(struct smtpd_sess *ss, enum xvouch_state st, const char *why)
-{
-	struct vouchd *d = ss->d;
-	struct xvouch_rx *xv = &ss->xv;
-	struct smtp_session *s = smtp_server_find(d->smtp, ss->sid);
-	char text[600];
-
-	if (xv->budget) {
-		event_free(xv->budget);
-		xv->budget = NULL;
-	}
-	if (xv->req) {
-		vouch_checker_cancel(d->xvcheck, xv->req);
-		xv->req = 0;
-	}
-	xv->state = st;
-	str_copy(xv->reason, sizeof(xv->reason), why);
-	char name_esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
-	log_info("sid=%016llx event=xvouch result=%s name=%s target=%s reason=%s",
-	    (unsigned long long)ss->sid, xvouch_state_name(st),
-	    log_token(name_esc, sizeof(name_esc), xv->name), xv->target[0] ? xv->target : "-",
-	    log_str(why_esc, sizeof(why_esc), why));
-	checks_count(ss, "xvouch", xvouch_state_name(st));
-	if (s == NULL)
-		return;
-	if (st == XV_PASS) {
-		snprintf(text, sizeof(text), "vouched for %s", xv->name);
-		smtp_session_decide(s, 250, "2.7.0", text);
-		checks_after_xvouch(ss, s);
-		return;
-	}
-	if (st == XV_TEMPERROR) {
-		str_fmt(text, sizeof(text), "cannot verify the session now: %s", why);
-		smtp_session_decide(s, 451, "4.7.0", text);
-		return;
-	}
-	/* XV_FAIL */
-	int act = checks_action(ss, ss->listener->xvouch_fail, NULL);
-	if (act == CONFIG_ACT_REJECT) {
-		/*
-		 * DESIGN 5.1 step 6, hard mode: refuse and close; the address
-		 * becomes vouch-required, not blocked: the honest server behind
-		 * the same NAT address keeps delivering when it vouches.
-		 */
-		str_fmt(text, sizeof(text), "session not vouched for by %s: %s", xv->name, why);
-		if (ss->cfg->xvouch_required_time > 0)
-			checks_require_vouch(ss, s, ss->cfg->xvouch_required_time / 1000, text);
-		checks_count_refusal(ss, "xvouch");
-		smtp_session_decide(s, 550, "5.7.1", text);
-		smtp_session_close(s);
-		return;
-	}
-	str_fmt(text, sizeof(text),
-	    "session not vouched for by %s: %s (the session goes on unverified)", xv->name, why);
-	smtp_session_decide(s, 550, "5.7.1", text);
-}
-
-/* The checker's answer; the session is found by its id. */
-static void
-on_checked(void *owner, uint64_t sid, enum vouch_check_result r, const char *why)
-{
-	struct vouchd *d = owner;
-	struct smtp_session *s = smtp_server_find(d->smtp, sid);
-	struct smtpd_sess *ss = s ? smtp_session_udata(s) : NULL;
-
-	if (ss == NULL || ss->xv.state != XV_RUNNING)
-		return;
-	ss->xv.req = 0;
-	if (r == VOUCH_CHECK_PASS)
-		conclude(ss, XV_PASS, "the host confirmed the session");
-	else
-		conclude(ss, r == VOUCH_CHECK_FAIL ? XV_FAIL : XV_TEMPERROR, why);
-}
-
-static void
-on_budget(evutil_socket_t fd, short what, void *arg)
-{
-	struct smtpd_sess *ss = arg;
-
-	(void)fd;
-	(void)what;
-	for (int i = 0; i < 2; i++)
-		if (ss->xv.q[i])
-			dns_client_cancel(ss->d->dns, ss->xv.q[i]);
-	ss->xv.q[0] = ss->xv.q[1] = 0;
-	ss->xv.pending = 0;
-	conclude(ss, XV_TEMPERROR, "the vouching host did not answer in time");
-}
-
-/* The EHLO name's addresses are in: pick X and ask it. */
-static void
-call_back(struct smtpd_sess *ss)
-{
-	struct vouchd *d = ss->d;
-	struct xvouch_rx *xv = &ss->xv;
-	struct smtp_session *s = smtp_server_find(d->smtp, ss->sid);
-	struct sockaddr_storage to;
-	socklen_t tolen, fromlen;
-	char why[400];
-
-	if (s == NULL)
-		return;
-	if (xv->ntargets == 0) {
-		snprintf(why, sizeof(why), "%s has no address", xv->name);
-		conclude(ss, xv->state == XV_TEMPERROR ? XV_TEMPERROR : XV_FAIL, why);
-		return;
-	}
-	xv->state = XV_RUNNING;
-	/* DESIGN 5.1 step 3: the client's own address if the name has it. */
-	str_copy(xv->target, sizeof(xv->target), xv->targets[0]);
-	for (size_t i = 0; i < xv->ntargets; i++)
-		if (strcmp(xv->targets[i], smtp_session_peer_addr(s)) == 0)
-			str_copy(xv->target, sizeof(xv->target), xv->targets[i]);
-	const char *special = ipspecial_text(xv->target);
-	if (!ss->cfg->xvouch_allow_private && special) {
-		/* the filter every outbound check shares (util/ipspecial) */
-		snprintf(why, sizeof(why), "refusing to call back private address %s (%s)",
-		    xv->target, special);
-		xv->target[0] = '\0';
-		conclude(ss, XV_FAIL, why);
-		return;
-	}
-	memset(&to, 0, sizeof(to));
-	if (strchr(xv->target, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&to;
-		s6->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, xv->target, &s6->sin6_addr);
-		tolen = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&to;
-		s4->sin_family = AF_INET;
-		inet_pton(AF_INET, xv->target, &s4->sin_addr);
-		tolen = sizeof(*s4);
-	}
-	/* DESIGN 5.1 step 4: from the local address the client reached. */
-	const struct sockaddr *local = smtp_session_local(s, &fromlen);
-	log_debug("sid=%016llx event=xvouch_callback target=%s port=%lld",
-	    (unsigned long long)ss->sid, xv->target, ss->cfg->xvouch_port);
-	xv->req = vouch_checker_ask(d->xvcheck, (const struct sockaddr *)&to, tolen, local, fromlen,
-	    xv->name, xv->id, ss->sid);
-}
-
-static void
-on_address(struct dns_result *res, void *arg)
-{
-	struct smtpd_sess *ss = arg;
-	struct xvouch_rx *xv = &ss->xv;
-
-	for (int i = 0; i < 2; i++)
-		if (xv->q[i] && res->qtype == (i ? DNS_T_AAAA : DNS_T_A))
-			xv->q[i] = 0;
-	if (res->status == DNS_ANSWER) {
-		for (size_t i = 0; i < res->nrr && xv->ntargets < 8; i++) {
-			char t[64];
-			if (res->rr[i].type == DNS_T_A)
-				inet_ntop(AF_INET, &res->rr[i].u.a, t, sizeof(t));
-			else if (res->rr[i].type == DNS_T_AAAA)
-				inet_ntop(AF_INET6, &res->rr[i].u.aaaa, t, sizeof(t));
-			else
-				continue;
-			str_copy(xv->targets[xv->ntargets++], sizeof(xv->targets[0]), t);
-		}
-	} else if (res->status == DNS_TEMPFAIL) {
-		xv->dns_tempfail = 1;
-	}
-	dns_result_free(res);
-	if (--xv->pending == 0) {
-		if (xv->ntargets == 0 && xv->dns_tempfail)
-			xv->state = XV_TEMPERROR;
-		call_back(ss);
-	}
-}
-
-static void
-start_offer(struct smtpd_sess *ss, struct smtp_session *s, const char *id)
-{
-	struct vouchd *d = ss->d;
-	struct xvouch_rx *xv = &ss->xv;
-	const char *helo = smtp_session_helo(s);
-
-	if (helo == NULL || helo[0] == '[' || !strchr(helo, '.')) {
-		smtp_session_decide(
-		    s, 550, "5.7.1", "XVOUCH needs the sending host's name (an FQDN) in EHLO");
-		return;
-	}
-	memset(xv, 0, sizeof(*xv));
-	str_copy(xv->name, sizeof(xv->name), helo);
-	str_copy(xv->id, sizeof(xv->id), id);
-	/* Every session is proven by its own callback (DESIGN 5.1): no answer
-	 * for another session, however recent, stands for this one. */
-	xv->state = XV_RUNNING;
-	xv->budget = evtimer_new(d->base, on_budget, ss);
-	struct timeval tv = { ss->cfg->xvouch_timeout / 1000,
-		(ss->cfg->xvouch_timeout % 1000) * 1000 };
-	evtimer_add(xv->budget, &tv);
-	xv->pending = 2;
-	xv->q[0] = dns_client_lookup(d->dns, helo, DNS_T_A, on_address, ss);
-	xv->q[1] = dns_client_lookup(d->dns, helo, DNS_T_AAAA, on_address, ss);
-}
-
-void
-xvouch_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, size_t len)
-{
-	enum vouch_cmd kind;
-	char id[VOUCH_ID_LEN + 1];
-
-	if (vouch_cmd_parse(arg, len, &kind, id) < 0) {
-		smtp_session_decide(s, 501, "5.5.4",
-		    "Syntax: XVOUCH <id> | XVOUCH CHECK <id> "
-		    "(id: 128 letters and digits)");
-		return;
-	}
-	if (kind == VOUCH_CMD_CHECK) {
-		answer_check(ss, s, id);
-		return;
-	}
-	if (!ss->listener->xvouch || ss->listener->mode == CONFIG_MODE_OFF) {
-		smtp_session_decide(s, 502, "5.5.1", "XVOUCH not offered here");
-		return;
-	}
-	if (ss->xv.state != XV_NONE) {
-		smtp_session_decide(s, 503, "5.5.1", "XVOUCH already given in this session");
-		return;
-	}
-	if (smtp_session_mail(s)) {
-		smtp_session_decide(s, 503, "5.5.1", "XVOUCH goes before MAIL");
-		return;
-	}
-	start_offer(ss, s, id);
-}
-
-void
-xvouch_cancel(struct smtpd_sess *ss)
-{
-	struct xvouch_rx *xv = &ss->xv;
-
-	for (int i = 0; i < 2; i++)
-		if (xv->q[i])
-			dns_client_cancel(ss->d->dns, xv->q[i]);
-	xv->q[0] = xv->q[1] = 0;
-	if (xv->budget) {
-		event_free(xv->budget);
-		xv->budget = NULL;
-	}
-	if (xv->req) {
-		vouch_checker_cancel(ss->d->xvcheck, xv->req);
-		xv->req = 0;
-	}
-}
-
-void
-xvouch_forget(struct smtpd_sess *ss)
-{
-	xvouch_cancel(ss);
-	memset(&ss->xv, 0, sizeof(ss->xv));
-	ss->xv.state = XV_NONE;
-}
-
 /* ---- the daemon's part ----------------------------------------------------------- */
-
-static void
-free_value(const void *key, size_t keylen, void *value, void *arg)
-{
-	(void)key;
-	(void)keylen;
-	(void)arg;
-	free(value);
-}
-
-void
-xvouch_askers_free(struct vouchd *d)
-{
-	if (d->xvouch_askers == NULL)
-		return;
-	hmap_foreach(d->xvouch_askers, free_value, NULL);
-	hmap_free(d->xvouch_askers);
-	d->xvouch_askers = NULL;
-}
 
 struct old_record {
 	char *key, *value;
@@ -496,7 +220,8 @@ xvouch_configure(struct vouchd *d)
 int
 xvouch_start(struct vouchd *d)
 {
-	d->xvcheck = vouch_checker_new(d->base, on_checked, d);
+	/* its answers go to the session's proof gathering, by session id */
+	d->xvcheck = vouch_checker_new(d->base, gather_xvouch_checked, d);
 	d->xvouch_askers = hmap_new();
 	xvouch_configure(d);
 	forget_old_state(d);
@@ -508,7 +233,7 @@ xvouch_stop(struct vouchd *d)
 {
 	vouch_checker_free(d->xvcheck);
 	d->xvcheck = NULL;
-	xvouch_askers_free(d);
+	askers_free(d);
 }
 
 /* ---- the sender's side ----------------------------------------------------- */

@@ -1,0 +1,141 @@
+/*
+ * verdict: the policy engine (DESIGN 2 and 6). It reads what was proven
+ * (auth/proofs.h) under the listener's and the recipient's policy and
+ * says what to do, at each stage of a session:
+ *
+ *   connect   the local block list (an allow-listed client is never
+ *             blocked): 554, or greet
+ *   HELO      nothing is decided on the name here (RFC 5321 4.1.4); the
+ *             strict rule is applied at MAIL, once the checks are in
+ *   XVOUCH    the answer to the client's XVOUCH; a denied session in hard
+ *             mode is refused, closed, and its address made vouch-required
+ *   XGEN      the answer to the client's XGEN: 250 for a generation that
+ *             verifies, 550 otherwise; what it leads to for mail is said
+ *             at RCPT (xgen_invalid, xgen_too_old)
+ *   MAIL      the strict HELO rule, vouch-required addresses, DNS block
+ *             lists, SPF of both identities, then the sender callout:
+ *             explicit reject and tempfail answer MAIL itself; whether a
+ *             callout is to be made or skipped is said here too
+ *   RCPT      is the server verified? per recipient domain's mode:
+ *             soft -> unsafe, hard -> 550, off -> accept; "mode" actions
+ *             of the MAIL stage are resolved here, per recipient domain
+ *   end of data  the message's own proofs (none yet: DKIM, DMARC and ARC
+ *             will be read here)
+ *
+ * A session is verified when its client is authenticated or allow-listed
+ * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
+ * when registrar zones are configured, its vouched name is registered and
+ * active. But a proof of a name is not a proof for other domains: SPF is
+ * forgiven and the callout skipped only for a trusted forwarder --
+ * allow-listed, authenticated, or vouched and registered active.
+ *
+ * Pure: no I/O, no globals, no clock. The same proofs under the same
+ * policy give the same verdict, so the RCPT stage recomputes what the MAIL
+ * stage found instead of carrying it.
+ */
+#ifndef VOUCH_POLICY_VERDICT_H
+#define VOUCH_POLICY_VERDICT_H
+
+#include "auth/proofs.h"
+#include "config/config.h"
+#include "util/str.h"
+
+/* What to do with the command, from mildest to strictest (the order of
+ * enum config_action: ACCEPT is its IGNORE). */
+enum verdict_act {
+	VERDICT_ACCEPT = CONFIG_ACT_IGNORE,
+	VERDICT_TAG = CONFIG_ACT_TAG,           /* accept; tag the subject */
+	VERDICT_UNSAFE = CONFIG_ACT_UNSAFE,     /* accept into the .Unsafe folder */
+	VERDICT_TEMPFAIL = CONFIG_ACT_TEMPFAIL, /* 4xx */
+	VERDICT_REJECT = CONFIG_ACT_REJECT,     /* 5xx */
+};
+
+/* The rule that decided, for logs and statistics. */
+enum verdict_rule {
+	VERDICT_RULE_NONE = 0,
+	VERDICT_RULE_BLOCKED,   /* connect: the local block list */
+	VERDICT_RULE_XVOUCH,    /* XVOUCH's answer */
+	VERDICT_RULE_XGEN,      /* XGEN's answer */
+	VERDICT_RULE_STRICT,    /* MAIL: the strict HELO rule */
+	VERDICT_RULE_REQUIRED,  /* MAIL: a vouch-required address that did not vouch */
+	VERDICT_RULE_DNSBL,     /* MAIL: a DNS block list */
+	VERDICT_RULE_SPF,       /* MAIL: SPF */
+	VERDICT_RULE_CALLOUT,   /* MAIL: the sender callout */
+	VERDICT_RULE_TRUST,     /* RCPT: what the checks say for the recipient's domain */
+	VERDICT_RULE_NO_UNSAFE, /* RCPT: unsafe mail for a recipient who takes none */
+};
+
+/* What the caller does besides replying. */
+#define VERDICT_CLOSE 0x1u         /* close the session after the reply */
+#define VERDICT_REQUIRE_VOUCH 0x2u /* make the client's address vouch-required */
+
+/* MAIL: the sender callout, when no callout proof is in yet. */
+enum verdict_callout {
+	VERDICT_CALLOUT_NONE = 0, /* none wanted (off, a submission, authenticated) */
+	VERDICT_CALLOUT_RUN,      /* make it; ask again with its proof */
+	VERDICT_CALLOUT_SKIP,     /* a cheaper proof settles the sender: skip says which */
+};
+
+#define VERDICT_TEXT_MAX 700
+#define VERDICT_WHY_MAX 400
+
+struct verdict {
+	enum verdict_act act;
+	int code;                     /* the SMTP reply code */
+	char status[8];               /* its enhanced status code (RFC 3463), or "" */
+	char text[VERDICT_TEXT_MAX];  /* the reply's text, a reason a human can act on */
+	char why[VERDICT_WHY_MAX];    /* RCPT: the reason behind a non-accept act, for logs */
+	enum verdict_rule rule;       /* what decided */
+	unsigned flags;               /* VERDICT_CLOSE, VERDICT_REQUIRE_VOUCH */
+	enum verdict_callout callout; /* MAIL only */
+	enum callout_skip skip;       /* with VERDICT_CALLOUT_SKIP */
+};
+
+/* The policy a session runs under. Borrowed, read only. */
+struct policy {
+	const struct listener_config *l; /* actions per check and result, mode, strict, ... */
+	int submission;                  /* a submission port: AUTH proves the client */
+	int registrar;                   /* registrar zones are configured */
+};
+
+/* RCPT: the recipient's side. */
+struct policy_rcpt {
+	int mode;      /* the mode for the recipient's domain (config_mode_for) */
+	int no_unsafe; /* a local recipient takes no unsafe mail (users: no_unsafe) */
+};
+
+/* The trust verdict on the sending server. */
+struct policy_trust {
+	int verified;       /* allow-listed, authenticated, vouched (+ registered) */
+	const char *how;    /* why verified ("allow-listed", ...), or NULL; static */
+	const char *detail; /* what proved it (the allow entry, the zone, the name), or NULL;
+	                      * points into the proofs */
+	int forwarder;      /* a trusted forwarder: SPF forgiven, no callout */
+};
+
+/* Each stage: (proofs, policy) in, verdict out. sess is the session's
+ * proofs, msg the transaction's (may be NULL before MAIL). */
+void policy_connect(const struct proofs *sess, const struct policy *p, struct verdict *v);
+void policy_helo(const struct proofs *sess, const struct policy *p, struct verdict *v);
+void policy_xvouch(const struct proofs *sess, const struct policy *p, struct verdict *v);
+void policy_xgen(const struct proofs *sess, const struct policy *p, struct verdict *v);
+/* MAIL from sender (the return path as given, "" for <>). */
+void policy_mail(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    const char *sender, struct verdict *v);
+void policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    const struct policy_rcpt *r, struct verdict *v);
+void policy_data_end(
+    const struct proofs *sess, const struct proofs *msg, const struct policy *p, struct verdict *v);
+
+/* Who the sending server is proven to be. */
+void policy_trust(const struct proofs *sess, const struct policy *p, struct policy_trust *t);
+/* "mode" resolved for a mode (hard: reject, soft: unsafe, off: ignore). */
+int policy_resolve(int act, int mode);
+/* The message's verdict for people and filters: "X-Vouch-Verdict: ...". */
+void policy_verdict_header(const struct proofs *sess, const struct proofs *msg,
+    const struct policy *p, struct strbuf *out);
+
+/* "accept", "tag", "unsafe", "tempfail", "reject". */
+const char *verdict_act_name(enum verdict_act a);
+
+#endif

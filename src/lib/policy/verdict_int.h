@@ -1,0 +1,42 @@
+/*
+ * verdict_int: what the engine's files share (not for its callers).
+ */
+#ifndef VOUCH_POLICY_VERDICT_INT_H
+#define VOUCH_POLICY_VERDICT_INT_H
+
+#include "policy/verdict.h"
+
+/* One check's say about a transaction: an action (enum config_action,
+ * "mode" kept unresolved until RCPT) and its reason. */
+struct verdict_say {
+	int act;
+	char status[8]; /* enhanced status for a refusal, 5.x.x form */
+	char why[VERDICT_WHY_MAX];
+};
+
+/* What the MAIL stage's checks say: the strictest explicit action, and
+ * the first check whose action is "mode". */
+struct verdict_says {
+	struct verdict_say explicit_;
+	struct verdict_say mode;
+};
+
+/*
+ * The MAIL stage's rules, in order. Returns 1 if one refuses the command
+ * (v holds the refusal), else 0 with what the checks say in says; v is
+ * left alone then. For authenticated and submission sessions nothing is
+ * said.
+ */
+int verdict_mail_rules(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    struct verdict_says *says, struct verdict *v);
+
+/* Fill v: act, code, status and text (status and text may be NULL). */
+void verdict_set(struct verdict *v, enum verdict_act act, int code, const char *status,
+    const char *text, enum verdict_rule rule);
+
+/* Small readers of the proofs. */
+int verdict_authenticated(const struct proofs *sess);
+const struct proof *verdict_allowed(const struct proofs *sess);
+const struct proof *verdict_dnswl(const struct proofs *sess);
+
+#endif

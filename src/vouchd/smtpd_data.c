@@ -1,0 +1,258 @@
+/*
+ * smtpd_data: the message of an inbound transaction (see smtpd.h): our
+ * trace fields on top (what was proven, the verdict, Received), forged
+ * copies of ours removed as it streams into the queue, the end-of-data
+ * verdict, and 250 only once the message is durable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vouchd.h"
+#include "gather.h"
+#include "qmgr.h"
+#include "smtpd_int.h"
+#include "submit.h"
+#include "auth/proofs_header.h"
+#include "msg/mime_hdr.h"
+#include "msg/mime_notice.h"
+#include "msg/received.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* A commit in flight: it finds its session again by id. */
+struct smtpd_commit {
+	struct vouchd *d;
+	uint64_t sid;
+	struct envelope env;
+	char tracking[24];
+	struct submit_rsv rsv; /* remote recipients reserved for the user */
+};
+
+static struct smtpd_sess *
+sess(struct smtp_session *s)
+{
+	return smtp_session_udata(s);
+}
+
+/* RFC 8601 5 and RFC 7208 9.1: our results go above our Received. */
+static void
+trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
+{
+	const struct proofs *sp = gather_session(ss->g), *mp = gather_message(ss->g);
+	const char *user = smtp_session_user(s);
+	const struct user *u = user ? users_find(ss->d->users, user) : NULL;
+	struct proofs_header_in in = {
+		.hostname = ss->cfg->hostname,
+		.client_ip = smtp_session_peer_addr(s),
+		.helo = smtp_session_helo(s) ? smtp_session_helo(s) : "",
+		.sender = ss->env.sender ? ss->env.sender : "",
+		/* The login is named only for a user with stamp_user (issue 13
+		 * item 17); the tracking id in Received finds it in the log. */
+		.named_user = u && u->stamp_user ? user : NULL,
+	};
+	const struct proof *iprev = proofs_get(sp, PROOF_IPREV);
+	struct received_info ri;
+
+	proofs_header_write(sp, mp, &in, out);
+	/* The verdict, for people and filters. */
+	policy_verdict_header(sp, mp, &ss->pol, out);
+	memset(&ri, 0, sizeof(ri));
+	ri.helo = smtp_session_helo(s);
+	ri.verified_name =
+	    iprev && iprev->u.iprev.verified_name[0] ? iprev->u.iprev.verified_name : NULL;
+	ri.client_addr = smtp_session_peer_addr(s);
+	ri.by = ss->cfg->hostname;
+	ri.protocol = received_protocol(
+	    smtp_session_esmtp(s), smtp_session_tls(s), user != NULL, ss->env.smtputf8);
+	ri.queue_id = ss->env.id;
+	ri.tls_version = smtp_session_tls_version(s);
+	ri.tls_cipher = smtp_session_tls_cipher(s);
+	ri.for_rcpt = ss->env.nrcpts == 1
+	    ? (ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig : ss->env.rcpts[0].addr)
+	    : NULL;
+	if (user) {
+		submit_tracking_id(ss->tracking, sizeof(ss->tracking));
+		ri.tracking = ss->tracking;
+		if (u && u->stamp_user)
+			ri.user = u->address;
+	}
+	ri.when = time(NULL);
+	received_format(&ri, out);
+}
+
+static int forged_judge(void *arg, const char *field, size_t len);
+
+void
+smtpd_data_start(void *host, struct smtp_session *s)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	char err[256];
+	struct strbuf hdr;
+
+	queue_new_id(d->queue, ss->env.id);
+	ss->w = queue_writer_new(d->queue, ss->env.id, err, sizeof(err));
+	if (ss->w == NULL) {
+		log_err(
+		    "sid=%016llx event=queue_error error=\"%s\"", (unsigned long long)ss->sid, err);
+		smtp_session_decide(
+		    s, 451, "4.3.0", "Error: queue file write error, try again later");
+		return;
+	}
+	strbuf_init(&hdr, 64 * 1024);
+	trace_fields(ss, s, &hdr);
+	queue_writer_write(ss->w, hdr.s, hdr.len);
+	strbuf_free(&hdr);
+	hdrfilter_init(&ss->hdr, forged_judge, ss);
+	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
+	ss->hdr_active = 1;
+	smtp_session_decide(s, 354, NULL, NULL);
+}
+
+/*
+ * Trace fields that claim to be ours, arriving with the message, go; a
+ * "tag" verdict tags the Subject. The judge writes the tagged field into
+ * the same output the filter appends to, so the order is kept. (The
+ * filter runs inside the session's own data path: ss is alive.)
+ */
+static int
+forged_judge(void *arg, const char *field, size_t len)
+{
+	struct smtpd_sess *ss = arg;
+
+	if (proofs_header_forged(field, len, ss->cfg->hostname)) {
+		/* the field as it came: folded lines, anything (issue 13 item 13) */
+		char esc[100];
+		log_info("sid=%016llx event=forged_header_removed field=%s",
+		    (unsigned long long)ss->sid, log_escape(esc, sizeof(esc), field, len));
+		return 0;
+	}
+	if (ss->tag_subject && hdrfilter_field_is(field, len, "Subject", NULL, NULL)) {
+		struct mime_hdrs h;
+		struct mime_field f;
+		char tag[MIME_NOTICE_TAG_MAX * 4];
+		mime_notice_tag(ss->cfg->unsafe.subject_tag, tag, sizeof(tag));
+		mime_hdrs_init(&h, field, 0, len, len + 1);
+		/* only a field the MIME reader takes whole (the filter's field
+		 * ends at CRLF; the reader also ends lines at a lone CR or LF) */
+		if (tag[0] && mime_hdrs_next(&h, &f) == 1 && f.off == 0 && f.len == len &&
+		    mime_notice_subject(field, &f, tag, &ss->hdr_out) == 0) {
+			ss->tag_subject = 0; /* one Subject is tagged */
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+smtpd_data_write(void *host, struct smtp_session *s, const char *p, size_t n)
+{
+	struct smtpd_sess *ss = sess(s);
+	int rc;
+
+	(void)host;
+	if (ss->w == NULL)
+		return -1;
+	if (!ss->hdr_active)
+		return queue_writer_write(ss->w, p, n);
+	strbuf_reset(&ss->hdr_out);
+	if (hdrfilter_feed(&ss->hdr, p, n, &ss->hdr_out) < 0)
+		return -1;
+	rc = ss->hdr_out.len ? queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len) : 0;
+	return rc;
+}
+
+static void
+committed(void *arg, int err)
+{
+	struct smtpd_commit *c = arg;
+	struct vouchd *d = c->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, c->sid);
+	char text[128];
+
+	if (err) {
+		d->stats.messages_refused++;
+		submit_release(d, &c->rsv);
+		log_err("sid=%016llx qid=%s event=queue_commit_failed error=\"%s\"",
+		    (unsigned long long)c->sid, c->env.id, strerror(err));
+		if (s)
+			smtp_session_decide(
+			    s, 451, "4.3.0", "Error: could not store the message, try again later");
+		envelope_clear(&c->env);
+		free(c);
+		return;
+	}
+	d->stats.messages_accepted++;
+	log_info("sid=%016llx qid=%s event=queued size=%llu nrcpt=%zu%s",
+	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size, c->env.nrcpts,
+	    s ? "" : " client=gone");
+	snprintf(text, sizeof(text), "Ok: queued as %s", c->env.id);
+	if (c->env.auth_user)
+		submit_committed(d, c->env.auth_user, c->tracking, c->env.id, c->rsv.n);
+	/* The message is durable even if the client has gone: deliver it. */
+	qmgr_add(d->qmgr, &c->env);
+	if (s)
+		smtp_session_decide(s, 250, "2.0.0", text);
+	free(c);
+}
+
+void
+smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *res)
+{
+	struct vouchd *d = host;
+	struct smtpd_sess *ss = sess(s);
+	struct smtpd_commit *c;
+	struct verdict v;
+
+	(void)res;
+	if (ss->w && ss->hdr_active) {
+		strbuf_reset(&ss->hdr_out);
+		hdrfilter_finish(&ss->hdr, &ss->hdr_out);
+		if (ss->hdr_out.len)
+			queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len);
+		hdrfilter_free(&ss->hdr);
+		strbuf_free(&ss->hdr_out);
+		ss->hdr_active = 0;
+	}
+	if (ss->w == NULL || queue_writer_errno(ss->w)) {
+		int e = ss->w ? queue_writer_errno(ss->w) : EIO;
+		log_err("sid=%016llx qid=%s event=queue_write_failed error=\"%s\"",
+		    (unsigned long long)ss->sid, ss->env.id, strerror(e));
+		smtpd_txn_clear(ss);
+		d->stats.messages_refused++;
+		smtp_session_decide(s, 451, e == ENOSPC ? "4.3.1" : "4.3.0",
+		    e == ENOSPC ? "Insufficient system storage, try again later"
+		                : "Error: queue file write error, try again later");
+		return;
+	}
+	/* The message's own proofs are known now (none are gathered yet). */
+	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &v);
+	if (v.code >= 400) {
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx event=data_refused code=%d reason=%s",
+		    (unsigned long long)ss->sid, v.code, log_str(esc, sizeof(esc), v.text));
+		smtpd_txn_clear(ss);
+		d->stats.messages_refused++;
+		smtpd_count_refusal(ss, "data");
+		smtpd_reply(s, &v);
+		return;
+	}
+	ss->env.arrival = time(NULL);
+	ss->env.size = queue_writer_size(ss->w);
+	ss->env.helo = smtp_session_helo(s) ? xstrdup(smtp_session_helo(s)) : NULL;
+	ss->env.client_addr = xstrdup(smtp_session_peer_addr(s));
+	if (smtp_session_user(s))
+		ss->env.auth_user = xstrdup(smtp_session_user(s));
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->sid = ss->sid;
+	c->env = ss->env; /* the commit takes the envelope over */
+	str_copy(c->tracking, sizeof(c->tracking), ss->tracking);
+	submit_txn_take(ss->sub, &c->rsv);
+	envelope_init(&ss->env);
+	queue_writer_commit(ss->w, &c->env, committed, c);
+	ss->w = NULL;
+}

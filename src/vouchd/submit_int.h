@@ -1,0 +1,20 @@
+/*
+ * submit_int: the session state submit.c and submit_limits.c share (not
+ * for others).
+ */
+#ifndef VOUCH_VOUCHD_SUBMIT_INT_H
+#define VOUCH_VOUCHD_SUBMIT_INT_H
+
+#include "submit.h"
+
+struct submit_sess {
+	struct vouchd *d;
+	const struct config *cfg; /* the session's */
+	uint64_t sid;
+	int offer;                   /* the listener offers AUTH (after TLS) */
+	int submission;              /* the listener is a submission port */
+	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
+	struct submit_rsv rsv;       /* this transaction's remote recipients */
+};
+
+#endif
