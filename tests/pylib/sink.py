@@ -71,10 +71,42 @@ class Sink:
             self.proc.wait(timeout=10)
         self.proc = None
 
+    def _open_dumps(self):
+        """The dump files smtp-sink has open: transactions still arriving."""
+        if self.proc is None:
+            return set()
+        fds = f"/proc/{self.proc.pid}/fd"
+        out = set()
+        try:
+            names = os.listdir(fds)
+        except FileNotFoundError:
+            return out
+        for fd in names:
+            try:
+                out.add(os.readlink(os.path.join(fds, fd)))
+            except OSError:
+                pass
+        return out
+
     def transactions(self):
-        """The dumped transactions, oldest first, as bytes."""
+        """The complete dumped transactions, oldest first, as bytes.
+
+        smtp-sink creates a transaction's file at MAIL and writes it as the
+        message arrives, so a file it still holds open is left out: a test
+        never reads half a message. Files are named by the second and a
+        random suffix, so they are ordered by when they were last written."""
+        paths = glob.glob(os.path.join(self.dump, "*"))
+        busy = self._open_dumps()   # after the listing: a listed file it has closed is whole
+        done = []
+        for path in paths:
+            if os.path.realpath(path) in busy:
+                continue
+            try:
+                done.append((os.stat(path).st_mtime_ns, path))
+            except FileNotFoundError:
+                pass
         out = []
-        for path in sorted(glob.glob(os.path.join(self.dump, "*"))):
+        for _, path in sorted(done):
             with open(path, "rb") as f:
                 out.append(f.read())
         return out
