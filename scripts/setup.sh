@@ -19,13 +19,14 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-form
 # Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
 libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev"
-# Test peers and tools. swaks only recommends Net::SSLeay, which its TLS
+# Test peers and tools (bind9-utils: named-checkzone judges the registry's
+# exported zone as BIND would load it). swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
 # recommendations.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc util-linux strace chromium"
+iproute2 procps psmisc util-linux strace chromium bind9-utils"
 # Benchmarks and the load the flakiness check runs beside the suite.
 BENCH_PKGS="valgrind linux-perf stress-ng"
 
@@ -54,7 +55,7 @@ check() {
     done
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
-        /usr/bin/chromium:chromium; do
+        /usr/bin/chromium:chromium /usr/bin/named-checkzone:bind9-utils; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
     # swaks --tls needs the perl module, not only swaks

@@ -157,10 +157,12 @@ reg_answer_query(struct reg_zone *z, const uint8_t *q, size_t qlen, const struct
 	*outlen = 0;
 	memset(info, 0, sizeof(*info));
 	info->rcode = -1;
+	info->opcode = -1;
 	info->qname[0] = '\0';
 	dns_wire_reader_init(&r, q, qlen);
 	if (dns_wire_read_header(&r, &h) != DNS_WIRE_OK || (h.flags & DNS_FLAG_QR))
 		return REG_ANSWER_DROP; /* RFC 1035 7.3: never answer a response */
+	info->opcode = DNS_OPCODE(h.flags);
 	if (h.qdcount >= 1 && dns_wire_read_question(&r, &qu) == DNS_WIRE_OK) {
 		have_q = 1;
 		info->qtype = qu.qtype;

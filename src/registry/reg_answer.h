@@ -55,6 +55,7 @@ struct reg_answer_xfr {
 
 /* What a query was, for logs. */
 struct reg_answer_info {
+	int opcode; /* the query's, -1 if unreadable */
 	uint16_t qtype;
 	int rcode;
 	char qname[DNS_WIRE_TEXT_MAX];

@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "policy/lists.h"
 #include "util/log.h"
+#include "util/netaddr.h"
 #include "util/xmalloc.h"
 
 #define K(f) offsetof(struct reg_config, f)
@@ -34,6 +38,9 @@ const struct conf_key reg_config_keys[] = {
 	    "the register's DNS zone (DESIGN 5.3)" },
 	{ "ns", CONF_LIST, K(ns), "", 0, 0, NULL,
 	    "name servers for the zone's NS records; empty = ns.<zone>" },
+	{ "ns_address", CONF_LIST, K(ns_address), "", 0, 0, NULL,
+	    "name=address of each NS name inside the zone (glue, RFC 1034 4.2.1); default ns.<zone>"
+	    " gets the dns_listen addresses" },
 	{ "soa_rname", CONF_STR, K(soa_rname), "", 0, 0, NULL,
 	    "SOA responsible mailbox as a name; empty = hostmaster.<zone>" },
 	{ "ttl", CONF_DURATION, K(ttl), "300", 1 * SEC, 7 * DAY, NULL,
@@ -127,6 +134,133 @@ const struct conf_key reg_config_keys[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+/* name (any case, final dot or not) lower-cased without the dot into out. */
+static void
+plain_name(const char *name, size_t len, char *out, size_t outsz)
+{
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len >= outsz)
+		len = outsz - 1;
+	memcpy(out, name, len);
+	out[len] = '\0';
+	str_lower(out);
+}
+
+/* True if name (plain) is the zone or below it. */
+static int
+in_zone(const char *name, const char *zone)
+{
+	size_t nl = strlen(name), zl = strlen(zone);
+
+	if (nl == zl)
+		return strcmp(name, zone) == 0;
+	return nl > zl && name[nl - zl - 1] == '.' && strcmp(name + nl - zl, zone) == 0;
+}
+
+static void
+list_push(struct conf_list *l, const char *word)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = xstrdup(word);
+}
+
+/*
+ * RFC 1034 4.2.1: an NS name inside the zone needs its address in the
+ * zone (glue), or no resolver can reach it and BIND refuses to load the
+ * zone. Checks ns_address against the NS names and completes it: the
+ * default NS (ns.<zone>, this process) gets the dns_listen addresses.
+ * Returns the number of errors appended to errs.
+ */
+static int
+check_glue(struct reg_config *cfg, const char *name, struct strbuf *errs)
+{
+	char dflt[300], n[300];
+	int nerr = 0;
+	size_t nns = cfg->ns.n ? cfg->ns.n : 1;
+
+	snprintf(dflt, sizeof(dflt), "ns.%s", cfg->zone);
+	for (size_t i = 0; i < cfg->ns_address.n; i++) {
+		const char *e = cfg->ns_address.v[i], *eq = strchr(e, '=');
+		unsigned char b[16];
+		int listed = 0;
+
+		if (eq == NULL || eq == e ||
+		    (inet_pton(AF_INET, eq + 1, b) != 1 && inet_pton(AF_INET6, eq + 1, b) != 1)) {
+			strbuf_printf(
+			    errs, "%s: ns_address '%s' is not name=IP-address\n", name, e);
+			nerr++;
+			continue;
+		}
+		plain_name(e, (size_t)(eq - e), n, sizeof(n));
+		for (size_t k = 0; k < nns; k++) {
+			char ns[300];
+			const char *w = cfg->ns.n ? cfg->ns.v[k] : dflt;
+			plain_name(w, strlen(w), ns, sizeof(ns));
+			listed |= strcmp(ns, n) == 0;
+		}
+		if (!listed || !in_zone(n, cfg->zone)) {
+			strbuf_printf(errs, "%s: ns_address '%s': %s\n", name, e,
+			    !listed
+			        ? "the name is not one of the ns names"
+			        : "the name is outside the zone (its own zone gives its address)");
+			nerr++;
+		}
+	}
+	for (size_t k = 0; nerr == 0 && k < nns; k++) {
+		const char *w = cfg->ns.n ? cfg->ns.v[k] : dflt;
+		int has = 0;
+
+		plain_name(w, strlen(w), n, sizeof(n));
+		if (!in_zone(n, cfg->zone))
+			continue;
+		for (size_t i = 0; i < cfg->ns_address.n; i++) {
+			char g[300];
+			const char *e = cfg->ns_address.v[i];
+			plain_name(e, (size_t)(strchr(e, '=') - e), g, sizeof(g));
+			has |= strcmp(g, n) == 0;
+		}
+		if (has)
+			continue;
+		if (cfg->ns.n == 0) {
+			/* the default NS is this process: its listen addresses */
+			for (size_t i = 0; i < cfg->dns_listen.n; i++) {
+				struct sockaddr_storage ss;
+				socklen_t sl;
+				char why[200], ip[INET6_ADDRSTRLEN], word[400];
+				const void *a;
+
+				if (netaddr_parse(cfg->dns_listen.v[i], 0, 65535, &ss, &sl, why,
+				        sizeof(why)) < 0)
+					continue;
+				if (ss.ss_family == AF_INET) {
+					const struct sockaddr_in *s4 = (const void *)&ss;
+					if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
+						continue;
+					a = &s4->sin_addr;
+				} else {
+					const struct sockaddr_in6 *s6 = (const void *)&ss;
+					if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+						continue;
+					a = &s6->sin6_addr;
+				}
+				inet_ntop(ss.ss_family, a, ip, sizeof(ip));
+				snprintf(word, sizeof(word), "%s=%s", n, ip);
+				list_push(&cfg->ns_address, word);
+				has = 1;
+			}
+		}
+		if (!has) {
+			strbuf_printf(errs,
+			    "%s: ns '%s' is inside the zone and has no address: set ns_address = "
+			    "%s=IP (glue, RFC 1034 4.2.1)\n",
+			    name, n, n);
+			nerr++;
+		}
+	}
+	return nerr;
+}
+
 /* The top-level block: each key is the registry's or the DNS client's. */
 static int
 apply_block(
@@ -212,6 +346,10 @@ reg_config_load_text(const char *text, size_t len, const char *name, struct strb
 		size_t zl = strlen(cfg->zone);
 		if (zl > 1 && cfg->zone[zl - 1] == '.')
 			cfg->zone[zl - 1] = '\0';
+	}
+	if (check_glue(cfg, name, errs) > 0) {
+		reg_config_free(cfg);
+		return NULL;
 	}
 	return cfg;
 }

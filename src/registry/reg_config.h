@@ -21,8 +21,11 @@ struct reg_config {
 	/* the zone (DESIGN 5.3) */
 	char *zone;          /* e.g. reg.example.net */
 	struct conf_list ns; /* NS names at the apex */
-	char *soa_rname;     /* mailbox as a name; empty = hostmaster.<zone> */
-	long long ttl;       /* ms */
+	/* "name=address" glue for the NS names inside the zone; after loading
+	 * it holds every in-zone NS (the default ns.<zone> from dns_listen) */
+	struct conf_list ns_address;
+	char *soa_rname; /* mailbox as a name; empty = hostmaster.<zone> */
+	long long ttl;   /* ms */
 	long long soa_refresh, soa_retry, soa_expire, soa_minimum; /* ms */
 	struct conf_list dns_listen;                               /* host:port, UDP and TCP */
 	struct conf_list notify;         /* secondaries: host:port for NOTIFY */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -62,9 +63,59 @@ reg_dns_xfr_allowed(const struct reg_dns *d, const struct sockaddr *sa)
 	return 0;
 }
 
-void
-reg_dns_log_query(const char *proto, const char *peer, const struct reg_answer_info *info)
+#define REFUSED_LOG_PER_SECOND 20
+
+/*
+ * A refused zone transfer or NOTIFY is what an operator looks for when a
+ * secondary stops updating (or someone probes for the zone): logged at
+ * warn, the level above info that libvouch's log has (it has no notice).
+ * Capped per second, and the lines dropped are counted in the next one.
+ */
+static void
+log_refusal(
+    struct reg_dns *d, const char *proto, const char *peer, const struct reg_answer_info *info)
 {
+	int xfr = info->qtype == DNS_TYPE_AXFR || info->qtype == DNS_TYPE_IXFR;
+	long long now = (long long)time(NULL);
+	char esc[LOG_ESC_MAX];
+
+	if (info->opcode == DNS_OPCODE_NOTIFY) {
+		xfr = 0;
+	} else if (!(info->opcode == DNS_OPCODE_QUERY && xfr &&
+	               (info->rcode == DNS_RCODE_REFUSED || info->rcode == DNS_RCODE_FORMERR))) {
+		return;
+	}
+	if (now != d->refused_second) {
+		d->refused_second = now;
+		d->refused_logged = 0;
+	}
+	if (d->refused_logged >= REFUSED_LOG_PER_SECOND) {
+		d->refused_suppressed++;
+		return;
+	}
+	d->refused_logged++;
+	if (xfr)
+		log_warn("event=xfr_refused proto=%s client=%s qname=%s qtype=%s rcode=%d reason=%s"
+		         " suppressed=%u",
+		    proto, peer, log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)),
+		    info->qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", info->rcode,
+		    info->rcode == DNS_RCODE_FORMERR
+		        ? "\"AXFR over UDP\""
+		        : "\"not a configured secondary, or not the apex\"",
+		    d->refused_suppressed);
+	else
+		log_warn("event=notify_refused proto=%s client=%s qname=%s rcode=%d reason=\"this"
+		         " server is the primary\" suppressed=%u",
+		    proto, peer, log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)),
+		    info->rcode, d->refused_suppressed);
+	d->refused_suppressed = 0;
+}
+
+void
+reg_dns_log_query(
+    struct reg_dns *d, const char *proto, const char *peer, const struct reg_answer_info *info)
+{
+	log_refusal(d, proto, peer, info);
 	if (!log_enabled(LOG_LVL_DEBUG))
 		return;
 	char esc[LOG_ESC_MAX];
@@ -101,7 +152,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		    REG_ANSWER_REPLY)
 			continue;
 		reg_dns_addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
-		reg_dns_log_query("udp", peer, &info);
+		reg_dns_log_query(d, "udp", peer, &info);
 		sendto(fd, d->buf, outlen, 0, (struct sockaddr *)&ss, sl);
 	}
 }
@@ -118,7 +169,8 @@ send_notify(struct notify_target *t)
 	if (len == 0 || send(t->fd, msg, len, 0) < 0)
 		log_warn("event=notify_send_failed target=%s err=\"%s\"", t->name, strerror(errno));
 	t->tries++;
-	log_info("event=notify target=%s serial=%u try=%d", t->name, t->serial, t->tries);
+	log_info("event=notify target=%s source=%s serial=%u try=%d", t->name, t->source, t->serial,
+	    t->tries);
 }
 
 static void
@@ -140,8 +192,14 @@ on_notify_reply(evutil_socket_t fd, short what, void *arg)
 		if (t->pending && h.id == t->id && (h.flags & DNS_FLAG_QR) &&
 		    DNS_OPCODE(h.flags) == DNS_OPCODE_NOTIFY) {
 			t->pending = 0;
-			log_info("event=notify_acked target=%s serial=%u rcode=%d", t->name,
-			    t->serial, DNS_RCODE(h.flags));
+			/* a refusal is an answer too: re-sending would not change it */
+			if (DNS_RCODE(h.flags) != DNS_RCODE_NOERROR)
+				log_warn(
+				    "event=notify_refused target=%s source=%s serial=%u rcode=%d",
+				    t->name, t->source, t->serial, DNS_RCODE(h.flags));
+			else
+				log_info("event=notify_acked target=%s serial=%u rcode=%d", t->name,
+				    t->serial, DNS_RCODE(h.flags));
 		}
 	}
 }
@@ -215,6 +273,42 @@ parse_hostport(const char *text, struct sockaddr_storage *ss, socklen_t *sl)
 	return 0;
 }
 
+/*
+ * A secondary accepts NOTIFY only from its primary's address (NSD's
+ * allow-notify, BIND's primaries): send from the address we serve on, the
+ * first dns_listen address of the target's family that is not a wildcard
+ * (with a wildcard the kernel's choice is all there is).
+ */
+static int
+bind_notify_source(struct reg_dns *d, struct notify_target *t)
+{
+	str_copy(t->source, sizeof(t->source), "any");
+	for (size_t i = 0; i < d->nudp; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (getsockname(d->udp[i].fd, (struct sockaddr *)&ss, &sl) < 0 ||
+		    ss.ss_family != t->ss.ss_family)
+			continue;
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&ss;
+			if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
+				continue;
+			s4->sin_port = 0;
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+			if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+				continue;
+			s6->sin6_port = 0;
+		} else {
+			continue;
+		}
+		reg_dns_addr_text((struct sockaddr *)&ss, t->source, sizeof(t->source));
+		return bind(t->fd, (struct sockaddr *)&ss, sl);
+	}
+	return 0;
+}
+
 struct reg_dns *
 reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf *err)
 {
@@ -267,6 +361,12 @@ reg_dns_new(struct event_base *base, const struct reg_config *cfg, struct strbuf
 			goto fail;
 		}
 		t->fd = socket(t->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd >= 0 && bind_notify_source(d, t) < 0) {
+			strbuf_printf(err, "notify %s: cannot send from %s: %s", t->name, t->source,
+			    strerror(errno));
+			close(t->fd);
+			goto fail;
+		}
 		if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&t->ss, t->sl) < 0) {
 			strbuf_printf(err, "notify %s: %s", t->name, strerror(errno));
 			if (t->fd >= 0)

@@ -29,6 +29,7 @@ struct udp_sock {
 struct notify_target {
 	struct reg_dns *d;
 	char name[128];
+	char source[64]; /* the address NOTIFYs leave from (a dns_listen one), or "any" */
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	evutil_socket_t fd; /* connected UDP socket */
@@ -77,6 +78,9 @@ struct reg_dns {
 	struct sockaddr_storage *allowed; /* allow_transfer addresses */
 	size_t nallowed;
 	struct event *notify_timer;
+	/* refusal log lines per second are capped: spoofed UDP costs nothing */
+	long long refused_second;
+	unsigned refused_logged, refused_suppressed;
 	uint8_t *buf; /* 64 KiB scratch for answers */
 };
 
@@ -85,7 +89,9 @@ void reg_dns_addr_text(const struct sockaddr *sa, char *out, size_t outsz);
 int reg_dns_same_ip(const struct sockaddr *a, const struct sockaddr *b);
 /* RFC 5936 6: a configured secondary (notify or allow_transfer)? */
 int reg_dns_xfr_allowed(const struct reg_dns *d, const struct sockaddr *sa);
-void reg_dns_log_query(const char *proto, const char *peer, const struct reg_answer_info *info);
+/* Log an answered query (debug), and a refused transfer or NOTIFY (warn). */
+void reg_dns_log_query(
+    struct reg_dns *d, const char *proto, const char *peer, const struct reg_answer_info *info);
 
 /* reg_dns_tcp.c: the listener's accept callback, and closing every connection. */
 void reg_dns_tcp_accept(

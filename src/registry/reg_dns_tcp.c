@@ -116,7 +116,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 		if (c->d->zone == NULL)
 			continue;
 		k = reg_answer_query(c->d->zone, q, qlen, &o, c->d->buf, &outlen, &c->xfr, &info);
-		reg_dns_log_query("tcp", c->peer, &info);
+		reg_dns_log_query(c->d, "tcp", c->peer, &info);
 		if (k == REG_ANSWER_REPLY) {
 			pfx[0] = (uint8_t)(outlen >> 8);
 			pfx[1] = (uint8_t)outlen;

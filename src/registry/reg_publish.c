@@ -52,6 +52,8 @@ reg_publish_build(
 	p.ns = (const char *const *)cfg->ns.v;
 	p.nns = cfg->ns.n;
 	p.soa_rname = cfg->soa_rname;
+	p.glue = (const char *const *)cfg->ns_address.v;
+	p.nglue = cfg->ns_address.n;
 	p.serial = serial;
 	p.ttl = (uint32_t)(cfg->ttl / 1000);
 	p.refresh = (uint32_t)(cfg->soa_refresh / 1000);

@@ -159,6 +159,40 @@ put32(uint8_t *buf, size_t *o, uint32_t v)
 	buf[(*o)++] = (uint8_t)v;
 }
 
+/* One "name=address" glue entry: an A or AAAA record inside the zone. */
+static int
+add_glue(struct builder *b, const struct dns_wire_name *apex, const char *entry, uint32_t ttl,
+    struct strbuf *err)
+{
+	const char *eq = strchr(entry, '=');
+	char name[DNS_WIRE_TEXT_MAX];
+	struct dns_wire_name owner;
+	uint8_t addr[16];
+	size_t nl;
+
+	if (eq == NULL || (nl = (size_t)(eq - entry)) == 0 || nl >= sizeof(name))
+		goto bad;
+	memcpy(name, entry, nl);
+	name[nl] = '\0';
+	if (dns_wire_name_from_text(name, &owner) != DNS_WIRE_OK)
+		goto bad;
+	dns_wire_name_lower(&owner);
+	if (!dns_wire_name_is_under(&owner, apex)) {
+		strbuf_printf(err, "ns_address '%s' is outside the zone", entry);
+		return REG_EINVAL;
+	}
+	if (inet_pton(AF_INET, eq + 1, addr) == 1)
+		add(b, &owner, DNS_TYPE_A, ttl, addr, 4);
+	else if (inet_pton(AF_INET6, eq + 1, addr) == 1)
+		add(b, &owner, DNS_TYPE_AAAA, ttl, addr, 16);
+	else
+		goto bad;
+	return REG_OK;
+bad:
+	strbuf_printf(err, "ns_address '%s' is not name=address", entry);
+	return REG_EINVAL;
+}
+
 int
 reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *servers, size_t n,
     struct reg_zone **out, size_t *skipped, struct strbuf *err)
@@ -218,6 +252,10 @@ reg_zone_build(const struct reg_zone_params *p, const struct reg_zone_server *se
 		}
 		dns_wire_name_lower(&ns);
 		add(&b, &apex, DNS_TYPE_NS, p->ttl, ns.b, ns.len);
+	}
+	for (size_t i = 0; i < p->nglue; i++) {
+		if (add_glue(&b, &apex, p->glue[i], p->ttl, err) != REG_OK)
+			goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct reg_zone_server *s = &servers[i];
@@ -369,6 +407,12 @@ print_rr(const struct reg_zone_rr *rr, struct strbuf *out)
 	case DNS_TYPE_A:
 		return strbuf_printf(out, "%s %u IN A %u.%u.%u.%u\n", owner, rr->ttl, rr->rdata[0],
 		    rr->rdata[1], rr->rdata[2], rr->rdata[3]);
+	case DNS_TYPE_AAAA: {
+		char ip[INET6_ADDRSTRLEN];
+		if (rr->rdlen != 16 || inet_ntop(AF_INET6, rr->rdata, ip, sizeof(ip)) == NULL)
+			return -1;
+		return strbuf_printf(out, "%s %u IN AAAA %s\n", owner, rr->ttl, ip);
+	}
 	case DNS_TYPE_NS:
 		if (dns_wire_name_at(rr->rdata, rr->rdlen, 0, &a, &end) != DNS_WIRE_OK)
 			return -1;

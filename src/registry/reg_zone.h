@@ -2,6 +2,7 @@
  * reg_zone: the register as a DNS zone (DESIGN 5.3), built in memory.
  *
  *   <zone>                       SOA, NS (configured)
+ *   <ns name>.<zone>             A / AAAA of the NS names inside the zone (glue)
  *   <hostname>.<zone>            A 127.0.0.2 (active) | 127.0.0.3 (suspended)
  *                                TXT "v=vouch1; class=<c>; since=<YYYY-MM-DD>; sponsors=<n>"
  *   <reversed-ip>.ip.<zone>      A 127.0.0.2 | 127.0.0.3 (any active server
@@ -50,6 +51,9 @@ struct reg_zone_params {
 	size_t nns;
 	const char *soa_rname; /* NULL or "" = hostmaster.<zone> */
 	uint32_t serial, ttl, refresh, retry, expire, minimum;
+	/* "name=address" address records of in-zone NS names (glue) */
+	const char *const *glue;
+	size_t nglue;
 };
 
 /* One server as the zone shows it. */
