@@ -69,6 +69,14 @@ struct reg_config {
 	struct conf_list hosts; /* static name=address table; empty = DNS (dns_resolver) */
 	long long certify_concurrency;
 
+	/* mails to owners (reg_notice, reg_mailer) */
+	char *notice_relay;     /* IP:port of the SMTP relay; empty = no mails */
+	char *notice_from;      /* sender address; empty = registry@<zone> */
+	char *notice_dir;       /* templates; empty = the configuration file's folder */
+	char *notice_helo;      /* our EHLO name; empty = the zone */
+	long long notice_retry; /* ms between attempts (a day of them at most) */
+	char *site_url;         /* the web UI's address, for the mails; empty = none */
+
 	/* rate limits per client address (0 = none) */
 	long long limit_applications; /* applications per limit_window */
 	long long limit_reports;      /* reports per limit_window */

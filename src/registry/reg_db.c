@@ -157,6 +157,26 @@ static const char *const migrations[] = {
 	"ALTER TABLE reports ADD COLUMN trap_note TEXT NOT NULL DEFAULT '';"
 	/* confirmed before the server's last reinstatement: no longer counted */
 	"ALTER TABLE reports ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;",
+	/* work the serve loop does later, whichever process asked for it:
+	 * a certification run after a confirmed report (one per server), and
+	 * the mails to owners on suspension, bond forfeit and reinstatement */
+	"CREATE TABLE recertify("
+	" server_id INTEGER PRIMARY KEY REFERENCES servers(id),"
+	" report_id INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" requested_at INTEGER NOT NULL);"
+	"CREATE TABLE notices("
+	" id INTEGER PRIMARY KEY,"
+	" server_id INTEGER NOT NULL REFERENCES servers(id),"
+	" kind TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" report_ids TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued',"
+	" tries INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX notices_status ON notices(status, next_try);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -12,6 +12,7 @@
 #include "reg_arf.h"
 #include "reg_err.h"
 #include "reg_msg.h"
+#include "reg_recertify.h"
 #include "reg_server.h"
 #include "reg_trap.h"
 #include "reg_validate.h"
@@ -316,6 +317,12 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 		return reg_db_err(rc);
 	}
 	out->id = sqlite3_last_insert_rowid(reg_db_sqlite(db));
+	/* a confirmed report puts the server through its tests again */
+	if (counted && server_id &&
+	    (rc = reg_recertify_request(db, server_id, out->id, "trap")) != REG_OK) {
+		reg_db_rollback(db);
+		return rc;
+	}
 	if ((rc = reg_db_commit(db)) != REG_OK) {
 		reg_db_rollback(db);
 		return rc;
@@ -388,6 +395,9 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	changed = sqlite3_changes(reg_db_sqlite(db));
+	if (rc == SQLITE_DONE && changed == 1 && confirm && server_id &&
+	    reg_recertify_request(db, server_id, id, actor) != REG_OK)
+		rc = SQLITE_ERROR;
 	if (rc != SQLITE_DONE || changed != 1 || (rc = reg_db_commit(db)) != REG_OK) {
 		reg_db_rollback(db);
 		return rc == SQLITE_DONE ? REG_ETEMP : reg_db_err(rc);

@@ -14,7 +14,9 @@
 #include "reg_dns.h"
 #include "reg_err.h"
 #include "reg_http.h"
+#include "reg_mailer.h"
 #include "reg_publish.h"
+#include "reg_recertify.h"
 #include "reg_resolve.h"
 #include "reg_server.h"
 #include "reg_trapcheck.h"
@@ -32,6 +34,7 @@ struct serve {
 	struct reg_resolve *resolve;
 	struct reg_trapcheck *traps;
 	struct reg_http *http;
+	struct reg_mailer *mailer; /* NULL: no notice_relay */
 	struct reg_http_ctx ctx;
 	uint32_t serial;
 	int have_zone;
@@ -75,6 +78,27 @@ on_cert_done(void *arg, const char *hostname, const struct reg_workflow_res *res
 		reload(s);
 }
 
+/* Confirmed reports (from this process or another) asked for test runs. */
+static void
+start_recertify(struct serve *s)
+{
+	struct reg_recertify req[8];
+	size_t n = 0;
+
+	if (reg_recertify_take(s->db, req, sizeof(req) / sizeof(req[0]), &n) != REG_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct reg_workflow_res res;
+		char host_esc[LOG_ESC_MAX], msg_esc[LOG_ESC_MAX];
+		/* a trap confirmed it, not a person: only public addresses are tested */
+		int rc = reg_certq_submit(s->certq, req[i].hostname, !req[i].by_person, &res);
+
+		log_info("event=recertify server=%s report=%lld queued=%s msg=%s",
+		    log_token(host_esc, sizeof(host_esc), req[i].hostname), req[i].report_id,
+		    rc == REG_OK ? "yes" : "no", log_str(msg_esc, sizeof(msg_esc), res.msg));
+	}
+}
+
 /* Another process (the CLI) may have changed the register: follow the serial. */
 static void
 on_poll(evutil_socket_t fd, short what, void *arg)
@@ -85,6 +109,8 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!s->have_zone || reg_db_serial(s->db) != s->serial)
 		reload(s);
+	start_recertify(s);
+	reg_mailer_kick(s->mailer);
 }
 
 static void
@@ -193,6 +219,7 @@ reg_serve_run(const struct reg_config *cfg)
 	s.traps = reg_trapcheck_new(s.db, s.ctx.dns);
 	s.ctx.traps = s.traps;
 	recover_testing(&s);
+	s.mailer = reg_mailer_new(s.base, cfg, s.db);
 	sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
 	sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
 	poll = event_new(s.base, -1, EV_PERSIST, on_poll, &s);
@@ -213,6 +240,7 @@ out:
 		event_free(poll);
 	strbuf_free(&err);
 	reg_http_free(s.http);
+	reg_mailer_free(s.mailer);
 	reg_certq_free(s.certq);
 	reg_trapcheck_free(s.traps);
 	reg_resolve_free(s.resolve);

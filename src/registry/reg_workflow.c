@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "reg_err.h"
+#include "reg_notice.h"
 #include "reg_server.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -136,12 +137,20 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enu
 			rc = reg_server_set_bond(db, s->id, "held", cfg->bond_amount);
 		break;
 	case REG_ACT_SUSPEND:
-		if (strcmp(s->bond_status, "held") == 0)
+		/* the owner and admin contact are told (reg_notice), in this transaction */
+		rc = reg_notice_queue(db, cfg, s->id, REG_NOTICE_SUSPENDED, reason);
+		if (rc == REG_OK && strcmp(s->bond_status, "held") == 0) {
 			rc = reg_server_set_bond(db, s->id, "forfeited", s->bond_amount);
+			if (rc == REG_OK)
+				rc = reg_notice_queue(db, cfg, s->id, REG_NOTICE_FORFEITED, reason);
+		}
 		break;
 	case REG_ACT_REINSTATE:
+		/* the notice lists the reports before they are settled */
+		rc = reg_notice_queue(db, cfg, s->id, REG_NOTICE_REINSTATED, reason);
 		/* an admin looked: what was confirmed until now is settled */
-		rc = reg_server_settle_reports(db, s->id);
+		if (rc == REG_OK)
+			rc = reg_server_settle_reports(db, s->id);
 		break;
 	case REG_ACT_DEREGISTER:
 		if (strcmp(s->bond_status, "held") == 0)
@@ -299,10 +308,14 @@ reg_workflow_certify_held(struct reg_db *db, const struct reg_config *cfg, long 
 		return rc;
 	if ((rc = reg_server_get_id(db, id, &s)) != REG_OK)
 		return finish(db, rc);
-	if (strcmp(s.status, "testing") == 0)
+	if (strcmp(s.status, "testing") == 0) {
 		rc = enter(db, cfg, &s, REG_ACT_CERTIFY_HOLD, "registry", summary, res);
-	else
+	} else {
+		/* a re-run (after a confirmed report) that may not connect: say so */
+		rc = reg_server_history_add(db, s.id, "registry", "certification held for review",
+		    s.status, s.status, summary);
 		res_set(res, s.status, s.status, "%s: %s", s.hostname, summary);
+	}
 	reg_server_clear(&s);
 	return finish(db, rc);
 }
