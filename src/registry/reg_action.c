@@ -41,7 +41,7 @@ bad(struct reg_action_out *out, const struct reg_verr *e)
 {
 	out->status = 400;
 	str_copy(out->field, sizeof(out->field), e->field);
-	snprintf(out->msg, sizeof(out->msg), "%s %s", e->field, e->why);
+	snprintf(out->msg, sizeof(out->msg), "%.31s %.159s", e->field, e->why);
 }
 
 int
@@ -80,14 +80,16 @@ void
 reg_action_apply(struct reg_req *q, const struct reg_input_src *src, struct reg_action_out *out)
 {
 	struct reg_application app;
-	struct reg_verr e;
 	long long id;
 	size_t maxh = REG_HOSTNAME_MAX - strlen(q->ctx->cfg->zone) - 1;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (reg_input_application(src, maxh, &app, &e) < 0) {
-		bad(out, &e);
+	if (reg_input_application_all(src, maxh, &app, out->errs,
+	        sizeof(out->errs) / sizeof(out->errs[0]), &out->nerrs) < 0) {
+		if (out->nerrs > sizeof(out->errs) / sizeof(out->errs[0]))
+			out->nerrs = sizeof(out->errs) / sizeof(out->errs[0]);
+		bad(out, &out->errs[0]);
 		return;
 	}
 	/* each application may start tests: anonymous clients get a few */

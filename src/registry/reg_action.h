@@ -16,7 +16,9 @@
 struct reg_action_out {
 	int status; /* HTTP status */
 	char msg[512];
-	char field[32]; /* the offending field on a 400 */
+	char field[32];           /* the offending field on a 400 */
+	struct reg_verr errs[16]; /* apply: every field's problem (errs[0] = field, msg) */
+	size_t nerrs;
 	char hostname[REG_HOSTNAME_MAX + 1];
 	char token[REG_TOKEN_MAX]; /* apply: the owner token, shown once */
 	int certifying;            /* apply/certify: tests started */

@@ -57,7 +57,8 @@ reg_html_begin(struct strbuf *sb, const struct reg_req *q, const char *title)
 	reg_html_esc(sb, q->ctx->cfg->site_name);
 	reg_html_raw(sb,
 	    "</a><nav><a href=\"/\">Look up</a><a href=\"/apply\">Apply</a>"
-	    "<a href=\"/report\">Report abuse</a><a href=\"/admin\">Admin</a></nav></header><main>"
+	    "<a href=\"/report\">Report abuse</a><a href=\"/owner\">Owners</a><a href=\"/admin\">Admin</a>"
+	    "</nav></header><main>"
 	    "<h1>");
 	reg_html_esc(sb, title);
 	reg_html_raw(sb, "</h1>\n");

@@ -23,13 +23,14 @@
 
 #define HEADERS_MAX (16 * 1024)
 #define REG_HTTP_COOKIE "vr_session"
+#define REG_HTTP_OWNER_COOKIE "vr_owner"
 
 struct reg_http {
 	struct evhttp *http;
 	struct reg_http_ctx *ctx;
 };
 
-enum access { PUBLIC, OWNER, ADMIN };
+enum access { PUBLIC, OWNER, ADMIN, OWNER_WEB };
 
 /* The routing table: a '*' segment matches any one segment. */
 static const struct route {
@@ -61,6 +62,10 @@ static const struct route {
 	{ EVHTTP_REQ_POST, "/apply", reg_web_apply, PUBLIC },
 	{ EVHTTP_REQ_GET, "/report", reg_web_report_form, PUBLIC },
 	{ EVHTTP_REQ_POST, "/report", reg_web_report, PUBLIC },
+	{ EVHTTP_REQ_GET, "/owner/login", reg_web_owner_login_form, PUBLIC },
+	{ EVHTTP_REQ_POST, "/owner/login", reg_web_owner_login, PUBLIC },
+	{ EVHTTP_REQ_POST, "/owner/logout", reg_web_owner_logout, PUBLIC },
+	{ EVHTTP_REQ_GET, "/owner", reg_web_owner, OWNER_WEB },
 	{ EVHTTP_REQ_GET, "/admin/login", reg_web_login_form, PUBLIC },
 	{ EVHTTP_REQ_POST, "/admin/login", reg_web_login, PUBLIC },
 	{ EVHTTP_REQ_POST, "/admin/logout", reg_web_logout, PUBLIC },
@@ -264,6 +269,12 @@ authenticate(struct reg_req *q)
 			q->role = REG_ROLE_NONE;
 		return;
 	}
+	if (cookie && cookie_value(cookie, REG_HTTP_OWNER_COOKIE, id, sizeof(id)) &&
+	    reg_session_check_owner(q->ctx->db, id, (long long)time(NULL), &q->web_owner_token,
+	        &q->web_owner_id) == REG_OK) {
+		str_copy(q->owner_session, sizeof(q->owner_session), id);
+		reg_session_csrf(id, q->owner_csrf);
+	}
 	if (cookie && cookie_value(cookie, REG_HTTP_COOKIE, id, sizeof(id)) &&
 	    reg_session_check(q->ctx->db, id, (long long)time(NULL), &q->token_id) == REG_OK) {
 		q->role = REG_ROLE_ADMIN;
@@ -280,6 +291,17 @@ reg_http_session_cookie(struct reg_req *q, const char *id, long long max_age)
 	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
 	    REG_HTTP_COOKIE, id, max_age,
 	    q->tls || q->ctx->cfg->http_secure_cookie ? "; Secure" : "");
+	reg_http_header(q, "Set-Cookie", cookie);
+}
+
+void
+reg_http_owner_cookie(struct reg_req *q, const char *id, long long max_age)
+{
+	char cookie[REG_SESSION_ID_LEN + 160];
+
+	snprintf(cookie, sizeof(cookie),
+	    "%s=%s; Path=/owner; Max-Age=%lld; HttpOnly; SameSite=Strict%s", REG_HTTP_OWNER_COOKIE,
+	    id, max_age, q->tls || q->ctx->cfg->http_secure_cookie ? "; Secure" : "");
 	reg_http_header(q, "Set-Cookie", cookie);
 }
 
@@ -419,6 +441,10 @@ on_request(struct evhttp_request *r, void *arg)
 		else
 			json_error(
 			    &q, q.role != REG_ROLE_NONE ? 403 : 401, "an admin token is required");
+		goto out;
+	}
+	if (found->access == OWNER_WEB && q.web_owner_id <= 0) {
+		reg_http_redirect(&q, "/owner/login");
 		goto out;
 	}
 	if (found->access == OWNER && q.role != REG_ROLE_OWNER) {

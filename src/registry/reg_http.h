@@ -61,6 +61,11 @@ struct reg_req {
 	long long token_id;       /* the token's id (for the history) */
 	char session[REG_SESSION_ID_LEN + 1]; /* web: the signed-in session's id */
 	char csrf[65];                        /* web: that session's CSRF value */
+	/* web: an owner's session (cookie vr_owner, owner pages only) */
+	long long web_owner_id;                     /* its server, 0 = none */
+	long long web_owner_token;                  /* its owner token's id */
+	char owner_session[REG_SESSION_ID_LEN + 1]; /* its id */
+	char owner_csrf[65];                        /* its CSRF value */
 };
 
 typedef void (*reg_http_handler)(struct reg_req *q);
@@ -86,5 +91,7 @@ void reg_http_header(struct reg_req *q, const char *name, const char *value);
 /* Set the admin session cookie (HttpOnly, SameSite=Strict, Path=/, Secure
  * when reached over TLS or http_secure_cookie); id "" and max_age 0 clear it. */
 void reg_http_session_cookie(struct reg_req *q, const char *id, long long max_age);
+/* The same for an owner's session (vr_owner, Path=/owner). */
+void reg_http_owner_cookie(struct reg_req *q, const char *id, long long max_age);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "reg_input.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,46 +199,89 @@ reg_input_addresses(const char *text, struct reg_application *app, struct reg_ve
 	return 0;
 }
 
+/* Keep e as the next error of the list, if there is room. */
+static void
+collect(struct reg_verr *errs, size_t cap, size_t *n, const struct reg_verr *e)
+{
+	if (*n < cap)
+		errs[*n] = *e;
+	(*n)++;
+}
+
+int
+reg_input_application_all(const struct reg_input_src *src, size_t max_hostname,
+    struct reg_application *app, struct reg_verr *errs, size_t cap, size_t *nerr)
+{
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} texts[] = {
+		{ "owner_name", offsetof(struct reg_application, owner_name),
+		    sizeof(((struct reg_application *)0)->owner_name) },
+		{ "owner_address", offsetof(struct reg_application, owner_address),
+		    sizeof(((struct reg_application *)0)->owner_address) },
+		{ "owner_phone", offsetof(struct reg_application, owner_phone),
+		    sizeof(((struct reg_application *)0)->owner_phone) },
+		{ "owner_email", offsetof(struct reg_application, owner_email),
+		    sizeof(((struct reg_application *)0)->owner_email) },
+		{ "business_number", offsetof(struct reg_application, business_number),
+		    sizeof(((struct reg_application *)0)->business_number) },
+		{ "admin_contact", offsetof(struct reg_application, admin_contact),
+		    sizeof(((struct reg_application *)0)->admin_contact) },
+		{ "domain_age_note", offsetof(struct reg_application, domain_age_note),
+		    sizeof(((struct reg_application *)0)->domain_age_note) },
+	};
+	unsigned bad_text = 0;
+	struct reg_verr e;
+	const char *v, *why;
+
+	memset(app, 0, sizeof(*app));
+	*nerr = 0;
+	/* the order of the checks is the order the API reports the first in */
+	if (reg_input_hostname(src, "hostname", app->hostname, sizeof(app->hostname), &e) < 0)
+		collect(errs, cap, nerr, &e);
+	else if (strlen(app->hostname) > max_hostname &&
+	    verr(&e, "hostname", "is too long to publish under the registry's zone") < 0)
+		collect(errs, cap, nerr, &e);
+	v = get(src, "class");
+	if ((app->class_idx = reg_validate_choice(v, reg_validate_classes)) < 0 &&
+	    verr(&e, "class",
+	        "must be one of business, individual, isp, government, education, bulk") < 0)
+		collect(errs, cap, nerr, &e);
+	v = get(src, "owner_kind");
+	if ((app->owner_kind = reg_validate_choice(v, reg_validate_owner_kinds)) < 0 &&
+	    verr(&e, "owner_kind", "must be individual or business") < 0)
+		collect(errs, cap, nerr, &e);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		int required = strcmp(texts[i].name, "domain_age_note") != 0 &&
+		    (strcmp(texts[i].name, "business_number") != 0 || app->owner_kind == 1);
+		if (reg_input_text(src, texts[i].name, required, (char *)app + texts[i].off,
+		        texts[i].size, &e) < 0) {
+			collect(errs, cap, nerr, &e);
+			bad_text |= 1u << i;
+		}
+	}
+	if (!(bad_text & 4) && reg_validate_phone(app->owner_phone, &why) < 0 &&
+	    verr(&e, "owner_phone", why) < 0)
+		collect(errs, cap, nerr, &e);
+	if (!(bad_text & 8) && reg_validate_email(app->owner_email, &why) < 0 &&
+	    verr(&e, "owner_email", why) < 0)
+		collect(errs, cap, nerr, &e);
+	if (!(bad_text & 32) && reg_validate_email(app->admin_contact, &why) < 0 &&
+	    verr(&e, "admin_contact", why) < 0)
+		collect(errs, cap, nerr, &e);
+	if (reg_input_addresses(get(src, "addresses"), app, &e) < 0)
+		collect(errs, cap, nerr, &e);
+	return *nerr ? -1 : 0;
+}
+
 int
 reg_input_application(const struct reg_input_src *src, size_t max_hostname,
     struct reg_application *app, struct reg_verr *err)
 {
-	const char *v, *why;
+	size_t n;
 
-	memset(app, 0, sizeof(*app));
-	if (reg_input_hostname(src, "hostname", app->hostname, sizeof(app->hostname), err) < 0)
-		return -1;
-	if (strlen(app->hostname) > max_hostname)
-		return verr(err, "hostname", "is too long to publish under the registry's zone");
-	v = get(src, "class");
-	if ((app->class_idx = reg_validate_choice(v, reg_validate_classes)) < 0)
-		return verr(err, "class",
-		    "must be one of business, individual, isp, government, education, bulk");
-	v = get(src, "owner_kind");
-	if ((app->owner_kind = reg_validate_choice(v, reg_validate_owner_kinds)) < 0)
-		return verr(err, "owner_kind", "must be individual or business");
-	if (reg_input_text(src, "owner_name", 1, app->owner_name, sizeof(app->owner_name), err) <
-	        0 ||
-	    reg_input_text(
-	        src, "owner_address", 1, app->owner_address, sizeof(app->owner_address), err) < 0 ||
-	    reg_input_text(src, "owner_phone", 1, app->owner_phone, sizeof(app->owner_phone), err) <
-	        0 ||
-	    reg_input_text(src, "owner_email", 1, app->owner_email, sizeof(app->owner_email), err) <
-	        0 ||
-	    reg_input_text(src, "business_number", app->owner_kind == 1, app->business_number,
-	        sizeof(app->business_number), err) < 0 ||
-	    reg_input_text(
-	        src, "admin_contact", 1, app->admin_contact, sizeof(app->admin_contact), err) < 0 ||
-	    reg_input_text(src, "domain_age_note", 0, app->domain_age_note,
-	        sizeof(app->domain_age_note), err) < 0)
-		return -1;
-	if (reg_validate_phone(app->owner_phone, &why) < 0)
-		return verr(err, "owner_phone", why);
-	if (reg_validate_email(app->owner_email, &why) < 0)
-		return verr(err, "owner_email", why);
-	if (reg_validate_email(app->admin_contact, &why) < 0)
-		return verr(err, "admin_contact", why);
-	return reg_input_addresses(get(src, "addresses"), app, err);
+	return reg_input_application_all(src, max_hostname, app, err, 1, &n);
 }
 
 int

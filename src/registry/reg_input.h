@@ -75,6 +75,11 @@ void reg_input_json_close(struct reg_input_json *j);
  * <hostname>.<zone> fits in a DNS name. 0 or -1 with err. */
 int reg_input_application(const struct reg_input_src *src, size_t max_hostname,
     struct reg_application *app, struct reg_verr *err);
+/* The same, listing every field's problem (the web form shows them all):
+ * up to cap into errs, their number in *nerr (errs[0] is the error
+ * reg_input_application reports). -1 if there was any. */
+int reg_input_application_all(const struct reg_input_src *src, size_t max_hostname,
+    struct reg_application *app, struct reg_verr *errs, size_t cap, size_t *nerr);
 /* Read and validate an abuse report (message required, <= max_len). */
 int reg_input_report(const struct reg_input_src *src, size_t max_len, struct reg_report_input *rep,
     struct reg_verr *err);

@@ -85,6 +85,37 @@ reg_session_check(struct reg_db *db, const char *id, long long now, long long *t
 }
 
 int
+reg_session_check_owner(
+    struct reg_db *db, const char *id, long long now, long long *token_id, long long *server_id)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	sqlite3_stmt *st;
+	int rc;
+
+	*token_id = *server_id = 0;
+	if (!is_id(id))
+		return REG_EPERM;
+	SHA256((const unsigned char *)id, REG_SESSION_ID_LEN, digest);
+	if (reg_db_prepare(db,
+	        "SELECT s.token_id, t.server_id FROM sessions s JOIN tokens t ON t.id = s.token_id"
+	        " WHERE s.hash = ?1 AND s.revoked = 0 AND s.expires_at > ?2"
+	        " AND t.revoked = 0 AND t.role = 'owner' AND t.server_id IS NOT NULL",
+	        &st) != REG_OK)
+		return REG_ETEMP;
+	sqlite3_bind_blob(st, 1, digest, sizeof(digest), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*token_id = sqlite3_column_int64(st, 0);
+		*server_id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return REG_ETEMP;
+	return rc == SQLITE_ROW ? REG_OK : REG_EPERM;
+}
+
+int
 reg_session_revoke(struct reg_db *db, const char *id)
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -1,5 +1,6 @@
 /*
- * reg_session: the web UI's admin sessions. Signing in with an admin
+ * reg_session: the web UI's admin sessions (and owners' sessions, checked
+ * apart so that one can never stand for the other). Signing in with an admin
  * token creates a session: a random id (32 octets from RAND_bytes, in
  * hex) that goes into the browser's cookie, while the database keeps
  * only its SHA-256, the admin token it stands for and when it expires.
@@ -23,6 +24,10 @@ int reg_session_create(struct reg_db *db, long long token_id, long long now, lon
 /* REG_OK with the token's id if id names a live session at now (not
  * expired, not revoked, its admin token not revoked), else REG_EPERM. */
 int reg_session_check(struct reg_db *db, const char *id, long long now, long long *token_id);
+/* The same for an owner's web session (owner pages): its token must be a
+ * live owner token; *server_id gets the server it owns. */
+int reg_session_check_owner(
+    struct reg_db *db, const char *id, long long now, long long *token_id, long long *server_id);
 /* End a session for good (sign-out). ENOTFOUND if there was none. */
 int reg_session_revoke(struct reg_db *db, const char *id);
 /* Forget sessions that expired before now. */

@@ -38,6 +38,8 @@ static const char style[] =
     ".status-applied,.status-testing,.status-new,.status-running,.status-review,.status-pending{background:#fdf0c4;color:#6b5300}"
     ".status-deregistered,.status-dismissed{background:#e2e2e2;color:#444}"
     ".error{background:#fde2e1;border:1px solid #e0a3a0;padding:.6em 1em;border-radius:4px}"
+    ".required{color:#b3261e;font-weight:bold}.field-error{color:#b3261e;font-size:.9em}"
+    "[aria-invalid=true]{border-color:#b3261e}.failed-tests li{margin:.3em 0}"
     ".notice{background:#e4f1e4;border:1px solid #a6d0a6;padding:.6em 1em;border-radius:4px}"
     "code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{background:#fff;"
     "border:1px solid var(--line);padding:.8em;overflow:auto;max-height:30em}"
@@ -160,23 +162,60 @@ reg_web_server(struct reg_req *q)
 	server_page(q, q->segs[1]);
 }
 
-static void
-field(struct strbuf *sb, const struct reg_input_src *src, const char *name, const char *label,
-    const char *hint, int textarea)
+/* Is name one of the fields errs names? */
+static const struct reg_verr *
+field_error(const struct reg_action_out *out, const char *name)
 {
-	const char *v = src ? src->get(src->ctx, name) : NULL;
+	for (size_t i = 0; out && i < out->nerrs; i++)
+		if (strcmp(out->errs[i].field, name) == 0)
+			return &out->errs[i];
+	return NULL;
+}
 
+/* A label, marked when the field is required ("*", and for assistive
+ * technology aria-required; no browser-side blocking, so the page lists
+ * every problem at once). */
+static void
+label(struct strbuf *sb, const char *name, const char *text, int required)
+{
 	reg_html_raw(sb, "<label for=\"");
 	reg_html_esc(sb, name);
 	reg_html_raw(sb, "\">");
-	reg_html_esc(sb, label);
+	reg_html_esc(sb, text);
+	if (required)
+		reg_html_raw(sb, " <span class=\"required\" title=\"required\">*</span>");
 	reg_html_raw(sb, "</label>");
+}
+
+/* Attributes of an input: required, invalid (pointing at its message). */
+static void
+input_state(struct strbuf *sb, const char *name, int required, const struct reg_verr *err)
+{
+	if (required)
+		reg_html_raw(sb, " aria-required=\"true\"");
+	if (err) {
+		reg_html_raw(sb, " aria-invalid=\"true\" aria-describedby=\"err-");
+		reg_html_esc(sb, name);
+		reg_html_raw(sb, "\"");
+	}
+}
+
+static void
+field_full(struct strbuf *sb, const struct reg_input_src *src, const char *name, const char *text,
+    const char *hint, int textarea, int required, const struct reg_action_out *out)
+{
+	const char *v = src ? src->get(src->ctx, name) : NULL;
+	const struct reg_verr *err = field_error(out, name);
+
+	label(sb, name, text, required);
 	if (textarea) {
 		reg_html_raw(sb, "<textarea id=\"");
 		reg_html_esc(sb, name);
 		reg_html_raw(sb, "\" name=\"");
 		reg_html_esc(sb, name);
-		reg_html_raw(sb, "\">");
+		reg_html_raw(sb, "\"");
+		input_state(sb, name, required, err);
+		reg_html_raw(sb, ">");
 		reg_html_esc(sb, v ? v : "");
 		reg_html_raw(sb, "</textarea>");
 	} else {
@@ -188,8 +227,24 @@ field(struct strbuf *sb, const struct reg_input_src *src, const char *name, cons
 		reg_html_esc(sb, v ? v : "");
 		reg_html_raw(sb, "\" placeholder=\"");
 		reg_html_esc(sb, hint);
-		reg_html_raw(sb, "\">");
+		reg_html_raw(sb, "\"");
+		input_state(sb, name, required, err);
+		reg_html_raw(sb, ">");
 	}
+	if (err) {
+		reg_html_raw(sb, "<span class=\"field-error\" id=\"err-");
+		reg_html_esc(sb, name);
+		reg_html_raw(sb, "\">");
+		reg_html_esc(sb, err->why);
+		reg_html_raw(sb, "</span>");
+	}
+}
+
+static void
+field(struct strbuf *sb, const struct reg_input_src *src, const char *name, const char *label,
+    const char *hint, int textarea)
+{
+	field_full(sb, src, name, label, hint, textarea, 0, NULL);
 }
 
 static void
@@ -229,35 +284,82 @@ retry_after(struct reg_req *q, const struct reg_action_out *out)
 	reg_http_header(q, "Retry-After", ra);
 }
 
+/* The application's fields in the form's order, with their labels. */
+static const char *const apply_fields[][2] = {
+	{ "hostname", "Server host name" },
+	{ "addresses", "Sending addresses" },
+	{ "class", "Mail class" },
+	{ "owner_kind", "Owner" },
+	{ "owner_name", "Owner name" },
+	{ "owner_address", "Postal address" },
+	{ "owner_phone", "Phone" },
+	{ "owner_email", "Owner email" },
+	{ "business_number", "Business number" },
+	{ "admin_contact", "Admin contact email" },
+	{ "domain_age_note", "Domain age note" },
+};
+
+/* The list of every problem, in the form's order, each linked to its field. */
 static void
-apply_page(struct reg_req *q, int status, const struct reg_input_src *src, const char *error)
+apply_errors(struct strbuf *sb, const struct reg_action_out *out)
+{
+	size_t nf = sizeof(apply_fields) / sizeof(apply_fields[0]);
+
+	strbuf_printf(sb, "<div class=\"error\" id=\"errors\" role=\"alert\"><p>%s</p><ul>",
+	    out->nerrs == 1 ? "Please correct this problem:" : "Please correct these problems:");
+	for (size_t f = 0; f < nf; f++) {
+		for (size_t i = 0; i < out->nerrs; i++) {
+			if (strcmp(out->errs[i].field, apply_fields[f][0]) != 0)
+				continue;
+			reg_html_raw(sb, "<li><a href=\"#");
+			reg_html_esc(sb, out->errs[i].field);
+			reg_html_raw(sb, "\">");
+			reg_html_esc(sb, apply_fields[f][1]);
+			reg_html_raw(sb, "</a> ");
+			reg_html_esc(sb, out->errs[i].why);
+			reg_html_raw(sb, "</li>");
+		}
+	}
+	reg_html_raw(sb, "</ul></div>");
+}
+
+static void
+apply_page(struct reg_req *q, int status, const struct reg_input_src *src,
+    const struct reg_action_out *out)
 {
 	struct strbuf sb;
 
 	strbuf_init(&sb, REG_HTML_MAX);
 	reg_html_begin(&sb, q, "Apply for registration");
-	if (error) {
-		reg_html_raw(&sb, "<p class=\"error\" id=\"error\">");
-		reg_html_esc(&sb, error);
-		reg_html_raw(&sb, "</p>");
+	if (out && out->nerrs > 0) {
+		apply_errors(&sb, out);
+	} else if (out && out->msg[0]) {
+		reg_html_raw(&sb, "<div class=\"error\" id=\"errors\" role=\"alert\"><ul><li>");
+		reg_html_esc(&sb, out->msg);
+		reg_html_raw(&sb, "</li></ul></div>");
 	}
 	reg_html_raw(&sb,
 	    "<p>After you apply, the registry tests your server: it must answer SMTP, "
 	    "refuse to relay, offer STARTTLS, answer <code>XVOUCH CHECK</code> and have a HELO name "
 	    "that resolves to it. An admin then approves it, or it is approved at once when enough "
-	    "active servers sponsor it.</p><form method=\"post\" action=\"/apply\" class=\"stack\">");
-	field(&sb, src, "hostname", "Server host name", "mail.example.com", 0);
-	field(&sb, src, "addresses", "Sending addresses (space separated)",
-	    "192.0.2.25 2001:db8::25", 0);
+	    "active servers sponsor it.</p><p class=\"muted\">Fields marked "
+	    "<span class=\"required\">*</span> are required.</p>"
+	    "<form method=\"post\" action=\"/apply\" class=\"stack\" novalidate>");
+	field_full(&sb, src, "hostname", "Server host name", "mail.example.com", 0, 1, out);
+	field_full(&sb, src, "addresses", "Sending addresses (space separated)",
+	    "192.0.2.25 2001:db8::25", 0, 1, out);
 	select_field(&sb, src, "class", "Mail class", reg_validate_classes);
 	select_field(&sb, src, "owner_kind", "Owner", reg_validate_owner_kinds);
-	field(&sb, src, "owner_name", "Owner name", "Example Ltd", 0);
-	field(&sb, src, "owner_address", "Postal address", "1 Main Street, Town", 0);
-	field(&sb, src, "owner_phone", "Phone", "+1 555 0100", 0);
-	field(&sb, src, "owner_email", "Owner email", "owner@example.com", 0);
-	field(&sb, src, "business_number", "Business number (companies)", "", 0);
-	field(&sb, src, "admin_contact", "Admin contact email", "postmaster@example.com", 0);
-	field(&sb, src, "domain_age_note", "Domain age note (optional)", "registered 2009", 0);
+	field_full(&sb, src, "owner_name", "Owner name", "Example Ltd", 0, 1, out);
+	field_full(&sb, src, "owner_address", "Postal address", "1 Main Street, Town", 0, 1, out);
+	field_full(&sb, src, "owner_phone", "Phone", "+1 555 0100", 0, 1, out);
+	field_full(&sb, src, "owner_email", "Owner email", "owner@example.com", 0, 1, out);
+	field_full(&sb, src, "business_number", "Business number (required for a business)", "", 0,
+	    0, out);
+	field_full(
+	    &sb, src, "admin_contact", "Admin contact email", "postmaster@example.com", 0, 1, out);
+	field_full(&sb, src, "domain_age_note", "Domain age note (optional)", "registered 2009", 0,
+	    0, out);
 	reg_html_raw(&sb, "<button type=\"submit\" id=\"apply-submit\">Apply</button></form>\n");
 	reg_html_end(&sb);
 	reg_html_send(q, status, &sb);
@@ -279,7 +381,7 @@ reg_web_apply(struct reg_req *q)
 	reg_action_apply(q, &src, &out);
 	if (out.status >= 400) {
 		retry_after(q, &out);
-		apply_page(q, out.status, &src, out.msg);
+		apply_page(q, out.status, &src, &out);
 		return;
 	}
 	strbuf_init(&sb, REG_HTML_MAX);

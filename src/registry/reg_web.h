@@ -32,6 +32,15 @@ void reg_web_login_form(struct reg_req *q);
 void reg_web_login(struct reg_req *q);
 /* POST /admin/logout: clear the cookie. */
 void reg_web_logout(struct reg_req *q);
+/* GET /owner/login: the owners' sign-in form (an owner token). */
+void reg_web_owner_login_form(struct reg_req *q);
+/* POST /owner/login: check the owner token, set the owner's session cookie. */
+void reg_web_owner_login(struct reg_req *q);
+/* POST /owner/logout (CSRF-checked): end the owner's session. */
+void reg_web_owner_logout(struct reg_req *q);
+/* GET /owner: the owner's server: status, tests (each failed one and why),
+ * reports against it, history (reg_web_owner.c). */
+void reg_web_owner(struct reg_req *q);
 /* Any unknown page: 404. */
 void reg_web_not_found(struct reg_req *q);
 
