@@ -428,7 +428,7 @@ reg_notice_build(struct reg_db *db, const struct reg_config *cfg, const struct r
 	struct reg_server s;
 	struct reg_report reps[REG_NOTICE_MAX_REPORTS];
 	struct reg_notice_part parts[REG_NOTICE_MAX_REPORTS];
-	size_t nreps = 0, tlen = 0;
+	size_t nreps = 0, tlen = 0, attached = 0;
 	char from[320], date[32], bond[32], nrep[16], msgid[128], *tmpl;
 	const char *to[2];
 	struct strbuf subject, body;
@@ -446,6 +446,13 @@ reg_notice_build(struct reg_db *db, const struct reg_config *cfg, const struct r
 		if (end == p)
 			break;
 		if (reg_report_get(db, id, &reps[nreps]) == REG_OK) {
+			/* line ends made CRLF can double a part: keep within the limit */
+			if (reps[nreps].message_len > REG_NOTICE_MAX_SIZE / 4 - attached) {
+				reg_report_clear(&reps[nreps]);
+				p = *end == ',' ? end + 1 : end;
+				continue;
+			}
+			attached += reps[nreps].message_len;
 			parts[nreps].report_id = id;
 			parts[nreps].msg = reps[nreps].message ? reps[nreps].message : "";
 			parts[nreps].len = reps[nreps].message ? reps[nreps].message_len : 0;

@@ -25,8 +25,8 @@
 
 enum reg_notice_kind { REG_NOTICE_SUSPENDED, REG_NOTICE_FORFEITED, REG_NOTICE_REINSTATED };
 
-#define REG_NOTICE_MAX_REPORTS 5 /* newest confirmed reports attached */
-#define REG_NOTICE_MAX_SIZE (16u << 20)
+#define REG_NOTICE_MAX_REPORTS 5        /* newest confirmed reports attached */
+#define REG_NOTICE_MAX_SIZE (32u << 20) /* reports attached: a quarter of it */
 
 /* "suspended", "forfeited", "reinstated". */
 const char *reg_notice_kind_name(enum reg_notice_kind k);

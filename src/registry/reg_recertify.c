@@ -56,6 +56,13 @@ reg_recertify_take(struct reg_db *db, struct reg_recertify *out, size_t max, siz
 	int rc;
 
 	*n = 0;
+	/* polled twice a second: no write transaction while nothing waits */
+	if (reg_db_prepare(db, "SELECT 1 FROM recertify LIMIT 1", &st) != REG_OK)
+		return REG_ETEMP;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? REG_OK : reg_db_err(rc);
 	if ((rc = reg_db_begin(db)) != REG_OK)
 		return rc;
 	if (reg_db_prepare(db,
