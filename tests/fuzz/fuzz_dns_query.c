@@ -1,6 +1,6 @@
 /*
  * fuzz_dns_query: arbitrary bytes as a query to the registry's
- * authoritative answer logic (src/registry/reg_answer.c) over a small
+ * authoritative answer logic (src/registry/dns/reg_answer.c) over a small
  * zone, by UDP and by TCP with transfers allowed; every response must
  * parse back with dns_wire and respect the size limit of its transport.
  */

@@ -1,5 +1,5 @@
 /*
- * test_registry_answer: the register zone (src/registry/reg_zone.c) and
+ * test_registry_answer: the register zone (src/registry/dns/reg_zone.c) and
  * the authoritative answer logic (reg_answer.c) on wire-format queries:
  * A/TXT for active and suspended servers, address names, NXDOMAIN versus
  * NODATA for empty non-terminals, REFUSED outside the zone, FORMERR,

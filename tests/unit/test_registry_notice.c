@@ -1,5 +1,5 @@
 /*
- * test_registry_notice: the mails to owners (src/registry/reg_notice.c):
+ * test_registry_notice: the mails to owners (src/registry/core/reg_notice.c):
  * placeholders filled, values that cannot break a header or a line,
  * the Subject line split off; the composed message's MIME structure with
  * the reports attached as message/rfc822 and every line end CRLF; a

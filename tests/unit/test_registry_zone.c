@@ -1,5 +1,5 @@
 /*
- * test_registry_zone: the zone's own name servers (src/registry/reg_zone.c,
+ * test_registry_zone: the zone's own name servers (src/registry/dns/reg_zone.c,
  * reg_config.c): an NS name inside the zone gets its address records
  * (glue, RFC 1034 4.2.1) from ns_address, the default ns.<zone> from
  * dns_listen, and a configuration that would publish an in-zone NS
