@@ -80,6 +80,7 @@ def test_applicant_sees_each_failed_test_and_why(reg, applicant):
     assert re.search(r'id="status" class="status status-applied">applied<', page)
     assert 'id="cert-status"' in page and "failed" in page
     assert "failed the certification tests" in page
+    assert 'id="offenders"' not in page and "Offender lookup" not in page
     failed = re.search(r'<ul class="failed-tests">(.*?)</ul>', page, re.S)
     assert failed, page
     items = re.findall(r'<strong class="test-name">([^<]+)</strong> \(([^)]*)\): '
@@ -122,6 +123,16 @@ def test_active_owner_sees_reports_and_history_escaped(reg):
     assert "approved" in hist and "certification requested" in hist
     # another owner's session shows its own server only
     assert "mx.closed.test" not in page
+    # an active server's owner looks offenders up (escaped); an applicant cannot
+    st, doc = reg.api("POST", "/api/offenders", {"reference": "cust-<4711>", "note": "<i>spam</i>"},
+                      token=token)
+    assert st == 201, doc
+    st, page, _ = http(reg, "GET", "/owner?reference=cust-%3C4711%3E", headers={"Cookie": cookie})
+    table = re.search(r'<table id="offenders">(.*?)</table>', page, re.S).group(1)
+    assert "cust-&lt;4711&gt;" in table and "&lt;i&gt;spam&lt;/i&gt;" in table
+    assert "<i>" not in page and "mx.esc.test" in table
+    st, page, _ = http(reg, "GET", "/owner?reference=nobody", headers={"Cookie": cookie})
+    assert "No records." in page
 
 
 def test_owner_logout_needs_csrf_and_revokes(reg, applicant):

@@ -4,8 +4,9 @@
  * browser gets a session of its own (cookie vr_owner, Path=/owner), never
  * the token, and never one that admin pages accept. The page shows the
  * owner's server only: its status and what it means, its certification
- * runs with each failed test named and why, the reports against it, and
- * its history. Every value is escaped.
+ * runs with each failed test named and why, the reports against it, its
+ * history, and (for an active server) the offender lookup. Every value is
+ * escaped.
  */
 #include "reg_web.h"
 
@@ -18,10 +19,12 @@
 
 #include "reg_err.h"
 #include "reg_html.h"
+#include "reg_owner.h"
 #include "reg_report.h"
 #include "reg_server.h"
 #include "reg_session.h"
 #include "reg_token.h"
+#include "reg_validate.h"
 #include "util/str.h"
 
 static void
@@ -265,6 +268,58 @@ history_section(struct reg_req *q, struct strbuf *sb, long long id)
 	reg_html_raw(sb, "</table>");
 }
 
+/* The seed's offender lookup: owners of active servers look up a user
+ * another owner recorded after an incident, by that owner's reference. */
+static void
+offenders_section(struct reg_req *q, struct strbuf *sb)
+{
+	const char *ref = reg_http_query(q, "reference"), *why;
+	struct reg_offender *v;
+	size_t n;
+
+	reg_html_raw(sb,
+	    "<h2>Offender lookup</h2><form method=\"get\" action=\"/owner\" class=\"stack\">"
+	    "<label for=\"reference\">Reference another owner recorded "
+	    "<span class=\"required\" title=\"required\">*</span></label>"
+	    "<input type=\"text\" id=\"reference\" name=\"reference\" aria-required=\"true\""
+	    " value=\"");
+	reg_html_esc(sb, ref ? ref : "");
+	reg_html_raw(
+	    sb, "\"><button type=\"submit\" id=\"lookup-offender\">Look up</button></form>");
+	if (ref == NULL)
+		return;
+	if (reg_validate_text(ref, 200, 1, 0, &why) < 0) {
+		reg_html_raw(sb,
+		    "<div class=\"error\" id=\"errors\" role=\"alert\"><ul><li>"
+		    "<a href=\"#reference\">Reference</a> ");
+		reg_html_esc(sb, why);
+		reg_html_raw(sb, "</li></ul></div>");
+		return;
+	}
+	if (reg_owner_offenders(q->ctx->db, ref, &v, &n) != REG_OK) {
+		reg_html_raw(sb, "<p class=\"error\">The registry is busy; try again.</p>");
+		return;
+	}
+	reg_html_raw(sb,
+	    "<table id=\"offenders\"><tr><th>Recorded by</th><th>Reference</th>"
+	    "<th>Note</th><th>When</th></tr>");
+	for (size_t i = 0; i < n; i++) {
+		reg_html_raw(sb, "<tr><td>");
+		reg_html_esc(sb, v[i].server);
+		reg_html_raw(sb, "</td><td>");
+		reg_html_esc(sb, v[i].reference);
+		reg_html_raw(sb, "</td><td>");
+		reg_html_esc(sb, v[i].note);
+		reg_html_raw(sb, "</td><td>");
+		reg_html_time(sb, v[i].created_at);
+		reg_html_raw(sb, "</td></tr>");
+	}
+	if (n == 0)
+		reg_html_raw(sb, "<tr><td colspan=\"4\" class=\"muted\">No records.</td></tr>");
+	reg_html_raw(sb, "</table>");
+	reg_owner_offenders_free(v, n);
+}
+
 void
 reg_web_owner(struct reg_req *q)
 {
@@ -303,6 +358,8 @@ reg_web_owner(struct reg_req *q)
 	tests_section(q, &sb, s.id);
 	reports_section(q, &sb, s.id);
 	history_section(q, &sb, s.id);
+	if (strcmp(s.status, "active") == 0)
+		offenders_section(q, &sb);
 	reg_html_raw(&sb,
 	    "<form method=\"post\" action=\"/owner/logout\">"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"");
