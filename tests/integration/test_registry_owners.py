@@ -150,6 +150,10 @@ def test_suspension_and_forfeit_mail_the_owner(world):
         assert b"OWNQ2" in raw[0] and b"OWNQ1" in raw[1]
     body = susp.iter_parts().__next__().get_content()
     assert "What to do to be reinstated" in body and "Why: " in body
+    # the shipped template, as the CLI prints it for copying, filled in
+    tmpl = reg.cli("notice", "template", "suspended").stdout
+    assert tmpl.startswith("Subject: ${hostname} is suspended in ${site_name}\n\nHello ${owner_name},")
+    assert body.startswith("Hello Example Networks Ltd,\n\nyour mail server %s is suspended" % NAME)
     assert "http://registry.example/owner" in body
     assert "forfeited" in next(forf.iter_parts()).get_content()
     # the attachment is the reported message line for line (smtp-sink dumps

@@ -45,7 +45,7 @@ static const char *const defaults[] = {
 	"  2. Make sure it cannot happen again (rate limits, authentication).\n"
 	"  3. Reply to this mail, or write to the registry, saying what you\n"
 	"     found and changed. An administrator reviews it and reinstates\n"
-	"     the server; its certification tests are run again.\n"
+	"     the server.\n"
 	"\n"
 	"Your server's page (with your owner token): ${site_url}\n"
 	"\n"
