@@ -23,14 +23,15 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-form
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
 libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
 libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
-# Test peers and tools. swaks only recommends Net::SSLeay, which its TLS
+# Test peers and tools (bind9-utils: named-checkzone judges the registry's
+# exported zone as BIND would load it). swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
 # recommendations. postsrsd is the SRS peer (its daemon is not left
 # running, see below); xmllint checks DMARC reports against RFC 7489's schema.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc util-linux strace chromium postsrsd libxml2-utils"
+iproute2 procps psmisc util-linux strace chromium postsrsd libxml2-utils bind9-utils"
 # Benchmarks and the load the flakiness check runs beside the suite.
 BENCH_PKGS="valgrind linux-perf stress-ng"
 
@@ -59,7 +60,8 @@ check() {
     done
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
-        /usr/bin/chromium:chromium /usr/sbin/postsrsd:postsrsd /usr/bin/xmllint:libxml2-utils; do
+        /usr/bin/chromium:chromium /usr/sbin/postsrsd:postsrsd /usr/bin/xmllint:libxml2-utils \
+        /usr/bin/named-checkzone:bind9-utils; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
     [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||

@@ -36,6 +36,8 @@ int cmd_report(struct cmd_ctx *c, int argc, char **argv);
 int cmd_export(struct cmd_ctx *c, int argc, char **argv);
 /* token create|revoke. */
 int cmd_token(struct cmd_ctx *c, int argc, char **argv);
+/* notice template KIND: print a shipped mail template (reg_notice). */
+int cmd_notice(struct cmd_ctx *c, int argc, char **argv);
 /* config check: print the effective settings or the errors. */
 int cmd_config(struct cmd_ctx *c, int argc, char **argv);
 

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "reg_err.h"
+#include "reg_notice.h"
 #include "reg_publish.h"
 #include "reg_server.h"
 #include "reg_token.h"
@@ -143,4 +144,24 @@ cmd_config(struct cmd_ctx *c, int argc, char **argv)
 	fputs(out.s ? out.s : "", stdout);
 	strbuf_free(&out);
 	return 0;
+}
+
+int
+cmd_notice(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const enum reg_notice_kind kinds[] = { REG_NOTICE_SUSPENDED, REG_NOTICE_FORFEITED,
+		REG_NOTICE_REINSTATED };
+
+	(void)c;
+	/* the shipped text, to copy into notice_dir as notice-KIND.txt and edit */
+	if (argc == 3 && strcmp(argv[1], "template") == 0) {
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			if (strcmp(argv[2], reg_notice_kind_name(kinds[i])) == 0) {
+				fputs(reg_notice_default_template(kinds[i]), stdout);
+				return 0;
+			}
+		}
+	}
+	fprintf(stderr, "usage: vouch-registry notice template suspended|forfeited|reinstated\n");
+	return 2;
 }

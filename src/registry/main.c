@@ -30,6 +30,8 @@ static const struct {
 	{ "export", cmd_export,
 	    "export [FILE]                          write the zone as an RFC 1035 master file" },
 	{ "token", cmd_token, "token create admin|owner [HOST] [-l LABEL] | revoke ID" },
+	{ "notice", cmd_notice,
+	    "notice template suspended|forfeited|reinstated   print a shipped mail template" },
 	{ "config", cmd_config,
 	    "config check                           validate the configuration and print it" },
 };

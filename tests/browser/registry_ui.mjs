@@ -41,6 +41,21 @@ try {
       fullPage: true });
   };
 
+  // 0. an empty application: every problem listed at once, required fields marked
+  await page.goto(`${base}/apply`);
+  check(await page.locator('label[for=hostname] .required').count() === 1,
+    'required fields are marked');
+  check(await page.locator('label[for=domain_age_note] .required').count() === 0,
+    'optional fields are not');
+  await page.selectOption('#owner_kind', 'business');
+  await page.click('#apply-submit');
+  const problems = await page.locator('#errors li').allTextContents();
+  check(problems.length >= 8 && problems[0].startsWith('Server host name'),
+    `form errors listed together (${problems.length})`);
+  check(await page.getAttribute('#owner_email', 'aria-invalid') === 'true',
+    'each bad field is marked');
+  await shot('apply-errors');
+
   // 1. apply through the public form
   await page.goto(`${base}/apply`);
   await page.fill('#hostname', host);
@@ -155,6 +170,26 @@ try {
   await page.click('#logout');
   await page.goto(`${base}/admin`);
   check(page.url().endsWith('/admin/login'), 'signed out');
+  // 9. the owner signs in with the owner token and sees the server's page
+  await page.goto(`${base}/owner`);
+  check(page.url().endsWith('/owner/login'), 'owner pages ask to sign in');
+  await page.fill('#token', ownerToken);
+  await page.click('#login');
+  check(page.url().endsWith('/owner'), 'owner signed in');
+  check((await page.textContent('#status')).trim() === 'suspended', 'owner sees the status');
+  check((await page.textContent('#status-help')).includes('reinstates'),
+    'owner is told what to do');
+  check((await page.textContent('#tests')).includes('relay_percent_hack'),
+    'owner sees the tests');
+  const reportsText = await page.textContent('#reports');
+  check(reportsText.includes('QUEUE1234') && reportsText.includes('<script>alert(1)</script>'),
+    'owner sees the report, its subject as text');
+  check((await page.textContent('#history')).includes('certification requested'),
+    'owner sees the history');
+  await shot('owner-page');
+  await page.click('#logout');
+  await page.goto(`${base}/owner`);
+  check(page.url().endsWith('/owner/login'), 'owner signed out');
   console.log(`${step} screenshots in ${shots}`);
 } catch (e) {
   failed = true;

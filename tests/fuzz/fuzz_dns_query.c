@@ -1,6 +1,6 @@
 /*
  * fuzz_dns_query: arbitrary bytes as a query to the registry's
- * authoritative answer logic (src/registry/reg_answer.c) over a small
+ * authoritative answer logic (src/registry/dns/reg_answer.c) over a small
  * zone, by UDP and by TCP with transfers allowed; every response must
  * parse back with dns_wire and respect the size limit of its transport.
  */
@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{ "mail.example.com", "isp", 0, 1795392000, 2, a, 2 },
 			{ "bad.example.org", "bulk", 1, 1795392000, 0, a, 1 },
 		};
-		struct reg_zone_params p = { "reg.example.net", ns, 1, "", 7, 300, 3600, 600, 604800, 60 };
+		struct reg_zone_params p = { "reg.example.net", ns, 1, "", 7, 300, 3600, 600, 604800, 60, NULL, 0 };
 		struct strbuf err;
 		strbuf_init(&err, 256);
 		if (reg_zone_build(&p, s, 2, &zone, NULL, &err) != 0)

@@ -2,7 +2,8 @@
 by playwright-core from npm, tests/browser/registry_ui.mjs): apply (the
 automatic run is held: loopback is not public), sign in, run the tests,
 approve, look up (active), report abuse, suspend, look up (suspended),
-sign out (the session is gone). Screenshots are kept under the build directory in
+sign out (the session is gone); an empty application lists every error;
+the owner signs in and sees status, tests, reports and history. Screenshots are kept under the build directory in
 registry-browser-screenshots/."""
 import os
 import shutil
@@ -45,6 +46,8 @@ def test_browser_flow(tmp_path):
         print(r.stdout)
         assert r.returncode == 0, r.stdout + r.stderr + reg.read_log()
         assert "ok - lookup shows suspended" in r.stdout
+        assert "ok - owner sees the report, its subject as text" in r.stdout
+        assert "ok - form errors listed together" in r.stdout
         assert len([f for f in os.listdir(shots) if f.endswith(".png")]) >= 8
         # what the browser did is what the zone says
         assert reg.a_record("mx.browser.test") == "127.0.0.3"

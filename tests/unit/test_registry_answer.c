@@ -1,5 +1,5 @@
 /*
- * test_registry_answer: the register zone (src/registry/reg_zone.c) and
+ * test_registry_answer: the register zone (src/registry/dns/reg_zone.c) and
  * the authoritative answer logic (reg_answer.c) on wire-format queries:
  * A/TXT for active and suspended servers, address names, NXDOMAIN versus
  * NODATA for empty non-terminals, REFUSED outside the zone, FORMERR,
@@ -30,7 +30,7 @@ make_zone(size_t extra)
 	struct reg_zone_server s[2 + 300];
 	char names[300][64];
 	struct reg_zone_params p = { "reg.example.net", ns, 2, "", 2026112301, 300, 3600, 600,
-		604800, 60 };
+		604800, 60, NULL, 0 };
 	struct reg_zone *z;
 	struct strbuf err;
 
@@ -394,7 +394,7 @@ zone_version(uint32_t serial, int v2)
 		{ "mail.example.com", "business", v2, 1795392000, 2, a1, 1 },
 		{ "new.example.net", "isp", 0, 1795392000, 0, a3, 1 },
 	};
-	struct reg_zone_params p = { "reg.example.net", ns, 1, "", serial, 300, 3600, 600, 604800, 60 };
+	struct reg_zone_params p = { "reg.example.net", ns, 1, "", serial, 300, 3600, 600, 604800, 60, NULL, 0 };
 	struct reg_zone *z;
 	struct strbuf err;
 

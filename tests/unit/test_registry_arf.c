@@ -1,5 +1,5 @@
 /*
- * test_registry_arf: abuse report intake parsing (src/registry/reg_arf.c,
+ * test_registry_arf: abuse report intake parsing (src/registry/core/reg_arf.c,
  * reg_msg.c, on libvouch's MIME reader): an RFC 5965 feedback report, a
  * message forwarded as an attachment, forwarded inline, and a bare
  * message; header unfolding; lines and delimiters read as libvouch reads

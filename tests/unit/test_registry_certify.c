@@ -1,5 +1,5 @@
 /*
- * test_registry_certify: certification runs (src/registry/reg_certify*.c)
+ * test_registry_certify: certification runs (src/registry/cert/reg_certify*.c)
  * on a test loop against the scriptable SMTP server (tests/support), with
  * names from libvouch's in-memory DNS table: libvouch's client and reply
  * parser decide what a reply is (a "150" is malformed, not an answer);

@@ -1,6 +1,6 @@
 /*
  * test_registry_input: validation of what people send the registry
- * (src/registry/reg_validate.c, reg_input.c): host names, addresses,
+ * (src/registry/core/reg_validate.c, reg_input.c): host names, addresses,
  * mailboxes, text, phones, and whole applications and reports read from
  * JSON, each refusal naming the field.
  */

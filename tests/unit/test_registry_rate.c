@@ -1,5 +1,5 @@
 /*
- * test_registry_rate: per-client rate limits (src/registry/reg_rate.c) on
+ * test_registry_rate: per-client rate limits (src/registry/core/reg_rate.c) on
  * an in-memory database with the clock given: a sliding window, refused
  * events not counted, clients apart, IPv6 counted per /64.
  */

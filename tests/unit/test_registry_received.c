@@ -1,6 +1,6 @@
 /*
  * test_registry_received: Received trace field parsing
- * (src/registry/reg_received.c) on fields as Postfix, Sendmail, Exim,
+ * (src/registry/core/reg_received.c) on fields as Postfix, Sendmail, Exim,
  * Exchange, Gmail and qmail write them, whole chains, and picking the
  * handing-off server and its queue id (reg_report_find_handoff).
  */

@@ -1,5 +1,5 @@
 /*
- * test_registry_session: the admin web sessions (src/registry/reg_session.c)
+ * test_registry_session: the admin web sessions (src/registry/web/reg_session.c)
  * on an in-memory database: a session is a random id unrelated to the
  * token, lives until its expiry (checked against the clock it is given),
  * until it is revoked or its admin token is, and has its own CSRF value.

@@ -1,6 +1,6 @@
 /*
  * test_registry_target: where certification may connect
- * (src/registry/reg_target.c): a table of addresses through the shared
+ * (src/registry/cert/reg_target.c): a table of addresses through the shared
  * special-address filter, certify_allow_networks, and the rule that an
  * automatic run needs every address public.
  */

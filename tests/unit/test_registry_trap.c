@@ -1,5 +1,5 @@
 /*
- * test_registry_trap: what makes a spam trap count (src/registry/reg_trap.c),
+ * test_registry_trap: what makes a spam trap count (src/registry/core/reg_trap.c),
  * as tables of proofs and verdicts: the MX check of a trap's domain, and
  * whether a hit is a confirmed report.
  */

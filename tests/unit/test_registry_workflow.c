@@ -1,6 +1,6 @@
 /*
  * test_registry_workflow: the registration state machine
- * (src/registry/reg_workflow.c) on an in-memory database: the transition
+ * (src/registry/core/reg_workflow.c) on an in-memory database: the transition
  * table (allowed and refused moves), side effects on the bond and dates,
  * history lines, the zone serial, automatic approval by sponsors,
  * suspension by confirmed reports (reg_report.c), and the zone it
