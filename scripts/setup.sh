@@ -18,12 +18,16 @@ set -eu
 BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format"
 # Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev"
-# Test peers and tools. swaks only recommends Net::SSLeay, which its TLS
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev libopendkim-dev"
+# Test peers and tools. dkimpy (python3-dkim: dkimsign, dkimverify, arcsign,
+# arcverify; its ARC needs python3-authres, which it only suggests) and
+# OpenDKIM (opendkim's test mode, opendkim-testkey) are the DKIM and ARC
+# peers; libopendkim-dev above is the DKIM benchmark's. swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
 # recommendations.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
+python3-dkim python3-authres python3-nacl opendkim opendkim-tools
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
 iproute2 procps psmisc util-linux strace chromium"
 # Benchmarks and the load the flakiness check runs beside the suite.
@@ -54,13 +58,16 @@ check() {
     done
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
-        /usr/bin/chromium:chromium; do
+        /usr/bin/chromium:chromium /usr/sbin/opendkim:opendkim \
+        /usr/sbin/opendkim-testkey:opendkim-tools /usr/bin/dkimverify:python3-dkim \
+        /usr/bin/arcverify:python3-dkim; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
     # swaks --tls needs the perl module, not only swaks
     perl -MNet::SSLeay -e1 2>/dev/null || miss "perl module Net::SSLeay (swaks --tls)" libnet-ssleay-perl
     for mod in pytest:python3-pytest dns.resolver:python3-dnspython yaml:python3-yaml \
-        spf:python3-spf cryptography.hazmat.primitives.asymmetric.ec:python3-cryptography; do
+        spf:python3-spf dkim:python3-dkim authres:python3-authres nacl:python3-nacl \
+        cryptography.hazmat.primitives.asymmetric.ec:python3-cryptography; do
         "$PY" -c "import ${mod%%:*}" 2>/dev/null || miss "python module ${mod%%:*} for $PY" "${mod#*:}"
     done
     for lib in libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka \
