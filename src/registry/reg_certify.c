@@ -145,8 +145,10 @@ finish(struct reg_certify *r)
 		r->res.report = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		json_decref(doc);
 	}
-	log_info("event=certified server=%s passed=%s held=%s summary=\"%s\"", r->hostname,
-	    r->res.passed ? "yes" : "no", r->res.held ? "yes" : "no", r->res.summary);
+	char host_esc[LOG_ESC_MAX], sum_esc[LOG_ESC_MAX];
+	log_info("event=certified server=%s passed=%s held=%s summary=%s",
+	    log_token(host_esc, sizeof(host_esc), r->hostname), r->res.passed ? "yes" : "no",
+	    r->res.held ? "yes" : "no", log_str(sum_esc, sizeof(sum_esc), r->res.summary));
 	/* last: done may free the run */
 	r->done(r->arg, &r->res);
 }

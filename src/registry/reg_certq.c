@@ -94,9 +94,10 @@ on_run_done(void *arg, struct reg_certify_result *r)
 	struct reg_workflow_res res;
 	int rc = store(q->db, q->env.cfg, j->id, r, &res);
 
+	char host_esc[LOG_ESC_MAX];
 	if (rc != REG_OK)
-		log_err(
-		    "event=certify_store_failed server=%s err=%s", j->hostname, reg_err_str(rc));
+		log_err("event=certify_store_failed server=%s err=%s",
+		    log_token(host_esc, sizeof(host_esc), j->hostname), reg_err_str(rc));
 	else if (q->done)
 		q->done(q->arg, j->hostname, &res);
 	for (pp = &q->running; *pp; pp = &(*pp)->next)

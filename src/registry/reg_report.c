@@ -322,8 +322,10 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	}
 	{
 		char esc[LOG_ESC_MAX];
+		char srv_esc[LOG_ESC_MAX];
 		log_info("event=report id=%lld source=%s server=%s tracking=%s status=%s kind=%s",
-		    out->id, source, out->server[0] ? out->server : "-",
+		    out->id, source,
+		    out->server[0] ? log_token(srv_esc, sizeof(srv_esc), out->server) : "-",
 		    log_escape(esc, sizeof(esc), out->tracking_id, strlen(out->tracking_id)),
 		    out->status, out->kind);
 	}
@@ -390,8 +392,9 @@ reg_report_decide(struct reg_db *db, const struct reg_config *cfg, long long id,
 		reg_db_rollback(db);
 		return rc == SQLITE_DONE ? REG_ETEMP : reg_db_err(rc);
 	}
+	char actor_esc[LOG_ESC_MAX];
 	log_info("event=report_decided id=%lld decision=%s actor=%s", id,
-	    confirm ? "confirmed" : "dismissed", actor);
+	    confirm ? "confirmed" : "dismissed", log_token(actor_esc, sizeof(actor_esc), actor));
 	snprintf(
 	    res->msg, sizeof(res->msg), "report %lld %s", id, confirm ? "confirmed" : "dismissed");
 	if (confirm && server_id) {

@@ -67,8 +67,10 @@ on_cert_done(void *arg, const char *hostname, const struct reg_workflow_res *res
 {
 	struct serve *s = arg;
 
-	log_info(
-	    "event=certification_done server=%s status=%s msg=\"%s\"", hostname, res->to, res->msg);
+	char host_esc[LOG_ESC_MAX], msg_esc[LOG_ESC_MAX];
+	log_info("event=certification_done server=%s status=%s msg=%s",
+	    log_token(host_esc, sizeof(host_esc), hostname), res->to,
+	    log_str(msg_esc, sizeof(msg_esc), res->msg));
 	if (res->zone_changed)
 		reload(s);
 }

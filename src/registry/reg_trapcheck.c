@@ -42,9 +42,12 @@ on_mx(struct dns_result *res, void *arg)
 	/* undecided (a temporary failure) counts as refused until registered again */
 	if (reg_trap_set(t->db, c->trap_id, v == 1, note) != REG_OK)
 		log_err("event=trap_check_store_failed trap=%lld", c->trap_id);
-	else
-		log_info("event=trap_checked trap=%lld owner=%s status=%s note=\"%s\"", c->trap_id,
-		    c->owner, v == 1 ? "verified" : "refused", note);
+	else {
+		char owner_esc[LOG_ESC_MAX], note_esc[LOG_ESC_MAX];
+		log_info("event=trap_checked trap=%lld owner=%s status=%s note=%s", c->trap_id,
+		    log_token(owner_esc, sizeof(owner_esc), c->owner),
+		    v == 1 ? "verified" : "refused", log_str(note_esc, sizeof(note_esc), note));
+	}
 	for (pp = &t->checks; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;

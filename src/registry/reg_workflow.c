@@ -163,9 +163,11 @@ enter(struct reg_db *db, const struct reg_config *cfg, struct reg_server *s, enu
 		return rc;
 	{
 		char esc[LOG_ESC_MAX];
+		char host_esc[LOG_ESC_MAX], actor_esc[LOG_ESC_MAX];
 		log_info("event=transition server=%s action=%s from=%s to=%s actor=%s reason=%s",
-		    s->hostname, reg_workflow_action_name(action), s->status, status_names[t->to],
-		    actor,
+		    log_token(host_esc, sizeof(host_esc), s->hostname),
+		    reg_workflow_action_name(action), s->status, status_names[t->to],
+		    log_token(actor_esc, sizeof(actor_esc), actor),
 		    log_escape(
 		        esc, sizeof(esc), reason ? reason : "", reason ? strlen(reason) : 0));
 	}
@@ -218,7 +220,9 @@ reg_workflow_apply(struct reg_db *db, const struct reg_application *app, const c
 		rc = reg_token_create(db, REG_ROLE_OWNER, *id, app->hostname, token);
 	if (rc == REG_OK) {
 		res_set(res, "", "applied", "%s: application received", app->hostname);
-		log_info("event=applied server=%s id=%lld", app->hostname, *id);
+		char host_esc[LOG_ESC_MAX];
+		log_info("event=applied server=%s id=%lld",
+		    log_token(host_esc, sizeof(host_esc), app->hostname), *id);
 	}
 	return finish(db, rc);
 }
@@ -397,9 +401,11 @@ reg_workflow_check_abuse(
 			    cfg->suspend_threshold);
 			rc = enter(db, cfg, &s, REG_ACT_SUSPEND, "registry", why, res);
 		} else {
+			char host_esc[LOG_ESC_MAX];
 			log_info(
 			    "event=suspension_withheld server=%s reports=%d reporters=%d needed=%lld",
-			    s.hostname, count, reporters, cfg->suspend_reporters);
+			    log_token(host_esc, sizeof(host_esc), s.hostname), count, reporters,
+			    cfg->suspend_reporters);
 			snprintf(res->msg, sizeof(res->msg),
 			    "%s: %d confirmed report(s) from %d independent reporter(s); %lld needed for"
 			    " an automatic suspension",

@@ -8,6 +8,10 @@
  * why the result is what it is); then one line per DNS query made:
  * "query TYPE NAME STATUS [COUNT|REASON]". Exit 0 when an evaluation ran
  * (whatever its result), 2 on usage errors, 1 when DNS could not be set up.
+ *
+ * The evaluation runs through spf_check_start() on an event loop, the
+ * entry point vouchd uses for every session, so what this command prints
+ * is what vouchd would have found.
  */
 #include <event2/event.h>
 #include <getopt.h>
@@ -23,6 +27,14 @@
 #include "dns/dns.h"
 #include "util/log.h"
 #include "vouchctl.h"
+
+/* The check's callback: stop the loop (the outcome stays in the check). */
+static void
+on_done(const struct spf_outcome *o, void *arg)
+{
+	(void)o;
+	event_base_loopbreak(arg);
+}
 
 static int
 usage(void)
@@ -64,7 +76,8 @@ cmd_spf(const struct vouchctl_opts *o, int argc, char **argv)
 	struct spf_known *known = NULL;
 	struct event_base *base;
 	struct dns_client *dns;
-	struct spf_eval *ev;
+	const struct spf_eval *ev;
+	struct spf_check *chk;
 	struct config *cfg;
 	struct strbuf errs;
 	char err[300];
@@ -134,10 +147,11 @@ cmd_spf(const struct vouchctl_opts *o, int argc, char **argv)
 
 	spf_config_options(&cfg->spf, receiver ? receiver : cfg->hostname, known, &opts);
 	opts.log_queries = 1;
-	ev = spf_eval_new(&req, &opts);
-	spf_check_run_sync(ev, dns, cfg->spf.timeout);
+	chk = spf_check_start(dns, &req, &opts, cfg->spf.timeout, on_done, base);
+	event_base_dispatch(base);
+	ev = spf_check_eval(chk);
 
-	const struct spf_outcome *out = spf_eval_outcome(ev);
+	const struct spf_outcome *out = spf_check_outcome(chk);
 	printf("%s\n", spf_result_name(out->result));
 	put_line(out->result == SPF_FAIL ? out->explanation : out->reason);
 	for (size_t i = 0; i < spf_eval_nqueries(ev); i++) {
@@ -155,7 +169,7 @@ cmd_spf(const struct vouchctl_opts *o, int argc, char **argv)
 		strbuf_free(&line);
 	}
 
-	spf_eval_free(ev);
+	spf_check_free(chk);
 	dns_client_free(dns);
 	event_base_free(base);
 	spf_known_free(known);

@@ -30,6 +30,8 @@ static const struct {
 	    "reload                     re-read the configuration and tables (as SIGHUP)" },
 	{ "dns", cmd_dns,
 	    "dns NAME [TYPE] [--resolver HOST:PORT] [--trust-anchor FILE]  look up through vouch's resolver" },
+	{ "helo", cmd_helo,
+	    "helo NAME --ip IP [--resolver HOST:PORT]  HELO name and reverse DNS checks" },
 	{ "spf", cmd_spf,
 	    "spf --ip IP --sender ADDR --helo NAME [--resolver HOST:PORT]  evaluate SPF" },
 	{ "callout", cmd_callout,

@@ -75,11 +75,22 @@ recovered(void *arg, const char *id)
 	qmgr_add_id(d->qmgr, id);
 }
 
+/* milliseconds on the monotonic clock, for the start-up time in the log */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 start(struct vouchd *d)
 {
 	char err[1024];
 	const struct config *cfg = d->cfg;
+	long long t0 = mono_ms();
 
 	evthread_use_pthreads();
 	d->base = event_base_new();
@@ -168,8 +179,9 @@ start(struct vouchd *d)
 	evsignal_add(d->sig_int, NULL);
 	evsignal_add(d->sig_hup, NULL);
 	d->started = time(NULL);
-	log_info("event=started hostname=%s data_dir=%s queued=%zu domains=%zu pid=%ld",
-	    cfg->hostname, cfg->data_dir, n, cfg->domains.n, (long)getpid());
+	log_info("event=started hostname=%s data_dir=%s queued=%zu domains=%zu pid=%ld "
+	         "startup_ms=%lld",
+	    cfg->hostname, cfg->data_dir, n, cfg->domains.n, (long)getpid(), mono_ms() - t0);
 	return 0;
 }
 

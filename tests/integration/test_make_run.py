@@ -8,9 +8,13 @@ import subprocess
 import time
 
 import paths
+import ports
 
 
 def test_make_run_defaults_deliver_to_maildir(world_dir):
+    # the shipped default port: one test process at a time (two suites
+    # running side by side, e.g. both builds by hand, would collide)
+    ports.hold(2525)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", 2525)) != 0, \
             "something already listens on 127.0.0.1:2525 (a `make run` left running?)"

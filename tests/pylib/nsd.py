@@ -147,7 +147,7 @@ class Nsd:
             f.write("\n".join(lines) + "\n")
 
     # process -----------------------------------------------------------------
-    def start(self, timeout=10):
+    def start(self, timeout=30):
         for _ in range(12):
             try:
                 return self._start_once(timeout)
@@ -175,7 +175,7 @@ class Nsd:
             raise
         return self
 
-    def wait_ready(self, timeout=10):
+    def wait_ready(self, timeout=30):
         """Wait until NSD's own process holds its sockets and answers the
         SOA of its first zone authoritatively (any answer while it does
         not hold the port would be another server's)."""

@@ -10,6 +10,10 @@ SOURCE = os.environ.get(
 BUILD = os.environ.get("VOUCH_BUILD", os.path.join(SOURCE, "build"))
 SHARED = os.environ.get("VOUCH_SHARED", os.path.join(SOURCE, "..", "shared"))
 
+# CTest says whether the build runs under ASan/UBSan (every program
+# starts several times slower): long suites may then run a smaller part.
+SANITIZED = os.environ.get("VOUCH_SANITIZED", "0") == "1"
+
 VOUCHD = os.path.join(BUILD, "src", "vouchd", "vouchd")
 VOUCHCTL = os.path.join(BUILD, "src", "vouchctl", "vouchctl")
 REGISTRY = os.path.join(BUILD, "src", "registry", "vouch-registry")

@@ -68,6 +68,25 @@ def candidate():
     raise RuntimeError("no candidate port left to reserve")
 
 
+def hold(port, timeout=120):
+    """Reserve a fixed port (one the shipped defaults name, such as `make
+    run`'s 2525) for this process, waiting while another test process of
+    ours holds it."""
+    os.makedirs(RESERVATIONS, mode=0o1777, exist_ok=True)
+    f = open(os.path.join(RESERVATIONS, str(port)), "a")
+    deadline = time.time() + timeout
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _held[port] = f
+            return
+        except OSError:
+            if time.time() > deadline:
+                f.close()
+                raise RuntimeError(f"port {port} stayed reserved by another test process")
+            time.sleep(0.1)
+
+
 # A port nothing listens on: connections to it are refused at once
 # (tcpmux, never served on these machines). For tests whose peer is down.
 CLOSED = 1

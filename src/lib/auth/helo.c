@@ -41,6 +41,7 @@ struct helo_check {
 	int fwd_temp, fwd_hit;
 	int ptr_temp;
 	char ptr[PTR_NAMES_MAX][256];
+	unsigned char confirmed[PTR_NAMES_MAX]; /* ptr[i] resolves to the client */
 	size_t nptr;
 	struct event *timer;
 	int done;
@@ -187,9 +188,8 @@ on_answer(struct dns_result *res, void *arg)
 		break;
 	case Q_PTR_A:
 	case Q_PTR_AAAA:
-		if (res->status == DNS_ANSWER && answer_has(res, sa) && !chk->out.verified_name[0])
-			str_copy(chk->out.verified_name, sizeof(chk->out.verified_name),
-			    chk->ptr[q->name]);
+		if (res->status == DNS_ANSWER && answer_has(res, sa))
+			chk->confirmed[q->name] = 1;
 		else if (res->status == DNS_TEMPFAIL)
 			chk->ptr_temp = 1;
 		break;
@@ -214,14 +214,35 @@ report(struct helo_check *chk)
 		helo_check_free(chk);
 }
 
+/*
+ * The verified name is the first PTR name, in the order of the PTR answer,
+ * that resolves back to the client: not the first whose address answer
+ * happened to arrive, which over the wire changes from one session to the
+ * next. 1 if there is one.
+ */
+static int
+pick_verified(struct helo_check *chk)
+{
+	for (size_t i = 0; i < chk->nptr; i++) {
+		if (chk->confirmed[i]) {
+			str_copy(
+			    chk->out.verified_name, sizeof(chk->out.verified_name), chk->ptr[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 finish(struct helo_check *chk)
 {
 	struct helo_outcome *o = &chk->out;
 
+	pick_verified(chk);
 	if (o->literal == HELO_NONE && chk->name[0] != '[') {
 		o->forward = chk->fwd_hit ? HELO_PASS : chk->fwd_temp ? HELO_TEMPERROR : HELO_FAIL;
-		if (o->forward == HELO_FAIL)
+		/* A syntax failure, found first, is the more telling reason. */
+		if (o->forward == HELO_FAIL && o->reason[0] == '\0')
 			snprintf(o->reason, sizeof(o->reason),
 			    "%.200s does not resolve to the client's address", chk->name);
 	}
@@ -245,7 +266,7 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	chk->pending = 0;
 	if (chk->out.forward == HELO_NONE && chk->name[0] != '[')
 		chk->fwd_temp = chk->fwd_hit ? 0 : 1;
-	chk->ptr_temp = chk->out.verified_name[0] ? 0 : 1;
+	chk->ptr_temp = pick_verified(chk) ? 0 : 1;
 	finish(chk);
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 
 #include "dns/dns_backend.h"
 #include "dns/dns_config.h"
@@ -410,19 +411,60 @@ dns_client_lookup_sync(struct dns_client *c, const char *name, enum dns_type typ
 	return w.res;
 }
 
-/* The in-memory backend: answers are computed at submit time and queued. */
+/*
+ * The in-memory backend: answers are computed at submit time and queued,
+ * or, for a name the table delays (dns_mem_add_delay), handed over when a
+ * timer fires, so answers can arrive in another order than asked, as they
+ * do from a real resolver.
+ */
 struct mem_backend {
 	struct dns_client *client;
 	const struct dns_mem *table;
 };
 
+struct mem_delayed {
+	struct mem_backend *m;
+	uint64_t id;
+	struct dns_result *res;
+	struct event *timer;
+};
+
+static void
+mem_delayed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mem_delayed *d = arg;
+	struct dns_result *res = d->res;
+	struct dns_client *c = d->m->client;
+	uint64_t id = d->id;
+
+	/* Delivered, the query is the client's again: it never cancels a
+	 * delivered query, so nothing refers to d after this. */
+	event_free(d->timer);
+	free(d);
+	dns_client_deliver(c, id, res);
+}
+
 static int
 mem_submit(void *state, uint64_t id, const char *name, enum dns_type type, void **q)
 {
 	struct mem_backend *m = state;
+	long long delay = dns_mem_delay(m->table, name);
 
 	if (dns_mem_is_silent(m->table, name, type))
 		return 0; /* the client's timer will answer */
+	if (delay > 0) {
+		struct mem_delayed *d = xcalloc(1, sizeof(*d));
+		struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
+		d->m = m;
+		d->id = id;
+		d->res = dns_mem_lookup(m->table, name, type);
+		d->timer = evtimer_new(m->client->base, mem_delayed_cb, d);
+		if (d->timer == NULL)
+			log_panic("dns: evtimer_new failed");
+		evtimer_add(d->timer, &tv);
+		*q = d;
+		return 0;
+	}
 	dns_client_deliver(m->client, id, dns_mem_lookup(m->table, name, type));
 	return 0;
 }
@@ -430,7 +472,14 @@ mem_submit(void *state, uint64_t id, const char *name, enum dns_type type, void 
 static void
 mem_cancel(void *state, uint64_t id, void *q)
 {
-	/* Nothing is held per query: answers are delivered at submit. */
+	struct mem_delayed *d = q;
+
+	/* Only a delayed answer is held per query. */
+	if (d == NULL)
+		return;
+	event_free(d->timer);
+	dns_result_free(d->res);
+	free(d);
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * dns_mem: the in-memory DNS table (see dns_mem.h). A hash table of names
  * (lower-cased, without trailing dot), each holding its records in the
- * order they were added.
+ * order they were added. Adding a name adds its ancestors as empty names
+ * too (empty non-terminals: NODATA, as a real zone answers for them).
  */
 #include "dns/dns_mem.h"
 
@@ -23,6 +24,7 @@ struct mem_name {
 	char *name;
 	size_t len;
 	int timeout;
+	long long delay_ms;
 	struct dns_result *rrs; /* records of every type, as a holder */
 	struct mem_name *next;
 };
@@ -120,6 +122,7 @@ static struct mem_name *
 get(struct dns_mem *t, const char *name)
 {
 	struct mem_name *e = find(t, name);
+	const char *dot;
 	size_t n, h;
 
 	if (e)
@@ -135,6 +138,10 @@ get(struct dns_mem *t, const char *name)
 	e->next = t->buckets[h];
 	t->buckets[h] = e;
 	t->count++;
+	/* RFC 8020: a name exists when names below it do. */
+	dot = memchr(e->name, '.', e->len);
+	if (dot && dot[1] != '\0')
+		get(t, dot + 1);
 	return e;
 }
 
@@ -192,7 +199,12 @@ dns_mem_add(struct dns_mem *t, const char *name, enum dns_type type, const char 
 		strip_dot(host);
 		dns_result_add_name(get(t, name)->rrs, type, host);
 		return 0;
-	case DNS_T_TXT: dns_result_add_txt(get(t, name)->rrs, text, strlen(text), 1); return 0;
+	case DNS_T_TXT: {
+		size_t n = strlen(text);
+		/* RFC 1035 3.3: on the wire, strings of at most 255 octets. */
+		dns_result_add_txt(get(t, name)->rrs, text, n, n ? (unsigned)((n + 254) / 255) : 1);
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -202,11 +214,15 @@ dns_mem_add_txt(
     struct dns_mem *t, const char *name, const char *const *strings, const size_t *lens, size_t n)
 {
 	struct strbuf sb;
+	unsigned pieces = 0;
 
 	strbuf_init(&sb, (size_t)-1 / 2);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		strbuf_append(&sb, strings[i], lens[i]);
-	dns_result_add_txt(get(t, name)->rrs, sb.s ? sb.s : "", sb.len, (unsigned)n);
+		/* a string longer than 255 octets is several on the wire */
+		pieces += lens[i] ? (unsigned)((lens[i] + 254) / 255) : 1;
+	}
+	dns_result_add_txt(get(t, name)->rrs, sb.s ? sb.s : "", sb.len, pieces);
 	strbuf_free(&sb);
 }
 
@@ -214,6 +230,20 @@ void
 dns_mem_add_timeout(struct dns_mem *t, const char *name)
 {
 	get(t, name)->timeout = 1;
+}
+
+void
+dns_mem_add_delay(struct dns_mem *t, const char *name, long long ms)
+{
+	get(t, name)->delay_ms = ms;
+}
+
+long long
+dns_mem_delay(const struct dns_mem *t, const char *name)
+{
+	const struct mem_name *e = find(t, name);
+
+	return e ? e->delay_ms : 0;
 }
 
 void

@@ -7,8 +7,12 @@
  * and may mark a name as "timing out": queries for a type the name has no
  * records of then fail as a timeout, as the openspf suite's TIMEOUT entries
  * do. CNAMEs are followed (8 at most; a loop is a temporary failure, like a
- * resolver's SERVFAIL). A name absent from the table is NXDOMAIN; a name
- * present without records of the type asked is NODATA.
+ * resolver's SERVFAIL). A name absent from the table is NXDOMAIN, unless
+ * names below it are present: an empty non-terminal is NODATA, as a real
+ * server answers (RFC 8020). A name present without records of the type
+ * asked is NODATA. Records come back in the order added, duplicates kept,
+ * names in the case they were given (the wire keeps all three); TXT text
+ * is counted in character-strings of at most 255 octets, as on the wire.
  *
  * Building a table is not thread-safe; a finished table may be read by
  * any number of clients.
@@ -42,6 +46,14 @@ void dns_mem_add_timeout(struct dns_mem *t, const char *name);
  * once; 1 never answers, so the client's own timer must fire (tests of it).
  */
 void dns_mem_set_silent_timeouts(struct dns_mem *t, int silent);
+/*
+ * Answer queries to name only after ms milliseconds (from the event loop),
+ * so a test can have answers arrive in another order than they were asked,
+ * as a real resolver's do. Not for the synchronous lookups' own waits.
+ */
+void dns_mem_add_delay(struct dns_mem *t, const char *name, long long ms);
+/* The delay set for name (0: none). */
+long long dns_mem_delay(const struct dns_mem *t, const char *name);
 /* True when queries to name for type should be left unanswered. */
 int dns_mem_is_silent(const struct dns_mem *t, const char *name, enum dns_type type);
 

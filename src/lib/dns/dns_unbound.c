@@ -12,8 +12,15 @@
  * ub_cancel() fails (the answer is already on its way), the record is kept,
  * marked, and freed when the late callback arrives.
  *
- * Rdata decoding (A, AAAA, MX, PTR/CNAME/NS, TXT) is done here from
- * libunbound's result->data, which holds uncompressed rdata.
+ * Rdata decoding (A, AAAA, MX, PTR/CNAME/NS, TXT) is dns_answer's, from
+ * libunbound's result->data (uncompressed rdata) or, when libunbound could
+ * not build that from its own answer, from the answer message itself.
+ *
+ * Options set on every context (see setup_options): answers keep the order
+ * the server gave (rrset-roundrobin off), so an evaluation over the wire
+ * sees what the zone says, as the in-memory table does; when forwarding,
+ * the forwarder answers for the private and documentation reverse zones
+ * libunbound would otherwise answer NXDOMAIN for itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +30,7 @@
 #include <string.h>
 #include <unbound.h>
 
+#include "dns/dns_answer.h"
 #include "dns/dns_backend.h"
 #include "dns/dns_config.h"
 #include "dns/dns_name.h"
@@ -65,97 +73,6 @@ ubq_free(struct ubq *q)
 	free(q);
 }
 
-/*
- * Decode an uncompressed wire-format name (RFC 1035 3.1) into dotted text
- * without the trailing dot. Labels holding '.' or NUL cannot be written
- * that way and are refused. Returns bytes consumed, or -1.
- */
-static int
-decode_name(const unsigned char *p, size_t len, char *out, size_t outsz)
-{
-	size_t i = 0, o = 0;
-
-	for (;;) {
-		if (i >= len)
-			return -1;
-		size_t l = p[i++];
-		if (l == 0)
-			break;
-		if (l > DNS_LABEL_MAX || i + l > len)
-			return -1;
-		if (o + l + 2 > outsz)
-			return -1;
-		if (o > 0)
-			out[o++] = '.';
-		for (size_t k = 0; k < l; k++) {
-			if (p[i + k] == '.' || p[i + k] == '\0')
-				return -1;
-			out[o++] = (char)p[i + k];
-		}
-		i += l;
-	}
-	out[o] = '\0';
-	return (int)i;
-}
-
-/* Add one rdata item to res; -1 if it is malformed. */
-static int
-decode_rdata(struct dns_result *res, enum dns_type type, const unsigned char *d, size_t len)
-{
-	char name[DNS_NAME_MAX + 2];
-	int n;
-
-	switch (type) {
-	case DNS_T_A:
-		if (len != 4)
-			return -1;
-		dns_result_add_a(res, (const void *)d);
-		return 0;
-	case DNS_T_AAAA:
-		if (len != 16)
-			return -1;
-		dns_result_add_aaaa(res, (const void *)d);
-		return 0;
-	case DNS_T_MX:
-		if (len < 3)
-			return -1;
-		n = decode_name(d + 2, len - 2, name, sizeof(name));
-		if (n < 0 || (size_t)n != len - 2)
-			return -1;
-		dns_result_add_mx(res, (unsigned)(d[0] << 8 | d[1]), name);
-		return 0;
-	case DNS_T_PTR:
-	case DNS_T_CNAME:
-	case DNS_T_NS:
-		n = decode_name(d, len, name, sizeof(name));
-		if (n < 0 || (size_t)n != len)
-			return -1;
-		dns_result_add_name(res, type, name);
-		return 0;
-	case DNS_T_TXT: {
-		/* RFC 1035 3.3.14: one or more <character-string>s, joined. */
-		char *buf = xmalloc(len + 1);
-		size_t i = 0, o = 0;
-		unsigned count = 0;
-		while (i < len) {
-			size_t l = d[i++];
-			if (i + l > len) {
-				free(buf);
-				return -1;
-			}
-			memcpy(buf + o, d + i, l);
-			o += l;
-			i += l;
-			count++;
-		}
-		dns_result_add_txt(res, buf, o, count);
-		free(buf);
-		return 0;
-	}
-	}
-	return -1;
-}
-
 static const char *
 rcode_name(int rcode)
 {
@@ -168,12 +85,31 @@ rcode_name(int rcode)
 	}
 }
 
+/*
+ * libunbound said SERVFAIL, but its own answer message says otherwise:
+ * it could not build its result from that answer (see dns_answer.h; a
+ * record of zero-length rdata does it). True if the message is the one to
+ * read.
+ */
+static int
+answer_lost(const struct ub_result *r)
+{
+	const uint8_t *p = r->answer_packet;
+	int rcode;
+
+	if (r->rcode != 2 || p == NULL || r->answer_len < 12)
+		return 0;
+	rcode = p[3] & 0x0f;
+	return rcode == 0 || rcode == 3;
+}
+
 /* Turn libunbound's answer into a typed result. */
 static struct dns_result *
 convert(const struct ubq *q, int err, struct ub_result *r)
 {
 	struct dns_result *res;
 	char why[300];
+	int nrecords = 0;
 
 	if (err != 0 || r == NULL)
 		return dns_result_fail(q->name, q->type, DNS_TEMPFAIL, ub_strerror(err));
@@ -190,41 +126,52 @@ convert(const struct ubq *q, int err, struct ub_result *r)
 		return res;
 	}
 	res->sec = r->secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
-	if (r->canonname && !dns_name_eq(r->canonname, q->name)) {
-		size_t n = strlen(r->canonname);
-		res->canon =
-		    xstrndup(r->canonname, n > 0 && r->canonname[n - 1] == '.' ? n - 1 : n);
+	if (answer_lost(r)) {
+		char esc[LOG_ESC_MAX];
+		log_debug("event=dns_answer_from_packet name=%s type=%s",
+		    log_token(esc, sizeof(esc), q->name), dns_type_name(q->type));
+		res->ttl = 0;
+		nrecords = dns_answer_from_message(res, r->answer_packet, (size_t)r->answer_len);
+		if (nrecords < 0) {
+			res->status = DNS_TEMPFAIL;
+			dns_result_set_why(res, "malformed answer");
+			return res;
+		}
+	} else {
+		if (r->canonname && !dns_name_eq(r->canonname, q->name)) {
+			size_t n = strlen(r->canonname);
+			res->canon =
+			    xstrndup(r->canonname, n > 0 && r->canonname[n - 1] == '.' ? n - 1 : n);
+		}
+		for (int i = 0; r->havedata && r->data[i] != NULL; i++, nrecords++) {
+			if (dns_answer_add_rdata(res, q->type, (const uint8_t *)r->data[i],
+			        (size_t)r->len[i], 0, (size_t)r->len[i]) < 0) {
+				char esc[LOG_ESC_MAX];
+				log_debug("event=dns_bad_rdata name=%s type=%s",
+				    log_token(esc, sizeof(esc), q->name), dns_type_name(q->type));
+			}
+		}
 	}
-	if (r->rcode == 3 || r->nxdomain) {
+	if (res->rcode == 3 || r->nxdomain) {
 		res->status = DNS_NXDOMAIN;
 		return res;
 	}
-	if (r->rcode != 0) {
-		const char *name = rcode_name(r->rcode);
+	if (res->rcode != 0) {
+		const char *name = rcode_name(res->rcode);
 		res->status = DNS_TEMPFAIL;
 		if (name)
 			dns_result_set_why(res, name);
 		else {
-			snprintf(why, sizeof(why), "rcode %d", r->rcode);
+			snprintf(why, sizeof(why), "rcode %d", res->rcode);
 			dns_result_set_why(res, why);
 		}
 		return res;
 	}
-	if (!r->havedata)
-		return res;
-	for (int i = 0; r->data[i] != NULL; i++) {
-		if (decode_rdata(
-		        res, q->type, (const unsigned char *)r->data[i], (size_t)r->len[i]) < 0) {
-			char esc[LOG_ESC_MAX];
-			log_debug("event=dns_bad_rdata name=%s type=%s",
-			    log_token(esc, sizeof(esc), q->name), dns_type_name(q->type));
-		}
-	}
-	if (res->nrr == 0) {
+	if (res->nrr > 0) {
+		res->status = DNS_ANSWER;
+	} else if (nrecords > 0) {
 		res->status = DNS_TEMPFAIL;
 		dns_result_set_why(res, "malformed answer");
-	} else {
-		res->status = DNS_ANSWER;
 	}
 	return res;
 }
@@ -336,8 +283,6 @@ set_option(struct ub_ctx *ctx, const char *opt, const char *val, char *err, size
 static int
 setup_forwarders(struct ub_ctx *ctx, const struct dns_config *cfg, char *err, size_t errsz)
 {
-	static const char *const transparent[] = { "test. transparent",
-		"127.in-addr.arpa. transparent", NULL };
 	char addr[INET6_ADDRSTRLEN + 8], why[200];
 	int loopback = 0;
 
@@ -357,7 +302,30 @@ setup_forwarders(struct ub_ctx *ctx, const struct dns_config *cfg, char *err, si
 	}
 	if (loopback && set_option(ctx, "do-not-query-localhost:", "no", err, errsz) < 0)
 		return -1;
-	/* RFC 6761 names libunbound would answer itself: let the forwarder. */
+	return 0;
+}
+
+/*
+ * When forwarding (listed forwarders or the system's), the forwarder is
+ * the recursive resolver and answers for every zone. libunbound would
+ * answer some itself and never ask: the RFC 6303 / AS112 reverse zones
+ * (10/8, 172.16/12, 192.168/16, 100.64/10, the documentation prefixes
+ * 192.0.2/24, 198.51.100/24, 203.0.113/24 and 2001:db8::/32, ...), where a
+ * LAN's resolver or a test server does hold PTR records, and home.arpa.
+ * (RFC 8375), test. (RFC 6761) and 127.in-addr.arpa. Only localhost.,
+ * onion. and invalid. stay libunbound's. unblock-lan-zones removes the
+ * AS112 list in one option (it is that whole list in libunbound 1.17);
+ * the others become transparent (PEERS.md: "nodefault" does not work
+ * through ub_ctx_set_option).
+ */
+static int
+setup_forwarded_zones(struct ub_ctx *ctx, char *err, size_t errsz)
+{
+	static const char *const transparent[] = { "test. transparent",
+		"127.in-addr.arpa. transparent", "home.arpa. transparent", NULL };
+
+	if (set_option(ctx, "unblock-lan-zones:", "yes", err, errsz) < 0)
+		return -1;
 	for (int i = 0; transparent[i]; i++)
 		if (set_option(ctx, "local-zone:", transparent[i], err, errsz) < 0)
 			return -1;
@@ -381,8 +349,16 @@ dns_unbound_new(struct dns_client *c, struct event_base *base, const struct dns_
 		snprintf(err, errsz, "libunbound async mode: %s", ub_strerror(e));
 		goto fail;
 	}
+	/* Records in the order the server gave them, every time: libunbound
+	 * 1.17 rotates them by default (rrset-roundrobin), which would make
+	 * "the first 10 PTR names" (RFC 7208 4.6.4) differ from one answer
+	 * to the next. (A recursive resolver upstream may still rotate;
+	 * dns_mx spreads mail over equal MX hosts on its own.) */
+	if (set_option(ub->ctx, "rrset-roundrobin:", "no", err, errsz) < 0)
+		goto fail;
 	if (dns_config_is_forward(cfg)) {
-		if (setup_forwarders(ub->ctx, cfg, err, errsz) < 0)
+		if (setup_forwarders(ub->ctx, cfg, err, errsz) < 0 ||
+		    setup_forwarded_zones(ub->ctx, err, errsz) < 0)
 			goto fail;
 	} else if (cfg->resolver.n == 0 || str_ieq(cfg->resolver.v[0], "system")) {
 		if ((e = ub_ctx_resolvconf(ub->ctx, NULL)) != 0) {
@@ -391,6 +367,8 @@ dns_unbound_new(struct dns_client *c, struct event_base *base, const struct dns_
 		}
 		if ((e = ub_ctx_hosts(ub->ctx, NULL)) != 0)
 			log_warn("event=dns_hosts_unreadable error=\"%s\"", ub_strerror(e));
+		if (setup_forwarded_zones(ub->ctx, err, errsz) < 0)
+			goto fail;
 	}
 	if (cfg->trust_anchor && cfg->trust_anchor[0] != '\0') {
 		/* libunbound reads the file only at the first query: a bad path
