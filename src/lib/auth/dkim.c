@@ -63,6 +63,46 @@ dkim_reason_text(enum dkim_reason r)
 	return reason_texts[r];
 }
 
+static const char *const reason_names[DKIM_R__COUNT] = {
+	[DKIM_R_OK] = "ok",
+	[DKIM_R_SYNTAX] = "syntax",
+	[DKIM_R_VERSION] = "version",
+	[DKIM_R_MISSING_TAG] = "missing_tag",
+	[DKIM_R_BAD_TAG] = "bad_tag",
+	[DKIM_R_ALG_UNKNOWN] = "alg_unknown",
+	[DKIM_R_CANON_UNKNOWN] = "canon_unknown",
+	[DKIM_R_QUERY_UNKNOWN] = "query_unknown",
+	[DKIM_R_FROM_UNSIGNED] = "from_unsigned",
+	[DKIM_R_DOMAIN_MISMATCH] = "domain_mismatch",
+	[DKIM_R_FUTURE] = "future",
+	[DKIM_R_HEADER_LIMIT] = "header_limit",
+	[DKIM_R_KEY_DNS] = "key_dns",
+	[DKIM_R_KEY_MISSING] = "key_missing",
+	[DKIM_R_KEY_SYNTAX] = "key_syntax",
+	[DKIM_R_KEY_REVOKED] = "key_revoked",
+	[DKIM_R_KEY_TYPE] = "key_type",
+	[DKIM_R_KEY_HASH] = "key_hash",
+	[DKIM_R_KEY_SERVICE] = "key_service",
+	[DKIM_R_KEY_STRICT] = "key_strict",
+	[DKIM_R_KEY_TOO_LONG] = "key_too_long",
+	[DKIM_R_SHA1] = "sha1",
+	[DKIM_R_KEY_TOO_SHORT] = "key_too_short",
+	[DKIM_R_EXPIRED] = "expired",
+	[DKIM_R_BODY_SHORT] = "body_short",
+	[DKIM_R_BODY_HASH] = "body_hash",
+	[DKIM_R_SIGNATURE] = "signature",
+	[DKIM_R_PARTIAL_BODY] = "partial_body",
+	[DKIM_R_LOOKUP_LIMIT] = "lookup_limit",
+};
+
+const char *
+dkim_reason_name(enum dkim_reason r)
+{
+	if ((unsigned)r >= DKIM_R__COUNT || reason_names[r] == NULL)
+		return "unknown";
+	return reason_names[r];
+}
+
 const char *
 dkim_alg_name(enum dkim_alg a)
 {

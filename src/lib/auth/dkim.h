@@ -137,6 +137,8 @@ struct dkim_sig_result {
 const char *dkim_result_name(enum dkim_result r);
 /* A short phrase for a reason ("body hash mismatch", ...). */
 const char *dkim_reason_text(enum dkim_reason r);
+/* A reason as one word for key=value lines ("body_hash", "sha1", ...). */
+const char *dkim_reason_name(enum dkim_reason r);
 /* "rsa-sha256", "ed25519-sha256", "rsa-sha1", or "" */
 const char *dkim_alg_name(enum dkim_alg a);
 /* "simple", "relaxed" */

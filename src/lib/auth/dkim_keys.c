@@ -41,8 +41,8 @@ dkim_keyring_free(struct dkim_keyring *kr)
 }
 
 /* A domain or selector word: what a key name may be made of. */
-static int
-name_ok(const char *s)
+int
+dkim_keyring_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -64,7 +64,7 @@ dkim_keyring_add_text(struct dkim_keyring *kr, const char *domain, const char *s
 	struct dkim_signkey key;
 	char why[200];
 
-	if (!name_ok(domain) || !name_ok(selector)) {
+	if (!dkim_keyring_name_ok(domain) || !dkim_keyring_name_ok(selector)) {
 		str_fmt(err, errsz, "not a domain and selector: %.60s %.60s", domain, selector);
 		return -1;
 	}
@@ -130,7 +130,7 @@ dkim_keyring_load(struct dkim_keyring *kr, const char *dir, const char *domain,
 	size_t len;
 	int rc;
 
-	if (!name_ok(domain) || !name_ok(selector)) {
+	if (!dkim_keyring_name_ok(domain) || !dkim_keyring_name_ok(selector)) {
 		str_fmt(err, errsz, "not a domain and selector: %.60s %.60s", domain, selector);
 		return -1;
 	}

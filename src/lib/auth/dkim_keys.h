@@ -40,6 +40,9 @@ int dkim_key_file_read(const char *path, char **text, size_t *len, char *err, si
  */
 size_t dkim_keyring_find(
     const struct dkim_keyring *kr, const char *domain, const struct dkim_signkey **out, size_t max);
+/* True if s may be a domain or selector of a key (letters, digits, '-',
+ * '_', dots between labels). */
+int dkim_keyring_name_ok(const char *s);
 /* Every key, for listing. */
 size_t dkim_keyring_count(const struct dkim_keyring *kr);
 const struct dkim_signkey *dkim_keyring_key(const struct dkim_keyring *kr, size_t i);
