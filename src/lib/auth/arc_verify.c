@@ -52,6 +52,11 @@ fill_sets(struct dkim_verify *v)
 		tag_copy(&v->hdr, c->as[k], "d", s->seal_domain, sizeof(s->seal_domain));
 		tag_copy(&v->hdr, c->as[k], "s", s->seal_selector, sizeof(s->seal_selector));
 		tag_copy(&v->hdr, c->ams[k], "d", s->ams_domain, sizeof(s->ams_domain));
+		char cv[8];
+		tag_copy(&v->hdr, c->as[k], "cv", cv, sizeof(cv));
+		s->cv = strcmp(cv, "pass") == 0 ? ARC_CV_PASS
+		    : strcmp(cv, "fail") == 0   ? ARC_CV_FAIL
+		                                : ARC_CV_NONE;
 		if (c->aar[k] >= 0) {
 			const char *val = dkim_hdr_value(&v->hdr, (size_t)c->aar[k], &vlen);
 			if (arc_aar_instance(val, vlen, &inst, &off) == 0)
