@@ -59,7 +59,8 @@ check() {
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
         /usr/bin/chromium:chromium /usr/sbin/opendkim:opendkim \
-        /usr/sbin/opendkim-testkey:opendkim-tools /usr/bin/dkimverify:python3-dkim \
+        /usr/sbin/opendkim-testkey:opendkim-tools /usr/sbin/opendkim-testmsg:opendkim-tools \
+        /usr/bin/dkimverify:python3-dkim \
         /usr/bin/arcverify:python3-dkim; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
