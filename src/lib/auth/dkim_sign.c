@@ -181,6 +181,15 @@ dkim_sign_hlist(const struct dkim_hdr *h, const char *const *names, size_t nn,
 	return (long)n;
 }
 
+static int
+signs_from(const struct dkim_hname *hn, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hn[i].len == 4 && strncasecmp(hn[i].name, "From", 4) == 0)
+			return 1;
+	return 0;
+}
+
 int
 dkim_sign_field(const struct dkim_signkey *key, const char *text, size_t len,
     const uint8_t digest[32], struct strbuf *out)
@@ -237,6 +246,17 @@ dkim_sign_finish(struct dkim_sign *s, const struct dkim_signkey *const *keys, si
 	strbuf_init(&f, 128 * 1024);
 	nh = dkim_sign_hlist(
 	    &s->hdr, s->o.headers, s->o.nheaders, s->o.oversign, s->o.noversign, hn, DKIM_H_MAX);
+	/* RFC 6376 5.4: From MUST be signed, whatever the configured lists say */
+	if (nh >= 0 && !signs_from(hn, (size_t)nh)) {
+		for (size_t k = 0; k < s->hdr.nf && nh >= 0; k++) {
+			if (!dkim_hdr_is(&s->hdr, k, "From", 4))
+				continue;
+			if (nh >= DKIM_H_MAX)
+				nh = -1;
+			else
+				hn[nh++] = (struct dkim_hname){ "From", 4 };
+		}
+	}
 	if (nh < 0) {
 		str_fmt(err, errsz, "more than %d fields to sign", DKIM_H_MAX);
 		rc = -1;

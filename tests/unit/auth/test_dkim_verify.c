@@ -677,6 +677,18 @@ test_sign_rules(void **state)
 	assert_non_null(strstr(m, "t=1800000000;"));
 	free(m);
 	strbuf_free(&out);
+
+	/* lists without From (a configuration's): From is signed anyway */
+	static const char *const only_subject[] = { "Subject" };
+	struct dkim_sign_opts so = {
+		.headers = only_subject, .nheaders = 1, .oversign = only_subject, .noversign = 0
+	};
+	m = sign(MSG, keys, 1, &so, &len);
+	assert_non_null(strstr(m, "h=Subject:From;"));
+	struct dkim_verify *v = verify(m, len, NULL);
+	expect(v, 0, DKIM_PASS, DKIM_R_OK);
+	dkim_verify_free(v);
+	free(m);
 }
 
 /* -- Authentication-Results ----------------------------------------------- */
