@@ -76,10 +76,14 @@ junk_line(struct dkim_hdr *h)
 
 	if (n > sizeof(h->prefix))
 		n = sizeof(h->prefix); /* cannot happen: junk is decided early */
-	memcpy(h->prefix, h->text.s + h->line_start, n);
+	if (n)
+		memcpy(h->prefix, h->text.s + h->line_start, n);
 	h->prefix_len = n;
-	h->text.len = h->line_start;
-	h->text.s[h->text.len] = '\0';
+	/* nothing collected yet (junk on the first line): no text to cut */
+	if (h->text.s) {
+		h->text.len = h->line_start;
+		h->text.s[h->text.len] = '\0';
+	}
 	end_header(h);
 }
 

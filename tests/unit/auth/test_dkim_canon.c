@@ -296,6 +296,18 @@ test_hdr_no_blank_line(void **state)
 	assert_true(small.text.len <= 16);
 	dkim_hdr_free(&small);
 
+	/* junk on the very first line, before anything was collected (found
+	 * by fuzz_dkim_canon: the empty text had no buffer to cut) */
+	static const char *const junk[] = { "\x01From: x\r\n\r\nb\r\n", ": x\r\n", "\x80\r\n" };
+	for (size_t i = 0; i < 3; i++) {
+		dkim_hdr_init(&h, 4096);
+		dkim_hdr_feed(&h, junk[i], strlen(junk[i]));
+		dkim_hdr_finish(&h);
+		assert_true(h.done);
+		assert_int_equal(h.nf, 0);
+		dkim_hdr_free(&h);
+	}
+
 	/* a message without a body */
 	dkim_hdr_init(&h, 4096);
 	dkim_hdr_feed(&h, "From: x\r\nTo: y", 14);
