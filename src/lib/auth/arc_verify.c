@@ -158,7 +158,7 @@ arc_verify_decide(struct dkim_verify *v)
 	const struct vsig *ams = v->sigs[v->ams_sig];
 	dkim_verify_fill(ams, &v->arc.ams);
 	if (ams->body >= 0)
-		v->arc.ams.body_octets = v->bodies[ams->body].h.total;
+		v->arc.ams.body_octets = v->bodies[ams->body]->h.total;
 	for (unsigned k = 1; k <= c->n; k++)
 		if (v->as_sig[k] >= 0)
 			v->sets[k - 1].seal_result = v->sigs[v->as_sig[k]]->result;

@@ -50,7 +50,9 @@ void dkim_canon_body_feed(struct dkim_canon_body *b, const char *p, size_t n);
 void dkim_canon_body_finish(struct dkim_canon_body *b);
 
 /* A body hash: the canonical body (up to l= octets when limited) into
- * SHA-256, and the length of the whole canonical body. */
+ * SHA-256, and the length of the whole canonical body. Its canonicalizer
+ * points back at it (the sink's argument): once started, a hash must not
+ * be moved (allocate each one; never keep them in an array that grows). */
 struct dkim_bodyhash {
 	struct dkim_canon_body canon;
 	EVP_MD_CTX *md;

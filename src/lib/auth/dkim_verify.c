@@ -60,8 +60,10 @@ dkim_verify_free(struct dkim_verify *v)
 	for (size_t i = 0; i < v->nkeys; i++)
 		dkim_pubkey_clear(&v->keys[i].pk);
 	free(v->keys);
-	for (size_t i = 0; i < v->nbodies; i++)
-		dkim_bodyhash_free(&v->bodies[i].h);
+	for (size_t i = 0; i < v->nbodies; i++) {
+		dkim_bodyhash_free(&v->bodies[i]->h);
+		free(v->bodies[i]);
+	}
 	free(v->bodies);
 	free(v->results);
 	free(v->sets);
@@ -124,13 +126,14 @@ static int
 need_body(struct dkim_verify *v, const struct dkim_sig *sig)
 {
 	for (size_t i = 0; i < v->nbodies; i++) {
-		struct vbody *b = &v->bodies[i];
+		struct vbody *b = v->bodies[i];
 		if (b->canon == sig->bcanon && b->has_limit == sig->has_length &&
 		    (!b->has_limit || b->limit == sig->length))
 			return (int)i;
 	}
 	v->bodies = xrealloc(v->bodies, (v->nbodies + 1) * sizeof(*v->bodies));
-	struct vbody *b = &v->bodies[v->nbodies];
+	struct vbody *b = xcalloc(1, sizeof(*b));
+	v->bodies[v->nbodies] = b;
 	b->canon = sig->bcanon;
 	b->has_limit = sig->has_length;
 	b->limit = sig->length;
@@ -203,7 +206,7 @@ header_done(struct dkim_verify *v)
 	/* a body that came with the header's last chunk: the prefix first */
 	if (v->hdr.prefix_len)
 		for (size_t b = 0; b < v->nbodies; b++)
-			dkim_bodyhash_feed(&v->bodies[b].h, v->hdr.prefix, v->hdr.prefix_len);
+			dkim_bodyhash_feed(&v->bodies[b]->h, v->hdr.prefix, v->hdr.prefix_len);
 }
 
 void
@@ -220,7 +223,7 @@ dkim_verify_feed(struct dkim_verify *v, const char *p, size_t n)
 		n -= used;
 	}
 	for (size_t b = 0; b < v->nbodies; b++)
-		dkim_bodyhash_feed(&v->bodies[b].h, p, n);
+		dkim_bodyhash_feed(&v->bodies[b]->h, p, n);
 }
 
 int
@@ -313,7 +316,7 @@ dkim_verify_end(struct dkim_verify *v)
 		header_done(v);
 	}
 	for (size_t b = 0; b < v->nbodies; b++)
-		dkim_bodyhash_finish(&v->bodies[b].h);
+		dkim_bodyhash_finish(&v->bodies[b]->h);
 	v->ended = 1;
 	compute(v);
 }
@@ -371,7 +374,7 @@ dkim_verify_judge(struct dkim_verify *v, struct vsig *s)
 		return;
 	}
 	if (s->body >= 0) {
-		const struct dkim_bodyhash *bh = &v->bodies[s->body].h;
+		const struct dkim_bodyhash *bh = &v->bodies[s->body]->h;
 		if (g->has_length && g->length > bh->total) {
 			str_fmt(d, sizeof(d), "l=%llu but the body has %llu octets", g->length,
 			    bh->total);
@@ -387,18 +390,18 @@ dkim_verify_judge(struct dkim_verify *v, struct vsig *s)
 		dkim_verify_decide(s, DKIM_FAIL, DKIM_R_SIGNATURE, NULL);
 		return;
 	}
-	if (s->body >= 0 && g->has_length && g->length < v->bodies[s->body].h.total &&
+	if (s->body >= 0 && g->has_length && g->length < v->bodies[s->body]->h.total &&
 	    !v->o.partial_body_pass && g->kind == DKIM_SIG_DKIM) {
 		/* a signature over part of the body says nothing of the rest */
 		str_fmt(d, sizeof(d), "body only partly signed: l=%llu of %llu octets", g->length,
-		    v->bodies[s->body].h.total);
+		    v->bodies[s->body]->h.total);
 		dkim_verify_decide(s, DKIM_POLICY, DKIM_R_PARTIAL_BODY, d);
 		return;
 	}
 	dkim_verify_decide(s, DKIM_PASS, DKIM_R_OK, NULL);
-	if (g->has_length && s->body >= 0 && g->length < v->bodies[s->body].h.total)
+	if (g->has_length && s->body >= 0 && g->length < v->bodies[s->body]->h.total)
 		str_fmt(s->detail, sizeof(s->detail), "verified; l=%llu of %llu octets signed",
-		    g->length, v->bodies[s->body].h.total);
+		    g->length, v->bodies[s->body]->h.total);
 }
 
 void
@@ -440,7 +443,7 @@ compute(struct dkim_verify *v)
 	for (size_t i = 0; i < v->ndkim; i++) {
 		dkim_verify_fill(v->sigs[i], &v->results[i]);
 		if (v->bodies && v->sigs[i]->body >= 0)
-			v->results[i].body_octets = v->bodies[v->sigs[i]->body].h.total;
+			v->results[i].body_octets = v->bodies[v->sigs[i]->body]->h.total;
 	}
 	if (v->o.arc)
 		arc_verify_decide(v);

@@ -55,7 +55,9 @@ struct dkim_verify {
 	unsigned skipped;
 	struct vkey *keys;
 	size_t nkeys;
-	struct vbody *bodies;
+	/* one allocation each: a body hash's canonicalizer points at the
+	 * hash itself (its sink's argument), so a hash may never move */
+	struct vbody **bodies;
 	size_t nbodies;
 	struct dkim_sig_result *results;
 	/* ARC (arc_verify.c) */
