@@ -17,19 +17,25 @@ set -eu
 # Build: compilers (clang for the ASan/UBSan and fuzz builds), formatting.
 BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-format"
 # Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
+# libpsl reads Debian's Public Suffix List (publicsuffix) for DMARC's
+# organizational domains; libidn2 turns internationalized domains into the
+# A-labels DNS holds; zlib compresses DMARC aggregate reports.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev libopendkim-dev"
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev libopendkim-dev
+libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
 # Test peers and tools. dkimpy (python3-dkim: dkimsign, dkimverify, arcsign,
 # arcverify; its ARC needs python3-authres, which it only suggests) and
-# OpenDKIM (opendkim's test mode, opendkim-testkey) are the DKIM and ARC
-# peers; libopendkim-dev above is the DKIM benchmark's. swaks only recommends Net::SSLeay, which its TLS
+# OpenDKIM (opendkim's test mode, opendkim-testkey, opendkim-testmsg) are
+# the DKIM and ARC peers; libopendkim-dev above is the DKIM benchmark's.
+# swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
-# recommendations.
+# recommendations. postsrsd is the SRS peer (its daemon is not left
+# running, see below); xmllint checks DMARC reports against RFC 7489's schema.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
 python3-dkim python3-authres python3-nacl opendkim opendkim-tools
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
-iproute2 procps psmisc util-linux strace chromium"
+iproute2 procps psmisc util-linux strace chromium postsrsd libxml2-utils"
 # Benchmarks and the load the flakiness check runs beside the suite.
 BENCH_PKGS="valgrind linux-perf stress-ng"
 
@@ -58,12 +64,14 @@ check() {
     done
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
-        /usr/bin/chromium:chromium /usr/sbin/opendkim:opendkim \
+        /usr/bin/chromium:chromium /usr/sbin/postsrsd:postsrsd /usr/bin/xmllint:libxml2-utils \
+        /usr/sbin/opendkim:opendkim \
         /usr/sbin/opendkim-testkey:opendkim-tools /usr/sbin/opendkim-testmsg:opendkim-tools \
-        /usr/bin/dkimverify:python3-dkim \
-        /usr/bin/arcverify:python3-dkim; do
+        /usr/bin/dkimverify:python3-dkim /usr/bin/arcverify:python3-dkim; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
+    [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
+        miss "the Public Suffix List /usr/share/publicsuffix/public_suffix_list.dat" publicsuffix
     # swaks --tls needs the perl module, not only swaks
     perl -MNet::SSLeay -e1 2>/dev/null || miss "perl module Net::SSLeay (swaks --tls)" libnet-ssleay-perl
     for mod in pytest:python3-pytest dns.resolver:python3-dnspython yaml:python3-yaml \
@@ -72,7 +80,7 @@ check() {
         "$PY" -c "import ${mod%%:*}" 2>/dev/null || miss "python module ${mod%%:*} for $PY" "${mod#*:}"
     done
     for lib in libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka \
-        yaml-0.1 jansson; do
+        yaml-0.1 jansson libpsl libidn2 zlib; do
         pkg-config --exists "$lib" 2>/dev/null || miss "pkg-config module $lib" "its -dev package"
     done
     [ -d "$BROWSER_DIR/node_modules/playwright-core" ] ||
@@ -118,6 +126,17 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # postsrsd is only a test peer (the tests start their own on loopback):
+    # the system-wide daemon its package starts is stopped and disabled.
+    case " $missing " in
+    *" postsrsd "*)
+        if [ -d /run/systemd/system ]; then
+            as_root systemctl disable --now postsrsd >/dev/null 2>&1 || true
+        else
+            as_root update-rc.d postsrsd disable >/dev/null 2>&1 || true
+            as_root invoke-rc.d postsrsd stop >/dev/null 2>&1 || true
+        fi ;;
+    esac
 fi
 
 # The browser test drives Debian's chromium with playwright-core from npm
