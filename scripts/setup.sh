@@ -21,15 +21,20 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-form
 # organizational domains; libidn2 turns internationalized domains into the
 # A-labels DNS holds; zlib compresses DMARC aggregate reports.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev libopendkim-dev
 libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
-# Test peers and tools (bind9-utils: named-checkzone judges the registry's
-# exported zone as BIND would load it). swaks only recommends Net::SSLeay, which its TLS
+# Test peers and tools. dkimpy (python3-dkim: dkimsign, dkimverify, arcsign,
+# arcverify; its ARC needs python3-authres, which it only suggests) and
+# OpenDKIM (opendkim's test mode, opendkim-testkey, opendkim-testmsg) are
+# the DKIM and ARC peers; libopendkim-dev above is the DKIM benchmark's.
+# bind9-utils: named-checkzone judges the registry's exported zone as BIND
+# would load it. swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
 # DNSSEC zone signer needs: both are named, because installs here skip
 # recommendations. postsrsd is the SRS peer (its daemon is not left
 # running, see below); xmllint checks DMARC reports against RFC 7489's schema.
 TEST_PKGS="python3-pytest python3-dnspython python3-cryptography python3-yaml python3-spf
+python3-dkim python3-authres python3-nacl opendkim opendkim-tools
 nsd postfix swaks libnet-ssleay-perl redis-server openssl ca-certificates sqlite3
 iproute2 procps psmisc util-linux strace chromium postsrsd libxml2-utils bind9-utils"
 # Benchmarks and the load the flakiness check runs beside the suite.
@@ -61,7 +66,9 @@ check() {
     for tool in /usr/sbin/nsd:nsd /usr/sbin/nsd-checkconf:nsd /usr/sbin/postfix:postfix \
         /usr/sbin/postconf:postfix /usr/sbin/smtp-source:postfix /usr/sbin/smtp-sink:postfix \
         /usr/bin/chromium:chromium /usr/sbin/postsrsd:postsrsd /usr/bin/xmllint:libxml2-utils \
-        /usr/bin/named-checkzone:bind9-utils; do
+        /usr/bin/named-checkzone:bind9-utils /usr/sbin/opendkim:opendkim \
+        /usr/sbin/opendkim-testkey:opendkim-tools /usr/sbin/opendkim-testmsg:opendkim-tools \
+        /usr/bin/dkimverify:python3-dkim /usr/bin/arcverify:python3-dkim; do
         [ -x "${tool%%:*}" ] || miss "${tool%%:*}" "${tool#*:}"
     done
     [ -r /usr/share/publicsuffix/public_suffix_list.dat ] ||
@@ -69,7 +76,8 @@ check() {
     # swaks --tls needs the perl module, not only swaks
     perl -MNet::SSLeay -e1 2>/dev/null || miss "perl module Net::SSLeay (swaks --tls)" libnet-ssleay-perl
     for mod in pytest:python3-pytest dns.resolver:python3-dnspython yaml:python3-yaml \
-        spf:python3-spf cryptography.hazmat.primitives.asymmetric.ec:python3-cryptography; do
+        spf:python3-spf dkim:python3-dkim authres:python3-authres nacl:python3-nacl \
+        cryptography.hazmat.primitives.asymmetric.ec:python3-cryptography; do
         "$PY" -c "import ${mod%%:*}" 2>/dev/null || miss "python module ${mod%%:*} for $PY" "${mod#*:}"
     done
     for lib in libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka \

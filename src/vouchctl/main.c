@@ -44,6 +44,8 @@ static const struct {
 	    "dnsbl IP [--zone ZONE]... [--resolver HOST:PORT]  ask the DNS block and allow lists" },
 	{ "register", cmd_register,
 	    "register NAME|IP [--zone ZONE]... [--resolver HOST:PORT]  ask the registrar zones" },
+	{ "dkim", cmd_dkim,
+	    "dkim keygen DOMAIN SELECTOR [--ed25519]|record|check|sign|verify|arc-seal  DKIM and ARC" },
 };
 
 /* Usage on stdout when asked for (--help, exit 0), on stderr after a mistake. */

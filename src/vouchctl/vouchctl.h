@@ -27,6 +27,7 @@ int cmd_callout(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dnsbl(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_register(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_helo(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_dkim(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dmarc(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_srs(const struct vouchctl_opts *o, int argc, char **argv);
 

@@ -31,6 +31,7 @@ for name in "$@"; do
         smtp_*|config|envelope|local_tables|xverbs|sasl) dict="-dict=$here/smtp.dict" ;;
         spf_*) dict="-dict=$here/spf.dict" ;;
         mime_*|hdrfilter) dict="-dict=$here/mime.dict" ;;
+        dkim_*|arc_*) dict="-dict=$here/dkim.dict" ;;
     esac
     [ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
     echo "== $name for ${seconds}s"

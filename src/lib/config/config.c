@@ -266,6 +266,7 @@ const struct config_part config_parts[] = {
 	{ "register", register_config_keys, offsetof(struct config, reg) },
 	{ "unsafe", mime_config_keys, offsetof(struct config, unsafe) },
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
+	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ NULL, NULL, 0 },
 };
 

@@ -11,6 +11,7 @@
 #define VOUCH_CONFIG_CONFIG_H
 
 #include "auth/callout_config.h"
+#include "auth/dkim_config.h"
 #include "auth/dnslist_config.h"
 #include "auth/register_config.h"
 #include "auth/spf_config.h"
@@ -179,6 +180,7 @@ struct config {
 	struct register_config reg;
 	struct mime_config unsafe; /* the copy that goes to .Unsafe */
 	struct stats_config stats; /* the Prometheus endpoint */
+	struct dkim_config dkim;   /* DKIM and ARC */
 };
 
 /*

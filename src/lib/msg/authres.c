@@ -52,8 +52,15 @@ value(struct strbuf *out, const char *v)
 int
 authres_format(const char *authserv_id, const struct authres_entry *e, size_t n, struct strbuf *out)
 {
+	return authres_format_multi(authserv_id, e, n, NULL, 0, out);
+}
+
+int
+authres_format_multi(const char *authserv_id, const struct authres_entry *e, size_t n,
+    const struct authres_multi *m, size_t nm, struct strbuf *out)
+{
 	strbuf_printf(out, "Authentication-Results: %s", authserv_id);
-	if (n == 0)
+	if (n == 0 && nm == 0)
 		strbuf_puts(out, "; none"); /* RFC 8601 2.2: no results */
 	for (size_t i = 0; i < n; i++) {
 		strbuf_printf(out, ";\r\n\t%s=%s", e[i].method, e[i].result);
@@ -62,6 +69,17 @@ authres_format(const char *authserv_id, const struct authres_entry *e, size_t n,
 		if (e[i].ptype && e[i].value) {
 			strbuf_printf(out, " %s=", e[i].ptype);
 			value(out, e[i].value);
+		}
+	}
+	for (size_t i = 0; i < nm; i++) {
+		strbuf_printf(out, ";\r\n\t%s=%s", m[i].method, m[i].result);
+		if (m[i].reason && *m[i].reason)
+			comment(out, m[i].reason);
+		for (size_t k = 0; k < AUTHRES_PROPS_MAX && m[i].props[k].ptype; k++) {
+			if (m[i].props[k].value == NULL)
+				continue;
+			strbuf_printf(out, " %s=", m[i].props[k].ptype);
+			value(out, m[i].props[k].value);
 		}
 	}
 	return strbuf_puts(out, "\r\n");

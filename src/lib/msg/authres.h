@@ -22,6 +22,25 @@ struct authres_entry {
 int authres_format(
     const char *authserv_id, const struct authres_entry *e, size_t n, struct strbuf *out);
 
+/* A property (RFC 8601 2.2 propspec: ptype.property=value). */
+struct authres_prop {
+	const char *ptype; /* "header.d", "header.s", ...; NULL ends the list */
+	const char *value;
+};
+#define AUTHRES_PROPS_MAX 4
+
+/* An entry with several properties (DKIM: header.d, header.s, header.b). */
+struct authres_multi {
+	const char *method;
+	const char *result;
+	const char *reason; /* or NULL */
+	struct authres_prop props[AUTHRES_PROPS_MAX];
+};
+
+/* authres_format() with the entries m[0..nm) after those of e. */
+int authres_format_multi(const char *authserv_id, const struct authres_entry *e, size_t n,
+    const struct authres_multi *m, size_t nm, struct strbuf *out);
+
 struct authres_spf {
 	const char *result;  /* spf_result_name() */
 	const char *comment; /* e.g. "domain of x designates y as permitted sender" */

@@ -93,6 +93,20 @@ test_authres(void **state)
 	    "\tiprev=fail (no \\(PTR\\) here) policy.iprev=192.0.2.1;\r\n"
 	    "\tx-vouch=none smtp.helo=\"odd name;x\"\r\n");
 	strbuf_reset(&out);
+	/* several properties (DKIM's header.d, header.s, header.b), after the others */
+	struct authres_multi d[] = {
+		{ "dkim", "pass", "2048-bit key",
+		    { { "header.d", "a.example" }, { "header.s", "sel" },
+		        { "header.b", "ab+c/d9x" } } },
+		{ "arc", "none", NULL, { { NULL, NULL } } },
+	};
+	authres_format_multi("mx.example.com", e, 1, d, 2, &out);
+	assert_string_equal(out.s,
+	    "Authentication-Results: mx.example.com;\r\n"
+	    "\tspf=pass smtp.mailfrom=a@b.example;\r\n"
+	    "\tdkim=pass (2048-bit key) header.d=a.example header.s=sel header.b=ab+c/d9x;\r\n"
+	    "\tarc=none\r\n");
+	strbuf_reset(&out);
 	authres_format("mx.example.com", NULL, 0, &out);
 	assert_string_equal(out.s, "Authentication-Results: mx.example.com; none\r\n");
 	assert_int_equal(
@@ -170,7 +184,8 @@ test_authres_own_prefix(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t got = authres_own_prefix(cases[i].msg, strlen(cases[i].msg), "mx.example.com");
+		size_t got =
+		    authres_own_prefix(cases[i].msg, strlen(cases[i].msg), "mx.example.com");
 		if (got != cases[i].want)
 			fail_msg("case %zu: %zu, want %zu", i, got, cases[i].want);
 	}
