@@ -21,12 +21,12 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-form
 # organizational domains; libidn2 turns internationalized domains into the
 # A-labels DNS holds; zlib compresses DMARC aggregate reports.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
-libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev libopendkim-dev
+libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
 libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
 # Test peers and tools. dkimpy (python3-dkim: dkimsign, dkimverify, arcsign,
 # arcverify; its ARC needs python3-authres, which it only suggests) and
 # OpenDKIM (opendkim's test mode, opendkim-testkey, opendkim-testmsg) are
-# the DKIM and ARC peers; libopendkim-dev above is the DKIM benchmark's.
+# the DKIM and ARC peers.
 # bind9-utils: named-checkzone judges the registry's exported zone as BIND
 # would load it. swaks only recommends Net::SSLeay, which its TLS
 # needs; python3-dnspython only recommends python3-cryptography, which the
