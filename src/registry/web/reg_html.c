@@ -2,6 +2,7 @@
  * reg_html: escaping and the page frame (see reg_html.h).
  */
 #include "reg_html.h"
+#include "reg_server.h"
 
 #include <string.h>
 #include <time.h>
@@ -103,4 +104,22 @@ reg_html_time(struct strbuf *sb, long long t)
 	gmtime_r(&tt, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
 	reg_html_raw(sb, buf);
+}
+
+void
+reg_html_server_facts(struct strbuf *sb, const struct reg_server *s)
+{
+	reg_html_raw(sb, "<dl><dt>Status</dt><dd><span id=\"status\" class=\"status status-");
+	reg_html_esc(sb, s->status);
+	reg_html_raw(sb, "\">");
+	reg_html_esc(sb, s->status);
+	reg_html_raw(sb, "</span></dd><dt>Certification</dt><dd id=\"cert-status\">");
+	reg_html_status(sb, s->cert_status);
+	reg_html_raw(sb, "</dd><dt>Class</dt><dd>");
+	reg_html_esc(sb, s->mclass);
+	reg_html_raw(sb, "</dd><dt>Addresses</dt><dd>");
+	for (size_t i = 0; i < s->naddrs; i++) {
+		reg_html_esc(sb, s->addresses[i]);
+		reg_html_raw(sb, " ");
+	}
 }

@@ -11,6 +11,8 @@
 #include "reg_http.h"
 #include "util/str.h"
 
+struct reg_server;
+
 #define REG_HTML_MAX (4 * 1024 * 1024)
 
 /* Append s with & < > " ' escaped (safe in text and quoted attributes). */
@@ -27,6 +29,9 @@ void reg_html_end(struct strbuf *sb);
 void reg_html_send(struct reg_req *q, int status, struct strbuf *sb);
 /* A <span class="status-X">X</span> badge for a status name. */
 void reg_html_status(struct strbuf *sb, const char *status);
+/* Open a <dl> with the server's status, certification, class and
+ * addresses; the caller adds its own rows and closes the last <dd>. */
+void reg_html_server_facts(struct strbuf *sb, const struct reg_server *s);
 /* Format a Unix time as "YYYY-MM-DD HH:MM UTC" ("-" for 0). */
 void reg_html_time(struct strbuf *sb, long long t);
 

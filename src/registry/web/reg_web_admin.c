@@ -229,19 +229,7 @@ server_admin_page(struct reg_req *q, const char *input, int status, const char *
 		reg_html_esc(&sb, error);
 		reg_html_raw(&sb, "</p>");
 	}
-	reg_html_raw(&sb, "<dl><dt>Status</dt><dd><span id=\"status\" class=\"status status-");
-	reg_html_esc(&sb, s.status);
-	reg_html_raw(&sb, "\">");
-	reg_html_esc(&sb, s.status);
-	reg_html_raw(&sb, "</span></dd><dt>Certification</dt><dd id=\"cert-status\">");
-	reg_html_status(&sb, s.cert_status);
-	reg_html_raw(&sb, "</dd><dt>Class</dt><dd>");
-	reg_html_esc(&sb, s.mclass);
-	reg_html_raw(&sb, "</dd><dt>Addresses</dt><dd>");
-	for (size_t i = 0; i < s.naddrs; i++) {
-		reg_html_esc(&sb, s.addresses[i]);
-		reg_html_raw(&sb, " ");
-	}
+	reg_html_server_facts(&sb, &s);
 	reg_html_raw(&sb, "</dd><dt>Owner</dt><dd>");
 	reg_html_esc(&sb, s.owner_name);
 	reg_html_raw(&sb, " (");

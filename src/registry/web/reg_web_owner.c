@@ -332,19 +332,7 @@ reg_web_owner(struct reg_req *q)
 	}
 	strbuf_init(&sb, REG_HTML_MAX);
 	reg_html_begin(&sb, q, s.hostname);
-	reg_html_raw(&sb, "<dl><dt>Status</dt><dd><span id=\"status\" class=\"status status-");
-	reg_html_esc(&sb, s.status);
-	reg_html_raw(&sb, "\">");
-	reg_html_esc(&sb, s.status);
-	reg_html_raw(&sb, "</span></dd><dt>Certification</dt><dd id=\"cert-status\">");
-	reg_html_status(&sb, s.cert_status);
-	reg_html_raw(&sb, "</dd><dt>Class</dt><dd>");
-	reg_html_esc(&sb, s.mclass);
-	reg_html_raw(&sb, "</dd><dt>Addresses</dt><dd>");
-	for (size_t i = 0; i < s.naddrs; i++) {
-		reg_html_esc(&sb, s.addresses[i]);
-		reg_html_raw(&sb, " ");
-	}
+	reg_html_server_facts(&sb, &s);
 	strbuf_printf(&sb, "</dd><dt>Sponsors</dt><dd>%d</dd><dt>Bond</dt><dd id=\"bond\">%lld (",
 	    s.nsponsors, s.bond_amount);
 	reg_html_esc(&sb, s.bond_status);
