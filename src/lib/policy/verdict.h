@@ -19,8 +19,11 @@
  *   RCPT      is the server verified? per recipient domain's mode:
  *             soft -> unsafe, hard -> 550, off -> accept; "mode" actions
  *             of the MAIL stage are resolved here, per recipient domain
- *   end of data  the message's own proofs (none yet: DKIM, DMARC and ARC
- *             will be read here)
+ *   end of data  the message's own proofs: DMARC (with SPF and DKIM in
+ *             it) -- p=reject: dmarc_reject ("mode": 550 5.7.1 hard,
+ *             unsafe soft), p=quarantine: dmarc_quarantine (unsafe);
+ *             tag and unsafe come back with code 250 and apply to every
+ *             recipient (ARC is still to be read here)
  *
  * A session is verified when its client is authenticated or allow-listed
  * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
@@ -63,6 +66,7 @@ enum verdict_rule {
 	VERDICT_RULE_CALLOUT,   /* MAIL: the sender callout */
 	VERDICT_RULE_TRUST,     /* RCPT: what the checks say for the recipient's domain */
 	VERDICT_RULE_NO_UNSAFE, /* RCPT: unsafe mail for a recipient who takes none */
+	VERDICT_RULE_DMARC,     /* end of data: the From domain's DMARC policy */
 };
 
 /* What the caller does besides replying. */
