@@ -50,6 +50,7 @@ local_task_free(struct local_task *t)
 	free(t->mail_root);
 	free(t->hostname);
 	free(t->prefix_from);
+	free(t->trace);
 	free(t->unsafe_tag);
 	free(t->unsafe_reason);
 	free(t);
@@ -229,6 +230,8 @@ run_task(struct local_pool *p, struct local_task *t)
 		strbuf_init(&prefix, 4096);
 		strbuf_printf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", t->prefix_from,
 		    it->mailbox);
+		if (t->trace)
+			strbuf_puts(&prefix, t->trace);
 		if (it->unsafe && have_copy == 0)
 			have_copy = unsafe_copy(t, fd, &copy, &rest, &has_rest, copy_err,
 			                sizeof(copy_err)) == 0

@@ -29,6 +29,7 @@ struct local_task {
 	char *mail_root; /* <data_dir>/mail */
 	char *hostname;
 	char *prefix_from; /* Return-Path value */
+	char *trace;       /* the envelope's trace fields, or NULL */
 	struct local_item *items;
 	size_t nitems;
 	/* How unsafe items are rewritten (local_task_set_unsafe; defaults

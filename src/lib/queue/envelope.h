@@ -48,7 +48,12 @@ struct envelope {
 	char *envid; /* DSN ENVID (xtext), or NULL */
 	char *helo;  /* client's HELO, or NULL (locally generated) */
 	char *client_addr;
-	char *auth_user;      /* submission user, or NULL */
+	char *auth_user; /* submission user, or NULL */
+	/* Header fields known only at the end of data (our Authentication-
+	 * Results for the message's DKIM and DMARC), put above the body file
+	 * when the message is delivered locally; NULL if none. They are kept
+	 * here so the body is written in one pass as it arrives. */
+	char *trace;
 	uint64_t size;        /* octets of the body file */
 	int64_t next_attempt; /* unix seconds; 0 = now */
 	int attempts;
