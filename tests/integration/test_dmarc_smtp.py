@@ -15,12 +15,14 @@ streams in and evaluates DMARC for the From domain at the end of DATA:
 """
 import base64
 import os
+import subprocess
 
 import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+import paths
 from nsd import Nsd, txt, zone
 from vouchd import Client
 
@@ -169,3 +171,43 @@ def test_dmarc_off_takes_the_forgery(make_vouchd, ns):
     msg = d.wait_messages("postmaster@localhost", 1)[0]
     assert b"dmarc=" not in msg
     assert b"\tdkim=none (no signatures)" in msg
+
+
+def test_config_check_reports_bad_values_with_lines(world_dir):
+    conf = os.path.join(world_dir, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("hostname = mx.example\n"
+                f"data_dir = {world_dir}/var\n"
+                "dmarc_verify = maybe\n"
+                "dkim_max_signatures = 0\n"
+                "listener smtp {\n"
+                "    address = 127.0.0.1:2525\n"
+                "    dmarc_reject = drop\n"
+                "}\n")
+    p = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert f"{conf}:3: dmarc_verify: 'maybe' is not yes or no" in p.stderr
+    assert f"{conf}:4: dkim_max_signatures: 0 is outside the allowed range [1, 50]" in p.stderr
+    assert f"{conf}:7: dmarc_reject: 'drop' is not one of:" in p.stderr
+    # the shipped defaults check out, and say what they are
+    with open(conf, "w") as f:
+        f.write(f"hostname = mx.example\ndata_dir = {world_dir}/var\n")
+    p = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    for line in ("dkim_verify = yes", "dmarc_verify = yes", "    dmarc_reject = mode",
+                 "    dmarc_quarantine = unsafe", "    dmarc_temperror = ignore"):
+        assert line in p.stdout.splitlines()
+
+
+def test_config_check_unreadable_suffix_list(world_dir):
+    conf = os.path.join(world_dir, "psl.conf")
+    with open(conf, "w") as f:
+        f.write(f"hostname = mx.example\ndata_dir = {world_dir}/var\n"
+                "dmarc_public_suffix_list = /nonexistent/psl.dat\n")
+    p = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert f"{conf}:3: dmarc_public_suffix_list: cannot read /nonexistent/psl.dat" in p.stderr
+    with open(conf, "a") as f:
+        f.write("dmarc_verify = no\n")
+    p = subprocess.run([paths.VOUCHCTL, "config", "check", conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr

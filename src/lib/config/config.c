@@ -481,6 +481,16 @@ config_validate(
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	nerr += config_check_identity(cfg, name, doc, errs);
+	/* DMARC without its suffix list would silently be off (msgauth.c) */
+	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
+		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");
+		config_err(errs, name,
+		    line ? line : config_key_line(doc, NULL, NULL, "dmarc_verify"),
+		    "dmarc_public_suffix_list: cannot read %s: %s (install Debian's publicsuffix, "
+		    "or set dmarc_verify = no)",
+		    cfg->dmarc.psl, strerror(errno));
+		nerr++;
+	}
 	return nerr;
 }
 
