@@ -111,6 +111,8 @@ smtpd_txn_clear(struct smtpd_sess *ss)
 	hdr_stop(ss);
 	msgauth_free(ss->ma); /* cancels its lookups: its callback never comes */
 	ss->ma = NULL;
+	free(ss->authres_head);
+	ss->authres_head = NULL;
 	gather_reset_txn(ss->g);
 	envelope_clear(&ss->env);
 	submit_txn_release(ss->sub);

@@ -62,6 +62,21 @@ trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
 	struct received_info ri;
 
 	proofs_header_write(sp, mp, &in, out);
+	/* Our Authentication-Results comes first: kept, so the message's own
+	 * results can join it at the end (envelope.h "trace"). */
+	static const char ar[] = "Authentication-Results:";
+	if (out->len > sizeof(ar) && strncmp(out->s, ar, sizeof(ar) - 1) == 0) {
+		size_t end = 0;
+		for (size_t i = 0; i + 1 < out->len; i++)
+			if (out->s[i] == '\r' && out->s[i + 1] == '\n' &&
+			    (i + 2 >= out->len ||
+			        (out->s[i + 2] != ' ' && out->s[i + 2] != '\t'))) {
+				end = i + 2;
+				break;
+			}
+		free(ss->authres_head);
+		ss->authres_head = end ? xstrndup(out->s, end) : NULL;
+	}
 	/* The verdict, for people and filters. */
 	policy_verdict_header(sp, mp, &ss->pol, out);
 	memset(&ri, 0, sizeof(ri));
@@ -251,6 +266,34 @@ smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result
 	decide(d, s);
 }
 
+/*
+ * One Authentication-Results field of ours (RFC 8601 2.1: one per
+ * authserv-id is what readers expect): the one written when DATA began,
+ * with the message's entries (ar, a whole field) after its own. It goes
+ * in the envelope, replacing the first field of the body on delivery.
+ */
+static void
+merge_authres(struct smtpd_sess *ss, const struct strbuf *ar)
+{
+	const char *entries = ar->len ? strchr(ar->s, ';') : NULL;
+	struct strbuf m;
+
+	if (entries == NULL)
+		return;
+	if (ss->authres_head == NULL) { /* none written: a field of its own */
+		ss->env.trace = xstrndup(ar->s, ar->len);
+		return;
+	}
+	size_t hl = strlen(ss->authres_head) - 2; /* without its CRLF */
+	if (hl >= 6 && memcmp(ss->authres_head + hl - 6, "; none", 6) == 0)
+		hl -= 6; /* RFC 8601 2.2: "none" only when there is no result */
+	strbuf_init(&m, hl + ar->len + 1);
+	strbuf_append(&m, ss->authres_head, hl);
+	strbuf_puts(&m, entries);
+	ss->env.trace = strbuf_steal(&m);
+	ss->env.trace_skip = strlen(ss->authres_head);
+}
+
 /* The message's checks are in: their proofs join the transaction's. */
 static void
 authenticated(struct vouchd *d, uint64_t sid)
@@ -266,8 +309,7 @@ authenticated(struct vouchd *d, uint64_t sid)
 	msgauth_proofs(ss->ma, gather_add_message, ss->g);
 	strbuf_init(&ar, 64 * 1024);
 	msgauth_authres(ss->ma, ss->cfg->hostname, &ar);
-	if (ar.len)
-		ss->env.trace = strbuf_steal(&ar);
+	merge_authres(ss, &ar);
 	strbuf_free(&ar);
 	msgauth_free(ss->ma);
 	ss->ma = NULL;
@@ -296,8 +338,15 @@ decide(struct vouchd *d, struct smtp_session *s)
 	struct smtpd_sess *ss = sess(s);
 	struct smtpd_commit *c;
 	struct verdict v;
+	struct policy_rcpt all = { ss->listener->mode, 0 };
 
-	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &v);
+	for (size_t i = 0; i < ss->env.nrcpts; i++) {
+		const struct user *u =
+		    ss->env.rcpts[i].local ? users_find(d->users, ss->env.rcpts[i].addr) : NULL;
+		if (u && u->no_unsafe)
+			all.no_unsafe = 1;
+	}
+	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &all, &v);
 	if (v.code >= 400) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=data_refused code=%d reason=%s",

@@ -100,13 +100,13 @@ def signed(frm):
     return dkim.sign(msg, b"s1", b"signer.test", KEY) + msg
 
 
-def send(d, sender, data, helo="mx.honest.test"):
+def send(d, sender, data, helo="mx.honest.test", rcpt="postmaster@localhost"):
     with Client(d.host, d.port) as c:
         c.reply()
         assert c.cmd(f"EHLO {helo}")[0] == 250
         code, lines = c.cmd(f"MAIL FROM:<{sender}>")
         assert code == 250, lines
-        assert c.cmd("RCPT TO:<postmaster@localhost>")[0] == 250
+        assert c.cmd(f"RCPT TO:<{rcpt}>")[0] == 250
         assert c.cmd("DATA")[0] == 354
         c.send(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
         return c.reply()
@@ -123,8 +123,11 @@ def test_signed_message_passes(make_vouchd, ns):
     h = head(d.wait_messages("postmaster@localhost", 1)[0])
     assert b"\tdkim=pass (2048-bit rsa key) header.d=signer.test header.s=s1 header.b=" in h
     assert b"\tdmarc=pass (p=reject) header.from=signer.test" in h
-    # ours, above the message's own fields and above our Received
-    assert h.index(b"dkim=pass") < h.index(b"Received: from mx.honest.test")
+    # one field of ours: the session's results, then the message's own
+    assert h.count(b"Authentication-Results: mx.test.example;") == 1
+    assert (b"\tspf=pass smtp.mailfrom=alice@signer.test;\r\n" in h)
+    assert h.index(b"spf=pass smtp.mailfrom") < h.index(b"dkim=pass") < \
+        h.index(b"dmarc=pass") < h.index(b"Received: from mx.honest.test")
     d.wait_log(r"event=dkim result=pass d=signer\.test s=s1")
     d.wait_log(r"event=dmarc result=pass from=signer\.test")
 
@@ -163,6 +166,20 @@ def test_quarantine_is_unsafe_in_hard_mode(make_vouchd, ns):
     assert send(d, "mallory@honest.test", message("orders@shop.test"))[0] == 250
     msg = d.wait_messages("postmaster@localhost", 1, folder=".Unsafe")[0]
     assert b"\tdmarc=fail (p=quarantine) header.from=shop.test" in msg
+
+
+def test_recipient_without_unsafe_folder_refuses(make_vouchd, ns):
+    """Unsafe at the end of DATA for a recipient with no_unsafe: refused
+    then, as RCPT would have, never bounced later."""
+    d = start(make_vouchd, ns, mode="soft")
+    d.ctl("user", "add", "strict@test.example", check=True)
+    d.ctl("user", "set", "strict@test.example", "no_unsafe=1", check=True)
+    d.wait_log("event=reloaded", count=2)
+    code, lines = send(d, "mallory@honest.test", message("orders@shop.test"),
+                       rcpt="strict@test.example")
+    assert code == 550
+    assert lines[0].startswith("550 5.7.1 Recipient accepts only verified mail, and this "
+                               "message is not: message from shop.test fails DMARC")
 
 
 def test_dmarc_off_takes_the_forgery(make_vouchd, ns):

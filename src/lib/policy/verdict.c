@@ -227,8 +227,8 @@ policy_xgen(const struct proofs *sess, const struct policy *p, struct verdict *v
  * DMARC says.
  */
 void
-policy_data_end(
-    const struct proofs *sess, const struct proofs *msg, const struct policy *p, struct verdict *v)
+policy_data_end(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    const struct policy_rcpt *r, struct verdict *v)
 {
 	const struct proof *dm = proofs_get(msg, PROOF_DMARC);
 	char text[VERDICT_TEXT_MAX];
@@ -273,8 +273,20 @@ policy_data_end(
 		verdict_set(v, VERDICT_TEMPFAIL, 451, "4.7.1", text, VERDICT_RULE_DMARC);
 		break;
 	case CONFIG_ACT_UNSAFE:
+		if (r && r->no_unsafe) {
+			/* as at RCPT: refused now, never a later bounce */
+			char refuse[VERDICT_TEXT_MAX];
+			str_fmt(refuse, sizeof(refuse),
+			    "Recipient accepts only verified mail, and this message is not: %.500s",
+			    text);
+			verdict_set(
+			    v, VERDICT_REJECT, 550, "5.7.1", refuse, VERDICT_RULE_NO_UNSAFE);
+			break;
+		}
+		verdict_set(v, VERDICT_UNSAFE, 250, "2.0.0", NULL, VERDICT_RULE_DMARC);
+		break;
 	case CONFIG_ACT_TAG:
-		verdict_set(v, (enum verdict_act)act, 250, "2.0.0", NULL, VERDICT_RULE_DMARC);
+		verdict_set(v, VERDICT_TAG, 250, "2.0.0", NULL, VERDICT_RULE_DMARC);
 		break;
 	default: return;
 	}

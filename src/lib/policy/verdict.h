@@ -128,8 +128,11 @@ void policy_mail(const struct proofs *sess, const struct proofs *msg, const stru
     const char *sender, struct verdict *v);
 void policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
     const struct policy_rcpt *r, struct verdict *v);
-void policy_data_end(
-    const struct proofs *sess, const struct proofs *msg, const struct policy *p, struct verdict *v);
+/* End of data: r (may be NULL) says for all recipients at once: mode is
+ * not read (the listener's mode decides: one reply answers them all),
+ * no_unsafe is set if any local recipient takes no unsafe mail. */
+void policy_data_end(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    const struct policy_rcpt *r, struct verdict *v);
 
 /* Who the sending server is proven to be. */
 void policy_trust(const struct proofs *sess, const struct policy *p, struct policy_trust *t);

@@ -153,6 +153,8 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 	rc |= put_kv(out, "client", e->client_addr);
 	rc |= put_kv(out, "auth", e->auth_user);
 	rc |= put_kv(out, "trace", e->trace);
+	if (e->trace_skip)
+		rc |= strbuf_printf(out, "trace_skip %" PRIu64 "\n", e->trace_skip);
 	rc |= strbuf_printf(out, "size %" PRIu64 "\n", e->size);
 	if (e->next_attempt)
 		rc |= strbuf_printf(out, "next %" PRId64 "\n", e->next_attempt);
@@ -425,7 +427,7 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 		/* Counts and sizes are never negative and fit their fields
 		 * (a size of -10 would come back as 2^64 - 10, which no
 		 * longer reads: the fuzzer found it). */
-		if ((KEY("size") && num < 0) ||
+		if (((KEY("size") || KEY("trace_skip")) && num < 0) ||
 		    ((KEY("attempts") || KEY("ret")) && (num < 0 || num > INT_MAX))) {
 			snprintf(err, errsz, "line %d: number out of range", line);
 			goto fail;
@@ -438,6 +440,8 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			e->ret = (int)num;
 		else if (KEY("size"))
 			e->size = (uint64_t)num;
+		else if (KEY("trace_skip"))
+			e->trace_skip = (uint64_t)num;
 		else if (KEY("next"))
 			e->next_attempt = num;
 		else if (KEY("attempts"))

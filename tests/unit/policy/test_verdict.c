@@ -920,7 +920,7 @@ test_data_end_no_proofs(void **state)
 	/* no message proofs: whatever the session, the message is taken */
 	for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 		mail_case(MS_SPF_HELO_UNSAFE, mode, &l, &p, &sess, &msg);
-		policy_data_end(&sess, &msg, &p, &v);
+		policy_data_end(&sess, &msg, &p, NULL, &v);
 		assert_int_equal(v.code, 250);
 		assert_int_equal(v.act, VERDICT_ACCEPT);
 		proofs_clear(&sess);
@@ -1060,7 +1060,7 @@ test_data_end_dmarc(void **state)
 		dm->u.dmarc.policy = c->policy;
 		dm->u.dmarc.disposition = c->disposition;
 
-		policy_data_end(&sess, &msg, &p, &v);
+		policy_data_end(&sess, &msg, &p, NULL, &v);
 		if (v.act != c->act || v.code != c->code || strcmp(v.status, c->status) != 0 ||
 		    (c->text && strstr(v.text, c->text) == NULL))
 			fail_msg("%s: got %s %d %s \"%s\"", c->name, verdict_act_name(v.act),
@@ -1072,6 +1072,49 @@ test_data_end_dmarc(void **state)
 		proofs_clear(&sess);
 		proofs_clear(&msg);
 	}
+}
+
+/* A recipient without an unsafe folder refuses what would go there. */
+static void
+test_data_end_no_unsafe(void **state)
+{
+	struct listener_config l;
+	struct policy p = { .l = &l };
+	struct policy_rcpt r = { CONFIG_MODE_SOFT, 1 };
+	struct proofs sess, msg;
+	struct verdict v;
+
+	(void)state;
+	proofs_init(&sess);
+	proofs_init(&msg);
+	quiet(&l, CONFIG_MODE_SOFT);
+	l.dmarc_reject = CONFIG_ACT_MODE;
+	l.dmarc_quarantine = CONFIG_ACT_UNSAFE;
+	struct proof *dm = add(&msg, PROOF_DMARC, PROOF_FAIL, "example.com");
+	dm->u.dmarc.has_policy = 1;
+	dm->u.dmarc.policy = dm->u.dmarc.disposition = DMARC_POLICY_QUARANTINE;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.act, VERDICT_REJECT);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.status, "5.7.1");
+	assert_int_equal(v.rule, VERDICT_RULE_NO_UNSAFE);
+	assert_non_null(strstr(v.text, "Recipient accepts only verified mail"));
+	assert_non_null(strstr(v.text, "asks for quarantine"));
+	/* every recipient has a folder: unsafe */
+	r.no_unsafe = 0;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.act, VERDICT_UNSAFE);
+	assert_int_equal(v.code, 250);
+	/* a refusal is a refusal whatever the folders */
+	r.no_unsafe = 1;
+	dm->u.dmarc.policy = dm->u.dmarc.disposition = DMARC_POLICY_REJECT;
+	quiet(&l, CONFIG_MODE_HARD);
+	l.dmarc_reject = CONFIG_ACT_MODE;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.rule, VERDICT_RULE_DMARC);
+	assert_int_equal(v.code, 550);
+	proofs_clear(&sess);
+	proofs_clear(&msg);
 }
 
 int
@@ -1090,6 +1133,7 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_data_end_no_proofs),
 		cmocka_unit_test(test_data_end_dmarc),
+		cmocka_unit_test(test_data_end_no_unsafe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
