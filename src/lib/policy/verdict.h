@@ -22,8 +22,10 @@
  *   end of data  the message's own proofs: DMARC (with SPF and DKIM in
  *             it) -- p=reject: dmarc_reject ("mode": 550 5.7.1 hard,
  *             unsafe soft), p=quarantine: dmarc_quarantine (unsafe);
- *             tag and unsafe come back with code 250 and apply to every
- *             recipient (ARC is still to be read here)
+ *             unsafe comes back with code 250 for every recipient (550
+ *             when one takes no unsafe mail); tag too, though vouchd
+ *             cannot tag a Subject already queued (ARC is still to be
+ *             read here)
  *
  * A session is verified when its client is authenticated or allow-listed
  * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
