@@ -138,6 +138,14 @@ gather_add(struct gather *g, const struct proof *p)
 	proofs_put(&g->sess, p);
 }
 
+void
+gather_add_message(void *arg, const struct proof *p)
+{
+	struct gather *g = arg;
+
+	proofs_add(&g->msg, p);
+}
+
 static int
 authenticated(const struct gather *g)
 {

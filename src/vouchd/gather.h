@@ -56,6 +56,10 @@ const struct proofs *gather_session(const struct gather *g);
 const struct proofs *gather_message(const struct gather *g);
 /* Add a proof a command proved by itself (AUTH, XGEN) to the session. */
 void gather_add(struct gather *g, const struct proof *p);
+/* Add one of the message's own proofs (DKIM, DMARC) to the transaction's
+ * set, keeping those of the same method (gather_add's signature for
+ * callbacks: arg is the gather). */
+void gather_add_message(void *g, const struct proof *p);
 
 /* Connect: the local block and allow lists (at once). */
 void gather_connect(struct gather *g, struct smtp_session *s);

@@ -50,6 +50,7 @@ local_task_free(struct local_task *t)
 	free(t->mail_root);
 	free(t->hostname);
 	free(t->prefix_from);
+	free(t->trace);
 	free(t->unsafe_tag);
 	free(t->unsafe_reason);
 	free(t);
@@ -157,21 +158,28 @@ unsafe_copy(struct local_task *t, int fd, struct strbuf *out, size_t *rest, int 
 		free(buf);
 		return -1;
 	}
+	/* the body's first octets are replaced by t->trace (envelope.h) */
+	size_t skip = t->trace && t->trace_skip <= (uint64_t)n ? (size_t)t->trace_skip : 0;
 	if (t->unsafe_reason == NULL) {
-		reason_from_message(buf, (size_t)n, t->hostname, reason, sizeof(reason));
+		if (skip)
+			reason_from_message(
+			    t->trace, strlen(t->trace), t->hostname, reason, sizeof(reason));
+		else
+			reason_from_message(buf, (size_t)n, t->hostname, reason, sizeof(reason));
 		o.reason = reason[0] ? reason : NULL;
 	} else {
 		o.reason = t->unsafe_reason;
 	}
-	strbuf_init(out, mime_strip_bound((size_t)n, &o));
-	if (mime_strip(buf, (size_t)n, (uint64_t)st.st_size, &o, out, &info) < 0) {
+	strbuf_init(out, mime_strip_bound((size_t)n - skip, &o));
+	if (mime_strip(buf + skip, (size_t)n - skip, (uint64_t)st.st_size - skip, &o, out, &info) <
+	    0) {
 		snprintf(err, errsz, "cannot make the unsafe copy (too large)");
 		free(buf);
 		strbuf_free(out);
 		return -1;
 	}
 	free(buf);
-	*rest = info.rest;
+	*rest = info.rest + skip;
 	*has_rest = info.has_rest;
 	return 0;
 }
@@ -229,6 +237,8 @@ run_task(struct local_pool *p, struct local_task *t)
 		strbuf_init(&prefix, 4096);
 		strbuf_printf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", t->prefix_from,
 		    it->mailbox);
+		if (t->trace)
+			strbuf_puts(&prefix, t->trace);
 		if (it->unsafe && have_copy == 0)
 			have_copy = unsafe_copy(t, fd, &copy, &rest, &has_rest, copy_err,
 			                sizeof(copy_err)) == 0
@@ -240,9 +250,9 @@ run_task(struct local_pool *p, struct local_task *t)
 		        ? maildir_write_copy(root.s, ".Unsafe", t->hostname, prefix.s, prefix.len,
 		              copy.s, copy.len, has_rest ? fd : -1, (off_t)rest, &it->tmp_path,
 		              &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0
-		        : maildir_write(root.s, NULL, t->hostname, prefix.s, prefix.len, fd,
-		              &it->tmp_path, &it->new_path, &it->new_dir, it->error,
-		              sizeof(it->error)) == 0) {
+		        : maildir_write_copy(root.s, NULL, t->hostname, prefix.s, prefix.len, NULL,
+		              0, fd, t->trace ? (off_t)t->trace_skip : 0, &it->tmp_path,
+		              &it->new_path, &it->new_dir, it->error, sizeof(it->error)) == 0) {
 			it->ok = 1;
 			commit_job_rename(j, it->tmp_path, it->new_path);
 			commit_job_sync_dir(j, it->new_dir);

@@ -28,7 +28,9 @@ struct local_task {
 	char *body_path;
 	char *mail_root; /* <data_dir>/mail */
 	char *hostname;
-	char *prefix_from; /* Return-Path value */
+	char *prefix_from;   /* Return-Path value */
+	char *trace;         /* the envelope's trace field, or NULL */
+	uint64_t trace_skip; /* the octets of the body file it replaces */
 	struct local_item *items;
 	size_t nitems;
 	/* How unsafe items are rewritten (local_task_set_unsafe; defaults

@@ -24,6 +24,7 @@
 #include "qmgr.h"
 #include "dns/dns.h"
 #include "gather.h"
+#include "msgauth.h"
 #include "listen.h"
 #include "lists.h"
 #include "privs.h"
@@ -158,6 +159,7 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
+	msgauth_service_start(d);
 	if (gather_service_start(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"callouts: %s\"", err);
 		return -1;
@@ -206,6 +208,7 @@ stop(struct vouchd *d)
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
 	gather_service_stop(d);
+	msgauth_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	xvouch_stop(d); /* after the sessions, which cancel their checks */

@@ -246,6 +246,8 @@ local_task_for(struct qmgr *q, struct qentry *e, size_t n)
 	t->mail_root = strbuf_steal(&root);
 	t->hostname = xstrdup(cfg->hostname);
 	t->prefix_from = xstrdup(e->env.sender);
+	t->trace = e->env.trace ? xstrdup(e->env.trace) : NULL;
+	t->trace_skip = e->env.trace ? e->env.trace_skip : 0;
 	/* unsafe items are rewritten as [unsafe] settings say (msg/mime_strip.h) */
 	local_task_set_unsafe(t, &cfg->unsafe, NULL);
 	t->items = xcalloc(n, sizeof(*t->items));

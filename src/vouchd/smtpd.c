@@ -16,6 +16,7 @@
 
 #include "vouchd.h"
 #include "gather.h"
+#include "msgauth.h"
 #include "listen.h"
 #include "lists.h"
 #include "smtpd_int.h"
@@ -108,6 +109,10 @@ smtpd_txn_clear(struct smtpd_sess *ss)
 		ss->w = NULL;
 	}
 	hdr_stop(ss);
+	msgauth_free(ss->ma); /* cancels its lookups: its callback never comes */
+	ss->ma = NULL;
+	free(ss->authres_head);
+	ss->authres_head = NULL;
 	gather_reset_txn(ss->g);
 	envelope_clear(&ss->env);
 	submit_txn_release(ss->sub);

@@ -1,8 +1,12 @@
 /*
  * smtpd_data: the message of an inbound transaction (see smtpd.h): our
  * trace fields on top (what was proven, the verdict, Received), forged
- * copies of ours removed as it streams into the queue, the end-of-data
- * verdict, and 250 only once the message is durable.
+ * copies of ours removed as it streams into the queue, its DKIM
+ * signatures and DMARC checked as it streams (msgauth.h), the end-of-data
+ * verdict, and 250 only once the message is durable. The results of the
+ * message's own checks are known only at its end, after the top of the
+ * file is written: their Authentication-Results field is kept in the
+ * envelope (envelope.h "trace") and put above the message on delivery.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +16,7 @@
 
 #include "vouchd.h"
 #include "gather.h"
+#include "msgauth.h"
 #include "qmgr.h"
 #include "smtpd_int.h"
 #include "submit.h"
@@ -57,6 +62,21 @@ trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
 	struct received_info ri;
 
 	proofs_header_write(sp, mp, &in, out);
+	/* Our Authentication-Results comes first: kept, so the message's own
+	 * results can join it at the end (envelope.h "trace"). */
+	static const char ar[] = "Authentication-Results:";
+	if (out->len > sizeof(ar) && strncmp(out->s, ar, sizeof(ar) - 1) == 0) {
+		size_t end = 0;
+		for (size_t i = 0; i + 1 < out->len; i++)
+			if (out->s[i] == '\r' && out->s[i + 1] == '\n' &&
+			    (i + 2 >= out->len ||
+			        (out->s[i + 2] != ' ' && out->s[i + 2] != '\t'))) {
+				end = i + 2;
+				break;
+			}
+		free(ss->authres_head);
+		ss->authres_head = end ? xstrndup(out->s, end) : NULL;
+	}
 	/* The verdict, for people and filters. */
 	policy_verdict_header(sp, mp, &ss->pol, out);
 	memset(&ri, 0, sizeof(ri));
@@ -106,6 +126,9 @@ smtpd_data_start(void *host, struct smtp_session *s)
 	trace_fields(ss, s, &hdr);
 	queue_writer_write(ss->w, hdr.s, hdr.len);
 	strbuf_free(&hdr);
+	/* our users' mail proves itself with AUTH: nothing to verify */
+	if (!ss->pol.submission && smtp_session_user(s) == NULL)
+		ss->ma = msgauth_new(d, ss->sid, ss->cfg);
 	hdrfilter_init(&ss->hdr, forged_judge, ss);
 	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
 	ss->hdr_active = 1;
@@ -122,7 +145,11 @@ static int
 forged_judge(void *arg, const char *field, size_t len)
 {
 	struct smtpd_sess *ss = arg;
+	const char *value;
+	size_t vlen;
 
+	if (ss->ma && hdrfilter_field_is(field, len, "From", &value, &vlen))
+		msgauth_from(ss->ma, value, vlen);
 	if (proofs_header_forged(field, len, ss->cfg->hostname)) {
 		/* the field as it came: folded lines, anything (issue 13 item 13) */
 		char esc[100];
@@ -156,6 +183,8 @@ smtpd_data_write(void *host, struct smtp_session *s, const char *p, size_t n)
 	(void)host;
 	if (ss->w == NULL)
 		return -1;
+	/* DKIM verifies the message as it came, before our filter */
+	msgauth_feed(ss->ma, p, n);
 	if (!ss->hdr_active)
 		return queue_writer_write(ss->w, p, n);
 	strbuf_reset(&ss->hdr_out);
@@ -199,13 +228,14 @@ committed(void *arg, int err)
 	free(c);
 }
 
+static void authenticated(struct vouchd *d, uint64_t sid);
+static void decide(struct vouchd *d, struct smtp_session *s);
+
 void
 smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result *res)
 {
 	struct vouchd *d = host;
 	struct smtpd_sess *ss = sess(s);
-	struct smtpd_commit *c;
-	struct verdict v;
 
 	(void)res;
 	if (ss->w && ss->hdr_active) {
@@ -228,8 +258,95 @@ smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result
 		                : "Error: queue file write error, try again later");
 		return;
 	}
-	/* The message's own proofs are known now (none are gathered yet). */
-	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &v);
+	if (ss->ma) {
+		/* the keys and the policy may still be on their way */
+		msgauth_end(ss->ma, gather_session(ss->g), gather_message(ss->g), authenticated);
+		return;
+	}
+	decide(d, s);
+}
+
+/*
+ * One Authentication-Results field of ours (RFC 8601 2.1: one per
+ * authserv-id is what readers expect): the one written when DATA began,
+ * with the message's entries (ar, a whole field) after its own. It goes
+ * in the envelope, replacing the first field of the body on delivery.
+ */
+static void
+merge_authres(struct smtpd_sess *ss, const struct strbuf *ar)
+{
+	const char *entries = ar->len ? strchr(ar->s, ';') : NULL;
+	struct strbuf m;
+
+	if (entries == NULL)
+		return;
+	if (ss->authres_head == NULL) { /* none written: a field of its own */
+		ss->env.trace = xstrndup(ar->s, ar->len);
+		return;
+	}
+	size_t hl = strlen(ss->authres_head) - 2; /* without its CRLF */
+	if (hl >= 6 && memcmp(ss->authres_head + hl - 6, "; none", 6) == 0)
+		hl -= 6; /* RFC 8601 2.2: "none" only when there is no result */
+	strbuf_init(&m, hl + ar->len + 1);
+	strbuf_append(&m, ss->authres_head, hl);
+	strbuf_puts(&m, entries);
+	ss->env.trace = strbuf_steal(&m);
+	ss->env.trace_skip = strlen(ss->authres_head);
+}
+
+/* The message's checks are in: their proofs join the transaction's. */
+static void
+authenticated(struct vouchd *d, uint64_t sid)
+{
+	struct smtp_session *s = smtp_server_find(d->smtp, sid);
+	struct smtpd_sess *ss = s ? sess(s) : NULL;
+	struct strbuf ar;
+	char esc[LOG_ESC_MAX];
+	const struct proof *dm;
+
+	if (ss == NULL || ss->ma == NULL)
+		return; /* gone: its end freed the check (this never comes then) */
+	msgauth_proofs(ss->ma, gather_add_message, ss->g);
+	strbuf_init(&ar, 64 * 1024);
+	msgauth_authres(ss->ma, ss->cfg->hostname, &ar);
+	merge_authres(ss, &ar);
+	strbuf_free(&ar);
+	msgauth_free(ss->ma);
+	ss->ma = NULL;
+	dm = proofs_get(gather_message(ss->g), PROOF_DMARC);
+	if (dm)
+		log_info("sid=%016llx qid=%s event=dmarc result=%s from=%s",
+		    (unsigned long long)sid, ss->env.id, proof_result_name(dm->result),
+		    log_token(esc, sizeof(esc), dm->identity));
+	for (size_t i = 0; i < proofs_count(gather_message(ss->g)); i++) {
+		const struct proof *p = proofs_at(gather_message(ss->g), i);
+		if (p->method != PROOF_DKIM)
+			continue;
+		char esc2[LOG_ESC_MAX];
+		log_info("sid=%016llx qid=%s event=dkim result=%s d=%s s=%s",
+		    (unsigned long long)sid, ss->env.id, proof_result_name(p->result),
+		    log_token(esc, sizeof(esc), p->identity),
+		    log_token(esc2, sizeof(esc2), p->u.dkim.selector));
+	}
+	decide(d, s);
+}
+
+/* The end-of-data verdict, then the commit. */
+static void
+decide(struct vouchd *d, struct smtp_session *s)
+{
+	struct smtpd_sess *ss = sess(s);
+	struct smtpd_commit *c;
+	struct verdict v;
+	struct policy_rcpt all = { ss->listener->mode, 0 };
+
+	for (size_t i = 0; i < ss->env.nrcpts; i++) {
+		const struct user *u =
+		    ss->env.rcpts[i].local ? users_find(d->users, ss->env.rcpts[i].addr) : NULL;
+		if (u && u->no_unsafe)
+			all.no_unsafe = 1;
+	}
+	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &all, &v);
 	if (v.code >= 400) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=data_refused code=%d reason=%s",
@@ -239,6 +356,15 @@ smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result
 		smtpd_count_refusal(ss, "data");
 		smtpd_reply(s, &v);
 		return;
+	}
+	if (v.act == VERDICT_UNSAFE) {
+		/* one verdict for the message: every local copy goes to .Unsafe */
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx qid=%s event=data_unsafe reason=%s",
+		    (unsigned long long)ss->sid, ss->env.id, log_str(esc, sizeof(esc), v.why));
+		for (size_t i = 0; i < ss->env.nrcpts; i++)
+			if (ss->env.rcpts[i].local)
+				ss->env.rcpts[i].unsafe = 1;
 	}
 	ss->env.arrival = time(NULL);
 	ss->env.size = queue_writer_size(ss->w);

@@ -32,6 +32,8 @@ struct smtpd_sess {
 	struct hdrfilter hdr;    /* removes forged trace headers in DATA */
 	struct strbuf hdr_out;
 	int hdr_active;
+	struct msgauth *ma; /* the message's DKIM and DMARC, DATA to the end (msgauth.h) */
+	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
 };
 
 /* The transaction ended without a message: drop what it holds. */

@@ -66,6 +66,7 @@ struct vouchd {
 	struct local_pool *local;
 	struct outbound *outbound;
 	struct dns_client *dns;
+	struct orgdomain *psl;             /* the Public Suffix List, for DMARC (msgauth.c) */
 	struct callout *callout;           /* sender callouts (gather_checks.c) */
 	SSL_CTX *callout_tls;              /* its STARTTLS client context */
 	struct callout_config callout_cfg; /* the settings it runs with */

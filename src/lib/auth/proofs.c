@@ -87,7 +87,7 @@ proof_result_name(enum proof_result r)
 	static const char *const names[] = { "none", "pass", "fail", "softfail", "neutral",
 		"temperror", "permerror", "listed", "notlisted", "registered", "unregistered",
 		"suspended", "catchall", "nomx", "nxdomain", "current", "newer", "older", "too-old",
-		"invalid", "too-new" };
+		"invalid", "too-new", "policy" };
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
@@ -97,7 +97,8 @@ proof_method_name(enum proof_method m)
 {
 	static const char *const names[PROOF_METHOD_COUNT] = { "block", "allow", "dnsbl", "dnswl",
 		"register-addr", "helo", "iprev", "spf-helo", "tls-cert", "xvouch", "register-name",
-		"xgen", "auth", "spf-mailfrom", "required", "allow-sender", "callout" };
+		"xgen", "auth", "spf-mailfrom", "required", "allow-sender", "callout", "dkim",
+		"dmarc" };
 
 	return (unsigned)m < PROOF_METHOD_COUNT ? names[m] : "?";
 }
@@ -303,4 +304,52 @@ proofs_from_callout_skip(struct proof *p, const char *sender, enum callout_skip 
 	p->u.callout.skipped = 1;
 	p->u.callout.skip = why;
 	str_copy(p->reason, sizeof(p->reason), callout_skip_name(why));
+}
+
+enum proof_result
+proofs_dkim_result(enum dkim_result r)
+{
+	switch (r) {
+	case DKIM_PASS: return PROOF_PASS;
+	case DKIM_FAIL: return PROOF_FAIL;
+	case DKIM_POLICY: return PROOF_POLICY;
+	case DKIM_NEUTRAL: return PROOF_NEUTRAL;
+	case DKIM_TEMPERROR: return PROOF_TEMPERROR;
+	case DKIM_PERMERROR: return PROOF_PERMERROR;
+	default: return PROOF_NONE;
+	}
+}
+
+enum proof_result
+proofs_dmarc_result(enum dmarc_result r)
+{
+	switch (r) {
+	case DMARC_PASS: return PROOF_PASS;
+	case DMARC_FAIL: return PROOF_FAIL;
+	case DMARC_TEMPERROR: return PROOF_TEMPERROR;
+	case DMARC_PERMERROR: return PROOF_PERMERROR;
+	default: return PROOF_NONE;
+	}
+}
+
+void
+proofs_from_dkim(struct proof *p, const struct dkim_sig_result *r)
+{
+	start(p, PROOF_DKIM, PROOF_ID_SIGNER, r->domain);
+	p->result = proofs_dkim_result(r->result);
+	str_copy(
+	    p->reason, sizeof(p->reason), r->detail[0] ? r->detail : dkim_reason_text(r->reason));
+	str_copy(p->u.dkim.selector, sizeof(p->u.dkim.selector), r->selector);
+}
+
+void
+proofs_from_dmarc(struct proof *p, const struct dmarc_outcome *o)
+{
+	start(p, PROOF_DMARC, PROOF_ID_FROM, o->from_domain);
+	p->result = proofs_dmarc_result(o->result);
+	str_copy(p->reason, sizeof(p->reason), o->reason);
+	p->u.dmarc.has_policy = o->has_policy;
+	p->u.dmarc.policy = o->policy;
+	p->u.dmarc.disposition = o->disposition;
+	p->u.dmarc.subdomain = o->subdomain_policy;
 }

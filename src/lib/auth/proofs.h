@@ -29,6 +29,8 @@
 #include <stdint.h>
 
 #include "auth/callout.h"
+#include "auth/dkim.h"
+#include "auth/dmarc_eval.h"
 #include "auth/dnslist.h"
 #include "auth/gen.h"
 #include "auth/helo.h"
@@ -59,6 +61,8 @@ enum proof_method {
 	PROOF_REQUIRED,     /* the client address is vouch-required (DESIGN 5.1 step 6) */
 	PROOF_ALLOW_SENDER, /* the return path is in the local allow list */
 	PROOF_CALLOUT,      /* the sender callout, or why it was not made */
+	PROOF_DKIM,         /* one DKIM signature of the message (RFC 6376), end of data */
+	PROOF_DMARC,        /* DMARC for the From domain (RFC 7489), end of data */
 	PROOF_METHOD_COUNT
 };
 
@@ -88,6 +92,7 @@ enum proof_result {
 	PROOF_TOO_OLD,
 	PROOF_INVALID,
 	PROOF_TOO_NEW,
+	PROOF_POLICY, /* DKIM: verified, but not taken (l= left part of the body unsigned) */
 };
 
 /* Which identity a proof is about. */
@@ -97,6 +102,8 @@ enum proof_identity {
 	PROOF_ID_MAILFROM, /* the return path ("" for <>) */
 	PROOF_ID_VOUCHED,  /* the name vouched for with XVOUCH */
 	PROOF_ID_USER,     /* the authenticated user */
+	PROOF_ID_SIGNER,   /* a DKIM signature's d= domain */
+	PROOF_ID_FROM,     /* the RFC5322.From domain */
 };
 
 #define PROOF_IDENTITY_MAX 320
@@ -146,6 +153,16 @@ struct proof {
 			enum callout_skip skip; /* when skipped */
 			char source[16];        /* callout_source_name(), when made */
 		} callout;
+		struct {                   /* DKIM */
+			char selector[64]; /* s= */
+		} dkim;
+		struct {                          /* DMARC */
+			int has_policy;           /* a record applied */
+			enum dmarc_policy policy; /* p= (or sp=) */
+			enum dmarc_policy
+			    disposition; /* what it asks for this message, after pct */
+			int subdomain;   /* policy is the record's sp= */
+		} dmarc;
 	} u;
 };
 
@@ -211,9 +228,16 @@ void proofs_from_auth(struct proof *p, const char *user);
 void proofs_from_callout(struct proof *p, const struct callout_outcome *o);
 void proofs_from_callout_skip(struct proof *p, const char *sender, enum callout_skip why);
 
+/* One DKIM signature's result (its d= the identity). */
+void proofs_from_dkim(struct proof *p, const struct dkim_sig_result *r);
+/* DMARC's outcome for the From domain. */
+void proofs_from_dmarc(struct proof *p, const struct dmarc_outcome *o);
+
 /* Each check's own result as a proof result. */
 enum proof_result proofs_spf_result(enum spf_result r);
 enum proof_result proofs_helo_result(enum helo_result r);
 enum proof_result proofs_gen_result(enum gen_result r);
+enum proof_result proofs_dkim_result(enum dkim_result r);
+enum proof_result proofs_dmarc_result(enum dmarc_result r);
 
 #endif

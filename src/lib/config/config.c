@@ -253,6 +253,12 @@ const struct conf_key config_listener_keys[] = {
 	    "the return path's domain accepts any address, so it cannot be verified" },
 	{ "callout_temperror", CONF_ENUM, L(callout_temperror), "tempfail", 0, 0,
 	    config_action_names, "the callout could not be completed (451 4.1.7 by default)" },
+	{ "dmarc_reject", CONF_ENUM, L(dmarc_reject), "mode", 0, 0, config_action_names,
+	    "the message fails DMARC and its domain asks for rejection (p=reject; hard: 550 5.7.1)" },
+	{ "dmarc_quarantine", CONF_ENUM, L(dmarc_quarantine), "unsafe", 0, 0, config_action_names,
+	    "the message fails DMARC and its domain asks for quarantine (p=quarantine)" },
+	{ "dmarc_temperror", CONF_ENUM, L(dmarc_temperror), "ignore", 0, 0, config_action_names,
+	    "the DMARC policy or an aligned check could not be known now (never a reason to refuse for good)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -267,6 +273,7 @@ const struct config_part config_parts[] = {
 	{ "unsafe", mime_config_keys, offsetof(struct config, unsafe) },
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
+	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
 	{ NULL, NULL, 0 },
 };
 
@@ -474,6 +481,16 @@ config_validate(
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	nerr += config_check_identity(cfg, name, doc, errs);
+	/* DMARC without its suffix list would silently be off (msgauth.c) */
+	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
+		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");
+		config_err(errs, name,
+		    line ? line : config_key_line(doc, NULL, NULL, "dmarc_verify"),
+		    "dmarc_public_suffix_list: cannot read %s: %s (install Debian's publicsuffix, "
+		    "or set dmarc_verify = no)",
+		    cfg->dmarc.psl, strerror(errno));
+		nerr++;
+	}
 	return nerr;
 }
 

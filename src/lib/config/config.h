@@ -12,6 +12,7 @@
 
 #include "auth/callout_config.h"
 #include "auth/dkim_config.h"
+#include "auth/dmarc_config.h"
 #include "auth/dnslist_config.h"
 #include "auth/register_config.h"
 #include "auth/spf_config.h"
@@ -62,6 +63,8 @@ struct listener_config {
 	int dnsbl_listed, dnsbl_temperror; /* DNS block lists (dnsbl_zones) */
 	int callout;                       /* call back the return path's MX (CBV) */
 	int callout_fail, callout_nodomain, callout_catchall, callout_temperror;
+	/* end of data: a message that fails DMARC, by what its domain asks */
+	int dmarc_reject, dmarc_quarantine, dmarc_temperror;
 };
 
 /* "domain NAME { ... }": per recipient domain overrides. */
@@ -181,6 +184,7 @@ struct config {
 	struct mime_config unsafe; /* the copy that goes to .Unsafe */
 	struct stats_config stats; /* the Prometheus endpoint */
 	struct dkim_config dkim;   /* DKIM and ARC */
+	struct dmarc_config dmarc; /* DMARC of inbound mail */
 };
 
 /*

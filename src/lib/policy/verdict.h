@@ -19,8 +19,13 @@
  *   RCPT      is the server verified? per recipient domain's mode:
  *             soft -> unsafe, hard -> 550, off -> accept; "mode" actions
  *             of the MAIL stage are resolved here, per recipient domain
- *   end of data  the message's own proofs (none yet: DKIM, DMARC and ARC
- *             will be read here)
+ *   end of data  the message's own proofs: DMARC (with SPF and DKIM in
+ *             it) -- p=reject: dmarc_reject ("mode": 550 5.7.1 hard,
+ *             unsafe soft), p=quarantine: dmarc_quarantine (unsafe);
+ *             unsafe comes back with code 250 for every recipient (550
+ *             when one takes no unsafe mail); tag too, though vouchd
+ *             cannot tag a Subject already queued (ARC is still to be
+ *             read here)
  *
  * A session is verified when its client is authenticated or allow-listed
  * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
@@ -63,6 +68,7 @@ enum verdict_rule {
 	VERDICT_RULE_CALLOUT,   /* MAIL: the sender callout */
 	VERDICT_RULE_TRUST,     /* RCPT: what the checks say for the recipient's domain */
 	VERDICT_RULE_NO_UNSAFE, /* RCPT: unsafe mail for a recipient who takes none */
+	VERDICT_RULE_DMARC,     /* end of data: the From domain's DMARC policy */
 };
 
 /* What the caller does besides replying. */
@@ -124,8 +130,11 @@ void policy_mail(const struct proofs *sess, const struct proofs *msg, const stru
     const char *sender, struct verdict *v);
 void policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
     const struct policy_rcpt *r, struct verdict *v);
-void policy_data_end(
-    const struct proofs *sess, const struct proofs *msg, const struct policy *p, struct verdict *v);
+/* End of data: r (may be NULL) says for all recipients at once: mode is
+ * not read (the listener's mode decides: one reply answers them all),
+ * no_unsafe is set if any local recipient takes no unsafe mail. */
+void policy_data_end(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
+    const struct policy_rcpt *r, struct verdict *v);
 
 /* Who the sending server is proven to be. */
 void policy_trust(const struct proofs *sess, const struct policy *p, struct policy_trust *t);

@@ -43,6 +43,7 @@ envelope_clear(struct envelope *e)
 	free(e->helo);
 	free(e->client_addr);
 	free(e->auth_user);
+	free(e->trace);
 	envelope_init(e);
 }
 
@@ -151,6 +152,9 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 	rc |= put_kv(out, "helo", e->helo);
 	rc |= put_kv(out, "client", e->client_addr);
 	rc |= put_kv(out, "auth", e->auth_user);
+	rc |= put_kv(out, "trace", e->trace);
+	if (e->trace_skip)
+		rc |= strbuf_printf(out, "trace_skip %" PRIu64 "\n", e->trace_skip);
 	rc |= strbuf_printf(out, "size %" PRIu64 "\n", e->size);
 	if (e->next_attempt)
 		rc |= strbuf_printf(out, "next %" PRId64 "\n", e->next_attempt);
@@ -403,6 +407,8 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			field = &e->client_addr;
 		else if (KEY("auth"))
 			field = &e->auth_user;
+		else if (KEY("trace"))
+			field = &e->trace;
 		if (field) {
 			if (*field != NULL || (*field = get_value(v, vl)) == NULL) {
 				snprintf(err, errsz, "line %d: bad value", line);
@@ -421,7 +427,7 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 		/* Counts and sizes are never negative and fit their fields
 		 * (a size of -10 would come back as 2^64 - 10, which no
 		 * longer reads: the fuzzer found it). */
-		if ((KEY("size") && num < 0) ||
+		if (((KEY("size") || KEY("trace_skip")) && num < 0) ||
 		    ((KEY("attempts") || KEY("ret")) && (num < 0 || num > INT_MAX))) {
 			snprintf(err, errsz, "line %d: number out of range", line);
 			goto fail;
@@ -434,6 +440,8 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			e->ret = (int)num;
 		else if (KEY("size"))
 			e->size = (uint64_t)num;
+		else if (KEY("trace_skip"))
+			e->trace_skip = (uint64_t)num;
 		else if (KEY("next"))
 			e->next_attempt = num;
 		else if (KEY("attempts"))
@@ -472,6 +480,7 @@ envelope_copy(struct envelope *dst, const struct envelope *src)
 	dst->helo = dup_or_null(src->helo);
 	dst->client_addr = dup_or_null(src->client_addr);
 	dst->auth_user = dup_or_null(src->auth_user);
+	dst->trace = dup_or_null(src->trace);
 	dst->rcpts = src->nrcpts ? xcalloc(src->nrcpts, sizeof(*dst->rcpts)) : NULL;
 	for (size_t i = 0; i < src->nrcpts; i++) {
 		const struct env_rcpt *s = &src->rcpts[i];

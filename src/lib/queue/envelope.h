@@ -48,7 +48,14 @@ struct envelope {
 	char *envid; /* DSN ENVID (xtext), or NULL */
 	char *helo;  /* client's HELO, or NULL (locally generated) */
 	char *client_addr;
-	char *auth_user;      /* submission user, or NULL */
+	char *auth_user; /* submission user, or NULL */
+	/* Our Authentication-Results field as it is at the end of data (with
+	 * the message's DKIM and DMARC), or NULL: local delivery puts it in
+	 * place of the first trace_skip octets of the body file (the field as
+	 * it was written when DATA began). Kept here so the body is written
+	 * in one pass as it arrives. */
+	char *trace;
+	uint64_t trace_skip;
 	uint64_t size;        /* octets of the body file */
 	int64_t next_attempt; /* unix seconds; 0 = now */
 	int attempts;

@@ -909,7 +909,7 @@ test_header(void **state)
 /* ---- end of data --------------------------------------------------------------- */
 
 static void
-test_data_end(void **state)
+test_data_end_no_proofs(void **state)
 {
 	struct listener_config l;
 	struct policy p;
@@ -917,15 +917,204 @@ test_data_end(void **state)
 	struct verdict v;
 
 	(void)state;
-	/* no message proofs yet: whatever the session, the message is taken */
+	/* no message proofs: whatever the session, the message is taken */
 	for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 		mail_case(MS_SPF_HELO_UNSAFE, mode, &l, &p, &sess, &msg);
-		policy_data_end(&sess, &msg, &p, &v);
+		policy_data_end(&sess, &msg, &p, NULL, &v);
 		assert_int_equal(v.code, 250);
 		assert_int_equal(v.act, VERDICT_ACCEPT);
 		proofs_clear(&sess);
 		proofs_clear(&msg);
 	}
+}
+
+/* Who the client is, for the DMARC table. */
+enum de_client { DE_ANON, DE_VOUCHED, DE_AUTH, DE_ALLOWED, DE_SUBMISSION };
+
+static const struct data_end_case {
+	const char *name;
+	enum de_client client;
+	int mode;
+	enum proof_result dmarc; /* the DMARC proof's result */
+	int has_policy, subdomain;
+	enum dmarc_policy policy, disposition;
+	int dmarc_reject, dmarc_quarantine, dmarc_temperror; /* the listener's actions */
+	enum verdict_act act;
+	int code;
+	const char *status;
+	const char *text; /* a part of the reply's text, or NULL */
+} data_end_cases[] = {
+	/* p=reject, the shipped actions (reject: mode, quarantine: unsafe) */
+	{ "reject hard", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_REJECT, 550, "5.7.1", "asks for rejection (p=reject)" },
+	{ "reject soft", DE_ANON, CONFIG_MODE_SOFT, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_UNSAFE, 250, "2.0.0", NULL },
+	{ "reject off", DE_ANON, CONFIG_MODE_OFF, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	/* an honest, vouched path does not make a forged From good */
+	{ "reject hard, vouched", DE_VOUCHED, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_REJECT, 550, "5.7.1", NULL },
+	{ "reject soft, vouched", DE_VOUCHED, CONFIG_MODE_SOFT, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_UNSAFE, 250, "2.0.0", NULL },
+	/* a subdomain's policy is named as sp= */
+	{ "sp=reject hard", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 1, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_REJECT, 550, "5.7.1", "(sp=reject)" },
+	/* pct sampled the message out: the milder disposition applies */
+	{ "reject sampled to quarantine", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_QUARANTINE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_UNSAFE, 250, "2.0.0", NULL },
+	{ "reject sampled to none", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_NONE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	/* p=quarantine: unsafe in every mode by default */
+	{ "quarantine hard", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_QUARANTINE,
+	    DMARC_POLICY_QUARANTINE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_UNSAFE, 250, "2.0.0", NULL },
+	{ "quarantine off", DE_ANON, CONFIG_MODE_OFF, PROOF_FAIL, 1, 0, DMARC_POLICY_QUARANTINE,
+	    DMARC_POLICY_QUARANTINE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_UNSAFE, 250, "2.0.0", NULL },
+	/* p=none: reported, never acted on */
+	{ "none hard", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_NONE,
+	    DMARC_POLICY_NONE, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT, CONFIG_ACT_IGNORE,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	/* the per-listener override */
+	{ "reject as tag", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_TAG, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE, VERDICT_TAG,
+	    250, "2.0.0", NULL },
+	{ "reject ignored", DE_ANON, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_IGNORE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	{ "quarantine rejected", DE_ANON, CONFIG_MODE_SOFT, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_QUARANTINE, DMARC_POLICY_QUARANTINE, CONFIG_ACT_MODE, CONFIG_ACT_REJECT,
+	    CONFIG_ACT_IGNORE, VERDICT_REJECT, 550, "5.7.1", "asks for quarantine" },
+	{ "reject tempfailed", DE_ANON, CONFIG_MODE_SOFT, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_TEMPFAIL, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_TEMPFAIL, 451, "4.7.1", NULL },
+	/* what passes, or has nothing to say, is taken */
+	{ "pass", DE_ANON, CONFIG_MODE_HARD, PROOF_PASS, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_NONE, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	{ "none", DE_ANON, CONFIG_MODE_HARD, PROOF_NONE, 0, 0, DMARC_POLICY_NONE, DMARC_POLICY_NONE,
+	    CONFIG_ACT_REJECT, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT, VERDICT_ACCEPT, 250, "2.0.0",
+	    NULL },
+	{ "permerror", DE_ANON, CONFIG_MODE_HARD, PROOF_PERMERROR, 0, 0, DMARC_POLICY_NONE,
+	    DMARC_POLICY_NONE, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT, CONFIG_ACT_REJECT,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	/* temperror: ignored by default; never a 5xx */
+	{ "temperror", DE_ANON, CONFIG_MODE_HARD, PROOF_TEMPERROR, 0, 0, DMARC_POLICY_NONE,
+	    DMARC_POLICY_NONE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	{ "temperror tempfail", DE_ANON, CONFIG_MODE_HARD, PROOF_TEMPERROR, 0, 0, DMARC_POLICY_NONE,
+	    DMARC_POLICY_NONE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_TEMPFAIL,
+	    VERDICT_TEMPFAIL, 451, "4.7.1", "cannot check the DMARC policy" },
+	{ "temperror reject is tempfail", DE_ANON, CONFIG_MODE_HARD, PROOF_TEMPERROR, 0, 0,
+	    DMARC_POLICY_NONE, DMARC_POLICY_NONE, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_MODE, VERDICT_TEMPFAIL, 451, "4.7.1", NULL },
+	/* our users and the admin's allow list are not judged by the From domain */
+	{ "reject, authenticated", DE_AUTH, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0, DMARC_POLICY_REJECT,
+	    DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE, CONFIG_ACT_IGNORE,
+	    VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	{ "reject, allow-listed", DE_ALLOWED, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_ACCEPT, 250, "2.0.0", NULL },
+	{ "reject, submission", DE_SUBMISSION, CONFIG_MODE_HARD, PROOF_FAIL, 1, 0,
+	    DMARC_POLICY_REJECT, DMARC_POLICY_REJECT, CONFIG_ACT_MODE, CONFIG_ACT_UNSAFE,
+	    CONFIG_ACT_IGNORE, VERDICT_ACCEPT, 250, "2.0.0", NULL },
+};
+
+static void
+test_data_end_dmarc(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(data_end_cases) / sizeof(data_end_cases[0]); i++) {
+		const struct data_end_case *c = &data_end_cases[i];
+		struct listener_config l;
+		struct policy p = { .l = &l };
+		struct proofs sess, msg;
+		struct verdict v;
+
+		proofs_init(&sess);
+		proofs_init(&msg);
+		quiet(&l, c->mode);
+		l.dmarc_reject = c->dmarc_reject;
+		l.dmarc_quarantine = c->dmarc_quarantine;
+		l.dmarc_temperror = c->dmarc_temperror;
+		switch (c->client) {
+		case DE_VOUCHED: add(&sess, PROOF_XVOUCH, PROOF_PASS, "mx.example.net"); break;
+		case DE_AUTH: add(&sess, PROOF_AUTH, PROOF_PASS, "alice"); break;
+		case DE_ALLOWED: add_list(&sess, PROOF_ALLOW, "192.0.2.0/24", 0); break;
+		case DE_SUBMISSION: p.submission = 1; break;
+		default: break;
+		}
+		add_spf(&msg, PROOF_SPF_MAILFROM, PROOF_PASS);
+		add(&msg, PROOF_DKIM, PROOF_FAIL, "example.com");
+		struct proof *dm = add(&msg, PROOF_DMARC, c->dmarc, "example.com");
+		dm->u.dmarc.has_policy = c->has_policy;
+		dm->u.dmarc.subdomain = c->subdomain;
+		dm->u.dmarc.policy = c->policy;
+		dm->u.dmarc.disposition = c->disposition;
+
+		policy_data_end(&sess, &msg, &p, NULL, &v);
+		if (v.act != c->act || v.code != c->code || strcmp(v.status, c->status) != 0 ||
+		    (c->text && strstr(v.text, c->text) == NULL))
+			fail_msg("%s: got %s %d %s \"%s\"", c->name, verdict_act_name(v.act),
+			    v.code, v.status, v.text);
+		if (v.act != VERDICT_ACCEPT) {
+			assert_int_equal(v.rule, VERDICT_RULE_DMARC);
+			assert_non_null(strstr(v.why, "example.com"));
+		}
+		proofs_clear(&sess);
+		proofs_clear(&msg);
+	}
+}
+
+/* A recipient without an unsafe folder refuses what would go there. */
+static void
+test_data_end_no_unsafe(void **state)
+{
+	struct listener_config l;
+	struct policy p = { .l = &l };
+	struct policy_rcpt r = { CONFIG_MODE_SOFT, 1 };
+	struct proofs sess, msg;
+	struct verdict v;
+
+	(void)state;
+	proofs_init(&sess);
+	proofs_init(&msg);
+	quiet(&l, CONFIG_MODE_SOFT);
+	l.dmarc_reject = CONFIG_ACT_MODE;
+	l.dmarc_quarantine = CONFIG_ACT_UNSAFE;
+	struct proof *dm = add(&msg, PROOF_DMARC, PROOF_FAIL, "example.com");
+	dm->u.dmarc.has_policy = 1;
+	dm->u.dmarc.policy = dm->u.dmarc.disposition = DMARC_POLICY_QUARANTINE;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.act, VERDICT_REJECT);
+	assert_int_equal(v.code, 550);
+	assert_string_equal(v.status, "5.7.1");
+	assert_int_equal(v.rule, VERDICT_RULE_NO_UNSAFE);
+	assert_non_null(strstr(v.text, "Recipient accepts only verified mail"));
+	assert_non_null(strstr(v.text, "asks for quarantine"));
+	/* every recipient has a folder: unsafe */
+	r.no_unsafe = 0;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.act, VERDICT_UNSAFE);
+	assert_int_equal(v.code, 250);
+	/* a refusal is a refusal whatever the folders */
+	r.no_unsafe = 1;
+	dm->u.dmarc.policy = dm->u.dmarc.disposition = DMARC_POLICY_REJECT;
+	quiet(&l, CONFIG_MODE_HARD);
+	l.dmarc_reject = CONFIG_ACT_MODE;
+	policy_data_end(&sess, &msg, &p, &r, &v);
+	assert_int_equal(v.rule, VERDICT_RULE_DMARC);
+	assert_int_equal(v.code, 550);
+	proofs_clear(&sess);
+	proofs_clear(&msg);
 }
 
 int
@@ -942,7 +1131,9 @@ main(void)
 		cmocka_unit_test(test_trust),
 		cmocka_unit_test(test_callout_wanted),
 		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_data_end),
+		cmocka_unit_test(test_data_end_no_proofs),
+		cmocka_unit_test(test_data_end_dmarc),
+		cmocka_unit_test(test_data_end_no_unsafe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

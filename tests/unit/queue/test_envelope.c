@@ -25,14 +25,16 @@ test_round_trip(void **state)
 	e.envid = strdup("QQ+2B");
 	e.helo = strdup("client.example");
 	e.client_addr = strdup("192.0.2.1");
+	/* the end-of-data trace fields: CRLF and tabs inside */
+	e.trace = strdup("Authentication-Results: mx.example;\r\n\tdkim=none (no signatures)\r\n");
 	e.size = 12345;
 	e.body_8bit = 1;
 	e.smtputf8 = 1;
 	e.ret = 2;
 	e.attempts = 3;
 	e.next_attempt = 1700000600;
-	struct env_rcpt *r = envelope_add_rcpt(&e, "alice@example.com", "team@example.com",
-	    "rfc822;team@example.com", 6, 1);
+	struct env_rcpt *r = envelope_add_rcpt(
+	    &e, "alice@example.com", "team@example.com", "rfc822;team@example.com", 6, 1);
 	envelope_rcpt_set_error(r, "4.3.0", "line\nbreak and \"quotes\"", "mx.example.net");
 	envelope_add_rcpt(&e, "bob@example.net", NULL, NULL, 0, 0)->status = ENV_RCPT_DONE;
 	strbuf_init(&a, 1 << 20);
@@ -42,6 +44,8 @@ test_round_trip(void **state)
 	assert_null(strstr(a.s, "line\nbreak"));
 	assert_int_equal(envelope_parse(a.s, a.len, &back, err, sizeof(err)), 0);
 	assert_string_equal(back.sender, e.sender);
+	assert_string_equal(back.trace, e.trace);
+	assert_null(strstr(a.s, "\r\n\tdkim"));
 	assert_string_equal(back.rcpts[0].error, "line\nbreak and \"quotes\"");
 	assert_string_equal(back.rcpts[0].orig, "team@example.com");
 	assert_int_equal(back.rcpts[0].notify, 6);
@@ -70,10 +74,10 @@ test_refusals(void **state)
 	static const char *const bad[] = {
 		"",
 		"vouch-envelope 2\nid X\nsender a\nrcpt status=pending addr=x\nend\n",
-		"vouch-envelope 1\nid 1\nsender a\nrcpt status=pending addr=x\n",	/* no end */
-		"vouch-envelope 1\nid 1\nsender a\nrcpt status=pending addr=x\nend",	/* unterminated */
-		"vouch-envelope 1\nid 1\nsender a\nend\n",				/* no rcpt */
-		"vouch-envelope 1\nsender a\nrcpt status=pending addr=x\nend\n",	/* no id */
+		"vouch-envelope 1\nid 1\nsender a\nrcpt status=pending addr=x\n",    /* no end */
+		"vouch-envelope 1\nid 1\nsender a\nrcpt status=pending addr=x\nend", /* unterminated */
+		"vouch-envelope 1\nid 1\nsender a\nend\n",                           /* no rcpt */
+		"vouch-envelope 1\nsender a\nrcpt status=pending addr=x\nend\n",     /* no id */
 		"vouch-envelope 1\nid 1\nsender a\nrcpt status=maybe addr=x\nend\n",
 		"vouch-envelope 1\nid 1\nsender a\nrcpt addr=x\nend\n",
 		"vouch-envelope 1\nid 1\nsender a%0\nrcpt status=pending addr=x\nend\n",
