@@ -50,8 +50,9 @@ test-asan: build-asan
 # The flakiness check: the whole suite in both builds RUNS times in a row
 # beside two CPU burners (scripts/test-under-load.sh); not part of `test`.
 RUNS ?= 10
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test-under-load: build build-asan
-	./scripts/test-under-load.sh $(RUNS)
+	./scripts/test-under-load.sh $(RUNS) $(JOBS)
 
 # Each libFuzzer target (or those in FUZZ_TARGETS) for FUZZ_TIME seconds
 # (see tests/fuzz/README.md).

@@ -4,16 +4,21 @@
 # (stress-ng --cpu 2) run beside it. Stops at the first failing run and
 # keeps its output; prints one line per run.
 #
-#   scripts/test-under-load.sh [RUNS]        (make test-under-load RUNS=10)
+#   scripts/test-under-load.sh [RUNS] [JOBS]  (make test-under-load RUNS=10 JOBS=4)
+#
+# JOBS is ctest's -j (default: the number of CPUs). More jobs than CPUs is
+# a harder test, not an easier one: more servers start at once, and each
+# waits longer for the CPU.
 set -u
 runs=${1:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 logdir=$root/build/under-load
 mkdir -p "$logdir"
+jobs=${2:-$(nproc 2>/dev/null || echo 2)}
+echo "test-under-load: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $runs runs, ctest -j $jobs, started $(date -u +%FT%TZ)"
 stress-ng --cpu 2 --timeout 0 --quiet &
 burner=$!
 trap 'kill $burner 2>/dev/null; wait $burner 2>/dev/null' EXIT INT TERM
-jobs=$(nproc 2>/dev/null || echo 2)
 i=1
 while [ "$i" -le "$runs" ]; do
     for b in build build-asan; do
@@ -29,4 +34,4 @@ while [ "$i" -le "$runs" ]; do
     done
     i=$((i + 1))
 done
-echo "test-under-load: $runs runs in a row passed in both builds under stress-ng --cpu 2"
+echo "test-under-load: $runs runs in a row passed in both builds (ctest -j $jobs) under stress-ng --cpu 2"
