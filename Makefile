@@ -50,7 +50,6 @@ test-asan: build-asan
 # The flakiness check: the whole suite in both builds RUNS times in a row
 # beside two CPU burners (scripts/test-under-load.sh); not part of `test`.
 RUNS ?= 10
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test-under-load: build build-asan
 	./scripts/test-under-load.sh $(RUNS) $(JOBS)
 
