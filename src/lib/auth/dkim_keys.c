@@ -112,8 +112,22 @@ dkim_key_file_read(const char *path, char **text, size_t *len, char *err, size_t
 		return -1;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* an I/O error, or the file shrank while we read it: a
+			 * truncated key must not load as a shorter, different one */
+			str_fmt(err, errsz, "%s: %s", path,
+			    r < 0 ? strerror(errno) : "changed while being read");
+			OPENSSL_cleanse(buf, got);
+			free(buf);
+			close(fd);
+			return -1;
+		}
 		got += (size_t)r;
+	}
 	close(fd);
 	buf[got] = '\0';
 	*text = buf;
