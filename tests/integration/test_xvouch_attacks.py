@@ -209,8 +209,17 @@ def test_busy_honest_pair_is_never_limited(world):
     w.r.wait_log(r"event=xvouch result=pass", count=500, timeout=60)
     sessions = len(re.findall(r"event=xvouch result=pass", w.r.log()))
     elapsed = time.time() - t0
-    print(f"500 messages in {elapsed:.1f} s, {sessions} vouched sessions")
-    assert sessions >= 500 and elapsed < 60
+    st = status(w.r)
+    conns = int(st["xvouch_callback_connections"])
+    print(f"500 messages in {elapsed:.1f} s, {sessions} vouched sessions, "
+          f"{conns} callback connections")
+    # The claim is about connections, not speed: every session was checked
+    # on its own, over a handful of callback connections, so the per-minute
+    # connection limit (20) never bit. Counting connections holds however
+    # long a loaded machine takes; one connection per check would be 500.
+    assert sessions >= 500
+    assert int(st["xvouch_checks"]) >= 500
+    assert 1 <= conns <= 20
     assert "event=xvouch result=temperror" not in w.r.log()
     assert "event=xvouch result=fail" not in w.r.log()
     st = status(w.r)

@@ -71,7 +71,11 @@ class Registry:
             return False
         dns_m = re.search(r"event=dns_listen address=\S+:(\d+) ", text)
         http_m = re.search(r"event=http_listen address=\S+:(\d+) ", text)
-        if not (dns_m and http_m):
+        # the sockets are bound before the database, the resolver and the
+        # certification queue are set up; requests are answered once the
+        # loop runs, which "event=ready" says (seconds later on a loaded
+        # machine in the sanitizer build)
+        if not (dns_m and http_m and "event=ready " in text):
             return False
         self.dns_port, self.http_port = int(dns_m.group(1)), int(http_m.group(1))
         return True
@@ -81,7 +85,9 @@ class Registry:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([paths.REGISTRY, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
+        # the same bound as for vouchd (tests/pylib/vouchd.py): a condition
+        # waited on, generous because a loaded machine is slow, not wrong
+        deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("vouch-registry exited: " + self.read_log())
@@ -91,10 +97,15 @@ class Registry:
             try:
                 self.get("/api/status")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):
                 time.sleep(0.05)
         else:
-            raise RuntimeError("vouch-registry did not come up: " + self.read_log())
+            # do not leave it running behind the failed test
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            self.logf.close()
+            raise RuntimeError("vouch-registry did not come up in 60 s: " + self.read_log())
         if self.admin_token is None:
             self.admin_token = self.cli("token", "create", "admin", "-l", "tests").stdout.strip()
         return self
@@ -154,7 +165,7 @@ class Registry:
             headers["Authorization"] = "Bearer " + token
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.read(), dict(resp.headers)
         except urllib.error.HTTPError as e:
             return e.code, e.read(), dict(e.headers)
