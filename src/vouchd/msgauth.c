@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vouchd.h"
+#include "auth/arc_origin.h"
 #include "auth/dkim_authres.h"
 #include "auth/dkim_check.h"
 #include "auth/dkim_config.h"
@@ -38,7 +39,10 @@ struct msgauth {
 	int spf_helo;
 	int ended, evaluated, notified;
 	struct dmarc_outcome out;
-	struct event *ev; /* the deferred done, when nothing was in flight */
+	struct arc_origin origin;               /* what the oldest ARC set says passed */
+	char remote_ip[64];                     /* smtp.remote-ip of the arc entry */
+	char arc_override[DKIM_DOMAIN_MAX + 1]; /* the verdict's: newest trusted sealer */
+	struct event *ev;                       /* the deferred done, when nothing was in flight */
 	msgauth_cb done;
 };
 
@@ -176,6 +180,25 @@ msgauth_end(struct msgauth *m, const struct proofs *sess, const struct proofs *m
 	event_active(m->ev, 0, 0);
 }
 
+/*
+ * RFC 8617 7.2: what the oldest ARC set's AAR says the message passed,
+ * for its From domain under the domain's own alignment modes; whether
+ * to believe it is the policy engine's question.
+ */
+static void
+evaluate_arc(struct msgauth *m, const struct dkim_verify *v)
+{
+	const struct arc_set *first = v && m->with_arc ? dkim_verify_arc_set(v, 1) : NULL;
+	int rec = m->disc.status == DMARC_DISC_FOUND;
+
+	memset(&m->origin, 0, sizeof(m->origin));
+	if (first == NULL || m->nfrom != 1 || m->from_domain[0] == '\0')
+		return;
+	arc_origin_read(first->aar, m->from_domain, m->d->psl,
+	    rec ? m->disc.rec.adkim : DMARC_ALIGN_RELAXED,
+	    rec ? m->disc.rec.aspf : DMARC_ALIGN_RELAXED, &m->origin);
+}
+
 static void
 evaluate(struct msgauth *m)
 {
@@ -186,6 +209,7 @@ evaluate(struct msgauth *m)
 
 	m->evaluated = 1;
 	memset(&m->out, 0, sizeof(m->out));
+	evaluate_arc(m, v);
 	if (!m->dmarc_on)
 		return;
 	if (m->nfrom != 1 || m->from_domain[0] == '\0') {
@@ -245,6 +269,17 @@ msgauth_proofs(const struct msgauth *m, void (*add)(void *arg, const struct proo
 		proofs_from_dkim(&p, dkim_verify_result(v, i));
 		add(arg, &p);
 	}
+	if (v && m->with_arc) {
+		const struct arc_result *r = dkim_verify_arc(v);
+		struct arc_set *sets = xcalloc(r->instances + 1, sizeof(*sets));
+		size_t n = 0;
+		for (const struct arc_set *s;
+		     (s = dkim_verify_arc_set(v, (unsigned)n + 1)) != NULL;)
+			sets[n++] = *s;
+		proofs_from_arc(&p, r, sets, n, m->from_domain, &m->origin);
+		free(sets);
+		add(arg, &p);
+	}
 	if (m->dmarc_on) {
 		proofs_from_dmarc(&p, &m->out);
 		if (p.identity[0] == '\0')
@@ -253,24 +288,63 @@ msgauth_proofs(const struct msgauth *m, void (*add)(void *arg, const struct proo
 	}
 }
 
+/*
+ * RFC 8617 10.1 / RFC 8601 2.7: "arc=pass (2 ARC sets verified; as.2.d=
+ * lists.example.org as.2.s=sel ...) smtp.remote-ip=192.0.2.1": the
+ * result, the sealers newest first, and the client it came from.
+ */
+static void
+arc_entry(const struct msgauth *m, const struct dkim_verify *v, char *comment, size_t csz,
+    struct authres_multi *e)
+{
+	const struct arc_result *r = dkim_verify_arc(v);
+	size_t len;
+
+	str_copy(comment, csz, r->detail);
+	for (unsigned i = r->instances; i >= 1; i--) {
+		const struct arc_set *s = dkim_verify_arc_set(v, i);
+		len = strlen(comment);
+		if (s == NULL || len + 16 >= csz)
+			break;
+		str_fmt(comment + len, csz - len, "%sas.%u.d=%s as.%u.s=%s",
+		    i == r->instances ? "; " : " ", i, s->seal_domain[0] ? s->seal_domain : "?", i,
+		    s->seal_selector[0] ? s->seal_selector : "?");
+	}
+	*e = (struct authres_multi){ "arc", arc_cv_name(r->status), comment, { { 0 } } };
+	if (m->remote_ip[0] && r->instances)
+		e->props[0] = (struct authres_prop){ "smtp.remote-ip", m->remote_ip };
+}
+
 void
 msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf *out)
 {
 	const struct dkim_verify *v = m->dkim ? dkim_check_verify(m->dkim) : NULL;
-	struct dkim_authres *a = v ? dkim_authres_new(v, m->with_arc) : NULL;
+	struct dkim_authres *a = v ? dkim_authres_new(v, 0) : NULL;
 	size_t n = 0;
 	const struct authres_multi *de = a ? dkim_authres_entries(a, &n) : NULL;
-	struct authres_multi *all = xcalloc(n + 1, sizeof(*all));
+	struct authres_multi *all = xcalloc(n + 2, sizeof(*all));
 	struct authres_entry e;
-	char comment[300];
+	char comment[300], dcomment[400], arc_comment[400];
 	size_t nall = 0;
 
 	for (size_t i = 0; i < n; i++)
 		all[nall++] = de[i];
+	if (v && m->with_arc)
+		arc_entry(m, v, arc_comment, sizeof(arc_comment), &all[nall++]);
 	if (m->dmarc_on && m->out.from_domain[0]) {
 		dmarc_authres(&m->out, &e, comment, sizeof(comment));
-		all[nall++] = (struct authres_multi){ e.method, e.result, e.reason,
+		struct authres_multi *d = &all[nall++];
+		*d = (struct authres_multi){ e.method, e.result, e.reason,
 			{ { e.ptype, e.value } } };
+		if (m->arc_override[0]) {
+			/* RFC 7489 appendix C PolicyOverrideType "local_policy", the
+			 * reason being the trusted ARC chain (RFC 8617 7.2) */
+			str_fmt(dcomment, sizeof(dcomment), "%s%soverridden by a trusted ARC chain",
+			    e.reason ? e.reason : "", e.reason && e.reason[0] ? "; " : "");
+			d->reason = dcomment;
+			d->props[1] =
+			    (struct authres_prop){ "policy.arc-override", m->arc_override };
+		}
 	} else if (m->dmarc_on) {
 		all[nall++] =
 		    (struct authres_multi){ "dmarc", "permerror", m->out.reason, { { 0 } } };
@@ -279,6 +353,20 @@ msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf 
 		authres_format_multi(authserv_id, NULL, 0, all, nall, out);
 	free(all);
 	dkim_authres_free(a);
+}
+
+void
+msgauth_remote(struct msgauth *m, const char *client_ip)
+{
+	if (m)
+		str_copy(m->remote_ip, sizeof(m->remote_ip), client_ip ? client_ip : "");
+}
+
+void
+msgauth_arc_override(struct msgauth *m, const char *sealer)
+{
+	if (m)
+		str_copy(m->arc_override, sizeof(m->arc_override), sealer ? sealer : "");
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * msgauth: what an inbound message proves by itself (issue 16): its DKIM
- * signatures and DMARC for its From domain, gathered while it streams in.
+ * signatures, its ARC chain (validated in the same pass, RFC 8617) and
+ * DMARC for its From domain, gathered while it streams in.
  *
  *	ss->ma = msgauth_new(d, sid, cfg);    // DATA: NULL when both are off
  *	msgauth_feed(ss->ma, p, n);           // the octets as received
@@ -54,9 +55,16 @@ void msgauth_from(struct msgauth *m, const char *value, size_t len);
  * and of HELO), read now. done follows once the answers are in. */
 void msgauth_end(
     struct msgauth *m, const struct proofs *sess, const struct proofs *msg, msgauth_cb done);
-/* After done: each proof, one per DKIM signature and one for DMARC. */
+/* After done: each proof, one per DKIM signature, one for ARC (arc_verify)
+ * and one for DMARC. */
 void
 msgauth_proofs(const struct msgauth *m, void (*add)(void *arg, const struct proof *p), void *arg);
+/* The client's address, for the arc entry's smtp.remote-ip. NULL-safe. */
+void msgauth_remote(struct msgauth *m, const char *client_ip);
+/* After done: the end-of-data verdict let a trusted ARC chain stand for a
+ * DMARC failure (policy/verdict.h, VERDICT_RULE_ARC); sealer is the
+ * chain's newest, named in the dmarc entry. NULL-safe. */
+void msgauth_arc_override(struct msgauth *m, const char *sealer);
 /* After done: our Authentication-Results field for them, appended to out. */
 void msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf *out);
 /* Cancel and free. NULL-safe. */

@@ -113,6 +113,9 @@ smtpd_txn_clear(struct smtpd_sess *ss)
 	ss->ma = NULL;
 	free(ss->authres_head);
 	ss->authres_head = NULL;
+	free(ss->trace_mid);
+	ss->trace_mid = NULL;
+	ss->verdict_len = 0;
 	gather_reset_txn(ss->g);
 	envelope_clear(&ss->env);
 	submit_txn_release(ss->sub);
@@ -146,6 +149,8 @@ on_connect(void *host, struct smtp_session *s)
 	ss->pol.l = ss->listener;
 	ss->pol.submission = submission;
 	ss->pol.registrar = ss->cfg->reg.zones.n > 0;
+	ss->pol.arc_trusted = (const char *const *)ss->cfg->dkim.arc_trusted_sealers.v;
+	ss->pol.narc_trusted = ss->cfg->dkim.arc_trusted_sealers.n;
 	ss->g = gather_new(d, ss->sid, ss->cfg, ss->listener, submission);
 	ss->sub = submit_sess_new(d, ss->cfg, ss->sid, auth_offer, submission);
 	smtp_session_set_udata(s, ss);

@@ -65,6 +65,7 @@ trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
 	/* Our Authentication-Results comes first: kept, so the message's own
 	 * results can join it at the end (envelope.h "trace"). */
 	static const char ar[] = "Authentication-Results:";
+	size_t ar_end = 0;
 	if (out->len > sizeof(ar) && strncmp(out->s, ar, sizeof(ar) - 1) == 0) {
 		size_t end = 0;
 		for (size_t i = 0; i + 1 < out->len; i++)
@@ -76,9 +77,15 @@ trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
 			}
 		free(ss->authres_head);
 		ss->authres_head = end ? xstrndup(out->s, end) : NULL;
+		ar_end = end;
 	}
-	/* The verdict, for people and filters. */
+	/* The verdict, for people and filters; rewritten at the end with what
+	 * the message itself proves (DMARC), as Authentication-Results is. */
+	free(ss->trace_mid);
+	ss->trace_mid = xstrndup(out->s + ar_end, out->len - ar_end);
+	size_t verdict_off = out->len;
 	policy_verdict_header(sp, mp, &ss->pol, out);
+	ss->verdict_len = out->len - verdict_off;
 	memset(&ri, 0, sizeof(ri));
 	ri.helo = smtp_session_helo(s);
 	ri.verified_name =
@@ -129,6 +136,7 @@ smtpd_data_start(void *host, struct smtp_session *s)
 	/* our users' mail proves itself with AUTH: nothing to verify */
 	if (!ss->pol.submission && smtp_session_user(s) == NULL)
 		ss->ma = msgauth_new(d, ss->sid, ss->cfg);
+	msgauth_remote(ss->ma, smtp_session_peer_addr(s));
 	hdrfilter_init(&ss->hdr, forged_judge, ss);
 	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
 	ss->hdr_active = 1;
@@ -269,29 +277,36 @@ smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result
 /*
  * One Authentication-Results field of ours (RFC 8601 2.1: one per
  * authserv-id is what readers expect): the one written when DATA began,
- * with the message's entries (ar, a whole field) after its own. It goes
- * in the envelope, replacing the first field of the body on delivery.
+ * with the message's entries (ar, a whole field) after its own; then the
+ * fields written between them as they were, and the verdict header made
+ * again with the message's proofs. It goes in the envelope, replacing
+ * those fields of the body file on delivery.
  */
 static void
-merge_authres(struct smtpd_sess *ss, const struct strbuf *ar)
+merge_trace(struct smtpd_sess *ss, const struct strbuf *ar)
 {
 	const char *entries = ar->len ? strchr(ar->s, ';') : NULL;
+	const char *mid = ss->trace_mid ? ss->trace_mid : "";
+	size_t hl = ss->authres_head ? strlen(ss->authres_head) : 0;
 	struct strbuf m;
 
-	if (entries == NULL)
-		return;
-	if (ss->authres_head == NULL) { /* none written: a field of its own */
-		ss->env.trace = xstrndup(ar->s, ar->len);
-		return;
+	strbuf_init(&m, hl + ar->len + strlen(mid) + 4096);
+	if (entries && ss->authres_head) {
+		size_t kl = hl - 2; /* without its CRLF */
+		if (kl >= 6 && memcmp(ss->authres_head + kl - 6, "; none", 6) == 0)
+			kl -= 6; /* RFC 8601 2.2: "none" only when there is no result */
+		strbuf_append(&m, ss->authres_head, kl);
+		strbuf_puts(&m, entries);
+	} else if (entries) {
+		strbuf_append(&m, ar->s, ar->len); /* none written: a field of its own */
+	} else if (ss->authres_head) {
+		strbuf_puts(&m, ss->authres_head);
 	}
-	size_t hl = strlen(ss->authres_head) - 2; /* without its CRLF */
-	if (hl >= 6 && memcmp(ss->authres_head + hl - 6, "; none", 6) == 0)
-		hl -= 6; /* RFC 8601 2.2: "none" only when there is no result */
-	strbuf_init(&m, hl + ar->len + 1);
-	strbuf_append(&m, ss->authres_head, hl);
-	strbuf_puts(&m, entries);
+	strbuf_puts(&m, mid);
+	policy_verdict_header(gather_session(ss->g), gather_message(ss->g), &ss->pol, &m);
+	free(ss->env.trace);
 	ss->env.trace = strbuf_steal(&m);
-	ss->env.trace_skip = strlen(ss->authres_head);
+	ss->env.trace_skip = hl + strlen(mid) + ss->verdict_len;
 }
 
 /* The message's checks are in: their proofs join the transaction's. */
@@ -300,29 +315,27 @@ authenticated(struct vouchd *d, uint64_t sid)
 {
 	struct smtp_session *s = smtp_server_find(d->smtp, sid);
 	struct smtpd_sess *ss = s ? sess(s) : NULL;
-	struct strbuf ar;
-	char esc[LOG_ESC_MAX];
-	const struct proof *dm;
+	char esc[LOG_ESC_MAX], esc2[LOG_ESC_MAX];
+	const struct proof *dm, *arc;
 
 	if (ss == NULL || ss->ma == NULL)
 		return; /* gone: its end freed the check (this never comes then) */
 	msgauth_proofs(ss->ma, gather_add_message, ss->g);
-	strbuf_init(&ar, 64 * 1024);
-	msgauth_authres(ss->ma, ss->cfg->hostname, &ar);
-	merge_authres(ss, &ar);
-	strbuf_free(&ar);
-	msgauth_free(ss->ma);
-	ss->ma = NULL;
 	dm = proofs_get(gather_message(ss->g), PROOF_DMARC);
 	if (dm)
 		log_info("sid=%016llx qid=%s event=dmarc result=%s from=%s",
 		    (unsigned long long)sid, ss->env.id, proof_result_name(dm->result),
 		    log_token(esc, sizeof(esc), dm->identity));
+	arc = proofs_get(gather_message(ss->g), PROOF_ARC);
+	if (arc && arc->result != PROOF_NONE)
+		log_info("sid=%016llx qid=%s event=arc result=%s sets=%u sealers=%s reason=%s",
+		    (unsigned long long)sid, ss->env.id, proof_result_name(arc->result),
+		    arc->u.arc.instances, log_str(esc, sizeof(esc), arc->u.arc.sealers),
+		    log_str(esc2, sizeof(esc2), arc->reason));
 	for (size_t i = 0; i < proofs_count(gather_message(ss->g)); i++) {
 		const struct proof *p = proofs_at(gather_message(ss->g), i);
 		if (p->method != PROOF_DKIM)
 			continue;
-		char esc2[LOG_ESC_MAX];
 		log_info("sid=%016llx qid=%s event=dkim result=%s d=%s s=%s",
 		    (unsigned long long)sid, ss->env.id, proof_result_name(p->result),
 		    log_token(esc, sizeof(esc), p->identity),
@@ -347,6 +360,24 @@ decide(struct vouchd *d, struct smtp_session *s)
 			all.no_unsafe = 1;
 	}
 	policy_data_end(gather_session(ss->g), gather_message(ss->g), &ss->pol, &all, &v);
+	if (v.rule == VERDICT_RULE_ARC) {
+		const struct proof *arc = proofs_get(gather_message(ss->g), PROOF_ARC);
+		char esc[LOG_ESC_MAX];
+		log_info("sid=%016llx qid=%s event=dmarc_arc_override reason=%s",
+		    (unsigned long long)ss->sid, ss->env.id, log_str(esc, sizeof(esc), v.why));
+		msgauth_arc_override(ss->ma, arc ? arc->identity : "");
+	}
+	if (ss->ma && v.code < 400) {
+		/* the message's results join ours, and the verdict header is made
+		 * again with them */
+		struct strbuf ar;
+		strbuf_init(&ar, 64 * 1024);
+		msgauth_authres(ss->ma, ss->cfg->hostname, &ar);
+		merge_trace(ss, &ar);
+		strbuf_free(&ar);
+	}
+	msgauth_free(ss->ma);
+	ss->ma = NULL;
 	if (v.code >= 400) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=data_refused code=%d reason=%s",

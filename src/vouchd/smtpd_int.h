@@ -32,8 +32,10 @@ struct smtpd_sess {
 	struct hdrfilter hdr;    /* removes forged trace headers in DATA */
 	struct strbuf hdr_out;
 	int hdr_active;
-	struct msgauth *ma; /* the message's DKIM and DMARC, DATA to the end (msgauth.h) */
+	struct msgauth *ma; /* the message's DKIM, ARC and DMARC, DATA to the end (msgauth.h) */
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
+	char *trace_mid;    /* the fields after it, before X-Vouch-Verdict (Received-SPF) */
+	size_t verdict_len; /* octets of the X-Vouch-Verdict field written when DATA began */
 };
 
 /* The transaction ended without a message: drop what it holds. */

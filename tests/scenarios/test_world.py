@@ -1,5 +1,6 @@
 """The world of honest and hostile servers (issue: the trust layer): nine
-cases, each against a receiver in hard mode and one in soft mode. Each
+cases, and two of the message itself (issue 16: a forged From over an
+honest path, a mailing list that ARC-seals), each against a receiver in hard mode and one in soft mode. Each
 asserts the SMTP replies, where the message ended (INBOX, .Unsafe or
 nowhere), the headers, and what the receiver's statistics counted. The
 outcome table is in README.md beside this file; world.py builds the
@@ -17,12 +18,13 @@ import smtplib
 import tempfile
 import time
 
+import dkim
 import pytest
 
 from postfix import postfix_available
 from statstable import since_start
 from vouchd import Client
-from world import IP, World, wait
+from world import IP, LIST_KEYS, ORIGIN_KEY, World, wait
 
 MODES = ("hard", "soft")
 
@@ -243,6 +245,100 @@ def test_8_forwarder(world, mode):
     d = case.delta()
     assert d[("spf", "fail")] == 1 and d[("xvouch", "pass")] == 1
     assert ("session", "refused_mail") not in d and ("rcpt", "unsafe") not in d
+
+# --- 11. a forged From of a p=reject domain, over an honest, vouched path ---
+
+@pytest.mark.parametrize("mode", MODES)
+def test_11_forged_from_over_honest_path(world, mode):
+    """a is registered and vouches; its user writes From: the CEO of
+    corp.test (p=reject). Every check of the path passes; DMARC
+    does not."""
+    case = Case(world, mode, 11)
+    msg = (f"Subject: {case.subject}\r\nFrom: CEO <ceo@corp.test>\r\n\r\n"
+           f"pay the invoice, {case.subject}\r\n")
+    with smtplib.SMTP(world.a.host, world.a.port, timeout=20) as c:
+        c.sendmail("alice@a.world.test", [f"c11-{mode}@a.world.test"], msg)
+    if mode == "hard":
+        case.r.wait_log(r'event=data_refused code=550 reason="message from corp\.test '
+                        r"fails DMARC; the domain's owner asks for rejection \(p=reject\)",
+                        timeout=30)
+        case.nowhere()
+        assert case.delta()[("session", "refused_data")] == 1
+    else:
+        got = case.delivered(".Unsafe")
+        ar = authres(got)
+        assert "x-vouch=pass" in ar and "spf=pass smtp.mailfrom=alice@a.world.test" in ar
+        assert "dmarc=fail (p=reject) header.from=corp.test" in ar
+        assert (b"X-Vouch-Verdict: unsafe (message from corp.test fails DMARC; the "
+                b"domain's owner asks for rejection (p=reject)") in got
+        assert b"the server is verified (vouched for its session, registered: a.world.test))" \
+            in got
+    d = case.delta()
+    assert d[("xvouch", "pass")] == 1 and d[("register", "registered")] == 1
+
+# --- 12. a mailing list that breaks DKIM but ARC-seals ----------------------
+
+
+def list_message(case, sealer):
+    """olga@origin.test (DKIM-signed, p=reject) writes to the list on
+    f; the list tags the Subject, adds a footer -- the author's signature
+    breaks -- records what it saw and seals as sealer (dkimpy arc_sign)."""
+    msg = (f"From: Olga <olga@origin.test>\r\nTo: list@f.world.test\r\n"
+           f"Subject: {case.subject}\r\nDate: Wed, 02 Dec 2026 00:00:00 +0000\r\n"
+           f"Message-ID: <{secrets.token_hex(8)}@origin.test>\r\n\r\n"
+           f"body of {case.subject}\r\n").encode()
+    msg = dkim.sign(msg, b"s1", b"origin.test", ORIGIN_KEY) + msg
+    msg = msg.replace(b"Subject: ", b"Subject: [list] ", 1) + b"-- \r\nthe list's footer\r\n"
+    seen = (f"Authentication-Results: {sealer}; dkim=pass header.d=origin.test; "
+            f"dmarc=pass header.from=origin.test\r\n").encode()
+    seal = dkim.arc_sign(seen + msg, b"arc", sealer.encode(), LIST_KEYS[sealer][0],
+                         sealer.encode())
+    assert seal, "dkimpy made no ARC set"
+    return b"".join(seal) + msg
+
+
+def through_list(world, mode, case, sealer):
+    with smtplib.SMTP(world.f.host, world.f.port, timeout=20) as c:
+        c.sendmail("alice@f.world.test", [f"list12-{mode}@f.world.test"],
+                   list_message(case, sealer))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_12_mailing_list_trusted_sealer(world, mode):
+    case = Case(world, mode, 12)
+    through_list(world, mode, case, "f.world.test")
+    msg = case.delivered(timeout=30)
+    ar = authres(msg)
+    assert "dkim=fail (body hash mismatch) header.d=origin.test" in ar
+    assert "arc=pass (1 ARC set verified; as.1.d=f.world.test as.1.s=arc) " \
+           "smtp.remote-ip=127.0.0.18" in ar
+    assert "dmarc=fail (p=reject; overridden by a trusted ARC chain) " \
+           "header.from=origin.test policy.arc-override=f.world.test" in ar
+    assert (b"X-Vouch-Verdict: verified (vouched for its session, registered: f.world.test; "
+            b"DMARC fails for origin.test, but the ARC chain sealed by f.world.test "
+            b"(trusted) shows an aligned dmarc pass at its first hop (f.world.test))") in msg
+    case.r.wait_log(r'event=dmarc_arc_override reason="DMARC fails for origin\.test')
+    d = case.delta()
+    assert d[("xvouch", "pass")] == 1 and ("rcpt", "unsafe") not in d
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_12_mailing_list_untrusted_sealer(world, mode):
+    case = Case(world, mode, 12)
+    through_list(world, mode, case, "list2.world.test")
+    note = "the ARC chain's sealer list2.world.test is not trusted (arc_trusted_sealers)"
+    if mode == "hard":
+        # (the log cuts the reason before the ARC note; soft mode shows it whole)
+        case.r.wait_log(r'event=data_refused code=550 reason="message from origin\.test '
+                        r"fails DMARC; the domain's owner asks for rejection", timeout=30)
+        case.nowhere()
+    else:
+        msg = case.delivered(".Unsafe", timeout=30)
+        ar = authres(msg)
+        assert "arc=pass (1 ARC set verified; as.1.d=list2.world.test as.1.s=arc)" in ar
+        assert "dmarc=fail (p=reject) header.from=origin.test" in ar
+        assert b"X-Vouch-Verdict: unsafe (message from origin.test fails DMARC;" in msg
+        assert note.encode() in msg
 
 # --- 9. a server whose XVOUCH host does not answer ----------------------------
 

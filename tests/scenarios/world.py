@@ -19,12 +19,23 @@ setting (outbound_port, xvouch_port, callout_port) reaches every one:
     127.0.0.21  r-soft.world.test: the receiver in soft mode
 
 Receivers accept mail for hard.world.test / soft.world.test; every
-mailbox is postmaster@ there. Senders' users are alice@ their domain."""
+mailbox is postmaster@ there. Senders' users are alice@ their domain.
+
+Domains that only author mail (issue 16), zones of their own: corp.test
+publishes p=reject and sends from nowhere (case 11's forged From);
+origin.test DKIM-signs (dkimpy, key ORIGIN_KEY) and publishes p=reject. The mailing
+list of case 12 runs on f: it seals with f.world.test (trusted by the
+receivers, arc_trusted_sealers) or with list2.world.test (not trusted),
+keys LIST_KEYS, through dkimpy's arc_sign."""
+import base64
 import os
 import time
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 import ports
-from nsd import zone
+from nsd import txt, zone
 from postfix import Postfix, postfix_available
 from registry_runner import application, registry_and_secondary, wait_for
 from sink import Sink
@@ -36,6 +47,21 @@ IP = {
     "f": "127.0.0.18", "deadclient": "127.0.0.19", "r-hard": "127.0.0.20", "r-soft": "127.0.0.21",
 }
 REG_ZONE = "registrar.test"
+
+
+def _rsa_key():
+    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+    der = k.public_key().public_bytes(serialization.Encoding.DER,
+                                      serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem, "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+
+
+ORIGIN_KEY, _ORIGIN_RECORD = _rsa_key()
+# the list's sealing keys, by sealer domain (selector "arc")
+LIST_KEYS = {d: _rsa_key() for d in ("f.world.test", "list2.world.test")}
+TRUSTED_SEALERS = "f.world.test"
 # hosts that listen on the shared port
 LISTENERS = ("a", "legacy", "nouser-mx", "s2", "f", "r-hard", "r-soft")
 
@@ -53,7 +79,22 @@ def world_zone():
         f"dead A {IP['dead']}",
         f"r-hard A {IP['r-hard']}", "hard MX 10 r-hard",
         f"r-soft A {IP['r-soft']}", "soft MX 10 r-soft",
+        f"arc._domainkey.f TXT {txt(LIST_KEYS['f.world.test'][1])}",
+        f"arc._domainkey.list2 TXT {txt(LIST_KEYS['list2.world.test'][1])}",
     ])
+
+
+def author_zones():
+    """Domains of their own (not under world.test, whose names all share
+    one organizational domain and so align with each other)."""
+    return {
+        "corp.test": zone("corp.test", ['@ TXT "v=spf1 -all"',
+                                        '_dmarc TXT "v=DMARC1; p=reject"'], ns="ns.world.test."),
+        "origin.test": zone("origin.test", ['@ TXT "v=spf1 -all"',
+                                            '_dmarc TXT "v=DMARC1; p=reject"',
+                                            f"s1._domainkey TXT {txt(_ORIGIN_RECORD)}"],
+                            ns="ns.world.test."),
+    }
 
 
 def reverse_zone():
@@ -79,7 +120,8 @@ class World:
         # status change reaches them within seconds
         self.registry, self.nsd = registry_and_secondary(
             regdir, zone=REG_ZONE, extra={"ns": "ns.world.test", "ttl": "1s", "soa_minimum": "1s"},
-            nsd_zones={"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()})
+            nsd_zones=dict({"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()},
+                           **author_zones()))
         self.started += [self.registry, self.nsd]
         self.register_servers()
         # the registrar's word reaches the secondary
@@ -103,11 +145,13 @@ class World:
             self.r = {"hard": self.receiver("hard"), "soft": self.receiver("soft")}
             self.a = self.sender("a", table={
                 "c1-hard": "c1@hard.world.test", "c1-soft": "c1@soft.world.test",
-                "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test"})
+                "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test",
+                "c11-hard": "c11@hard.world.test", "c11-soft": "c11@soft.world.test"})
             self.s2 = self.sender("s2", table={
                 "c7-hard": "c7@hard.world.test", "c7-soft": "c7@soft.world.test"})
             self.f = self.sender("f", table={
-                "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test"})
+                "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test",
+                "list12-hard": "c12@hard.world.test", "list12-soft": "c12@soft.world.test"})
             self.legacy = None
             if postfix_available():
                 self.legacy = self.legacy_postfix(port)
@@ -161,13 +205,15 @@ class World:
         host = f"r-{mode}"
         aliases = os.path.join(self.dir, f"{host}.aliases")
         with open(aliases, "w") as f:
-            for n in range(1, 10):
+            for n in range(1, 13):
                 f.write(f"c{n}: postmaster@{mode}.world.test\n")
         # The shipped XVOUCH settings: every session is called back (on a
         # reused callback connection), nothing is remembered between them.
+        # arc_trusted_sealers is empty by default; case 12 needs a sealer
+        # the admin trusts (f, the registered forwarder).
         settings = dict(self.common(), hostname=f"{host}.world.test",
                         domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
-                        aliases=aliases)
+                        aliases=aliases, arc_trusted_sealers=TRUSTED_SEALERS)
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})

@@ -19,6 +19,8 @@ const struct conf_key dkim_config_keys[] = {
 	    "check the DKIM signatures of inbound mail (RFC 6376; RSA-SHA1 and keys under 1024 bits fail, RFC 8301)" },
 	{ "arc_verify", CONF_BOOL, K(arc_verify), "yes", 0, 0, NULL,
 	    "check the ARC chain of inbound mail (RFC 8617)" },
+	{ "arc_trusted_sealers", CONF_LIST, K(arc_trusted_sealers), "", 0, 0, NULL,
+	    "ARC sealer domains (ARC-Seal d=) trusted to say a message passed DMARC before they changed it; every sealer of a chain must be listed" },
 	{ "dkim_max_signatures", CONF_INT, K(max_signatures), "8", 1, 50, NULL,
 	    "DKIM-Signature fields checked per message; more are not evaluated" },
 	{ "dkim_max_key_lookups", CONF_INT, K(max_key_lookups), "16", 1, 120, NULL,

@@ -24,16 +24,18 @@ enum dkim_config_canon {
 };
 
 struct dkim_config {
-	int verify;                 /* check DKIM signatures of inbound mail */
-	int arc_verify;             /* and the ARC chain */
-	long long max_signatures;   /* DKIM-Signature fields checked per message */
-	long long max_key_lookups;  /* key records fetched per message */
-	long long max_header;       /* octets of header section kept */
-	long long min_rsa_bits;     /* smaller RSA keys fail (RFC 8301: 1024 at least) */
-	long long clock_skew;       /* ms a signature's t= may be ahead */
-	int partial_body;           /* enum dkim_config_partial */
-	char *key_dir;              /* "" = <data_dir>/dkim */
-	struct conf_list sign_keys; /* DOMAIN:SELECTOR of the keys that sign */
+	int verify;                           /* check DKIM signatures of inbound mail */
+	int arc_verify;                       /* and the ARC chain */
+	struct conf_list arc_trusted_sealers; /* ARC-Seal d= domains whose chains may stand
+	                                       * for a DMARC pass (policy/verdict.h) */
+	long long max_signatures;             /* DKIM-Signature fields checked per message */
+	long long max_key_lookups;            /* key records fetched per message */
+	long long max_header;                 /* octets of header section kept */
+	long long min_rsa_bits;               /* smaller RSA keys fail (RFC 8301: 1024 at least) */
+	long long clock_skew;                 /* ms a signature's t= may be ahead */
+	int partial_body;                     /* enum dkim_config_partial */
+	char *key_dir;                        /* "" = <data_dir>/dkim */
+	struct conf_list sign_keys;           /* DOMAIN:SELECTOR of the keys that sign */
 	struct conf_list sign_headers;
 	struct conf_list oversign_headers;
 	int canonicalization;    /* enum dkim_config_canon */

@@ -98,7 +98,7 @@ proof_method_name(enum proof_method m)
 	static const char *const names[PROOF_METHOD_COUNT] = { "block", "allow", "dnsbl", "dnswl",
 		"register-addr", "helo", "iprev", "spf-helo", "tls-cert", "xvouch", "register-name",
 		"xgen", "auth", "spf-mailfrom", "required", "allow-sender", "callout", "dkim",
-		"dmarc" };
+		"dmarc", "arc" };
 
 	return (unsigned)m < PROOF_METHOD_COUNT ? names[m] : "?";
 }
@@ -352,4 +352,44 @@ proofs_from_dmarc(struct proof *p, const struct dmarc_outcome *o)
 	p->u.dmarc.policy = o->policy;
 	p->u.dmarc.disposition = o->disposition;
 	p->u.dmarc.subdomain = o->subdomain_policy;
+	p->u.dmarc.spf_aligned = o->spf_aligned;
+	p->u.dmarc.dkim_aligned = o->dkim_aligned;
+	str_copy(p->u.dmarc.dkim_domain, sizeof(p->u.dmarc.dkim_domain), o->dkim_domain);
+}
+
+void
+proofs_from_arc(struct proof *p, const struct arc_result *r, const struct arc_set *sets, size_t n,
+    const char *from_domain, const struct arc_origin *o)
+{
+	size_t len = 0;
+
+	start(p, PROOF_ARC, PROOF_ID_SIGNER, n ? sets[n - 1].seal_domain : "");
+	p->result = r->status == ARC_CV_PASS ? PROOF_PASS
+	    : r->status == ARC_CV_FAIL       ? PROOF_FAIL
+	                                     : PROOF_NONE;
+	str_copy(p->reason, sizeof(p->reason), r->detail);
+	p->u.arc.instances = r->instances;
+	p->u.arc.failed = r->failed;
+	for (size_t i = n; i-- > 0;) {
+		const char *d = sets[i].seal_domain[0] ? sets[i].seal_domain : "?";
+		size_t dl = strlen(d);
+		if (len + dl + 2 > sizeof(p->u.arc.sealers)) {
+			p->u.arc.sealers_cut = 1;
+			break;
+		}
+		if (len)
+			p->u.arc.sealers[len++] = ' ';
+		memcpy(p->u.arc.sealers + len, d, dl + 1);
+		len += dl;
+	}
+	if (n < r->instances)
+		p->u.arc.sealers_cut = 1;
+	if (o && o->pass != ARC_ORIGIN_NONE) {
+		p->u.arc.origin = o->pass;
+		str_copy(p->u.arc.origin_domain, sizeof(p->u.arc.origin_domain),
+		    from_domain ? from_domain : "");
+	}
+	if (o)
+		str_copy(
+		    p->u.arc.origin_authserv, sizeof(p->u.arc.origin_authserv), o->authserv_id);
 }

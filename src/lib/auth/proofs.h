@@ -13,7 +13,7 @@
  * vouchd keeps two sets: one per session (what is known once the client
  * has connected, said EHLO, vouched, authenticated) and one per message
  * (the transaction's return path, the lists looked up at MAIL, the sender
- * callout; the message's own proofs such as DKIM and DMARC signatures are
+ * callout; the message's own proofs such as DKIM, DMARC and ARC are
  * to join it at the end of data, several per method when a message has
  * several signatures: proofs_add keeps them all).
  *
@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/arc.h"
+#include "auth/arc_origin.h"
 #include "auth/callout.h"
 #include "auth/dkim.h"
 #include "auth/dmarc_eval.h"
@@ -63,6 +65,7 @@ enum proof_method {
 	PROOF_CALLOUT,      /* the sender callout, or why it was not made */
 	PROOF_DKIM,         /* one DKIM signature of the message (RFC 6376), end of data */
 	PROOF_DMARC,        /* DMARC for the From domain (RFC 7489), end of data */
+	PROOF_ARC,          /* the message's ARC chain (RFC 8617), end of data */
 	PROOF_METHOD_COUNT
 };
 
@@ -111,6 +114,8 @@ enum proof_identity {
 /* The part of an SPF explanation a reply can hold (replies are capped at
  * 700 octets: a longer explanation never reaches the client). */
 #define PROOF_SPF_EXPLANATION_MAX 700
+/* The sealer domains an ARC proof lists (a longer chain is marked cut). */
+#define PROOF_ARC_SEALERS_MAX 600
 
 struct proof {
 	enum proof_method method;
@@ -160,9 +165,22 @@ struct proof {
 			int has_policy;           /* a record applied */
 			enum dmarc_policy policy; /* p= (or sp=) */
 			enum dmarc_policy
-			    disposition; /* what it asks for this message, after pct */
-			int subdomain;   /* policy is the record's sp= */
+			    disposition;  /* what it asks for this message, after pct */
+			int subdomain;    /* policy is the record's sp= */
+			int spf_aligned;  /* what passed: SPF for an aligned domain, */
+			int dkim_aligned; /* a DKIM signature with an aligned d= */
+			char dkim_domain[DMARC_DOMAIN_MAX + 1]; /* that d=, or "" */
 		} dmarc;
+		struct {                    /* ARC: identity is the newest sealer */
+			unsigned instances; /* ARC sets on the message (0: result none) */
+			unsigned failed;    /* the instance that failed, 0 if none or structural */
+			char sealers[PROOF_ARC_SEALERS_MAX]; /* ARC-Seal d= of each set, newest
+			                                      * first, one space apart */
+			int sealers_cut; /* some did not fit: not all of them are known */
+			enum arc_origin_pass origin; /* what the oldest set's AAR says passed */
+			char origin_domain[DMARC_DOMAIN_MAX + 1];    /* for which From domain */
+			char origin_authserv[ARC_ORIGIN_ID_MAX + 1]; /* who wrote that AAR */
+		} arc;
 	} u;
 };
 
@@ -232,6 +250,10 @@ void proofs_from_callout_skip(struct proof *p, const char *sender, enum callout_
 void proofs_from_dkim(struct proof *p, const struct dkim_sig_result *r);
 /* DMARC's outcome for the From domain. */
 void proofs_from_dmarc(struct proof *p, const struct dmarc_outcome *o);
+/* The ARC chain's validation, its sets (n of them, oldest first) and
+ * what the oldest says passed for from_domain (o, may be NULL). */
+void proofs_from_arc(struct proof *p, const struct arc_result *r, const struct arc_set *sets,
+    size_t n, const char *from_domain, const struct arc_origin *o);
 
 /* Each check's own result as a proof result. */
 enum proof_result proofs_spf_result(enum spf_result r);

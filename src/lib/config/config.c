@@ -15,6 +15,7 @@
 
 #include "auth/gen.h"
 #include "auth/spf_known.h"
+#include "dns/dns_name.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -481,6 +482,24 @@ config_validate(
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	nerr += config_check_identity(cfg, name, doc, errs);
+	/* ARC sealers are compared with ARC-Seal d=: domain names, one form */
+	for (size_t i = 0; i < cfg->dkim.arc_trusted_sealers.n; i++) {
+		char *s = cfg->dkim.arc_trusted_sealers.v[i];
+		size_t n = strlen(s);
+		if (n > 1 && s[n - 1] == '.')
+			s[n - 1] = '\0';
+		str_lower(s);
+		int bad = dns_name_check(s) < 0 || strchr(s, '.') == NULL;
+		for (const char *c = s; *c && !bad; c++)
+			bad = !((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+			    *c == '.');
+		if (bad) {
+			config_err(errs, name,
+			    config_key_line(doc, NULL, NULL, "arc_trusted_sealers"),
+			    "arc_trusted_sealers: '%s' is not a domain name", s);
+			nerr++;
+		}
+	}
 	/* DMARC without its suffix list would silently be off (msgauth.c) */
 	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
 		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");

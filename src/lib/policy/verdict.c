@@ -1,7 +1,8 @@
 /*
  * verdict: the policy engine's stages before MAIL and after the message,
  * and the trust verdict (see verdict.h). MAIL is verdict_mail.c's, RCPT
- * and the verdict header verdict_rcpt.c's.
+ * and the verdict header verdict_rcpt.c's, the end of data
+ * verdict_data.c's.
  */
 #include "policy/verdict.h"
 
@@ -106,7 +107,7 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 	t->forwarder = verdict_authenticated(sess) || allow || (xv && p->registrar && registered);
 }
 
-/* ---- connect, HELO, XVOUCH, XGEN, end of data ---------------------------------- */
+/* ---- connect, HELO, XVOUCH, XGEN ------------------------------------------------ */
 
 void
 policy_connect(const struct proofs *sess, const struct policy *p, struct verdict *v)
@@ -214,81 +215,4 @@ policy_xgen(const struct proofs *sess, const struct policy *p, struct verdict *v
 	}
 	/* the answer to XGEN only: the session goes on */
 	verdict_set(v, VERDICT_REJECT, 550, "5.7.1", text, VERDICT_RULE_XGEN);
-}
-
-/*
- * End of data: DMARC (RFC 7489 6.7, 10.3). The domain owner's request for
- * a message that failed -- the disposition, after pct -- maps to the
- * listener's action for it; "mode" is the listener's mode, as one reply
- * answers every recipient. A temporary failure never refuses for good.
- * Our own users' and the admin's allow-listed clients' mail is not judged
- * (their proof is stronger than the From domain's), and DKIM alone
- * decides nothing: an unsigned or broken message is only as good as
- * DMARC says.
- */
-void
-policy_data_end(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
-    const struct policy_rcpt *r, struct verdict *v)
-{
-	const struct proof *dm = proofs_get(msg, PROOF_DMARC);
-	char text[VERDICT_TEXT_MAX];
-	int act = CONFIG_ACT_IGNORE;
-	const char *asks = NULL;
-
-	verdict_set(v, VERDICT_ACCEPT, 250, "2.0.0", NULL, VERDICT_RULE_NONE);
-	if (dm == NULL || p->submission || verdict_authenticated(sess) || verdict_allowed(sess))
-		return;
-	if (dm->result == PROOF_FAIL && dm->u.dmarc.has_policy) {
-		switch (dm->u.dmarc.disposition) {
-		case DMARC_POLICY_REJECT:
-			act = p->l->dmarc_reject;
-			asks = "rejection";
-			break;
-		case DMARC_POLICY_QUARANTINE:
-			act = p->l->dmarc_quarantine;
-			asks = "quarantine";
-			break;
-		default: return;
-		}
-	} else if (dm->result == PROOF_TEMPERROR) {
-		act = p->l->dmarc_temperror;
-	} else
-		return;
-	act = policy_resolve(act, p->l->mode);
-	if (dm->result == PROOF_TEMPERROR) {
-		if (act == CONFIG_ACT_REJECT)
-			act = CONFIG_ACT_TEMPFAIL; /* never 5xx for what may pass later */
-		str_fmt(text, sizeof(text), "cannot check the DMARC policy of %s now: %.300s",
-		    dm->identity, dm->reason);
-	} else
-		str_fmt(text, sizeof(text),
-		    "message from %s fails DMARC; the domain's owner asks for %s (%s=%s): %.300s",
-		    dm->identity, asks, dm->u.dmarc.subdomain ? "sp" : "p",
-		    dmarc_policy_name(dm->u.dmarc.policy), dm->reason);
-	switch (act) {
-	case CONFIG_ACT_REJECT:
-		verdict_set(v, VERDICT_REJECT, 550, "5.7.1", text, VERDICT_RULE_DMARC);
-		break;
-	case CONFIG_ACT_TEMPFAIL:
-		verdict_set(v, VERDICT_TEMPFAIL, 451, "4.7.1", text, VERDICT_RULE_DMARC);
-		break;
-	case CONFIG_ACT_UNSAFE:
-		if (r && r->no_unsafe) {
-			/* as at RCPT: refused now, never a later bounce */
-			char refuse[VERDICT_TEXT_MAX];
-			str_fmt(refuse, sizeof(refuse),
-			    "Recipient accepts only verified mail, and this message is not: %.500s",
-			    text);
-			verdict_set(
-			    v, VERDICT_REJECT, 550, "5.7.1", refuse, VERDICT_RULE_NO_UNSAFE);
-			break;
-		}
-		verdict_set(v, VERDICT_UNSAFE, 250, "2.0.0", NULL, VERDICT_RULE_DMARC);
-		break;
-	case CONFIG_ACT_TAG:
-		verdict_set(v, VERDICT_TAG, 250, "2.0.0", NULL, VERDICT_RULE_DMARC);
-		break;
-	default: return;
-	}
-	str_copy(v->why, sizeof(v->why), text);
 }

@@ -24,8 +24,11 @@
  *             unsafe soft), p=quarantine: dmarc_quarantine (unsafe);
  *             unsafe comes back with code 250 for every recipient (550
  *             when one takes no unsafe mail); tag too, though vouchd
- *             cannot tag a Subject already queued (ARC is still to be
- *             read here)
+ *             cannot tag a Subject already queued. A DMARC failure is
+ *             forgiven (accept, rule ARC) when the message's ARC chain
+ *             validates, every sealer in it is in arc_trusted, and its
+ *             oldest set records an aligned pass for the same From
+ *             domain (RFC 8617 7.2; verdict_data.c says why every one)
  *
  * A session is verified when its client is authenticated or allow-listed
  * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
@@ -69,6 +72,7 @@ enum verdict_rule {
 	VERDICT_RULE_TRUST,     /* RCPT: what the checks say for the recipient's domain */
 	VERDICT_RULE_NO_UNSAFE, /* RCPT: unsafe mail for a recipient who takes none */
 	VERDICT_RULE_DMARC,     /* end of data: the From domain's DMARC policy */
+	VERDICT_RULE_ARC,       /* end of data: accepted, a trusted ARC chain stands for DMARC */
 };
 
 /* What the caller does besides replying. */
@@ -102,6 +106,8 @@ struct policy {
 	const struct listener_config *l; /* actions per check and result, mode, strict, ... */
 	int submission;                  /* a submission port: AUTH proves the client */
 	int registrar;                   /* registrar zones are configured */
+	const char *const *arc_trusted;  /* ARC sealer domains trusted (arc_trusted_sealers) */
+	size_t narc_trusted;
 };
 
 /* RCPT: the recipient's side. */
@@ -140,7 +146,11 @@ void policy_data_end(const struct proofs *sess, const struct proofs *msg, const 
 void policy_trust(const struct proofs *sess, const struct policy *p, struct policy_trust *t);
 /* "mode" resolved for a mode (hard: reject, soft: unsafe, off: ignore). */
 int policy_resolve(int act, int mode);
-/* The message's verdict for people and filters: "X-Vouch-Verdict: ...". */
+/* The message's verdict for people and filters: "X-Vouch-Verdict: ...".
+ * With the message's own proofs (end of data) it says what DMARC adds:
+ * "verified+dmarc (...)" for the strongest verdict (a vouched, registered
+ * server, DMARC pass with an aligned DKIM signature), "unsafe (...)" when
+ * DMARC made the message unsafe, the DMARC result in the comment else. */
 void policy_verdict_header(const struct proofs *sess, const struct proofs *msg,
     const struct policy *p, struct strbuf *out);
 

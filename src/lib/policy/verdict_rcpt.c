@@ -225,25 +225,53 @@ policy_verdict_header(
 	struct verdict_says says;
 	struct verdict ignored;
 	struct policy_trust t;
+	struct verdict_note note;
+	char server[VERDICT_TEXT_MAX];
 
 	verdict_mail_rules(sess, msg, p, &says, &ignored);
 	policy_trust(sess, p, &t);
+	verdict_data_note(sess, msg, p, &note);
 	/* a proven server, but the message's own checks (SPF of the domain it
 	 * sends for) said more than "ignore": the message is not verified */
 	const char *said = says.explicit_.act != CONFIG_ACT_IGNORE ? says.explicit_.why
 	    : says.mode.act != CONFIG_ACT_IGNORE                   ? says.mode.why
 	                                                           : NULL;
 	const char *extra = t.detail;
-	if (t.verified && said) {
+	const char *dmarc = note.text[0] ? note.text : NULL;
+	if (note.kind == VERDICT_NOTE_FAILED && !said) {
+		said = note.text; /* the listener acts on it: not verified */
+		dmarc = NULL;
+	}
+	if (t.verified)
+		str_fmt(
+		    server, sizeof(server), "%s%s%s", t.how, extra ? ": " : "", extra ? extra : "");
+	if (note.kind == VERDICT_NOTE_UNSAFE) {
+		/* DMARC made it unsafe, whatever the server proved */
+		if (t.verified)
+			strbuf_printf(out,
+			    "X-Vouch-Verdict: unsafe (%s; the server is verified (%s))\r\n",
+			    note.text, server);
+		else {
+			char why[400];
+			unverified_why(sess, &says, why, sizeof(why));
+			strbuf_printf(out,
+			    "X-Vouch-Verdict: unsafe (%s; the server is unverified: %s)\r\n",
+			    note.text, why);
+		}
+	} else if (t.verified && said) {
 		strbuf_printf(out,
-		    "X-Vouch-Verdict: unverified (the server is verified (%s%s%s), but %s)\r\n",
-		    t.how, extra ? ": " : "", extra ? extra : "", said);
+		    "X-Vouch-Verdict: unverified (the server is verified (%s), but %s)\r\n", server,
+		    said);
+	} else if (t.verified && note.strongest) {
+		strbuf_printf(
+		    out, "X-Vouch-Verdict: verified+dmarc (%s; %s)\r\n", server, note.text);
 	} else if (t.verified) {
-		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", t.how,
-		    extra ? ": " : "", extra ? extra : "");
+		strbuf_printf(out, "X-Vouch-Verdict: verified (%s%s%s)\r\n", server,
+		    dmarc ? "; " : "", dmarc ? dmarc : "");
 	} else {
 		char why[400];
 		unverified_why(sess, &says, why, sizeof(why));
-		strbuf_printf(out, "X-Vouch-Verdict: unverified (%s)\r\n", why);
+		strbuf_printf(out, "X-Vouch-Verdict: unverified (%s%s%s)\r\n", why,
+		    note.text[0] ? "; " : "", note.text);
 	}
 }

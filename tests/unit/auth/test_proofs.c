@@ -281,6 +281,53 @@ add(struct proofs *ps, enum proof_method m, enum proof_result r, const char *ide
 	return &ps->v[ps->n - 1];
 }
 
+/* The ARC chain: sealers newest first, cut when they do not fit, and the
+ * first hop's pass kept for the From domain it was read for. */
+static void
+test_from_arc(void **state)
+{
+	struct arc_result r;
+	struct arc_set sets[3];
+	struct arc_origin o;
+	struct proof p;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(sets, 0, sizeof(sets));
+	memset(&o, 0, sizeof(o));
+	r.status = ARC_CV_PASS;
+	r.instances = 2;
+	snprintf(r.detail, sizeof(r.detail), "2 ARC sets verified");
+	snprintf(sets[0].seal_domain, sizeof(sets[0].seal_domain), "relay.example.net");
+	snprintf(sets[1].seal_domain, sizeof(sets[1].seal_domain), "lists.example.org");
+	o.pass = ARC_ORIGIN_DMARC;
+	snprintf(o.domain, sizeof(o.domain), "example.com");
+	snprintf(o.authserv_id, sizeof(o.authserv_id), "relay.example.net");
+	proofs_from_arc(&p, &r, sets, 2, "example.com", &o);
+	assert_int_equal(p.method, PROOF_ARC);
+	assert_int_equal(p.result, PROOF_PASS);
+	assert_string_equal(p.identity, "lists.example.org");
+	assert_string_equal(p.reason, "2 ARC sets verified");
+	assert_string_equal(p.u.arc.sealers, "lists.example.org relay.example.net");
+	assert_int_equal(p.u.arc.sealers_cut, 0);
+	assert_int_equal(p.u.arc.origin, ARC_ORIGIN_DMARC);
+	assert_string_equal(p.u.arc.origin_domain, "example.com");
+	assert_string_equal(p.u.arc.origin_authserv, "relay.example.net");
+	/* fewer sets read than the chain has: not all sealers are known */
+	r.instances = 3;
+	r.status = ARC_CV_FAIL;
+	proofs_from_arc(&p, &r, sets, 2, "example.com", NULL);
+	assert_int_equal(p.result, PROOF_FAIL);
+	assert_int_equal(p.u.arc.sealers_cut, 1);
+	assert_int_equal(p.u.arc.origin, ARC_ORIGIN_NONE);
+	/* no chain */
+	memset(&r, 0, sizeof(r));
+	proofs_from_arc(&p, &r, NULL, 0, "example.com", NULL);
+	assert_int_equal(p.result, PROOF_NONE);
+	assert_string_equal(p.identity, "");
+	assert_string_equal(p.u.arc.sealers, "");
+}
+
 static void
 test_header(void **state)
 {
@@ -391,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_from_register),
 		cmocka_unit_test(test_from_helo),
 		cmocka_unit_test(test_from_others),
+		cmocka_unit_test(test_from_arc),
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_forged),
 	};

@@ -277,7 +277,7 @@ test_matrix(void **state)
 			for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 				const struct action_case *ac = &acts[a];
 				struct listener_config l;
-				struct policy p = { &l, 0, 0 };
+				struct policy p = { .l = &l };
 				struct policy_rcpt r = { mode, 0 };
 				struct proofs sess, msg;
 				struct verdict v;
@@ -357,7 +357,7 @@ test_connect(void **state)
 		{ 0, 1, 0, 220, "" },
 	};
 	struct listener_config l;
-	struct policy p = { &l, 0, 0 };
+	struct policy p = { .l = &l };
 
 	(void)state;
 	quiet(&l, CONFIG_MODE_HARD);
@@ -424,7 +424,7 @@ test_xvouch(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
-		struct policy p = { &l, 0, 0 };
+		struct policy p = { .l = &l };
 		struct proofs sess;
 		struct verdict v;
 		quiet(&l, c[i].listener_mode);
@@ -467,7 +467,7 @@ test_xgen(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 			struct listener_config l;
-			struct policy p = { &l, 0, 0 };
+			struct policy p = { .l = &l };
 			struct proofs sess;
 			struct verdict v;
 			char what[100];
@@ -719,7 +719,7 @@ test_rcpt(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
-		struct policy p = { &l, 0, 0 };
+		struct policy p = { .l = &l };
 		struct policy_rcpt r = { c[i].rcpt_mode, c[i].no_unsafe };
 		struct proofs sess, msg;
 		struct verdict v;
