@@ -23,6 +23,11 @@
  * then also reports the XVOUCH round trip (xv_p50_ms, xv_p99_ms), the
  * checks its X answered and the callback connections the server opened.
  *
+ * With -M FILE every message is that file (a whole message, header and
+ * body, CRLF lines: e.g. one signed by bench/dkim) below its X-Bench-Id
+ * field, dot-stuffed as sent; -l is then ignored. A field added above the
+ * others is not in a DKIM signature's h=, so the signature still holds.
+ *
  * Output: one line of key=value pairs on stdout (see print_result()).
  */
 #include <arpa/inet.h>
@@ -48,18 +53,28 @@
 #define HDR_MAX 1024
 
 enum step {
-	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_XVOUCH, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
-	ST_DOT, ST_QUIT, ST_IDLE
+	ST_CONNECTING,
+	ST_GREETING,
+	ST_EHLO,
+	ST_XVOUCH,
+	ST_READY,
+	ST_MAIL,
+	ST_RCPT,
+	ST_DATA,
+	ST_TEXT,
+	ST_DOT,
+	ST_QUIT,
+	ST_IDLE
 };
 
 struct opts {
 	int sessions;
-	long messages;		/* 0: until the time limit */
-	double seconds;		/* 0: until the message count */
-	long length;		/* body octets */
+	long messages;  /* 0: until the time limit */
+	double seconds; /* 0: until the message count */
+	long length;    /* body octets */
 	int rcpts;
-	double rate;		/* messages started per second in total; 0 = no limit */
-	int keep;		/* -d: several messages per connection */
+	double rate; /* messages started per second in total; 0 = no limit */
+	int keep;    /* -d: several messages per connection */
 	const char *from;
 	const char *to;
 	const char *prefix;
@@ -67,8 +82,9 @@ struct opts {
 	struct sockaddr_in server;
 	struct in_addr *sources;
 	int nsources;
-	const char *ehlo;	/* -e: our EHLO name */
-	int vouch;		/* -X given: say XVOUCH, answer XVOUCH CHECK */
+	const char *ehlo;    /* -e: our EHLO name */
+	const char *msgfile; /* -M: the message to send */
+	int vouch;           /* -X given: say XVOUCH, answer XVOUCH CHECK */
 	struct sockaddr_in xaddr;
 };
 
@@ -89,27 +105,27 @@ struct session {
 	int rcpt_sent;
 	char in[READ_MAX];
 	size_t inlen;
-	char hdr[HDR_MAX];	/* this message's header block */
+	char hdr[HDR_MAX]; /* this message's header block */
 	size_t hdrlen;
-	size_t sent;		/* octets of header + body written */
-	long msgno;		/* message being sent, -1 = none */
-	double t_dot;		/* when the final "." was written */
-	double retry_at;	/* reconnect no earlier than this */
+	size_t sent;     /* octets of header + body written */
+	long msgno;      /* message being sent, -1 = none */
+	double t_dot;    /* when the final "." was written */
+	double retry_at; /* reconnect no earlier than this */
 	int source;
-	int xvouch_offered;	/* the server's EHLO listed XVOUCH */
-	char id[ID_LEN + 1];	/* this session's vouching id, "" = none */
-	double t_xv;		/* when XVOUCH was sent */
+	int xvouch_offered;  /* the server's EHLO listed XVOUCH */
+	char id[ID_LEN + 1]; /* this session's vouching id, "" = none */
+	double t_xv;         /* when XVOUCH was sent */
 };
 
 struct run {
 	struct opts o;
-	char *body;		/* shared text after the header, ends "\r\n.\r\n" */
+	char *body; /* shared text after the header, ends "\r\n.\r\n" */
 	size_t bodylen;
 	long started, acked, failed, connect_errors;
 	double *lat;
 	size_t nlat, maxlat;
 	double t0;
-	double last_reply;	/* when the last reply arrived */
+	double last_reply; /* when the last reply arrived */
 	FILE *tags;
 	int next_source;
 	/* the vouching host */
@@ -149,9 +165,11 @@ static void
 usage(void)
 {
 	fputs("usage: smtp-latency [-s sessions] [-m messages] [-T seconds] [-l length]\n"
-	    "         [-r recipients] [-R rate] [-d] [-f from] [-t to] [-p prefix]\n"
-	    "         [-o tagfile] [-S src1,src2,...] [-e ehlo-name] [-X addr:port]\n"
-	    "         host:port\n", stderr);
+	      "         [-r recipients] [-R rate] [-d] [-f from] [-t to] [-p prefix]\n"
+	      "         [-o tagfile] [-S src1,src2,...] [-e ehlo-name] [-X addr:port]\n"
+	      "         [-M message-file]\n"
+	      "         host:port\n",
+	    stderr);
 	exit(2);
 }
 
@@ -257,8 +275,7 @@ sess_connect(struct run *r, struct session *s)
 	return 0;
 }
 
-static int send_line(struct session *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static int send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 send_line(struct session *s, const char *fmt, ...)
@@ -276,17 +293,57 @@ send_line(struct session *s, const char *fmt, ...)
 	return send(s->fd, line, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
 }
 
+/* -M: the file, dot-stuffed, as the body (it holds its own header). */
+static void
+load_message(struct run *r)
+{
+	FILE *f = fopen(r->o.msgfile, "rb");
+	size_t cap = 1 << 16, o = 0;
+	int c, bol = 1;
+
+	if (f == NULL)
+		die("%s: %s", r->o.msgfile, strerror(errno));
+	r->body = malloc(cap);
+	while (r->body && (c = getc(f)) != EOF) {
+		if (o + 8 > cap)
+			r->body = realloc(r->body, cap *= 2);
+		if (r->body == NULL)
+			break;
+		if (bol && c == '.')
+			r->body[o++] = '.';
+		r->body[o++] = (char)c;
+		bol = c == '\n';
+	}
+	fclose(f);
+	if (r->body == NULL)
+		die("out of memory");
+	if (!bol) {
+		r->body[o++] = '\r';
+		r->body[o++] = '\n';
+	}
+	memcpy(r->body + o, ".\r\n", 3);
+	r->bodylen = o + 3;
+}
+
 static void
 begin_message(struct run *r, struct session *s)
 {
 	s->msgno = r->started++;
 	s->rcpt_sent = 0;
 	s->sent = 0;
+	if (r->o.msgfile) {
+		s->hdrlen = (size_t)snprintf(
+		    s->hdr, sizeof(s->hdr), "X-Bench-Id: %s-%ld\r\n", r->o.prefix, s->msgno);
+		s->step = ST_MAIL;
+		if (send_line(s, "MAIL FROM:<%s>\r\n", r->o.from) < 0)
+			s->step = ST_IDLE;
+		return;
+	}
 	s->hdrlen = (size_t)snprintf(s->hdr, sizeof(s->hdr),
 	    "From: <%s>\r\nTo: <%s>\r\nSubject: bench %s-%ld\r\n"
 	    "Message-ID: <%s-%ld@bench.invalid>\r\nX-Bench-Id: %s-%ld\r\n\r\n",
-	    r->o.from, r->o.to, r->o.prefix, s->msgno, r->o.prefix, s->msgno,
-	    r->o.prefix, s->msgno);
+	    r->o.from, r->o.to, r->o.prefix, s->msgno, r->o.prefix, s->msgno, r->o.prefix,
+	    s->msgno);
 	s->step = ST_MAIL;
 	if (send_line(s, "MAIL FROM:<%s>\r\n", r->o.from) < 0)
 		s->step = ST_IDLE;
@@ -460,11 +517,8 @@ on_reply(struct run *r, struct session *s, int code, double now)
 		s->step = ST_QUIT;
 		send_line(s, "QUIT\r\n");
 		return;
-	case ST_QUIT:
-		sess_close(s);
-		return;
-	default:
-		goto fail;
+	case ST_QUIT: sess_close(s); return;
+	default: goto fail;
 	}
 fail:
 	sess_fail(r, s, now);
@@ -654,15 +708,15 @@ print_result(struct run *r, double elapsed)
 	for (size_t i = 0; i < r->nlat; i++)
 		sum += r->lat[i];
 	printf("sessions=%d messages=%ld failed=%ld connect_errors=%ld elapsed_s=%.3f "
-	    "rate=%.1f lat_mean_ms=%.3f lat_p50_ms=%.3f lat_p90_ms=%.3f lat_p99_ms=%.3f "
-	    "lat_max_ms=%.3f\n", r->o.sessions, r->acked, r->failed, r->connect_errors,
-	    elapsed, elapsed > 0 ? (double)r->acked / elapsed : 0.0,
-	    r->nlat ? sum / (double)r->nlat : 0.0, percentile(r->lat, r->nlat, 0.50),
-	    percentile(r->lat, r->nlat, 0.90), percentile(r->lat, r->nlat, 0.99),
-	    r->nlat ? r->lat[r->nlat - 1] : 0.0);
+	       "rate=%.1f lat_mean_ms=%.3f lat_p50_ms=%.3f lat_p90_ms=%.3f lat_p99_ms=%.3f "
+	       "lat_max_ms=%.3f\n",
+	    r->o.sessions, r->acked, r->failed, r->connect_errors, elapsed,
+	    elapsed > 0 ? (double)r->acked / elapsed : 0.0, r->nlat ? sum / (double)r->nlat : 0.0,
+	    percentile(r->lat, r->nlat, 0.50), percentile(r->lat, r->nlat, 0.90),
+	    percentile(r->lat, r->nlat, 0.99), r->nlat ? r->lat[r->nlat - 1] : 0.0);
 	if (r->o.vouch)
 		printf("xvouch_sessions=%zu xv_p50_ms=%.3f xv_p99_ms=%.3f x_checks=%ld "
-		    "x_confirmed=%ld x_connections=%ld\n",
+		       "x_confirmed=%ld x_connections=%ld\n",
 		    r->nxlat, percentile(r->xlat, r->nxlat, 0.50),
 		    percentile(r->xlat, r->nxlat, 0.99), r->x_checks, r->x_confirmed, r->x_conns);
 }
@@ -724,10 +778,13 @@ main(int argc, char **argv)
 	r.o.prefix = "m";
 	r.o.ehlo = "client.bench.invalid";
 	r.xlisten = -1;
-	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:e:X:")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:e:X:M:")) != -1) {
 		switch (c) {
 		case 's': r.o.sessions = atoi(optarg); break;
-		case 'm': r.o.messages = atol(optarg); count_given = 1; break;
+		case 'm':
+			r.o.messages = atol(optarg);
+			count_given = 1;
+			break;
 		case 'T': r.o.seconds = atof(optarg); break;
 		case 'l': r.o.length = atol(optarg); break;
 		case 'r': r.o.rcpts = atoi(optarg); break;
@@ -739,6 +796,7 @@ main(int argc, char **argv)
 		case 'o': r.o.tagfile = optarg; break;
 		case 'S': parse_sources(&r.o, optarg); break;
 		case 'e': r.o.ehlo = optarg; break;
+		case 'M': r.o.msgfile = optarg; break;
 		case 'X':
 			parse_addr(&r.o.xaddr, optarg);
 			r.o.vouch = 1;
@@ -756,7 +814,10 @@ main(int argc, char **argv)
 	if (r.o.tagfile && (r.tags = fopen(r.o.tagfile, "w")) == NULL)
 		die("%s: %s", r.o.tagfile, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
-	make_body(&r);
+	if (r.o.msgfile)
+		load_message(&r);
+	else
+		make_body(&r);
 
 	ss = calloc((size_t)r.o.sessions, sizeof(*ss));
 	pfd = calloc((size_t)r.o.sessions + 1 + XCONN_MAX, sizeof(*pfd));
