@@ -53,28 +53,18 @@
 #define HDR_MAX 1024
 
 enum step {
-	ST_CONNECTING,
-	ST_GREETING,
-	ST_EHLO,
-	ST_XVOUCH,
-	ST_READY,
-	ST_MAIL,
-	ST_RCPT,
-	ST_DATA,
-	ST_TEXT,
-	ST_DOT,
-	ST_QUIT,
-	ST_IDLE
+	ST_CONNECTING, ST_GREETING, ST_EHLO, ST_XVOUCH, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_TEXT,
+	ST_DOT, ST_QUIT, ST_IDLE
 };
 
 struct opts {
 	int sessions;
-	long messages;  /* 0: until the time limit */
-	double seconds; /* 0: until the message count */
-	long length;    /* body octets */
+	long messages;		/* 0: until the time limit */
+	double seconds;		/* 0: until the message count */
+	long length;		/* body octets */
 	int rcpts;
-	double rate; /* messages started per second in total; 0 = no limit */
-	int keep;    /* -d: several messages per connection */
+	double rate;		/* messages started per second in total; 0 = no limit */
+	int keep;		/* -d: several messages per connection */
 	const char *from;
 	const char *to;
 	const char *prefix;
@@ -82,9 +72,9 @@ struct opts {
 	struct sockaddr_in server;
 	struct in_addr *sources;
 	int nsources;
-	const char *ehlo;    /* -e: our EHLO name */
-	const char *msgfile; /* -M: the message to send */
-	int vouch;           /* -X given: say XVOUCH, answer XVOUCH CHECK */
+	const char *ehlo;	/* -e: our EHLO name */
+	const char *msgfile;	/* -M: the message to send */
+	int vouch;		/* -X given: say XVOUCH, answer XVOUCH CHECK */
 	struct sockaddr_in xaddr;
 };
 
@@ -105,27 +95,27 @@ struct session {
 	int rcpt_sent;
 	char in[READ_MAX];
 	size_t inlen;
-	char hdr[HDR_MAX]; /* this message's header block */
+	char hdr[HDR_MAX];	/* this message's header block */
 	size_t hdrlen;
-	size_t sent;     /* octets of header + body written */
-	long msgno;      /* message being sent, -1 = none */
-	double t_dot;    /* when the final "." was written */
-	double retry_at; /* reconnect no earlier than this */
+	size_t sent;		/* octets of header + body written */
+	long msgno;		/* message being sent, -1 = none */
+	double t_dot;		/* when the final "." was written */
+	double retry_at;	/* reconnect no earlier than this */
 	int source;
-	int xvouch_offered;  /* the server's EHLO listed XVOUCH */
-	char id[ID_LEN + 1]; /* this session's vouching id, "" = none */
-	double t_xv;         /* when XVOUCH was sent */
+	int xvouch_offered;	/* the server's EHLO listed XVOUCH */
+	char id[ID_LEN + 1];	/* this session's vouching id, "" = none */
+	double t_xv;		/* when XVOUCH was sent */
 };
 
 struct run {
 	struct opts o;
-	char *body; /* shared text after the header, ends "\r\n.\r\n" */
+	char *body;		/* shared text after the header, ends "\r\n.\r\n" */
 	size_t bodylen;
 	long started, acked, failed, connect_errors;
 	double *lat;
 	size_t nlat, maxlat;
 	double t0;
-	double last_reply; /* when the last reply arrived */
+	double last_reply;	/* when the last reply arrived */
 	FILE *tags;
 	int next_source;
 	/* the vouching host */
@@ -165,11 +155,10 @@ static void
 usage(void)
 {
 	fputs("usage: smtp-latency [-s sessions] [-m messages] [-T seconds] [-l length]\n"
-	      "         [-r recipients] [-R rate] [-d] [-f from] [-t to] [-p prefix]\n"
-	      "         [-o tagfile] [-S src1,src2,...] [-e ehlo-name] [-X addr:port]\n"
-	      "         [-M message-file]\n"
-	      "         host:port\n",
-	    stderr);
+	    "         [-r recipients] [-R rate] [-d] [-f from] [-t to] [-p prefix]\n"
+	    "         [-o tagfile] [-S src1,src2,...] [-e ehlo-name] [-X addr:port]\n"
+	    "         [-M message-file]\n"
+	    "         host:port\n", stderr);
 	exit(2);
 }
 
@@ -275,7 +264,8 @@ sess_connect(struct run *r, struct session *s)
 	return 0;
 }
 
-static int send_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int send_line(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 send_line(struct session *s, const char *fmt, ...)
@@ -332,8 +322,8 @@ begin_message(struct run *r, struct session *s)
 	s->rcpt_sent = 0;
 	s->sent = 0;
 	if (r->o.msgfile) {
-		s->hdrlen = (size_t)snprintf(
-		    s->hdr, sizeof(s->hdr), "X-Bench-Id: %s-%ld\r\n", r->o.prefix, s->msgno);
+		s->hdrlen = (size_t)snprintf(s->hdr, sizeof(s->hdr),
+		    "X-Bench-Id: %s-%ld\r\n", r->o.prefix, s->msgno);
 		s->step = ST_MAIL;
 		if (send_line(s, "MAIL FROM:<%s>\r\n", r->o.from) < 0)
 			s->step = ST_IDLE;
@@ -342,8 +332,8 @@ begin_message(struct run *r, struct session *s)
 	s->hdrlen = (size_t)snprintf(s->hdr, sizeof(s->hdr),
 	    "From: <%s>\r\nTo: <%s>\r\nSubject: bench %s-%ld\r\n"
 	    "Message-ID: <%s-%ld@bench.invalid>\r\nX-Bench-Id: %s-%ld\r\n\r\n",
-	    r->o.from, r->o.to, r->o.prefix, s->msgno, r->o.prefix, s->msgno, r->o.prefix,
-	    s->msgno);
+	    r->o.from, r->o.to, r->o.prefix, s->msgno, r->o.prefix, s->msgno,
+	    r->o.prefix, s->msgno);
 	s->step = ST_MAIL;
 	if (send_line(s, "MAIL FROM:<%s>\r\n", r->o.from) < 0)
 		s->step = ST_IDLE;
@@ -517,8 +507,11 @@ on_reply(struct run *r, struct session *s, int code, double now)
 		s->step = ST_QUIT;
 		send_line(s, "QUIT\r\n");
 		return;
-	case ST_QUIT: sess_close(s); return;
-	default: goto fail;
+	case ST_QUIT:
+		sess_close(s);
+		return;
+	default:
+		goto fail;
 	}
 fail:
 	sess_fail(r, s, now);
@@ -708,15 +701,15 @@ print_result(struct run *r, double elapsed)
 	for (size_t i = 0; i < r->nlat; i++)
 		sum += r->lat[i];
 	printf("sessions=%d messages=%ld failed=%ld connect_errors=%ld elapsed_s=%.3f "
-	       "rate=%.1f lat_mean_ms=%.3f lat_p50_ms=%.3f lat_p90_ms=%.3f lat_p99_ms=%.3f "
-	       "lat_max_ms=%.3f\n",
-	    r->o.sessions, r->acked, r->failed, r->connect_errors, elapsed,
-	    elapsed > 0 ? (double)r->acked / elapsed : 0.0, r->nlat ? sum / (double)r->nlat : 0.0,
-	    percentile(r->lat, r->nlat, 0.50), percentile(r->lat, r->nlat, 0.90),
-	    percentile(r->lat, r->nlat, 0.99), r->nlat ? r->lat[r->nlat - 1] : 0.0);
+	    "rate=%.1f lat_mean_ms=%.3f lat_p50_ms=%.3f lat_p90_ms=%.3f lat_p99_ms=%.3f "
+	    "lat_max_ms=%.3f\n", r->o.sessions, r->acked, r->failed, r->connect_errors,
+	    elapsed, elapsed > 0 ? (double)r->acked / elapsed : 0.0,
+	    r->nlat ? sum / (double)r->nlat : 0.0, percentile(r->lat, r->nlat, 0.50),
+	    percentile(r->lat, r->nlat, 0.90), percentile(r->lat, r->nlat, 0.99),
+	    r->nlat ? r->lat[r->nlat - 1] : 0.0);
 	if (r->o.vouch)
 		printf("xvouch_sessions=%zu xv_p50_ms=%.3f xv_p99_ms=%.3f x_checks=%ld "
-		       "x_confirmed=%ld x_connections=%ld\n",
+		    "x_confirmed=%ld x_connections=%ld\n",
 		    r->nxlat, percentile(r->xlat, r->nxlat, 0.50),
 		    percentile(r->xlat, r->nxlat, 0.99), r->x_checks, r->x_confirmed, r->x_conns);
 }
@@ -781,10 +774,7 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "s:m:T:l:r:R:df:t:p:o:S:e:X:M:")) != -1) {
 		switch (c) {
 		case 's': r.o.sessions = atoi(optarg); break;
-		case 'm':
-			r.o.messages = atol(optarg);
-			count_given = 1;
-			break;
+		case 'm': r.o.messages = atol(optarg); count_given = 1; break;
 		case 'T': r.o.seconds = atof(optarg); break;
 		case 'l': r.o.length = atol(optarg); break;
 		case 'r': r.o.rcpts = atoi(optarg); break;
