@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vouchd.h"
+#include "dmarcrep.h"
 #include "auth/dkim_authres.h"
 #include "auth/dkim_check.h"
 #include "auth/dkim_config.h"
@@ -38,6 +39,10 @@ struct msgauth {
 	int spf_helo;
 	int ended, evaluated, notified;
 	struct dmarc_outcome out;
+	/* what DMARC was evaluated with, for the aggregate report */
+	struct dmarc_input in;
+	struct dmarc_dkim sigs[DMARC_DKIM_MAX];
+	int has_input;
 	struct event *ev; /* the deferred done, when nothing was in flight */
 	msgauth_cb done;
 };
@@ -179,7 +184,7 @@ msgauth_end(struct msgauth *m, const struct proofs *sess, const struct proofs *m
 static void
 evaluate(struct msgauth *m)
 {
-	struct dmarc_dkim sigs[DMARC_DKIM_MAX];
+	struct dmarc_dkim *sigs = m->sigs;
 	struct dmarc_input in;
 	const struct dkim_verify *v = m->dkim ? dkim_check_verify(m->dkim) : NULL;
 	size_t n = v ? dkim_verify_nresults(v) : 0;
@@ -223,6 +228,15 @@ evaluate(struct msgauth *m)
 	in.dkim = sigs;
 	in.ndkim = n;
 	dmarc_eval(&in, &m->disc, m->d->psl, dmarc_sample(), &m->out);
+	m->in = in; /* its strings point into m */
+	m->has_input = 1;
+}
+
+void
+msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to)
+{
+	if (m && m->dmarc_on && m->has_input)
+		dmarcrep_add(m->d, &m->disc, &m->in, &m->out, source_ip, envelope_to);
 }
 
 static void

@@ -294,6 +294,22 @@ merge_authres(struct smtpd_sess *ss, const struct strbuf *ar)
 	ss->env.trace_skip = strlen(ss->authres_head);
 }
 
+/* The DMARC result, for the aggregate report of the From domain's policy:
+ * from the client's address, to the first recipient's domain. */
+static void
+report_dmarc(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	const char *to = NULL;
+
+	if (ss->env.nrcpts > 0) {
+		const char *rc =
+		    ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig : ss->env.rcpts[0].addr;
+		const char *at = rc ? strrchr(rc, '@') : NULL;
+		to = at ? at + 1 : NULL;
+	}
+	msgauth_report(ss->ma, smtp_session_peer_addr(s), to);
+}
+
 /* The message's checks are in: their proofs join the transaction's. */
 static void
 authenticated(struct vouchd *d, uint64_t sid)
@@ -311,6 +327,7 @@ authenticated(struct vouchd *d, uint64_t sid)
 	msgauth_authres(ss->ma, ss->cfg->hostname, &ar);
 	merge_authres(ss, &ar);
 	strbuf_free(&ar);
+	report_dmarc(ss, s);
 	msgauth_free(ss->ma);
 	ss->ma = NULL;
 	dm = proofs_get(gather_message(ss->g), PROOF_DMARC);
