@@ -12,6 +12,7 @@
 #include "auth/dkim_authres.h"
 #include "auth/dkim_check.h"
 #include "auth/dkim_config.h"
+#include "auth/dkim_key.h"
 #include "auth/dmarc_check.h"
 #include "auth/dmarc_eval.h"
 #include "auth/dmarc_from.h"
@@ -53,6 +54,8 @@ msgauth_service_start(struct vouchd *d)
 	char err[300];
 	const struct config *cfg = d->cfg;
 
+	/* the same keys sign most mail: parse each record once */
+	d->dkim_keys = dkim_keycache_new(256);
 	if (!cfg->dmarc.verify)
 		return;
 	d->psl = orgdomain_open(cfg->dmarc.psl, err, sizeof(err));
@@ -67,6 +70,8 @@ msgauth_service_stop(struct vouchd *d)
 {
 	orgdomain_free(d->psl);
 	d->psl = NULL;
+	dkim_keycache_free(d->dkim_keys); /* verifiers hold their own references */
+	d->dkim_keys = NULL;
 }
 
 static void finish(struct msgauth *m);
@@ -115,6 +120,7 @@ msgauth_new(struct vouchd *d, uint64_t sid, const struct config *cfg)
 	if (cfg->dkim.verify) {
 		struct dkim_verify_opts o;
 		dkim_config_verify_opts(&cfg->dkim, &o);
+		o.keycache = d->dkim_keys;
 		m->with_arc = o.arc;
 		m->dkim = dkim_check_new(d->dns, &o, on_dkim, m);
 		m->dkim_done = 0;
