@@ -38,7 +38,7 @@ void dkim_pubkey_clear(struct dkim_pubkey *k);
 /*
  * A cache of parsed key records, by their exact text, owned by whoever
  * verifies (vouchd: one for its event loop; not thread-safe). Reading an
- * RSA key from its DER costs OpenSSL 3 about 140 us, six times the
+ * RSA key from its DER costs OpenSSL 3 140-170 us, six times the
  * signature check itself (bench/README.md "DKIM"), and a busy receiver
  * sees the same few keys all day. Keyed by the text the DNS answer
  * carried, so a changed or revoked record is parsed anew, and TTLs stay
