@@ -11,7 +11,7 @@ FUZZ_TIME  ?= 60
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan run test test-fast test-asan test-under-load fuzz bench clean
+.PHONY: all deps build build-asan run test test-fast test-asan test-under-load fuzz bench bench-dkim clean
 
 all: build
 
@@ -59,6 +59,13 @@ fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOUCH_FUZZ=ON -DVOUCH_INTEGRATION=OFF >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	./tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# DKIM sign/verify rates (vouch vs OpenDKIM vs dkimpy) and what DKIM
+# verify + DMARC cost vouchd's acceptance (bench/README.md "DKIM and
+# DMARC"); as root, minutes, never part of `test`.
+bench-dkim: build
+	/usr/bin/python3 bench/dkim/run --build $(BUILD)
+	VOUCH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/dkim/accept
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -19,10 +19,11 @@ BUILD_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev clang-form
 # Libraries vouch links (DESIGN 8) and those its tests and benchmarks link.
 # libpsl reads Debian's Public Suffix List (publicsuffix) for DMARC's
 # organizational domains; libidn2 turns internationalized domains into the
-# A-labels DNS holds; zlib compresses DMARC aggregate reports.
+# A-labels DNS holds; zlib compresses DMARC aggregate reports;
+# libopendkim-dev is OpenDKIM's library, which bench/dkim measures vouch against.
 LIB_PKGS="libevent-dev libssl-dev libunbound-dev libsqlite3-dev libcrypt-dev
 libhiredis-dev libcmocka-dev libspf2-dev libyaml-dev libjansson-dev
-libpsl-dev libidn2-dev publicsuffix zlib1g-dev"
+libpsl-dev libidn2-dev publicsuffix zlib1g-dev libopendkim-dev"
 # Test peers and tools. dkimpy (python3-dkim: dkimsign, dkimverify, arcsign,
 # arcverify; its ARC needs python3-authres, which it only suggests) and
 # OpenDKIM (opendkim's test mode, opendkim-testkey, opendkim-testmsg) are
@@ -96,7 +97,7 @@ for m in sys.argv[1:]:
         miss "python module ${mod%%:*} for $PY" "${mod#*:}"
     done
     libs="libevent libevent_openssl libssl libunbound sqlite3 libcrypt hiredis cmocka
-        yaml-0.1 jansson libpsl libidn2 zlib"
+        yaml-0.1 jansson libpsl libidn2 zlib opendkim"
     # shellcheck disable=SC2086
     pkg-config --exists $libs 2>/dev/null || for lib in $libs; do
         pkg-config --exists "$lib" 2>/dev/null || miss "pkg-config module $lib" "its -dev package"

@@ -24,6 +24,7 @@
 #include "qmgr.h"
 #include "dns/dns.h"
 #include "gather.h"
+#include "dmarcrep.h"
 #include "msgauth.h"
 #include "listen.h"
 #include "lists.h"
@@ -160,6 +161,7 @@ start(struct vouchd *d)
 		return -1;
 	}
 	msgauth_service_start(d);
+	dmarcrep_start(d);
 	if (gather_service_start(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"callouts: %s\"", err);
 		return -1;
@@ -208,6 +210,7 @@ stop(struct vouchd *d)
 	commit_free(d->commit);
 	qmgr_free(d->qmgr);
 	gather_service_stop(d);
+	dmarcrep_stop(d); /* before the DNS client its checks use */
 	msgauth_service_stop(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);

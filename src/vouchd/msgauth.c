@@ -9,9 +9,11 @@
 
 #include "vouchd.h"
 #include "auth/arc_origin.h"
+#include "dmarcrep.h"
 #include "auth/dkim_authres.h"
 #include "auth/dkim_check.h"
 #include "auth/dkim_config.h"
+#include "auth/dkim_key.h"
 #include "auth/dmarc_check.h"
 #include "auth/dmarc_eval.h"
 #include "auth/dmarc_from.h"
@@ -42,7 +44,11 @@ struct msgauth {
 	struct arc_origin origin;               /* what the oldest ARC set says passed */
 	char remote_ip[64];                     /* smtp.remote-ip of the arc entry */
 	char arc_override[DKIM_DOMAIN_MAX + 1]; /* the verdict's: newest trusted sealer */
-	struct event *ev;                       /* the deferred done, when nothing was in flight */
+	/* what DMARC was evaluated with, for the aggregate report */
+	struct dmarc_input in;
+	struct dmarc_dkim sigs[DMARC_DKIM_MAX];
+	int has_input;
+	struct event *ev; /* the deferred done, when nothing was in flight */
 	msgauth_cb done;
 };
 
@@ -52,6 +58,8 @@ msgauth_service_start(struct vouchd *d)
 	char err[300];
 	const struct config *cfg = d->cfg;
 
+	/* the same keys sign most mail: parse each record once */
+	d->dkim_keys = dkim_keycache_new(256);
 	if (!cfg->dmarc.verify)
 		return;
 	d->psl = orgdomain_open(cfg->dmarc.psl, err, sizeof(err));
@@ -66,6 +74,8 @@ msgauth_service_stop(struct vouchd *d)
 {
 	orgdomain_free(d->psl);
 	d->psl = NULL;
+	dkim_keycache_free(d->dkim_keys); /* verifiers hold their own references */
+	d->dkim_keys = NULL;
 }
 
 static void finish(struct msgauth *m);
@@ -114,6 +124,7 @@ msgauth_new(struct vouchd *d, uint64_t sid, const struct config *cfg)
 	if (cfg->dkim.verify) {
 		struct dkim_verify_opts o;
 		dkim_config_verify_opts(&cfg->dkim, &o);
+		o.keycache = d->dkim_keys;
 		m->with_arc = o.arc;
 		m->dkim = dkim_check_new(d->dns, &o, on_dkim, m);
 		m->dkim_done = 0;
@@ -202,7 +213,7 @@ evaluate_arc(struct msgauth *m, const struct dkim_verify *v)
 static void
 evaluate(struct msgauth *m)
 {
-	struct dmarc_dkim sigs[DMARC_DKIM_MAX];
+	struct dmarc_dkim *sigs = m->sigs;
 	struct dmarc_input in;
 	const struct dkim_verify *v = m->dkim ? dkim_check_verify(m->dkim) : NULL;
 	size_t n = v ? dkim_verify_nresults(v) : 0;
@@ -247,6 +258,15 @@ evaluate(struct msgauth *m)
 	in.dkim = sigs;
 	in.ndkim = n;
 	dmarc_eval(&in, &m->disc, m->d->psl, dmarc_sample(), &m->out);
+	m->in = in; /* its strings point into m */
+	m->has_input = 1;
+}
+
+void
+msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to)
+{
+	if (m && m->dmarc_on && m->has_input)
+		dmarcrep_add(m->d, &m->disc, &m->in, &m->out, source_ip, envelope_to);
 }
 
 static void

@@ -11,6 +11,7 @@
  *		... find the session by sid ...
  *		msgauth_proofs(ss->ma, add, g);   // PROOF_DKIM..., PROOF_DMARC
  *		msgauth_authres(ss->ma, hostname, &trace);
+ *		msgauth_report(ss->ma, client_ip, rcpt_domain);  // DMARC aggregate reports
  *		msgauth_free(ss->ma);
  *	}
  *
@@ -67,6 +68,10 @@ void msgauth_remote(struct msgauth *m, const char *client_ip);
 void msgauth_arc_override(struct msgauth *m, const char *sealer);
 /* After done: our Authentication-Results field for them, appended to out. */
 void msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf *out);
+/* After done: record the DMARC result for the policy domain's aggregate
+ * report (dmarcrep.h), as seen from source_ip, to envelope_to's domain
+ * (may be NULL). Nothing when DMARC was not evaluated. NULL-safe. */
+void msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to);
 /* Cancel and free. NULL-safe. */
 void msgauth_free(struct msgauth *m);
 

@@ -309,6 +309,22 @@ merge_trace(struct smtpd_sess *ss, const struct strbuf *ar)
 	ss->env.trace_skip = hl + strlen(mid) + ss->verdict_len;
 }
 
+/* The DMARC result, for the aggregate report of the From domain's policy:
+ * from the client's address, to the first recipient's domain. */
+static void
+report_dmarc(struct smtpd_sess *ss, struct smtp_session *s)
+{
+	const char *to = NULL;
+
+	if (ss->env.nrcpts > 0) {
+		const char *rc =
+		    ss->env.rcpts[0].orig ? ss->env.rcpts[0].orig : ss->env.rcpts[0].addr;
+		const char *at = rc ? strrchr(rc, '@') : NULL;
+		to = at ? at + 1 : NULL;
+	}
+	msgauth_report(ss->ma, smtp_session_peer_addr(s), to);
+}
+
 /* The message's checks are in: their proofs join the transaction's. */
 static void
 authenticated(struct vouchd *d, uint64_t sid)
@@ -376,6 +392,8 @@ decide(struct vouchd *d, struct smtp_session *s)
 		merge_trace(ss, &ar);
 		strbuf_free(&ar);
 	}
+	if (ss->ma)
+		report_dmarc(ss, s); /* refused or not: the report counts it */
 	msgauth_free(ss->ma);
 	ss->ma = NULL;
 	if (v.code >= 400) {

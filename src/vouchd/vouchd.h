@@ -33,6 +33,8 @@ struct list;
 struct callout;
 struct vouch_checker;
 struct submit;
+struct dmarcrep;
+struct dkim_keycache;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -67,6 +69,8 @@ struct vouchd {
 	struct outbound *outbound;
 	struct dns_client *dns;
 	struct orgdomain *psl;             /* the Public Suffix List, for DMARC (msgauth.c) */
+	struct dmarcrep *dmarcrep;         /* DMARC aggregate reports (dmarcrep.c) */
+	struct dkim_keycache *dkim_keys;   /* parsed DKIM key records (msgauth.c) */
 	struct callout *callout;           /* sender callouts (gather_checks.c) */
 	SSL_CTX *callout_tls;              /* its STARTTLS client context */
 	struct callout_config callout_cfg; /* the settings it runs with */

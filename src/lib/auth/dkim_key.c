@@ -4,10 +4,13 @@
 #include "auth/dkim_key.h"
 
 #include <openssl/x509.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/dkim_tag.h"
 #include "util/str.h"
+#include "util/xmalloc.h"
 
 /* Longest key vouch reads: the SPKI of an 8192-bit RSA key is ~1.1 KB. */
 #define KEY_DER_MAX 2048
@@ -153,4 +156,97 @@ dkim_pubkey_clear(struct dkim_pubkey *k)
 		return;
 	EVP_PKEY_free(k->pkey);
 	memset(k, 0, sizeof(*k));
+}
+
+/* ---- the cache of parsed records ---------------------------------------- */
+
+struct keyent {
+	char *txt; /* NULL: free slot */
+	size_t len;
+	uint64_t hash;
+	struct dkim_pubkey pk;
+};
+
+struct dkim_keycache {
+	struct keyent *e;
+	size_t max, next; /* next: the slot replaced when full (oldest) */
+	unsigned long long parsed, hits;
+};
+
+static uint64_t
+fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return h;
+}
+
+struct dkim_keycache *
+dkim_keycache_new(size_t max)
+{
+	struct dkim_keycache *c = xcalloc(1, sizeof(*c));
+
+	c->max = max ? max : 1;
+	c->e = xcalloc(c->max, sizeof(*c->e));
+	return c;
+}
+
+void
+dkim_keycache_free(struct dkim_keycache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->max; i++) {
+		free(c->e[i].txt);
+		dkim_pubkey_clear(&c->e[i].pk);
+	}
+	free(c->e);
+	free(c);
+}
+
+int
+dkim_key_parse_cached(struct dkim_keycache *c, const char *txt, size_t len, struct dkim_pubkey *out,
+    enum dkim_reason *why, char *err, size_t errsz)
+{
+	uint64_t h;
+	struct keyent *e;
+
+	if (c == NULL)
+		return dkim_key_parse(txt, len, out, why, err, errsz);
+	h = fnv1a(txt, len);
+	for (size_t i = 0; i < c->max; i++) {
+		e = &c->e[i];
+		if (e->txt && e->hash == h && e->len == len && memcmp(e->txt, txt, len) == 0 &&
+		    EVP_PKEY_up_ref(e->pk.pkey) == 1) {
+			*out = e->pk;
+			*why = DKIM_R_OK;
+			c->hits++;
+			return 0;
+		}
+	}
+	c->parsed++;
+	if (dkim_key_parse(txt, len, out, why, err, errsz) < 0)
+		return -1;
+	if (EVP_PKEY_up_ref(out->pkey) != 1)
+		return 0; /* not kept: still a good key for this message */
+	e = &c->e[c->next];
+	c->next = (c->next + 1) % c->max;
+	free(e->txt);
+	dkim_pubkey_clear(&e->pk);
+	e->txt = xmalloc(len ? len : 1);
+	memcpy(e->txt, txt, len);
+	e->len = len;
+	e->hash = h;
+	e->pk = *out;
+	return 0;
+}
+
+void
+dkim_keycache_stats(
+    const struct dkim_keycache *c, unsigned long long *parsed, unsigned long long *hits)
+{
+	*parsed = c ? c->parsed : 0;
+	*hits = c ? c->hits : 0;
 }

@@ -272,8 +272,8 @@ dkim_verify_key_answer(struct dkim_verify *v, size_t i, const struct dns_result 
 			char rerr[160];
 			if (res->rr[r].type != DNS_T_TXT)
 				continue;
-			if (dkim_key_parse(res->rr[r].u.txt.data, res->rr[r].u.txt.len, &k->pk,
-			        &rwhy, rerr, sizeof(rerr)) == 0)
+			if (dkim_key_parse_cached(v->o.keycache, res->rr[r].u.txt.data,
+			        res->rr[r].u.txt.len, &k->pk, &rwhy, rerr, sizeof(rerr)) == 0)
 				break;
 			if (tried++ == 0) {
 				why = rwhy;

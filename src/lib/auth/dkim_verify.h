@@ -29,6 +29,8 @@
 #include "auth/dkim.h"
 #include "dns/dns.h"
 
+struct dkim_keycache;
+
 struct dkim_verify_opts {
 	long long now;            /* seconds since 1970 for t= and x=; 0: the clock */
 	unsigned max_signatures;  /* DKIM-Signature fields evaluated; 0: 8 */
@@ -38,6 +40,8 @@ struct dkim_verify_opts {
 	long long clock_skew;     /* seconds t= may lie ahead; 0: 300; -1: t= not checked */
 	int partial_body_pass;    /* l= leaving part of the body unsigned: pass, not policy */
 	int arc;                  /* validate the ARC chain too */
+	/* parsed key records kept across messages (dkim_key.h), or NULL; borrowed */
+	struct dkim_keycache *keycache;
 };
 
 struct dkim_verify;

@@ -17,8 +17,9 @@
  * limits before a report goes out; dmarc_report_forget() drops a
  * report's data once it is sent or given up.
  *
- * vouchd's part, later: after dmarc_eval(), dmarc_report_add(); every
- * hour or so, dmarc_report_due(), then for each report check its
+ * vouchd's part (src/vouchd/dmarcrep.c): after dmarc_eval(),
+ * dmarc_report_add(); a few times a period, dmarc_report_due(), then
+ * for each report check its
  * destinations (dmarc_rua_check_start), build the XML and gzip, keep
  * the destinations the payload fits (dmarc_report_fits), reserve, build
  * the message, queue it, dmarc_report_forget(). Nothing here sends or

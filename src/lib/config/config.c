@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth/dmarc_report.h"
 #include "auth/gen.h"
 #include "auth/spf_known.h"
 #include "dns/dns_name.h"
@@ -509,6 +510,33 @@ config_validate(
 		    "or set dmarc_verify = no)",
 		    cfg->dmarc.psl, strerror(errno));
 		nerr++;
+	}
+	/* DMARC aggregate reports: a reporter, a period that divides a day */
+	if (cfg->dmarc.report) {
+		struct dmarc_report_config rc;
+		char why[200];
+		dmarc_config_report(&cfg->dmarc, cfg->hostname, &rc);
+		if (!cfg->dmarc.verify) {
+			config_err(errs, name, config_key_line(doc, NULL, NULL, "dmarc_report"),
+			    "dmarc_report needs dmarc_verify = yes (reports are of DMARC results)");
+			nerr++;
+		} else if (cfg->dmarc.report_interval % 1000 != 0) {
+			config_err(errs, name, line2(doc, "dmarc_report_interval", "dmarc_report"),
+			    "dmarc_report_interval: whole seconds only");
+			nerr++;
+		} else if (dmarc_report_config_check(&rc, why, sizeof(why)) < 0) {
+			config_err(errs, name,
+			    line2(doc,
+			        rc.email == NULL || rc.email[0] == '\0' || rc.submitter == NULL ||
+			                !rc.submitter[0]
+			            ? "dmarc_report_from"
+			            : "dmarc_report_interval",
+			        "dmarc_report"),
+			    "dmarc_report: %s (set dmarc_report_from to an address, and "
+			    "dmarc_report_interval to a divisor of a day)",
+			    why);
+			nerr++;
+		}
 	}
 	return nerr;
 }

@@ -393,6 +393,80 @@ test_key_roundtrip(void **state)
 	}
 }
 
+/* The key cache: a record seen again gives the key without parsing; a
+ * changed, revoked or broken record is parsed (and refused) anew; the
+ * oldest goes when it is full; references outlive the cache. */
+static void
+test_key_cache(void **state)
+{
+	struct dkim_keycache *c = dkim_keycache_new(2);
+	EVP_PKEY *k[3];
+	struct strbuf rec[3];
+	struct dkim_pubkey pk, pk2, keep;
+	enum dkim_reason why;
+	unsigned long long parsed, hits;
+	char err[200];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		k[i] = dkim_crypt_keygen(i == 1 ? DKIM_KEY_ED25519 : DKIM_KEY_RSA, 1024);
+		strbuf_init(&rec[i], 8192);
+		assert_int_equal(dkim_crypt_public_record(k[i], &rec[i]), 0);
+	}
+	assert_int_equal(
+	    dkim_key_parse_cached(c, rec[0].s, rec[0].len, &pk, &why, err, sizeof(err)), 0);
+	assert_int_equal(
+	    dkim_key_parse_cached(c, rec[0].s, rec[0].len, &pk2, &why, err, sizeof(err)), 0);
+	assert_ptr_equal(pk.pkey, pk2.pkey); /* the same key, a reference each */
+	assert_int_equal(EVP_PKEY_eq(pk2.pkey, k[0]), 1);
+	assert_int_equal(pk2.bits, 1024);
+	dkim_pubkey_clear(&pk2);
+	dkim_keycache_stats(c, &parsed, &hits);
+	assert_int_equal(parsed, 1);
+	assert_int_equal(hits, 1);
+	keep = pk; /* held past the cache's end */
+	/* another text is another record, even for the same key; broken and
+	 * revoked ones fail every time */
+	strbuf_puts(&rec[0], ";");
+	assert_int_equal(
+	    dkim_key_parse_cached(c, rec[0].s, rec[0].len, &pk, &why, err, sizeof(err)), 0);
+	assert_ptr_not_equal(pk.pkey, keep.pkey);
+	dkim_pubkey_clear(&pk);
+	rec[0].s[--rec[0].len] = '\0';
+	assert_int_equal(
+	    dkim_key_parse_cached(c, "v=DKIM1; p=!!", 13, &pk, &why, err, sizeof(err)), -1);
+	assert_int_equal(
+	    dkim_key_parse_cached(c, "v=DKIM1; p=", 11, &pk, &why, err, sizeof(err)), -1);
+	assert_int_equal(why, DKIM_R_KEY_REVOKED);
+	dkim_keycache_stats(c, &parsed, &hits);
+	assert_int_equal(parsed, 4);
+	/* two more keys push the first out: it is parsed again */
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(
+		    dkim_key_parse_cached(c, rec[i].s, rec[i].len, &pk, &why, err, sizeof(err)), 0);
+		assert_int_equal(EVP_PKEY_eq(pk.pkey, k[i]), 1);
+		dkim_pubkey_clear(&pk);
+	}
+	assert_int_equal(
+	    dkim_key_parse_cached(c, rec[0].s, rec[0].len, &pk, &why, err, sizeof(err)), 0);
+	assert_ptr_not_equal(pk.pkey, keep.pkey); /* parsed anew */
+	dkim_pubkey_clear(&pk);
+	dkim_keycache_stats(c, &parsed, &hits);
+	assert_int_equal(parsed, 7);
+	assert_int_equal(hits, 1);
+	assert_int_equal(
+	    dkim_key_parse_cached(NULL, rec[2].s, rec[2].len, &pk, &why, err, sizeof(err)), 0);
+	dkim_pubkey_clear(&pk);
+	dkim_keycache_free(c);
+	dkim_keycache_free(NULL);
+	assert_int_equal(EVP_PKEY_eq(keep.pkey, k[0]), 1);
+	dkim_pubkey_clear(&keep);
+	for (int i = 0; i < 3; i++) {
+		strbuf_free(&rec[i]);
+		EVP_PKEY_free(k[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -405,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_key_name),
 		cmocka_unit_test(test_key_cases),
 		cmocka_unit_test(test_key_roundtrip),
+		cmocka_unit_test(test_key_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

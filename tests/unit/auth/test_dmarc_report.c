@@ -523,6 +523,10 @@ test_config(void **state)
 	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), 0);
 	cfg.period = 7 * 3600;
 	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), -1);
+	cfg.period = 10; /* the shortest, for tests */
+	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), 0);
+	cfg.period = 5;
+	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), -1);
 	cfg.period = 2 * 86400;
 	assert_int_equal(dmarc_report_config_check(&cfg, err, sizeof(err)), -1);
 	config(&cfg);
