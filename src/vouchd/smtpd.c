@@ -146,6 +146,7 @@ on_connect(void *host, struct smtp_session *s)
 	ss->pol.l = ss->listener;
 	ss->pol.submission = submission;
 	ss->pol.registrar = ss->cfg->reg.zones.n > 0;
+	ss->pol.xgen = xgen_ehlo(ss->cfg, ss->listener, NULL, 0) != NULL;
 	ss->g = gather_new(d, ss->sid, ss->cfg, ss->listener, submission);
 	ss->sub = submit_sess_new(d, ss->cfg, ss->sid, auth_offer, submission);
 	smtp_session_set_udata(s, ss);
@@ -437,12 +438,20 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 	}
 	/* What the trust checks say for this recipient's domain (DESIGN 6);
 	 * a local recipient may take no unsafe mail. */
-	struct policy_rcpt pr = { config_mode_for(cfg, ss->listener, domain), 0 };
+	struct policy_rcpt pr = { config_mode_for(cfg, ss->listener, domain), 0, NULL, NULL };
 	struct verdict v;
+	/* refused mail classes: the mailbox's own (the first of an alias's
+	 * that has some), else its domain's, else the listener's */
+	pr.refuse_classes = config_refuse_classes_for(cfg, ss->listener, domain);
+	pr.refuse_by = pr.refuse_classes == &ss->listener->refuse_classes ? "listener" : "domain";
 	for (size_t i = 0; i < res.nlocal; i++) {
 		const struct user *u = users_find(d->users, res.local[i]);
 		if (u && u->no_unsafe)
 			pr.no_unsafe = 1;
+		if (u && u->refuse_classes_set && strcmp(pr.refuse_by, "recipient") != 0) {
+			pr.refuse_classes = &u->refuse_classes;
+			pr.refuse_by = "recipient";
+		}
 	}
 	policy_rcpt(gather_session(ss->g), gather_message(ss->g), &ss->pol, &pr, &v);
 	if (v.code >= 400) {

@@ -21,7 +21,10 @@ xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, 
 {
 	if (cfg->xgen_generation < 0 || l->mode == CONFIG_MODE_OFF)
 		return NULL;
-	snprintf(buf, bufsz, "XGEN %lld", cfg->xgen_generation);
+	/* a site that requires generations says so (DESIGN 6: stricter rules
+	 * are announced); clients read the first parameter only */
+	snprintf(buf, bufsz, "XGEN %lld%s", cfg->xgen_generation,
+	    l->xgen_none != CONFIG_ACT_IGNORE ? " REQUIRED" : "");
 	return buf;
 }
 

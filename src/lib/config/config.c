@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "auth/gen.h"
+#include "auth/register.h"
 #include "auth/spf_known.h"
+#include "tls/tls_trust.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -63,6 +65,10 @@ const struct conf_key config_global_keys[] = {
 	    "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's suites)" },
 	{ "tls_client_ca", CONF_STR, G(tls_client_ca), "", 0, 0, NULL,
 	    "PEM CA file: ask clients for certificates and verify them (a proof, never a refusal)" },
+	{ "tls_trust_ca", CONF_LIST, G(tls_trust_ca), NULL, 0, 0, NULL,
+	    "trusted CAs: \"FILE [as NAME]\", more with +=; a client certificate from one that names the HELO name proves the server (like XVOUCH)" },
+	{ "tls_trust_crl", CONF_LIST, G(tls_trust_crl), NULL, 0, 0, NULL,
+	    "PEM CRL files of the trusted CAs: a revoked client certificate proves nothing" },
 	{ "auth_max_failures_ip", CONF_INT, G(auth_max_failures_ip), "10", 1, 100000, NULL,
 	    "failed AUTH attempts from one address before it is locked out for auth_lockout" },
 	{ "auth_max_failures_user", CONF_INT, G(auth_max_failures_user), "5", 1, 100000, NULL,
@@ -239,6 +245,14 @@ const struct conf_key config_listener_keys[] = {
 	    "the client's XGEN cookie is not part of the generation chain" },
 	{ "xgen_too_old", CONF_ENUM, L(xgen_too_old), "ignore", 0, 0, config_action_names,
 	    "the client's software generation is older than xgen_tolerance allows" },
+	{ "xgen_none", CONF_ENUM, L(xgen_none), "ignore", 0, 0, config_action_names,
+	    "the client gave no XGEN though we offer generations (not ignore: announced as XGEN <g> REQUIRED)" },
+	{ "tls_cert_fail", CONF_ENUM, L(tls_cert_fail), "ignore", 0, 0, config_action_names,
+	    "the client's certificate proves nothing: not from a trusted CA (tls_trust_ca), or for another name" },
+	{ "tls_cert_revoked", CONF_ENUM, L(tls_cert_revoked), "ignore", 0, 0, config_action_names,
+	    "the client's certificate is from a trusted CA but revoked by its CRL (tls_trust_crl)" },
+	{ "refuse_classes", CONF_LIST, L(refuse_classes), NULL, 0, 0, NULL,
+	    "mail classes of the registrar's register refused at RCPT (550 5.7.1), e.g. bulk; none = refuse none" },
 	{ "dnsbl_listed", CONF_ENUM, L(dnsbl_listed), "reject", 0, 0, config_action_names,
 	    "the client address is listed in one of dnsbl_zones (reject: 554 5.7.1 at MAIL)" },
 	{ "dnsbl_temperror", CONF_ENUM, L(dnsbl_temperror), "ignore", 0, 0, config_action_names,
@@ -340,6 +354,8 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 const struct conf_key config_domain_keys[] = {
 	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
 	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ "refuse_classes", CONF_LIST, D(refuse_classes), "inherit", 0, 0, NULL,
+	    "register mail classes refused for this domain's recipients; inherit = the listener's, none = none" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -350,6 +366,50 @@ config_mode_for(const struct config *cfg, const struct listener_config *l, const
 		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
 			return cfg->domain_overrides[i].mode;
 	return l->mode;
+}
+
+const struct conf_list *
+config_refuse_classes_for(
+    const struct config *cfg, const struct listener_config *l, const char *domain)
+{
+	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++) {
+		const struct domain_config *dc = &cfg->domain_overrides[i];
+		if (strcasecmp(dc->name, domain) == 0 &&
+		    !conf_list_has(&dc->refuse_classes, "inherit"))
+			return &dc->refuse_classes;
+	}
+	return &l->refuse_classes;
+}
+
+int
+config_class_ok(const char *word)
+{
+	return register_class_known(word);
+}
+
+/* A refuse_classes list: known classes, or "none" (or "inherit", where
+ * allowed) alone. 0, or -1 with a reason. */
+static int
+classes_check(struct conf_list *l, int inherit_ok, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *w = l->v[i];
+		str_lower(l->v[i]);
+		if (strcmp(w, "none") == 0 || (inherit_ok && strcmp(w, "inherit") == 0)) {
+			if (l->n != 1) {
+				snprintf(err, errsz, "refuse_classes: '%s' stands alone", w);
+				return -1;
+			}
+			continue;
+		}
+		if (!config_class_ok(w)) {
+			snprintf(err, errsz,
+			    "refuse_classes: unknown mail class '%.60s' (business, individual, isp, government, education, bulk, other%s)",
+			    w, inherit_ok ? ", none, inherit" : ", none");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -408,6 +468,48 @@ line2(const struct conf_doc *doc, const char *key, const char *other)
 	return l ? l : config_key_line(doc, NULL, NULL, other);
 }
 
+/* tls_trust_ca and tls_trust_crl: files made absolute (not the names
+ * after "as"), and the CAs and CRLs loaded once to see they can be. */
+static int
+trust_check(struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
+{
+	struct tls_trust *t;
+	char err[400];
+
+	for (size_t i = 0; i < cfg->tls_trust_ca.n; i++) {
+		if (strcmp(cfg->tls_trust_ca.v[i], "as") == 0) {
+			i++;
+			continue;
+		}
+		char *abs = make_absolute(cfg->tls_trust_ca.v[i]);
+		free(cfg->tls_trust_ca.v[i]);
+		cfg->tls_trust_ca.v[i] = abs;
+	}
+	for (size_t i = 0; i < cfg->tls_trust_crl.n; i++) {
+		char *abs = make_absolute(cfg->tls_trust_crl.v[i]);
+		free(cfg->tls_trust_crl.v[i]);
+		cfg->tls_trust_crl.v[i] = abs;
+	}
+	t = tls_trust_new((const char *const *)cfg->tls_trust_ca.v, cfg->tls_trust_ca.n,
+	    (const char *const *)cfg->tls_trust_crl.v, cfg->tls_trust_crl.n, err, sizeof(err));
+	int have = t != NULL;
+	tls_trust_free(t);
+	if (!have && err[0]) {
+		config_err(errs, name,
+		    strncmp(err, "tls_trust_crl", 13) == 0
+		        ? line2(doc, "tls_trust_crl", "tls_trust_ca")
+		        : line2(doc, "tls_trust_ca", "tls_trust_crl"),
+		    "%s", err);
+		return 1;
+	}
+	if (have && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
+		config_err(errs, name, line2(doc, "tls_trust_ca", "tls_cert"),
+		    "tls_trust_ca is set but tls_cert is not: client certificates need TLS");
+		return 1;
+	}
+	return 0;
+}
+
 /* Cross-setting checks that no single row can express; every error with
  * the line of the setting it is about. */
 static int
@@ -441,6 +543,25 @@ config_validate(
 			nerr++;
 		}
 	}
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		char err[200];
+		struct listener_config *l = &cfg->listeners[i];
+		if (classes_check(&l->refuse_classes, 0, err, sizeof(err)) < 0) {
+			int line = config_key_line(doc, "listener", l->name, "refuse_classes");
+			config_err(errs, name, line ? line : l->line, "%s", err);
+			nerr++;
+		}
+	}
+	for (size_t i = 0; i < cfg->ndomain_overrides; i++) {
+		char err[200];
+		struct domain_config *dc = &cfg->domain_overrides[i];
+		if (classes_check(&dc->refuse_classes, 1, err, sizeof(err)) < 0) {
+			config_err(errs, name,
+			    config_key_line(doc, "domain", dc->name, "refuse_classes"), "%s", err);
+			nerr++;
+		}
+	}
+	nerr += trust_check(cfg, name, doc, errs);
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {

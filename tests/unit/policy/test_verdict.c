@@ -277,8 +277,8 @@ test_matrix(void **state)
 			for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 				const struct action_case *ac = &acts[a];
 				struct listener_config l;
-				struct policy p = { &l, 0, 0 };
-				struct policy_rcpt r = { mode, 0 };
+				struct policy p = { .l = &l };
+				struct policy_rcpt r = { .mode = mode };
 				struct proofs sess, msg;
 				struct verdict v;
 				char what[200];
@@ -357,7 +357,7 @@ test_connect(void **state)
 		{ 0, 1, 0, 220, "" },
 	};
 	struct listener_config l;
-	struct policy p = { &l, 0, 0 };
+	struct policy p = { .l = &l };
 
 	(void)state;
 	quiet(&l, CONFIG_MODE_HARD);
@@ -424,7 +424,7 @@ test_xvouch(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
-		struct policy p = { &l, 0, 0 };
+		struct policy p = { .l = &l };
 		struct proofs sess;
 		struct verdict v;
 		quiet(&l, c[i].listener_mode);
@@ -467,7 +467,7 @@ test_xgen(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		for (int mode = CONFIG_MODE_OFF; mode <= CONFIG_MODE_HARD; mode++) {
 			struct listener_config l;
-			struct policy p = { &l, 0, 0 };
+			struct policy p = { .l = &l };
 			struct proofs sess;
 			struct verdict v;
 			char what[100];
@@ -682,7 +682,7 @@ test_says(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
 		struct policy p;
-		struct policy_rcpt r = { c[i].mode, 0 };
+		struct policy_rcpt r = { .mode = c[i].mode };
 		struct proofs sess, msg;
 		struct verdict v;
 		mail_case(c[i].ms, c[i].mode, &l, &p, &sess, &msg);
@@ -719,8 +719,8 @@ test_rcpt(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
-		struct policy p = { &l, 0, 0 };
-		struct policy_rcpt r = { c[i].rcpt_mode, c[i].no_unsafe };
+		struct policy p = { .l = &l };
+		struct policy_rcpt r = { .mode = c[i].rcpt_mode, .no_unsafe = c[i].no_unsafe };
 		struct proofs sess, msg;
 		struct verdict v;
 		char what[40];
@@ -1080,7 +1080,7 @@ test_data_end_no_unsafe(void **state)
 {
 	struct listener_config l;
 	struct policy p = { .l = &l };
-	struct policy_rcpt r = { CONFIG_MODE_SOFT, 1 };
+	struct policy_rcpt r = { .mode = CONFIG_MODE_SOFT, .no_unsafe = 1 };
 	struct proofs sess, msg;
 	struct verdict v;
 
