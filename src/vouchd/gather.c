@@ -293,15 +293,18 @@ check_client_cert(struct gather *g, struct smtp_session *s, const char *name)
 	    tls_trust_check(tls_trust_of(ssl), ssl, name, ca, sizeof(ca), why, sizeof(why));
 	if (tr == TLS_TRUST_PASS)
 		verified = 1;
-	else
+	else if (tr == TLS_TRUST_REVOKED)
+		verified = 0; /* whatever tls_client_ca says: its CA revoked it */
+	if (tr != TLS_TRUST_PASS && tr != TLS_TRUST_REVOKED)
 		ca[0] = '\0';
 	proofs_from_tls(&p, name, verified, subject, ca, tr == TLS_TRUST_REVOKED,
 	    tr == TLS_TRUST_PASS || tr == TLS_TRUST_REVOKED ? why : NULL);
 	proofs_put(&g->sess, &p);
-	log_info("sid=%016llx event=tls_client_cert verified=%s trust=%s ca=%s helo=%s subject=%s",
-	    (unsigned long long)g->sid, verified ? "yes" : "no", tls_trust_result_name(tr),
-	    ca[0] ? ca : "-", log_escape(esc, sizeof(esc), name, strlen(name)),
-	    log_escape(subj, sizeof(subj), subject, strlen(subject)));
+	log_info("sid=%016llx event=tls_client_cert verified=%s helo=%s subject=%s trust=%s ca=%s",
+	    (unsigned long long)g->sid, verified ? "yes" : "no",
+	    log_escape(esc, sizeof(esc), name, strlen(name)),
+	    log_escape(subj, sizeof(subj), subject, strlen(subject)), tls_trust_result_name(tr),
+	    ca[0] ? ca : "-");
 	gather_count(g, "tls_cert",
 	    tls_trust_of(ssl) ? tls_trust_result_name(tr) : (verified ? "pass" : "fail"));
 }
