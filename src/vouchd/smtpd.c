@@ -146,7 +146,7 @@ on_connect(void *host, struct smtp_session *s)
 	ss->pol.l = ss->listener;
 	ss->pol.submission = submission;
 	ss->pol.registrar = ss->cfg->reg.zones.n > 0;
-	ss->pol.xgen = xgen_ehlo(ss->cfg, ss->listener, NULL, 0) != NULL;
+	ss->pol.xgen = xgen_offered(ss->cfg, ss->listener);
 	ss->g = gather_new(d, ss->sid, ss->cfg, ss->listener, submission);
 	ss->sub = submit_sess_new(d, ss->cfg, ss->sid, auth_offer, submission);
 	smtp_session_set_udata(s, ss);

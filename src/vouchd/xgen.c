@@ -16,10 +16,16 @@
 #include "policy/stats.h"
 #include "util/log.h"
 
+int
+xgen_offered(const struct config *cfg, const struct listener_config *l)
+{
+	return cfg->xgen_generation >= 0 && l->mode != CONFIG_MODE_OFF;
+}
+
 const char *
 xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, size_t bufsz)
 {
-	if (cfg->xgen_generation < 0 || l->mode == CONFIG_MODE_OFF)
+	if (!xgen_offered(cfg, l))
 		return NULL;
 	/* a site that requires generations says so (DESIGN 6: stricter rules
 	 * are announced); clients read the first parameter only */

@@ -14,7 +14,10 @@ struct config;
 struct listener_config;
 struct proof;
 
-/* "XGEN <g>" for EHLO, or NULL when no generation is configured. */
+/* Does listener l offer generations (a generation is configured, mode not off)? */
+int xgen_offered(const struct config *cfg, const struct listener_config *l);
+/* "XGEN <g>" for EHLO ("XGEN <g> REQUIRED" when xgen_none is not ignore),
+ * or NULL when no generation is offered. */
 const char *
 xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, size_t bufsz);
 /* "<g> <cookie>" our client sends, or NULL. */
