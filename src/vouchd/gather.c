@@ -282,7 +282,8 @@ on_helo_checked(const struct helo_outcome *o, void *arg)
 static void
 check_client_cert(struct gather *g, struct smtp_session *s, const char *name)
 {
-	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX], subject[256], ca[TLS_TRUST_NAME_MAX], why[300];
+	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX], ca_esc[LOG_ESC_MAX], subject[256],
+	    ca[TLS_TRUST_NAME_MAX], why[300];
 	SSL *ssl = smtp_session_ssl(s);
 	struct proof p;
 
@@ -304,7 +305,7 @@ check_client_cert(struct gather *g, struct smtp_session *s, const char *name)
 	    (unsigned long long)g->sid, verified ? "yes" : "no",
 	    log_escape(esc, sizeof(esc), name, strlen(name)),
 	    log_escape(subj, sizeof(subj), subject, strlen(subject)), tls_trust_result_name(tr),
-	    ca[0] ? ca : "-");
+	    log_token(ca_esc, sizeof(ca_esc), ca[0] ? ca : "-"));
 	gather_count(g, "tls_cert",
 	    tls_trust_of(ssl) ? tls_trust_result_name(tr) : (verified ? "pass" : "fail"));
 }

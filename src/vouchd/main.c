@@ -31,6 +31,7 @@
 #include "reload.h"
 #include "smtpd.h"
 #include "submit.h"
+#include "xgen.h"
 #include "xvouch.h"
 #include "store/store.h"
 #include "util/workq.h"
@@ -159,6 +160,9 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
+	/* our generation, and the authority's releases (xgen_publish_name) */
+	d->xgen_g = -1;
+	xgen_configure(d);
 	msgauth_service_start(d);
 	if (gather_service_start(d, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"callouts: %s\"", err);
@@ -209,6 +213,7 @@ stop(struct vouchd *d)
 	qmgr_free(d->qmgr);
 	gather_service_stop(d);
 	msgauth_service_stop(d);
+	xgen_fetch_free(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	xvouch_stop(d); /* after the sessions, which cancel their checks */

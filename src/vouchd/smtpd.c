@@ -184,7 +184,7 @@ on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kin
 	/* Keywords that depend on the session: AUTH (after TLS), XGEN. */
 	char kw[200] = "", gen[64];
 	const char *auth = submit_ehlo_keywords(ss->sub, s);
-	const char *xg = xgen_ehlo(ss->cfg, ss->listener, gen, sizeof(gen));
+	const char *xg = xgen_ehlo(ss->d, ss->cfg, ss->listener, gen, sizeof(gen));
 	snprintf(kw, sizeof(kw), "%s%s%s", auth ? auth : "", auth && xg ? "\n" : "", xg ? xg : "");
 	smtp_session_decide(s, v.code, NULL, kw[0] ? kw : NULL);
 }

@@ -157,3 +157,82 @@ def test_xgen_none_default_ignores_and_announces_plainly(world, world_dir):
     w.send(subject="with generation")
     msg = w.r.wait_messages(POSTMASTER, 1, timeout=30)[0]
     assert b"x-vouch-gen=newer policy.generation=44" in msg
+
+
+def ed25519_key(world_dir, name):
+    priv = os.path.join(world_dir, f"{name}.key")
+    pub = os.path.join(world_dir, f"{name}.pub")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", priv], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub], check=True,
+                   capture_output=True)
+    os.chmod(pub, 0o644)
+    return priv, pub
+
+
+def publish(world_dir, g, key):
+    chain = os.path.join(world_dir, "chain")
+    return subprocess.run([paths.VOUCHCTL, "gen", "publish", chain, str(g), "--key", key],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_authority_publishes_the_next_generation_in_dns(world, world_dir):
+    """The authority releases generation 44 as a signed TXT record (NSD
+    serves it); the receiver, configured with 45, takes it without a
+    configuration change, keeps it across a restart, and ignores a
+    release signed with another key."""
+    cookie = gen_chain(world_dir)
+    priv, pub = ed25519_key(world_dir, "authority")
+    thief, _ = ed25519_key(world_dir, "thief")
+    good = publish(world_dir, 44, priv)
+    assert re.fullmatch(r"v=vouchgen1; g=44; c=[0-9a-f]{64}; s=[A-Za-z0-9+/]{86}==", good)
+    forged = publish(world_dir, 43, thief)
+    # xgen_refresh = 1s (the default is 1h) so the test need not wait
+    w = world(receivers={"r": {"mode": "soft", "xgen_generation": 45, "xgen_cookie": cookie(45),
+                               "xgen_publish_name": "gen.world.test",
+                               "xgen_authority_key": pub, "xgen_refresh": "1s"}},
+              extra_records=[f'gen TXT "{good}"', f'gen TXT "{forged}"'])
+    w.r.wait_log(r"event=xgen_release source=dns generation=44")
+    w.r.wait_log(r"event=xgen_fetch name=gen.world.test result=bad-signature generation=43")
+    w.r.wait_log(r"event=xgen_fetch name=gen.world.test result=same generation=44 "
+                 r"our_generation=44")
+    with Client(w.r.host, w.r.port, source="127.0.0.60") as c:
+        c.reply()
+        _, lines = c.cmd("EHLO new.world.test")
+        assert "250-XGEN 44" in lines
+        assert c.cmd(f"XGEN 44 {cookie(44)}")[1][0] == "250 2.7.0 generation 44 accepted (current)"
+    # a restart without the lookup still holds 44 (data_dir/state/xgen)
+    w.r.stop()
+    del w.r.settings["xgen_publish_name"]
+    w.r.write_config()
+    w.r.start()
+    w.r.wait_log(r"event=xgen_release source=state generation=44")
+    with Client(w.r.host, w.r.port, source="127.0.0.60") as c:
+        c.reply()
+        _, lines = c.cmd("EHLO new.world.test")
+        assert "250-XGEN 44" in lines
+
+
+def test_bad_publication_settings_are_config_errors(world_dir):
+    _, pub = ed25519_key(world_dir, "authority")
+    rsa = os.path.join(world_dir, "rsa.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "rsa", "-pkeyopt", "rsa_keygen_bits:1024",
+                    "-out", rsa], check=True, capture_output=True)
+    rsapub = rsa + ".pub"
+    subprocess.run(["openssl", "pkey", "-in", rsa, "-pubout", "-out", rsapub], check=True,
+                   capture_output=True)
+    gen = "xgen_generation = 45\nxgen_cookie = " + "ab" * 32 + "\n"
+    for extra, want in (
+            ("xgen_publish_name = gen.example\nxgen_authority_key = " + pub + "\n",
+             "2: xgen_publish_name needs xgen_generation"),
+            (gen + "xgen_publish_name = gen.example\nxgen_authority_key = " + rsapub + "\n",
+             "5: xgen_authority_key: " + rsapub + " is not an Ed25519 key"),
+            (gen + "xgen_publish_name = gen.example\n", "4: xgen_authority_key: cannot read"),
+    ):
+        conf = os.path.join(world_dir, "bad.conf")
+        with open(conf, "w") as f:
+            f.write(f"data_dir = {world_dir}/var\n" + extra)
+        out = subprocess.run([paths.VOUCHCTL, "-c", conf, "config", "check"],
+                             capture_output=True, text=True)
+        assert out.returncode != 0 and f"bad.conf:{want}" in out.stderr + out.stdout, \
+            out.stderr + out.stdout

@@ -151,6 +151,7 @@ gen_publish_judge(EVP_PKEY *pub, const char *txt, size_t len, long long g,
 		str_copy(why, whysz, "bad base64 in the signature (s=)");
 		return GEN_PUBLISH_SYNTAX;
 	}
+	*new_g = ng; /* what it claims, for logs, until it is taken */
 	size_t n = signed_text(ng, new_c, msg, sizeof(msg));
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1 &&
@@ -161,7 +162,6 @@ gen_publish_judge(EVP_PKEY *pub, const char *txt, size_t len, long long g,
 		snprintf(why, whysz, "generation %lld: the signature does not verify", ng);
 		return GEN_PUBLISH_BAD_SIG;
 	}
-	*new_g = ng;
 	if (ng >= g) {
 		snprintf(why, whysz, "generation %lld is not newer than ours (%lld)", ng, g);
 		return GEN_PUBLISH_SAME;

@@ -44,7 +44,8 @@ int gen_publish_format(
     EVP_PKEY *priv, long long g, const uint8_t c[GEN_COOKIE_LEN], char *out, size_t outsz);
 /*
  * Judge a TXT record (txt, len) against what we hold (g, c): with
- * GEN_PUBLISH_NEWER, *new_g and new_c hold the release. max_step bounds
+ * GEN_PUBLISH_NEWER, *new_g and new_c hold the release (*new_g is the
+ * generation claimed for any result but GEN_PUBLISH_SYNTAX). max_step bounds
  * the hashing (the generations a release may skip). why gets a reason.
  */
 enum gen_publish_result gen_publish_judge(EVP_PKEY *pub, const char *txt, size_t len, long long g,

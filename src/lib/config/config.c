@@ -16,7 +16,6 @@
 #include "auth/gen.h"
 #include "auth/register.h"
 #include "auth/spf_known.h"
-#include "tls/tls_trust.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -151,6 +150,12 @@ const struct conf_key config_global_keys[] = {
 	    "how many generations older than ours a client may be" },
 	{ "xgen_max_newer", CONF_INT, G(xgen_max_newer), "1000", 0, 1000000, NULL,
 	    "how many generations newer than ours a client's cookie is checked (hashed) for; newer is too-new" },
+	{ "xgen_publish_name", CONF_STR, G(xgen_publish_name), "", 0, 0, NULL,
+	    "DNS name whose TXT record holds the authority's signed release of the next generation (docs/protocol.md); empty = none" },
+	{ "xgen_authority_key", CONF_STR, G(xgen_authority_key), "", 0, 0, NULL,
+	    "PEM file of the authority's Ed25519 public key that signs its releases (readable by vouchd's user)" },
+	{ "xgen_refresh", CONF_DURATION, G(xgen_refresh), "1h", 1 * SEC, 24 * HOUR, NULL,
+	    "how often xgen_publish_name is looked up" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
 	    "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
@@ -368,50 +373,6 @@ config_mode_for(const struct config *cfg, const struct listener_config *l, const
 	return l->mode;
 }
 
-const struct conf_list *
-config_refuse_classes_for(
-    const struct config *cfg, const struct listener_config *l, const char *domain)
-{
-	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++) {
-		const struct domain_config *dc = &cfg->domain_overrides[i];
-		if (strcasecmp(dc->name, domain) == 0 &&
-		    !conf_list_has(&dc->refuse_classes, "inherit"))
-			return &dc->refuse_classes;
-	}
-	return &l->refuse_classes;
-}
-
-int
-config_class_ok(const char *word)
-{
-	return register_class_known(word);
-}
-
-/* A refuse_classes list: known classes, or "none" (or "inherit", where
- * allowed) alone. 0, or -1 with a reason. */
-static int
-classes_check(struct conf_list *l, int inherit_ok, char *err, size_t errsz)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const char *w = l->v[i];
-		str_lower(l->v[i]);
-		if (strcmp(w, "none") == 0 || (inherit_ok && strcmp(w, "inherit") == 0)) {
-			if (l->n != 1) {
-				snprintf(err, errsz, "refuse_classes: '%s' stands alone", w);
-				return -1;
-			}
-			continue;
-		}
-		if (!config_class_ok(w)) {
-			snprintf(err, errsz,
-			    "refuse_classes: unknown mail class '%.60s' (business, individual, isp, government, education, bulk, other%s)",
-			    w, inherit_ok ? ", none, inherit" : ", none");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void
 listener_add(struct config *cfg, const char *name)
 {
@@ -424,8 +385,8 @@ listener_add(struct config *cfg, const char *name)
 	conf_defaults(config_listener_keys, l);
 }
 
-static char *
-make_absolute(const char *path)
+char *
+config_make_absolute(const char *path)
 {
 	char cwd[PATH_MAX];
 	struct strbuf sb;
@@ -446,7 +407,7 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	struct strbuf sb;
 
 	if (*field && **field) {
-		char *abs = make_absolute(*field);
+		char *abs = config_make_absolute(*field);
 		free(*field);
 		*field = abs;
 		return;
@@ -459,55 +420,12 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	*field = strbuf_steal(&sb);
 }
 
-/* The line of a top-level key, or of another when the first is unset. */
-static int
-line2(const struct conf_doc *doc, const char *key, const char *other)
+int
+config_line2(const struct conf_doc *doc, const char *key, const char *other)
 {
 	int l = config_key_line(doc, NULL, NULL, key);
 
 	return l ? l : config_key_line(doc, NULL, NULL, other);
-}
-
-/* tls_trust_ca and tls_trust_crl: files made absolute (not the names
- * after "as"), and the CAs and CRLs loaded once to see they can be. */
-static int
-trust_check(struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
-{
-	struct tls_trust *t;
-	char err[400];
-
-	for (size_t i = 0; i < cfg->tls_trust_ca.n; i++) {
-		if (strcmp(cfg->tls_trust_ca.v[i], "as") == 0) {
-			i++;
-			continue;
-		}
-		char *abs = make_absolute(cfg->tls_trust_ca.v[i]);
-		free(cfg->tls_trust_ca.v[i]);
-		cfg->tls_trust_ca.v[i] = abs;
-	}
-	for (size_t i = 0; i < cfg->tls_trust_crl.n; i++) {
-		char *abs = make_absolute(cfg->tls_trust_crl.v[i]);
-		free(cfg->tls_trust_crl.v[i]);
-		cfg->tls_trust_crl.v[i] = abs;
-	}
-	t = tls_trust_new((const char *const *)cfg->tls_trust_ca.v, cfg->tls_trust_ca.n,
-	    (const char *const *)cfg->tls_trust_crl.v, cfg->tls_trust_crl.n, err, sizeof(err));
-	int have = t != NULL;
-	tls_trust_free(t);
-	if (!have && err[0]) {
-		config_err(errs, name,
-		    strncmp(err, "tls_trust_crl", 13) == 0
-		        ? line2(doc, "tls_trust_crl", "tls_trust_ca")
-		        : line2(doc, "tls_trust_ca", "tls_trust_crl"),
-		    "%s", err);
-		return 1;
-	}
-	if (have && (cfg->tls_cert == NULL || !*cfg->tls_cert)) {
-		config_err(errs, name, line2(doc, "tls_trust_ca", "tls_cert"),
-		    "tls_trust_ca is set but tls_cert is not: client certificates need TLS");
-		return 1;
-	}
-	return 0;
 }
 
 /* Cross-setting checks that no single row can express; every error with
@@ -543,35 +461,19 @@ config_validate(
 			nerr++;
 		}
 	}
-	for (size_t i = 0; i < cfg->nlisteners; i++) {
-		char err[200];
-		struct listener_config *l = &cfg->listeners[i];
-		if (classes_check(&l->refuse_classes, 0, err, sizeof(err)) < 0) {
-			int line = config_key_line(doc, "listener", l->name, "refuse_classes");
-			config_err(errs, name, line ? line : l->line, "%s", err);
-			nerr++;
-		}
-	}
-	for (size_t i = 0; i < cfg->ndomain_overrides; i++) {
-		char err[200];
-		struct domain_config *dc = &cfg->domain_overrides[i];
-		if (classes_check(&dc->refuse_classes, 1, err, sizeof(err)) < 0) {
-			config_err(errs, name,
-			    config_key_line(doc, "domain", dc->name, "refuse_classes"), "%s", err);
-			nerr++;
-		}
-	}
-	nerr += trust_check(cfg, name, doc, errs);
+	nerr += config_check_classes(cfg, name, doc, errs);
+	nerr += config_check_trust(cfg, name, doc, errs);
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
-			config_err(errs, name, line2(doc, "xgen_cookie", "xgen_generation"),
+			config_err(errs, name, config_line2(doc, "xgen_cookie", "xgen_generation"),
 			    "xgen_generation is set but xgen_cookie is not 64 hex digits");
 			nerr++;
 		}
 	}
+	nerr += config_check_xgen_publish(cfg, name, doc, errs);
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
-		config_err(errs, name, line2(doc, "tls_cert", "tls_key"),
+		config_err(errs, name, config_line2(doc, "tls_cert", "tls_key"),
 		    "tls_cert and tls_key go together");
 		nerr++;
 	}
@@ -590,7 +492,7 @@ config_validate(
 		free(cfg->hostname);
 		cfg->hostname = xstrdup(host);
 	}
-	char *abs = make_absolute(cfg->data_dir);
+	char *abs = config_make_absolute(cfg->data_dir);
 	free(cfg->data_dir);
 	cfg->data_dir = abs;
 	set_derived_path(&cfg->control_socket, cfg->data_dir, "control.sock");
@@ -599,6 +501,7 @@ config_validate(
 	set_derived_path(&cfg->tls_cert, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
+	set_derived_path(&cfg->xgen_authority_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	nerr += config_check_identity(cfg, name, doc, errs);
@@ -758,7 +661,7 @@ config_load_overrides(
 	cfg = load_text(text.s ? text.s : "", text.len, path, overrides, noverrides, errs);
 	strbuf_free(&text);
 	if (cfg)
-		cfg->path = make_absolute(path);
+		cfg->path = config_make_absolute(path);
 	return cfg;
 }
 

@@ -175,6 +175,9 @@ struct config {
 	char *xgen_cookie;                   /* its cookie, 64 hex digits */
 	long long xgen_tolerance;            /* generations older than ours still accepted */
 	long long xgen_max_newer;            /* generations newer than ours still checked */
+	char *xgen_publish_name;             /* TXT name of the authority's releases; "" = none */
+	char *xgen_authority_key;            /* its Ed25519 public key (PEM) */
+	long long xgen_refresh;              /* ms between looks at xgen_publish_name */
 
 	struct listener_config *listeners;
 	size_t nlisteners;
