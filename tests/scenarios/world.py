@@ -17,6 +17,13 @@ setting (outbound_port, xvouch_port, callout_port) reaches every one:
     127.0.0.19  the client naming dead.world.test (9)
     127.0.0.20  r-hard.world.test: the receiver in hard mode
     127.0.0.21  r-soft.world.test: the receiver in soft mode
+    127.0.0.22  t1.world.test: a client certificate from the trusted CA (11)
+    127.0.0.23  t2.world.test: a client certificate from an untrusted CA (12)
+    127.0.0.24  t3.world.test: the trusted CA's certificate, revoked (13)
+
+The receivers offer STARTTLS with a certificate of the world's CA, which
+they also trust for client certificates (tls_trust_ca ... as worldca,
+with its CRL revoking t3's certificate); "rogue CA" issued t2's.
 
 Receivers accept mail for hard.world.test / soft.world.test; every
 mailbox is postmaster@ there. Senders' users are alice@ their domain."""
@@ -24,6 +31,7 @@ import os
 import time
 
 import ports
+from certs import CA
 from nsd import zone
 from postfix import Postfix, postfix_available
 from registry_runner import application, registry_and_secondary, wait_for
@@ -34,7 +42,9 @@ IP = {
     "dead": "127.0.0.9", "a": "127.0.0.11", "legacy": "127.0.0.12", "spoofer": "127.0.0.13",
     "forger": "127.0.0.14", "nouser-mx": "127.0.0.15", "c16": "127.0.0.16", "s2": "127.0.0.17",
     "f": "127.0.0.18", "deadclient": "127.0.0.19", "r-hard": "127.0.0.20", "r-soft": "127.0.0.21",
+    "t1": "127.0.0.22", "t2": "127.0.0.23", "t3": "127.0.0.24",
 }
+CERT_HOSTS = ("t1", "t2", "t3")
 REG_ZONE = "registrar.test"
 # hosts that listen on the shared port
 LISTENERS = ("a", "legacy", "nouser-mx", "s2", "f", "r-hard", "r-soft")
@@ -53,12 +63,14 @@ def world_zone():
         f"dead A {IP['dead']}",
         f"r-hard A {IP['r-hard']}", "hard MX 10 r-hard",
         f"r-soft A {IP['r-soft']}", "soft MX 10 r-soft",
-    ])
+    ] + [r for h in CERT_HOSTS
+         for r in (f"{h} A {IP[h]}", f'{h} TXT "v=spf1 ip4:{IP[h]} -all"')])
 
 
 def reverse_zone():
     names = {"a": "a", "legacy": "legacy", "forger": "forger", "c16": "c16", "s2": "s2",
-             "f": "f", "r-hard": "r-hard", "r-soft": "r-soft"}
+             "f": "f", "r-hard": "r-hard", "r-soft": "r-soft", "t1": "t1", "t2": "t2",
+             "t3": "t3"}
     recs = [f"{IP[h].rsplit('.', 1)[1]} PTR {n}.world.test." for h, n in names.items()]
     return zone("0.0.127.in-addr.arpa", recs, ns="ns.world.test.")
 
@@ -81,6 +93,7 @@ class World:
             regdir, zone=REG_ZONE, extra={"ns": "ns.world.test", "ttl": "1s", "soa_minimum": "1s"},
             nsd_zones={"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()})
         self.started += [self.registry, self.nsd]
+        self.make_pki()
         self.register_servers()
         # the registrar's word reaches the secondary
         if not wait_for(lambda: self.nsd.a_record(f"s2.world.test.{REG_ZONE}") == "127.0.0.3",
@@ -137,6 +150,17 @@ class World:
         self.started.append(pf)
         return pf
 
+    def make_pki(self):
+        """The world's CA (trusted by the receivers), a rogue one, and the
+        certificates of the receivers and of t1, t2, t3."""
+        self.ca = CA(os.path.join(self.dir, "pki", "world"), name="world CA")
+        self.rogue = CA(os.path.join(self.dir, "pki", "rogue"), name="rogue CA")
+        self.server_cert = {m: self.ca.issue(f"r-{m}.world.test") for m in ("hard", "soft")}
+        self.client_cert = {"t1": self.ca.issue("t1.world.test", client=True),
+                            "t2": self.rogue.issue("t2.world.test", client=True),
+                            "t3": self.ca.issue("t3.world.test", client=True)}
+        self.crl = self.ca.crl(revoked=[self.client_cert["t3"][0]])
+
     def register_servers(self):
         reg = self.registry
         for host in ("a", "s2", "f"):
@@ -161,13 +185,15 @@ class World:
         host = f"r-{mode}"
         aliases = os.path.join(self.dir, f"{host}.aliases")
         with open(aliases, "w") as f:
-            for n in range(1, 10):
+            for n in range(1, 14):
                 f.write(f"c{n}: postmaster@{mode}.world.test\n")
         # The shipped XVOUCH settings: every session is called back (on a
         # reused callback connection), nothing is remembered between them.
+        cert, key = self.server_cert[mode]
         settings = dict(self.common(), hostname=f"{host}.world.test",
                         domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
-                        aliases=aliases)
+                        aliases=aliases, tls_cert=cert, tls_key=key,
+                        tls_trust_ca=f"{self.ca.cert} as worldca", tls_trust_crl=self.crl)
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})
