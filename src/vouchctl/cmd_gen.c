@@ -5,17 +5,22 @@
  *                                  (mode 0600); prints c_N, the first release
  *   gen cookie FILE G              prints "G <cookie>" for xgen_generation and
  *                                  xgen_cookie (release G when its period comes)
+ *   gen publish FILE G --key KEY   prints the signed TXT record that releases
+ *                                  G (docs/protocol.md "Publishing generations";
+ *                                  KEY: the authority's Ed25519 private key, PEM)
  *   gen verify G COOKIE G' COOKIE' [TOLERANCE]
  *                                  judges a peer's XGEN as vouchd would
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "auth/gen.h"
+#include "auth/gen_publish.h"
 #include "util/str.h"
 #include "vouchctl.h"
 
@@ -49,6 +54,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: vouchctl gen new FILE [--length N]\n"
 	    "       vouchctl gen cookie FILE GENERATION\n"
+	    "       vouchctl gen publish FILE GENERATION --key ED25519_PRIVATE_KEY.pem\n"
 	    "       vouchctl gen verify G COOKIE PEER_G PEER_COOKIE [TOLERANCE]\n");
 }
 
@@ -108,6 +114,32 @@ cmd_gen(const struct vouchctl_opts *o, int argc, char **argv)
 		OPENSSL_cleanse(c0, sizeof(c0));
 		gen_hex(c, hex);
 		printf("%lld %s\n", g, hex);
+		return 0;
+	}
+	if (argc == 6 && strcmp(argv[1], "publish") == 0 && strcmp(argv[4], "--key") == 0) {
+		char err[300], txt[GEN_PUBLISH_MAX + 1];
+		if (str_to_ll(argv[3], 0, GEN_MAX, &g) < 0) {
+			fprintf(stderr, "vouchctl: bad generation '%s'\n", argv[3]);
+			return 2;
+		}
+		EVP_PKEY *k = gen_publish_key_load(argv[5], 1, err, sizeof(err));
+		if (k == NULL) {
+			fprintf(stderr, "vouchctl: %s\n", err);
+			return 1;
+		}
+		if (read_seed(argv[2], c0) < 0) {
+			EVP_PKEY_free(k);
+			return 1;
+		}
+		gen_cookie(c0, g, c);
+		OPENSSL_cleanse(c0, sizeof(c0));
+		int rc = gen_publish_format(k, g, c, txt, sizeof(txt));
+		EVP_PKEY_free(k);
+		if (rc < 0) {
+			fprintf(stderr, "vouchctl: cannot sign with %s\n", argv[5]);
+			return 1;
+		}
+		printf("%s\n", txt);
 		return 0;
 	}
 	if ((argc == 6 || argc == 7) && strcmp(argv[1], "verify") == 0) {

@@ -138,7 +138,7 @@ usage(void)
 	    "       vouchctl user del|lock|unlock ADDRESS\n"
 	    "       vouchctl user set ADDRESS KEY=VALUE...   (max_rcpt_msg, max_rcpt_day,\n"
 	    "                                                stamp_user, no_unsafe, send_as,\n"
-	    "                                                discard)\n"
+	    "                                                discard, refuse_classes)\n"
 	    "       vouchctl user list\n");
 }
 
@@ -275,6 +275,12 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 			if (strcmp(k, "send_as") == 0) {
 				free(x->send_as);
 				x->send_as = *val ? strdup(val) : NULL;
+			} else if (strcmp(k, "refuse_classes") == 0) {
+				char why[200];
+				if (users_set_refuse_classes(x, val, why, sizeof(why)) < 0) {
+					fprintf(stderr, "vouchctl: %s\n", why);
+					rc = 2;
+				}
 			} else if (str_to_ll(val, 0, 1000000000LL, &v) < 0) {
 				rc = 2;
 			} else if (strcmp(k, "max_rcpt_msg") == 0) {

@@ -22,6 +22,7 @@
 #include "policy/stats.h"
 #include "smtp/smtp_session.h"
 #include "tls/tls_ctx.h"
+#include "tls/tls_trust.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -276,22 +277,37 @@ on_helo_checked(const struct helo_outcome *o, void *arg)
 	gather_proof_in(g);
 }
 
-/* After TLS: does the client's certificate prove its HELO name? */
+/* After TLS: does the client's certificate prove its HELO name, and is
+ * it from a trusted CA (tls_trust_ca) that has not revoked it? */
 static void
 check_client_cert(struct gather *g, struct smtp_session *s, const char *name)
 {
-	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX], subject[256];
+	char esc[LOG_ESC_MAX], subj[LOG_ESC_MAX], ca_esc[LOG_ESC_MAX], subject[256],
+	    ca[TLS_TRUST_NAME_MAX], why[300];
+	SSL *ssl = smtp_session_ssl(s);
 	struct proof p;
 
-	int verified = tls_peer_verified_for(smtp_session_ssl(s), name, subject, sizeof(subject));
+	int verified = tls_peer_verified_for(ssl, name, subject, sizeof(subject));
 	if (subject[0] == '\0')
 		return; /* no certificate presented */
-	proofs_from_tls(&p, name, verified, subject);
+	enum tls_trust_result tr =
+	    tls_trust_check(tls_trust_of(ssl), ssl, name, ca, sizeof(ca), why, sizeof(why));
+	if (tr == TLS_TRUST_PASS)
+		verified = 1;
+	else if (tr == TLS_TRUST_REVOKED)
+		verified = 0; /* whatever tls_client_ca says: its CA revoked it */
+	if (tr != TLS_TRUST_PASS && tr != TLS_TRUST_REVOKED)
+		ca[0] = '\0';
+	proofs_from_tls(&p, name, verified, subject, ca, tr == TLS_TRUST_REVOKED,
+	    tr == TLS_TRUST_PASS || tr == TLS_TRUST_REVOKED ? why : NULL);
 	proofs_put(&g->sess, &p);
-	log_info("sid=%016llx event=tls_client_cert verified=%s helo=%s subject=%s",
+	log_info("sid=%016llx event=tls_client_cert verified=%s helo=%s subject=%s trust=%s ca=%s",
 	    (unsigned long long)g->sid, verified ? "yes" : "no",
 	    log_escape(esc, sizeof(esc), name, strlen(name)),
-	    log_escape(subj, sizeof(subj), subject, strlen(subject)));
+	    log_escape(subj, sizeof(subj), subject, strlen(subject)), tls_trust_result_name(tr),
+	    log_token(ca_esc, sizeof(ca_esc), ca[0] ? ca : "-"));
+	gather_count(g, "tls_cert",
+	    tls_trust_of(ssl) ? tls_trust_result_name(tr) : (verified ? "pass" : "fail"));
 }
 
 void

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tls/tls_ctx.h"
+#include "tls/tls_trust.h"
 #include "util/str.h"
 
 #include <openssl/ssl.h>
@@ -25,6 +26,18 @@ listener_configure(struct listener *l, const struct config *cfg, const struct li
 		    cfg->tls_cert, cfg->tls_key, cfg->tls_ciphers, cfg->tls_client_ca, err, errsz);
 		if (tls == NULL)
 			return -1;
+		/* the certificate chain of trust: a proof, never a refusal */
+		struct tls_trust *trust = tls_trust_new((const char *const *)cfg->tls_trust_ca.v,
+		    cfg->tls_trust_ca.n, (const char *const *)cfg->tls_trust_crl.v,
+		    cfg->tls_trust_crl.n, err, errsz);
+		if (trust == NULL && err[0]) {
+			SSL_CTX_free(tls);
+			return -1;
+		}
+		if (trust && tls_trust_attach(tls, trust, err, errsz) < 0) {
+			SSL_CTX_free(tls);
+			return -1;
+		}
 	}
 	if (c->tls)
 		SSL_CTX_free(c->tls);

@@ -32,6 +32,7 @@
 #include "reload.h"
 #include "smtpd.h"
 #include "submit.h"
+#include "xgen.h"
 #include "xvouch.h"
 #include "store/store.h"
 #include "util/workq.h"
@@ -160,6 +161,9 @@ start(struct vouchd *d)
 		log_err("event=startup error=\"DNS: %s\"", err);
 		return -1;
 	}
+	/* our generation, and the authority's releases (xgen_publish_name) */
+	d->xgen_g = -1;
+	xgen_configure(d);
 	msgauth_service_start(d);
 	dmarcrep_start(d);
 	if (gather_service_start(d, err, sizeof(err)) < 0) {
@@ -212,6 +216,7 @@ stop(struct vouchd *d)
 	gather_service_stop(d);
 	dmarcrep_stop(d); /* before the DNS client its checks use */
 	msgauth_service_stop(d);
+	xgen_fetch_free(d);
 	dns_client_free(d->dns);
 	smtp_server_free(d->smtp);
 	xvouch_stop(d); /* after the sessions, which cancel their checks */

@@ -140,7 +140,7 @@ conn_open(struct outbound *o, struct dest *dst, struct conn *cn)
 	if (cfg->xvouch_send && xvouch_register(o->d, a->text, cn->xvouch_id) == 0)
 		p.xvouch_id = cn->xvouch_id;
 	char gen[128];
-	p.xgen = xgen_client_arg(cfg, gen, sizeof(gen));
+	p.xgen = xgen_client_arg(o->d, cfg, gen, sizeof(gen));
 	p.timeout_connect = cfg->outbound_timeout_connect;
 	p.timeout_command = cfg->outbound_timeout_command;
 	p.timeout_data = cfg->outbound_timeout_data;

@@ -15,6 +15,7 @@
 #include "outbound.h"
 #include "qmgr.h"
 #include "smtp/smtp_session.h"
+#include "xgen.h"
 #include "xvouch.h"
 #include "fdlimit.h"
 #include "util/log.h"
@@ -107,6 +108,7 @@ vouchd_reload(struct vouchd *d)
 	/* new limits, port, name and TLS context for callbacks, at once */
 	if (d->xvcheck)
 		xvouch_configure(d);
+	xgen_configure(d);
 	log_info("event=reloaded config=%s", cfg->path ? cfg->path : "embedded");
 }
 

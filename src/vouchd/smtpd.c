@@ -151,6 +151,7 @@ on_connect(void *host, struct smtp_session *s)
 	ss->pol.registrar = ss->cfg->reg.zones.n > 0;
 	ss->pol.arc_trusted = (const char *const *)ss->cfg->dkim.arc_trusted_sealers.v;
 	ss->pol.narc_trusted = ss->cfg->dkim.arc_trusted_sealers.n;
+	ss->pol.xgen = xgen_offered(ss->cfg, ss->listener);
 	ss->g = gather_new(d, ss->sid, ss->cfg, ss->listener, submission);
 	ss->sub = submit_sess_new(d, ss->cfg, ss->sid, auth_offer, submission);
 	smtp_session_set_udata(s, ss);
@@ -188,7 +189,7 @@ on_helo(void *host, struct smtp_session *s, const char *name, enum smtp_helo_kin
 	/* Keywords that depend on the session: AUTH (after TLS), XGEN. */
 	char kw[200] = "", gen[64];
 	const char *auth = submit_ehlo_keywords(ss->sub, s);
-	const char *xg = xgen_ehlo(ss->cfg, ss->listener, gen, sizeof(gen));
+	const char *xg = xgen_ehlo(ss->d, ss->cfg, ss->listener, gen, sizeof(gen));
 	snprintf(kw, sizeof(kw), "%s%s%s", auth ? auth : "", auth && xg ? "\n" : "", xg ? xg : "");
 	smtp_session_decide(s, v.code, NULL, kw[0] ? kw : NULL);
 }
@@ -442,12 +443,20 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 	}
 	/* What the trust checks say for this recipient's domain (DESIGN 6);
 	 * a local recipient may take no unsafe mail. */
-	struct policy_rcpt pr = { config_mode_for(cfg, ss->listener, domain), 0 };
+	struct policy_rcpt pr = { config_mode_for(cfg, ss->listener, domain), 0, NULL, NULL };
 	struct verdict v;
+	/* refused mail classes: the mailbox's own (the first of an alias's
+	 * that has some), else its domain's, else the listener's */
+	pr.refuse_classes = config_refuse_classes_for(cfg, ss->listener, domain);
+	pr.refuse_by = pr.refuse_classes == &ss->listener->refuse_classes ? "listener" : "domain";
 	for (size_t i = 0; i < res.nlocal; i++) {
 		const struct user *u = users_find(d->users, res.local[i]);
 		if (u && u->no_unsafe)
 			pr.no_unsafe = 1;
+		if (u && u->refuse_classes_set && strcmp(pr.refuse_by, "recipient") != 0) {
+			pr.refuse_classes = &u->refuse_classes;
+			pr.refuse_by = "recipient";
+		}
 	}
 	policy_rcpt(gather_session(ss->g), gather_message(ss->g), &ss->pol, &pr, &v);
 	if (v.code >= 400) {

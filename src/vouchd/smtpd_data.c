@@ -367,7 +367,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 	struct smtpd_sess *ss = sess(s);
 	struct smtpd_commit *c;
 	struct verdict v;
-	struct policy_rcpt all = { ss->listener->mode, 0 };
+	struct policy_rcpt all = { .mode = ss->listener->mode };
 
 	for (size_t i = 0; i < ss->env.nrcpts; i++) {
 		const struct user *u =

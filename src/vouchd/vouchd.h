@@ -88,6 +88,11 @@ struct vouchd {
 	struct vouch_checker *xvcheck; /* XVOUCH callbacks on reused connections */
 	struct hmap *xvouch_askers;    /* XVOUCH CHECK failures by asking address */
 	struct gen_cache xgen_cache;   /* clients' XGEN cookies already proven */
+	/* our software generation: the configured one, or a newer release
+	 * the authority published (xgen_fetch.c); -1 = none */
+	long long xgen_g;
+	char xgen_cookie[GEN_COOKIE_HEX + 1];
+	struct xgen_fetch *xgen_fetch;
 	struct users *users;
 	struct aliases *aliases;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;

@@ -16,21 +16,31 @@
 #include "policy/stats.h"
 #include "util/log.h"
 
-const char *
-xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, size_t bufsz)
+int
+xgen_offered(const struct config *cfg, const struct listener_config *l)
 {
-	if (cfg->xgen_generation < 0 || l->mode == CONFIG_MODE_OFF)
+	return cfg->xgen_generation >= 0 && l->mode != CONFIG_MODE_OFF;
+}
+
+const char *
+xgen_ehlo(const struct vouchd *d, const struct config *cfg, const struct listener_config *l,
+    char *buf, size_t bufsz)
+{
+	if (!xgen_offered(cfg, l))
 		return NULL;
-	snprintf(buf, bufsz, "XGEN %lld", cfg->xgen_generation);
+	/* a site that requires generations says so (DESIGN 6: stricter rules
+	 * are announced); clients read the first parameter only */
+	snprintf(buf, bufsz, "XGEN %lld%s", d->xgen_g >= 0 ? d->xgen_g : cfg->xgen_generation,
+	    l->xgen_none != CONFIG_ACT_IGNORE ? " REQUIRED" : "");
 	return buf;
 }
 
 const char *
-xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz)
+xgen_client_arg(const struct vouchd *d, const struct config *cfg, char *buf, size_t bufsz)
 {
-	if (cfg->xgen_generation < 0)
+	if (cfg->xgen_generation < 0 || d->xgen_g < 0)
 		return NULL;
-	snprintf(buf, bufsz, "%lld %s", cfg->xgen_generation, cfg->xgen_cookie);
+	snprintf(buf, bufsz, "%lld %s", d->xgen_g, d->xgen_cookie);
 	return buf;
 }
 
@@ -59,12 +69,15 @@ xgen_judge(struct vouchd *d, const struct config *cfg, const struct listener_con
 		return refuse(a, 503, "5.5.1", "XGEN already given in this session");
 	if (gen_parse(arg, len, &g, theirs) < 0)
 		return refuse(a, 501, "5.5.4", "Syntax: XGEN <generation> <cookie: 64 hex digits>");
-	gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), ours);
-	enum gen_result r = gen_verify_cached(&d->xgen_cache, cfg->xgen_generation, ours,
-	    cfg->xgen_tolerance, cfg->xgen_max_newer, g, theirs);
-	proofs_from_gen(p, r, g, cfg->xgen_generation, cfg->xgen_tolerance, cfg->xgen_max_newer);
+	/* our generation: the configured one, or a newer published release */
+	long long og = d->xgen_g >= 0 ? d->xgen_g : cfg->xgen_generation;
+	const char *oc = d->xgen_g >= 0 ? d->xgen_cookie : cfg->xgen_cookie;
+	gen_unhex(oc, strlen(oc), ours);
+	enum gen_result r = gen_verify_cached(
+	    &d->xgen_cache, og, ours, cfg->xgen_tolerance, cfg->xgen_max_newer, g, theirs);
+	proofs_from_gen(p, r, g, og, cfg->xgen_tolerance, cfg->xgen_max_newer);
 	log_info("sid=%016llx event=xgen result=%s peer_generation=%lld our_generation=%lld",
-	    (unsigned long long)sid, gen_result_name(r), g, cfg->xgen_generation);
+	    (unsigned long long)sid, gen_result_name(r), g, og);
 	if (d->counters)
 		stats_count(d->counters, "xgen", gen_result_name(r));
 	return 1;

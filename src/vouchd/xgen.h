@@ -14,11 +14,24 @@ struct config;
 struct listener_config;
 struct proof;
 
-/* "XGEN <g>" for EHLO, or NULL when no generation is configured. */
-const char *
-xgen_ehlo(const struct config *cfg, const struct listener_config *l, char *buf, size_t bufsz);
+/* Does listener l offer generations (a generation is configured, mode not off)? */
+int xgen_offered(const struct config *cfg, const struct listener_config *l);
+/* "XGEN <g>" for EHLO ("XGEN <g> REQUIRED" when xgen_none is not ignore),
+ * or NULL when no generation is offered. */
+const char *xgen_ehlo(const struct vouchd *d, const struct config *cfg,
+    const struct listener_config *l, char *buf, size_t bufsz);
 /* "<g> <cookie>" our client sends, or NULL. */
-const char *xgen_client_arg(const struct config *cfg, char *buf, size_t bufsz);
+const char *
+xgen_client_arg(const struct vouchd *d, const struct config *cfg, char *buf, size_t bufsz);
+
+/*
+ * Our generation (d->xgen_g, d->xgen_cookie) from the configuration and
+ * the releases remembered, and the periodic fetch of the authority's
+ * releases when xgen_publish_name is set (xgen_fetch.c). At start-up,
+ * once DNS is up, and after each reload.
+ */
+void xgen_configure(struct vouchd *d);
+void xgen_fetch_free(struct vouchd *d);
 
 /* The refusal of an XGEN command that cannot be judged. */
 struct xgen_answer {

@@ -34,3 +34,30 @@ class CA:
              "-CAcreateserial", "-days", "30", "-extfile", ext, "-out", cert)
         os.chmod(key, 0o644)
         return cert, key
+
+    def crl(self, revoked=(), name="crl.pem"):
+        """A PEM CRL signed by this CA revoking the certificates at the
+        paths in `revoked`; returns its path (python3-cryptography)."""
+        import datetime
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+
+        with open(self.cert, "rb") as f:
+            ca_cert = x509.load_pem_x509_certificate(f.read())
+        with open(self.key, "rb") as f:
+            ca_key = serialization.load_pem_private_key(f.read(), password=None)
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        b = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+             .last_update(now - datetime.timedelta(minutes=5))
+             .next_update(now + datetime.timedelta(days=7)))
+        for path in revoked:
+            with open(path, "rb") as f:
+                serial = x509.load_pem_x509_certificate(f.read()).serial_number
+            b = b.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial)
+                .revocation_date(now - datetime.timedelta(minutes=1)).build())
+        out = os.path.join(self.dir, name)
+        with open(out, "wb") as f:
+            f.write(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+        os.chmod(out, 0o644)
+        return out

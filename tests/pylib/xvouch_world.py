@@ -40,10 +40,10 @@ NAMES = {"s": "sender", "r": "receiver", "b": "b", "r2": "receiver2"}
 PASSWORD = "sender password 1"
 # What S's aliases send where (S delivers by MX/A to the receivers).
 ALIASES = {"out": "postmaster@receiver.world.test", "outb": "postmaster@b.world.test",
-           "out2": "postmaster@receiver2.world.test"}
+           "out2": "postmaster@receiver2.world.test", "pupil": "pupil@receiver.world.test"}
 
 
-def world_zones():
+def world_zones(extra_records=()):
     fwd = zone("world.test", [
         f"sender A {IP['s']}", 'sender TXT "v=spf1 ip4:127.0.0.10 -all"',
         f"receiver A {IP['r']}", "receiver MX 10 receiver",
@@ -52,7 +52,7 @@ def world_zones():
         f"slowx A {IP['slowx']}",
         'bank TXT "v=spf1 ip4:127.0.0.10 -all"',
         "slow MX 10 silentmx", f"silentmx A {IP['silent']}",
-    ])
+    ] + list(extra_records))
     rev = zone("0.0.127.in-addr.arpa", [
         "10 PTR sender.world.test.", "20 PTR receiver.world.test.", "21 PTR b.world.test.",
         "22 PTR receiver2.world.test.", "70 PTR evil.world.test.",
@@ -95,10 +95,13 @@ class World:
     """Builds the world; `receivers` chooses which receivers run (mode,
     listener and top-level overrides per receiver)."""
 
-    def __init__(self, make_vouchd, workdir, receivers=None, sender=None, x_hosts=()):
+    def __init__(self, make_vouchd, workdir, receivers=None, sender=None, x_hosts=(),
+                 extra_records=()):
+        """extra_records: more lines for the world.test zone (a registrar
+        zone's names, say)."""
         self.make_vouchd = make_vouchd
         self.dir = workdir
-        self.ns = Nsd(os.path.join(workdir, "nsd"), world_zones()).start()
+        self.ns = Nsd(os.path.join(workdir, "nsd"), world_zones(extra_records)).start()
         self.silent = SilentMX(IP["silent"])
         self.fakes = {}
         self.receivers_spec = receivers or {"r": {}}
@@ -180,11 +183,13 @@ class World:
         self.ns.stop()
 
     # ------------------------------------------------------------------
-    def send(self, to="out@world.test", sender="alice@world.test", subject="vouched"):
-        """A message through S, which relays it to a receiver (S vouches)."""
+    def send(self, to="out@world.test", sender="alice@world.test", subject="vouched", headers=""):
+        """A message through S, which relays it to a receiver (S vouches);
+        headers: more header lines, each ending in CRLF."""
         import smtplib
         with smtplib.SMTP(self.s.host, self.s.port) as c:
-            c.sendmail(sender, [to], f"Subject: {subject}\r\nFrom: {sender}\r\n\r\nhello\r\n")
+            c.sendmail(sender, [to],
+                       f"Subject: {subject}\r\nFrom: {sender}\r\n{headers}\r\nhello\r\n")
 
 
 def bot_session(d, source, helo="sender.world.test", id_=None):

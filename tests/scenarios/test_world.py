@@ -112,6 +112,31 @@ def raw(case, source, helo, sender, xvouch=None):
     return out
 
 
+def raw_tls(case, host, sender):
+    """Host's session with STARTTLS and its client certificate; returns
+    {stage: (code, text)} up to the first refusal."""
+    import ssl
+    name = f"{host}.world.test"
+    ctx = ssl.create_default_context(cafile=case.w.ca.cert)
+    ctx.load_cert_chain(*case.w.client_cert[host])
+    out = {}
+    with Client(case.r.host, case.r.port, source=IP[host]) as c:
+        out["greeting"] = c.reply()
+        c.cmd(f"EHLO {name}")
+        out["starttls"] = c.starttls(ctx, server_hostname=f"r-{case.mode}.world.test")
+        out["ehlo"] = c.cmd(f"EHLO {name}")
+        out["mail"] = c.cmd(f"MAIL FROM:<{sender}>")
+        if out["mail"][0] != 250:
+            return out
+        out["rcpt"] = c.cmd(f"RCPT TO:<{case.rcpt}>")
+        if out["rcpt"][0] != 250:
+            return out
+        out["data"] = c.cmd("DATA")
+        out["end"] = c.cmd(case.message() + ".")
+        c.cmd("QUIT")
+    return out
+
+
 def code(reply):
     return reply[0]
 
@@ -355,6 +380,47 @@ def test_9_vouching_host_does_not_answer(world, mode):
     assert IP["deadclient"] not in case.r.ctl("block", "list", check=True).stdout
     d = case.delta()
     assert d[("xvouch", "temperror")] == 1 and d[("session", "refused_rcpt")] == 1
+
+# --- 11-13. the certificate chain of trust ------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_13_certificate_from_a_trusted_ca(world, mode):
+    case = Case(world, mode, 13)
+    out = raw_tls(case, "t1", "alice@t1.world.test")
+    assert code(out["starttls"]) == 220 and code(out["rcpt"]) == 250 and code(out["end"]) == 250
+    msg = case.delivered()
+    assert (b"X-Vouch-Verdict: verified (certificate from a trusted CA: t1.world.test, "
+            b"certified by trusted CA worldca)") in msg
+    ar = authres(msg)
+    assert "x-tls-client=pass (t1.world.test, certified by trusted CA worldca)" in ar, ar
+    assert "x-vouch=none" in ar
+    d = case.delta()
+    assert d[("tls_cert", "pass")] == 1 and ("rcpt", "unsafe") not in d
+
+
+@pytest.mark.parametrize("host,n,trust", [("t2", 14, "untrusted"), ("t3", 15, "revoked")])
+@pytest.mark.parametrize("mode", MODES)
+def test_14_15_certificates_that_prove_nothing(world, mode, host, n, trust):
+    """14: another CA's certificate for the right name; 15: the trusted
+    CA's, revoked by its CRL. Both sessions are unverified."""
+    case = Case(world, mode, n)
+    out = raw_tls(case, host, f"alice@{host}.world.test")
+    assert code(out["starttls"]) == 220 and code(out["mail"]) == 250
+    case.r.wait_log(rf'event=tls_client_cert verified=no helo="?{host}\.world\.test"? .* '
+                    rf"trust={trust}")
+    if mode == "hard":
+        assert code(out["rcpt"]) == 550 and "did not vouch" in text(out["rcpt"])
+        case.nowhere()
+        assert case.delta()[("session", "refused_rcpt")] == 1
+    else:
+        assert code(out["end"]) == 250
+        msg = case.delivered(".Unsafe")
+        assert b"X-Vouch-Verdict: unverified (" in msg
+        if trust == "revoked":
+            assert "x-tls-client=fail (the certificate was revoked by trusted CA worldca)" in \
+                authres(msg)
+        assert case.delta()[("rcpt", "unsafe")] == 1
+    assert case.delta()[("tls_cert", trust)] == 1
 
 # --- 3. a spoofer claiming a registered server's HELO name ------------------
 

@@ -17,6 +17,13 @@ setting (outbound_port, xvouch_port, callout_port) reaches every one:
     127.0.0.19  the client naming dead.world.test (9)
     127.0.0.20  r-hard.world.test: the receiver in hard mode
     127.0.0.21  r-soft.world.test: the receiver in soft mode
+    127.0.0.22  t1.world.test: a client certificate from the trusted CA (13)
+    127.0.0.23  t2.world.test: a client certificate from an untrusted CA (14)
+    127.0.0.24  t3.world.test: the trusted CA's certificate, revoked (15)
+
+The receivers offer STARTTLS with a certificate of the world's CA, which
+they also trust for client certificates (tls_trust_ca ... as worldca,
+with its CRL revoking t3's certificate); "rogue CA" issued t2's.
 
 Receivers accept mail for hard.world.test / soft.world.test; every
 mailbox is postmaster@ there. Senders' users are alice@ their domain.
@@ -35,6 +42,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import ports
+from certs import CA
 from nsd import txt, zone
 from postfix import Postfix, postfix_available
 from registry_runner import application, registry_and_secondary, wait_for
@@ -45,7 +53,9 @@ IP = {
     "dead": "127.0.0.9", "a": "127.0.0.11", "legacy": "127.0.0.12", "spoofer": "127.0.0.13",
     "forger": "127.0.0.14", "nouser-mx": "127.0.0.15", "c16": "127.0.0.16", "s2": "127.0.0.17",
     "f": "127.0.0.18", "deadclient": "127.0.0.19", "r-hard": "127.0.0.20", "r-soft": "127.0.0.21",
+    "t1": "127.0.0.22", "t2": "127.0.0.23", "t3": "127.0.0.24",
 }
+CERT_HOSTS = ("t1", "t2", "t3")
 REG_ZONE = "registrar.test"
 
 
@@ -81,7 +91,8 @@ def world_zone():
         f"r-soft A {IP['r-soft']}", "soft MX 10 r-soft",
         f"arc._domainkey.f TXT {txt(LIST_KEYS['f.world.test'][1])}",
         f"arc._domainkey.list2 TXT {txt(LIST_KEYS['list2.world.test'][1])}",
-    ])
+    ] + [r for h in CERT_HOSTS
+         for r in (f"{h} A {IP[h]}", f'{h} TXT "v=spf1 ip4:{IP[h]} -all"')])
 
 
 def author_zones():
@@ -99,7 +110,8 @@ def author_zones():
 
 def reverse_zone():
     names = {"a": "a", "legacy": "legacy", "forger": "forger", "c16": "c16", "s2": "s2",
-             "f": "f", "r-hard": "r-hard", "r-soft": "r-soft"}
+             "f": "f", "r-hard": "r-hard", "r-soft": "r-soft", "t1": "t1", "t2": "t2",
+             "t3": "t3"}
     recs = [f"{IP[h].rsplit('.', 1)[1]} PTR {n}.world.test." for h, n in names.items()]
     return zone("0.0.127.in-addr.arpa", recs, ns="ns.world.test.")
 
@@ -123,6 +135,7 @@ class World:
             nsd_zones=dict({"world.test": world_zone(), "0.0.127.in-addr.arpa": reverse_zone()},
                            **author_zones()))
         self.started += [self.registry, self.nsd]
+        self.make_pki()
         self.register_servers()
         # the registrar's word reaches the secondary
         if not wait_for(lambda: self.nsd.a_record(f"s2.world.test.{REG_ZONE}") == "127.0.0.3",
@@ -181,6 +194,17 @@ class World:
         self.started.append(pf)
         return pf
 
+    def make_pki(self):
+        """The world's CA (trusted by the receivers), a rogue one, and the
+        certificates of the receivers and of t1, t2, t3."""
+        self.ca = CA(os.path.join(self.dir, "pki", "world"), name="world CA")
+        self.rogue = CA(os.path.join(self.dir, "pki", "rogue"), name="rogue CA")
+        self.server_cert = {m: self.ca.issue(f"r-{m}.world.test") for m in ("hard", "soft")}
+        self.client_cert = {"t1": self.ca.issue("t1.world.test", client=True),
+                            "t2": self.rogue.issue("t2.world.test", client=True),
+                            "t3": self.ca.issue("t3.world.test", client=True)}
+        self.crl = self.ca.crl(revoked=[self.client_cert["t3"][0]])
+
     def register_servers(self):
         reg = self.registry
         for host in ("a", "s2", "f"):
@@ -205,15 +229,19 @@ class World:
         host = f"r-{mode}"
         aliases = os.path.join(self.dir, f"{host}.aliases")
         with open(aliases, "w") as f:
-            for n in range(1, 13):
+            for n in range(1, 16):
                 f.write(f"c{n}: postmaster@{mode}.world.test\n")
         # The shipped XVOUCH settings: every session is called back (on a
         # reused callback connection), nothing is remembered between them.
         # arc_trusted_sealers is empty by default; case 12 needs a sealer
-        # the admin trusts (f, the registered forwarder).
+        # the admin trusts (f, the registered forwarder). TLS and the
+        # trusted CA are for cases 13-15.
+        cert, key = self.server_cert[mode]
         settings = dict(self.common(), hostname=f"{host}.world.test",
                         domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
-                        aliases=aliases, arc_trusted_sealers=TRUSTED_SEALERS)
+                        aliases=aliases, arc_trusted_sealers=TRUSTED_SEALERS,
+                        tls_cert=cert, tls_key=key,
+                        tls_trust_ca=f"{self.ca.cert} as worldca", tls_trust_crl=self.crl)
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})

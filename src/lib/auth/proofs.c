@@ -235,12 +235,16 @@ proofs_from_spf(
 }
 
 void
-proofs_from_tls(struct proof *p, const char *helo, int verified, const char *subject)
+proofs_from_tls(struct proof *p, const char *helo, int verified, const char *subject,
+    const char *ca, int revoked, const char *why)
 {
 	start(p, PROOF_TLS_CERT, PROOF_ID_HELO, helo);
-	p->result = verified ? PROOF_PASS : PROOF_FAIL;
+	p->result = verified && !revoked ? PROOF_PASS : PROOF_FAIL;
 	str_copy(p->u.tls.subject, sizeof(p->u.tls.subject), subject);
-	str_copy(p->reason, sizeof(p->reason), subject);
+	if (p->result == PROOF_PASS && ca)
+		str_copy(p->u.tls.ca, sizeof(p->u.tls.ca), ca);
+	p->u.tls.revoked = revoked != 0;
+	str_copy(p->reason, sizeof(p->reason), why && why[0] ? why : subject);
 }
 
 void

@@ -146,6 +146,9 @@ struct proof {
 		} spf;
 		struct { /* TLS_CERT */
 			char subject[256];
+			char ca
+			    [64]; /* the trusted CA (tls_trust_ca) that proved the name, "" if none */
+			int revoked; /* a trusted CA's certificate its CRL revokes (result fail) */
 		} tls;
 		struct {                     /* XGEN */
 			long long peer;      /* the generation claimed */
@@ -232,8 +235,11 @@ void proofs_from_helo(struct proof *name, struct proof *iprev, const char *helo,
 /* SPF of an identity (m: SPF_HELO or SPF_MAILFROM). */
 void proofs_from_spf(
     struct proof *p, enum proof_method m, const char *identity, const struct spf_outcome *o);
-/* A TLS client certificate: verified for the HELO name or not. */
-void proofs_from_tls(struct proof *p, const char *helo, int verified, const char *subject);
+/* A TLS client certificate: verified for the HELO name or not; ca is the
+ * trusted CA that proved it ("" or NULL: none; tls/tls_trust.h), revoked
+ * says a trusted CA's CRL revokes it; why (may be NULL) is the reason. */
+void proofs_from_tls(struct proof *p, const char *helo, int verified, const char *subject,
+    const char *ca, int revoked, const char *why);
 /* XVOUCH's outcome for the vouched name (r: PASS, FAIL or TEMPERROR). */
 void proofs_from_xvouch(struct proof *p, const char *name, enum proof_result r, const char *reason);
 /* The client's XGEN claiming generation peer, judged against ours with

@@ -102,6 +102,7 @@ proofs_header_write(const struct proofs *sess, const struct proofs *msg,
 	                   *iprev = proofs_get(sess, PROOF_IPREV);
 	const struct proof *xv = proofs_get(sess, PROOF_XVOUCH);
 	const struct proof *tls = proofs_has(sess, PROOF_TLS_CERT, PROOF_PASS);
+	const struct proof *tls_any = proofs_get(sess, PROOF_TLS_CERT);
 	const struct proof *gen = proofs_get(sess, PROOF_XGEN);
 	int user = proofs_get(sess, PROOF_AUTH) != NULL;
 	char pm[300], comment[600], helo_reason[300], xv_reason[300], genv[32];
@@ -147,7 +148,10 @@ proofs_header_write(const struct proofs *sess, const struct proofs *msg,
 			"the client did not send XVOUCH", "smtp.helo", helo };
 	}
 	if (tls)
-		e[n++] = (struct authres_entry){ "x-tls-client", "pass", tls->u.tls.subject,
+		e[n++] = (struct authres_entry){ "x-tls-client", "pass",
+			tls->u.tls.ca[0] ? tls->reason : tls->u.tls.subject, "smtp.helo", helo };
+	else if (tls_any && tls_any->u.tls.revoked)
+		e[n++] = (struct authres_entry){ "x-tls-client", "fail", tls_any->reason,
 			"smtp.helo", helo };
 	if (gen && gen->result != PROOF_NONE) {
 		snprintf(genv, sizeof(genv), "%lld", gen->u.gen.peer);

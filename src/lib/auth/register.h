@@ -125,7 +125,11 @@ void register_check_sync(struct dns_client *dns, const char *const *zones, size_
 
 /* "unregistered", "registered", "suspended", "temperror". */
 const char *register_status_name(enum register_status st);
-/* "business", ..., "bulk"; "" for NONE, class_text for OTHER (see txt). */
+/* "business", ..., "bulk"; "" for NONE, "other" for OTHER (class_text
+ * in the record has what it said). */
 const char *register_class_name(enum register_class c);
+/* Is word (any case) a class a policy may name: one of the six, or
+ * "other" (a class this version does not know)? */
+int register_class_known(const char *word);
 
 #endif

@@ -36,6 +36,15 @@ register_class_name(enum register_class c)
 	return c == REGISTER_CLASS_OTHER ? "other" : "";
 }
 
+int
+register_class_known(const char *word)
+{
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strcasecmp(word, classes[i].name) == 0)
+			return 1;
+	return strcasecmp(word, "other") == 0;
+}
+
 static int
 is_ws(char c)
 {

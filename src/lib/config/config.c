@@ -15,6 +15,7 @@
 
 #include "auth/dmarc_report.h"
 #include "auth/gen.h"
+#include "auth/register.h"
 #include "auth/spf_known.h"
 #include "dns/dns_name.h"
 #include "util/log.h"
@@ -65,6 +66,10 @@ const struct conf_key config_global_keys[] = {
 	    "OpenSSL cipher list for TLS 1.2 (TLS 1.3 uses OpenSSL's suites)" },
 	{ "tls_client_ca", CONF_STR, G(tls_client_ca), "", 0, 0, NULL,
 	    "PEM CA file: ask clients for certificates and verify them (a proof, never a refusal)" },
+	{ "tls_trust_ca", CONF_LIST, G(tls_trust_ca), NULL, 0, 0, NULL,
+	    "trusted CAs: \"FILE [as NAME]\", more with +=; a client certificate from one that names the HELO name proves the server (like XVOUCH)" },
+	{ "tls_trust_crl", CONF_LIST, G(tls_trust_crl), NULL, 0, 0, NULL,
+	    "PEM CRL files of the trusted CAs: a revoked client certificate proves nothing" },
 	{ "auth_max_failures_ip", CONF_INT, G(auth_max_failures_ip), "10", 1, 100000, NULL,
 	    "failed AUTH attempts from one address before it is locked out for auth_lockout" },
 	{ "auth_max_failures_user", CONF_INT, G(auth_max_failures_user), "5", 1, 100000, NULL,
@@ -147,6 +152,12 @@ const struct conf_key config_global_keys[] = {
 	    "how many generations older than ours a client may be" },
 	{ "xgen_max_newer", CONF_INT, G(xgen_max_newer), "1000", 0, 1000000, NULL,
 	    "how many generations newer than ours a client's cookie is checked (hashed) for; newer is too-new" },
+	{ "xgen_publish_name", CONF_STR, G(xgen_publish_name), "", 0, 0, NULL,
+	    "DNS name whose TXT record holds the authority's signed release of the next generation (docs/protocol.md); empty = none" },
+	{ "xgen_authority_key", CONF_STR, G(xgen_authority_key), "", 0, 0, NULL,
+	    "PEM file of the authority's Ed25519 public key that signs its releases (readable by vouchd's user)" },
+	{ "xgen_refresh", CONF_DURATION, G(xgen_refresh), "1h", 1 * SEC, 24 * HOUR, NULL,
+	    "how often xgen_publish_name is looked up" },
 	{ "helo_timeout", CONF_DURATION, G(helo_timeout), "10s", 1 * SEC, 5 * MIN, NULL,
 	    "time for the HELO name and reverse DNS checks" },
 	{ "max_command_line", CONF_SIZE, G(max_command_line), "512", 512, 64 * KB, NULL,
@@ -241,6 +252,14 @@ const struct conf_key config_listener_keys[] = {
 	    "the client's XGEN cookie is not part of the generation chain" },
 	{ "xgen_too_old", CONF_ENUM, L(xgen_too_old), "ignore", 0, 0, config_action_names,
 	    "the client's software generation is older than xgen_tolerance allows" },
+	{ "xgen_none", CONF_ENUM, L(xgen_none), "ignore", 0, 0, config_action_names,
+	    "the client gave no XGEN though we offer generations (not ignore: announced as XGEN <g> REQUIRED)" },
+	{ "tls_cert_fail", CONF_ENUM, L(tls_cert_fail), "ignore", 0, 0, config_action_names,
+	    "the client's certificate proves nothing: not from a trusted CA (tls_trust_ca), or for another name" },
+	{ "tls_cert_revoked", CONF_ENUM, L(tls_cert_revoked), "ignore", 0, 0, config_action_names,
+	    "the client's certificate is from a trusted CA but revoked by its CRL (tls_trust_crl)" },
+	{ "refuse_classes", CONF_LIST, L(refuse_classes), NULL, 0, 0, NULL,
+	    "mail classes of the registrar's register refused at RCPT (550 5.7.1), e.g. bulk; none = refuse none" },
 	{ "dnsbl_listed", CONF_ENUM, L(dnsbl_listed), "reject", 0, 0, config_action_names,
 	    "the client address is listed in one of dnsbl_zones (reject: 554 5.7.1 at MAIL)" },
 	{ "dnsbl_temperror", CONF_ENUM, L(dnsbl_temperror), "ignore", 0, 0, config_action_names,
@@ -342,6 +361,8 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 const struct conf_key config_domain_keys[] = {
 	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
 	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ "refuse_classes", CONF_LIST, D(refuse_classes), "inherit", 0, 0, NULL,
+	    "register mail classes refused for this domain's recipients; inherit = the listener's, none = none" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -366,8 +387,8 @@ listener_add(struct config *cfg, const char *name)
 	conf_defaults(config_listener_keys, l);
 }
 
-static char *
-make_absolute(const char *path)
+char *
+config_make_absolute(const char *path)
 {
 	char cwd[PATH_MAX];
 	struct strbuf sb;
@@ -388,7 +409,7 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	struct strbuf sb;
 
 	if (*field && **field) {
-		char *abs = make_absolute(*field);
+		char *abs = config_make_absolute(*field);
 		free(*field);
 		*field = abs;
 		return;
@@ -401,9 +422,8 @@ set_derived_path(char **field, const char *dir, const char *leaf)
 	*field = strbuf_steal(&sb);
 }
 
-/* The line of a top-level key, or of another when the first is unset. */
-static int
-line2(const struct conf_doc *doc, const char *key, const char *other)
+int
+config_line2(const struct conf_doc *doc, const char *key, const char *other)
 {
 	int l = config_key_line(doc, NULL, NULL, key);
 
@@ -443,16 +463,19 @@ config_validate(
 			nerr++;
 		}
 	}
+	nerr += config_check_classes(cfg, name, doc, errs);
+	nerr += config_check_trust(cfg, name, doc, errs);
 	if (cfg->xgen_generation >= 0) {
 		uint8_t c[GEN_COOKIE_LEN];
 		if (gen_unhex(cfg->xgen_cookie, strlen(cfg->xgen_cookie), c) < 0) {
-			config_err(errs, name, line2(doc, "xgen_cookie", "xgen_generation"),
+			config_err(errs, name, config_line2(doc, "xgen_cookie", "xgen_generation"),
 			    "xgen_generation is set but xgen_cookie is not 64 hex digits");
 			nerr++;
 		}
 	}
+	nerr += config_check_xgen_publish(cfg, name, doc, errs);
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
-		config_err(errs, name, line2(doc, "tls_cert", "tls_key"),
+		config_err(errs, name, config_line2(doc, "tls_cert", "tls_key"),
 		    "tls_cert and tls_key go together");
 		nerr++;
 	}
@@ -471,7 +494,7 @@ config_validate(
 		free(cfg->hostname);
 		cfg->hostname = xstrdup(host);
 	}
-	char *abs = make_absolute(cfg->data_dir);
+	char *abs = config_make_absolute(cfg->data_dir);
 	free(cfg->data_dir);
 	cfg->data_dir = abs;
 	set_derived_path(&cfg->control_socket, cfg->data_dir, "control.sock");
@@ -480,6 +503,7 @@ config_validate(
 	set_derived_path(&cfg->tls_cert, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
+	set_derived_path(&cfg->xgen_authority_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
 	nerr += config_check_identity(cfg, name, doc, errs);
@@ -521,12 +545,13 @@ config_validate(
 			    "dmarc_report needs dmarc_verify = yes (reports are of DMARC results)");
 			nerr++;
 		} else if (cfg->dmarc.report_interval % 1000 != 0) {
-			config_err(errs, name, line2(doc, "dmarc_report_interval", "dmarc_report"),
+			config_err(errs, name,
+			    config_line2(doc, "dmarc_report_interval", "dmarc_report"),
 			    "dmarc_report_interval: whole seconds only");
 			nerr++;
 		} else if (dmarc_report_config_check(&rc, why, sizeof(why)) < 0) {
 			config_err(errs, name,
-			    line2(doc,
+			    config_line2(doc,
 			        rc.email == NULL || rc.email[0] == '\0' || rc.submitter == NULL ||
 			                !rc.submitter[0]
 			            ? "dmarc_report_from"
@@ -684,7 +709,7 @@ config_load_overrides(
 	cfg = load_text(text.s ? text.s : "", text.len, path, overrides, noverrides, errs);
 	strbuf_free(&text);
 	if (cfg)
-		cfg->path = make_absolute(path);
+		cfg->path = config_make_absolute(path);
 	return cfg;
 }
 

@@ -60,6 +60,10 @@ struct listener_config {
 	int xvouch_fail, xvouch_none, xvouch_temperror;
 	int register_suspended, register_unregistered, register_temperror;
 	int xgen_invalid, xgen_too_old;
+	int xgen_none;        /* no XGEN from the client, when we offer generations */
+	int tls_cert_fail;    /* a client certificate that proves nothing (tls_trust_ca) */
+	int tls_cert_revoked; /* a trusted CA's client certificate, revoked by its CRL */
+	struct conf_list refuse_classes;   /* register mail classes refused (DESIGN 5.3) */
 	int dnsbl_listed, dnsbl_temperror; /* DNS block lists (dnsbl_zones) */
 	int callout;                       /* call back the return path's MX (CBV) */
 	int callout_fail, callout_nodomain, callout_catchall, callout_temperror;
@@ -70,7 +74,8 @@ struct listener_config {
 /* "domain NAME { ... }": per recipient domain overrides. */
 struct domain_config {
 	char *name;
-	int mode; /* enum config_mode */
+	int mode;                        /* enum config_mode */
+	struct conf_list refuse_classes; /* "inherit": the listener's */
 };
 
 struct config {
@@ -96,6 +101,8 @@ struct config {
 	char *tls_key;
 	char *tls_ciphers;
 	char *tls_client_ca;
+	struct conf_list tls_trust_ca;  /* "FILE [as NAME]" words (tls/tls_trust.h) */
+	struct conf_list tls_trust_crl; /* PEM CRL files of the trusted CAs */
 
 	/* submission */
 	long long auth_max_failures_ip;
@@ -168,6 +175,9 @@ struct config {
 	char *xgen_cookie;                   /* its cookie, 64 hex digits */
 	long long xgen_tolerance;            /* generations older than ours still accepted */
 	long long xgen_max_newer;            /* generations newer than ours still checked */
+	char *xgen_publish_name;             /* TXT name of the authority's releases; "" = none */
+	char *xgen_authority_key;            /* its Ed25519 public key (PEM) */
+	long long xgen_refresh;              /* ms between looks at xgen_publish_name */
 
 	struct listener_config *listeners;
 	size_t nlisteners;
@@ -210,6 +220,15 @@ void config_unref(struct config *cfg);
 void config_print(const struct config *cfg, struct strbuf *out);
 /* The mode for mail to domain through listener l (a domain block wins). */
 int config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain);
+/*
+ * The register mail classes refused for mail to domain through l: the
+ * domain block's refuse_classes unless it says "inherit", else the
+ * listener's; an empty list (or "none") refuses none.
+ */
+const struct conf_list *config_refuse_classes_for(
+    const struct config *cfg, const struct listener_config *l, const char *domain);
+/* Is word a mail class refuse_classes may name (register.h's, or "other")? */
+int config_class_ok(const char *word);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 

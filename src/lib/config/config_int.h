@@ -35,4 +35,18 @@ int config_check_identity(
  * every user (they decide what vouchd and vouchctl do as root). */
 int config_check_file(const char *path, struct strbuf *errs);
 
+/* The line of a top-level key, or of another when the first is unset. */
+int config_line2(const struct conf_doc *doc, const char *key, const char *other);
+/* path made absolute against the current directory (a new string). */
+char *config_make_absolute(const char *path);
+/* config_trust.c: refuse_classes of listeners and domain blocks;
+ * tls_trust_ca and tls_trust_crl (files made absolute, loaded once);
+ * xgen_publish_name and its key. Each returns the errors added. */
+int config_check_classes(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
+int config_check_trust(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
+int config_check_xgen_publish(
+    const struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/register.h"
 #include "smtp/smtp_addr.h"
 #include "util/hmap.h"
 #include "util/safefile.h"
@@ -38,7 +39,51 @@ user_free(struct user *x)
 	free(x->address);
 	free(x->password);
 	free(x->send_as);
+	for (size_t i = 0; i < x->refuse_classes.n; i++)
+		free(x->refuse_classes.v[i]);
+	free(x->refuse_classes.v);
 	free(x);
+}
+
+int
+users_set_refuse_classes(struct user *x, const char *value, char *err, size_t errsz)
+{
+	struct conf_list l = { NULL, 0 };
+	char *copy = xstrdup(value), *save = NULL, *tok;
+	int rc = 0, none = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+		str_lower(tok);
+		if (strcmp(tok, "none") == 0)
+			none = 1;
+		else if (!register_class_known(tok)) {
+			snprintf(err, errsz,
+			    "refuse_classes: unknown mail class '%.60s' (business, individual, isp, "
+			    "government, education, bulk, other, none)",
+			    tok);
+			rc = -1;
+		} else {
+			l.v = xrealloc(l.v, (l.n + 1) * sizeof(*l.v));
+			l.v[l.n++] = xstrdup(tok);
+		}
+	}
+	if (rc == 0 && none && l.n) {
+		snprintf(err, errsz, "refuse_classes: 'none' stands alone");
+		rc = -1;
+	}
+	free(copy);
+	if (rc < 0) {
+		for (size_t i = 0; i < l.n; i++)
+			free(l.v[i]);
+		free(l.v);
+		return -1;
+	}
+	for (size_t i = 0; i < x->refuse_classes.n; i++)
+		free(x->refuse_classes.v[i]);
+	free(x->refuse_classes.v);
+	x->refuse_classes = l;
+	x->refuse_classes_set = value[0] != '\0';
+	return 0;
 }
 
 void
@@ -190,6 +235,13 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 				} else if (strcmp(k, "send_as") == 0) {
 					free(x->send_as);
 					x->send_as = xstrdup(v);
+				} else if (strcmp(k, "refuse_classes") == 0) {
+					char why[200];
+					if (users_set_refuse_classes(x, v, why, sizeof(why)) < 0) {
+						strbuf_printf(
+						    errs, "%s:%d: %s\n", name, lineno, why);
+						nerr++;
+					}
 				} else if (set_num(v, &num) < 0) {
 					bad = 1;
 				} else if (strcmp(k, "locked") == 0) {
@@ -278,6 +330,14 @@ users_write(const struct users *u, struct strbuf *out)
 			rc |= strbuf_puts(out, " discard=1");
 		if (x->send_as)
 			rc |= strbuf_printf(out, " send_as=%s", x->send_as);
+		if (x->refuse_classes_set) {
+			rc |= strbuf_puts(out, " refuse_classes=");
+			if (x->refuse_classes.n == 0)
+				rc |= strbuf_puts(out, "none");
+			for (size_t k = 0; k < x->refuse_classes.n; k++)
+				rc |= strbuf_printf(
+				    out, "%s%s", k ? "," : "", x->refuse_classes.v[k]);
+		}
 		rc |= strbuf_puts(out, "\n");
 	}
 	return rc ? -1 : 0;

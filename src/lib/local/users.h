@@ -3,6 +3,7 @@
  *
  *     alice@example.com password=$y$... max_rcpt_msg=100 max_rcpt_day=300
  *     noreply@example.com discard=1
+ *     pupil@school.example refuse_classes=bulk
  *
  * A user is a local mailbox and, with a password, a submission account.
  * vouchctl writes the file (atomically); vouchd reads it at start-up and on
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "util/conf.h"
 #include "util/str.h"
 
 struct user {
@@ -27,6 +29,10 @@ struct user {
 	int no_unsafe;          /* refuses unsafe mail (no .Unsafe folder) */
 	int discard;            /* mail is accepted, then thrown away (no Maildir) */
 	char *send_as;          /* extra addresses/domains MAIL FROM may use, or NULL */
+	/* register mail classes refused for this mailbox (refuse_classes=bulk,isp;
+	 * "none": none), overriding its domain's; set says it was given */
+	struct conf_list refuse_classes;
+	int refuse_classes_set;
 };
 
 struct users;
@@ -55,6 +61,9 @@ int users_write(const struct users *u, struct strbuf *out);
  */
 int users_save(const struct users *u, const char *path, uid_t uid, gid_t gid, uid_t trusted_uid,
     char *err, size_t errsz);
+/* Set x's refuse_classes from "bulk,isp" or "none" ("" clears it: the
+ * domain's apply). 0, or -1 with a reason in err (x unchanged). */
+int users_set_refuse_classes(struct user *x, const char *value, char *err, size_t errsz);
 /* An empty table. */
 struct users *users_new(void);
 

@@ -62,6 +62,14 @@ verdict_allowed(const struct proofs *sess)
 }
 
 const struct proof *
+verdict_trusted_cert(const struct proofs *sess)
+{
+	const struct proof *c = proofs_has(sess, PROOF_TLS_CERT, PROOF_PASS);
+
+	return c && c->u.tls.ca[0] ? c : NULL;
+}
+
+const struct proof *
 verdict_dnswl(const struct proofs *sess)
 {
 	return proofs_has(sess, PROOF_DNSWL, PROOF_LISTED);
@@ -75,7 +83,12 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 	const struct proof *allow = verdict_allowed(sess), *wl = verdict_dnswl(sess);
 	const struct proof *xv = proofs_has(sess, PROOF_XVOUCH, PROOF_PASS);
 	const struct proof *reg = proofs_get(sess, PROOF_REGISTER_NAME);
+	const struct proof *addr = proofs_get(sess, PROOF_REGISTER_ADDR);
 	int registered = reg && reg->result == PROOF_REGISTERED;
+	/* a suspension follows confirmed abuse: no CA washes it out */
+	int suspended =
+	    (reg && reg->result == PROOF_SUSPENDED) || (addr && addr->result == PROOF_SUSPENDED);
+	const struct proof *cert = suspended ? NULL : verdict_trusted_cert(sess);
 
 	memset(t, 0, sizeof(*t));
 	if (verdict_authenticated(sess))
@@ -88,12 +101,16 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 		t->how = "vouched for its session";
 	else if (xv && registered)
 		t->how = "vouched for its session, registered";
+	else if (cert)
+		t->how = "certificate from a trusted CA";
 	t->verified = t->how != NULL;
 	/* what proved it, for people */
 	if (allow)
 		t->detail = allow->u.list.entry;
 	else if (wl)
 		t->detail = wl->u.zone.zone;
+	else if (cert && !(xv && (!p->registrar || registered)))
+		t->detail = cert->reason;
 	else if (xv)
 		t->detail = xv->identity;
 	/*
@@ -102,7 +119,8 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 	 * name, nothing about the domains it sends for. Their SPF is forgiven
 	 * only for the admin's own allow list and authenticated users, and for
 	 * a vouched server the registrar lists as active (a forwarder whose
-	 * owner answers for it; scenario case 8).
+	 * owner answers for it; scenario case 8). A certificate proves the
+	 * name only, as vouching does.
 	 */
 	t->forwarder = verdict_authenticated(sess) || allow || (xv && p->registrar && registered);
 }

@@ -16,7 +16,10 @@
  *             lists, SPF of both identities, then the sender callout:
  *             explicit reject and tempfail answer MAIL itself; whether a
  *             callout is to be made or skipped is said here too
- *   RCPT      is the server verified? per recipient domain's mode:
+ *   RCPT      a mail class the recipient refuses (refuse_classes: the
+ *             register's class of the vouched, registered name, never
+ *             anything the client says) is 550 5.7.1 in any mode; then:
+ *             is the server verified? per recipient domain's mode:
  *             soft -> unsafe, hard -> 550, off -> accept; "mode" actions
  *             of the MAIL stage are resolved here, per recipient domain
  *   end of data  the message's own proofs: DMARC (with SPF and DKIM in
@@ -33,7 +36,8 @@
  * A session is verified when its client is authenticated or allow-listed
  * (locally or by a DNS allow list), or vouched for itself with XVOUCH and,
  * when registrar zones are configured, its vouched name is registered and
- * active. But a proof of a name is not a proof for other domains: SPF is
+ * active, or showed a certificate for its HELO name from a trusted CA
+ * (tls_trust_ca; the admin's word on that CA, as allow lists are). But a proof of a name is not a proof for other domains: SPF is
  * forgiven and the callout skipped only for a trusted forwarder --
  * allow-listed, authenticated, or vouched and registered active.
  *
@@ -73,6 +77,7 @@ enum verdict_rule {
 	VERDICT_RULE_NO_UNSAFE, /* RCPT: unsafe mail for a recipient who takes none */
 	VERDICT_RULE_DMARC,     /* end of data: the From domain's DMARC policy */
 	VERDICT_RULE_ARC,       /* end of data: accepted, a trusted ARC chain stands for DMARC */
+	VERDICT_RULE_CLASS,     /* RCPT: the register's mail class is refused by the recipient */
 };
 
 /* What the caller does besides replying. */
@@ -108,12 +113,18 @@ struct policy {
 	int registrar;                   /* registrar zones are configured */
 	const char *const *arc_trusted;  /* ARC sealer domains trusted (arc_trusted_sealers) */
 	size_t narc_trusted;
+	int xgen; /* we offer generations (XGEN in EHLO) */
 };
 
 /* RCPT: the recipient's side. */
 struct policy_rcpt {
 	int mode;      /* the mode for the recipient's domain (config_mode_for) */
 	int no_unsafe; /* a local recipient takes no unsafe mail (users: no_unsafe) */
+	/* the register mail classes refused for this recipient (its own
+	 * users entry, else config_refuse_classes_for), or NULL: none; and
+	 * whose setting that is ("recipient", "domain", "listener"), or NULL */
+	const struct conf_list *refuse_classes;
+	const char *refuse_by;
 };
 
 /* The trust verdict on the sending server. */

@@ -57,5 +57,7 @@ void verdict_set(struct verdict *v, enum verdict_act act, int code, const char *
 int verdict_authenticated(const struct proofs *sess);
 const struct proof *verdict_allowed(const struct proofs *sess);
 const struct proof *verdict_dnswl(const struct proofs *sess);
+/* A client certificate for the HELO name from a trusted CA, or NULL. */
+const struct proof *verdict_trusted_cert(const struct proofs *sess);
 
 #endif

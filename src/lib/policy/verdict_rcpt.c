@@ -106,18 +106,30 @@ registrar_say(const struct proofs *sess, const struct policy *p, int mode, struc
 	}
 }
 
-/* Software generations (DESIGN 5.2), when the client said XGEN. */
+/* Software generations (DESIGN 5.2): what the client's XGEN proved, or,
+ * when we offer generations, that it gave none (xgen_none; the admin's
+ * allow-listed clients are not asked for one). */
 static void
 xgen_say(const struct proofs *sess, const struct policy *p, int mode, struct verdict_say *best)
 {
 	const struct proof *g = proofs_get(sess, PROOF_XGEN);
 	enum proof_result r = g ? g->result : PROOF_NONE;
 	char buf[400];
-	int act = r == PROOF_INVALID || r == PROOF_TOO_NEW
-	    ? policy_resolve(p->l->xgen_invalid, mode)
-	    : r == PROOF_TOO_OLD ? policy_resolve(p->l->xgen_too_old, mode)
-	                         : CONFIG_ACT_IGNORE;
+	int act;
 
+	if (g == NULL) {
+		if (!p->xgen || verdict_allowed(sess))
+			return;
+		act = policy_resolve(p->l->xgen_none, mode);
+		if (act != CONFIG_ACT_IGNORE)
+			say_max(best, act, "5.7.1",
+			    "the sending server gave no software generation (XGEN); this server takes "
+			    "mail only from servers that prove their generation");
+		return;
+	}
+	act = r == PROOF_INVALID || r == PROOF_TOO_NEW ? policy_resolve(p->l->xgen_invalid, mode)
+	    : r == PROOF_TOO_OLD                       ? policy_resolve(p->l->xgen_too_old, mode)
+	                                               : CONFIG_ACT_IGNORE;
 	if (act == CONFIG_ACT_IGNORE)
 		return;
 	snprintf(buf, sizeof(buf), "software generation %lld %s", g->u.gen.peer,
@@ -125,6 +137,60 @@ xgen_say(const struct proofs *sess, const struct policy *p, int mode, struct ver
 	        : r == PROOF_TOO_NEW ? "is too far ahead to be checked"
 	                             : "is too old");
 	say_max(best, act, "5.7.1", buf);
+}
+
+/* An unverified session that showed a client certificate proving nothing
+ * (tls_cert_fail), or one its trusted CA revoked (tls_cert_revoked). */
+static void
+tls_say(const struct proofs *sess, const struct policy *p, int mode, struct verdict_say *best)
+{
+	const struct proof *c = proofs_get(sess, PROOF_TLS_CERT);
+	char buf[500];
+
+	if (c == NULL || verdict_trusted_cert(sess))
+		return;
+	if (c->u.tls.revoked) {
+		str_fmt(buf, sizeof(buf), "the client certificate for %s is revoked: %.300s",
+		    c->identity, c->reason);
+		say_max(best, policy_resolve(p->l->tls_cert_revoked, mode), "5.7.1", buf);
+		return;
+	}
+	str_fmt(buf, sizeof(buf),
+	    "the client certificate (%.200s) does not prove %s: not from a CA this server trusts, "
+	    "or for another name",
+	    c->u.tls.subject, c->identity);
+	say_max(best, policy_resolve(p->l->tls_cert_fail, mode), "5.7.1", buf);
+}
+
+/*
+ * The register's mail class (DESIGN 5.3), refused by the recipient: the
+ * class of the vouched name as the registrar publishes it, never anything
+ * the client says. 1 with v set when refused.
+ */
+static int
+class_rule(const struct proofs *sess, const struct policy_rcpt *r, struct verdict *v)
+{
+	const struct proof *xv = proofs_has(sess, PROOF_XVOUCH, PROOF_PASS);
+	const struct proof *reg = proofs_get(sess, PROOF_REGISTER_NAME);
+	char text[VERDICT_TEXT_MAX];
+
+	if (r->refuse_classes == NULL || xv == NULL || reg == NULL ||
+	    reg->u.zone.klass[0] == '\0' ||
+	    (reg->result != PROOF_REGISTERED && reg->result != PROOF_SUSPENDED))
+		return 0;
+	int hit = 0;
+	for (size_t i = 0; i < r->refuse_classes->n && !hit; i++)
+		hit = strcmp(r->refuse_classes->v[i], reg->u.zone.klass) == 0;
+	if (!hit)
+		return 0;
+	str_fmt(text, sizeof(text),
+	    "mail of class %s is refused for this recipient: the registrar %s lists the sending "
+	    "server %s as %s",
+	    reg->u.zone.klass, reg->u.zone.zone, xv->identity, reg->u.zone.klass);
+	verdict_set(v, VERDICT_REJECT, 550, "5.7.1", text, VERDICT_RULE_CLASS);
+	str_fmt(v->why, sizeof(v->why), "class %s (registrar %s) refused by the %s",
+	    reg->u.zone.klass, reg->u.zone.zone, r->refuse_by ? r->refuse_by : "recipient");
+	return 1;
 }
 
 void
@@ -137,6 +203,8 @@ policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct po
 	struct policy_trust t;
 	char text[600], status[8];
 
+	if (!verdict_authenticated(sess) && !p->submission && class_rule(sess, r, v))
+		return;
 	/* MAIL was accepted: its checks refused nothing, only said */
 	verdict_mail_rules(sess, msg, p, &says, &ignored);
 	memset(&best, 0, sizeof(best));
@@ -149,6 +217,7 @@ policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct po
 		if (!t.verified) {
 			xvouch_say(sess, p, r->mode, &best);
 			registrar_say(sess, p, r->mode, &best);
+			tls_say(sess, p, r->mode, &best);
 		}
 		xgen_say(sess, p, r->mode, &best);
 	}

@@ -256,8 +256,17 @@ test_from_others(void **state)
 	assert_int_equal(p.u.gen.ours, 30);
 	assert_int_equal(p.u.gen.tolerance, 10);
 	assert_int_equal(p.u.gen.max_newer, 100);
-	proofs_from_tls(&p, "mx.example.com", 0, "CN=mx.example.com");
+	proofs_from_tls(&p, "mx.example.com", 0, "CN=mx.example.com", NULL, 0, NULL);
 	assert_int_equal(p.result, PROOF_FAIL);
+	assert_string_equal(p.reason, "CN=mx.example.com");
+	proofs_from_tls(&p, "mx.example.com", 1, "CN=mx.example.com", "corp", 0,
+	    "mx.example.com, certified by trusted CA corp");
+	assert_int_equal(p.result, PROOF_PASS);
+	assert_string_equal(p.u.tls.ca, "corp");
+	proofs_from_tls(&p, "mx.example.com", 1, "CN=mx.example.com", "corp", 1, "revoked");
+	assert_int_equal(p.result, PROOF_FAIL);
+	assert_string_equal(p.u.tls.ca, "");
+	assert_int_equal(p.u.tls.revoked, 1);
 	proofs_from_xvouch(&p, "mx.example.com", PROOF_PASS, "confirmed");
 	assert_int_equal(p.about, PROOF_ID_VOUCHED);
 	proofs_from_auth(&p, "alice@example.com");

@@ -67,7 +67,7 @@ test_txt_parse(void **state)
 
 	/* leniency: spaces, a final ';', case, unknown tags and classes */
 	static const char lenient[] = " V = Vouch1 ;class = Business;since=2024-02-29 ; "
-	    "future=anything at all; sponsors=0;";
+	                              "future=anything at all; sponsors=0;";
 	assert_int_equal(register_txt_parse(lenient, strlen(lenient), &t, err, sizeof(err)), 0);
 	assert_int_equal(t.klass, REGISTER_CLASS_BUSINESS);
 	assert_int_equal(t.day, 29);
@@ -163,8 +163,7 @@ teardown(void **state)
 }
 
 static void
-ask(struct world *w, const char *const *zones, size_t n, const char *q,
-    struct register_outcome *o)
+ask(struct world *w, const char *const *zones, size_t n, const char *q, struct register_outcome *o)
 {
 	register_check_sync(w->dns, zones, n, q, o);
 	assert_int_equal(dns_client_pending(w->dns), 0);
@@ -184,7 +183,8 @@ test_name_form(void **state)
 	assert_int_equal(o.decided_by, 0);
 	assert_int_equal(o.zones[0].has_txt, 1);
 	assert_int_equal(o.zones[0].txt.klass, REGISTER_CLASS_ISP);
-	assert_string_equal(o.reason, "mx1.example.com is registered in reg.test "
+	assert_string_equal(o.reason,
+	    "mx1.example.com is registered in reg.test "
 	    "(class isp, since 2026-11-23, 2 sponsors)");
 
 	ask(w, reg, 1, "bad.example.com", &o);
@@ -338,7 +338,7 @@ test_config(void **state)
 	struct config *cfg;
 	static const char good[] = "registrar_zones = reg.example.net, reg2.example.org\n";
 	static const char bad[] = "registrar_zones = reg.example.net bad..zone ok_zone.test "
-	    "sp@ce.test\n";
+	                          "sp@ce.test\n";
 
 	strbuf_init(&errs, 1 << 16);
 	cfg = config_load_text(good, sizeof(good) - 1, "t.conf", &errs);
@@ -353,6 +353,44 @@ test_config(void **state)
 	strbuf_free(&errs);
 }
 
+/* refuse_classes: a listener's list, a domain block's (inherit, none) */
+static void
+test_refuse_classes_config(void **state)
+{
+	static const char text[] = "listener mx {\n"
+	                           "    refuse_classes = bulk\n"
+	                           "}\n"
+	                           "domain school.example {\n"
+	                           "    refuse_classes = BULK, isp, other\n"
+	                           "}\n"
+	                           "domain open.example {\n"
+	                           "    refuse_classes = none\n"
+	                           "}\n"
+	                           "domain plain.example {\n"
+	                           "    mode = hard\n"
+	                           "}\n";
+	struct strbuf errs;
+	struct config *cfg;
+
+	(void)state;
+	strbuf_init(&errs, 1 << 16);
+	cfg = config_load_text(text, sizeof(text) - 1, "t.conf", &errs);
+	assert_non_null(cfg);
+	const struct listener_config *l = &cfg->listeners[0];
+	const struct conf_list *c = config_refuse_classes_for(cfg, l, "School.Example");
+	assert_int_equal(c->n, 3);
+	assert_string_equal(c->v[0], "bulk");
+	assert_int_equal(config_refuse_classes_for(cfg, l, "open.example")->n, 1);
+	assert_string_equal(config_refuse_classes_for(cfg, l, "open.example")->v[0], "none");
+	/* no refuse_classes in the block: the listener's */
+	assert_ptr_equal(config_refuse_classes_for(cfg, l, "plain.example"), &l->refuse_classes);
+	assert_ptr_equal(config_refuse_classes_for(cfg, l, "other.example"), &l->refuse_classes);
+	config_free(cfg);
+	assert_true(register_class_known("Education") && register_class_known("other"));
+	assert_false(register_class_known("none") || register_class_known("spam"));
+	strbuf_free(&errs);
+}
+
 int
 main(void)
 {
@@ -363,6 +401,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zones_combine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_cancel, setup, teardown),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_refuse_classes_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,12 +10,13 @@
 #include "local/resolve.h"
 #include "local/users.h"
 
-static const char users_text[] =
-    "# comment\n"
-    "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50\n"
-    "Bob@Example.com stamp_user=1 no_unsafe=1\n"
-    "noreply@example.com discard=1\n"
-    "\n";
+static const char users_text[] = "# comment\n"
+                                 "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50\n"
+                                 "Bob@Example.com stamp_user=1 no_unsafe=1\n"
+                                 "noreply@example.com discard=1\n"
+                                 "pupil@school.example refuse_classes=Bulk,isp\n"
+                                 "desk@school.example refuse_classes=none\n"
+                                 "\n";
 
 static void
 test_users(void **state)
@@ -27,8 +28,17 @@ test_users(void **state)
 	strbuf_init(&errs, 65536);
 	u = users_parse(users_text, strlen(users_text), "users", &errs);
 	assert_non_null(u);
-	assert_int_equal(users_count(u), 3);
+	assert_int_equal(users_count(u), 5);
 	assert_true(users_find(u, "noreply@example.com")->discard);
+	/* refused mail classes: a list (lower case), "none", or not set */
+	const struct user *pupil = users_find(u, "pupil@school.example");
+	assert_true(pupil->refuse_classes_set);
+	assert_int_equal(pupil->refuse_classes.n, 2);
+	assert_string_equal(pupil->refuse_classes.v[0], "bulk");
+	assert_string_equal(pupil->refuse_classes.v[1], "isp");
+	assert_true(users_find(u, "desk@school.example")->refuse_classes_set);
+	assert_int_equal(users_find(u, "desk@school.example")->refuse_classes.n, 0);
+	assert_false(users_find(u, "bob@example.com")->refuse_classes_set);
 	assert_false(users_find(u, "bob@example.com")->discard);
 	assert_string_equal(users_find(u, "ALICE@example.com")->password, "$y$j9T$abc$def");
 	assert_int_equal(users_find(u, "alice@example.com")->max_rcpt_day, 50);
@@ -38,17 +48,28 @@ test_users(void **state)
 	assert_int_equal(users_write(u, &out), 0);
 	struct users *u2 = users_parse(out.s, out.len, "users", &errs);
 	assert_non_null(u2);
-	assert_int_equal(users_count(u2), 3);
+	assert_int_equal(users_count(u2), 5);
 	assert_true(users_find(u2, "noreply@example.com")->discard);
+	assert_non_null(strstr(out.s, "pupil@school.example refuse_classes=bulk,isp\n"));
+	assert_non_null(strstr(out.s, "desk@school.example refuse_classes=none\n"));
+	assert_int_equal(users_find(u2, "pupil@school.example")->refuse_classes.n, 2);
 	users_free(u2);
 	assert_int_equal(users_del(u, "bob@example.com"), 0);
 	assert_int_equal(users_del(u, "bob@example.com"), -1);
 	users_free(u);
 
 	static const char *const bad[] = {
-		"alice\n", "../x@example.com\n", "a/b@example.com\n", "\"q\"@example.com\n",
-		"a@[127.0.0.1]\n", "a@example.com a@example.com\n", "a@example.com what\n",
-		"a@example.com max_rcpt_day=many\n", "a@example.com\nA@example.com\n",
+		"alice\n",
+		"../x@example.com\n",
+		"a/b@example.com\n",
+		"\"q\"@example.com\n",
+		"a@[127.0.0.1]\n",
+		"a@example.com a@example.com\n",
+		"a@example.com what\n",
+		"a@example.com max_rcpt_day=many\n",
+		"a@example.com\nA@example.com\n",
+		"a@example.com refuse_classes=spam\n",
+		"a@example.com refuse_classes=none,bulk\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
@@ -61,14 +82,13 @@ test_users(void **state)
 	strbuf_free(&out);
 }
 
-static const char aliases_text[] =
-    "postmaster: alice@example.com   # the admin\n"
-    "team@example.com: alice@example.com, bob\n"
-    "fwd@example.com: someone@elsewhere.net\n"
-    "self@example.com: self@example.com, bob\n"
-    "loop1@example.com: loop2\n"
-    "loop2@example.com: loop1\n"
-    "dangling@example.com: nobody\n";
+static const char aliases_text[] = "postmaster: alice@example.com   # the admin\n"
+                                   "team@example.com: alice@example.com, bob\n"
+                                   "fwd@example.com: someone@elsewhere.net\n"
+                                   "self@example.com: self@example.com, bob\n"
+                                   "loop1@example.com: loop2\n"
+                                   "loop2@example.com: loop1\n"
+                                   "dangling@example.com: nobody\n";
 
 static void
 test_resolve(void **state)
@@ -94,7 +114,8 @@ test_resolve(void **state)
 	assert_string_equal(r.local[1], "bob@example.com");
 	resolved_clear(&r);
 	/* bare postmaster alias applies in every domain */
-	assert_int_equal(resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "alice@example.com");
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "fwd", "example.com", &r), RESOLVE_OK);
@@ -106,16 +127,20 @@ test_resolve(void **state)
 	assert_int_equal(r.nlocal, 2);
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "loop1", "example.com", &r), RESOLVE_LOOP);
-	assert_int_equal(resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
-	assert_int_equal(resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
 	/* postmaster exists in a local domain even without user or alias */
 	aliases_free(a);
 	a = aliases_parse("", 0, "aliases", &errs);
-	assert_int_equal(resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "postmaster@example.org");
 	resolved_clear(&r);
 
-	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n", "x: a b@\n" };
+	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n",
+		"x: a b@\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
 		struct aliases *b = aliases_parse(bad[i], strlen(bad[i]), "aliases", &errs);

@@ -91,9 +91,11 @@ enum check {
 	CK_REG_NAME,
 	CK_REG_ADDR,
 	CK_XGEN,
+	CK_XGEN_OFFERED, /* we offer generations (xgen_none applies) */
+	CK_TLS,          /* a client certificate that proves nothing */
 };
 static const char *const check_names[] = { "spf-mailfrom", "spf-helo", "dnsbl", "callout", "xvouch",
-	"register-name", "register-addr", "xgen" };
+	"register-name", "register-addr", "xgen", "xgen-offered", "tls-cert" };
 enum stage { AT_MAIL, AT_RCPT };
 #define NO_ACTION ((size_t)-1)
 #define F(x) offsetof(struct listener_config, x)
@@ -187,6 +189,17 @@ static const struct check_case {
 	    "software generation 7 does not verify" },
 	{ CK_XGEN, PROOF_TOO_NEW, F(xgen_invalid), AT_RCPT, 0, NULL, 0, NULL, "5.7.1",
 	    "is too far ahead to be checked" },
+	{ CK_XGEN_OFFERED, PROOF_NONE, F(xgen_none), AT_RCPT, 0, NULL, 0, NULL, "5.7.1",
+	    "gave no software generation (XGEN)" },
+	{ CK_XGEN_OFFERED, PROOF_CURRENT, NO_ACTION, AT_RCPT, 0, NULL, 0, NULL, NULL, NULL },
+	{ CK_TLS, PROOF_FAIL, F(tls_cert_fail), AT_RCPT, 0, NULL, 0, NULL, "5.7.1",
+	    "client certificate (CN=mx.example.com) does not prove mx.example.com" },
+	/* PROOF_PERMERROR stands for a certificate its trusted CA revoked */
+	{ CK_TLS, PROOF_PERMERROR, F(tls_cert_revoked), AT_RCPT, 0, NULL, 0, NULL, "5.7.1",
+	    "client certificate for mx.example.com is revoked" },
+	/* verified only by tls_client_ca: recorded, proves nothing, not failed */
+	{ CK_TLS, PROOF_PASS, F(tls_cert_fail), AT_RCPT, 0, NULL, 0, NULL, "5.7.1",
+	    "does not prove mx.example.com" },
 };
 
 /* What an action leads to, by stage: at MAIL ('R' the check's reject,
@@ -247,10 +260,18 @@ build(const struct check_case *c, struct proofs *sess, struct proofs *msg, struc
 		add_zone(sess, PROOF_REGISTER_ADDR, c->r, "192.0.2.1", "reg.test");
 		break;
 	case CK_XGEN:
+	case CK_XGEN_OFFERED:
+		p->xgen = c->ck == CK_XGEN_OFFERED;
 		if (c->r != PROOF_NONE) {
 			x = add(sess, PROOF_XGEN, c->r, NULL);
 			x->u.gen.peer = 7;
 		}
+		break;
+	case CK_TLS:
+		x = add(sess, PROOF_TLS_CERT, c->r == PROOF_PASS ? PROOF_PASS : PROOF_FAIL,
+		    "mx.example.com");
+		snprintf(x->u.tls.subject, sizeof(x->u.tls.subject), "CN=mx.example.com");
+		x->u.tls.revoked = c->r == PROOF_PERMERROR;
 		break;
 	}
 }
@@ -278,7 +299,7 @@ test_matrix(void **state)
 				const struct action_case *ac = &acts[a];
 				struct listener_config l;
 				struct policy p = { .l = &l };
-				struct policy_rcpt r = { mode, 0 };
+				struct policy_rcpt r = { .mode = mode };
 				struct proofs sess, msg;
 				struct verdict v;
 				char what[200];
@@ -497,24 +518,27 @@ test_xgen(void **state)
 
 enum mail_setup {
 	MS_NONE = 0,
-	MS_STRICT = 1 << 0,          /* strict = yes */
-	MS_HELO_BAD = 1 << 1,        /* the name does not resolve to the client */
-	MS_HELO_SYNTAX = 1 << 2,     /* not an FQDN */
-	MS_HELO_LITERAL = 1 << 3,    /* a literal that is not the client */
-	MS_HELO_TEMP = 1 << 4,       /* DNS trouble */
-	MS_REQUIRED = 1 << 5,        /* the address is vouch-required */
-	MS_XV_PASS = 1 << 6,         /* vouched */
-	MS_XV_TEMP = 1 << 7,         /* vouching could not be checked */
-	MS_ALLOWED = 1 << 8,         /* allow-listed */
-	MS_DNSBL = 1 << 9,           /* listed; dnsbl_listed = reject */
-	MS_SPF_FAIL = 1 << 10,       /* return path SPF fail; spf_fail = reject */
-	MS_AUTH = 1 << 11,           /* authenticated */
-	MS_SUBMISSION = 1 << 12,     /* a submission port */
-	MS_DNSWL = 1 << 13,          /* listed in a DNS allow list */
-	MS_REGISTERED = 1 << 14,     /* registrar zones; the vouched name is active */
-	MS_SPF_HELO_FAIL = 1 << 15,  /* HELO SPF fail */
-	MS_SPF_SOFT_TAG = 1 << 16,   /* return path softfail; spf_softfail = tag */
-	MS_SPF_HELO_UNSAFE = 1 << 17 /* HELO neutral; spf_neutral = unsafe */
+	MS_STRICT = 1 << 0,           /* strict = yes */
+	MS_HELO_BAD = 1 << 1,         /* the name does not resolve to the client */
+	MS_HELO_SYNTAX = 1 << 2,      /* not an FQDN */
+	MS_HELO_LITERAL = 1 << 3,     /* a literal that is not the client */
+	MS_HELO_TEMP = 1 << 4,        /* DNS trouble */
+	MS_REQUIRED = 1 << 5,         /* the address is vouch-required */
+	MS_XV_PASS = 1 << 6,          /* vouched */
+	MS_XV_TEMP = 1 << 7,          /* vouching could not be checked */
+	MS_ALLOWED = 1 << 8,          /* allow-listed */
+	MS_DNSBL = 1 << 9,            /* listed; dnsbl_listed = reject */
+	MS_SPF_FAIL = 1 << 10,        /* return path SPF fail; spf_fail = reject */
+	MS_AUTH = 1 << 11,            /* authenticated */
+	MS_SUBMISSION = 1 << 12,      /* a submission port */
+	MS_DNSWL = 1 << 13,           /* listed in a DNS allow list */
+	MS_REGISTERED = 1 << 14,      /* registrar zones; the vouched name is active */
+	MS_SPF_HELO_FAIL = 1 << 15,   /* HELO SPF fail */
+	MS_SPF_SOFT_TAG = 1 << 16,    /* return path softfail; spf_softfail = tag */
+	MS_SPF_HELO_UNSAFE = 1 << 17, /* HELO neutral; spf_neutral = unsafe */
+	MS_CERT = 1 << 18,            /* a certificate for the HELO name from trusted CA corp */
+	MS_CERT_CLIENT_CA = 1 << 19,  /* one verified by tls_client_ca only */
+	MS_SUSPENDED = 1 << 20        /* registrar zones; the vouched name is suspended */
 };
 
 static void
@@ -549,6 +573,19 @@ mail_case(unsigned ms, int mode, struct listener_config *l, struct policy *p, st
 	if (ms & MS_REGISTERED) {
 		p->registrar = 1;
 		add_zone(sess, PROOF_REGISTER_NAME, PROOF_REGISTERED, "mx.example.com", "reg.test");
+	}
+	if (ms & MS_SUSPENDED) {
+		p->registrar = 1;
+		add_zone(sess, PROOF_REGISTER_NAME, PROOF_SUSPENDED, "mx.example.com", "reg.test");
+	}
+	if (ms & (MS_CERT | MS_CERT_CLIENT_CA)) {
+		struct proof *c = add(sess, PROOF_TLS_CERT, PROOF_PASS, "mx.example.com");
+		snprintf(c->u.tls.subject, sizeof(c->u.tls.subject), "CN=mx.example.com");
+		if (ms & MS_CERT) {
+			snprintf(c->u.tls.ca, sizeof(c->u.tls.ca), "corp");
+			snprintf(c->reason, sizeof(c->reason),
+			    "mx.example.com, certified by trusted CA corp");
+		}
 	}
 	if (ms & MS_ALLOWED)
 		add_list(sess, PROOF_ALLOW, "192.0.2.0/24", 0);
@@ -682,7 +719,7 @@ test_says(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
 		struct policy p;
-		struct policy_rcpt r = { c[i].mode, 0 };
+		struct policy_rcpt r = { .mode = c[i].mode };
 		struct proofs sess, msg;
 		struct verdict v;
 		mail_case(c[i].ms, c[i].mode, &l, &p, &sess, &msg);
@@ -720,7 +757,7 @@ test_rcpt(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct listener_config l;
 		struct policy p = { .l = &l };
-		struct policy_rcpt r = { c[i].rcpt_mode, c[i].no_unsafe };
+		struct policy_rcpt r = { .mode = c[i].rcpt_mode, .no_unsafe = c[i].no_unsafe };
 		struct proofs sess, msg;
 		struct verdict v;
 		char what[40];
@@ -735,6 +772,84 @@ test_rcpt(void **state)
 		check_refusal(what, &v, c[i].code, c[i].status, c[i].text);
 		if (v.rule != c[i].rule)
 			fail_msg("%s: rule %d", what, (int)v.rule);
+		proofs_clear(&sess);
+		proofs_clear(&msg);
+	}
+}
+
+/* ---- RCPT: refused mail classes -------------------------------------------------- */
+
+static void
+test_classes(void **state)
+{
+	static const struct {
+		const char *klass;     /* the register's class of the vouched name, "" none */
+		enum proof_result reg; /* the register's word */
+		int vouched;           /* XVOUCH passed */
+		const char *refuse;    /* the recipient's refuse_classes, NULL: none set */
+		int mode, auth, submission;
+		int code;
+		const char *text;
+	} c[] = {
+		/* a school refuses bulk: a registered bulk sender, in every mode */
+		{ "bulk", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_SOFT, 0, 0, 550,
+		    "mail of class bulk is refused for this recipient: the registrar reg.test lists the sending server mx.example.com as bulk" },
+		{ "bulk", PROOF_REGISTERED, 1, "isp,bulk", CONFIG_MODE_OFF, 0, 0, 550,
+		    "class bulk" },
+		{ "bulk", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_HARD, 0, 0, 550, "class bulk" },
+		{ "bulk", PROOF_SUSPENDED, 1, "bulk", CONFIG_MODE_OFF, 0, 0, 550, "class bulk" },
+		/* another recipient takes it */
+		{ "bulk", PROOF_REGISTERED, 1, NULL, CONFIG_MODE_HARD, 0, 0, 250, "Ok" },
+		{ "bulk", PROOF_REGISTERED, 1, "isp", CONFIG_MODE_HARD, 0, 0, 250, "Ok" },
+		{ "isp", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_HARD, 0, 0, 250, "Ok" },
+		/* no class from the register, or no proven name: nothing to refuse by */
+		{ "", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_HARD, 0, 0, 250, "Ok" },
+		{ "bulk", PROOF_REGISTERED, 0, "bulk", CONFIG_MODE_OFF, 0, 0, 250, "Ok" },
+		{ "bulk", PROOF_UNREGISTERED, 1, "bulk", CONFIG_MODE_OFF, 0, 0, 250, "Ok" },
+		{ "bulk", PROOF_TEMPERROR, 1, "bulk", CONFIG_MODE_OFF, 0, 0, 250, "Ok" },
+		/* our own users are not classed */
+		{ "bulk", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_HARD, 1, 0, 250, "Ok" },
+		{ "bulk", PROOF_REGISTERED, 1, "bulk", CONFIG_MODE_HARD, 0, 1, 250, "Ok" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct listener_config l;
+		struct policy p = { .l = &l, .registrar = 1, .submission = c[i].submission };
+		struct proofs sess, msg;
+		struct verdict v;
+		char what[40], words[3][16];
+		char *wv[3];
+		struct conf_list refuse = { wv, 0 };
+		struct policy_rcpt r = { .mode = c[i].mode };
+		quiet(&l, c[i].mode);
+		proofs_init(&sess);
+		proofs_init(&msg);
+		if (c[i].refuse) {
+			const char *s = c[i].refuse;
+			while (*s && refuse.n < 3) {
+				size_t n = strcspn(s, ",");
+				snprintf(words[refuse.n], sizeof(words[0]), "%.*s", (int)n, s);
+				wv[refuse.n] = words[refuse.n];
+				refuse.n++;
+				s += n + (s[n] == ',');
+			}
+			r.refuse_classes = &refuse;
+			r.refuse_by = "recipient";
+		}
+		if (c[i].vouched)
+			add(&sess, PROOF_XVOUCH, PROOF_PASS, "mx.example.com");
+		add_zone(&sess, PROOF_REGISTER_NAME, c[i].reg, "mx.example.com", "reg.test");
+		snprintf(sess.v[sess.n - 1].u.zone.klass, sizeof(sess.v[0].u.zone.klass), "%s",
+		    c[i].klass);
+		if (c[i].auth)
+			add(&sess, PROOF_AUTH, PROOF_PASS, "alice@example.com");
+		add_spf(&msg, PROOF_SPF_MAILFROM, PROOF_PASS);
+		snprintf(what, sizeof(what), "class case %zu", i);
+		policy_rcpt(&sess, &msg, &p, &r, &v);
+		check_refusal(what, &v, c[i].code, c[i].code == 550 ? "5.7.1" : "2.1.5", c[i].text);
+		if (c[i].code == 550 &&
+		    (v.rule != VERDICT_RULE_CLASS || !strstr(v.why, "refused by the recipient")))
+			fail_msg("%s: rule %d why \"%s\"", what, (int)v.rule, v.why);
 		proofs_clear(&sess);
 		proofs_clear(&msg);
 	}
@@ -760,6 +875,16 @@ test_trust(void **state)
 		    "mx.example.com" },
 		{ MS_XV_TEMP, 0, 0, NULL, NULL },
 		{ MS_AUTH | MS_ALLOWED, 1, 1, "authenticated submission", "192.0.2.0/24" },
+		/* the chain of trust: a trusted CA's certificate proves the name only */
+		{ MS_CERT, 1, 0, "certificate from a trusted CA",
+		    "mx.example.com, certified by trusted CA corp" },
+		{ MS_CERT_CLIENT_CA, 0, 0, NULL, NULL },
+		{ MS_CERT | MS_XV_PASS, 1, 0, "vouched for its session", "mx.example.com" },
+		/* vouching could not be checked: the CA's word stands */
+		{ MS_CERT | MS_XV_TEMP, 1, 0, "certificate from a trusted CA",
+		    "mx.example.com, certified by trusted CA corp" },
+		/* no CA washes out a suspension */
+		{ MS_CERT | MS_XV_PASS | MS_SUSPENDED, 0, 0, NULL, "mx.example.com" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -1080,7 +1205,7 @@ test_data_end_no_unsafe(void **state)
 {
 	struct listener_config l;
 	struct policy p = { .l = &l };
-	struct policy_rcpt r = { CONFIG_MODE_SOFT, 1 };
+	struct policy_rcpt r = { .mode = CONFIG_MODE_SOFT, .no_unsafe = 1 };
 	struct proofs sess, msg;
 	struct verdict v;
 
@@ -1128,6 +1253,7 @@ main(void)
 		cmocka_unit_test(test_mail_rules),
 		cmocka_unit_test(test_says),
 		cmocka_unit_test(test_rcpt),
+		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_trust),
 		cmocka_unit_test(test_callout_wanted),
 		cmocka_unit_test(test_header),
