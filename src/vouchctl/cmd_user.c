@@ -138,7 +138,7 @@ usage(void)
 	    "       vouchctl user del|lock|unlock ADDRESS\n"
 	    "       vouchctl user set ADDRESS KEY=VALUE...   (max_rcpt_msg, max_rcpt_day,\n"
 	    "                                                stamp_user, no_unsafe, send_as,\n"
-	    "                                                discard)\n"
+	    "                                                discard, challenge)\n"
 	    "       vouchctl user list\n");
 }
 
@@ -287,6 +287,8 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 				x->no_unsafe = v != 0;
 			} else if (strcmp(k, "discard") == 0) {
 				x->discard = v != 0;
+			} else if (strcmp(k, "challenge") == 0) {
+				x->challenge = v ? 1 : -1;
 			} else {
 				rc = 2;
 			}

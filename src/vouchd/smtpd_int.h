@@ -10,6 +10,7 @@
 
 #include "smtpd.h"
 #include "msg/hdrfilter.h"
+#include "policy/challenge.h"
 #include "policy/verdict.h"
 #include "queue/envelope.h"
 #include "queue/queue.h"
@@ -34,6 +35,8 @@ struct smtpd_sess {
 	int hdr_active;
 	struct msgauth *ma; /* the message's DKIM and DMARC, DATA to the end (msgauth.h) */
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
+	unsigned chal_hdr;  /* what the header says for challenges (CHALLENGE_HDR_*) */
+	char chal_token[CHALLENGE_TOKEN_LEN + 1]; /* a confirmation to act on, or "" */
 };
 
 /* The transaction ended without a message: drop what it holds. */

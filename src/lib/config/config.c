@@ -274,6 +274,7 @@ const struct config_part config_parts[] = {
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
+	{ "challenge", challenge_config_keys, offsetof(struct config, challenge) },
 	{ NULL, NULL, 0 },
 };
 
@@ -340,6 +341,8 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 const struct conf_key config_domain_keys[] = {
 	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
 	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ "challenge", CONF_BOOL, D(challenge), "no", 0, 0, NULL,
+	    "hold mail from senders not on a recipient's whitelist and challenge them (users' challenge= overrides)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -350,6 +353,15 @@ config_mode_for(const struct config *cfg, const struct listener_config *l, const
 		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
 			return cfg->domain_overrides[i].mode;
 	return l->mode;
+}
+
+int
+config_challenge_for(const struct config *cfg, const char *domain)
+{
+	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++)
+		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
+			return cfg->domain_overrides[i].challenge;
+	return 0;
 }
 
 static void
@@ -480,6 +492,7 @@ config_validate(
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	set_derived_path(&cfg->challenge.key_file, cfg->data_dir, "state/challenge.key");
 	nerr += config_check_identity(cfg, name, doc, errs);
 	/* DMARC without its suffix list would silently be off (msgauth.c) */
 	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
@@ -574,6 +587,8 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 	if (dnslist_config_check(&cfg->dnslist, &sub) < 0)
 		nerr++;
 	if (register_config_check(&cfg->reg, &sub) < 0)
+		nerr++;
+	if (challenge_config_check(&cfg->challenge, &sub) < 0)
 		nerr++;
 	config_errs_at_keys(errs, name, &doc, sub.s);
 	strbuf_free(&sub);

@@ -18,6 +18,7 @@
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "msg/mime_config.h"
+#include "policy/challenge_config.h"
 #include "policy/stats_config.h"
 #include "util/conf.h"
 #include "util/str.h"
@@ -70,7 +71,8 @@ struct listener_config {
 /* "domain NAME { ... }": per recipient domain overrides. */
 struct domain_config {
 	char *name;
-	int mode; /* enum config_mode */
+	int mode;      /* enum config_mode */
+	int challenge; /* challenge/response for its recipients by default */
 };
 
 struct config {
@@ -181,10 +183,11 @@ struct config {
 	struct callout_config callout;
 	struct dnslist_config dnslist;
 	struct register_config reg;
-	struct mime_config unsafe; /* the copy that goes to .Unsafe */
-	struct stats_config stats; /* the Prometheus endpoint */
-	struct dkim_config dkim;   /* DKIM and ARC */
-	struct dmarc_config dmarc; /* DMARC of inbound mail */
+	struct mime_config unsafe;         /* the copy that goes to .Unsafe */
+	struct stats_config stats;         /* the Prometheus endpoint */
+	struct dkim_config dkim;           /* DKIM and ARC */
+	struct dmarc_config dmarc;         /* DMARC of inbound mail */
+	struct challenge_config challenge; /* challenge/response (policy/challenge.h) */
 };
 
 /*
@@ -210,6 +213,8 @@ void config_unref(struct config *cfg);
 void config_print(const struct config *cfg, struct strbuf *out);
 /* The mode for mail to domain through listener l (a domain block wins). */
 int config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain);
+/* Challenge/response for mail to domain by default (its domain block). */
+int config_challenge_for(const struct config *cfg, const char *domain);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
