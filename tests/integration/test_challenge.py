@@ -343,3 +343,27 @@ def test_config_check_reports_bad_settings(world_dir):
     err = check("challenge_reply_local = Con-firm\nchallenge_url = ftp://example.org/x\n")
     assert re.search(r"bad\.conf:2: challenge_reply_local", err), err
     assert re.search(r"bad\.conf:3: challenge_url", err), err
+
+
+def test_held_mail_survives_a_restart(world):
+    # the challenge cannot leave (its relayhost refuses), so it stays in the
+    # queue, where the test reads its token
+    d, _ = world({"relayhost": "127.0.0.1:1", "retry_min": "1h"}, postfix=False)
+    assert direct(d, SENDER, "alice@test.example", "Subject: r1\r\nX-Test-Id: r1\r\n\r\nx\r\n")[0] \
+        == 250
+    d.wait_log("event=challenge_sent")
+    d.stop()
+    d.start()
+    assert "held=1" in d.ctl("challenge", "list", check=True).stdout
+    active = os.path.join(d.data_dir, "queue", "active")
+    token = None
+    for name in os.listdir(active):
+        if name.endswith(".msg"):
+            with open(os.path.join(active, name), "rb") as f:
+                m = re.search(rb"Reply-To: <(confirm-[0-9a-f-]{46}@test\.example)>", f.read())
+            token = token or (m and m.group(1).decode())
+    assert token
+    assert d.messages("alice@test.example") == []
+    code, lines = direct(d, SENDER, token, "Subject: Re\r\n\r\nyes\r\n")
+    assert code == 250 and "1 held message released" in lines[0], lines
+    assert b"X-Test-Id: r1" in d.wait_messages("alice@test.example", 1)[0]
