@@ -367,3 +367,16 @@ def test_held_mail_survives_a_restart(world):
     code, lines = direct(d, SENDER, token, "Subject: Re\r\n\r\nyes\r\n")
     assert code == 250 and "1 held message released" in lines[0], lines
     assert b"X-Test-Id: r1" in d.wait_messages("alice@test.example", 1)[0]
+
+
+def test_domain_block_with_challenge_keeps_the_listeners_mode(make_vouchd):
+    # not allow-listed, in a hard-mode listener: the unverified client is refused
+    # at RCPT; a domain block that only turns challenges on must not make it soft
+    d = make_vouchd(start=False, settings={"allow_networks": ""},
+                    extra_text="domain test.example {\n    challenge = yes\n}\n")
+    d.listeners["smtp"]["mode"] = "hard"
+    d.write_config()
+    assert d.ctl("user", "add", "alice@test.example").returncode == 0
+    d.start()
+    code, lines = direct(d, "someone@example.org", "alice@test.example")
+    assert code == 550 and "5.7.1" in lines[0], lines

@@ -338,9 +338,13 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 }
 
 #define D(f) offsetof(struct domain_config, f)
+/* config_mode_names, and "listener": a block that sets only other keys
+ * (challenge) leaves the listener's mode alone */
+static const char *const domain_mode_names[] = { "off", "soft", "hard", "listener", NULL };
+#define DOMAIN_MODE_LISTENER 3
 const struct conf_key config_domain_keys[] = {
-	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
-	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ "mode", CONF_ENUM, D(mode), "listener", 0, 0, domain_mode_names,
+	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener); listener = the listener's" },
 	{ "challenge", CONF_BOOL, D(challenge), "no", 0, 0, NULL,
 	    "hold mail from senders not on a recipient's whitelist and challenge them (users' challenge= overrides)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
@@ -350,7 +354,8 @@ int
 config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain)
 {
 	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++)
-		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
+		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0 &&
+		    cfg->domain_overrides[i].mode != DOMAIN_MODE_LISTENER)
 			return cfg->domain_overrides[i].mode;
 	return l->mode;
 }
