@@ -275,6 +275,9 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 			if (strcmp(k, "send_as") == 0) {
 				free(x->send_as);
 				x->send_as = *val ? strdup(val) : NULL;
+			} else if (strcmp(k, "challenge") == 0 &&
+			    (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)) {
+				x->challenge = val[0] == 'y' ? 1 : -1;
 			} else if (str_to_ll(val, 0, 1000000000LL, &v) < 0) {
 				rc = 2;
 			} else if (strcmp(k, "max_rcpt_msg") == 0) {

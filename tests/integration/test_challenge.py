@@ -284,7 +284,7 @@ def test_vouchctl_challenge_and_whitelist(world):
     assert d.ctl("whitelist", "add", "nobody@test.example", SENDER).returncode != 0
     # per recipient: challenge=0 for alice overrides the domain's default
     n = d.log().count("event=reloaded")
-    d.ctl("user", "set", "alice@test.example", "challenge=0", check=True)
+    d.ctl("user", "set", "alice@test.example", "challenge=no", check=True)
     d.wait_log("event=reloaded", count=n + 1)
     assert direct(d, "third@sender.test", "alice@test.example")[0] == 250
     d.wait_messages("alice@test.example", 3)

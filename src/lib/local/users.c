@@ -190,6 +190,9 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 				} else if (strcmp(k, "send_as") == 0) {
 					free(x->send_as);
 					x->send_as = xstrdup(v);
+				} else if (strcmp(k, "challenge") == 0 &&
+				    (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
+					x->challenge = v[0] == 'y' ? 1 : -1;
 				} else if (set_num(v, &num) < 0) {
 					bad = 1;
 				} else if (strcmp(k, "locked") == 0) {

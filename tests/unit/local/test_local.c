@@ -12,9 +12,9 @@
 
 static const char users_text[] =
     "# comment\n"
-    "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50\n"
+    "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50 challenge=yes\n"
     "Bob@Example.com stamp_user=1 no_unsafe=1\n"
-    "noreply@example.com discard=1\n"
+    "noreply@example.com discard=1 challenge=0\n"
     "\n";
 
 static void
@@ -33,6 +33,10 @@ test_users(void **state)
 	assert_string_equal(users_find(u, "ALICE@example.com")->password, "$y$j9T$abc$def");
 	assert_int_equal(users_find(u, "alice@example.com")->max_rcpt_day, 50);
 	assert_true(users_find(u, "bob@example.com")->stamp_user);
+	/* challenge: yes/1, no/0, or the domain's default */
+	assert_int_equal(users_find(u, "alice@example.com")->challenge, 1);
+	assert_int_equal(users_find(u, "noreply@example.com")->challenge, -1);
+	assert_int_equal(users_find(u, "bob@example.com")->challenge, 0);
 	assert_null(users_find(u, "carol@example.com"));
 	strbuf_init(&out, 65536);
 	assert_int_equal(users_write(u, &out), 0);
@@ -40,15 +44,24 @@ test_users(void **state)
 	assert_non_null(u2);
 	assert_int_equal(users_count(u2), 3);
 	assert_true(users_find(u2, "noreply@example.com")->discard);
+	assert_int_equal(users_find(u2, "alice@example.com")->challenge, 1);
+	assert_int_equal(users_find(u2, "noreply@example.com")->challenge, -1);
 	users_free(u2);
 	assert_int_equal(users_del(u, "bob@example.com"), 0);
 	assert_int_equal(users_del(u, "bob@example.com"), -1);
 	users_free(u);
 
 	static const char *const bad[] = {
-		"alice\n", "../x@example.com\n", "a/b@example.com\n", "\"q\"@example.com\n",
-		"a@[127.0.0.1]\n", "a@example.com a@example.com\n", "a@example.com what\n",
-		"a@example.com max_rcpt_day=many\n", "a@example.com\nA@example.com\n",
+		"alice\n",
+		"../x@example.com\n",
+		"a/b@example.com\n",
+		"\"q\"@example.com\n",
+		"a@[127.0.0.1]\n",
+		"a@example.com a@example.com\n",
+		"a@example.com what\n",
+		"a@example.com max_rcpt_day=many\n",
+		"a@example.com challenge=maybe\n",
+		"a@example.com\nA@example.com\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
@@ -61,14 +74,13 @@ test_users(void **state)
 	strbuf_free(&out);
 }
 
-static const char aliases_text[] =
-    "postmaster: alice@example.com   # the admin\n"
-    "team@example.com: alice@example.com, bob\n"
-    "fwd@example.com: someone@elsewhere.net\n"
-    "self@example.com: self@example.com, bob\n"
-    "loop1@example.com: loop2\n"
-    "loop2@example.com: loop1\n"
-    "dangling@example.com: nobody\n";
+static const char aliases_text[] = "postmaster: alice@example.com   # the admin\n"
+                                   "team@example.com: alice@example.com, bob\n"
+                                   "fwd@example.com: someone@elsewhere.net\n"
+                                   "self@example.com: self@example.com, bob\n"
+                                   "loop1@example.com: loop2\n"
+                                   "loop2@example.com: loop1\n"
+                                   "dangling@example.com: nobody\n";
 
 static void
 test_resolve(void **state)
@@ -94,7 +106,8 @@ test_resolve(void **state)
 	assert_string_equal(r.local[1], "bob@example.com");
 	resolved_clear(&r);
 	/* bare postmaster alias applies in every domain */
-	assert_int_equal(resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "alice@example.com");
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "fwd", "example.com", &r), RESOLVE_OK);
@@ -106,16 +119,20 @@ test_resolve(void **state)
 	assert_int_equal(r.nlocal, 2);
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "loop1", "example.com", &r), RESOLVE_LOOP);
-	assert_int_equal(resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
-	assert_int_equal(resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
 	/* postmaster exists in a local domain even without user or alias */
 	aliases_free(a);
 	a = aliases_parse("", 0, "aliases", &errs);
-	assert_int_equal(resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(
+	    resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "postmaster@example.org");
 	resolved_clear(&r);
 
-	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n", "x: a b@\n" };
+	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n",
+		"x: a b@\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
 		struct aliases *b = aliases_parse(bad[i], strlen(bad[i]), "aliases", &errs);
