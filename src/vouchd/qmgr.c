@@ -352,8 +352,12 @@ start(struct qmgr *q, struct qentry *e)
 	size_t nlocal = 0, nremote = 0;
 	int *todo;
 
-	if (e->busy || e->env.hold || e->chain_wait || d->stopping)
+	if (e->busy || e->chain_wait || d->stopping)
 		return;
+	if (e->env.hold) {
+		chain_go(q, e); /* held by the admin: the next of a release goes on */
+		return;
+	}
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
 		return;
 	todo = xcalloc(e->env.nrcpts + 1, sizeof(*todo));
