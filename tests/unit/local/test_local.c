@@ -52,16 +52,10 @@ test_users(void **state)
 	users_free(u);
 
 	static const char *const bad[] = {
-		"alice\n",
-		"../x@example.com\n",
-		"a/b@example.com\n",
-		"\"q\"@example.com\n",
-		"a@[127.0.0.1]\n",
-		"a@example.com a@example.com\n",
-		"a@example.com what\n",
-		"a@example.com max_rcpt_day=many\n",
+		"alice\n", "../x@example.com\n", "a/b@example.com\n", "\"q\"@example.com\n",
+		"a@[127.0.0.1]\n", "a@example.com a@example.com\n", "a@example.com what\n",
+		"a@example.com max_rcpt_day=many\n", "a@example.com\nA@example.com\n",
 		"a@example.com challenge=maybe\n",
-		"a@example.com\nA@example.com\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
@@ -74,13 +68,14 @@ test_users(void **state)
 	strbuf_free(&out);
 }
 
-static const char aliases_text[] = "postmaster: alice@example.com   # the admin\n"
-                                   "team@example.com: alice@example.com, bob\n"
-                                   "fwd@example.com: someone@elsewhere.net\n"
-                                   "self@example.com: self@example.com, bob\n"
-                                   "loop1@example.com: loop2\n"
-                                   "loop2@example.com: loop1\n"
-                                   "dangling@example.com: nobody\n";
+static const char aliases_text[] =
+    "postmaster: alice@example.com   # the admin\n"
+    "team@example.com: alice@example.com, bob\n"
+    "fwd@example.com: someone@elsewhere.net\n"
+    "self@example.com: self@example.com, bob\n"
+    "loop1@example.com: loop2\n"
+    "loop2@example.com: loop1\n"
+    "dangling@example.com: nobody\n";
 
 static void
 test_resolve(void **state)
@@ -106,8 +101,7 @@ test_resolve(void **state)
 	assert_string_equal(r.local[1], "bob@example.com");
 	resolved_clear(&r);
 	/* bare postmaster alias applies in every domain */
-	assert_int_equal(
-	    resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(resolve_address(u, a, &domains, "postmaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "alice@example.com");
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "fwd", "example.com", &r), RESOLVE_OK);
@@ -119,20 +113,16 @@ test_resolve(void **state)
 	assert_int_equal(r.nlocal, 2);
 	resolved_clear(&r);
 	assert_int_equal(resolve_address(u, a, &domains, "loop1", "example.com", &r), RESOLVE_LOOP);
-	assert_int_equal(
-	    resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
-	assert_int_equal(
-	    resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(resolve_address(u, a, &domains, "dangling", "example.com", &r), RESOLVE_UNKNOWN);
+	assert_int_equal(resolve_address(u, a, &domains, "carol", "example.com", &r), RESOLVE_UNKNOWN);
 	/* postmaster exists in a local domain even without user or alias */
 	aliases_free(a);
 	a = aliases_parse("", 0, "aliases", &errs);
-	assert_int_equal(
-	    resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
+	assert_int_equal(resolve_address(u, a, &domains, "PostMaster", "example.org", &r), RESOLVE_OK);
 	assert_string_equal(r.local[0], "postmaster@example.org");
 	resolved_clear(&r);
 
-	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n",
-		"x: a b@\n" };
+	static const char *const bad[] = { "noColon\n", "a b: c\n", "x: \n", "x: a\nx: b\n", "x: a b@\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);
 		struct aliases *b = aliases_parse(bad[i], strlen(bad[i]), "aliases", &errs);
