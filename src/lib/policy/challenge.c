@@ -89,7 +89,8 @@ challenge_token_check(const unsigned char *key, size_t keylen, const char *token
 		exp = exp * 16 + (unsigned)str_hexval((unsigned char)t[e0 + i]);
 	str_copy(id, CHALLENGE_ID_LEN + 1, t);
 	*expires = (int64_t)exp;
-	return now > (int64_t)exp ? CHALLENGE_TOKEN_EXPIRED : CHALLENGE_TOKEN_OK;
+	/* valid before its time, as the store's records (store.h) */
+	return now >= (int64_t)exp ? CHALLENGE_TOKEN_EXPIRED : CHALLENGE_TOKEN_OK;
 }
 
 const char *

@@ -46,8 +46,9 @@ enum challenge_token_status {
 void challenge_token_make(const unsigned char *key, size_t keylen, const char *id, int64_t expires,
     char out[CHALLENGE_TOKEN_LEN + 1]);
 /*
- * Check a token (case-insensitive) at now; on OK (and on EXPIRED) id gets
- * the challenge's id and *expires its time.
+ * Check a token (case-insensitive) at now: valid while now < its expiry
+ * time, as the store's records are; on OK (and on EXPIRED) id gets the
+ * challenge's id and *expires its time.
  */
 enum challenge_token_status challenge_token_check(const unsigned char *key, size_t keylen,
     const char *token, size_t len, int64_t now, char id[CHALLENGE_ID_LEN + 1], int64_t *expires);
