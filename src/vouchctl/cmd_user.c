@@ -138,7 +138,7 @@ usage(void)
 	    "       vouchctl user del|lock|unlock ADDRESS\n"
 	    "       vouchctl user set ADDRESS KEY=VALUE...   (max_rcpt_msg, max_rcpt_day,\n"
 	    "                                                stamp_user, no_unsafe, send_as,\n"
-	    "                                                discard, refuse_classes)\n"
+	    "                                                discard, refuse_classes, challenge)\n"
 	    "       vouchctl user list\n");
 }
 
@@ -281,6 +281,9 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 					fprintf(stderr, "vouchctl: %s\n", why);
 					rc = 2;
 				}
+			} else if (strcmp(k, "challenge") == 0 &&
+			    (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)) {
+				x->challenge = val[0] == 'y' ? 1 : -1;
 			} else if (str_to_ll(val, 0, 1000000000LL, &v) < 0) {
 				rc = 2;
 			} else if (strcmp(k, "max_rcpt_msg") == 0) {
@@ -293,6 +296,8 @@ cmd_user(const struct vouchctl_opts *o, int argc, char **argv)
 				x->no_unsafe = v != 0;
 			} else if (strcmp(k, "discard") == 0) {
 				x->discard = v != 0;
+			} else if (strcmp(k, "challenge") == 0) {
+				x->challenge = v ? 1 : -1;
 			} else {
 				rc = 2;
 			}

@@ -30,6 +30,7 @@ int cmd_helo(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dkim(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_dmarc(const struct vouchctl_opts *o, int argc, char **argv);
 int cmd_srs(const struct vouchctl_opts *o, int argc, char **argv);
+int cmd_challenge(const struct vouchctl_opts *o, int argc, char **argv);
 
 struct config;
 struct dns_client;

@@ -78,7 +78,8 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 	/* Past the lifetime, what is still pending has failed (RFC 3463 4.4.7). */
 	for (size_t i = 0; i < e->nrcpts && expired; i++) {
 		struct env_rcpt *r = &e->rcpts[i];
-		if (r->status != ENV_RCPT_PENDING)
+		/* held for a challenge: challenge_expiry applies, silently */
+		if (r->status != ENV_RCPT_PENDING || r->challenge)
 			continue;
 		r->status = ENV_RCPT_FAILED;
 		r->done_at = now;
@@ -106,7 +107,7 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 			/* RFC 3461 5.2.3: the next hop cannot carry the request on. */
 			take = wants(r->notify, SMTP_NOTIFY_SUCCESS);
 			x->action = DSN_RELAYED;
-		} else if (r->status == ENV_RCPT_PENDING && delay_due) {
+		} else if (r->status == ENV_RCPT_PENDING && delay_due && !r->challenge) {
 			take = wants(r->notify, SMTP_NOTIFY_DELAY);
 			x->action = DSN_DELAYED;
 			x->retry_until = e->arrival + (time_t)(cfg->queue_lifetime / 1000);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "challenge.h"
 #include "fdlimit.h"
 #include "listener.h"
 #include "metrics.h"
@@ -172,6 +173,9 @@ dispatch(struct vouchd *d, char *line, struct strbuf *out)
 	else if (argc >= 2 && argc <= 3 && strcmp(argv[0], "queue") == 0 &&
 	    (strcmp(argv[1], "flush") == 0 || strcmp(argv[1], "retry") == 0))
 		rc = qmgr_flush(d->qmgr, argc == 3 ? argv[2] : NULL, &body);
+	else if (argc >= 2 &&
+	    (strcmp(argv[0], "challenge") == 0 || strcmp(argv[0], "whitelist") == 0))
+		rc = challenge_ctl(d, argc, argv, &body);
 	else {
 		strbuf_puts(&body, "error: unknown request\n");
 		rc = -1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vouchd.h"
+#include "challenge.h"
 #include "ctl.h"
 #include "fdlimit.h"
 #include "local.h"
@@ -117,6 +118,7 @@ start(struct vouchd *d)
 	/* the metrics endpoint binds as root too, like the SMTP listeners */
 	if (listen_open_all(d, err, sizeof(err)) < 0 ||
 	    (d->metrics = metrics_new(d, err, sizeof(err))) == NULL ||
+	    (d->challenge = challenge_new(d, err, sizeof(err))) == NULL ||
 	    privs_prepare_dirs(cfg, err, sizeof(err)) < 0 ||
 	    privs_drop(cfg, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"%s\"", err);
@@ -178,6 +180,10 @@ start(struct vouchd *d)
 	/* after the lists and the outbound agent (its TLS context) */
 	xvouch_start(d);
 	d->qmgr = qmgr_new(d);
+	if (challenge_start(d->challenge, err, sizeof(err)) < 0) {
+		log_err("event=startup error=\"%s\"", err);
+		return -1;
+	}
 	size_t n = queue_recover(d->queue, recovered, d);
 	d->ctl = ctl_new(d, cfg->control_socket, err, sizeof(err));
 	if (d->ctl == NULL) {
@@ -203,6 +209,8 @@ stop(struct vouchd *d)
 {
 	listen_close_all(d);
 	ctl_free(d->ctl);
+	challenge_free(d->challenge);
+	d->challenge = NULL;
 	/* Workers first (they feed the commit thread), then the commits
 	 * (their callbacks reach the sessions and the queue manager). */
 	local_pool_free(d->local);

@@ -26,6 +26,10 @@ struct qentry {
 	unsigned char *outcome; /* per recipient, enum bounce_outcome, this attempt */
 	int deleted;            /* delete once the attempt returns */
 	int flush;              /* retry as soon as the attempt returns */
+	/* released in order (qmgr_visit): this one waits for the one before,
+	 * and next is started when this one's attempt is back */
+	int chain_wait;
+	char chain_next[ENVELOPE_ID_MAX + 1];
 };
 
 struct qmgr {
@@ -47,10 +51,27 @@ entry_free(struct qentry *e)
 	free(e);
 }
 
+/* The next message of a release in order may go now. */
+static void
+chain_go(struct qmgr *q, struct qentry *e)
+{
+	struct qentry *n;
+
+	if (e->chain_next[0] == '\0')
+		return;
+	n = hmap_get(q->msgs, e->chain_next, strlen(e->chain_next));
+	e->chain_next[0] = '\0';
+	if (n && n->chain_wait) {
+		n->chain_wait = 0;
+		start(q, n);
+	}
+}
+
 static void
 forget(struct qmgr *q, struct qentry *e)
 {
 	hmap_del(q->msgs, e->env.id, strlen(e->env.id));
+	chain_go(q, e);
 	entry_free(e);
 }
 
@@ -120,6 +141,7 @@ attempt_done(struct qmgr *q, struct qentry *e)
 	e->flush = 0;
 	if (update(q, e) < 0)
 		log_err("qid=%s event=envelope_update_failed error=\"cannot write\"", e->env.id);
+	chain_go(q, e);
 	if (e->env.next_attempt <= now)
 		start(q, e);
 }
@@ -253,7 +275,7 @@ local_task_for(struct qmgr *q, struct qentry *e, size_t n)
 	t->items = xcalloc(n, sizeof(*t->items));
 	for (size_t i = 0; i < e->env.nrcpts; i++) {
 		struct env_rcpt *r = &e->env.rcpts[i];
-		if (r->status != ENV_RCPT_PENDING || !r->local)
+		if (r->status != ENV_RCPT_PENDING || !r->local || r->challenge)
 			continue;
 		struct local_item *it = &t->items[t->nitems++];
 		it->rcpt = i;
@@ -330,15 +352,19 @@ start(struct qmgr *q, struct qentry *e)
 	size_t nlocal = 0, nremote = 0;
 	int *todo;
 
-	if (e->busy || e->env.hold || d->stopping)
+	if (e->busy || e->chain_wait || d->stopping)
 		return;
+	if (e->env.hold) {
+		chain_go(q, e); /* held by the admin: the next of a release goes on */
+		return;
+	}
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
 		return;
 	todo = xcalloc(e->env.nrcpts + 1, sizeof(*todo));
 	for (size_t i = 0; i < e->env.nrcpts; i++) {
 		const struct env_rcpt *r = &e->env.rcpts[i];
-		if (r->status != ENV_RCPT_PENDING)
-			continue;
+		if (r->status != ENV_RCPT_PENDING || r->challenge)
+			continue; /* a held recipient waits for its confirmation */
 		if (r->local)
 			nlocal++;
 		else
@@ -348,6 +374,7 @@ start(struct qmgr *q, struct qentry *e)
 	e->outcome = xcalloc(e->env.nrcpts + 1, 1);
 	if (nlocal + nremote == 0) {
 		free(todo);
+		chain_go(q, e);
 		return;
 	}
 	e->busy = 1;
@@ -380,7 +407,7 @@ collect_due(const void *key, size_t keylen, void *value, void *arg)
 
 	(void)key;
 	(void)keylen;
-	if (!e->busy && !e->env.hold && e->env.next_attempt <= du->now)
+	if (!e->busy && !e->env.hold && !e->chain_wait && e->env.next_attempt <= du->now)
 		du->v[du->n++] = e;
 }
 
@@ -648,4 +675,77 @@ qmgr_flush(struct qmgr *q, const char *id, struct strbuf *out)
 	on_tick(-1, 0, q);
 	strbuf_printf(out, "flushing %zu message(s)\n", qmgr_count(q));
 	return 0;
+}
+
+/* ---- visiting every message (challenge/response's held mail) ------------ */
+
+struct visit {
+	struct qentry **v;
+	size_t n;
+};
+
+static void
+collect_all(const void *key, size_t keylen, void *value, void *arg)
+{
+	struct visit *vi = arg;
+
+	(void)key;
+	(void)keylen;
+	vi->v[vi->n++] = value;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct qentry *x = *(struct qentry *const *)a, *y = *(struct qentry *const *)b;
+
+	return strcmp(x->env.id, y->env.id);
+}
+
+void
+qmgr_visit(struct qmgr *q, int (*fn)(void *arg, struct envelope *env), void *arg)
+{
+	struct visit vi;
+	struct qentry *prev = NULL;
+	char first[ENVELOPE_ID_MAX + 1] = "";
+
+	vi.v = xcalloc(hmap_count(q->msgs) + 1, sizeof(*vi.v));
+	vi.n = 0;
+	hmap_foreach(q->msgs, collect_all, &vi);
+	/* queue ids are time-ordered: this is the order of arrival */
+	qsort(vi.v, vi.n, sizeof(*vi.v), by_id);
+	for (size_t i = 0; i < vi.n; i++) {
+		struct qentry *e = vi.v[i];
+		int r = fn(arg, &e->env);
+		if (r == 0)
+			continue;
+		if (!e->busy && envelope_pending(&e->env) == 0) {
+			log_info("qid=%s event=removed", e->env.id);
+			drop(q, e);
+			continue;
+		}
+		/* a busy message's envelope is written when its attempt is back */
+		if (!e->busy && (r & QMGR_VISIT_UPDATE) && update(q, e) < 0)
+			log_err("qid=%s event=envelope_update_failed error=\"cannot write\"",
+			    e->env.id);
+		if (!(r & QMGR_VISIT_START))
+			continue;
+		e->env.next_attempt = 0;
+		if (e->busy)
+			e->flush = 1;
+		/* one after the other, in order: each waits for the one before */
+		if (prev && !prev->chain_next[0]) {
+			str_copy(prev->chain_next, sizeof(prev->chain_next), e->env.id);
+			e->chain_wait = 1;
+		} else if (first[0] == '\0')
+			str_copy(first, sizeof(first), e->env.id);
+		prev = e;
+	}
+	free(vi.v);
+	/* the first goes now; each of the others when the one before is back */
+	if (first[0]) {
+		struct qentry *e = hmap_get(q->msgs, first, strlen(first));
+		if (e)
+			start(q, e);
+	}
 }

@@ -35,4 +35,16 @@ int qmgr_hold(struct qmgr *q, const char *id, int hold, struct strbuf *out);
 /* Try now: one message, or all when id is NULL. */
 int qmgr_flush(struct qmgr *q, const char *id, struct strbuf *out);
 
+/*
+ * Visit every message, in order of arrival; fn may change a message's
+ * recipients (challenge/response: release or discard held ones) and
+ * returns QMGR_VISIT_* bits, 0 for no change. A message with nothing
+ * pending left is removed; the messages fn asks to start are delivered
+ * one after the other, in that order (mail released together reaches the
+ * mailbox in the order it came).
+ */
+#define QMGR_VISIT_UPDATE 0x1 /* write the envelope */
+#define QMGR_VISIT_START 0x2  /* deliver what is due now */
+void qmgr_visit(struct qmgr *q, int (*fn)(void *arg, struct envelope *env), void *arg);
+
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "vouchd.h"
+#include "challenge.h"
 #include "gather.h"
 #include "msgauth.h"
 #include "listen.h"
@@ -121,6 +122,8 @@ smtpd_txn_clear(struct smtpd_sess *ss)
 	submit_txn_release(ss->sub);
 	ss->tracking[0] = '\0';
 	ss->tag_subject = 0;
+	ss->chal_hdr = 0;
+	ss->chal_token[0] = '\0';
 }
 
 /* ---- connect, HELO ---------------------------------------------------------- */
@@ -422,6 +425,22 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		smtp_session_decide(s, 550, "5.7.1",
 		    "Relay access denied: routing characters (% ! @) in the local part are not accepted");
 		return;
+	}
+	/* a reply to a challenge: its token is its proof (challenge.h) */
+	char ctext[200];
+	switch (challenge_rcpt(d, cfg, r->to.local_raw, ss->chal_token, ctext, sizeof(ctext))) {
+	case 0:
+		log_info(
+		    "sid=%016llx event=challenge_reply rcpt=%s", (unsigned long long)ss->sid, esc);
+		smtp_session_decide(s, 250, "2.1.5", "Ok: confirmation");
+		return;
+	case 1:
+		d->stats.recipients_refused++;
+		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=challenge_token",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
+		smtp_session_decide(s, 550, "5.7.1", ctext);
+		return;
+	default: break;
 	}
 	st = resolve_address(d->users, d->aliases, &cfg->domains, r->to.local_raw, domain, &res);
 	if (st != RESOLVE_OK) {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "vouchd.h"
+#include "challenge.h"
 #include "gather.h"
 #include "msgauth.h"
 #include "qmgr.h"
@@ -33,7 +34,8 @@ struct smtpd_commit {
 	uint64_t sid;
 	struct envelope env;
 	char tracking[24];
-	struct submit_rsv rsv; /* remote recipients reserved for the user */
+	struct submit_rsv rsv;      /* remote recipients reserved for the user */
+	struct challenge_txn *chal; /* challenges to send once it is durable */
 };
 
 static struct smtpd_sess *
@@ -158,6 +160,7 @@ forged_judge(void *arg, const char *field, size_t len)
 
 	if (ss->ma && hdrfilter_field_is(field, len, "From", &value, &vlen))
 		msgauth_from(ss->ma, value, vlen);
+	ss->chal_hdr |= challenge_header_flags(field, len);
 	if (proofs_header_forged(field, len, ss->cfg->hostname)) {
 		/* the field as it came: folded lines, anything (issue 13 item 13) */
 		char esc[100];
@@ -210,6 +213,7 @@ committed(void *arg, int err)
 	struct smtp_session *s = smtp_server_find(d->smtp, c->sid);
 	char text[128];
 
+	challenge_committed(d, c->chal, err);
 	if (err) {
 		d->stats.messages_refused++;
 		submit_release(d, &c->rsv);
@@ -227,8 +231,11 @@ committed(void *arg, int err)
 	    (unsigned long long)c->sid, c->env.id, (unsigned long long)c->env.size, c->env.nrcpts,
 	    s ? "" : " client=gone");
 	snprintf(text, sizeof(text), "Ok: queued as %s", c->env.id);
-	if (c->env.auth_user)
+	if (c->env.auth_user) {
 		submit_committed(d, c->env.auth_user, c->tracking, c->env.id, c->rsv.n);
+		/* everyone a user writes to is on the user's whitelist */
+		challenge_submitted(d, c->env.auth_user, &c->env);
+	}
 	/* The message is durable even if the client has gone: deliver it. */
 	qmgr_add(d->qmgr, &c->env);
 	if (s)
@@ -396,6 +403,11 @@ decide(struct vouchd *d, struct smtp_session *s)
 		report_dmarc(ss, s); /* refused or not: the report counts it */
 	msgauth_free(ss->ma);
 	ss->ma = NULL;
+	/* challenge/response: held recipients, or 451 past its rate limits */
+	struct challenge_txn *chal = NULL;
+	if (v.code < 400)
+		challenge_data_end(d, ss->cfg, gather_session(ss->g), gather_message(ss->g),
+		    &ss->pol, ss->chal_hdr, &ss->env, &v, &chal);
 	if (v.code >= 400) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=data_refused code=%d reason=%s",
@@ -405,6 +417,19 @@ decide(struct vouchd *d, struct smtp_session *s)
 		smtpd_count_refusal(ss, "data");
 		smtpd_reply(s, &v);
 		return;
+	}
+	if (ss->chal_token[0]) {
+		/* a reply to a challenge: confirmed now that it is accepted */
+		char text[VERDICT_TEXT_MAX];
+		int rc = challenge_confirm(d, ss->chal_token, "reply", text, sizeof(text));
+		ss->chal_token[0] = '\0';
+		if (ss->env.nrcpts == 0) { /* nothing else to keep */
+			challenge_committed(d, chal, ECANCELED);
+			smtpd_txn_clear(ss);
+			smtp_session_decide(
+			    s, rc == 0 ? 250 : 550, rc == 0 ? "2.0.0" : "5.7.1", text);
+			return;
+		}
 	}
 	if (v.act == VERDICT_UNSAFE) {
 		/* one verdict for the message: every local copy goes to .Unsafe */
@@ -427,6 +452,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 	c->env = ss->env; /* the commit takes the envelope over */
 	str_copy(c->tracking, sizeof(c->tracking), ss->tracking);
 	submit_txn_take(ss->sub, &c->rsv);
+	c->chal = chal;
 	envelope_init(&ss->env);
 	queue_writer_commit(ss->w, &c->env, committed, c);
 	ss->w = NULL;

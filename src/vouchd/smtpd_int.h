@@ -10,6 +10,7 @@
 
 #include "smtpd.h"
 #include "msg/hdrfilter.h"
+#include "policy/challenge.h"
 #include "policy/verdict.h"
 #include "queue/envelope.h"
 #include "queue/queue.h"
@@ -36,6 +37,8 @@ struct smtpd_sess {
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
 	char *trace_mid;    /* the fields after it, before X-Vouch-Verdict (Received-SPF) */
 	size_t verdict_len; /* octets of the X-Vouch-Verdict field written when DATA began */
+	unsigned chal_hdr;  /* what the header says for challenges (CHALLENGE_HDR_*) */
+	char chal_token[CHALLENGE_TOKEN_LEN + 1]; /* a confirmation to act on, or "" */
 };
 
 /* The transaction ended without a message: drop what it holds. */

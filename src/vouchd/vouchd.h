@@ -82,6 +82,7 @@ struct vouchd {
 	struct stats *counters;
 	struct metrics *metrics;       /* feeds, saves and serves them (metrics.h) */
 	struct submit *submit;         /* AUTH attempts and their limits (submit.c) */
+	struct challenge *challenge;   /* challenge/response (challenge.h) */
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */

@@ -295,6 +295,7 @@ const struct config_part config_parts[] = {
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
+	{ "challenge", challenge_config_keys, offsetof(struct config, challenge) },
 	{ NULL, NULL, 0 },
 };
 
@@ -358,11 +359,17 @@ parts_apply(struct config *cfg, const struct conf_block *blk, const char *name, 
 }
 
 #define D(f) offsetof(struct domain_config, f)
+/* config_mode_names, and "listener": a block that sets only other keys
+ * (challenge) leaves the listener's mode alone */
+static const char *const domain_mode_names[] = { "off", "soft", "hard", "listener", NULL };
+#define DOMAIN_MODE_LISTENER 3
 const struct conf_key config_domain_keys[] = {
-	{ "mode", CONF_ENUM, D(mode), "soft", 0, 0, config_mode_names,
-	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener)" },
+	{ "mode", CONF_ENUM, D(mode), "listener", 0, 0, domain_mode_names,
+	    "unverified mail for this recipient domain: soft, hard or off (overrides the listener); listener = the listener's" },
 	{ "refuse_classes", CONF_LIST, D(refuse_classes), "inherit", 0, 0, NULL,
 	    "register mail classes refused for this domain's recipients; inherit = the listener's, none = none" },
+	{ "challenge", CONF_BOOL, D(challenge), "no", 0, 0, NULL,
+	    "hold mail from senders not on a recipient's whitelist and challenge them (users' challenge= overrides)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -370,9 +377,19 @@ int
 config_mode_for(const struct config *cfg, const struct listener_config *l, const char *domain)
 {
 	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++)
-		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
+		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0 &&
+		    cfg->domain_overrides[i].mode != DOMAIN_MODE_LISTENER)
 			return cfg->domain_overrides[i].mode;
 	return l->mode;
+}
+
+int
+config_challenge_for(const struct config *cfg, const char *domain)
+{
+	for (size_t i = 0; domain && i < cfg->ndomain_overrides; i++)
+		if (strcasecmp(cfg->domain_overrides[i].name, domain) == 0)
+			return cfg->domain_overrides[i].challenge;
+	return 0;
 }
 
 static void
@@ -506,6 +523,7 @@ config_validate(
 	set_derived_path(&cfg->xgen_authority_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	set_derived_path(&cfg->challenge.key_file, cfg->data_dir, "state/challenge.key");
 	nerr += config_check_identity(cfg, name, doc, errs);
 	/* ARC sealers are compared with ARC-Seal d=: domain names, one form */
 	for (size_t i = 0; i < cfg->dkim.arc_trusted_sealers.n; i++) {
@@ -646,6 +664,8 @@ load_text(const char *text, size_t len, const char *name, char *const *overrides
 	if (dnslist_config_check(&cfg->dnslist, &sub) < 0)
 		nerr++;
 	if (register_config_check(&cfg->reg, &sub) < 0)
+		nerr++;
+	if (challenge_config_check(&cfg->challenge, &sub) < 0)
 		nerr++;
 	config_errs_at_keys(errs, name, &doc, sub.s);
 	strbuf_free(&sub);

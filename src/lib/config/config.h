@@ -18,6 +18,7 @@
 #include "auth/spf_config.h"
 #include "dns/dns_config.h"
 #include "msg/mime_config.h"
+#include "policy/challenge_config.h"
 #include "policy/stats_config.h"
 #include "util/conf.h"
 #include "util/str.h"
@@ -76,6 +77,7 @@ struct domain_config {
 	char *name;
 	int mode;                        /* enum config_mode */
 	struct conf_list refuse_classes; /* "inherit": the listener's */
+	int challenge;                   /* challenge/response for its recipients by default */
 };
 
 struct config {
@@ -191,10 +193,11 @@ struct config {
 	struct callout_config callout;
 	struct dnslist_config dnslist;
 	struct register_config reg;
-	struct mime_config unsafe; /* the copy that goes to .Unsafe */
-	struct stats_config stats; /* the Prometheus endpoint */
-	struct dkim_config dkim;   /* DKIM and ARC */
-	struct dmarc_config dmarc; /* DMARC of inbound mail */
+	struct mime_config unsafe;         /* the copy that goes to .Unsafe */
+	struct stats_config stats;         /* the Prometheus endpoint */
+	struct dkim_config dkim;           /* DKIM and ARC */
+	struct dmarc_config dmarc;         /* DMARC of inbound mail */
+	struct challenge_config challenge; /* challenge/response (policy/challenge.h) */
 };
 
 /*
@@ -229,6 +232,8 @@ const struct conf_list *config_refuse_classes_for(
     const struct config *cfg, const struct listener_config *l, const char *domain);
 /* Is word a mail class refuse_classes may name (register.h's, or "other")? */
 int config_class_ok(const char *word);
+/* Challenge/response for mail to domain by default (its domain block). */
+int config_challenge_for(const struct config *cfg, const char *domain);
 /* True if domain is one we accept mail for (ASCII case-insensitive). */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 

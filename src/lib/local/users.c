@@ -242,6 +242,9 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 						    errs, "%s:%d: %s\n", name, lineno, why);
 						nerr++;
 					}
+				} else if (strcmp(k, "challenge") == 0 &&
+				    (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
+					x->challenge = v[0] == 'y' ? 1 : -1;
 				} else if (set_num(v, &num) < 0) {
 					bad = 1;
 				} else if (strcmp(k, "locked") == 0) {
@@ -258,6 +261,8 @@ users_parse(const char *text, size_t len, const char *name, struct strbuf *errs)
 					x->no_unsafe = num != 0;
 				} else if (strcmp(k, "discard") == 0) {
 					x->discard = num != 0;
+				} else if (strcmp(k, "challenge") == 0) {
+					x->challenge = num ? 1 : -1;
 				} else {
 					bad = 1;
 				}
@@ -328,6 +333,8 @@ users_write(const struct users *u, struct strbuf *out)
 			rc |= strbuf_puts(out, " no_unsafe=1");
 		if (x->discard)
 			rc |= strbuf_puts(out, " discard=1");
+		if (x->challenge)
+			rc |= strbuf_printf(out, " challenge=%d", x->challenge > 0);
 		if (x->send_as)
 			rc |= strbuf_printf(out, " send_as=%s", x->send_as);
 		if (x->refuse_classes_set) {

@@ -28,6 +28,7 @@ struct user {
 	int stamp_user;         /* put the user name in Received */
 	int no_unsafe;          /* refuses unsafe mail (no .Unsafe folder) */
 	int discard;            /* mail is accepted, then thrown away (no Maildir) */
+	int challenge;          /* challenge/response: 1 yes, -1 no, 0 the domain's default */
 	char *send_as;          /* extra addresses/domains MAIL FROM may use, or NULL */
 	/* register mail classes refused for this mailbox (refuse_classes=bulk,isp;
 	 * "none": none), overriding its domain's; set says it was given */

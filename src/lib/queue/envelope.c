@@ -28,6 +28,7 @@ rcpt_clear(struct env_rcpt *r)
 	free(r->error);
 	free(r->dsn_status);
 	free(r->remote_mta);
+	free(r->challenge);
 }
 
 void
@@ -187,6 +188,7 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 		rc |= put_rcpt_field(out, "dsn", r->dsn_status);
 		rc |= put_rcpt_field(out, "mta", r->remote_mta);
 		rc |= put_rcpt_field(out, "error", r->error);
+		rc |= put_rcpt_field(out, "challenge", r->challenge);
 		rc |= strbuf_puts(out, "\n");
 	}
 	rc |= strbuf_puts(out, "end\n");
@@ -298,6 +300,8 @@ parse_rcpt(const char *s, size_t n, struct envelope *e)
 			field = &r.remote_mta;
 		else if (KEY("error"))
 			field = &r.error;
+		else if (KEY("challenge"))
+			field = &r.challenge;
 		else {
 			if (get_int64(s + vs, ve - vs, &v) < 0)
 				goto bad;
@@ -492,5 +496,6 @@ envelope_copy(struct envelope *dst, const struct envelope *src)
 		d->error = dup_or_null(s->error);
 		d->dsn_status = dup_or_null(s->dsn_status);
 		d->remote_mta = dup_or_null(s->remote_mta);
+		d->challenge = dup_or_null(s->challenge);
 	}
 }

@@ -36,6 +36,10 @@ struct env_rcpt {
 	char *dsn_status; /* last enhanced status, or NULL */
 	char *remote_mta; /* host that answered last, or NULL */
 	int64_t done_at;  /* when it reached DONE/FAILED (unix s) */
+	/* Held until this challenge is confirmed (policy/challenge.h), or
+	 * NULL: a held recipient is not delivered, nor expired by
+	 * queue_lifetime; confirming releases it, expiry discards it. */
+	char *challenge;
 };
 
 struct envelope {

@@ -10,13 +10,14 @@
 #include "local/resolve.h"
 #include "local/users.h"
 
-static const char users_text[] = "# comment\n"
-                                 "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50\n"
-                                 "Bob@Example.com stamp_user=1 no_unsafe=1\n"
-                                 "noreply@example.com discard=1\n"
-                                 "pupil@school.example refuse_classes=Bulk,isp\n"
-                                 "desk@school.example refuse_classes=none\n"
-                                 "\n";
+static const char users_text[] =
+    "# comment\n"
+    "alice@example.com password=$y$j9T$abc$def max_rcpt_day=50 challenge=yes\n"
+    "Bob@Example.com stamp_user=1 no_unsafe=1\n"
+    "noreply@example.com discard=1 challenge=0\n"
+    "pupil@school.example refuse_classes=Bulk,isp\n"
+    "desk@school.example refuse_classes=none\n"
+    "\n";
 
 static void
 test_users(void **state)
@@ -43,6 +44,10 @@ test_users(void **state)
 	assert_string_equal(users_find(u, "ALICE@example.com")->password, "$y$j9T$abc$def");
 	assert_int_equal(users_find(u, "alice@example.com")->max_rcpt_day, 50);
 	assert_true(users_find(u, "bob@example.com")->stamp_user);
+	/* challenge: yes/1, no/0, or the domain's default */
+	assert_int_equal(users_find(u, "alice@example.com")->challenge, 1);
+	assert_int_equal(users_find(u, "noreply@example.com")->challenge, -1);
+	assert_int_equal(users_find(u, "bob@example.com")->challenge, 0);
 	assert_null(users_find(u, "carol@example.com"));
 	strbuf_init(&out, 65536);
 	assert_int_equal(users_write(u, &out), 0);
@@ -53,6 +58,8 @@ test_users(void **state)
 	assert_non_null(strstr(out.s, "pupil@school.example refuse_classes=bulk,isp\n"));
 	assert_non_null(strstr(out.s, "desk@school.example refuse_classes=none\n"));
 	assert_int_equal(users_find(u2, "pupil@school.example")->refuse_classes.n, 2);
+	assert_int_equal(users_find(u2, "alice@example.com")->challenge, 1);
+	assert_int_equal(users_find(u2, "noreply@example.com")->challenge, -1);
 	users_free(u2);
 	assert_int_equal(users_del(u, "bob@example.com"), 0);
 	assert_int_equal(users_del(u, "bob@example.com"), -1);
@@ -70,6 +77,7 @@ test_users(void **state)
 		"a@example.com\nA@example.com\n",
 		"a@example.com refuse_classes=spam\n",
 		"a@example.com refuse_classes=none,bulk\n",
+		"a@example.com challenge=maybe\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strbuf_reset(&errs);

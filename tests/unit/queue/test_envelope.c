@@ -36,6 +36,7 @@ test_round_trip(void **state)
 	struct env_rcpt *r = envelope_add_rcpt(
 	    &e, "alice@example.com", "team@example.com", "rfc822;team@example.com", 6, 1);
 	envelope_rcpt_set_error(r, "4.3.0", "line\nbreak and \"quotes\"", "mx.example.net");
+	r->challenge = strdup("0123456789abcdef"); /* held for a challenge */
 	envelope_add_rcpt(&e, "bob@example.net", NULL, NULL, 0, 0)->status = ENV_RCPT_DONE;
 	strbuf_init(&a, 1 << 20);
 	strbuf_init(&b, 1 << 20);
@@ -49,6 +50,8 @@ test_round_trip(void **state)
 	assert_string_equal(back.rcpts[0].error, "line\nbreak and \"quotes\"");
 	assert_string_equal(back.rcpts[0].orig, "team@example.com");
 	assert_int_equal(back.rcpts[0].notify, 6);
+	assert_string_equal(back.rcpts[0].challenge, "0123456789abcdef");
+	assert_null(back.rcpts[1].challenge);
 	assert_int_equal(back.rcpts[1].status, ENV_RCPT_DONE);
 	assert_int_equal(back.size, 12345);
 	assert_int_equal(envelope_pending(&back), 1);
