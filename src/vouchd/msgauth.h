@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/arc.h"
 #include "auth/proofs.h"
 #include "util/str.h"
 
@@ -59,6 +60,9 @@ void
 msgauth_proofs(const struct msgauth *m, void (*add)(void *arg, const struct proof *p), void *arg);
 /* After done: our Authentication-Results field for them, appended to out. */
 void msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf *out);
+/* After done: the ARC chain as it arrived (none without one, or when it
+ * was not checked), what a seal of ours says of it. */
+enum arc_cv msgauth_arc_cv(const struct msgauth *m);
 /* Cancel and free. NULL-safe. */
 void msgauth_free(struct msgauth *m);
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "smtpd.h"
+#include "auth/arc.h"
 #include "msg/hdrfilter.h"
 #include "policy/verdict.h"
 #include "queue/envelope.h"
@@ -34,6 +35,9 @@ struct smtpd_sess {
 	int hdr_active;
 	struct msgauth *ma; /* the message's DKIM and DMARC, DATA to the end (msgauth.h) */
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
+	struct outsign *os; /* DKIM signing and ARC sealing, DATA to the commit (outsign.h) */
+	char *authres_arc;  /* authres_head without the user's name (for the AAR), or NULL */
+	enum arc_cv arc_cv; /* the ARC chain as it arrived (msgauth's) */
 };
 
 /* The transaction ended without a message: drop what it holds. */

@@ -33,6 +33,8 @@ struct list;
 struct callout;
 struct vouch_checker;
 struct submit;
+struct dkim_keyring;
+struct srs_keys;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -86,6 +88,10 @@ struct vouchd {
 	struct gen_cache xgen_cache;   /* clients' XGEN cookies already proven */
 	struct users *users;
 	struct aliases *aliases;
+	/* what signs and rewrites mail that leaves (outsign.h), loaded with
+	 * the tables: dkim_sign_keys, arc_seal_key, the SRS keys (NULL: off) */
+	struct dkim_keyring *dkim_sign, *dkim_seal;
+	struct srs_keys *srs;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
 	int stopping;
 	time_t started;

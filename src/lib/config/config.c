@@ -274,6 +274,7 @@ const struct config_part config_parts[] = {
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
+	{ "srs", srs_config_keys, offsetof(struct config, srs) },
 	{ NULL, NULL, 0 },
 };
 
@@ -480,7 +481,9 @@ config_validate(
 	set_derived_path(&cfg->tls_client_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	set_derived_path(&cfg->srs.key_file, cfg->data_dir, "srs.key");
 	nerr += config_check_identity(cfg, name, doc, errs);
+	nerr += config_check_outbound_auth(cfg, name, doc, errs);
 	/* DMARC without its suffix list would silently be off (msgauth.c) */
 	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
 		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");

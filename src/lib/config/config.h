@@ -13,6 +13,7 @@
 #include "auth/callout_config.h"
 #include "auth/dkim_config.h"
 #include "auth/dmarc_config.h"
+#include "auth/srs_config.h"
 #include "auth/dnslist_config.h"
 #include "auth/register_config.h"
 #include "auth/spf_config.h"
@@ -185,6 +186,7 @@ struct config {
 	struct stats_config stats; /* the Prometheus endpoint */
 	struct dkim_config dkim;   /* DKIM and ARC */
 	struct dmarc_config dmarc; /* DMARC of inbound mail */
+	struct srs_config srs;     /* SRS of forwarded mail */
 };
 
 /*
