@@ -54,6 +54,11 @@ srsfwd_sender(const struct vouchd *d, const struct config *cfg, const struct env
 
 	if (!cfg->srs.enabled || d->srs == NULL || at == NULL)
 		return NULL;
+	/* A smarthost we log in to decides which senders its users may use
+	 * (vouch's own refuses any other, 553 5.7.1), and SPF at the next
+	 * hop is the smarthost's: the sender is left as it is. */
+	if (cfg->relayhost[0] && cfg->relayhost_user[0])
+		return NULL;
 	for (i = 0; i < env->nrcpts; i++)
 		if (srsfwd_forwarded(&env->rcpts[i]))
 			break;

@@ -28,8 +28,9 @@ enum srs_status srsfwd_reverse(
 /*
  * The sender forwarded copies of env get (env->srs_sender): the SRS form
  * of env->sender when a recipient is forwarded (remote, reached through a
- * local address) and the sender is neither <> nor in a local domain;
- * NULL otherwise (caller frees). Logs what it did under qid.
+ * local address) and the sender is neither <> nor in a local domain,
+ * unless mail goes through a relayhost we log in to; NULL otherwise
+ * (caller frees). Logs what it did under qid.
  */
 char *srsfwd_sender(const struct vouchd *d, const struct config *cfg, const struct envelope *env);
 /* True if recipient r of an envelope was forwarded (its copy goes out

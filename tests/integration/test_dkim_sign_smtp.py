@@ -384,6 +384,15 @@ def test_submission_signed_and_verified(make_vouchd, world, hop, keys, algs):
     # the signature breaks when the message changes: a test that can fail
     bad = msg.replace(b"Hello Bob", b"Hello Rob")
     assert world.dkimpy(bad) == [False] * len(algs)
+    # relaying for an authenticated user is sealed too; the AMS covers our
+    # DKIM signatures (on top of the message) and the AAR names nobody
+    cv, why = world.arc(msg)
+    assert cv == b"pass", why
+    ams = field(msg, b"ARC-Message-Signature")
+    assert b"DKIM-Signature" in ams, ams
+    aar = field(msg, b"ARC-Authentication-Results")
+    assert aar.startswith(b"i=1; mx.vouch.test;") and b"auth=pass" in aar, aar
+    assert b"alice" not in aar
     # our own Authentication-Results did not leave (it named what we saw)
     assert b"Authentication-Results: mx.vouch.test" not in msg
     assert re.search(r"event=dkim_signed d=vouch\.test s=(s1|e1)", d.log())
