@@ -417,7 +417,8 @@ srs_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *addr, struct
 	}
 	if (st != SRS_OK) {
 		d->stats.recipients_refused++;
-		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=srs_%s",
+		log_info(
+		    "sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=srs_invalid srs=%s",
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s),
 		    log_token(esc, sizeof(esc), addr),
 		    log_str(esc2, sizeof(esc2), srs_status_name(st)));

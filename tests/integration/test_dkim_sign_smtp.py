@@ -497,6 +497,16 @@ def test_alias_forward_is_sealed_and_srs_rewritten(make_vouchd, world, hop, worl
     assert got[:2] == ("", ["olga@origin.test"])
     assert re.search(r"event=srs_reversed rcpt=\S+ to=olga@origin\.test", d.log())
 
+    # an address made 30 days ago with our key has expired (srs_max_age 21)
+    r = subprocess.run([paths.VOUCHCTL, "srs", "forward", "olga@origin.test",
+                        "--key", os.path.join(d.data_dir, "srs.key"),
+                        "--domain", "mx.vouch.test", "--now", str(int(time.time()) - 30 * 86400)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    code, lines = smtp(d, "", r.stdout.strip(), bounce, helo="mx.dest.test")
+    assert (code, lines[0]) == (550, "550 5.1.1 Recipient address rejected: SRS address expired")
+    assert 'reason=srs_invalid srs="timestamp expired"' in d.log()
+
     # mangled, unknown and other-key SRS addresses are refused
     mangled = mail.replace("olga", "eve")
     for bad in (mangled, "SRS0=AAAA=AA=origin.test=olga@mx.vouch.test",
@@ -544,3 +554,58 @@ def test_srs_off_leaves_the_sender(make_vouchd, world, hop):
     assert smtp(d, "olga@origin.test", "fwd@vouch.test", origin_message())[0] == 250
     assert hop.wait(1)[0][0] == "olga@origin.test"
     assert not os.path.exists(os.path.join(d.data_dir, "srs.key"))
+
+
+def test_config_check_reports_bad_outbound_settings(world_dir):
+    conf = os.path.join(world_dir, "bad.conf")
+    with open(conf, "w") as f:
+        f.write(f"data_dir = {world_dir}/var\n"
+                "dkim_sign_keys = example.com:s1 nocolon\n"
+                "srs_domain = not_a..domain\n"
+                "srs_hash_length = 4\n"
+                "srs_hash_min = 6\n"
+                "srs_separator = x\n")
+    r = subprocess.run([paths.VOUCHCTL, "-c", conf, "config", "check"], capture_output=True,
+                       text=True, timeout=30)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert "bad.conf:2: dkim_sign_keys: 'nocolon' is not DOMAIN:SELECTOR" in out, out
+    assert "bad.conf:6:" in out and "srs_separator" in out, out
+    # a key file others may read is refused by name
+    with open(conf, "w") as f:
+        f.write(f"data_dir = {world_dir}/var\nsrs_key_file = {world_dir}/srs.key\n")
+    with open(os.path.join(world_dir, "srs.key"), "w") as f:
+        f.write("secret\n")
+    os.chmod(os.path.join(world_dir, "srs.key"), 0o644)
+    r = subprocess.run([paths.VOUCHCTL, "-c", conf, "config", "check"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0 and "bad.conf:2: srs_key_file:" in r.stdout + r.stderr, r
+
+
+def test_key_rotation_on_reload(make_vouchd, world):
+    """dkim_sign_keys changed and SIGHUP: new mail is signed with the new
+    key; a reload naming a key that does not load keeps the old one."""
+    hop = Hop()
+    try:
+        d = vouchd_for(make_vouchd, world, hop.port, keys=("vouch.test:s1",))
+        d.start()
+        submit(d)
+        first = hop.wait(1)[0][2]
+        assert b"s=s1;" in sigs(first)[0]
+        d.settings["dkim_sign_keys"] = "vouch.test:e1"
+        d.write_config()
+        d.ctl("reload", check=True)
+        d.wait_log("event=reloaded")
+        submit(d)
+        second = hop.wait(2)[1][2]
+        assert [b"s=e1;" in s for s in sigs(second)] == [True]
+        assert world.dkimpy(second) == [True]
+        d.settings["dkim_sign_keys"] = "vouch.test:missing"
+        d.write_config()
+        d.ctl("reload")
+        d.wait_log("event=reload_failed")
+        submit(d)
+        third = hop.wait(3)[2][2]
+        assert [b"s=e1;" in s for s in sigs(third)] == [True]
+    finally:
+        hop.stop()
