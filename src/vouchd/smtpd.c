@@ -459,11 +459,7 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		relay_rcpt(ss, s, r, addr);
 		return;
 	}
-	if (srs) {
-		if (srs_rcpt(ss, s, addr, &res) < 0)
-			return;
-		st = RESOLVE_OK;
-	} else if ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain)) {
+	if (!srs && ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain))) {
 		d->stats.recipients_refused++;
 		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s",
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
@@ -472,7 +468,7 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		return;
 	}
 	/* Percent hack, bang paths, "user@other"@local: routing we refuse. */
-	else if (strpbrk(r->to.local_raw, "%!@") != NULL) {
+	if (!srs && strpbrk(r->to.local_raw, "%!@") != NULL) {
 		d->stats.recipients_refused++;
 		log_info(
 		    "sid=%016llx event=relay_denied client=%s rcpt=%s reason=routing_in_local_part",
@@ -481,9 +477,14 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		    "Relay access denied: routing characters (% ! @) in the local part are not accepted");
 		return;
 	}
-	if (!srs)
+	if (srs) {
+		if (srs_rcpt(ss, s, addr, &res) < 0)
+			return; /* refused, the reply given */
+		st = RESOLVE_OK;
+	} else {
 		st = resolve_address(
 		    d->users, d->aliases, &cfg->domains, r->to.local_raw, domain, &res);
+	}
 	if (st != RESOLVE_OK) {
 		d->stats.recipients_refused++;
 		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=%s",
