@@ -51,7 +51,6 @@ usage(void)
 static int
 new_key(const char *path)
 {
-	unsigned char raw[24];
 	unsigned char b64[40];
 	struct strbuf text;
 	struct stat st;
@@ -76,13 +75,11 @@ new_key(const char *path)
 		fprintf(stderr, "vouchctl srs: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	/* 24 random octets in base64, as Debian's postsrsd makes its secret */
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+	if (srs_key_random((char *)b64, sizeof(b64)) < 0) {
 		fprintf(stderr, "vouchctl srs: no randomness\n");
 		srs_keys_free(old);
 		return 1;
 	}
-	EVP_EncodeBlock(b64, raw, sizeof(raw));
 	strbuf_init(&text, 1 << 16);
 	strbuf_printf(&text, "%s\n", (const char *)b64);
 	for (size_t i = 0; i < srs_keys_count(old) && i + 1 < SRS_KEYS_MAX; i++, kept++) {

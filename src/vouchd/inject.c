@@ -12,6 +12,7 @@
 #include "vouchd.h"
 #include "qmgr.h"
 #include "inject.h"
+#include "outsign.h"
 #include "smtp/smtp_addr.h"
 #include "local/resolve.h"
 #include "msg/received.h"
@@ -95,9 +96,22 @@ inject_message(struct vouchd *d, const char *sender, const char *const *rcpts, s
 	received_date(time(NULL), &hdr);
 	strbuf_puts(&hdr, "\r\n");
 	queue_writer_write(w, hdr.s, hdr.len);
-	strbuf_free(&hdr);
 	queue_writer_write(w, text, len);
 	c->env.sender = xstrdup(sender);
+	/* our own mail is signed like our users' (outsign.h) */
+	struct outsign *os = outsign_new(d, cfg, 1, 0);
+	if (os) {
+		struct outsign_msg m = { 0, c->env.id, sender, NULL, ARC_CV_NONE };
+		struct strbuf head;
+		outsign_feed(os, hdr.s, hdr.len);
+		outsign_feed(os, text, len);
+		strbuf_init(&head, 64 * 1024);
+		if (outsign_finish(os, &m, &head) > 0 && head.len)
+			c->env.out_head = strbuf_steal(&head);
+		strbuf_free(&head);
+		outsign_free(os);
+	}
+	strbuf_free(&hdr);
 	c->env.arrival = time(NULL);
 	c->env.size = queue_writer_size(w);
 	c->env.is_bounce = is_bounce;

@@ -31,6 +31,7 @@
 #include "lists.h"
 #include "privs.h"
 #include "reload.h"
+#include "outsign.h"
 #include "smtpd.h"
 #include "submit.h"
 #include "xgen.h"
@@ -232,6 +233,7 @@ stop(struct vouchd *d)
 	metrics_free(d->metrics); /* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
+	outsign_unload(d);
 	lists_free(d);
 	store_close(d->store);
 	hmap_free(d->per_ip);

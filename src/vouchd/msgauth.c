@@ -375,6 +375,15 @@ msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf 
 	dkim_authres_free(a);
 }
 
+enum arc_cv
+msgauth_arc_cv(const struct msgauth *m)
+{
+	const struct dkim_verify *v = m && m->dkim ? dkim_check_verify(m->dkim) : NULL;
+	const struct arc_result *a = v && m->with_arc ? dkim_verify_arc(v) : NULL;
+
+	return a ? a->status : ARC_CV_NONE;
+}
+
 void
 msgauth_remote(struct msgauth *m, const char *client_ip)
 {

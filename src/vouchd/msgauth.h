@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/arc.h"
 #include "auth/proofs.h"
 #include "util/str.h"
 
@@ -72,6 +73,9 @@ void msgauth_authres(const struct msgauth *m, const char *authserv_id, struct st
  * report (dmarcrep.h), as seen from source_ip, to envelope_to's domain
  * (may be NULL). Nothing when DMARC was not evaluated. NULL-safe. */
 void msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to);
+/* After done: the ARC chain as it arrived (none without one, or when it
+ * was not checked), what a seal of ours says of it. */
+enum arc_cv msgauth_arc_cv(const struct msgauth *m);
 /* Cancel and free. NULL-safe. */
 void msgauth_free(struct msgauth *m);
 

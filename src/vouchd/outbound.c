@@ -38,6 +38,7 @@ outbound_job_free(struct outbound_job *j)
 	}
 	free(j->msg.rcpts);
 	free((char *)j->msg.sender);
+	free((char *)j->msg.head);
 	free((char *)j->msg.envid);
 	free(j->rcpt_index);
 	free(j->dest);

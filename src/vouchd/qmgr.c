@@ -12,6 +12,7 @@
 
 #include "vouchd.h"
 #include "bounce.h"
+#include "srsfwd.h"
 #include "local.h"
 #include "outbound.h"
 #include "util/hmap.h"
@@ -309,12 +310,19 @@ start_remote(struct qmgr *q, struct qentry *e, const int *todo)
 		if (!todo[i] || taken[i])
 			continue;
 		dest_of(cfg, e->env.rcpts[i].addr, dest, sizeof(dest));
+		/* forwarded copies go with the SRS sender: one job each way */
+		int fwd = e->env.srs_sender && srsfwd_forwarded(&e->env.rcpts[i]);
 		struct outbound_job *j = xcalloc(1, sizeof(*j));
 		str_copy(j->qid, sizeof(j->qid), e->env.id);
 		j->dest = xstrdup(dest);
 		j->body_path = queue_body_path(q->d->queue, e->env.id);
 		j->fd = -1;
-		j->msg.sender = xstrdup(e->env.sender);
+		j->msg.sender = xstrdup(fwd ? e->env.srs_sender : e->env.sender);
+		/* our signatures and seal, made when it was queued */
+		if (e->env.out_head) {
+			j->msg.head = xstrdup(e->env.out_head);
+			j->msg.head_len = strlen(e->env.out_head);
+		}
 		j->msg.body_8bit = e->env.body_8bit;
 		j->msg.smtputf8 = e->env.smtputf8;
 		j->msg.ret = e->env.ret;
@@ -326,7 +334,8 @@ start_remote(struct qmgr *q, struct qentry *e, const int *todo)
 			if (!todo[k] || taken[k])
 				continue;
 			dest_of(cfg, e->env.rcpts[k].addr, other, sizeof(other));
-			if (strcmp(other, dest) != 0)
+			if (strcmp(other, dest) != 0 ||
+			    fwd != (e->env.srs_sender && srsfwd_forwarded(&e->env.rcpts[k])))
 				continue;
 			taken[k] = 1;
 			struct smtp_client_rcpt *cr = &j->msg.rcpts[j->msg.nrcpts];

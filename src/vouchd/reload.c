@@ -13,6 +13,7 @@
 #include "lists.h"
 #include "listener.h"
 #include "outbound.h"
+#include "outsign.h"
 #include "qmgr.h"
 #include "smtp/smtp_session.h"
 #include "xgen.h"
@@ -27,6 +28,9 @@ vouchd_load_tables(struct vouchd *d, const struct config *cfg, char *err, size_t
 	struct users *u;
 	struct aliases *a;
 
+	/* the signing and SRS keys first: a key that does not load keeps the old ones */
+	if (outsign_load(d, cfg, err, errsz) < 0)
+		return -1;
 	strbuf_init(&errs, 64 * 1024);
 	u = users_load(cfg->users, (uid_t)-1, &errs);
 	a = u ? aliases_load(cfg->aliases, &errs) : NULL;

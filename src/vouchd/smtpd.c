@@ -18,9 +18,11 @@
 #include "challenge.h"
 #include "gather.h"
 #include "msgauth.h"
+#include "outsign.h"
 #include "listen.h"
 #include "lists.h"
 #include "smtpd_int.h"
+#include "srsfwd.h"
 #include "submit.h"
 #include "xgen.h"
 #include "xvouch.h"
@@ -117,6 +119,11 @@ smtpd_txn_clear(struct smtpd_sess *ss)
 	free(ss->trace_mid);
 	ss->trace_mid = NULL;
 	ss->verdict_len = 0;
+	outsign_free(ss->os);
+	ss->os = NULL;
+	free(ss->authres_arc);
+	ss->authres_arc = NULL;
+	ss->arc_cv = ARC_CV_NONE;
 	gather_reset_txn(ss->g);
 	envelope_clear(&ss->env);
 	submit_txn_release(ss->sub);
@@ -386,6 +393,56 @@ relay_rcpt(
 	smtp_session_decide(s, 250, "2.1.5", "Ok");
 }
 
+/*
+ * An SRS address of ours (srsfwd.h): reversed, the recipient is the
+ * address it stands for, forwarded like an alias's (a local one if it is
+ * ours). 0 with *res filled, or -1 with the reply given: 550 5.1.1, the
+ * address does not exist (any more) here.
+ */
+static int
+srs_rcpt(struct smtpd_sess *ss, struct smtp_session *s, const char *addr, struct resolved *res)
+{
+	struct vouchd *d = ss->d;
+	const struct config *cfg = ss->cfg;
+	char orig[SRS_ADDR_MAX + 1], esc[LOG_ESC_MAX], esc2[LOG_ESC_MAX];
+	enum srs_status st = srsfwd_reverse(d, cfg, addr, orig, sizeof(orig));
+	const char *at = st == SRS_OK ? strrchr(orig, '@') : NULL;
+
+	memset(res, 0, sizeof(*res));
+	if (st == SRS_OK && at == NULL)
+		st = SRS_E_SYNTAX;
+	if (st == SRS_OK && config_is_local_domain(cfg, at + 1)) {
+		char local[SRS_ADDR_MAX + 1];
+		size_t ll = (size_t)(at - orig);
+		memcpy(local, orig, ll);
+		local[ll] = '\0';
+		if (resolve_address(d->users, d->aliases, &cfg->domains, local, at + 1, res) !=
+		    RESOLVE_OK)
+			st = SRS_E_SYNTAX; /* it stands for nobody here */
+	} else if (st == SRS_OK) {
+		res->remote = xcalloc(1, sizeof(*res->remote));
+		res->remote[0] = xstrdup(orig);
+		res->nremote = 1;
+	}
+	if (st != SRS_OK) {
+		d->stats.recipients_refused++;
+		log_info(
+		    "sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=srs_invalid srs=%s",
+		    (unsigned long long)ss->sid, smtp_session_peer_addr(s),
+		    log_token(esc, sizeof(esc), addr),
+		    log_str(esc2, sizeof(esc2), srs_status_name(st)));
+		char text[200];
+		snprintf(text, sizeof(text), "Recipient address rejected: SRS address %s",
+		    st == SRS_E_EXPIRED ? "expired" : "not valid here");
+		smtp_session_decide(s, 550, "5.1.1", text);
+		resolved_clear(res);
+		return -1;
+	}
+	log_info("sid=%016llx event=srs_reversed rcpt=%s to=%s", (unsigned long long)ss->sid,
+	    log_token(esc, sizeof(esc), addr), log_token(esc2, sizeof(esc2), orig));
+	return 0;
+}
+
 /* Is this recipient one of ours, and if not, may the client relay? */
 static void
 on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
@@ -403,12 +460,15 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 	smtp_addr_format(&r->to, addr, sizeof(addr));
 	log_escape(esc, sizeof(esc), addr, strlen(addr));
 
-	if (smtp_session_user(s) && !(r->to.flags & SMTP_ADDR_POSTMASTER) &&
+	/* a bounce to an SRS address of ours goes back to whom it stands for */
+	int srs = !(r->to.flags & (SMTP_ADDR_LITERAL | SMTP_ADDR_POSTMASTER)) &&
+	    srsfwd_is_ours(d, cfg, r->to.local_raw, domain);
+	if (smtp_session_user(s) && !(r->to.flags & SMTP_ADDR_POSTMASTER) && !srs &&
 	    ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain))) {
 		relay_rcpt(ss, s, r, addr);
 		return;
 	}
-	if ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain)) {
+	if (!srs && ((r->to.flags & SMTP_ADDR_LITERAL) || !config_is_local_domain(cfg, domain))) {
 		d->stats.recipients_refused++;
 		log_info("sid=%016llx event=relay_denied client=%s rcpt=%s",
 		    (unsigned long long)ss->sid, smtp_session_peer_addr(s), esc);
@@ -417,7 +477,7 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		return;
 	}
 	/* Percent hack, bang paths, "user@other"@local: routing we refuse. */
-	if (strpbrk(r->to.local_raw, "%!@") != NULL) {
+	if (!srs && strpbrk(r->to.local_raw, "%!@") != NULL) {
 		d->stats.recipients_refused++;
 		log_info(
 		    "sid=%016llx event=relay_denied client=%s rcpt=%s reason=routing_in_local_part",
@@ -442,7 +502,14 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 		return;
 	default: break;
 	}
-	st = resolve_address(d->users, d->aliases, &cfg->domains, r->to.local_raw, domain, &res);
+	if (srs) {
+		if (srs_rcpt(ss, s, addr, &res) < 0)
+			return; /* refused, the reply given */
+		st = RESOLVE_OK;
+	} else {
+		st = resolve_address(
+		    d->users, d->aliases, &cfg->domains, r->to.local_raw, domain, &res);
+	}
 	if (st != RESOLVE_OK) {
 		d->stats.recipients_refused++;
 		log_info("sid=%016llx event=rcpt_refused client=%s rcpt=%s reason=%s",

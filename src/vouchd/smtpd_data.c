@@ -18,8 +18,10 @@
 #include "challenge.h"
 #include "gather.h"
 #include "msgauth.h"
+#include "outsign.h"
 #include "qmgr.h"
 #include "smtpd_int.h"
+#include "srsfwd.h"
 #include "submit.h"
 #include "auth/proofs_header.h"
 #include "msg/mime_hdr.h"
@@ -44,6 +46,30 @@ sess(struct smtp_session *s)
 	return smtp_session_udata(s);
 }
 
+/* The first field of out if it is an Authentication-Results field (with
+ * its CRLF), or NULL. */
+static char *
+first_authres(const struct strbuf *out)
+{
+	static const char ar[] = "Authentication-Results:";
+
+	if (out->len <= sizeof(ar) || strncmp(out->s, ar, sizeof(ar) - 1) != 0)
+		return NULL;
+	for (size_t i = 0; i + 1 < out->len; i++)
+		if (out->s[i] == '\r' && out->s[i + 1] == '\n' &&
+		    (i + 2 >= out->len || (out->s[i + 2] != ' ' && out->s[i + 2] != '\t')))
+			return xstrndup(out->s, i + 2);
+	return NULL;
+}
+
+/* Whatever goes into the spool file passes the signer too (outsign.h). */
+static int
+spool(struct smtpd_sess *ss, const char *p, size_t n)
+{
+	outsign_feed(ss->os, p, n);
+	return queue_writer_write(ss->w, p, n);
+}
+
 /* RFC 8601 5 and RFC 7208 9.1: our results go above our Received. */
 static void
 trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
@@ -66,20 +92,19 @@ trace_fields(struct smtpd_sess *ss, struct smtp_session *s, struct strbuf *out)
 	proofs_header_write(sp, mp, &in, out);
 	/* Our Authentication-Results comes first: kept, so the message's own
 	 * results can join it at the end (envelope.h "trace"). */
-	static const char ar[] = "Authentication-Results:";
-	size_t ar_end = 0;
-	if (out->len > sizeof(ar) && strncmp(out->s, ar, sizeof(ar) - 1) == 0) {
-		size_t end = 0;
-		for (size_t i = 0; i + 1 < out->len; i++)
-			if (out->s[i] == '\r' && out->s[i + 1] == '\n' &&
-			    (i + 2 >= out->len ||
-			        (out->s[i + 2] != ' ' && out->s[i + 2] != '\t'))) {
-				end = i + 2;
-				break;
-			}
-		free(ss->authres_head);
-		ss->authres_head = end ? xstrndup(out->s, end) : NULL;
-		ar_end = end;
+	free(ss->authres_head);
+	ss->authres_head = first_authres(out);
+	size_t ar_end = ss->authres_head ? strlen(ss->authres_head) : 0;
+	free(ss->authres_arc);
+	ss->authres_arc = NULL;
+	if (in.named_user) {
+		/* the ARC set leaves with the message: it names nobody */
+		struct strbuf anon;
+		strbuf_init(&anon, 64 * 1024);
+		in.named_user = NULL;
+		proofs_header_write(sp, mp, &in, &anon);
+		ss->authres_arc = first_authres(&anon);
+		strbuf_free(&anon);
 	}
 	/* The verdict, for people and filters; rewritten at the end with what
 	 * the message itself proves (DMARC), as Authentication-Results is. */
@@ -133,7 +158,15 @@ smtpd_data_start(void *host, struct smtp_session *s)
 	}
 	strbuf_init(&hdr, 64 * 1024);
 	trace_fields(ss, s, &hdr);
-	queue_writer_write(ss->w, hdr.s, hdr.len);
+	/* Our users' mail is signed; what goes to remote addresses is sealed:
+	 * an alias's forwarding, an authenticated user's relaying. */
+	int remote = 0;
+	for (size_t i = 0; i < ss->env.nrcpts; i++)
+		remote |= !ss->env.rcpts[i].local;
+	ss->os = outsign_new(d, ss->cfg, smtp_session_user(s) != NULL, remote);
+	/* our Authentication-Results does not leave (outbound.c) */
+	outsign_skip(ss->os, ss->authres_head ? strlen(ss->authres_head) : 0);
+	spool(ss, hdr.s, hdr.len);
 	strbuf_free(&hdr);
 	/* our users' mail proves itself with AUTH: nothing to verify */
 	if (!ss->pol.submission && smtp_session_user(s) == NULL)
@@ -197,11 +230,11 @@ smtpd_data_write(void *host, struct smtp_session *s, const char *p, size_t n)
 	/* DKIM verifies the message as it came, before our filter */
 	msgauth_feed(ss->ma, p, n);
 	if (!ss->hdr_active)
-		return queue_writer_write(ss->w, p, n);
+		return spool(ss, p, n);
 	strbuf_reset(&ss->hdr_out);
 	if (hdrfilter_feed(&ss->hdr, p, n, &ss->hdr_out) < 0)
 		return -1;
-	rc = ss->hdr_out.len ? queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len) : 0;
+	rc = ss->hdr_out.len ? spool(ss, ss->hdr_out.s, ss->hdr_out.len) : 0;
 	return rc;
 }
 
@@ -257,7 +290,7 @@ smtpd_data_end(void *host, struct smtp_session *s, const struct smtp_data_result
 		strbuf_reset(&ss->hdr_out);
 		hdrfilter_finish(&ss->hdr, &ss->hdr_out);
 		if (ss->hdr_out.len)
-			queue_writer_write(ss->w, ss->hdr_out.s, ss->hdr_out.len);
+			spool(ss, ss->hdr_out.s, ss->hdr_out.len);
 		hdrfilter_free(&ss->hdr);
 		strbuf_free(&ss->hdr_out);
 		ss->hdr_active = 0;
@@ -344,6 +377,7 @@ authenticated(struct vouchd *d, uint64_t sid)
 	if (ss == NULL || ss->ma == NULL)
 		return; /* gone: its end freed the check (this never comes then) */
 	msgauth_proofs(ss->ma, gather_add_message, ss->g);
+	ss->arc_cv = msgauth_arc_cv(ss->ma); /* for a seal of ours (outsign.h) */
 	dm = proofs_get(gather_message(ss->g), PROOF_DMARC);
 	if (dm)
 		log_info("sid=%016llx qid=%s event=dmarc result=%s from=%s",
@@ -365,6 +399,49 @@ authenticated(struct vouchd *d, uint64_t sid)
 		    log_token(esc2, sizeof(esc2), p->u.dkim.selector));
 	}
 	decide(d, s);
+}
+
+/* The AAR payload: our Authentication-Results field of the message (the
+ * one delivered), without its name and final CRLF. NULL if none. */
+static char *
+aar_payload(const struct smtpd_sess *ss)
+{
+	const char *f = ss->authres_arc ? ss->authres_arc
+	    : ss->env.trace             ? ss->env.trace
+	                                : ss->authres_head;
+	const char *colon = f ? strchr(f, ':') : NULL;
+	size_t n;
+
+	if (colon == NULL)
+		return NULL;
+	colon++;
+	while (*colon == ' ' || *colon == '\t')
+		colon++;
+	n = strlen(colon);
+	while (n && (colon[n - 1] == '\r' || colon[n - 1] == '\n'))
+		n--;
+	return xstrndup(colon, n);
+}
+
+/* What the message gets for leaving (outsign.h, srsfwd.h), made once now,
+ * before it is committed: retries send the same. */
+static void
+outbound_auth(struct smtpd_sess *ss)
+{
+	if (ss->os) {
+		struct strbuf head;
+		char *aar = aar_payload(ss);
+		struct outsign_msg m = { ss->sid, ss->env.id, ss->env.sender ? ss->env.sender : "",
+			aar, ss->arc_cv };
+		strbuf_init(&head, 512 * 1024);
+		if (outsign_finish(ss->os, &m, &head) > 0 && head.len)
+			ss->env.out_head = strbuf_steal(&head);
+		strbuf_free(&head);
+		free(aar);
+		outsign_free(ss->os);
+		ss->os = NULL;
+	}
+	ss->env.srs_sender = srsfwd_sender(ss->d, ss->cfg, &ss->env);
 }
 
 /* The end-of-data verdict, then the commit. */
@@ -442,6 +519,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 	}
 	ss->env.arrival = time(NULL);
 	ss->env.size = queue_writer_size(ss->w);
+	outbound_auth(ss);
 	ss->env.helo = smtp_session_helo(s) ? xstrdup(smtp_session_helo(s)) : NULL;
 	ss->env.client_addr = xstrdup(smtp_session_peer_addr(s));
 	if (smtp_session_user(s))

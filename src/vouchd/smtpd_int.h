@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "smtpd.h"
+#include "auth/arc.h"
 #include "msg/hdrfilter.h"
 #include "policy/challenge.h"
 #include "policy/verdict.h"
@@ -39,6 +40,9 @@ struct smtpd_sess {
 	size_t verdict_len; /* octets of the X-Vouch-Verdict field written when DATA began */
 	unsigned chal_hdr;  /* what the header says for challenges (CHALLENGE_HDR_*) */
 	char chal_token[CHALLENGE_TOKEN_LEN + 1]; /* a confirmation to act on, or "" */
+	struct outsign *os; /* DKIM signing and ARC sealing, DATA to the commit (outsign.h) */
+	char *authres_arc;  /* authres_head without the user's name (for the AAR), or NULL */
+	enum arc_cv arc_cv; /* the ARC chain as it arrived (msgauth's) */
 };
 
 /* The transaction ended without a message: drop what it holds. */

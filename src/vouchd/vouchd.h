@@ -35,6 +35,8 @@ struct vouch_checker;
 struct submit;
 struct dmarcrep;
 struct dkim_keycache;
+struct dkim_keyring;
+struct srs_keys;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* Counters since start, shown by vouchctl status. */
@@ -96,6 +98,10 @@ struct vouchd {
 	struct xgen_fetch *xgen_fetch;
 	struct users *users;
 	struct aliases *aliases;
+	/* what signs and rewrites mail that leaves (outsign.h), loaded with
+	 * the tables: dkim_sign_keys, arc_seal_key, the SRS keys (NULL: off) */
+	struct dkim_keyring *dkim_sign, *dkim_seal;
+	struct srs_keys *srs;
 	struct event *sig_term, *sig_int, *sig_hup, *shutdown_timer;
 	int stopping;
 	time_t started;

@@ -122,9 +122,11 @@ class World:
         self.port = port
         started = []
         try:
+            # S's aliases are how the tests make it send with the envelope
+            # sender they choose: SRS (on by default) would rewrite it
             s = self.make_vouchd(start=False, host=IP["s"], settings=dict(
                 self.base(), hostname="sender.world.test", domains="world.test",
-                outbound_port=port, outbound_bind=IP["s"], **self.sender_spec),
+                outbound_port=port, outbound_bind=IP["s"], srs="no", **self.sender_spec),
                 listeners={"mx": {"address": f"{IP['s']}:0", "mode": "off"}})
             s.listener_defaults = {}
             s.set_aliases("".join(f"{k}: {v}\n" for k, v in ALIASES.items()))

@@ -61,6 +61,20 @@ arc_seal_feed(struct arc_seal *s, const char *p, size_t n)
 	dkim_sign_feed(s->sign, p, n);
 }
 
+void
+arc_seal_set(struct arc_seal *s, const struct arc_seal_opts *opts)
+{
+	s->o.key = opts->key;
+	s->o.authres = opts->authres;
+	s->o.cv = opts->cv;
+}
+
+int
+arc_seal_prepend(struct arc_seal *s, const char *text, size_t len)
+{
+	return dkim_sign_prepend(s->sign, text, len);
+}
+
 /* The AAR payload may be folded (CRLF then white space) but hold no other
  * line break or control character. */
 static int

@@ -43,6 +43,12 @@ struct arc_seal;
 struct arc_seal *arc_seal_new(const struct arc_seal_opts *opts);
 void arc_seal_free(struct arc_seal *s);
 void arc_seal_feed(struct arc_seal *s, const char *p, size_t n);
+/* The key, AAR payload and arrival cv of opts (for a sealer made before
+ * they were known; the rest of opts is ignored). Borrowed as in new. */
+void arc_seal_set(struct arc_seal *s, const struct arc_seal_opts *opts);
+/* Fields added on top of the message after it was fed (our DKIM
+ * signatures: the AMS signs them). 0 or -1. */
+int arc_seal_prepend(struct arc_seal *s, const char *text, size_t len);
 /*
  * End of the message: append ARC-Seal, ARC-Message-Signature and
  * ARC-Authentication-Results (each with CRLF) to out. Returns 0; 1 when

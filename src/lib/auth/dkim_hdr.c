@@ -263,3 +263,42 @@ dkim_hdr_pick(struct dkim_hdr *h, const char *name, size_t namelen)
 	}
 	return -1;
 }
+
+int
+dkim_hdr_prepend(struct dkim_hdr *h, const char *text, size_t len)
+{
+	struct dkim_hdr t;
+	size_t base;
+	int rc = 0;
+
+	if (h->overflow)
+		return -1;
+	/* the fields read as a header section of their own */
+	dkim_hdr_init(&t, len + 2);
+	dkim_hdr_feed(&t, text, len);
+	dkim_hdr_feed(&t, "\r\n", 2);
+	dkim_hdr_finish(&t);
+	if (t.overflow || t.nf == 0 || t.prefix_len) {
+		dkim_hdr_free(&t);
+		return -1; /* not fields, or too long */
+	}
+	base = h->text.len;
+	if (strbuf_append(&h->text, t.text.s, t.text.len) < 0) {
+		h->overflow = 1;
+		dkim_hdr_free(&t);
+		return -1;
+	}
+	if (h->nf + t.nf > h->capf) {
+		h->capf = h->nf + t.nf + 32;
+		h->f = xrealloc(h->f, h->capf * sizeof(*h->f));
+	}
+	memmove(h->f + t.nf, h->f, h->nf * sizeof(*h->f));
+	for (size_t i = 0; i < t.nf; i++) {
+		h->f[i] = t.f[i];
+		h->f[i].off += base;
+		h->f[i].used = 0;
+	}
+	h->nf += t.nf;
+	dkim_hdr_free(&t);
+	return rc;
+}

@@ -50,6 +50,12 @@ void dkim_hdr_free(struct dkim_hdr *h);
 size_t dkim_hdr_feed(struct dkim_hdr *h, const char *p, size_t n);
 /* End of message: a message without a body ends its header here. */
 void dkim_hdr_finish(struct dkim_hdr *h);
+/*
+ * Put fields above the collected ones (text: whole fields, each ending in
+ * CRLF), as a sealer sees the signatures added on top of a message after
+ * it was read. 0, or -1 when the text is not fields or does not fit.
+ */
+int dkim_hdr_prepend(struct dkim_hdr *h, const char *text, size_t len);
 
 /* Field i's text (name through its last line, no final CRLF). */
 const char *dkim_hdr_field(const struct dkim_hdr *h, size_t i, size_t *len);

@@ -111,6 +111,19 @@ end(struct dkim_sign *s)
 	s->ended = 1;
 }
 
+void
+dkim_sign_end(struct dkim_sign *s)
+{
+	end(s);
+}
+
+int
+dkim_sign_prepend(struct dkim_sign *s, const char *text, size_t len)
+{
+	end(s);
+	return dkim_hdr_prepend(&s->hdr, text, len);
+}
+
 struct dkim_hdr *
 dkim_sign_header(struct dkim_sign *s)
 {

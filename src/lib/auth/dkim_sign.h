@@ -72,6 +72,12 @@ void dkim_sign_feed(struct dkim_sign *s, const char *p, size_t n);
  */
 int dkim_sign_finish(struct dkim_sign *s, const struct dkim_signkey *const *keys, size_t n,
     struct strbuf *out, char *err, size_t errsz);
+/* The message has ended (dkim_sign_finish says so too): its header
+ * section is complete after this. */
+void dkim_sign_end(struct dkim_sign *s);
+/* Fields put on top of the message after it was read (dkim_hdr_prepend):
+ * the message is ended first. 0 or -1. */
+int dkim_sign_prepend(struct dkim_sign *s, const char *text, size_t len);
 /* The header section seen (for the sealer, and for choosing keys). */
 struct dkim_hdr *dkim_sign_header(struct dkim_sign *s);
 

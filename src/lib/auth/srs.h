@@ -85,6 +85,12 @@ int srs_options_check(const struct srs_options *o, char *err, size_t errsz);
  * bounces anywhere. NULL on failure, with a reason in err.
  */
 struct srs_keys *srs_keys_load(const char *path, char *err, size_t errsz);
+/* A new random key (24 octets of base64, as postsrsd's) into out (at
+ * least 33 octets). 0 or -1. */
+int srs_key_random(char *out, size_t outsz);
+/* Make the key file path with one new key, mode 0600 (it must not
+ * exist). 0, or -1 with a reason. */
+int srs_keys_create(const char *path, char *err, size_t errsz);
 /* Keys from memory (tests; n at most SRS_KEYS_MAX, each at most SRS_KEY_MAX). */
 struct srs_keys *srs_keys_new(const char *const *keys, size_t n);
 /* Wipe and free. NULL-safe. */

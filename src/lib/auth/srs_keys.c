@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/safefile.h"
 #include "util/xmalloc.h"
 
 /* A key file is a few lines; anything much larger is not one. */
@@ -153,4 +156,35 @@ out:
 	}
 	close(fd);
 	return k;
+}
+
+int
+srs_key_random(char *out, size_t outsz)
+{
+	unsigned char raw[24];
+
+	/* 24 random octets in base64, as Debian's postsrsd makes its secret */
+	if (outsz < 33 || RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+int
+srs_keys_create(const char *path, char *err, size_t errsz)
+{
+	char key[40], line[48];
+	int rc;
+
+	if (srs_key_random(key, sizeof(key)) < 0) {
+		snprintf(err, errsz, "%s: no randomness for a new key", path);
+		return -1;
+	}
+	snprintf(line, sizeof(line), "%s\n", key);
+	rc = safefile_write(
+	    path, line, strlen(line), 0600, (uid_t)-1, (gid_t)-1, (uid_t)-1, err, errsz);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(line, sizeof(line));
+	return rc;
 }

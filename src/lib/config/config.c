@@ -296,6 +296,7 @@ const struct config_part config_parts[] = {
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
 	{ "challenge", challenge_config_keys, offsetof(struct config, challenge) },
+	{ "srs", srs_config_keys, offsetof(struct config, srs) },
 	{ NULL, NULL, 0 },
 };
 
@@ -523,6 +524,7 @@ config_validate(
 	set_derived_path(&cfg->xgen_authority_key, cfg->data_dir, NULL);
 	set_derived_path(&cfg->outbound_tls_ca, cfg->data_dir, NULL);
 	set_derived_path(&cfg->relayhost_password_file, cfg->data_dir, NULL);
+	set_derived_path(&cfg->srs.key_file, cfg->data_dir, "srs.key");
 	set_derived_path(&cfg->challenge.key_file, cfg->data_dir, "state/challenge.key");
 	nerr += config_check_identity(cfg, name, doc, errs);
 	/* ARC sealers are compared with ARC-Seal d=: domain names, one form */
@@ -543,6 +545,7 @@ config_validate(
 			nerr++;
 		}
 	}
+	nerr += config_check_outbound_auth(cfg, name, doc, errs);
 	/* DMARC without its suffix list would silently be off (msgauth.c) */
 	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
 		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");

@@ -13,6 +13,7 @@
 #include "auth/callout_config.h"
 #include "auth/dkim_config.h"
 #include "auth/dmarc_config.h"
+#include "auth/srs_config.h"
 #include "auth/dnslist_config.h"
 #include "auth/register_config.h"
 #include "auth/spf_config.h"
@@ -198,6 +199,7 @@ struct config {
 	struct dkim_config dkim;           /* DKIM and ARC */
 	struct dmarc_config dmarc;         /* DMARC of inbound mail */
 	struct challenge_config challenge; /* challenge/response (policy/challenge.h) */
+	struct srs_config srs;             /* SRS of forwarded mail */
 };
 
 /*

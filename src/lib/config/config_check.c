@@ -10,6 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth/dkim_config.h"
+#include "auth/dkim_keys.h"
+#include "auth/srs.h"
+#include "auth/srs_config.h"
 #include "smtp/smtp_addr.h"
 #include "util/xmalloc.h"
 
@@ -107,6 +111,67 @@ config_check_identity(
 			    "queue, mail and state only in a folder others cannot write (chmod o-w)",
 			    cfg->data_dir, (unsigned)(st.st_mode & 07777));
 			nerr++;
+		}
+	}
+	return nerr;
+}
+
+static int
+key_entry_ok(const char *entry)
+{
+	char d[DKIM_DOMAIN_MAX + 1], sel[DKIM_DOMAIN_MAX + 1];
+
+	return dkim_config_split(entry, d, sizeof(d), sel, sizeof(sel)) == 0 &&
+	    dkim_keyring_name_ok(d) && dkim_keyring_name_ok(sel);
+}
+
+int
+config_check_outbound_auth(
+    const struct config *cfg, const char *file, const struct conf_doc *doc, struct strbuf *errs)
+{
+	const struct srs_config *srs = &cfg->srs;
+	int nerr = 0;
+
+	for (size_t i = 0; i < cfg->dkim.sign_keys.n; i++) {
+		if (key_entry_ok(cfg->dkim.sign_keys.v[i]))
+			continue;
+		config_err(errs, file, config_key_line(doc, NULL, NULL, "dkim_sign_keys"),
+		    "dkim_sign_keys: '%.80s' is not DOMAIN:SELECTOR", cfg->dkim.sign_keys.v[i]);
+		nerr++;
+	}
+	if (cfg->dkim.arc_seal_key[0] && !key_entry_ok(cfg->dkim.arc_seal_key)) {
+		config_err(errs, file, config_key_line(doc, NULL, NULL, "arc_seal_key"),
+		    "arc_seal_key: '%.80s' is not DOMAIN:SELECTOR", cfg->dkim.arc_seal_key);
+		nerr++;
+	}
+	if (srs->domain[0] && !smtp_addr_domain_ok(srs->domain, strlen(srs->domain), 0)) {
+		config_err(errs, file, config_key_line(doc, NULL, NULL, "srs_domain"),
+		    "srs_domain: '%.80s' is not a domain name", srs->domain);
+		nerr++;
+	}
+	if (srs->hash_min > srs->hash_length) {
+		int line = config_key_line(doc, NULL, NULL, "srs_hash_min");
+		config_err(errs, file,
+		    line ? line : config_key_line(doc, NULL, NULL, "srs_hash_length"),
+		    "srs_hash_min: %lld is more than srs_hash_length (%lld)", srs->hash_min,
+		    srs->hash_length);
+		nerr++;
+	}
+	if (srs->enabled) {
+		char path[4096], err[600];
+		struct stat st;
+		srs_config_key_file(srs, cfg->data_dir, path, sizeof(path));
+		/* a missing file is made by vouchd; one that is there must load */
+		if (stat(path, &st) == 0) {
+			struct srs_keys *k = srs_keys_load(path, err, sizeof(err));
+			if (k == NULL) {
+				int line = config_key_line(doc, NULL, NULL, "srs_key_file");
+				config_err(errs, file,
+				    line ? line : config_key_line(doc, NULL, NULL, "srs"),
+				    "srs_key_file: %s", err);
+				nerr++;
+			}
+			srs_keys_free(k);
 		}
 	}
 	return nerr;

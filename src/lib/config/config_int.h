@@ -31,6 +31,12 @@ void config_errs_at_keys(
  */
 int config_check_identity(
     const struct config *cfg, const char *file, const struct conf_doc *doc, struct strbuf *errs);
+/* What signs and rewrites outbound mail: the shape of dkim_sign_keys and
+ * arc_seal_key entries (their files are read by vouchd), srs_domain, the
+ * SRS hash bounds, and an existing SRS key file (others may not read it).
+ * Returns the number of errors added. */
+int config_check_outbound_auth(
+    const struct config *cfg, const char *file, const struct conf_doc *doc, struct strbuf *errs);
 /* The configuration file, and the folder it is in, may not be writable by
  * every user (they decide what vouchd and vouchctl do as root). */
 int config_check_file(const char *path, struct strbuf *errs);

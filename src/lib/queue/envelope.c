@@ -45,6 +45,8 @@ envelope_clear(struct envelope *e)
 	free(e->client_addr);
 	free(e->auth_user);
 	free(e->trace);
+	free(e->out_head);
+	free(e->srs_sender);
 	envelope_init(e);
 }
 
@@ -154,6 +156,8 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 	rc |= put_kv(out, "client", e->client_addr);
 	rc |= put_kv(out, "auth", e->auth_user);
 	rc |= put_kv(out, "trace", e->trace);
+	rc |= put_kv(out, "outhead", e->out_head);
+	rc |= put_kv(out, "srs", e->srs_sender);
 	if (e->trace_skip)
 		rc |= strbuf_printf(out, "trace_skip %" PRIu64 "\n", e->trace_skip);
 	rc |= strbuf_printf(out, "size %" PRIu64 "\n", e->size);
@@ -413,6 +417,10 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			field = &e->auth_user;
 		else if (KEY("trace"))
 			field = &e->trace;
+		else if (KEY("outhead"))
+			field = &e->out_head;
+		else if (KEY("srs"))
+			field = &e->srs_sender;
 		if (field) {
 			if (*field != NULL || (*field = get_value(v, vl)) == NULL) {
 				snprintf(err, errsz, "line %d: bad value", line);
@@ -485,6 +493,8 @@ envelope_copy(struct envelope *dst, const struct envelope *src)
 	dst->client_addr = dup_or_null(src->client_addr);
 	dst->auth_user = dup_or_null(src->auth_user);
 	dst->trace = dup_or_null(src->trace);
+	dst->out_head = dup_or_null(src->out_head);
+	dst->srs_sender = dup_or_null(src->srs_sender);
 	dst->rcpts = src->nrcpts ? xcalloc(src->nrcpts, sizeof(*dst->rcpts)) : NULL;
 	for (size_t i = 0; i < src->nrcpts; i++) {
 		const struct env_rcpt *s = &src->rcpts[i];

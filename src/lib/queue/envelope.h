@@ -60,6 +60,14 @@ struct envelope {
 	 * in one pass as it arrives. */
 	char *trace;
 	uint64_t trace_skip;
+	/* Header fields put on top of the message when it leaves for a
+	 * remote host, or NULL: our DKIM signatures and ARC set, made once
+	 * when the message was queued, so every attempt sends the same. */
+	char *out_head;
+	/* The envelope sender for recipients it was forwarded to (an alias
+	 * to a remote address, a bounce to an SRS address): the SRS form of
+	 * sender, or NULL when it is not rewritten. */
+	char *srs_sender;
 	uint64_t size;        /* octets of the body file */
 	int64_t next_attempt; /* unix seconds; 0 = now */
 	int attempts;

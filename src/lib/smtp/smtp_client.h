@@ -51,6 +51,8 @@ struct smtp_client_msg {
 	int body_fd;         /* the queued message, read from offset body_start */
 	uint64_t body_size;  /* the file's size */
 	uint64_t body_start; /* octets at its start not sent (our own trace fields) */
+	const char *head;    /* header fields sent before the file (CRLF-ended), or NULL */
+	size_t head_len;
 	struct smtp_client_rcpt *rcpts;
 	size_t nrcpts;
 	/*

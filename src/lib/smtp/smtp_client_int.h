@@ -84,6 +84,7 @@ struct smtp_client {
 	int mail_ok;
 	int data_sent;     /* DATA or BDAT went out */
 	uint64_t body_off; /* octets of the body file sent */
+	int head_sent;     /* the message's head fields are queued */
 	int body_bol;      /* DATA: at the start of a line */
 	int body_last_lf;
 	int body_bdat;

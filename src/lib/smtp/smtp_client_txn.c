@@ -39,8 +39,8 @@ send_mail(struct smtp_client *c)
 	size_t o = 0;
 
 	if ((in->ext & SMTP_EXT_SIZE) && !m->probe)
-		o += (size_t)snprintf(
-		    params + o, sizeof(params) - o, " SIZE=%llu", (unsigned long long)m->body_size);
+		o += (size_t)snprintf(params + o, sizeof(params) - o, " SIZE=%llu",
+		    (unsigned long long)(m->body_size + m->head_len));
 	if (m->body_8bit && (in->ext & SMTP_EXT_8BITMIME))
 		o += (size_t)snprintf(params + o, sizeof(params) - o, " BODY=8BITMIME");
 	if (m->smtputf8 && (in->ext & SMTP_EXT_SMTPUTF8))
@@ -88,7 +88,8 @@ send_data_cmd(struct smtp_client *c)
 	c->data_sent = 1;
 	if (c->body_bdat) {
 		smtp_client_write(c, "BDAT %llu LAST",
-		    (unsigned long long)(c->msg->body_size - c->msg->body_start));
+		    (unsigned long long)(c->msg->body_size - c->msg->body_start +
+		        c->msg->head_len));
 		expect(c, EX_BDAT, 0);
 		smtp_client_set_state(c, CS_BODY);
 		smtp_client_txn_pump(c);
@@ -120,6 +121,7 @@ smtp_client_txn_start(struct smtp_client *c)
 	c->body_off = m->body_start < m->body_size ? m->body_start : m->body_size;
 	c->body_bol = 1;
 	c->body_last_lf = 1;
+	c->head_sent = 0;
 	m->dsn_passed = (in->ext & SMTP_EXT_DSN) != 0;
 	memset(&m->reply, 0, sizeof(m->reply));
 	for (size_t i = 0; i < m->nrcpts; i++)
@@ -131,7 +133,7 @@ smtp_client_txn_start(struct smtp_client *c)
 	else if (m->smtputf8 && !(in->ext & SMTP_EXT_SMTPUTF8))
 		set_reply(&m->reply, 553, "5.6.7",
 		    "the message needs SMTPUTF8 and the server does not offer it");
-	else if (in->max_size && m->body_size > in->max_size)
+	else if (in->max_size && m->body_size + m->head_len > in->max_size)
 		set_reply(&m->reply, 552, "5.3.4",
 		    "the message is larger than the server accepts (SIZE)");
 	if (m->reply.code) {
@@ -279,6 +281,12 @@ smtp_client_txn_pump(struct smtp_client *c)
 
 	if (c->state != CS_BODY || m == NULL)
 		return 1;
+	if (!c->head_sent) {
+		/* whole header fields of ours: no line of them starts with "." */
+		c->head_sent = 1;
+		if (m->head && m->head_len)
+			evbuffer_add(out, m->head, m->head_len);
+	}
 	while (evbuffer_get_length(out) < BODY_HIGH && c->body_off < m->body_size) {
 		size_t want = m->body_size - c->body_off < sizeof(in)
 		    ? (size_t)(m->body_size - c->body_off)

@@ -319,6 +319,50 @@ test_seal_rules(void **state)
 	free(failed);
 }
 
+/* Fields put on top after the message was fed (vouchd's DKIM signatures)
+ * are signed by the AMS where they are: above the message's own. */
+static void
+test_prepend(void **state)
+{
+	static const char top[] =
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=new; h=From;\r\n\tbh=AAAA; b=TOP\r\n";
+	static const char old[] =
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=old; h=From; bh=AAAA; b=OLD\r\n";
+	struct arc_seal_opts o = {
+		.key = &S_RSA.k, .authres = "mx.example; auth=pass", .now = NOW
+	};
+	struct arc_seal *a = arc_seal_new(&o);
+	struct strbuf msg, out, wrong;
+	char err[200];
+
+	(void)state;
+	strbuf_init(&msg, 1 << 16);
+	strbuf_puts(&msg, old);
+	strbuf_puts(&msg, MSG);
+	arc_seal_feed(a, msg.s, msg.len);
+	assert_int_equal(arc_seal_prepend(a, top, strlen(top)), 0);
+	/* text that is not header fields is refused */
+	assert_int_equal(arc_seal_prepend(a, " folded\r\n", 10), -1);
+	strbuf_init(&out, 1 << 20);
+	assert_int_equal(arc_seal_finish(a, &out, err, sizeof(err)), 0);
+	arc_seal_free(a);
+	strbuf_init(&wrong, 1 << 20);
+	strbuf_puts(&wrong, out.s);
+	strbuf_puts(&out, top);
+	strbuf_puts(&out, msg.s);
+	expect_arc(out.s, ARC_CV_PASS, 1, 0);
+	/* below the message's own signature it is another message */
+	strbuf_puts(&wrong, old);
+	strbuf_puts(&wrong, top);
+	strbuf_puts(&wrong, MSG);
+	struct dkim_verify *v = verify(wrong.s, wrong.len, 0);
+	assert_int_equal(dkim_verify_arc(v)->status, ARC_CV_FAIL);
+	dkim_verify_free(v);
+	strbuf_free(&msg);
+	strbuf_free(&out);
+	strbuf_free(&wrong);
+}
+
 static void
 test_aar_instance(void **state)
 {
@@ -348,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_seal_rules),
+		cmocka_unit_test(test_prepend),
 		cmocka_unit_test(test_aar_instance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

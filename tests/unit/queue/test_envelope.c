@@ -27,6 +27,9 @@ test_round_trip(void **state)
 	e.client_addr = strdup("192.0.2.1");
 	/* the end-of-data trace fields: CRLF and tabs inside */
 	e.trace = strdup("Authentication-Results: mx.example;\r\n\tdkim=none (no signatures)\r\n");
+	/* the fields that leave with it, and the forwarded copies' sender */
+	e.out_head = strdup("DKIM-Signature: v=1; a=rsa-sha256; d=example.com;\r\n\tb=abc\r\n");
+	e.srs_sender = strdup("SRS0=HHHH=TT=example.org=alice@srs.example.com");
 	e.size = 12345;
 	e.body_8bit = 1;
 	e.smtputf8 = 1;
@@ -46,6 +49,8 @@ test_round_trip(void **state)
 	assert_int_equal(envelope_parse(a.s, a.len, &back, err, sizeof(err)), 0);
 	assert_string_equal(back.sender, e.sender);
 	assert_string_equal(back.trace, e.trace);
+	assert_string_equal(back.out_head, e.out_head);
+	assert_string_equal(back.srs_sender, e.srs_sender);
 	assert_null(strstr(a.s, "\r\n\tdkim"));
 	assert_string_equal(back.rcpts[0].error, "line\nbreak and \"quotes\"");
 	assert_string_equal(back.rcpts[0].orig, "team@example.com");
