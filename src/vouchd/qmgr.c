@@ -15,6 +15,7 @@
 #include "local.h"
 #include "outbound.h"
 #include "util/hmap.h"
+#include "smtp/smtp_cmd.h"
 #include "smtp/smtp_reply.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -321,6 +322,13 @@ start_remote(struct qmgr *q, struct qentry *e, const int *todo)
 	free(taken);
 }
 
+/* RFC 4865: held until its release time. */
+static int
+waiting_release(const struct qentry *e, time_t now)
+{
+	return e->env.release_at > (int64_t)now;
+}
+
 /* Begin an attempt for every pending recipient of a due message. */
 static void
 start(struct qmgr *q, struct qentry *e)
@@ -330,7 +338,7 @@ start(struct qmgr *q, struct qentry *e)
 	size_t nlocal = 0, nremote = 0;
 	int *todo;
 
-	if (e->busy || e->env.hold || d->stopping)
+	if (e->busy || e->env.hold || waiting_release(e, time(NULL)) || d->stopping)
 		return;
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
 		return;
@@ -380,7 +388,8 @@ collect_due(const void *key, size_t keylen, void *value, void *arg)
 
 	(void)key;
 	(void)keylen;
-	if (!e->busy && !e->env.hold && e->env.next_attempt <= du->now)
+	if (!e->busy && !e->env.hold && e->env.next_attempt <= du->now &&
+	    !waiting_release(e, du->now))
 		du->v[du->n++] = e;
 }
 
@@ -480,6 +489,13 @@ qmgr_add(struct qmgr *q, struct envelope *env)
 	}
 	if (hmap_put(q->msgs, e->env.id, strlen(e->env.id), e) != NULL)
 		log_panic("queue id %s added twice", e->env.id);
+	if (waiting_release(e, time(NULL))) {
+		char when[40];
+		smtp_datetime_format(e->env.release_at, when, sizeof(when));
+		char esc[LOG_ESC_MAX];
+		log_info("qid=%s event=held_for_release release=%s", e->env.id,
+		    log_token(esc, sizeof(esc), when));
+	}
 	start(q, e);
 }
 
@@ -529,13 +545,20 @@ list_one(const void *key, size_t keylen, void *value, void *arg)
 			err = e->env.rcpts[i].error;
 	strbuf_printf(l->out,
 	    "%s size=%" PRIu64 " arrival=%" PRId64 " sender=<%s> pending=%zu/%zu "
-	    "attempts=%d next=%s%" PRId64 "%s",
+	    "attempts=%d next=%s%" PRId64,
 	    e->env.id, e->env.size, e->env.arrival, e->env.sender, envelope_pending(&e->env),
 	    e->env.nrcpts, e->env.attempts, e->env.next_attempt > l->now ? "+" : "",
-	    e->env.next_attempt > l->now ? e->env.next_attempt - l->now : (int64_t)0,
-	    e->env.hold   ? " held"
-	        : e->busy ? " active"
-	                  : "");
+	    e->env.next_attempt > l->now ? e->env.next_attempt - l->now : (int64_t)0);
+	if (waiting_release(e, l->now)) {
+		char when[40];
+		smtp_datetime_format(e->env.release_at, when, sizeof(when));
+		strbuf_printf(l->out, " release=%s", when);
+	}
+	strbuf_puts(l->out,
+	    e->env.hold                      ? " held"
+	        : e->busy                    ? " active"
+	        : waiting_release(e, l->now) ? " held-for-release"
+	                                     : "");
 	if (err)
 		strbuf_printf(l->out, " error=\"%s\"", err);
 	strbuf_puts(l->out, "\n");
@@ -571,9 +594,10 @@ qmgr_show(struct qmgr *q, const char *id, struct strbuf *out)
 		return -1;
 	envelope_write(&e->env, out);
 	strbuf_printf(out, "state %s\nbody %s/%s.msg\n",
-	    e->env.hold   ? "held"
-	        : e->busy ? "active"
-	                  : "waiting",
+	    e->env.hold                          ? "held"
+	        : e->busy                        ? "active"
+	        : waiting_release(e, time(NULL)) ? "held-for-release"
+	                                         : "waiting",
 	    queue_active_dir(q->d->queue), e->env.id);
 	return 0;
 }
@@ -606,6 +630,8 @@ qmgr_hold(struct qmgr *q, const char *id, int hold, struct strbuf *out)
 	if (e == NULL)
 		return -1;
 	e->env.hold = hold;
+	if (!hold)
+		e->env.release_at = 0; /* the admin's release is now, RFC 4865's too */
 	if (update(q, e) < 0) {
 		strbuf_printf(out, "error: cannot record the change\n");
 		return -1;

@@ -367,6 +367,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 				ss->env.rcpts[i].unsafe = 1;
 	}
 	ss->env.arrival = time(NULL);
+	ss->env.release_at = submit_release_at(s, ss->env.arrival);
 	ss->env.size = queue_writer_size(ss->w);
 	ss->env.helo = smtp_session_helo(s) ? xstrdup(smtp_session_helo(s)) : NULL;
 	ss->env.client_addr = xstrdup(smtp_session_peer_addr(s));

@@ -105,6 +105,7 @@ struct config {
 	long long auth_user_max_wait;   /* ms an attempt may wait for its turn */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
+	long long future_release_max; /* ms a submission may be held (RFC 4865); 0 = off */
 
 	/* outbound */
 	char *relayhost; /* host[:port] for all remote mail; "" = direct (MX) */
