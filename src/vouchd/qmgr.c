@@ -14,6 +14,7 @@
 #include "bounce.h"
 #include "local.h"
 #include "outbound.h"
+#include "transition.h"
 #include "util/hmap.h"
 #include "smtp/smtp_cmd.h"
 #include "smtp/smtp_reply.h"
@@ -251,6 +252,12 @@ local_task_for(struct qmgr *q, struct qentry *e, size_t n)
 	t->trace_skip = e->env.trace ? e->env.trace_skip : 0;
 	/* unsafe items are rewritten as [unsafe] settings say (msg/mime_strip.h) */
 	local_task_set_unsafe(t, &cfg->unsafe, NULL);
+	if (e->env.transition_notice && cfg->transition_at > 0) {
+		struct strbuf text;
+		strbuf_init(&text, 8192);
+		transition_text(cfg, 0, &text);
+		t->notice = strbuf_steal(&text);
+	}
 	t->items = xcalloc(n, sizeof(*t->items));
 	for (size_t i = 0; i < e->env.nrcpts; i++) {
 		struct env_rcpt *r = &e->env.rcpts[i];

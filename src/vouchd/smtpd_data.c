@@ -20,6 +20,7 @@
 #include "qmgr.h"
 #include "smtpd_int.h"
 #include "submit.h"
+#include "transition.h"
 #include "auth/proofs_header.h"
 #include "msg/mime_hdr.h"
 #include "msg/mime_notice.h"
@@ -130,6 +131,7 @@ smtpd_data_start(void *host, struct smtp_session *s)
 	if (!ss->pol.submission && smtp_session_user(s) == NULL)
 		ss->ma = msgauth_new(d, ss->sid, ss->cfg);
 	hdrfilter_init(&ss->hdr, forged_judge, ss);
+	ss->bulk = 0;
 	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
 	ss->hdr_active = 1;
 	smtp_session_decide(s, 354, NULL, NULL);
@@ -150,6 +152,8 @@ forged_judge(void *arg, const char *field, size_t len)
 
 	if (ss->ma && hdrfilter_field_is(field, len, "From", &value, &vlen))
 		msgauth_from(ss->ma, value, vlen);
+	if (transition_bulk_field(field, len))
+		ss->bulk = 1;
 	if (proofs_header_forged(field, len, ss->cfg->hostname)) {
 		/* the field as it came: folded lines, anything (issue 13 item 13) */
 		char esc[100];
@@ -366,6 +370,8 @@ decide(struct vouchd *d, struct smtp_session *s)
 			if (ss->env.rcpts[i].local)
 				ss->env.rcpts[i].unsafe = 1;
 	}
+	transition_data_end(d, ss->cfg, &ss->pol, gather_session(ss->g), gather_message(ss->g),
+	    ss->bulk, ss->sid, &ss->env);
 	ss->env.arrival = time(NULL);
 	ss->env.release_at = submit_release_at(s, ss->env.arrival);
 	ss->env.size = queue_writer_size(ss->w);
