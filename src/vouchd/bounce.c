@@ -69,9 +69,10 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 {
 	const struct config *cfg = d->cfg;
 	time_t now = time(NULL);
-	int expired = (long long)(now - e->arrival) * 1000 >= cfg->queue_lifetime;
-	int delay_due =
-	    !e->delay_notified && (long long)(now - e->arrival) * 1000 >= cfg->delay_warning;
+	/* A message held for release (RFC 4865) starts its life when released. */
+	int64_t since = e->release_at > e->arrival ? e->release_at : e->arrival;
+	int expired = (long long)(now - since) * 1000 >= cfg->queue_lifetime;
+	int delay_due = !e->delay_notified && (long long)(now - since) * 1000 >= cfg->delay_warning;
 	struct dsn_rcpt *list = xcalloc(e->nrcpts + 1, sizeof(*list));
 	size_t n = 0;
 
@@ -110,7 +111,7 @@ bounce_after_attempt(struct vouchd *d, struct envelope *e, const unsigned char *
 		} else if (r->status == ENV_RCPT_PENDING && delay_due && !r->challenge) {
 			take = wants(r->notify, SMTP_NOTIFY_DELAY);
 			x->action = DSN_DELAYED;
-			x->retry_until = e->arrival + (time_t)(cfg->queue_lifetime / 1000);
+			x->retry_until = (time_t)since + (time_t)(cfg->queue_lifetime / 1000);
 		}
 		if (!take)
 			continue;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "submit.h"
 #include "tls/tls_ctx.h"
 #include "tls/tls_trust.h"
 #include "util/str.h"
@@ -48,14 +49,25 @@ listener_configure(struct listener *l, const struct config *cfg, const struct li
 	str_copy(c->hostname, sizeof(c->hostname), cfg->hostname);
 	c->ext = SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING |
 	    SMTP_EXT_DSN;
+	/* RFC 4865: future release is a submission service */
+	if ((lc->submission || lc->auth) && cfg->future_release_max >= 1000)
+		c->ext |= SMTP_EXT_FUTURERELEASE;
 	/* What the trust layer announces (DESIGN 5.1 and 6). */
 	if (lc->mode != CONFIG_MODE_OFF && lc->xvouch && !lc->submission)
 		str_copy(c->ehlo_extra, sizeof(c->ehlo_extra), "XVOUCH");
-	if (lc->strict) {
+	/* A submission port whose default recipient limit is below RFC 5321's
+	 * 100 says so too; a user's own lower limit is told after AUTH. */
+	int rcpt_strict = lc->submission && cfg->submission_max_rcpt_msg < SUBMIT_RFC_MIN_RCPT;
+	if (lc->strict || rcpt_strict) {
 		size_t n = strlen(c->ehlo_extra);
 		snprintf(c->ehlo_extra + n, sizeof(c->ehlo_extra) - n, "%sXSTRICT", n ? "\n" : "");
-		str_copy(c->greeting_extra, sizeof(c->greeting_extra),
-		    "(strict: HELO names must be FQDNs that resolve to the client)");
+		char rcpt[64] = "";
+		if (rcpt_strict)
+			snprintf(rcpt, sizeof(rcpt), "at most %lld recipients per message",
+			    cfg->submission_max_rcpt_msg);
+		snprintf(c->greeting_extra, sizeof(c->greeting_extra), "(strict: %s%s%s)",
+		    lc->strict ? "HELO names must be FQDNs that resolve to the client" : "",
+		    lc->strict && rcpt_strict ? "; " : "", rcpt);
 	}
 	c->lim.max_command_line = (size_t)cfg->max_command_line;
 	c->lim.max_text_line = (size_t)cfg->max_text_line;

@@ -17,6 +17,7 @@
 #include "msg/authres.h"
 #include "msg/mime_config.h"
 #include "msg/mime_hdr.h"
+#include "msg/mime_notice.h"
 #include "queue/commit.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -53,6 +54,7 @@ local_task_free(struct local_task *t)
 	free(t->trace);
 	free(t->unsafe_tag);
 	free(t->unsafe_reason);
+	free(t->notice);
 	free(t);
 }
 
@@ -184,6 +186,47 @@ unsafe_copy(struct local_task *t, int fd, struct strbuf *out, size_t *rest, int 
 	return 0;
 }
 
+/* The largest message the transition notice is put into (the copy is made
+ * in memory); larger ones go as they are. */
+#define NOTICE_MAX_SIZE (64u * 1024 * 1024)
+
+/*
+ * Worker thread: src[0..len) with the transition notice at its top, into
+ * out (initialised here); 0, or -1 (out freed) when it cannot be made.
+ */
+static int
+notice_wrap(struct local_task *t, const char *src, size_t len, struct strbuf *out)
+{
+	strbuf_init(out, len + MIME_NOTICE_MAX + strlen(t->notice) * 3 + 1024);
+	if (mime_notice_wrap(src, len, t->notice, t->id, out) < 0) {
+		strbuf_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Worker thread: the queued message (its trace in place) with the notice. */
+static int
+notice_copy(struct local_task *t, int fd, struct strbuf *out)
+{
+	struct stat st;
+	ssize_t n;
+	char *buf;
+	int rc;
+
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > NOTICE_MAX_SIZE)
+		return -1;
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL || (n = read_head(fd, buf, (size_t)st.st_size)) < 0) {
+		free(buf);
+		return -1;
+	}
+	size_t skip = t->trace && t->trace_skip <= (uint64_t)n ? (size_t)t->trace_skip : 0;
+	rc = notice_wrap(t, buf + skip, (size_t)n - skip, out);
+	free(buf);
+	return rc;
+}
+
 /* Loop thread: the group commit has published (or failed) the copies. */
 static void
 task_committed(void *arg, int err)
@@ -214,6 +257,9 @@ run_task(struct local_pool *p, struct local_task *t)
 	int have_copy = 0, has_rest = 0;
 	size_t rest = 0;
 	char copy_err[sizeof(t->items[0].error)];
+	/* the notice's copies: 0 not made yet, 1 made, -1 going without it */
+	struct strbuf noticed;
+	int have_noticed = 0, copy_noticed = 0;
 
 	for (size_t i = 0; i < t->nitems; i++) {
 		struct local_item *it = &t->items[i];
@@ -244,8 +290,27 @@ run_task(struct local_pool *p, struct local_task *t)
 			                sizeof(copy_err)) == 0
 			    ? 1
 			    : -1;
+		if (t->notice && it->unsafe && have_copy > 0 && !has_rest && !copy_noticed) {
+			/* the unsafe copy gets the notice too (made once) */
+			struct strbuf w;
+			copy_noticed = 1;
+			if (notice_wrap(t, copy.s, copy.len, &w) == 0) {
+				strbuf_free(&copy);
+				copy = w;
+			}
+		}
+		if (t->notice && !it->unsafe && have_noticed == 0)
+			have_noticed = fd >= 0 && notice_copy(t, fd, &noticed) == 0 ? 1 : -1;
 		if (it->unsafe && have_copy < 0) {
 			str_copy(it->error, sizeof(it->error), copy_err);
+		} else if (!it->unsafe && have_noticed > 0) {
+			if (maildir_write_copy(root.s, NULL, t->hostname, prefix.s, prefix.len,
+			        noticed.s, noticed.len, -1, 0, &it->tmp_path, &it->new_path,
+			        &it->new_dir, it->error, sizeof(it->error)) == 0) {
+				it->ok = 1;
+				commit_job_rename(j, it->tmp_path, it->new_path);
+				commit_job_sync_dir(j, it->new_dir);
+			}
 		} else if (it->unsafe
 		        ? maildir_write_copy(root.s, ".Unsafe", t->hostname, prefix.s, prefix.len,
 		              copy.s, copy.len, has_rest ? fd : -1, (off_t)rest, &it->tmp_path,
@@ -264,6 +329,8 @@ run_task(struct local_pool *p, struct local_task *t)
 		close(fd);
 	if (have_copy > 0)
 		strbuf_free(&copy);
+	if (have_noticed > 0)
+		strbuf_free(&noticed);
 	commit_submit(p->commit, j);
 }
 

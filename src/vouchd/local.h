@@ -39,6 +39,9 @@ struct local_task {
 	int unsafe_set;
 	char *unsafe_tag;
 	char *unsafe_reason; /* why the mail is unsafe; NULL = our Authentication-Results */
+	/* The transition period's notice put at the top of every copy
+	 * (msg/mime_notice.h mime_notice_wrap), or NULL. */
+	char *notice;
 	/* Called on the loop thread when the task is finished. */
 	void (*done)(struct local_task *t, void *arg);
 	void *arg;

@@ -15,7 +15,9 @@
 #include "srsfwd.h"
 #include "local.h"
 #include "outbound.h"
+#include "transition.h"
 #include "util/hmap.h"
+#include "smtp/smtp_cmd.h"
 #include "smtp/smtp_reply.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -273,6 +275,12 @@ local_task_for(struct qmgr *q, struct qentry *e, size_t n)
 	t->trace_skip = e->env.trace ? e->env.trace_skip : 0;
 	/* unsafe items are rewritten as [unsafe] settings say (msg/mime_strip.h) */
 	local_task_set_unsafe(t, &cfg->unsafe, NULL);
+	if (e->env.transition_notice && cfg->transition_at > 0) {
+		struct strbuf text;
+		strbuf_init(&text, 8192);
+		transition_text(cfg, 0, &text);
+		t->notice = strbuf_steal(&text);
+	}
 	t->items = xcalloc(n, sizeof(*t->items));
 	for (size_t i = 0; i < e->env.nrcpts; i++) {
 		struct env_rcpt *r = &e->env.rcpts[i];
@@ -352,6 +360,13 @@ start_remote(struct qmgr *q, struct qentry *e, const int *todo)
 	free(taken);
 }
 
+/* RFC 4865: held until its release time. */
+static int
+waiting_release(const struct qentry *e, time_t now)
+{
+	return e->env.release_at > (int64_t)now;
+}
+
 /* Begin an attempt for every pending recipient of a due message. */
 static void
 start(struct qmgr *q, struct qentry *e)
@@ -363,8 +378,10 @@ start(struct qmgr *q, struct qentry *e)
 
 	if (e->busy || e->chain_wait || d->stopping)
 		return;
-	if (e->env.hold) {
-		chain_go(q, e); /* held by the admin: the next of a release goes on */
+	if (e->env.hold || waiting_release(e, time(NULL))) {
+		/* held by the admin, or for its FUTURERELEASE time: the next of a
+		 * challenge's release goes on */
+		chain_go(q, e);
 		return;
 	}
 	if ((long long)q->local_busy >= cfg->max_local_deliveries)
@@ -416,7 +433,8 @@ collect_due(const void *key, size_t keylen, void *value, void *arg)
 
 	(void)key;
 	(void)keylen;
-	if (!e->busy && !e->env.hold && !e->chain_wait && e->env.next_attempt <= du->now)
+	if (!e->busy && !e->env.hold && !e->chain_wait && e->env.next_attempt <= du->now &&
+	    !waiting_release(e, du->now))
 		du->v[du->n++] = e;
 }
 
@@ -516,6 +534,13 @@ qmgr_add(struct qmgr *q, struct envelope *env)
 	}
 	if (hmap_put(q->msgs, e->env.id, strlen(e->env.id), e) != NULL)
 		log_panic("queue id %s added twice", e->env.id);
+	if (waiting_release(e, time(NULL))) {
+		char when[40];
+		smtp_datetime_format(e->env.release_at, when, sizeof(when));
+		char esc[LOG_ESC_MAX];
+		log_info("qid=%s event=held_for_release release=%s", e->env.id,
+		    log_token(esc, sizeof(esc), when));
+	}
 	start(q, e);
 }
 
@@ -565,13 +590,20 @@ list_one(const void *key, size_t keylen, void *value, void *arg)
 			err = e->env.rcpts[i].error;
 	strbuf_printf(l->out,
 	    "%s size=%" PRIu64 " arrival=%" PRId64 " sender=<%s> pending=%zu/%zu "
-	    "attempts=%d next=%s%" PRId64 "%s",
+	    "attempts=%d next=%s%" PRId64,
 	    e->env.id, e->env.size, e->env.arrival, e->env.sender, envelope_pending(&e->env),
 	    e->env.nrcpts, e->env.attempts, e->env.next_attempt > l->now ? "+" : "",
-	    e->env.next_attempt > l->now ? e->env.next_attempt - l->now : (int64_t)0,
-	    e->env.hold   ? " held"
-	        : e->busy ? " active"
-	                  : "");
+	    e->env.next_attempt > l->now ? e->env.next_attempt - l->now : (int64_t)0);
+	if (waiting_release(e, l->now)) {
+		char when[40];
+		smtp_datetime_format(e->env.release_at, when, sizeof(when));
+		strbuf_printf(l->out, " release=%s", when);
+	}
+	strbuf_puts(l->out,
+	    e->env.hold                      ? " held"
+	        : e->busy                    ? " active"
+	        : waiting_release(e, l->now) ? " held-for-release"
+	                                     : "");
 	if (err)
 		strbuf_printf(l->out, " error=\"%s\"", err);
 	strbuf_puts(l->out, "\n");
@@ -607,9 +639,10 @@ qmgr_show(struct qmgr *q, const char *id, struct strbuf *out)
 		return -1;
 	envelope_write(&e->env, out);
 	strbuf_printf(out, "state %s\nbody %s/%s.msg\n",
-	    e->env.hold   ? "held"
-	        : e->busy ? "active"
-	                  : "waiting",
+	    e->env.hold                          ? "held"
+	        : e->busy                        ? "active"
+	        : waiting_release(e, time(NULL)) ? "held-for-release"
+	                                         : "waiting",
 	    queue_active_dir(q->d->queue), e->env.id);
 	return 0;
 }
@@ -642,6 +675,8 @@ qmgr_hold(struct qmgr *q, const char *id, int hold, struct strbuf *out)
 	if (e == NULL)
 		return -1;
 	e->env.hold = hold;
+	if (!hold)
+		e->env.release_at = 0; /* the admin's release is now, RFC 4865's too */
 	if (update(q, e) < 0) {
 		strbuf_printf(out, "error: cannot record the change\n");
 		return -1;

@@ -162,6 +162,9 @@ on_connect(void *host, struct smtp_session *s)
 	ss->pol.arc_trusted = (const char *const *)ss->cfg->dkim.arc_trusted_sealers.v;
 	ss->pol.narc_trusted = ss->cfg->dkim.arc_trusted_sealers.n;
 	ss->pol.xgen = xgen_offered(ss->cfg, ss->listener);
+	ss->pol.transition_at = ss->cfg->transition_at;
+	ss->pol.transition_action = ss->cfg->transition_action;
+	ss->pol.transition_url = ss->cfg->transition_url;
 	ss->g = gather_new(d, ss->sid, ss->cfg, ss->listener, submission);
 	ss->sub = submit_sess_new(d, ss->cfg, ss->sid, auth_offer, submission);
 	smtp_session_set_udata(s, ss);
@@ -363,6 +366,7 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 		return;
 	}
 	smtpd_txn_clear(ss);
+	ss->pol.now = (long long)time(NULL); /* the transition day is judged per transaction */
 	ss->env.sender = xstrdup(from);
 	ss->env.body_8bit = m->body == SMTP_BODY_8BITMIME;
 	ss->env.smtputf8 = m->smtputf8;

@@ -31,6 +31,7 @@ struct smtpd_sess {
 	unsigned refused_stages; /* stages counted as refusing this session */
 	int tag_subject;         /* a "tag" verdict applies to this transaction */
 	int xgen_given;          /* XGEN was judged: one per connection */
+	int bulk;                /* the message is from a list or an automaton (transition.h) */
 	struct hdrfilter hdr;    /* removes forged trace headers in DATA */
 	struct strbuf hdr_out;
 	int hdr_active;

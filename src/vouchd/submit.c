@@ -186,13 +186,36 @@ submit_sess_free(struct submit_sess *sub)
 	free(sub);
 }
 
-const char *
-submit_ehlo_keywords(const struct submit_sess *sub, struct smtp_session *s)
+/* The user's recipient limit is below RFC 5321's 100 (DESIGN 6). */
+static int
+user_strict(const struct submit_sess *sub, const char *name)
 {
+	const struct user *u = name ? users_find(sub->d->users, name) : NULL;
+
+	return u && submit_rcpt_limit(sub->cfg, u) < SUBMIT_RFC_MIN_RCPT;
+}
+
+const char *
+submit_ehlo_keywords(struct submit_sess *sub, struct smtp_session *s)
+{
+	const char *user = smtp_session_user(s);
+	struct strbuf sb;
+
+	strbuf_init(&sb, sizeof(sub->ehlo_kw) - 1);
 	/* RFC 4954 4 and our policy: never offer AUTH in the clear. */
-	if (sub->offer && smtp_session_tls(s) && smtp_session_user(s) == NULL)
-		return "AUTH PLAIN LOGIN";
-	return NULL;
+	if (sub->offer && smtp_session_tls(s) && user == NULL)
+		strbuf_puts(&sb, "AUTH PLAIN LOGIN\n");
+	/* An EHLO after AUTH tells a user held below 100 recipients, unless
+	 * the listener says XSTRICT anyway. */
+	if (user && user_strict(sub, user) &&
+	    strstr(smtp_session_conf(s)->ehlo_extra, "XSTRICT") == NULL)
+		strbuf_puts(&sb, "XSTRICT\n");
+	submit_future_keyword(sub, s, &sb);
+	if (sb.len > 0 && sb.s[sb.len - 1] == '\n')
+		sb.s[--sb.len] = '\0';
+	str_copy(sub->ehlo_kw, sizeof(sub->ehlo_kw), sb.len ? sb.s : "");
+	strbuf_free(&sb);
+	return sub->ehlo_kw[0] ? sub->ehlo_kw : NULL;
 }
 
 /* Worker thread: the slow part. */
@@ -254,7 +277,20 @@ auth_done(void *arg)
 				proofs_from_auth(&p, j->cred.user);
 				gather_add(g, &p);
 			}
-			smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
+			/* RFC 4954 6: 235; a user held below RFC 5321's 100
+			 * recipients learns it here (DESIGN 6). */
+			struct submit_sess *ss = smtpd_submit(s);
+			if (ss && user_strict(ss, j->cred.user)) {
+				char text[200];
+				snprintf(text, sizeof(text),
+				    "Authentication successful; this account may send to %lld "
+				    "recipients per message under this server's strict rules "
+				    "(XSTRICT)",
+				    submit_rcpt_limit(ss->cfg, users_find(d->users, j->cred.user)));
+				smtp_session_decide(s, 235, "2.7.0", text);
+			} else {
+				smtp_session_decide(s, 235, "2.7.0", "Authentication successful");
+			}
 		}
 	} else {
 		log_info("sid=%016llx event=auth result=fail user=%s client=%s",

@@ -33,8 +33,10 @@ struct submit_sess *submit_sess_new(
     struct vouchd *d, const struct config *cfg, uint64_t sid, int offer, int submission);
 void submit_sess_free(struct submit_sess *sub);
 
-/* EHLO keywords the session should add (AUTH ...), or NULL. */
-const char *submit_ehlo_keywords(const struct submit_sess *sub, struct smtp_session *s);
+/* EHLO keywords the session should add ('\n'-separated: AUTH after TLS,
+ * XSTRICT after AUTH for a user held below 100 recipients, FUTURERELEASE),
+ * or NULL; the text is sub's, valid until the next call. */
+const char *submit_ehlo_keywords(struct submit_sess *sub, struct smtp_session *s);
 /* AUTH command (decides). */
 void submit_auth(struct submit_sess *sub, struct smtp_session *s, const char *arg, size_t len);
 /*
@@ -55,6 +57,16 @@ void submit_release(struct vouchd *d, const struct submit_rsv *r);
  * recipients were counted when they were reserved). */
 void submit_committed(struct vouchd *d, const char *user, const char *tracking, const char *qid,
     unsigned remote_rcpts);
+/* RFC 5321 4.5.3.1.8: a server buffers at least 100 recipients; a
+ * per-message limit below it is a strict rule, announced as XSTRICT. */
+#define SUBMIT_RFC_MIN_RCPT 100
+struct user;
+/* Recipients per message for this user (its max_rcpt_msg, else
+ * submission_max_rcpt_msg); u may be NULL. */
+long long submit_rcpt_limit(const struct config *cfg, const struct user *u);
+/* When a message accepted now (unix s) in this transaction is released
+ * (RFC 4865 HOLDFOR/HOLDUNTIL), or 0 for at once. */
+int64_t submit_release_at(struct smtp_session *s, int64_t now);
 /* The hour bucket counters use. */
 int64_t submit_hour(void);
 /* A fresh random tracking id (16 hex digits) into buf. */

@@ -7,6 +7,8 @@
 
 #include "submit.h"
 
+struct strbuf;
+
 struct submit_sess {
 	struct vouchd *d;
 	const struct config *cfg; /* the session's */
@@ -15,6 +17,13 @@ struct submit_sess {
 	int submission;              /* the listener is a submission port */
 	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
 	struct submit_rsv rsv;       /* this transaction's remote recipients */
+	char ehlo_kw[256];           /* submit_ehlo_keywords' answer */
 };
+
+/* submit_future.c: RFC 4865. The FUTURERELEASE keyword when offered;
+ * MAIL's HOLDFOR/HOLDUNTIL against the limits (1 if it decided). */
+void
+submit_future_keyword(const struct submit_sess *sub, struct smtp_session *s, struct strbuf *sb);
+int submit_check_future(struct submit_sess *sub, struct smtp_session *s);
 
 #endif

@@ -56,6 +56,22 @@ send_locked(struct vouchd *d, const struct user *u)
 	    store_get(d->store, "sendlock", u->address, NULL, NULL) == 1;
 }
 
+long long
+submit_rcpt_limit(const struct config *cfg, const struct user *u)
+{
+	return u && u->max_rcpt_msg ? u->max_rcpt_msg : cfg->submission_max_rcpt_msg;
+}
+
+/* The 452 past the user's limit; one below RFC 5321's 100 says it is one
+ * of this server's strict rules (DESIGN 6). */
+static void
+rcpt_limit_text(char *buf, size_t sz, long long per_msg)
+{
+	snprintf(buf, sz, "Too many recipients: this account may send to %lld per message%s",
+	    per_msg,
+	    per_msg < SUBMIT_RFC_MIN_RCPT ? " under this server's strict rules (XSTRICT)" : "");
+}
+
 int
 submit_check_mail(struct submit_sess *ss, struct smtp_session *s, const char *from)
 {
@@ -67,7 +83,7 @@ submit_check_mail(struct submit_sess *ss, struct smtp_session *s, const char *fr
 			smtp_session_decide(s, 530, "5.7.0", "Authentication required");
 			return 1;
 		}
-		return 0;
+		return submit_check_future(ss, s);
 	}
 	u = users_find(ss->d->users, name);
 	if (send_locked(ss->d, u)) {
@@ -84,6 +100,14 @@ submit_check_mail(struct submit_sess *ss, struct smtp_session *s, const char *fr
 		    "Sender address rejected: not owned by the authenticated user");
 		return 1;
 	}
+	if (submit_check_future(ss, s))
+		return 1;
+	/* The user's limit is the transaction's, above the listener's
+	 * max_recipients too (a privileged user's 1000 is not capped at 100). */
+	char text[200];
+	long long per_msg = submit_rcpt_limit(ss->cfg, u);
+	rcpt_limit_text(text, sizeof(text), per_msg);
+	smtp_session_set_rcpt_limit(s, (unsigned)per_msg, text);
 	return 0;
 }
 
@@ -136,12 +160,13 @@ submit_check_rcpt(struct submit_sess *ss, struct smtp_session *s, int remote)
 
 	if (u == NULL)
 		return 0;
-	per_msg = u->max_rcpt_msg ? u->max_rcpt_msg : ss->cfg->submission_max_rcpt_msg;
+	/* The session refuses past the limit MAIL set; the users file may
+	 * have been reloaded with a lower one since. */
+	per_msg = submit_rcpt_limit(ss->cfg, u);
 	per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
 	if (smtp_session_rcpt_count(s) >= (unsigned)per_msg) {
-		char text[128];
-		snprintf(text, sizeof(text),
-		    "Too many recipients: this account may send to %lld per message", per_msg);
+		char text[200];
+		rcpt_limit_text(text, sizeof(text), per_msg);
 		smtp_session_decide(s, 452, "4.5.3", text);
 		return 1;
 	}

@@ -1,6 +1,6 @@
 /*
  * fuzz_received_chain: arbitrary bytes as a message: the header reader
- * (reg_msg), the Received chain parser (reg_received) and the hand-off
+ * (header_fields), the Received chain parser (received_chain) and the hand-off
  * picker (reg_report_find_handoff), checking every output stays
  * terminated and within its bounds.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg_received.h"
+#include "msg/received_chain.h"
 #include "reg_report.h"
 
 static int
@@ -27,16 +27,16 @@ match(void *ctx, const char *host, const char *ip, char *name, size_t namesz)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct reg_received_chain *c = malloc(sizeof(*c));
+	struct received_chain *c = malloc(sizeof(*c));
 	char name[256], tracking[128];
 
 	if (c == NULL)
 		return 0;
-	reg_received_chain_parse((const char *)data, size, c);
-	if (c->n > REG_RECEIVED_HOPS)
+	received_chain_parse((const char *)data, size, c);
+	if (c->n > RECEIVED_CHAIN_HOPS)
 		abort();
 	for (size_t i = 0; i < c->n; i++) {
-		const struct reg_received_hop *h = &c->hops[i];
+		const struct received_hop *h = &c->hops[i];
 		if (strlen(h->from_helo) >= sizeof(h->from_helo) || strlen(h->by) >= sizeof(h->by) ||
 		    strlen(h->id) >= sizeof(h->id) || strlen(h->from_ip) >= sizeof(h->from_ip) ||
 		    strlen(h->date) >= sizeof(h->date) || strlen(h->for_addr) >= sizeof(h->for_addr))
@@ -51,10 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* one field value on its own, too */
 	if (size < 4096) {
 		char *v = malloc(size + 1);
-		struct reg_received_hop h;
+		struct received_hop h;
 		memcpy(v, data, size);
 		v[size] = '\0';
-		reg_received_parse(v, &h);
+		received_chain_parse_field(v, &h);
 		free(v);
 	}
 	free(c);

@@ -19,6 +19,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line[size] = '\0';
 	if (smtp_cmd_parse(line, size, &cmd, &err) == 0) {
 		unsigned ext = size ? (unsigned)data[0] : 0x7f;
+		/* the first byte is text: FUTURERELEASE rides on the last one */
+		if (size > 1 && (data[size - 1] & 1))
+			ext |= SMTP_EXT_FUTURERELEASE;
 		struct smtp_mail_args m;
 		struct smtp_rcpt_args r;
 		unsigned long long n;

@@ -197,7 +197,8 @@ def test_per_message_limit(sub):
         for i in range(3):
             assert c.cmd(f"RCPT TO:<r{i}@remote.example>")[0] == 250
         assert c.cmd("RCPT TO:<r9@remote.example>") == \
-            (452, ["452 4.5.3 Too many recipients: this account may send to 3 per message"])
+            (452, ["452 4.5.3 Too many recipients: this account may send to 3 per message "
+                    "under this server's strict rules (XSTRICT)"])
 
 
 def test_daily_limit_locks_account_and_tells_postmaster(sub):
@@ -274,7 +275,8 @@ def test_swaks_relay_refused_and_limits(sub):
     r = swaks(*auth, "--to", "a@remote.example,b@remote.example")
     assert r.returncode == 0, r.stdout
     r = swaks(*auth, "--to", "a@remote.example,b@remote.example,c@remote.example")
-    assert "452 4.5.3 Too many recipients: this account may send to 2 per message" in r.stdout
+    assert ("452 4.5.3 Too many recipients: this account may send to 2 per message "
+            "under this server's strict rules (XSTRICT)") in r.stdout
 
 
 def test_daily_limit_holds_across_parallel_sessions(sub):

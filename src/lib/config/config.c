@@ -18,6 +18,7 @@
 #include "auth/register.h"
 #include "auth/spf_known.h"
 #include "dns/dns_name.h"
+#include "smtp/smtp_cmd.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -85,6 +86,21 @@ const struct conf_key config_global_keys[] = {
 	{ "submission_max_rcpt_day", CONF_INT, G(submission_max_rcpt_day), "300", 1, 100000000,
 	    NULL,
 	    "recipients a user may send to in 24 hours before the account is locked for sending" },
+	{ "future_release_max", CONF_DURATION, G(future_release_max), "7d", 0, 366 * 24 * HOUR,
+	    NULL,
+	    "longest a submitted message may be held with HOLDFOR/HOLDUNTIL (RFC 4865 FUTURERELEASE); 0 = not offered" },
+	{ "transition_date", CONF_STR, G(transition_date), "", 0, 0, NULL,
+	    "the transition day (YYYY-MM-DD, UTC, or an RFC 3339 date-time) after which mail from unregistered servers gets transition_action; empty = no transition" },
+	{ "transition_action", CONF_ENUM, G(transition_action), "mode", 0, 0, config_action_names,
+	    "what mail from a server no registrar lists gets after transition_date (needs registrar_zones)" },
+	{ "transition_notice", CONF_BOOL, G(transition_notice), "no", 0, 0, NULL,
+	    "before transition_date: add a notice part at the top of mail from unregistered servers" },
+	{ "transition_reply", CONF_BOOL, G(transition_reply), "no", 0, 0, NULL,
+	    "before transition_date: tell the proven sender of such mail, once per transition_reply_period" },
+	{ "transition_reply_period", CONF_DURATION, G(transition_reply_period), "30d", 1 * HOUR,
+	    366 * 24 * HOUR, NULL, "how often one sender gets the transition_reply" },
+	{ "transition_url", CONF_STR, G(transition_url), "", 0, 0, NULL,
+	    "a page listing the registered mail providers, named in the notice and the reply" },
 	{ "relayhost", CONF_STR, G(relayhost), "", 0, 0, NULL,
 	    "send all remote mail through this host[:port] (a smarthost); empty = deliver by MX" },
 	{ "relayhost_user", CONF_STR, G(relayhost_user), "", 0, 0, NULL,
@@ -448,6 +464,36 @@ config_line2(const struct conf_doc *doc, const char *key, const char *other)
 	return l ? l : config_key_line(doc, NULL, NULL, other);
 }
 
+/* The transition day ("S-DAY"): a date or a date-time, and a registrar
+ * to tell registered servers from the others. Returns the errors. */
+static int
+transition_validate(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
+{
+	const char *s = cfg->transition_date ? cfg->transition_date : "";
+	char full[64];
+	long long t;
+
+	cfg->transition_at = 0;
+	if (*s == '\0')
+		return 0;
+	/* a bare date is that day's midnight, UTC */
+	str_fmt(full, sizeof(full), strlen(s) == 10 ? "%sT00:00:00Z" : "%s", s);
+	if (strlen(s) > 40 || smtp_datetime_parse(full, strlen(full), &t) < 0 || t <= 0) {
+		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
+		    "transition_date: '%.40s' is not a date (YYYY-MM-DD) or an RFC 3339 date-time",
+		    s);
+		return 1;
+	}
+	if (cfg->reg.zones.n == 0) {
+		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
+		    "transition_date is set but registrar_zones is not: no server can be told registered");
+		return 1;
+	}
+	cfg->transition_at = t;
+	return 0;
+}
+
 /* Cross-setting checks that no single row can express; every error with
  * the line of the setting it is about. */
 static int
@@ -492,6 +538,7 @@ config_validate(
 		}
 	}
 	nerr += config_check_xgen_publish(cfg, name, doc, errs);
+	nerr += transition_validate(cfg, name, doc, errs);
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
 		config_err(errs, name, config_line2(doc, "tls_cert", "tls_key"),
 		    "tls_cert and tls_key go together");

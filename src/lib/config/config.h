@@ -115,6 +115,16 @@ struct config {
 	long long auth_user_max_wait;   /* ms an attempt may wait for its turn */
 	long long submission_max_rcpt_msg;
 	long long submission_max_rcpt_day;
+	long long future_release_max; /* ms a submission may be held (RFC 4865); 0 = off */
+
+	/* the transition period ("S-DAY") for mail from unregistered servers */
+	char *transition_date;             /* as written; "" = no transition */
+	long long transition_at;           /* transition_date as unix s (validated); 0 = none */
+	int transition_action;             /* enum config_action after the date */
+	int transition_notice;             /* before it: a notice block in the message */
+	int transition_reply;              /* before it: one auto-reply per sender per period */
+	long long transition_reply_period; /* ms */
+	char *transition_url;              /* where the registered providers are listed */
 
 	/* outbound */
 	char *relayhost; /* host[:port] for all remote mail; "" = direct (MX) */

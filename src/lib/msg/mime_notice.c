@@ -240,3 +240,59 @@ mime_notice_summary(const char *summary, const char *reason, struct strbuf *out)
 	rc |= strbuf_puts(out, "\r\n");
 	return rc ? -1 : 0;
 }
+
+/* A boundary that is not in msg: "=_" cannot occur in base64 and starts
+ * no quoted-printable soft line (RFC 2045 6.7, RFC 2046 5.1.1). */
+static void
+wrap_boundary(const char *msg, size_t len, const char *seed, char *out, size_t outsz)
+{
+	for (unsigned n = 0;; n++) {
+		snprintf(out, outsz, "=_vouch-notice-%.40s-%u", seed && seed[0] ? seed : "x", n);
+		if (memmem(msg, len, out, strlen(out)) == NULL)
+			return;
+	}
+}
+
+int
+mime_notice_wrap(
+    const char *msg, size_t len, const char *text, const char *seed, struct strbuf *out)
+{
+	struct mime_hdrs h;
+	struct mime_field f;
+	struct strbuf inner;
+	char b[MIME_BOUNDARY_MAX + 1];
+	int rc = 0;
+
+	wrap_boundary(msg, len, seed, b, sizeof(b));
+	strbuf_init(&inner, len + 64);
+	mime_hdrs_init(&h, msg, 0, len, 0);
+	while (mime_hdrs_next(&h, &f)) {
+		int mime = mime_field_is(msg, &f, "MIME-Version") ||
+		    (f.name_len >= 8 && strncasecmp(msg + f.off, "Content-", 8) == 0);
+		if (mime_field_is(msg, &f, "MIME-Version"))
+			continue;
+		rc |= strbuf_append(mime ? &inner : out, msg + f.off, f.len);
+	}
+	rc |= strbuf_printf(out,
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+	    "\r\n"
+	    "This is a message in MIME format; a notice is at its top.\r\n"
+	    "\r\n--%s\r\n",
+	    b, b);
+	rc |= mime_notice_fields(out);
+	rc |= strbuf_puts(out, "Content-Disposition: inline\r\n\r\n");
+	rc |= mime_text_qp_encode(text, strlen(text), out);
+	rc |= strbuf_printf(out, "\r\n--%s\r\n", b);
+	if (inner.len)
+		rc |= strbuf_append(out, inner.s, inner.len);
+	strbuf_free(&inner);
+	rc |= strbuf_puts(out, "\r\n");
+	/* the body, without the empty line that ended the header section */
+	if (h.body < len)
+		rc |= strbuf_append(out, msg + h.body, len - h.body);
+	if (len > 0 && msg[len - 1] != '\n')
+		rc |= strbuf_puts(out, "\r\n");
+	rc |= strbuf_printf(out, "\r\n--%s--\r\n", b);
+	return rc ? -1 : 0;
+}

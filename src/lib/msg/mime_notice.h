@@ -48,6 +48,18 @@ void mime_notice_tag(const char *tag, char *out, size_t outsz);
 int mime_notice_subject(
     const char *buf, const struct mime_field *f, const char *tag, struct strbuf *out);
 
+/*
+ * Append msg[0..len) (a whole message, CRLF) with a notice at its top:
+ * the header fields stay, except the MIME ones (MIME-Version and every
+ * Content-*), which go with the original body into the second part of a
+ * new multipart/mixed whose first part is text (UTF-8, quoted-printable)
+ * -- valid MIME whatever the message was. seed makes the boundary (a
+ * queue id); one that occurs in the message is changed until it does not.
+ * Returns 0, or -1 when out's limit was hit.
+ */
+int mime_notice_wrap(
+    const char *msg, size_t len, const char *text, const char *seed, struct strbuf *out);
+
 /* Append "X-Vouch-Unsafe: " summary and "; reason=..." folded to 78 columns. */
 int mime_notice_summary(const char *summary, const char *reason, struct strbuf *out);
 

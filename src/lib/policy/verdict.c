@@ -125,6 +125,21 @@ policy_trust(const struct proofs *sess, const struct policy *p, struct policy_tr
 	t->forwarder = verdict_authenticated(sess) || allow || (xv && p->registrar && registered);
 }
 
+enum policy_transition_state
+policy_transition(const struct proofs *sess, const struct policy *p)
+{
+	if (p->transition_at <= 0 || !p->registrar || verdict_authenticated(sess))
+		return POLICY_TRANSITION_NONE;
+	/* the admin's allow lists stand above the transition */
+	if (verdict_allowed(sess) || verdict_dnswl(sess))
+		return POLICY_TRANSITION_NONE;
+	if (proofs_has(sess, PROOF_REGISTER_ADDR, PROOF_REGISTERED) ||
+	    (proofs_has(sess, PROOF_XVOUCH, PROOF_PASS) &&
+	        proofs_has(sess, PROOF_REGISTER_NAME, PROOF_REGISTERED)))
+		return POLICY_TRANSITION_NONE;
+	return p->now >= p->transition_at ? POLICY_TRANSITION_AFTER : POLICY_TRANSITION_BEFORE;
+}
+
 /* ---- connect, HELO, XVOUCH, XGEN ------------------------------------------------ */
 
 void

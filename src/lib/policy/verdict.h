@@ -21,7 +21,9 @@
  *             anything the client says) is 550 5.7.1 in any mode; then:
  *             is the server verified? per recipient domain's mode:
  *             soft -> unsafe, hard -> 550, off -> accept; "mode" actions
- *             of the MAIL stage are resolved here, per recipient domain
+ *             of the MAIL stage are resolved here, per recipient domain;
+ *             after the transition day, an unregistered server gets
+ *             transition_action
  *   end of data  the message's own proofs: DMARC (with SPF and DKIM in
  *             it) -- p=reject: dmarc_reject ("mode": 550 5.7.1 hard,
  *             unsafe soft), p=quarantine: dmarc_quarantine (unsafe);
@@ -114,6 +116,19 @@ struct policy {
 	const char *const *arc_trusted;  /* ARC sealer domains trusted (arc_trusted_sealers) */
 	size_t narc_trusted;
 	int xgen; /* we offer generations (XGEN in EHLO) */
+	/* The transition day ("S-DAY"): the engine has no clock, so the
+	 * caller says what time it is. */
+	long long now;              /* unix s */
+	long long transition_at;    /* the day, unix s; 0 = no transition */
+	int transition_action;      /* enum config_action for unregistered servers after it */
+	const char *transition_url; /* registered providers are listed there, or NULL */
+};
+
+/* Where a sending server stands in the transition period. */
+enum policy_transition_state {
+	POLICY_TRANSITION_NONE = 0, /* no transition, or the server is registered or verified */
+	POLICY_TRANSITION_BEFORE,   /* unregistered, before the day: told, not judged */
+	POLICY_TRANSITION_AFTER,    /* unregistered, the day has come: transition_action */
 };
 
 /* RCPT: the recipient's side. */
@@ -153,6 +168,9 @@ void policy_rcpt(const struct proofs *sess, const struct proofs *msg, const stru
 void policy_data_end(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
     const struct policy_rcpt *r, struct verdict *v);
 
+/* The transition period for this session's server: unregistered means no
+ * registrar lists the vouched name or the client address as active. */
+enum policy_transition_state policy_transition(const struct proofs *sess, const struct policy *p);
 /* Who the sending server is proven to be. */
 void policy_trust(const struct proofs *sess, const struct policy *p, struct policy_trust *t);
 /* "mode" resolved for a mode (hard: reject, soft: unsafe, off: ignore). */

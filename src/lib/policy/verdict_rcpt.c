@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/verdict_int.h"
+#include "smtp/smtp_cmd.h"
 #include "util/str.h"
 
 /* Keep in best the stricter of it and this resolved action (an empty
@@ -193,6 +194,29 @@ class_rule(const struct proofs *sess, const struct policy_rcpt *r, struct verdic
 	return 1;
 }
 
+/* After the transition day, a server no registrar lists gets the
+ * post-transition action. */
+static void
+transition_say(
+    const struct proofs *sess, const struct policy *p, int mode, struct verdict_say *best)
+{
+	char why[400], day[40];
+	int act;
+
+	if (policy_transition(sess, p) != POLICY_TRANSITION_AFTER)
+		return;
+	act = policy_resolve(p->transition_action, mode);
+	if (act == CONFIG_ACT_IGNORE)
+		return;
+	smtp_datetime_format(p->transition_at, day, sizeof(day));
+	str_fmt(why, sizeof(why),
+	    "since %.10s this server takes mail only from servers a registrar lists, and "
+	    "the sending server is not listed%s%.200s",
+	    day, p->transition_url && p->transition_url[0] ? "; registered providers: " : "",
+	    p->transition_url ? p->transition_url : "");
+	say_max(best, act, "5.7.1", why);
+}
+
 void
 policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct policy *p,
     const struct policy_rcpt *r, struct verdict *v)
@@ -220,6 +244,7 @@ policy_rcpt(const struct proofs *sess, const struct proofs *msg, const struct po
 			tls_say(sess, p, r->mode, &best);
 		}
 		xgen_say(sess, p, r->mode, &best);
+		transition_say(sess, p, r->mode, &best);
 	}
 	str_copy(status, sizeof(status), best.status[0] ? best.status : "5.7.1");
 	if (best.act == CONFIG_ACT_REJECT || best.act == CONFIG_ACT_TEMPFAIL) {

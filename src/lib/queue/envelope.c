@@ -167,6 +167,10 @@ envelope_write(const struct envelope *e, struct strbuf *out)
 		rc |= strbuf_printf(out, "attempts %d\n", e->attempts);
 	if (e->hold)
 		rc |= strbuf_puts(out, "hold 1\n");
+	if (e->release_at)
+		rc |= strbuf_printf(out, "release %" PRId64 "\n", e->release_at);
+	if (e->transition_notice)
+		rc |= strbuf_puts(out, "notice 1\n");
 	if (e->delay_notified)
 		rc |= strbuf_puts(out, "delay_notified 1\n");
 	if (e->is_bounce)
@@ -460,6 +464,10 @@ envelope_parse(const char *text, size_t len, struct envelope *e, char *err, size
 			e->attempts = (int)num;
 		else if (KEY("hold"))
 			e->hold = num != 0;
+		else if (KEY("release"))
+			e->release_at = num;
+		else if (KEY("notice"))
+			e->transition_notice = num != 0;
 		else if (KEY("delay_notified"))
 			e->delay_notified = num != 0;
 		else if (KEY("bounce"))

@@ -71,10 +71,12 @@ struct envelope {
 	uint64_t size;        /* octets of the body file */
 	int64_t next_attempt; /* unix seconds; 0 = now */
 	int attempts;
-	int hold;            /* held by the admin: not delivered */
-	int delay_notified;  /* a delay DSN was sent */
-	int is_bounce;       /* a DSN vouch generated */
-	int sender_spf_fail; /* the return path failed SPF: never send it DSNs */
+	int hold;              /* held by the admin: not delivered */
+	int64_t release_at;    /* RFC 4865: not delivered before (unix s); 0 = at once */
+	int transition_notice; /* local copies get the transition period's notice */
+	int delay_notified;    /* a delay DSN was sent */
+	int is_bounce;         /* a DSN vouch generated */
+	int sender_spf_fail;   /* the return path failed SPF: never send it DSNs */
 	struct env_rcpt *rcpts;
 	size_t nrcpts;
 };

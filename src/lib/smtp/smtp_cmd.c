@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "util/str.h"
 
@@ -293,6 +294,7 @@ smtp_cmd_mail(
 
 	memset(out, 0, sizeof(*out));
 	out->size = -1;
+	out->holdfor = -1;
 	if (skip_prefix(&arg, &len, "FROM:") < 0)
 		return PERR(err, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
 	if ((ext & SMTP_EXT_SMTPUTF8) && has_smtputf8_param(arg, len))
@@ -344,6 +346,31 @@ smtp_cmd_mail(
 			    (!val_is(&p[i], "<>") && !smtp_xtext_ok(p[i].val, p[i].vallen)) ||
 			    copy_val(&p[i], out->auth, sizeof(out->auth)) < 0)
 				return PERR(err, 501, "5.5.4", "Bad AUTH parameter");
+		} else if (is_kw(&p[i], "HOLDFOR") && (ext & SMTP_EXT_FUTURERELEASE)) {
+			/* RFC 4865 3: future-release-integer = 1*9DIGIT */
+			char num[12];
+			if (out->holduntil)
+				return PERR(
+				    err, 501, "5.5.4", "HOLDFOR and HOLDUNTIL cannot be combined");
+			if (p[i].val == NULL || p[i].vallen > 9 ||
+			    copy_val(&p[i], num, sizeof(num)) < 0 ||
+			    strspn(num, "0123456789") != p[i].vallen ||
+			    str_to_ll(num, 0, SMTP_HOLDFOR_MAX, &out->holdfor) < 0)
+				return PERR(err, 501, "5.5.4",
+				    "Syntax error in HOLDFOR (seconds: 1 to 9 digits)");
+		} else if (is_kw(&p[i], "HOLDUNTIL") && (ext & SMTP_EXT_FUTURERELEASE)) {
+			if (out->holdfor >= 0)
+				return PERR(
+				    err, 501, "5.5.4", "HOLDFOR and HOLDUNTIL cannot be combined");
+			/* RFC 4865 3 (errata 2040): an RFC 3339 date-time */
+			if (p[i].val == NULL ||
+			    smtp_datetime_parse(p[i].val, p[i].vallen, &out->holduntil) < 0 ||
+			    out->holduntil <= 0) {
+				out->holduntil = 0;
+				return PERR(err, 501, "5.5.4",
+				    "Syntax error in HOLDUNTIL (an RFC 3339 date-time, e.g. "
+				    "2026-12-02T10:00:00Z)");
+			}
 		} else {
 			return PERR(err, 555, "5.5.4", "Unsupported MAIL parameter");
 		}
@@ -465,4 +492,85 @@ smtp_cmd_helo(const char *arg, size_t len, enum smtp_helo_kind *kind, struct smt
 	}
 	*kind = smtp_addr_domain_ok(arg, len, 0) ? SMTP_HELO_DOMAIN : SMTP_HELO_INVALID;
 	return 0;
+}
+
+/* n digits at s[*i] as a number, or -1. */
+static int
+digits(const char *s, size_t len, size_t *i, int n)
+{
+	int v = 0;
+
+	for (int k = 0; k < n; k++, (*i)++) {
+		if (*i >= len || s[*i] < '0' || s[*i] > '9')
+			return -1;
+		v = v * 10 + (s[*i] - '0');
+	}
+	return v;
+}
+
+static int
+expect(const char *s, size_t len, size_t *i, const char *set)
+{
+	if (*i >= len || strchr(set, s[*i]) == NULL || s[*i] == '\0')
+		return -1;
+	(*i)++;
+	return 0;
+}
+
+int
+smtp_datetime_parse(const char *s, size_t len, long long *out)
+{
+	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	size_t i = 0;
+	int y, mo, d, h, mi, sec, off = 0;
+
+	/* full-date "T" partial-time time-offset (RFC 3339 5.6) */
+	if ((y = digits(s, len, &i, 4)) < 0 || expect(s, len, &i, "-") < 0 ||
+	    (mo = digits(s, len, &i, 2)) < 0 || expect(s, len, &i, "-") < 0 ||
+	    (d = digits(s, len, &i, 2)) < 0 || expect(s, len, &i, "Tt") < 0 ||
+	    (h = digits(s, len, &i, 2)) < 0 || expect(s, len, &i, ":") < 0 ||
+	    (mi = digits(s, len, &i, 2)) < 0 || expect(s, len, &i, ":") < 0 ||
+	    (sec = digits(s, len, &i, 2)) < 0)
+		return -1;
+	if (i < len && s[i] == '.') {
+		size_t f = ++i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f)
+			return -1;
+	}
+	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i < len && (s[i] == '+' || s[i] == '-')) {
+		int sign = s[i++] == '-' ? -1 : 1, oh, om;
+		if ((oh = digits(s, len, &i, 2)) < 0 || expect(s, len, &i, ":") < 0 ||
+		    (om = digits(s, len, &i, 2)) < 0 || oh > 23 || om > 59)
+			return -1;
+		off = sign * (oh * 3600 + om * 60);
+	} else {
+		return -1;
+	}
+	if (i != len || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -1;
+	struct tm tm = { .tm_year = y - 1900,
+		.tm_mon = mo - 1,
+		.tm_mday = d,
+		.tm_hour = h,
+		.tm_min = mi,
+		.tm_sec = sec }; /* a leap second: the next second's start */
+	*out = (long long)timegm(&tm) - off;
+	return 0;
+}
+
+void
+smtp_datetime_format(long long t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		str_copy(buf, bufsz, "");
 }

@@ -75,7 +75,11 @@ enum smtp_ext {
 	SMTP_EXT_AUTH = 1 << 4,
 	SMTP_EXT_BINARYMIME = 1 << 5,
 	SMTP_EXT_CHUNKING = 1 << 6,
+	SMTP_EXT_FUTURERELEASE = 1 << 7, /* RFC 4865: HOLDFOR, HOLDUNTIL */
 };
+
+/* RFC 4865 3: future-release-integer = 1*9DIGIT. */
+#define SMTP_HOLDFOR_MAX 999999999LL
 
 struct smtp_mail_args {
 	struct smtp_addr from;
@@ -85,6 +89,8 @@ struct smtp_mail_args {
 	enum smtp_ret ret;
 	char envid[SMTP_ENVID_MAX + 1];     /* xtext as received */
 	char auth[SMTP_AUTH_PARAM_MAX + 1]; /* AUTH= value (xtext) or "" */
+	long long holdfor;                  /* RFC 4865 HOLDFOR= seconds, -1 if not given */
+	long long holduntil;                /* HOLDUNTIL= as unix seconds, 0 if not given */
 };
 
 struct smtp_rcpt_args {
@@ -112,6 +118,14 @@ enum smtp_helo_kind {
  * (-1, *err set); anything else is classified for the HELO check.
  */
 int smtp_cmd_helo(const char *arg, size_t len, enum smtp_helo_kind *kind, struct smtp_perr *err);
+/*
+ * An RFC 3339 5.6 date-time ("2026-12-02T10:00:00Z", "...T11:00:00.5+01:00")
+ * as unix seconds (fractions dropped); -1 if it is not one. Pure: no time
+ * zone database, no clock.
+ */
+int smtp_datetime_parse(const char *s, size_t len, long long *out);
+/* Unix seconds as an RFC 3339 UTC date-time ("2026-12-02T10:00:00Z"). */
+void smtp_datetime_format(long long t, char *buf, size_t bufsz);
 /* True if s[0..len) is valid xtext (RFC 3461 4). */
 int smtp_xtext_ok(const char *s, size_t len);
 /* Decode xtext into dst (NUL-terminated); -1 if invalid or too long. */

@@ -166,6 +166,13 @@ void smtp_session_expect_line(struct smtp_session *s,
     void (*fn)(void *host, struct smtp_session *s, const char *line, size_t len));
 /* Send a reply without ending the command being decided (AUTH 334). */
 void smtp_session_reply(struct smtp_session *s, int code, const char *status, const char *text);
+/*
+ * The recipients a transaction may have from now on in this session, and
+ * the text of the 452 4.5.3 past them (copied; NULL = the default): a
+ * host's per-user limit for an authenticated client replaces the
+ * listener's max_recipients, in either direction.
+ */
+void smtp_session_set_rcpt_limit(struct smtp_session *s, unsigned max, const char *text);
 /* Protocol errors so far. */
 unsigned smtp_session_errors(const struct smtp_session *s);
 /* The settings the session started with. */

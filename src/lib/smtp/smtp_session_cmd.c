@@ -169,7 +169,8 @@ cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 	}
 	/* RFC 5321 4.5.3.1.10: too many recipients is a temporary 452. */
 	if (s->nrcpt >= s->conf.lim.max_recipients) {
-		smtp_session_send(s, 452, "4.5.3", "Error: too many recipients");
+		smtp_session_send(s, 452, "4.5.3",
+		    s->rcpt_limit_text[0] ? s->rcpt_limit_text : "Error: too many recipients");
 		return;
 	}
 	r = xmalloc(sizeof(*r));
@@ -378,6 +379,13 @@ cmd_extra(struct smtp_session *s, const struct smtp_cmd *cmd)
 	}
 	smtp_session_ask(s, SMTP_PEND_EXTRA);
 	s->srv->ops->extra(s->srv->host, s, cmd);
+}
+
+void
+smtp_session_set_rcpt_limit(struct smtp_session *s, unsigned max, const char *text)
+{
+	s->conf.lim.max_recipients = max;
+	str_copy(s->rcpt_limit_text, sizeof(s->rcpt_limit_text), text ? text : "");
 }
 
 /* The EHLO reply: our keywords from the session's extensions, then the host's. */

@@ -93,6 +93,7 @@ struct smtp_session {
 	struct smtp_mail_args *mail;
 	unsigned nrcpt;
 	struct smtp_rcpt_args *rcpt_pending; /* RCPT being decided */
+	char rcpt_limit_text[200];           /* the 452 past the limit; "" = default */
 
 	/* message text */
 	struct smtp_data dec;

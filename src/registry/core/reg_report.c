@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "reg_arf.h"
+#include "msg/arf.h"
 #include "reg_err.h"
-#include "reg_msg.h"
+#include "msg/header_fields.h"
 #include "reg_recertify.h"
 #include "reg_server.h"
 #include "reg_trap.h"
@@ -21,7 +21,7 @@
 #include "util/xmalloc.h"
 
 int
-reg_report_find_handoff(const struct reg_received_chain *c, const char *source_ip,
+reg_report_find_handoff(const struct received_chain *c, const char *source_ip,
     int (*match)(void *ctx, const char *host, const char *ip, char *name, size_t namesz), void *ctx,
     char *name, size_t namesz, char *tracking, size_t trsz)
 {
@@ -41,7 +41,7 @@ reg_report_find_handoff(const struct reg_received_chain *c, const char *source_i
 	} else {
 		/* newest first: the first hop whose sender is registered */
 		for (size_t i = 0; i < c->n && hop < 0; i++) {
-			const struct reg_received_hop *h = &c->hops[i];
+			const struct received_hop *h = &c->hops[i];
 			if ((h->from_rdns[0] && match(ctx, h->from_rdns, NULL, name, namesz)) ||
 			    (h->from_helo[0] && h->from_helo[0] != '[' &&
 			        match(ctx, h->from_helo, NULL, name, namesz)) ||
@@ -197,10 +197,10 @@ int
 reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct reg_report_new *in,
     struct reg_report_filed *out)
 {
-	struct reg_arf arf;
-	struct reg_received_chain *chain;
+	struct arf_report arf;
+	struct received_chain *chain;
 	struct match_ctx mctx = { db };
-	char rcpts[REG_ARF_RCPTS + 24][256], field[REG_MSG_FIELD_MAX];
+	char rcpts[ARF_RCPTS + 24][256], field[HEADER_FIELD_MAX];
 	size_t nr = 0;
 	long long server_id = 0, trap_owner, via = in->via_server_id;
 	int counted = 0;
@@ -213,14 +213,14 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	out->hop = -1;
 	if (in->msg == NULL || in->len == 0)
 		return REG_EINVAL;
-	reg_arf_parse(in->msg, in->len, &arf);
-	str_copy(out->kind, sizeof(out->kind), reg_arf_kind_name(arf.kind));
+	arf_parse(in->msg, in->len, &arf);
+	str_copy(out->kind, sizeof(out->kind), arf_kind_name(arf.kind));
 	chain = xmalloc(sizeof(*chain));
-	reg_received_chain_parse(in->msg + arf.orig_off, arf.orig_len, chain);
+	received_chain_parse(in->msg + arf.orig_off, arf.orig_len, chain);
 	out->hop = reg_report_find_handoff(chain, arf.source_ip, db_match, &mctx, out->server,
 	    sizeof(out->server), out->tracking_id, sizeof(out->tracking_id));
 	if (out->hop >= 0 && (size_t)out->hop < chain->n) {
-		const struct reg_received_hop *h = &chain->hops[out->hop];
+		const struct received_hop *h = &chain->hops[out->hop];
 		str_copy(out->handoff_host, sizeof(out->handoff_host),
 		    h->from_rdns[0] ? h->from_rdns : h->from_helo);
 		str_copy(out->handoff_ip, sizeof(out->handoff_ip), h->from_ip);
@@ -245,8 +245,8 @@ reg_report_file(struct reg_db *db, const struct reg_config *cfg, const struct re
 	{
 		static const char *const fields[] = { "Delivered-To", "X-Original-To", "To", "Cc" };
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (reg_msg_find(in->msg + arf.orig_off, arf.orig_len, fields[i], field,
-			        sizeof(field)))
+			if (header_fields_find(in->msg + arf.orig_off, arf.orig_len, fields[i],
+			        field, sizeof(field)))
 				collect_addresses(
 				    field, rcpts, &nr, sizeof(rcpts) / sizeof(rcpts[0]));
 	}

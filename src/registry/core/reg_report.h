@@ -1,7 +1,7 @@
 /*
  * reg_report: abuse reports in the database. Filing a report analyses the
- * submitted mail (reg_arf), parses the reported message's Received chain
- * (reg_received), finds the registered server that handed the message on
+ * submitted mail (arf), parses the reported message's Received chain
+ * (received_chain), finds the registered server that handed the message on
  * and its own queue id for the message, checks the recipients against the
  * verified spam traps (reg_trap: a hit is a confirmed report only when it
  * came through the trap owner's own server), and stores everything.
@@ -14,7 +14,7 @@
 
 #include "reg_config.h"
 #include "reg_db.h"
-#include "reg_received.h"
+#include "msg/received_chain.h"
 #include "reg_workflow.h"
 
 struct reg_report {
@@ -50,7 +50,7 @@ struct reg_report_filed {
 	char handoff_host[256], handoff_ip[46], tracking_id[128];
 	char status[16];            /* "new" or "confirmed" (a trap hit that counts) */
 	char trap_note[300];        /* a trap was hit: whether and why it counted */
-	char kind[16];              /* reg_arf_kind_name */
+	char kind[16];              /* arf_kind_name */
 	int hop;                    /* index of the Received field used, -1 if none */
 	struct reg_workflow_res wf; /* suspension, if a trap hit caused one */
 };
@@ -79,7 +79,7 @@ void reg_report_clear(struct reg_report *r);
  * given. Returns the hop index, -1 if none, and the server's own queue id
  * in tracking (from the field its host added, just below).
  */
-int reg_report_find_handoff(const struct reg_received_chain *c, const char *source_ip,
+int reg_report_find_handoff(const struct received_chain *c, const char *source_ip,
     int (*match)(void *ctx, const char *host, const char *ip, char *name, size_t namesz), void *ctx,
     char *name, size_t namesz, char *tracking, size_t trsz);
 

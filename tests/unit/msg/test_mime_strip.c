@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "msg/mime_notice.h"
 #include "msg/mime_strip.h"
 
 #define CRLF "\r\n"
@@ -513,11 +514,57 @@ test_small_buffer(void **state)
 	strbuf_free(&out);
 }
 
+/* The transition notice at the top of a message (mime_notice_wrap): valid
+ * MIME whatever the message, the original body the second part, its MIME
+ * fields with it, and a boundary the message does not hold. */
+static void
+test_notice_wrap(void **state)
+{
+	static const char *const msgs[] = {
+		"From: a@example.com\r\nSubject: plain\r\n\r\nhello\r\n",
+		"From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; "
+		"boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nplain\r\n"
+		"--b1\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--b1--\r\n",
+		/* the boundary the first try would take, inside the message */
+		"Subject: trap\r\n\r\n--=_vouch-notice-QID-0\r\n",
+		"Subject: no body\r\n\r\n",
+		"Subject: no end of line\r\n\r\nlast line",
+	};
+	struct mime_strip_opts o;
+	const char *why = NULL;
+
+	(void)state;
+	mime_strip_defaults(&o);
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		struct strbuf out;
+		strbuf_init(&out, 1 << 16);
+		assert_int_equal(mime_notice_wrap(msgs[i], strlen(msgs[i]), "Notice: t\xc3\xa9st\n",
+		                     "QID", &out),
+		    0);
+		/* the check also wants plain text only: case 1 keeps its HTML */
+		if (i != 1 && mime_strip_check(out.s, out.len, &o.limits, &why) != 0)
+			fail_msg("case %zu: %s\n%s", i, why, out.s);
+		assert_non_null(strstr(out.s, "Content-Type: multipart/mixed; boundary="));
+		assert_non_null(strstr(out.s, "Notice: t=C3=A9st"));
+		/* one MIME-Version, at the top */
+		const char *mv = strstr(out.s, "MIME-Version: 1.0");
+		assert_non_null(mv);
+		assert_null(strstr(mv + 1, "MIME-Version"));
+		if (i == 1)
+			assert_non_null(strstr(out.s, "--=_vouch-notice-QID-0\r\nContent-Type: "
+			                              "multipart/alternative"));
+		if (i == 2)
+			assert_non_null(strstr(out.s, "boundary=\"=_vouch-notice-QID-1\""));
+		strbuf_free(&out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_notice_wrap),
 		cmocka_unit_test(test_subjects),
 		cmocka_unit_test(test_reason_and_folding),
 		cmocka_unit_test(test_prefix_only),

@@ -1242,6 +1242,66 @@ test_data_end_no_unsafe(void **state)
 	proofs_clear(&msg);
 }
 
+/* The transition day: the date comes in with the policy, never from a
+ * clock; before it nothing is judged, after it an unregistered server
+ * gets transition_action, a registered or allow-listed one nothing. */
+static void
+test_transition(void **state)
+{
+	static const struct {
+		long long now;
+		enum proof_result addr; /* the registrar's word on the client address */
+		int allowed, mode, action;
+		enum policy_transition_state want;
+		int code; /* at RCPT */
+		enum verdict_act act;
+	} c[] = {
+		{ 999, PROOF_UNREGISTERED, 0, CONFIG_MODE_HARD, CONFIG_ACT_MODE,
+		    POLICY_TRANSITION_BEFORE, 250, VERDICT_ACCEPT },
+		{ 1000, PROOF_UNREGISTERED, 0, CONFIG_MODE_HARD, CONFIG_ACT_MODE,
+		    POLICY_TRANSITION_AFTER, 550, VERDICT_REJECT },
+		{ 1000, PROOF_UNREGISTERED, 0, CONFIG_MODE_SOFT, CONFIG_ACT_MODE,
+		    POLICY_TRANSITION_AFTER, 250, VERDICT_UNSAFE },
+		{ 1000, PROOF_UNREGISTERED, 0, CONFIG_MODE_SOFT, CONFIG_ACT_REJECT,
+		    POLICY_TRANSITION_AFTER, 550, VERDICT_REJECT },
+		{ 1000, PROOF_UNREGISTERED, 0, CONFIG_MODE_HARD, CONFIG_ACT_UNSAFE,
+		    POLICY_TRANSITION_AFTER, 250, VERDICT_UNSAFE },
+		{ 5000, PROOF_REGISTERED, 0, CONFIG_MODE_HARD, CONFIG_ACT_MODE,
+		    POLICY_TRANSITION_NONE, 250, VERDICT_ACCEPT },
+		{ 5000, PROOF_UNREGISTERED, 1, CONFIG_MODE_HARD, CONFIG_ACT_MODE,
+		    POLICY_TRANSITION_NONE, 250, VERDICT_ACCEPT },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct listener_config l;
+		struct policy p = { .l = &l, .registrar = 1, .now = c[i].now, .transition_at = 1000,
+			.transition_action = c[i].action, .transition_url = "https://reg.example/list" };
+		struct policy_rcpt r = { .mode = c[i].mode };
+		struct proofs sess, msg;
+		struct verdict v;
+
+		proofs_init(&sess);
+		proofs_init(&msg);
+		quiet(&l, c[i].mode);
+		add_zone(&sess, PROOF_REGISTER_ADDR, c[i].addr, "192.0.2.1", "reg.example");
+		if (c[i].allowed)
+			add_list(&sess, PROOF_ALLOW, "192.0.2.1", 0);
+		assert_int_equal(policy_transition(&sess, &p), c[i].want);
+		policy_rcpt(&sess, &msg, &p, &r, &v);
+		if (v.code != c[i].code || v.act != c[i].act)
+			fail_msg("case %zu: %d %s, wanted %d", i, v.code, v.text, c[i].code);
+		if (c[i].want == POLICY_TRANSITION_AFTER) {
+			assert_non_null(strstr(v.why, "since 1970-01-01 this server takes mail only"));
+			assert_non_null(strstr(v.why, "registered providers: https://reg.example/list"));
+		}
+		/* no transition configured: nothing, whatever the date */
+		p.transition_at = 0;
+		assert_int_equal(policy_transition(&sess, &p), POLICY_TRANSITION_NONE);
+		proofs_clear(&sess);
+		proofs_clear(&msg);
+	}
+}
+
 int
 main(void)
 {
@@ -1260,6 +1320,7 @@ main(void)
 		cmocka_unit_test(test_data_end_no_proofs),
 		cmocka_unit_test(test_data_end_dmarc),
 		cmocka_unit_test(test_data_end_no_unsafe),
+		cmocka_unit_test(test_transition),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ test_round_trip(void **state)
 	e.ret = 2;
 	e.attempts = 3;
 	e.next_attempt = 1700000600;
+	e.release_at = 1700003600; /* RFC 4865 HOLDFOR */
 	struct env_rcpt *r = envelope_add_rcpt(
 	    &e, "alice@example.com", "team@example.com", "rfc822;team@example.com", 6, 1);
 	envelope_rcpt_set_error(r, "4.3.0", "line\nbreak and \"quotes\"", "mx.example.net");
@@ -59,6 +60,7 @@ test_round_trip(void **state)
 	assert_null(back.rcpts[1].challenge);
 	assert_int_equal(back.rcpts[1].status, ENV_RCPT_DONE);
 	assert_int_equal(back.size, 12345);
+	assert_int_equal(back.release_at, 1700003600);
 	assert_int_equal(envelope_pending(&back), 1);
 	assert_int_equal(envelope_write(&back, &b), 0);
 	assert_string_equal(a.s, b.s);

@@ -106,6 +106,72 @@ test_mail(void **state)
 	assert_true(m.size > 1000000000000LL);
 }
 
+/* RFC 4865: HOLDFOR and HOLDUNTIL, only where FUTURERELEASE is offered. */
+static void
+test_future_release(void **state)
+{
+	static const struct {
+		const char *in;
+		unsigned ext;
+		int code;
+		long long holdfor, holduntil;
+	} c[] = {
+		{ "FROM:<a@b.example> HOLDFOR=3", SMTP_EXT_FUTURERELEASE, 0, 3, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=0", SMTP_EXT_FUTURERELEASE, 0, 0, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=999999999", SMTP_EXT_FUTURERELEASE, 0, 999999999, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=1000000000", SMTP_EXT_FUTURERELEASE, 501, -1, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=-1", SMTP_EXT_FUTURERELEASE, 501, -1, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=3s", SMTP_EXT_FUTURERELEASE, 501, -1, 0 },
+		{ "FROM:<a@b.example> HOLDFOR", SMTP_EXT_FUTURERELEASE, 501, -1, 0 },
+		{ "FROM:<a@b.example> HOLDFOR=3", ALL, 555, -1, 0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T10:00:00Z", SMTP_EXT_FUTURERELEASE, 0, -1,
+		    1796205600 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T11:00:00.25+01:00", SMTP_EXT_FUTURERELEASE,
+		    0, -1, 1796205600 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02t05:30:00-04:30", SMTP_EXT_FUTURERELEASE, 0,
+		    -1, 1796205600 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2028-02-29T00:00:00Z", SMTP_EXT_FUTURERELEASE, 0, -1,
+		    1835395200 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2027-02-29T00:00:00Z", SMTP_EXT_FUTURERELEASE, 501, -1,
+		    0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T10:00:00", SMTP_EXT_FUTURERELEASE, 501, -1,
+		    0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02 10:00:00Z", SMTP_EXT_FUTURERELEASE, 501, -1,
+		    0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T24:00:00Z", SMTP_EXT_FUTURERELEASE, 501, -1,
+		    0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T10:00:00.Z", SMTP_EXT_FUTURERELEASE, 501, -1,
+		    0 },
+		{ "FROM:<a@b.example> HOLDFOR=5 HOLDUNTIL=2026-12-02T10:00:00Z", SMTP_EXT_FUTURERELEASE,
+		    501, -1, 0 },
+		{ "FROM:<a@b.example> HOLDUNTIL=2026-12-02T10:00:00Z HOLDFOR=5", SMTP_EXT_FUTURERELEASE,
+		    501, -1, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct smtp_mail_args m;
+		struct smtp_perr err = { 0, NULL, NULL };
+		int r = smtp_cmd_mail(c[i].in, strlen(c[i].in), c[i].ext, &m, &err);
+		if (c[i].code == 0) {
+			if (r != 0)
+				fail_msg("case %zu '%s': refused %d %s", i, c[i].in, err.code, err.text);
+			assert_int_equal(m.holdfor, c[i].holdfor);
+			assert_int_equal(m.holduntil, c[i].holduntil);
+		} else {
+			if (r == 0)
+				fail_msg("case %zu '%s': accepted", i, c[i].in);
+			assert_int_equal(err.code, c[i].code);
+			assert_string_equal(err.status, "5.5.4");
+		}
+	}
+	char buf[40];
+	smtp_datetime_format(1796205600, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-12-02T10:00:00Z");
+	long long t;
+	assert_int_equal(smtp_datetime_parse(buf, strlen(buf), &t), 0);
+	assert_int_equal(t, 1796205600);
+}
+
 static void
 test_rcpt(void **state)
 {
@@ -206,6 +272,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_mail),
+		cmocka_unit_test(test_future_release),
 		cmocka_unit_test(test_rcpt),
 		cmocka_unit_test(test_bdat),
 		cmocka_unit_test(test_helo),

@@ -1,8 +1,8 @@
 /*
- * reg_msg: header fields through libvouch's MIME header reader (see
- * reg_msg.h).
+ * header_fields: header fields through libvouch's MIME header reader (see
+ * header_fields.h).
  */
-#include "reg_msg.h"
+#include "msg/header_fields.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,7 @@ start_of(const char *text, size_t len)
 }
 
 void
-reg_msg_reader_init(struct reg_msg_reader *r, const char *text, size_t len)
+header_fields_init(struct header_fields *r, const char *text, size_t len)
 {
 	r->text = text;
 	r->done = 0;
@@ -30,7 +30,7 @@ reg_msg_reader_init(struct reg_msg_reader *r, const char *text, size_t len)
 }
 
 int
-reg_msg_next(struct reg_msg_reader *r, struct reg_msg_field *f)
+header_fields_next(struct header_fields *r, struct header_field *f)
 {
 	struct mime_field mf;
 	const char *v;
@@ -64,7 +64,7 @@ reg_msg_next(struct reg_msg_reader *r, struct reg_msg_field *f)
 }
 
 size_t
-reg_msg_body_offset(const char *text, size_t len)
+header_fields_body_offset(const char *text, size_t len)
 {
 	struct mime_hdrs h;
 	struct mime_field f;
@@ -76,16 +76,16 @@ reg_msg_body_offset(const char *text, size_t len)
 }
 
 int
-reg_msg_find(const char *text, size_t len, const char *name, char *out, size_t outsz)
+header_fields_find(const char *text, size_t len, const char *name, char *out, size_t outsz)
 {
-	struct reg_msg_reader r;
-	struct reg_msg_field *f = malloc(sizeof(*f));
+	struct header_fields r;
+	struct header_field *f = malloc(sizeof(*f));
 	int found = 0;
 
 	if (f == NULL)
 		return 0;
-	reg_msg_reader_init(&r, text, len);
-	while (reg_msg_next(&r, f)) {
+	header_fields_init(&r, text, len);
+	while (header_fields_next(&r, f)) {
 		if (str_ieq(f->name, name)) {
 			str_copy(out, outsz, f->value);
 			found = 1;

@@ -1,14 +1,14 @@
 /*
- * reg_received: Received field parsing (see reg_received.h).
+ * received_chain: Received field parsing (see received_chain.h).
  */
-#include "reg_received.h"
+#include "msg/received_chain.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg_msg.h"
+#include "msg/header_fields.h"
 #include "util/str.h"
 
 enum tok_kind { TOK_WORD, TOK_COMMENT };
@@ -147,7 +147,7 @@ looks_like_host(const char *p, size_t n)
  * Exim's "helo=name", "HELO name" or "EHLO name", Gmail's "name. [ip]".
  */
 static void
-parse_tcp_info(const char *p, size_t n, struct reg_received_hop *hop)
+parse_tcp_info(const char *p, size_t n, struct received_hop *hop)
 {
 	struct tok t[16];
 	size_t k = tokenize(p, n, t, 16);
@@ -194,7 +194,7 @@ parse_tcp_info(const char *p, size_t n, struct reg_received_hop *hop)
 }
 
 int
-reg_received_parse(const char *value, struct reg_received_hop *hop)
+received_chain_parse_field(const char *value, struct received_hop *hop)
 {
 	struct tok t[MAX_TOKS];
 	size_t len = strlen(value), semi = len, n;
@@ -276,24 +276,24 @@ reg_received_parse(const char *value, struct reg_received_hop *hop)
 }
 
 void
-reg_received_chain_parse(const char *msg, size_t len, struct reg_received_chain *c)
+received_chain_parse(const char *msg, size_t len, struct received_chain *c)
 {
-	struct reg_msg_reader r;
-	struct reg_msg_field *f = malloc(sizeof(*f));
+	struct header_fields r;
+	struct header_field *f = malloc(sizeof(*f));
 
 	c->n = 0;
 	c->dropped = 0;
 	if (f == NULL)
 		return;
-	reg_msg_reader_init(&r, msg, len);
-	while (reg_msg_next(&r, f)) {
+	header_fields_init(&r, msg, len);
+	while (header_fields_next(&r, f)) {
 		if (!str_ieq(f->name, "Received"))
 			continue;
-		if (c->n >= REG_RECEIVED_HOPS) {
+		if (c->n >= RECEIVED_CHAIN_HOPS) {
 			c->dropped++;
 			continue;
 		}
-		if (reg_received_parse(f->value, &c->hops[c->n]) == 0)
+		if (received_chain_parse_field(f->value, &c->hops[c->n]) == 0)
 			c->n++;
 	}
 	free(f);

@@ -1,7 +1,7 @@
 /*
- * reg_arf: feedback reports and forwarded messages (see reg_arf.h).
+ * arf: feedback reports and forwarded messages (see arf.h).
  */
-#include "reg_arf.h"
+#include "msg/arf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -10,17 +10,17 @@
 #include <strings.h>
 
 #include "msg/mime_parse.h"
-#include "reg_msg.h"
+#include "msg/header_fields.h"
 #include "util/str.h"
 
 const char *
-reg_arf_kind_name(enum reg_arf_kind k)
+arf_kind_name(enum arf_kind k)
 {
 	switch (k) {
-	case REG_ARF_FEEDBACK: return "arf";
-	case REG_ARF_ATTACHED: return "attached";
-	case REG_ARF_INLINE: return "inline";
-	case REG_ARF_DIRECT: return "direct";
+	case ARF_FEEDBACK: return "arf";
+	case ARF_ATTACHED: return "attached";
+	case ARF_INLINE: return "inline";
+	case ARF_DIRECT: return "direct";
 	}
 	return "unknown";
 }
@@ -35,15 +35,15 @@ skip_line(const char *t, size_t len, size_t off)
 
 /* RFC 5965 3.1/3.2: the machine-readable part is a block of fields. */
 static void
-parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
+parse_feedback_fields(const char *t, size_t len, struct arf_report *a)
 {
-	struct reg_msg_reader r;
-	struct reg_msg_field *f = malloc(sizeof(*f));
+	struct header_fields r;
+	struct header_field *f = malloc(sizeof(*f));
 
 	if (f == NULL)
 		return;
-	reg_msg_reader_init(&r, t, len);
-	while (reg_msg_next(&r, f)) {
+	header_fields_init(&r, t, len);
+	while (header_fields_next(&r, f)) {
 		char *v = str_trim(f->value);
 		if (str_ieq(f->name, "Feedback-Type")) {
 			str_copy(a->feedback_type, sizeof(a->feedback_type), v);
@@ -62,7 +62,7 @@ parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
 			str_copy(a->arrival_date, sizeof(a->arrival_date), v);
 		} else if (str_ieq(f->name, "Reported-Domain")) {
 			str_copy(a->reported_domain, sizeof(a->reported_domain), v);
-		} else if (str_ieq(f->name, "Original-Rcpt-To") && a->nrcpt < REG_ARF_RCPTS) {
+		} else if (str_ieq(f->name, "Original-Rcpt-To") && a->nrcpt < ARF_RCPTS) {
 			str_copy(
 			    a->original_rcpt_to[a->nrcpt++], sizeof(a->original_rcpt_to[0]), v);
 		}
@@ -76,7 +76,7 @@ parse_feedback_fields(const char *t, size_t len, struct reg_arf *a)
  * a reported message was found (and fills a).
  */
 static int
-walk_parts(const char *t, const struct mime_tree *tree, struct reg_arf *a)
+walk_parts(const char *t, const struct mime_tree *tree, struct arf_report *a)
 {
 	int found = 0, feedback = 0;
 
@@ -98,8 +98,8 @@ walk_parts(const char *t, const struct mime_tree *tree, struct reg_arf *a)
 	}
 	if (found)
 		a->kind = (mime_part_is(&tree->parts[0], "multipart", "report") && feedback)
-		    ? REG_ARF_FEEDBACK
-		    : REG_ARF_ATTACHED;
+		    ? ARF_FEEDBACK
+		    : ARF_ATTACHED;
 	return found;
 }
 
@@ -114,7 +114,7 @@ static const char *const markers[] = {
 
 /* An inline forward: a marker line, then header fields. */
 static int
-find_inline(const char *t, size_t len, size_t body, struct reg_arf *a)
+find_inline(const char *t, size_t len, size_t body, struct arf_report *a)
 {
 	for (size_t off = body; off < len; off = skip_line(t, len, off)) {
 		const char *line = t + off;
@@ -133,7 +133,7 @@ find_inline(const char *t, size_t len, size_t body, struct reg_arf *a)
 					start = skip_line(t, len, start);
 				a->orig_off = start;
 				a->orig_len = len - start;
-				a->kind = REG_ARF_INLINE;
+				a->kind = ARF_INLINE;
 				return 1;
 			}
 		}
@@ -142,23 +142,23 @@ find_inline(const char *t, size_t len, size_t body, struct reg_arf *a)
 }
 
 void
-reg_arf_parse(const char *msg, size_t len, struct reg_arf *a)
+arf_parse(const char *msg, size_t len, struct arf_report *a)
 {
 	static const struct mime_limits lim = { 8, 256, 0 };
 	struct mime_tree tree;
 	size_t body;
 
 	memset(a, 0, sizeof(*a));
-	a->kind = REG_ARF_DIRECT;
+	a->kind = ARF_DIRECT;
 	a->orig_off = 0;
 	a->orig_len = len;
-	reg_msg_find(msg, len, "From", a->reporter, sizeof(a->reporter));
+	header_fields_find(msg, len, "From", a->reporter, sizeof(a->reporter));
 	/* a tree cut short by a limit is still walked as far as it goes */
 	mime_parse(msg, len, &lim, &tree);
 	body = tree.nparts > 0 ? tree.parts[0].body_off : len;
 	if (tree.nparts > 0 && tree.parts[0].kind == MIME_MULTIPART) {
 		if (!walk_parts(msg, &tree, a) && !find_inline(msg, len, body, a)) {
-			a->kind = REG_ARF_DIRECT;
+			a->kind = ARF_DIRECT;
 			a->orig_off = 0;
 			a->orig_len = len;
 		}
@@ -166,5 +166,6 @@ reg_arf_parse(const char *msg, size_t len, struct reg_arf *a)
 		find_inline(msg, len, body, a);
 	}
 	mime_tree_free(&tree);
-	reg_msg_find(msg + a->orig_off, a->orig_len, "Subject", a->subject, sizeof(a->subject));
+	header_fields_find(
+	    msg + a->orig_off, a->orig_len, "Subject", a->subject, sizeof(a->subject));
 }

@@ -1,6 +1,6 @@
 /*
- * test_registry_arf: abuse report intake parsing (src/registry/core/reg_arf.c,
- * reg_msg.c, on libvouch's MIME reader): an RFC 5965 feedback report, a
+ * test_arf: abuse report intake parsing (src/lib/msg/arf.c,
+ * header_fields.c, on libvouch's MIME reader): an RFC 5965 feedback report, a
  * message forwarded as an attachment, forwarded inline, and a bare
  * message; header unfolding; lines and delimiters read as libvouch reads
  * them (bare CR, boundary prefixes).
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "reg_arf.h"
-#include "reg_msg.h"
+#include "msg/arf.h"
+#include "msg/header_fields.h"
 
 /* RFC 5965 appendix B.2 style report */
 static const char arf[] =
@@ -71,13 +71,13 @@ static const char arf[] =
 static void
 test_arf(void **state)
 {
-	struct reg_arf a;
+	struct arf_report a;
 	const char *orig;
 
 	(void)state;
-	reg_arf_parse(arf, sizeof(arf) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_FEEDBACK);
-	assert_string_equal(reg_arf_kind_name(a.kind), "arf");
+	arf_parse(arf, sizeof(arf) - 1, &a);
+	assert_int_equal(a.kind, ARF_FEEDBACK);
+	assert_string_equal(arf_kind_name(a.kind), "arf");
 	assert_string_equal(a.feedback_type, "abuse");
 	assert_string_equal(a.user_agent, "SomeGenerator/1.0");
 	assert_string_equal(a.version, "1");
@@ -133,21 +133,21 @@ static const char direct[] =
 static void
 test_forwards(void **state)
 {
-	struct reg_arf a;
+	struct arf_report a;
 
 	(void)state;
-	reg_arf_parse(attached, sizeof(attached) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_ATTACHED);
+	arf_parse(attached, sizeof(attached) - 1, &a);
+	assert_int_equal(a.kind, ARF_ATTACHED);
 	assert_string_equal(a.subject, "the spam");
 	assert_string_equal(a.reporter, "Someone <someone@example.org>");
 
-	reg_arf_parse(inline_fwd, sizeof(inline_fwd) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_INLINE);
+	arf_parse(inline_fwd, sizeof(inline_fwd) - 1, &a);
+	assert_int_equal(a.kind, ARF_INLINE);
 	assert_string_equal(a.subject, "inline spam");
 	assert_true(strncmp(inline_fwd + a.orig_off, "Received:", 9) == 0);
 
-	reg_arf_parse(direct, sizeof(direct) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_DIRECT);
+	arf_parse(direct, sizeof(direct) - 1, &a);
+	assert_int_equal(a.kind, ARF_DIRECT);
 	assert_int_equal(a.orig_off, 0);
 	assert_int_equal(a.orig_len, sizeof(direct) - 1);
 	assert_string_equal(a.subject, "direct spam");
@@ -160,14 +160,14 @@ test_broken_multipart(void **state)
 	    "\n--nobound\n";
 	static const char m2[] = "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
 	    "Content-Type: message/rfc822\n";	/* part without a body or end */
-	struct reg_arf a;
+	struct arf_report a;
 
 	(void)state;
-	reg_arf_parse(m, sizeof(m) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_DIRECT);
-	reg_arf_parse(m2, sizeof(m2) - 1, &a);
+	arf_parse(m, sizeof(m) - 1, &a);
+	assert_int_equal(a.kind, ARF_DIRECT);
+	arf_parse(m2, sizeof(m2) - 1, &a);
 	assert_true(a.orig_off + a.orig_len <= sizeof(m2) - 1);
-	reg_arf_parse("", 0, &a);
+	arf_parse("", 0, &a);
 	assert_int_equal(a.orig_len, 0);
 }
 
@@ -175,21 +175,21 @@ static void
 test_msg_reader(void **state)
 {
 	static const char m[] = "From x  Mon Jan 1\nA: one\n two\nB:\tthree\r\nnot a field\nC: no\n";
-	struct reg_msg_reader r;
-	struct reg_msg_field *f = malloc(sizeof(*f));
+	struct header_fields r;
+	struct header_field *f = malloc(sizeof(*f));
 	char v[64];
 
 	(void)state;
-	reg_msg_reader_init(&r, m, sizeof(m) - 1);
-	assert_int_equal(reg_msg_next(&r, f), 1);
+	header_fields_init(&r, m, sizeof(m) - 1);
+	assert_int_equal(header_fields_next(&r, f), 1);
 	assert_string_equal(f->name, "A");
 	assert_string_equal(f->value, "one two");
-	assert_int_equal(reg_msg_next(&r, f), 1);
+	assert_int_equal(header_fields_next(&r, f), 1);
 	assert_string_equal(f->value, "three");
-	assert_int_equal(reg_msg_next(&r, f), 0);	/* a non-field line ends the header */
+	assert_int_equal(header_fields_next(&r, f), 0);	/* a non-field line ends the header */
 	free(f);
-	assert_int_equal(reg_msg_body_offset("A: b\n\nbody", 10), 6);
-	assert_int_equal(reg_msg_find("A: b\r\n c\r\n\r\n", 14, "a", v, sizeof(v)), 1);
+	assert_int_equal(header_fields_body_offset("A: b\n\nbody", 10), 6);
+	assert_int_equal(header_fields_find("A: b\r\n c\r\n\r\n", 14, "a", v, sizeof(v)), 1);
 	assert_string_equal(v, "b c");
 }
 
@@ -204,14 +204,14 @@ test_bare_cr(void **state)
 	static const char m[] = "Received: from a.example (a.example [192.0.2.7]) by b.example id Q;"
 	    " date\rTo: trap@trap.example\r\nSubject: s\r\n\r\nbody\r\n";
 	char v[128];
-	struct reg_arf a;
+	struct arf_report a;
 
 	(void)state;
-	assert_int_equal(reg_msg_find(m, sizeof(m) - 1, "To", v, sizeof(v)), 1);
+	assert_int_equal(header_fields_find(m, sizeof(m) - 1, "To", v, sizeof(v)), 1);
 	assert_string_equal(v, "trap@trap.example");
-	assert_int_equal(reg_msg_find(m, sizeof(m) - 1, "Received", v, sizeof(v)), 1);
+	assert_int_equal(header_fields_find(m, sizeof(m) - 1, "Received", v, sizeof(v)), 1);
 	assert_null(strchr(v, '\r'));
-	reg_arf_parse(m, sizeof(m) - 1, &a);
+	arf_parse(m, sizeof(m) - 1, &a);
 	assert_string_equal(a.subject, "s");
 }
 
@@ -243,11 +243,11 @@ test_boundary_prefix(void **state)
 	    "\n"
 	    "spam\n"
 	    "--b1--\n";
-	struct reg_arf a;
+	struct arf_report a;
 
 	(void)state;
-	reg_arf_parse(m, sizeof(m) - 1, &a);
-	assert_int_equal(a.kind, REG_ARF_ATTACHED);
+	arf_parse(m, sizeof(m) - 1, &a);
+	assert_int_equal(a.kind, ARF_ATTACHED);
 	assert_string_equal(a.subject, "the real one");
 }
 

@@ -1,5 +1,5 @@
 /*
- * reg_received: a pure parser for Received trace fields (RFC 5321 4.4,
+ * received_chain: a pure parser for Received trace fields (RFC 5321 4.4,
  * RFC 5322 3.6.7) as real MTAs write them (Postfix, Sendmail, Exim,
  * Exchange, Gmail), and for a message's whole chain, newest first.
  *
@@ -8,14 +8,14 @@
  * host ("by"), the protocol, the receiver's queue id and the recipient.
  * Every output is bounded; unknown clauses are skipped, never trusted.
  */
-#ifndef VOUCH_REGISTRY_REG_RECEIVED_H
-#define VOUCH_REGISTRY_REG_RECEIVED_H
+#ifndef VOUCH_MSG_RECEIVED_CHAIN_H
+#define VOUCH_MSG_RECEIVED_CHAIN_H
 
 #include <stddef.h>
 
-#define REG_RECEIVED_HOPS 64
+#define RECEIVED_CHAIN_HOPS 64
 
-struct reg_received_hop {
+struct received_hop {
 	char from_helo[256]; /* what the client said in HELO/EHLO */
 	char from_rdns[256]; /* the receiver's reverse lookup, if shown */
 	char from_ip[46];    /* the client's address as the receiver saw it */
@@ -26,16 +26,16 @@ struct reg_received_hop {
 	char date[80];
 };
 
-struct reg_received_chain {
-	struct reg_received_hop hops[REG_RECEIVED_HOPS]; /* [0] is the newest */
+struct received_chain {
+	struct received_hop hops[RECEIVED_CHAIN_HOPS]; /* [0] is the newest */
 	size_t n;
-	size_t dropped; /* fields beyond REG_RECEIVED_HOPS */
+	size_t dropped; /* fields beyond RECEIVED_CHAIN_HOPS */
 };
 
 /* Parse one field value (unfolded, without "Received:"). Returns 0, or -1
  * if it holds neither a from nor a by clause. */
-int reg_received_parse(const char *value, struct reg_received_hop *hop);
+int received_chain_parse_field(const char *value, struct received_hop *hop);
 /* Parse every Received field of a message's header section, top first. */
-void reg_received_chain_parse(const char *msg, size_t len, struct reg_received_chain *c);
+void received_chain_parse(const char *msg, size_t len, struct received_chain *c);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * reg_arf: a pure reader for abuse reports as they arrive by mail: an ARF
+ * arf: a pure reader for abuse reports as they arrive by mail: an ARF
  * feedback report (RFC 5965: multipart/report; report-type=feedback-report
  * with a message/feedback-report part and the original as message/rfc822
  * or text/rfc822-headers), a message forwarded as an attachment
@@ -8,27 +8,27 @@
  * reported message itself (as a spam trap receives it).
  *
  * The MIME structure is libvouch's (msg/mime_parse.h), the header fields
- * reg_msg's (libvouch's header reader). Finds the reported message inside
+ * header_fields's (libvouch's header reader). Finds the reported message inside
  * the input and the report's fields; never copies the message, only gives
  * its offset and length. A multipart/report with a
  * message/feedback-report part is an ARF report.
  */
-#ifndef VOUCH_REGISTRY_REG_ARF_H
-#define VOUCH_REGISTRY_REG_ARF_H
+#ifndef VOUCH_MSG_ARF_H
+#define VOUCH_MSG_ARF_H
 
 #include <stddef.h>
 
-enum reg_arf_kind {
-	REG_ARF_FEEDBACK, /* RFC 5965 feedback report */
-	REG_ARF_ATTACHED, /* forwarded as message/rfc822 */
-	REG_ARF_INLINE,   /* forwarded inline after a marker line */
-	REG_ARF_DIRECT,   /* the input is the reported message */
+enum arf_kind {
+	ARF_FEEDBACK, /* RFC 5965 feedback report */
+	ARF_ATTACHED, /* forwarded as message/rfc822 */
+	ARF_INLINE,   /* forwarded inline after a marker line */
+	ARF_DIRECT,   /* the input is the reported message */
 };
 
-#define REG_ARF_RCPTS 8
+#define ARF_RCPTS 8
 
-struct reg_arf {
-	enum reg_arf_kind kind;
+struct arf_report {
+	enum arf_kind kind;
 	char feedback_type[32]; /* abuse, fraud, virus, other, ... */
 	char user_agent[128];
 	char version[16];
@@ -36,7 +36,7 @@ struct reg_arf {
 	char original_mail_from[256];
 	char arrival_date[80];
 	char reported_domain[256];
-	char original_rcpt_to[REG_ARF_RCPTS][256];
+	char original_rcpt_to[ARF_RCPTS][256];
 	size_t nrcpt;
 	char reporter[256];        /* the outer From: field */
 	char subject[256];         /* the reported message's Subject */
@@ -44,8 +44,8 @@ struct reg_arf {
 };
 
 /* Kind names: "arf", "attached", "inline", "direct". */
-const char *reg_arf_kind_name(enum reg_arf_kind k);
+const char *arf_kind_name(enum arf_kind k);
 /* Analyse a report; always succeeds (DIRECT at worst). */
-void reg_arf_parse(const char *msg, size_t len, struct reg_arf *out);
+void arf_parse(const char *msg, size_t len, struct arf_report *out);
 
 #endif
