@@ -98,10 +98,10 @@ lists_add(struct vouchd *d, enum lists_kind k, const char *text, int64_t expires
 		return -1;
 	e.expires = expires;
 	str_copy(e.reason, sizeof(e.reason), reason && *reason ? reason : "added by vouchctl");
-	if (store_put(d->store, lists_name(k), e.text, e.reason, expires) < 0) {
-		snprintf(err, errsz, "cannot store the entry");
-		return -1;
-	}
+	/* kept in memory at once; the store's copy (shared by a cluster) is a
+	 * request nobody waits for, a failure logged */
+	store_req_put(d->store, lists_name(k), e.text, e.reason, expires, store_done_log,
+	    (void *)lists_name(k), 0);
 	list_add(lists_of(d, k), &e);
 	char esc[LOG_ESC_MAX], why_esc[LOG_ESC_MAX];
 	log_info("event=%s_added entry=%s expires=%lld reason=%s", lists_name(k),
@@ -119,7 +119,7 @@ lists_del(struct vouchd *d, enum lists_kind k, const char *text)
 
 	if (list_parse(text, &e, err, sizeof(err)) == 0)
 		key = e.text;
-	store_del(d->store, lists_name(k), key);
+	store_req_del(d->store, lists_name(k), key, store_done_log, (void *)lists_name(k), 0);
 	if (list_del(lists_of(d, k), key) < 0)
 		return -1;
 	char esc[LOG_ESC_MAX];

@@ -34,6 +34,10 @@ struct smtpd_sess {
 	int hdr_active;
 	struct msgauth *ma; /* the message's DKIM and DMARC, DATA to the end (msgauth.h) */
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
+	/* the command waiting for an answer of the store (submission checks) */
+	struct smtp_mail_args mail;
+	struct smtp_rcpt_args rcpt;
+	int rcpt_dup;
 };
 
 /* The transaction ended without a message: drop what it holds. */

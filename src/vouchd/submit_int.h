@@ -15,6 +15,9 @@ struct submit_sess {
 	int submission;              /* the listener is a submission port */
 	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
 	struct submit_rsv rsv;       /* this transaction's remote recipients */
+	/* a check waiting for the store: where it goes on, and MAIL's sender */
+	submit_next_fn next;
+	char from[SMTP_PATH_MAX * 2];
 };
 
 #endif

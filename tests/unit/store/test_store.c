@@ -78,6 +78,95 @@ exercise(struct store *s)
 	strbuf_free(&sb);
 }
 
+/* ---- requests (the event loop's way) ---- */
+
+struct got {
+	int calls;
+	uint64_t ref;
+	int rc;
+	int64_t sum;
+	char value[64];
+	struct strbuf rows;
+};
+
+static void
+record(void *owner, uint64_t ref, const struct store_reply *r)
+{
+	struct got *g = owner;
+
+	g->calls++;
+	g->ref = ref;
+	g->rc = r->rc;
+	g->sum = r->sum;
+	snprintf(g->value, sizeof(g->value), "%s", r->value ? r->value : "");
+	strbuf_reset(&g->rows);
+	for (size_t i = 0; i < r->nrows; i++)
+		strbuf_printf(&g->rows, "%s=%s;", r->rows[i].key, r->rows[i].value);
+}
+
+/* Runs the loop until the request has completed (network backends); NULL
+ * for the blocking ones, whose requests complete inside the call. */
+typedef void (*drain_fn)(void *arg, struct got *g, int calls);
+
+static void
+wait_for(uint64_t id, drain_fn drain, void *arg, struct got *g, int calls)
+{
+	if (drain == NULL) {
+		assert_int_equal(id, 0); /* completed at once */
+		assert_int_equal(g->calls, calls);
+		return;
+	}
+	drain(arg, g, calls);
+	assert_int_equal(g->calls, calls);
+}
+
+static void
+exercise_requests(struct store *s, drain_fn drain, void *arg)
+{
+	struct got g = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	struct store_req list = { .op = STORE_OP_LIST, .ns = "rq" };
+	struct store_req put_new = {
+		.op = STORE_OP_PUT_NEW, .ns = "rq", .key = "lock", .value = "first"
+	};
+
+	strbuf_init(&g.rows, 256);
+	wait_for(store_req_get(s, "rq", "a", record, &g, 7), drain, arg, &g, 1);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(g.ref, 7);
+	wait_for(store_req_put(s, "rq", "a", "one", now + 60, record, &g, 8), drain, arg, &g, 2);
+	assert_int_equal(g.rc, 0);
+	wait_for(store_req_get(s, "rq", "a", record, &g, 9), drain, arg, &g, 3);
+	assert_int_equal(g.rc, 1);
+	assert_string_equal(g.value, "one");
+	wait_for(store_request(s, &put_new, record, &g, 1), drain, arg, &g, 4);
+	assert_int_equal(g.rc, 1);
+	put_new.value = "second";
+	wait_for(store_request(s, &put_new, record, &g, 1), drain, arg, &g, 5);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(store_get(s, "rq", "lock", NULL, NULL), 1);
+	wait_for(store_request(s, &list, record, &g, 1), drain, arg, &g, 6);
+	assert_int_equal(g.rc, 0);
+	assert_string_equal(g.rows.s, "a=one;lock=first;");
+	wait_for(store_req_counter_reserve(s, "rq:n", 5, 2, 0, 3, record, &g, 1), drain, arg, &g,
+	    7);
+	assert_int_equal(g.rc, 1);
+	assert_int_equal(g.sum, 2);
+	wait_for(store_req_counter_reserve(s, "rq:n", 5, 2, 0, 3, record, &g, 1), drain, arg, &g,
+	    8);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(g.sum, 2);
+	wait_for(store_req_counter_add(s, "rq:n", 6, 1, record, &g, 1), drain, arg, &g, 9);
+	assert_int_equal(store_counter_sum(s, "rq:n", 0), 3);
+	wait_for(store_req_del(s, "rq", "a", record, &g, 1), drain, arg, &g, 10);
+	assert_int_equal(store_get(s, "rq", "a", NULL, NULL), 0);
+	/* nobody waiting is fine too */
+	store_req_put(s, "rq", "b", "x", 0, NULL, NULL, 0);
+	store_del(s, "rq", "b");
+	store_del(s, "rq", "lock");
+	strbuf_free(&g.rows);
+}
+
 static void
 test_memory(void **state)
 {
@@ -85,6 +174,7 @@ test_memory(void **state)
 
 	(void)state;
 	exercise(s);
+	exercise_requests(s, NULL, NULL);
 	store_close(s);
 }
 
@@ -104,6 +194,7 @@ test_sqlite(void **state)
 	s = store_open_sqlite(db, err, sizeof(err));
 	assert_non_null(s);
 	exercise(s);
+	exercise_requests(s, NULL, NULL);
 	store_close(s);
 	/* reopening keeps the data and does not re-run migrations */
 	s = store_open_sqlite(db, err, sizeof(err));
