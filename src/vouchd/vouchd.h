@@ -71,8 +71,10 @@ struct vouchd {
 	SSL_CTX *callout_tls;              /* its STARTTLS client context */
 	struct callout_config callout_cfg; /* the settings it runs with */
 	struct ctl *ctl;
-	struct workq *work;  /* blocking jobs: password hashing */
-	struct store *store; /* counters, locks, blocks (SQLite) */
+	struct workq *work;        /* blocking jobs: password hashing */
+	struct store *store;       /* counters, locks, blocks, lists, caches: shared
+	                      * (Redis) in a cluster, else local_store */
+	struct store *local_store; /* this node's SQLite state (statistics) */
 	/* statistics by (check, result) in minute buckets (policy/stats.h):
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;

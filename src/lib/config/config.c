@@ -274,6 +274,7 @@ const struct config_part config_parts[] = {
 	{ "stats", stats_config_keys, offsetof(struct config, stats) },
 	{ "dkim", dkim_config_keys, offsetof(struct config, dkim) },
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
+	{ "store", store_config_keys, offsetof(struct config, store) },
 	{ NULL, NULL, 0 },
 };
 
@@ -448,6 +449,11 @@ config_validate(
 			    "xgen_generation is set but xgen_cookie is not 64 hex digits");
 			nerr++;
 		}
+	}
+	if (store_config_url_error(cfg->store.url)) {
+		config_err(errs, name, line2(doc, "store", "store"), "%s",
+		    store_config_url_error(cfg->store.url));
+		nerr++;
 	}
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
 		config_err(errs, name, line2(doc, "tls_cert", "tls_key"),

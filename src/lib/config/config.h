@@ -19,6 +19,7 @@
 #include "dns/dns_config.h"
 #include "msg/mime_config.h"
 #include "policy/stats_config.h"
+#include "store/store_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -183,6 +184,7 @@ struct config {
 	struct register_config reg;
 	struct mime_config unsafe; /* the copy that goes to .Unsafe */
 	struct stats_config stats; /* the Prometheus endpoint */
+	struct store_config store; /* shared state: SQLite or Redis (a cluster) */
 	struct dkim_config dkim;   /* DKIM and ARC */
 	struct dmarc_config dmarc; /* DMARC of inbound mail */
 };

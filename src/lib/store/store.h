@@ -35,6 +35,7 @@
 
 struct store;
 struct store_req;
+struct event_base;
 
 /* The blocking operations of a backend; all return -1 on error. */
 struct store_ops {
@@ -68,6 +69,17 @@ struct store_ops {
 struct store *store_open_sqlite(const char *path, char *err, size_t errsz);
 /* An in-memory store (tests, or state that needs no persistence). */
 struct store *store_open_memory(void);
+/*
+ * A Redis store at url (redis://host[:port][/db]), AUTH with the first
+ * line of password_file when given; no request waits past timeout_ms.
+ * With base, requests run on that event loop (and the store reconnects by
+ * itself); without, they block. The connection is made later: a store
+ * that cannot reach Redis yet is still returned (its requests fail).
+ */
+struct store *store_open_redis(const char *url, const char *password_file, long long timeout_ms,
+    struct event_base *base, char *err, size_t errsz);
+/* Parse redis://host[:port][/db] (port 6379, db 0 when absent); -1 if not that. */
+int store_redis_url_parse(const char *url, char *host, size_t hostsz, int *port, int *db);
 /* Pending requests are cancelled (their callbacks never run). NULL-safe. */
 void store_close(struct store *s);
 
