@@ -146,6 +146,8 @@ start(struct vouchd *d)
 				log_err("event=startup error=\"store: %s\"", err);
 				return -1;
 			}
+			if (cfg->store.fallback == STORE_FALLBACK_LOCAL)
+				d->store = store_with_fallback(d->store, d->local_store);
 		}
 	}
 	/* statistics: loaded from the state database, saved every minute */
@@ -181,6 +183,7 @@ start(struct vouchd *d)
 	}
 	/* after the lists and the outbound agent (its TLS context) */
 	xvouch_start(d);
+	lists_sync_start(d);
 	d->qmgr = qmgr_new(d);
 	size_t n = queue_recover(d->queue, recovered, d);
 	d->ctl = ctl_new(d, cfg->control_socket, err, sizeof(err));
@@ -226,6 +229,7 @@ stop(struct vouchd *d)
 	metrics_free(d->metrics); /* saves the statistics: before the store closes */
 	users_free(d->users);
 	aliases_free(d->aliases);
+	lists_sync_stop(d);
 	lists_free(d);
 	if (d->store != d->local_store)
 		store_close(d->store);

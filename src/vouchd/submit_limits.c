@@ -65,6 +65,17 @@ refuse_locked_sender(struct smtp_session *s)
 	    "Account locked for sending (daily limit or administrator); contact the postmaster");
 }
 
+/* The store could not say whether the account is locked (store_fallback
+ * = tempfail, Redis unreachable): the client tries again later. */
+static void
+sendlock_unknown(struct smtp_session *s, uint64_t sid)
+{
+	log_warn("sid=%016llx event=store_error op=sendlock_get action=tempfail",
+	    (unsigned long long)sid);
+	smtp_session_decide(
+	    s, 451, "4.3.0", "Cannot check the account's sending limit now; try again later");
+}
+
 /* The session of an answer from the store, and its submission state, or
  * NULL when it has gone. */
 static struct submit_sess *
@@ -83,8 +94,11 @@ mail_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
 
 	if (ss == NULL)
 		return;
-	if (r->rc < 0)
-		log_warn("sid=%016llx event=store_error op=sendlock_get", (unsigned long long)sid);
+	if (r->rc < 0) {
+		/* the lock may be set on another node: not known, not passed */
+		sendlock_unknown(s, sid);
+		return;
+	}
 	u = users_find(ss->d->users, smtp_session_user(s));
 	if (r->rc == 1 || user_locked(u)) {
 		refuse_locked_sender(s);
@@ -249,8 +263,10 @@ rcpt_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
 
 	if (ss == NULL)
 		return;
-	if (r->rc < 0)
-		log_warn("sid=%016llx event=store_error op=sendlock_get", (unsigned long long)sid);
+	if (r->rc < 0) {
+		sendlock_unknown(s, sid);
+		return;
+	}
 	u = users_find(d->users, smtp_session_user(s));
 	if (r->rc == 1 || user_locked(u)) {
 		refuse_locked_sender(s);

@@ -83,6 +83,8 @@ struct vouchd {
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
+	struct event *lists_sync;      /* a cluster: the lists reloaded every second (lists.c) */
+	uint64_t lists_gen;            /* changes of the lists made through this node */
 	struct vouch_checker *xvcheck; /* XVOUCH callbacks on reused connections */
 	struct hmap *xvouch_askers;    /* XVOUCH CHECK failures by asking address */
 	struct gen_cache xgen_cache;   /* clients' XGEN cookies already proven */

@@ -78,6 +78,12 @@ struct store *store_open_memory(void);
  */
 struct store *store_open_redis(const char *url, const char *password_file, long long timeout_ms,
     struct event_base *base, char *err, size_t errsz);
+/*
+ * shared, with local behind it: what shared fails (rc -1: unreachable,
+ * timed out) is asked of local instead (store_fallback = local). Owns
+ * shared (closed with it), borrows local (which must outlive it).
+ */
+struct store *store_with_fallback(struct store *shared, struct store *local);
 /* Parse redis://host[:port][/db] (port 6379, db 0 when absent); -1 if not that. */
 int store_redis_url_parse(const char *url, char *host, size_t hostsz, int *port, int *db);
 /* Pending requests are cancelled (their callbacks never run). NULL-safe. */

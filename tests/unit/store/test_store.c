@@ -447,6 +447,29 @@ test_redis_down_and_back(void **state)
 	event_base_free(dr.base);
 }
 
+/* store_fallback = local: with Redis unreachable, the node's own store
+ * answers, for requests and blocking calls alike. */
+static void
+test_redis_fallback_local(void **state)
+{
+	char err[256];
+	struct drain dr = { event_base_new() };
+	struct store *local = store_open_memory();
+	/* port 1 on loopback: nobody listens */
+	struct store *shared =
+	    store_open_redis("redis://127.0.0.1:1/0", NULL, 500, dr.base, err, sizeof(err));
+	struct store *s = store_with_fallback(shared, local);
+
+	(void)state;
+	exercise_requests(s, drain_loop, &dr);
+	exercise(s);
+	/* it was the local store that kept them */
+	assert_int_equal(store_counter_sum(local, "rcpt:alice", 0), 10);
+	store_close(s);
+	store_close(local);
+	event_base_free(dr.base);
+}
+
 /* A password from a file; a wrong one fails (never silently). */
 static void
 test_redis_password(void **state)
@@ -523,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_redis_reserve_is_atomic),
 		cmocka_unit_test(test_redis_down_and_back),
 		cmocka_unit_test(test_redis_password),
+		cmocka_unit_test(test_redis_fallback_local),
 	};
 	return cmocka_run_group_tests(tests, redis_up, redis_down);
 }
