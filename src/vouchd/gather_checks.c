@@ -278,7 +278,9 @@ gather_service_start(struct vouchd *d, char *err, size_t errsz)
 	if (d->callout_tls == NULL)
 		return -1;
 	p.tls = d->callout_tls;
-	d->callout = callout_new(d->dns, d->store, &cfg->callout, &p);
+	/* the node's own store: the cache is looked up with blocking calls,
+	 * which must never wait for a network store (issue 15: not shared yet) */
+	d->callout = callout_new(d->dns, d->local_store, &cfg->callout, &p);
 	if (d->callout == NULL) {
 		snprintf(err, errsz, "cannot start the callout service");
 		return -1;

@@ -20,6 +20,10 @@ enum lists_kind {
 };
 int lists_load(struct vouchd *d, char *err, size_t errsz);
 void lists_free(struct vouchd *d);
+/* A cluster (a shared store): reload the lists from it every second, so a
+ * block set through another node holds here within a second. */
+void lists_sync_start(struct vouchd *d);
+void lists_sync_stop(struct vouchd *d);
 /* The list of a kind, and its name ("allow", "block", "required"). */
 struct list *lists_of(struct vouchd *d, enum lists_kind k);
 const char *lists_name(enum lists_kind k);

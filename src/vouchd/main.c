@@ -136,11 +136,23 @@ start(struct vouchd *d)
 		struct strbuf path;
 		strbuf_init(&path, 8192);
 		strbuf_printf(&path, "%s/state/vouch.db", cfg->data_dir);
-		d->store = store_open_sqlite(path.s, err, sizeof(err));
+		d->local_store = store_open_sqlite(path.s, err, sizeof(err));
 		strbuf_free(&path);
-		if (d->store == NULL) {
+		if (d->local_store == NULL) {
 			log_err("event=startup error=\"state database: %s\"", err);
 			return -1;
+		}
+		d->store = d->local_store;
+		if (cfg->store.url && strncmp(cfg->store.url, "redis://", 8) == 0) {
+			/* shared with the cluster's other nodes (docs/operations.md) */
+			d->store = store_open_redis(cfg->store.url, cfg->store.password_file,
+			    cfg->store.timeout, d->base, err, sizeof(err));
+			if (d->store == NULL) {
+				log_err("event=startup error=\"store: %s\"", err);
+				return -1;
+			}
+			if (cfg->store.fallback == STORE_FALLBACK_LOCAL)
+				d->store = store_with_fallback(d->store, d->local_store);
 		}
 	}
 	/* statistics: loaded from the state database, saved every minute */
@@ -180,6 +192,7 @@ start(struct vouchd *d)
 	}
 	/* after the lists and the outbound agent (its TLS context) */
 	xvouch_start(d);
+	lists_sync_start(d);
 	d->qmgr = qmgr_new(d);
 	if (challenge_start(d->challenge, err, sizeof(err)) < 0) {
 		log_err("event=startup error=\"%s\"", err);
@@ -234,8 +247,11 @@ stop(struct vouchd *d)
 	users_free(d->users);
 	aliases_free(d->aliases);
 	outsign_unload(d);
+	lists_sync_stop(d);
 	lists_free(d);
-	store_close(d->store);
+	if (d->store != d->local_store)
+		store_close(d->store);
+	store_close(d->local_store);
 	hmap_free(d->per_ip);
 	if (d->sig_term) {
 		event_free(d->sig_term);

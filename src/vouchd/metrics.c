@@ -231,7 +231,8 @@ metrics_start(struct metrics *m)
 	struct vouchd *d = m->d;
 	struct timeval tv = { SAMPLE_SECONDS, 0 };
 
-	d->counters = stats_new(d->store, NULL, NULL);
+	/* each node's own: vouchctl stats shows the node asked */
+	d->counters = stats_new(d->local_store, NULL, NULL);
 	/* percentages of the session stages are of all connections */
 	stats_base(d->counters, "session", "connect");
 	m->connect = stats_counter(d->counters, "session", "connect");

@@ -248,7 +248,7 @@ xvouch_command(struct smtpd_sess *ss, struct smtp_session *s, const char *arg, s
 		return;
 	}
 	if (kind == VOUCH_CMD_CHECK) {
-		xvouch_answer(ss->d, ss->cfg, s, id);
+		xvouch_answer(ss->d, s, id);
 		return;
 	}
 	if (!ss->listener->xvouch || ss->listener->mode == CONFIG_MODE_OFF) {
@@ -345,18 +345,18 @@ on_mail_proven(struct vouchd *d, uint64_t sid)
 	smtpd_reply(s, &v);
 }
 
+/* MAIL, once submission's checks have passed (at once, or when the store
+ * answered): the command's arguments are in ss->mail. */
 static void
-on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
+mail_go(struct smtp_session *s)
 {
-	struct vouchd *d = host;
 	struct smtpd_sess *ss = sess(s);
-	char from[SMTP_PATH_MAX * 2];
-	long long avail = queue_free_space(d->queue);
+	const struct smtp_mail_args *m = &ss->mail;
+	long long avail = queue_free_space(ss->d->queue);
 	long long need = ss->cfg->min_free_space + (m->size > 0 ? m->size : 0);
+	char from[SMTP_PATH_MAX * 2];
 
 	smtp_addr_format(&m->from, from, sizeof(from));
-	if (submit_check_mail(ss->sub, s, from))
-		return;
 	/* RFC 1870 6.1 and RFC 3463 4.3.1: no room, ask the client to wait. */
 	if (avail >= 0 && avail < need) {
 		log_warn("sid=%016llx event=low_disk free=%lld needed=%lld",
@@ -376,7 +376,35 @@ on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
 	gather_mail(ss->g, s, from, on_mail_proven);
 }
 
+static void
+on_mail(void *host, struct smtp_session *s, const struct smtp_mail_args *m)
+{
+	struct smtpd_sess *ss = sess(s);
+	char from[SMTP_PATH_MAX * 2];
+
+	(void)host;
+	ss->mail = *m;
+	smtp_addr_format(&m->from, from, sizeof(from));
+	submit_check_mail(ss->sub, s, from, mail_go);
+}
+
 /* ---- RCPT ---------------------------------------------------------------- */
+
+/* A relayed recipient, once counted (ss->rcpt, ss->rcpt_dup). */
+static void
+relay_rcpt_go(struct smtp_session *s)
+{
+	struct smtpd_sess *ss = sess(s);
+	const struct smtp_rcpt_args *r = &ss->rcpt;
+	char addr[SMTP_PATH_MAX * 2];
+
+	smtp_addr_format(&r->to, addr, sizeof(addr));
+	if (!ss->rcpt_dup)
+		envelope_add_rcpt(
+		    &ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL, r->notify, 0);
+	ss->d->stats.recipients_accepted++;
+	smtp_session_decide(s, 250, "2.1.5", "Ok");
+}
 
 /* An authenticated user's recipient in another domain: relayed. */
 static void
@@ -388,13 +416,9 @@ relay_rcpt(
 	for (size_t k = 0; k < ss->env.nrcpts; k++)
 		if (strcasecmp(ss->env.rcpts[k].addr, addr) == 0)
 			dup = 1;
-	if (submit_check_rcpt(ss->sub, s, !dup))
-		return;
-	if (!dup)
-		envelope_add_rcpt(
-		    &ss->env, addr, NULL, r->orcpt[0] ? r->orcpt : NULL, r->notify, 0);
-	ss->d->stats.recipients_accepted++;
-	smtp_session_decide(s, 250, "2.1.5", "Ok");
+	ss->rcpt = *r;
+	ss->rcpt_dup = dup;
+	submit_check_rcpt(ss->sub, s, !dup, relay_rcpt_go);
 }
 
 /*
@@ -527,7 +551,7 @@ on_rcpt(void *host, struct smtp_session *s, const struct smtp_rcpt_args *r)
 			    "Recipient address rejected: alias loop or expansion too large");
 		return;
 	}
-	if (submit_check_rcpt(ss->sub, s, 0)) {
+	if (submit_check_rcpt_count(ss->sub, s)) {
 		resolved_clear(&res);
 		return;
 	}

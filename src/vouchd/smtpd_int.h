@@ -44,6 +44,10 @@ struct smtpd_sess {
 	struct outsign *os; /* DKIM signing and ARC sealing, DATA to the commit (outsign.h) */
 	char *authres_arc;  /* authres_head without the user's name (for the AAR), or NULL */
 	enum arc_cv arc_cv; /* the ARC chain as it arrived (msgauth's) */
+	/* the command waiting for an answer of the store (submission checks) */
+	struct smtp_mail_args mail;
+	struct smtp_rcpt_args rcpt;
+	int rcpt_dup;
 };
 
 /* The transaction ended without a message: drop what it holds. */

@@ -265,7 +265,8 @@ auth_done(void *arg)
 		if (j->rated)
 			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 		known_key(key, sizeof(key), j->cred.user, j->addr);
-		store_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400);
+		store_req_put(d->store, "auth_known", key, "1", (int64_t)time(NULL) + 30 * 86400,
+		    store_done_log, "auth_known_put", j->sid);
 		log_info("sid=%016llx event=auth result=pass user=%s client=%s",
 		    (unsigned long long)j->sid, esc, j->addr);
 		if (s) {
@@ -395,15 +396,15 @@ submit_free(struct vouchd *d)
 	d->submit = NULL;
 }
 
+static void known_answered(void *owner, uint64_t sid, const struct store_reply *r);
+
 static void
 verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *cred)
 {
 	struct vouchd *d = ss->d;
-	const struct config *cfg = ss->cfg;
 	struct auth_job *j;
 	const char *addr = smtp_session_peer_addr(s);
-	char key[640], esc[LOG_ESC_MAX];
-	int64_t wait = 0;
+	char key[640];
 
 	str_lower(cred->user);
 	if (cred->authzid[0] && strcasecmp(cred->authzid, cred->user) != 0) {
@@ -415,38 +416,61 @@ verify(struct submit_sess *ss, struct smtp_session *s, struct smtp_sasl_creds *c
 		smtp_sasl_wipe(cred);
 		return;
 	}
-	/*
-	 * Guesses for one user from many addresses (each under its own limit)
-	 * are held to auth_user_per_minute: past a burst, each waits for its
-	 * turn, up to auth_user_max_wait, then 454. Slowed, never locked out:
-	 * and the real user, from an address it has logged in from, skips
-	 * the line altogether.
-	 */
-	known_key(key, sizeof(key), cred->user, addr);
-	int rated = store_get(d->store, "auth_known", key, NULL, NULL) != 1;
-	if (rated &&
-	    !ratelimit_take(d->submit->rate, cred->user, strlen(cred->user),
-	        cfg->auth_user_per_minute, cfg->auth_user_per_minute, now_ms(),
-	        cfg->auth_user_max_wait, &wait)) {
-		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
-		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), cred->user), addr);
-		smtp_sasl_wipe(cred);
-		smtp_session_decide(s, 454, "4.7.0",
-		    "Too many authentication attempts for this user; try again later");
-		return;
-	}
 	j = xcalloc(1, sizeof(*j));
 	j->d = d;
 	j->sid = ss->sid;
 	str_copy(j->addr, sizeof(j->addr), addr);
 	j->cred = *cred;
-	j->rated = rated;
 	smtp_sasl_wipe(cred);
+	/* Has this user logged in from here before? The store answers (the
+	 * request owns j until then), then rate() goes on. */
+	known_key(key, sizeof(key), j->cred.user, addr);
+	store_req_get(d->store, "auth_known", key, known_answered, j, j->sid);
+}
+
+/*
+ * Guesses for one user from many addresses (each under its own limit)
+ * are held to auth_user_per_minute: past a burst, each waits for its
+ * turn, up to auth_user_max_wait, then 454. Slowed, never locked out:
+ * and the real user, from an address it has logged in from, skips
+ * the line altogether.
+ */
+static void
+known_answered(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct auth_job *j = owner;
+	struct vouchd *d = j->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, sid);
+	struct submit_sess *ss = s ? smtpd_submit(s) : NULL;
+	char esc[LOG_ESC_MAX];
+	int64_t wait = 0;
+
+	if (ss == NULL) {
+		/* gone before its attempt was made */
+		smtp_sasl_wipe(&j->cred);
+		free(j);
+		return;
+	}
+	const struct config *cfg = ss->cfg;
+	j->rated = r->rc != 1;
+	if (j->rated &&
+	    !ratelimit_take(d->submit->rate, j->cred.user, strlen(j->cred.user),
+	        cfg->auth_user_per_minute, cfg->auth_user_per_minute, now_ms(),
+	        cfg->auth_user_max_wait, &wait)) {
+		log_warn("sid=%016llx event=auth_throttled user=%s client=%s",
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), j->cred.user),
+		    j->addr);
+		smtp_sasl_wipe(&j->cred);
+		free(j);
+		smtp_session_decide(s, 454, "4.7.0",
+		    "Too many authentication attempts for this user; try again later");
+		return;
+	}
 	if (wait > 0) {
 		struct auth_wait *w = xcalloc(1, sizeof(*w));
 		struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000) };
 		log_info("sid=%016llx event=auth_delayed user=%s client=%s wait_ms=%lld",
-		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), j->cred.user), addr,
+		    (unsigned long long)ss->sid, log_token(esc, sizeof(esc), j->cred.user), j->addr,
 		    (long long)wait);
 		w->job = j;
 		w->timer = evtimer_new(d->base, waited, w);

@@ -39,14 +39,23 @@ void submit_sess_free(struct submit_sess *sub);
 const char *submit_ehlo_keywords(struct submit_sess *sub, struct smtp_session *s);
 /* AUTH command (decides). */
 void submit_auth(struct submit_sess *sub, struct smtp_session *s, const char *arg, size_t len);
+/* Where a check goes on when it passes: the command's next step. */
+typedef void (*submit_next_fn)(struct smtp_session *s);
 /*
- * MAIL on a submission port or by an authenticated user. Returns 1 if it
- * decided (refused), 0 if the caller goes on.
+ * MAIL on a submission port or by an authenticated user: decides a
+ * refusal itself, or calls next(s) — at once, or later when the store
+ * answers (the session found again by id, so s is then live).
  */
-int submit_check_mail(struct submit_sess *sub, struct smtp_session *s, const char *from);
-/* RCPT by an authenticated user, after the address is known to be valid:
- * 1 if it decided (refused), 0 to accept. remote: not a local domain. */
-int submit_check_rcpt(struct submit_sess *sub, struct smtp_session *s, int remote);
+void submit_check_mail(
+    struct submit_sess *sub, struct smtp_session *s, const char *from, submit_next_fn next);
+/* RCPT of an authenticated user: past the recipients per message it
+ * decides (452) and returns 1; 0 to go on. */
+int submit_check_rcpt_count(struct submit_sess *sub, struct smtp_session *s);
+/* RCPT by an authenticated user to a remote address: the count above,
+ * then (count: not a repeated recipient) the daily limit; decides a
+ * refusal, or calls next(s) as above, the recipient reserved. */
+void
+submit_check_rcpt(struct submit_sess *sub, struct smtp_session *s, int count, submit_next_fn next);
 /* The transaction's reservation: handed to its commit (the session's is
  * then empty), or given back when it ends without a message. */
 void submit_txn_take(struct submit_sess *sub, struct submit_rsv *out);

@@ -18,6 +18,9 @@ struct submit_sess {
 	char auth_user_pending[520]; /* AUTH LOGIN: the user name given */
 	struct submit_rsv rsv;       /* this transaction's remote recipients */
 	char ehlo_kw[256];           /* submit_ehlo_keywords' answer */
+	/* a check waiting for the store: where it goes on, and MAIL's sender */
+	submit_next_fn next;
+	char from[SMTP_PATH_MAX * 2];
 };
 
 /* submit_future.c: RFC 4865. The FUTURERELEASE keyword when offered;

@@ -14,6 +14,7 @@
 
 #include "vouchd.h"
 #include "inject.h"
+#include "smtpd.h"
 #include "submit_int.h"
 #include "smtp/smtp_session.h"
 #include "store/store.h"
@@ -49,11 +50,12 @@ owns(const struct user *u, const char *from)
 	return ok;
 }
 
+/* Locked by the administrator or in the users file (the store's daily
+ * limit lock is asked for separately). */
 static int
-send_locked(struct vouchd *d, const struct user *u)
+user_locked(const struct user *u)
 {
-	return u == NULL || u->locked || u->send_locked ||
-	    store_get(d->store, "sendlock", u->address, NULL, NULL) == 1;
+	return u == NULL || u->locked || u->send_locked;
 }
 
 long long
@@ -72,59 +74,125 @@ rcpt_limit_text(char *buf, size_t sz, long long per_msg)
 	    per_msg < SUBMIT_RFC_MIN_RCPT ? " under this server's strict rules (XSTRICT)" : "");
 }
 
-int
-submit_check_mail(struct submit_sess *ss, struct smtp_session *s, const char *from)
+static void
+refuse_locked_sender(struct smtp_session *s)
 {
-	const char *name = smtp_session_user(s);
+	smtp_session_decide(s, 550, "5.7.1",
+	    "Account locked for sending (daily limit or administrator); contact the postmaster");
+}
+
+/* The store could not say whether the account is locked (store_fallback
+ * = tempfail, Redis unreachable): the client tries again later. */
+static void
+sendlock_unknown(struct smtp_session *s, uint64_t sid)
+{
+	log_warn("sid=%016llx event=store_error op=sendlock_get action=tempfail",
+	    (unsigned long long)sid);
+	smtp_session_decide(
+	    s, 451, "4.3.0", "Cannot check the account's sending limit now; try again later");
+}
+
+/* The session of an answer from the store, and its submission state, or
+ * NULL when it has gone. */
+static struct submit_sess *
+find_sess(struct vouchd *d, uint64_t sid, struct smtp_session **s)
+{
+	*s = smtp_server_find(d->smtp, sid);
+	return *s ? smtpd_submit(*s) : NULL;
+}
+
+static void
+mail_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct smtp_session *s;
+	struct submit_sess *ss = find_sess(owner, sid, &s);
 	const struct user *u;
 
-	if (name == NULL) {
-		if (ss->submission) {
-			smtp_session_decide(s, 530, "5.7.0", "Authentication required");
-			return 1;
-		}
-		return submit_check_future(ss, s);
+	if (ss == NULL)
+		return;
+	if (r->rc < 0) {
+		/* the lock may be set on another node: not known, not passed */
+		sendlock_unknown(s, sid);
+		return;
 	}
-	u = users_find(ss->d->users, name);
-	if (send_locked(ss->d, u)) {
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Account locked for sending (daily limit or administrator); contact the postmaster");
-		return 1;
+	u = users_find(ss->d->users, smtp_session_user(s));
+	if (r->rc == 1 || user_locked(u)) {
+		refuse_locked_sender(s);
+		return;
 	}
-	if (!owns(u, from)) {
+	if (!owns(u, ss->from)) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=sender_not_owned user=%s from=%s",
-		    (unsigned long long)ss->sid, name,
-		    log_escape(esc, sizeof(esc), from, strlen(from)));
+		    (unsigned long long)ss->sid, u->address,
+		    log_escape(esc, sizeof(esc), ss->from, strlen(ss->from)));
 		smtp_session_decide(s, 553, "5.7.1",
 		    "Sender address rejected: not owned by the authenticated user");
-		return 1;
+		return;
 	}
 	if (submit_check_future(ss, s))
-		return 1;
+		return;
 	/* The user's limit is the transaction's, above the listener's
 	 * max_recipients too (a privileged user's 1000 is not capped at 100). */
 	char text[200];
 	long long per_msg = submit_rcpt_limit(ss->cfg, u);
 	rcpt_limit_text(text, sizeof(text), per_msg);
 	smtp_session_set_rcpt_limit(s, (unsigned)per_msg, text);
-	return 0;
+	ss->next(s);
 }
 
-static void
-lock_account(struct vouchd *d, const struct user *u, long long limit, int64_t sent)
+void
+submit_check_mail(
+    struct submit_sess *ss, struct smtp_session *s, const char *from, submit_next_fn next)
 {
-	char reason[128], pm[300];
+	const char *name = smtp_session_user(s);
+	const struct user *u;
+
+	if (name == NULL) {
+		if (ss->submission)
+			smtp_session_decide(s, 530, "5.7.0", "Authentication required");
+		else if (!submit_check_future(ss, s))
+			next(s);
+		return;
+	}
+	u = users_find(ss->d->users, name);
+	if (user_locked(u)) {
+		refuse_locked_sender(s);
+		return;
+	}
+	str_copy(ss->from, sizeof(ss->from), from);
+	ss->next = next;
+	store_req_get(ss->d->store, "sendlock", u->address, mail_lock_answered, ss->d, ss->sid);
+}
+
+/* A lock being made: the request owns it. */
+struct lock_ask {
+	struct vouchd *d;
+	char user[SMTP_PATH_MAX + 1];
+	long long limit;
+	int64_t sent;
+};
+
+static void
+locked_answered(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct lock_ask *la = owner;
+	struct vouchd *d = la->d;
+	char pm[300];
 	const char *rcpt;
 	struct strbuf text;
 
-	/* Sessions in parallel may all reach the limit: one lock, one notice. */
-	if (store_get(d->store, "sendlock", u->address, NULL, NULL) == 1)
+	if (r->rc < 0)
+		log_warn("sid=%016llx event=store_error op=sendlock_put user=%s",
+		    (unsigned long long)sid, la->user);
+	/* Sessions in parallel (or nodes) may all reach the limit: one lock,
+	 * one notice, from whoever made the lock. */
+	if (r->rc != 1) {
+		free(la);
 		return;
-	snprintf(reason, sizeof(reason), "daily limit %lld reached (%lld sent in 24h)", limit,
-	    (long long)sent);
-	store_put(d->store, "sendlock", u->address, reason, 0);
-	log_warn("event=account_locked user=%s reason=\"%s\"", u->address, reason);
+	}
+	log_warn("event=account_locked user=%s reason=\"daily limit %lld reached (%lld sent in "
+	         "24h)\"",
+	    la->user, la->limit, (long long)la->sent);
 	rcpt = config_postmaster(d->cfg, pm, sizeof(pm));
 	strbuf_init(&text, 8192);
 	strbuf_printf(&text,
@@ -144,63 +212,147 @@ lock_account(struct vouchd *d, const struct user *u, long long limit, int64_t se
 	    "\r\n"
 	    "If not, the account may be compromised: change its password with\r\n"
 	    "vouchctl user passwd %s before unlocking it.\r\n",
-	    d->cfg->hostname, rcpt, u->address, u->address, limit, (long long)sent, u->address,
-	    u->address);
+	    d->cfg->hostname, rcpt, la->user, la->user, la->limit, (long long)la->sent, la->user,
+	    la->user);
 	inject_message(d, "", &rcpt, 1, text.s, text.len, 1);
 	strbuf_free(&text);
+	free(la);
+}
+
+static void
+lock_account(struct vouchd *d, uint64_t sid, const char *user, long long limit, int64_t sent)
+{
+	struct lock_ask *la = xcalloc(1, sizeof(*la));
+	char reason[128];
+	struct store_req q = { .op = STORE_OP_PUT_NEW, .ns = "sendlock", .key = user };
+
+	la->d = d;
+	str_copy(la->user, sizeof(la->user), user);
+	la->limit = limit;
+	la->sent = sent;
+	snprintf(reason, sizeof(reason), "daily limit %lld reached (%lld sent in 24h)", limit,
+	    (long long)sent);
+	q.value = reason;
+	store_request(d->store, &q, locked_answered, la, sid);
+}
+
+/* A recipient being reserved: the request owns it. */
+struct rsv_ask {
+	struct vouchd *d;
+	char user[SMTP_PATH_MAX + 1];
+	int64_t hour;
+	long long per_day;
+};
+
+static void
+rcpt_reserved(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct rsv_ask *ra = owner;
+	struct vouchd *d = ra->d;
+	struct smtp_session *s;
+	struct submit_sess *ss = find_sess(d, sid, &s);
+
+	if (ss == NULL || strcmp(ss->rsv.user, ra->user) != 0) {
+		/* gone while asking: what it took goes back */
+		if (r->rc == 1) {
+			struct submit_rsv back = { 1, ra->hour, "" };
+			str_copy(back.user, sizeof(back.user), ra->user);
+			submit_release(d, &back);
+		}
+		free(ra);
+		return;
+	}
+	if (r->rc < 0) {
+		log_warn("sid=%016llx event=store_error op=rcpt_reserve", (unsigned long long)sid);
+		smtp_session_decide(s, 451, "4.3.0",
+		    "Cannot count this recipient against the daily limit now; try again later");
+	} else if (r->rc == 0) {
+		lock_account(d, sid, ra->user, ra->per_day, r->sum);
+		smtp_session_decide(s, 550, "5.7.1",
+		    "Daily recipient limit reached: account locked for sending; contact the postmaster");
+	} else {
+		ss->rsv.n++;
+		ss->next(s);
+	}
+	free(ra);
+}
+
+static void
+rcpt_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct vouchd *d = owner;
+	struct smtp_session *s;
+	struct submit_sess *ss = find_sess(d, sid, &s);
+	const struct user *u;
+
+	if (ss == NULL)
+		return;
+	if (r->rc < 0) {
+		sendlock_unknown(s, sid);
+		return;
+	}
+	u = users_find(d->users, smtp_session_user(s));
+	if (r->rc == 1 || user_locked(u)) {
+		refuse_locked_sender(s);
+		return;
+	}
+	/* Reserved now, in one step of the store: sessions in parallel (or
+	 * nodes sharing the store) each see the others' reservations. */
+	int64_t hour = submit_hour();
+	struct submit_rsv *rsv = &ss->rsv;
+	struct rsv_ask *ra = xcalloc(1, sizeof(*ra));
+	if (rsv->n == 0) {
+		rsv->hour = hour;
+		str_copy(rsv->user, sizeof(rsv->user), u->address);
+	}
+	ra->d = d;
+	str_copy(ra->user, sizeof(ra->user), rsv->user);
+	ra->hour = rsv->hour;
+	ra->per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
+	store_req_counter_reserve(
+	    d->store, ra->user, ra->hour, 1, hour - 23, ra->per_day, rcpt_reserved, ra, sid);
 }
 
 int
-submit_check_rcpt(struct submit_sess *ss, struct smtp_session *s, int remote)
+submit_check_rcpt_count(struct submit_sess *ss, struct smtp_session *s)
 {
-	struct vouchd *d = ss->d;
 	const char *name = smtp_session_user(s);
-	const struct user *u = name ? users_find(d->users, name) : NULL;
-	long long per_msg, per_day;
+	const struct user *u = name ? users_find(ss->d->users, name) : NULL;
+	long long per_msg;
 
 	if (u == NULL)
 		return 0;
 	/* The session refuses past the limit MAIL set; the users file may
 	 * have been reloaded with a lower one since. */
 	per_msg = submit_rcpt_limit(ss->cfg, u);
-	per_day = u->max_rcpt_day ? u->max_rcpt_day : ss->cfg->submission_max_rcpt_day;
 	if (smtp_session_rcpt_count(s) >= (unsigned)per_msg) {
 		char text[200];
 		rcpt_limit_text(text, sizeof(text), per_msg);
 		smtp_session_decide(s, 452, "4.5.3", text);
 		return 1;
 	}
-	if (!remote)
-		return 0; /* local deliveries do not count */
-	if (send_locked(d, u)) {
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Account locked for sending (daily limit or administrator); contact the postmaster");
-		return 1;
-	}
-	/* Reserved now, in one step of the store: sessions in parallel (or
-	 * nodes sharing the store) each see the others' reservations. */
-	int64_t hour = submit_hour(), sum = 0;
-	struct submit_rsv *rsv = &ss->rsv;
-	if (rsv->n == 0) {
-		rsv->hour = hour;
-		str_copy(rsv->user, sizeof(rsv->user), u->address);
-	}
-	int rc = store_counter_reserve(d->store, rsv->user, rsv->hour, 1, hour - 23, per_day, &sum);
-	if (rc < 0) {
-		log_warn(
-		    "sid=%016llx event=store_error op=rcpt_reserve", (unsigned long long)ss->sid);
-		smtp_session_decide(s, 451, "4.3.0",
-		    "Cannot count this recipient against the daily limit now; try again later");
-		return 1;
-	}
-	if (rc == 0) {
-		lock_account(d, u, per_day, sum);
-		smtp_session_decide(s, 550, "5.7.1",
-		    "Daily recipient limit reached: account locked for sending; contact the postmaster");
-		return 1;
-	}
-	rsv->n++;
 	return 0;
+}
+
+void
+submit_check_rcpt(struct submit_sess *ss, struct smtp_session *s, int count, submit_next_fn next)
+{
+	struct vouchd *d = ss->d;
+	const char *name = smtp_session_user(s);
+	const struct user *u = name ? users_find(d->users, name) : NULL;
+
+	if (submit_check_rcpt_count(ss, s))
+		return;
+	if (u == NULL || !count) {
+		next(s); /* a repeated recipient is not counted again */
+		return;
+	}
+	if (user_locked(u)) {
+		refuse_locked_sender(s);
+		return;
+	}
+	ss->next = next;
+	store_req_get(d->store, "sendlock", u->address, rcpt_lock_answered, d, ss->sid);
 }
 
 void
@@ -208,12 +360,9 @@ submit_release(struct vouchd *d, const struct submit_rsv *r)
 {
 	if (r->n == 0 || r->user[0] == '\0')
 		return;
-	if (store_counter_reserve(d->store, r->user, r->hour, -(int64_t)r->n, 0, INT64_MAX, NULL) <
-	    0) {
-		char esc[LOG_ESC_MAX];
-		log_warn("event=store_error op=rcpt_release user=%s count=%u",
-		    log_token(esc, sizeof(esc), r->user), r->n);
-	}
+	/* nobody waits; a failure is logged */
+	store_req_counter_reserve(d->store, r->user, r->hour, -(int64_t)r->n, 0, INT64_MAX,
+	    store_done_log, "rcpt_release", 0);
 }
 
 void
@@ -250,5 +399,6 @@ submit_unlock(struct vouchd *d, const char *user)
 	str_lower(key);
 	char esc[LOG_ESC_MAX];
 	log_info("event=account_unlocked user=%s", log_token(esc, sizeof(esc), key));
-	return store_del(d->store, "sendlock", key);
+	store_req_del(d->store, "sendlock", key, store_done_log, "sendlock_del", 0);
+	return 0;
 }

@@ -77,8 +77,10 @@ struct vouchd {
 	SSL_CTX *callout_tls;              /* its STARTTLS client context */
 	struct callout_config callout_cfg; /* the settings it runs with */
 	struct ctl *ctl;
-	struct workq *work;  /* blocking jobs: password hashing */
-	struct store *store; /* counters, locks, blocks (SQLite) */
+	struct workq *work;        /* blocking jobs: password hashing */
+	struct store *store;       /* counters, locks, blocks, lists, caches: shared
+	                      * (Redis) in a cluster, else local_store */
+	struct store *local_store; /* this node's SQLite state (statistics) */
 	/* statistics by (check, result) in minute buckets (policy/stats.h):
 	 * count with stats_count(d->counters, "spf", "fail") */
 	struct stats *counters;
@@ -88,6 +90,8 @@ struct vouchd {
 	struct list *allow;            /* allow list: allow_networks and vouchctl allow */
 	struct list *block;            /* block list: vouchctl block */
 	struct list *required;         /* vouch-required addresses: hard-mode vouching failures */
+	struct event *lists_sync;      /* a cluster: the lists reloaded every second (lists.c) */
+	uint64_t lists_gen;            /* changes of the lists made through this node */
 	struct vouch_checker *xvcheck; /* XVOUCH callbacks on reused connections */
 	struct hmap *xvouch_askers;    /* XVOUCH CHECK failures by asking address */
 	struct gen_cache xgen_cache;   /* clients' XGEN cookies already proven */

@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "util/hmap.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* Asking addresses remembered by the answering side before it starts over. */
@@ -81,48 +82,76 @@ asker_of(struct vouchd *d, const char *addr)
 	return a;
 }
 
+/* A check waiting for the session table; the request owns it. */
+struct xvouch_ask {
+	struct vouchd *d;
+	uint64_t sid;
+	char id[VOUCH_ID_LEN + 1];
+};
+
 /*
  * DESIGN 5.1 step 5. An id we hold for a session whose peer is the asking
  * address is always confirmed, whatever came before. Unknown ids (or ids
  * of another peer's session) are refused; past xvouch_check_max_failures
  * of them in a minute the asker gets 421 and the connection closes, so a
  * flood costs us nothing, while a later check of a real session still
- * passes.
+ * passes. The table may be shared by a cluster (store.h): the answer comes
+ * when the store's does, to the session found again by its id.
  */
-void
-xvouch_answer(struct vouchd *d, const struct config *cfg, struct smtp_session *s, const char *id)
+static void
+answered(void *owner, uint64_t ref, const struct store_reply *r)
 {
-	const char *addr = smtp_session_peer_addr(s);
+	struct xvouch_ask *ask = owner;
+	struct vouchd *d = ask->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, ref);
 	char reply[200];
-	int rc = vouch_table_check(d->store, id, addr);
 
-	if (rc == 1) {
+	if (s == NULL)
+		goto done; /* the asker has gone */
+	const char *addr = smtp_session_peer_addr(s);
+	if (r->rc == 1 && vouch_table_matches(r->value, addr)) {
 		log_info("sid=%016llx event=xvouch_check result=confirmed client=%s",
-		    (unsigned long long)smtp_session_id(s), addr);
-		snprintf(reply, sizeof(reply), "%s confirmed", id);
+		    (unsigned long long)ref, addr);
+		snprintf(reply, sizeof(reply), "%s confirmed", ask->id);
 		smtp_session_decide(s, 250, "2.7.0", reply);
-		return;
+		goto done;
 	}
-	if (rc < 0) {
+	if (r->rc < 0) {
+		log_warn("sid=%016llx event=store_error op=xvouch_check client=%s",
+		    (unsigned long long)ref, addr);
 		smtp_session_decide(s, 451, "4.3.0", "Session table unavailable; try again later");
-		return;
+		goto done;
 	}
 	struct asker *a = asker_of(d, addr);
-	if (a->failures >= cfg->xvouch_check_max_failures) {
+	if (a->failures >= d->cfg->xvouch_check_max_failures) {
 		if (a->beyond++ == 0)
 			log_warn(
 			    "sid=%016llx event=xvouch_check result=flood client=%s failures=%lld",
-			    (unsigned long long)smtp_session_id(s), addr, a->failures);
+			    (unsigned long long)ref, addr, a->failures);
 		smtp_session_decide(
 		    s, 421, "4.7.0", "Too many unknown sessions asked about; try again later");
 		smtp_session_close(s);
-		return;
+		goto done;
 	}
 	a->failures++;
 	/* Unknown id, or known for another peer: the same answer for both. */
-	log_info("sid=%016llx event=xvouch_check result=unknown client=%s",
-	    (unsigned long long)smtp_session_id(s), addr);
+	log_info("sid=%016llx event=xvouch_check result=unknown client=%s", (unsigned long long)ref,
+	    addr);
 	smtp_session_answer(s, 550, "5.7.1", "unknown session");
+done:
+	free(ask);
+}
+
+void
+xvouch_answer(struct vouchd *d, struct smtp_session *s, const char *id)
+{
+	struct xvouch_ask *ask = xcalloc(1, sizeof(*ask));
+
+	ask->d = d;
+	ask->sid = smtp_session_id(s);
+	str_copy(ask->id, sizeof(ask->id), id);
+	/* the session waits (reads nothing) until answered() decides */
+	store_req_get(d->store, "xvouch", id, answered, ask, ask->sid);
 }
 
 /* ---- the daemon's part ----------------------------------------------------------- */

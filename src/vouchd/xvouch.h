@@ -29,8 +29,7 @@ struct config;
 struct smtp_session;
 
 /* XVOUCH CHECK <id> from the session s: decides the command. */
-void
-xvouch_answer(struct vouchd *d, const struct config *cfg, struct smtp_session *s, const char *id);
+void xvouch_answer(struct vouchd *d, struct smtp_session *s, const char *id);
 /* The daemon's part: the checker (after the outbound agent), old state
  * forgotten; configure again on reload; stop before the loop ends. */
 int xvouch_start(struct vouchd *d);

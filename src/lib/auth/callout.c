@@ -106,9 +106,9 @@ callout_count(struct callout *co, enum callout_counter c)
 {
 	co->stats.n[c]++;
 	/* Hourly buckets, like the submission counters: vouchctl stats sums them. */
-	if (co->store &&
-	    store_counter_add(co->store, counter_names[c], (int64_t)time(NULL) / 3600, 1) < 0)
-		log_warn("event=callout_store_error op=counter key=%s", counter_names[c]);
+	if (co->store)
+		store_req_counter_add(co->store, counter_names[c], (int64_t)time(NULL) / 3600, 1,
+		    store_done_log, "callout_counter", 0);
 }
 
 void

@@ -90,29 +90,40 @@ vouch_table_add(struct store *st, const char *id, const char *peer_addr, const c
 	if (snprintf(value, sizeof(value), "%s %s %lld", addr, helo, (long long)now) >=
 	    (int)sizeof(value))
 		return -1;
-	return store_put(st, "xvouch", id, value, now + ttl);
+	/* nobody waits: the id goes out only after a connect and an EHLO,
+	 * by which time the write has long been made; a failure is logged */
+	store_req_put(st, "xvouch", id, value, now + ttl, store_done_log, "xvouch_add", 0);
+	return 0;
 }
 
 int
 vouch_table_del(struct store *st, const char *id)
 {
-	return store_del(st, "xvouch", id);
+	store_req_del(st, "xvouch", id, store_done_log, "xvouch_del", 0);
+	return 0;
+}
+
+int
+vouch_table_matches(const char *value, const char *addr)
+{
+	char want[64];
+
+	if (vouch_addr_canonical(addr, want, sizeof(want)) < 0)
+		return 0;
+	/* The peer is the first word of the record. */
+	size_t n = strcspn(value, " ");
+	return n == strlen(want) && memcmp(value, want, n) == 0;
 }
 
 int
 vouch_table_check(struct store *st, const char *id, const char *addr)
 {
-	char *value = NULL, want[64];
-	int rc;
+	char *value = NULL;
+	int rc = store_get(st, "xvouch", id, &value, NULL);
 
-	if (vouch_addr_canonical(addr, want, sizeof(want)) < 0)
-		return 0;
-	rc = store_get(st, "xvouch", id, &value, NULL);
 	if (rc != 1)
 		return rc;
-	/* The peer is the first word of the record. */
-	size_t n = strcspn(value, " ");
-	rc = n == strlen(want) && memcmp(value, want, n) == 0;
+	rc = vouch_table_matches(value, addr);
 	free(value);
 	return rc;
 }

@@ -33,14 +33,19 @@ int vouch_cmd_parse(const char *arg, size_t len, enum vouch_cmd *kind, char id[V
  * The sender's session table: the id of each open outbound session that
  * vouched, with the address of the receiver it talks to and our EHLO name.
  * Entries expire after ttl seconds even if a session is never closed.
+ * add and del are requests nobody waits for (store.h); a failure is
+ * logged. add returns -1 only when the record cannot be made.
  */
 int vouch_table_add(struct store *st, const char *id, const char *peer_addr, const char *helo,
     int64_t now, int64_t ttl);
 int vouch_table_del(struct store *st, const char *id);
+/* Is value (a record of the table) a session whose peer is addr (the
+ * address the check comes from)? 1 yes, 0 no. Pure. */
+int vouch_table_matches(const char *value, const char *addr);
 /*
- * Does the table hold id for a session whose peer is addr (the address
- * the check comes from)? 1 yes, 0 no (unknown id, or another peer), -1 on
- * a storage error.
+ * Blocking (tests, vouchctl): does the table hold id for a session whose
+ * peer is addr? 1 yes, 0 no (unknown id, or another peer), -1 on a
+ * storage error. The daemon asks with store_req_get + vouch_table_matches.
  */
 int vouch_table_check(struct store *st, const char *id, const char *addr);
 /* Canonical text of an IP address (IPv4-mapped IPv6 as IPv4), into out. */

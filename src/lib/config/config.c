@@ -313,6 +313,7 @@ const struct config_part config_parts[] = {
 	{ "dmarc", dmarc_config_keys, offsetof(struct config, dmarc) },
 	{ "challenge", challenge_config_keys, offsetof(struct config, challenge) },
 	{ "srs", srs_config_keys, offsetof(struct config, srs) },
+	{ "store", store_config_keys, offsetof(struct config, store) },
 	{ NULL, NULL, 0 },
 };
 
@@ -539,6 +540,11 @@ config_validate(
 	}
 	nerr += config_check_xgen_publish(cfg, name, doc, errs);
 	nerr += transition_validate(cfg, name, doc, errs);
+	if (store_config_url_error(cfg->store.url)) {
+		config_err(errs, name, config_line2(doc, "store", "store"), "%s",
+		    store_config_url_error(cfg->store.url));
+		nerr++;
+	}
 	if ((cfg->tls_cert && *cfg->tls_cert) != (cfg->tls_key && *cfg->tls_key)) {
 		config_err(errs, name, config_line2(doc, "tls_cert", "tls_key"),
 		    "tls_cert and tls_key go together");

@@ -21,6 +21,7 @@
 #include "msg/mime_config.h"
 #include "policy/challenge_config.h"
 #include "policy/stats_config.h"
+#include "store/store_config.h"
 #include "util/conf.h"
 #include "util/str.h"
 
@@ -210,6 +211,7 @@ struct config {
 	struct dmarc_config dmarc;         /* DMARC of inbound mail */
 	struct challenge_config challenge; /* challenge/response (policy/challenge.h) */
 	struct srs_config srs;             /* SRS of forwarded mail */
+	struct store_config store;         /* shared state: SQLite or Redis (a cluster) */
 };
 
 /*

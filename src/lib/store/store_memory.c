@@ -306,15 +306,8 @@ mem_close(void *impl)
 }
 
 static const struct store_ops memory_ops = {
-	mem_counter_add,
-	mem_counter_sum,
-	mem_put,
-	mem_get,
-	mem_del,
-	mem_list,
-	mem_expire,
-	mem_close,
-	mem_counter_reserve,
+	mem_counter_add, mem_counter_sum, mem_put, mem_get, mem_del, mem_list, mem_expire,
+	mem_close, mem_counter_reserve, NULL, /* blocking: requests complete at once (store.h) */
 };
 
 struct store *

@@ -216,15 +216,8 @@ sq_close(void *impl)
 }
 
 static const struct store_ops sqlite_ops = {
-	sq_counter_add,
-	sq_counter_sum,
-	sq_put,
-	sq_get,
-	sq_del,
-	sq_list,
-	sq_expire,
-	sq_close,
-	sq_counter_reserve,
+	sq_counter_add, sq_counter_sum, sq_put, sq_get, sq_del, sq_list, sq_expire, sq_close,
+	sq_counter_reserve, NULL, /* blocking: requests complete at once (store.h) */
 };
 
 struct store *

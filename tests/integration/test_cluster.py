@@ -1,0 +1,278 @@
+"""Several vouchd nodes as one mail system (issue 15, docs/operations.md
+"Running a cluster"): two nodes on different loopback addresses share one
+real redis-server (store = redis://...). Any node answers XVOUCH CHECK for
+any node's sessions; a user's daily limit, an account lock and a block
+hold on both; Redis killed mid-load loses no acknowledged message, gives
+clear 451s where shared state is needed, and the nodes recover by
+themselves when it returns. Every setting here that is not a default is
+the cluster's: store (and the submission listener and limit a test needs)."""
+import os
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+from certs import CA
+from redis_server import RedisServer
+from vouchd import Client
+
+PASSWORD = "correct horse battery"
+A, B, R = "127.0.0.2", "127.0.0.3", "127.0.0.9"
+
+
+@pytest.fixture
+def redis(world_dir):
+    r = RedisServer(world_dir).start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def cluster(make_vouchd, world_dir, redis):
+    """Two nodes, MX and submission each, sharing redis; alice on both."""
+    ca = CA(os.path.join(world_dir, "pki"))
+    cert, key = ca.issue("mx.test.example")
+    nodes = []
+    for host in (A, B):
+        d = make_vouchd(start=False, host=host, settings={
+            "store": redis.url(0), "tls_cert": cert, "tls_key": key,
+            # remote mail waits in the queue: its relayhost refuses connections
+            "relayhost": "127.0.0.1:1", "retry_min": "1h",
+            # a small daily limit, so the test need not send 300 recipients
+            "submission_max_rcpt_day": "10",
+            # only A's own loopback address is trusted, so R (127.0.0.9) can be blocked
+            "allow_networks": "127.0.0.1/32"},
+            listeners={"mx": {"address": f"{host}:0"},
+                       "submission": {"address": f"{host}:0", "submission": "yes"}})
+        r = d.ctl("user", "add", "alice@test.example", "--password-stdin",
+                  input=PASSWORD + "\n")
+        assert r.returncode == 0, r.stderr
+        d.start()
+        d.wait_log("event=store_connected backend=redis")
+        d.ctx = ssl.create_default_context(cafile=ca.cert)
+        d.ctx.check_hostname = False
+        nodes.append(d)
+    return nodes
+
+
+def submit(d):
+    c = Client(d.host, d.ports["submission"])
+    c.reply()
+    c.cmd("EHLO client.example")
+    assert c.starttls(d.ctx)[0] == 220
+    c.cmd("EHLO client.example")
+    assert c.auth_plain("alice@test.example", PASSWORD)[0] == 235
+    return c
+
+
+def rcpts(c, n, tag):
+    """MAIL and n remote recipients; the codes of the RCPT replies."""
+    assert c.cmd("MAIL FROM:<alice@test.example>")[0] == 250
+    return [c.cmd(f"RCPT TO:<{tag}{i}@remote.example>") for i in range(n)]
+
+
+def data(c):
+    assert c.cmd("DATA")[0] == 354
+    c.send("Subject: cluster\r\n\r\nx\r\n.\r\n")
+    return c.reply()
+
+
+def test_daily_limit_holds_across_nodes(cluster):
+    a, b = cluster
+    with submit(a) as c:
+        assert [r[0] for r in rcpts(c, 6, "a")] == [250] * 6
+        assert data(c)[0] == 250
+    with submit(b) as c:
+        got = rcpts(c, 5, "b")
+        assert [r[0] for r in got[:4]] == [250] * 4
+        assert got[4][0] == 550 and "5.7.1" in got[4][1][0], got[4]
+        assert data(c)[0] == 250
+    # locked on both nodes, the postmaster told once
+    for d in (a, b):
+        with submit(d) as c:
+            code, lines = c.cmd("MAIL FROM:<alice@test.example>")
+            assert code == 550 and "locked" in lines[0], lines
+    b.wait_log("event=account_locked user=alice@test.example")
+    assert a.log().count("event=account_locked") + b.log().count("event=account_locked") == 1
+    # unlocked through one node, it may send through the other
+    a.ctl("user", "unlock", "alice@test.example", check=True)
+    end = time.monotonic() + 10
+    while True:
+        with submit(b) as c:
+            if c.cmd("MAIL FROM:<alice@test.example>")[0] == 250:
+                break
+        assert time.monotonic() < end, "the unlock never reached node B"
+        time.sleep(0.1)
+
+
+def refused_at_connect(d, source):
+    c = Client(d.host, d.ports["mx"], source=source)
+    code, lines = c.reply()
+    c.close()
+    return code >= 500
+
+
+def test_block_set_on_one_node_holds_on_the_other_within_a_second(cluster):
+    a, b = cluster
+    assert not refused_at_connect(b, R)
+    a.ctl("block", "add", R, "--reason", "cluster test", check=True)
+    assert refused_at_connect(a, R)
+    t0 = time.monotonic()
+    while not refused_at_connect(b, R):
+        assert time.monotonic() - t0 < 5, "node B never saw the block"
+        time.sleep(0.05)
+    # the sync runs every second: well within two, even on a loaded machine
+    assert time.monotonic() - t0 < 2.5
+    a.ctl("block", "del", R, check=True)
+    t0 = time.monotonic()
+    while refused_at_connect(b, R):
+        assert time.monotonic() - t0 < 5, "node B never saw the block lifted"
+        time.sleep(0.05)
+
+
+class HoldingReceiver:
+    """R: offers XVOUCH, records the id a node vouches with, and keeps the
+    session open until released; then takes the mail, and closes at QUIT."""
+
+    def __init__(self, host):
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.id = None
+        self.got_id = threading.Event()
+        self.release = threading.Event()
+        self.closed = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        conn, _ = self.sock.accept()
+        f = conn.makefile("rb")
+        conn.sendall(b"220 r.example ESMTP\r\n")
+        in_data = False
+        for line in f:
+            if in_data:
+                if line == b".\r\n":
+                    in_data = False
+                    conn.sendall(b"250 2.0.0 taken\r\n")
+                continue
+            cmd = line.decode().strip().upper()
+            if cmd.startswith(("EHLO", "HELO")):
+                conn.sendall(b"250-r.example\r\n250 XVOUCH\r\n")
+            elif cmd.startswith("XVOUCH "):
+                self.id = line.decode().split()[1]
+                conn.sendall(b"250 2.7.0 vouched\r\n")
+                self.got_id.set()
+            elif cmd.startswith("MAIL"):
+                self.release.wait(60)   # the session stays open until then
+                conn.sendall(b"250 ok\r\n")
+            elif cmd == "DATA":
+                in_data = True
+                conn.sendall(b"354 go on\r\n")
+            elif cmd == "QUIT":
+                conn.sendall(b"221 bye\r\n")
+                break
+            else:
+                conn.sendall(b"250 ok\r\n")
+        conn.close()
+        self.closed.set()
+
+    def close(self):
+        self.release.set()
+        self.sock.close()
+
+
+def check(d, source, id_):
+    c = Client(d.host, d.ports["mx"], source=source)
+    c.reply()
+    c.cmd("EHLO r.example")
+    reply = c.cmd(f"XVOUCH CHECK {id_}")
+    c.close()
+    return reply
+
+
+def test_any_node_confirms_any_nodes_session(make_vouchd, redis):
+    rr = HoldingReceiver(R)
+    try:
+        nodes = []
+        for host in (A, B):
+            # A sends its remote mail to R; both share the session table
+            d = make_vouchd(start=False, host=host, settings={
+                "store": redis.url(1), "relayhost": f"[{R}]:{rr.port}", "aliases": ""},
+                listeners={"mx": {"address": f"{host}:0"}})
+            d.set_aliases("fwd: someone@remote.example\n")
+            d.start()
+            d.wait_log("event=store_connected backend=redis")
+            nodes.append(d)
+        a, b = nodes
+        c = Client(a.host, a.ports["mx"])
+        c.reply()
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<x@test.example>")[0] == 250
+        assert c.cmd("RCPT TO:<fwd@test.example>")[0] == 250
+        assert data(c)[0] == 250
+        c.close()
+        assert rr.got_id.wait(30), "node A never vouched to R"
+        # R asks node B (the cluster's name resolves to both) from the
+        # address A's session talks to: confirmed
+        code, lines = check(b, R, rr.id)
+        assert code == 250 and lines[0] == f"250 2.7.0 {rr.id} confirmed", lines
+        # asked from another address: the same id is refused (DESIGN 5.1)
+        assert check(b, "127.0.0.10", rr.id)[0] == 550
+        # A's session ends: refused on B too
+        rr.release.set()
+        assert rr.closed.wait(30)
+        end = time.monotonic() + 10
+        while check(b, R, rr.id)[0] == 250:
+            assert time.monotonic() < end, "the ended session stayed confirmed:\n" + a.log()[-3000:]
+            time.sleep(0.05)
+        code, lines = check(b, R, rr.id)
+        assert code == 550 and "5.7.1" in lines[0]
+    finally:
+        rr.close()
+
+
+def test_redis_killed_mid_load(cluster, redis):
+    a, b = cluster
+    # mail keeps being accepted on both nodes (the queue is local) ...
+    def mx_message(d, subject):
+        c = Client(d.host, d.ports["mx"])
+        c.reply()
+        c.cmd("EHLO client.example")
+        assert c.cmd("MAIL FROM:<x@test.example>")[0] == 250
+        assert c.cmd("RCPT TO:<postmaster@localhost>")[0] == 250
+        assert c.cmd("DATA")[0] == 354
+        c.send(f"Subject: {subject}\r\n\r\nbody\r\n.\r\n")
+        code, _ = c.reply()
+        c.close()
+        return code
+
+    accepted = {a: 0, b: 0}
+    for i in range(5):
+        for d in (a, b):
+            assert mx_message(d, f"before {i}") == 250
+            accepted[d] += 1
+    redis.kill()
+    for d in (a, b):
+        d.wait_log("event=store_disconnected backend=redis")
+    for i in range(5):
+        for d in (a, b):
+            assert mx_message(d, f"during {i}") == 250
+            accepted[d] += 1
+    # ... while what needs shared state answers 451 with a clear code
+    with submit(a) as c:
+        code, lines = c.cmd("MAIL FROM:<alice@test.example>")
+        assert code == 451 and "4.3.0" in lines[0], lines
+    a.wait_log("event=store_error op=sendlock_get action=tempfail")
+    # no acknowledged message is lost on either node
+    for d in (a, b):
+        d.wait_messages("postmaster@localhost", accepted[d])
+    # Redis back: the nodes reconnect by themselves (no restart)
+    redis.start()
+    for d in (a, b):
+        d.wait_log("event=store_connected backend=redis", count=2)
+    with submit(b) as c:
+        assert [r[0] for r in rcpts(c, 2, "after")] == [250, 250]
+        assert data(c)[0] == 250
