@@ -406,7 +406,9 @@ authenticated(struct vouchd *d, uint64_t sid)
 }
 
 /* The AAR payload: our Authentication-Results field of the message (the
- * one delivered), without its name and final CRLF. NULL if none. */
+ * one delivered), without its name and final CRLF. NULL if none. The
+ * envelope's trace holds more fields after it (the verdict header, made
+ * again at the end of data): only the first is ours to seal. */
 static char *
 aar_payload(const struct smtpd_sess *ss)
 {
@@ -414,14 +416,18 @@ aar_payload(const struct smtpd_sess *ss)
 	    : ss->env.trace             ? ss->env.trace
 	                                : ss->authres_head;
 	const char *colon = f ? strchr(f, ':') : NULL;
-	size_t n;
+	size_t n = 0;
 
 	if (colon == NULL)
 		return NULL;
 	colon++;
 	while (*colon == ' ' || *colon == '\t')
 		colon++;
-	n = strlen(colon);
+	/* to the CRLF that is not followed by a continuation line */
+	while (colon[n] &&
+	    !(colon[n] == '\r' && colon[n + 1] == '\n' && colon[n + 2] != ' ' &&
+	        colon[n + 2] != '\t'))
+		n++;
 	while (n && (colon[n - 1] == '\r' || colon[n - 1] == '\n'))
 		n--;
 	return xstrndup(colon, n);

@@ -458,3 +458,56 @@ def test_relay_under_concurrent_load(make_vouchd, world_dir):
         assert len(sink.transactions()) == 300
     finally:
         sink.stop()
+
+
+def test_421_to_mail_then_close_defers_and_vouchd_lives(make_vouchd, world):
+    """A receiver that answers MAIL with 421 and hangs up (RFC 5321 3.8: a
+    server shutting down may do so at any command). The message is deferred
+    and stays queued; vouchd goes on (it used to free the connection twice:
+    once for the failure, once for the close that followed)."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    seen = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            f = c.makefile("rwb")
+            f.write(b"220 mx.peer.test ESMTP\r\n")
+            f.flush()
+            for line in f:
+                seen.append(line)
+                word = line.split(b" ", 1)[0].split(b":", 1)[0].upper().strip()
+                if word in (b"EHLO", b"HELO"):
+                    f.write(b"250-mx.peer.test\r\n250 PIPELINING\r\n")
+                    f.flush()
+                elif word == b"MAIL":
+                    f.write(b"421 4.3.2 shutting down\r\n")
+                    f.flush()
+                    break
+                else:
+                    f.write(b"250 ok\r\n")
+                    f.flush()
+            c.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        d = vouchd_for(make_vouchd, world, srv.getsockname()[1],
+                       retry_min="1h", retry_max="1h")
+        qid = submit(d, ["dave@peer.test"])
+        d.wait_log(r"event=deferred to=dave@peer\.test .* code=421")
+        assert d.proc.poll() is None, d.log()
+        assert qid in d.ctl("queue", "list", check=True).stdout
+        # and it still takes mail
+        submit(d, ["erin@peer.test"])
+        d.wait_log(r"event=deferred to=erin@peer\.test .* code=421")
+        assert d.proc.poll() is None, d.log()
+    finally:
+        srv.close()

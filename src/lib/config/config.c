@@ -465,36 +465,6 @@ config_line2(const struct conf_doc *doc, const char *key, const char *other)
 	return l ? l : config_key_line(doc, NULL, NULL, other);
 }
 
-/* The transition day ("S-DAY"): a date or a date-time, and a registrar
- * to tell registered servers from the others. Returns the errors. */
-static int
-transition_validate(
-    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
-{
-	const char *s = cfg->transition_date ? cfg->transition_date : "";
-	char full[64];
-	long long t;
-
-	cfg->transition_at = 0;
-	if (*s == '\0')
-		return 0;
-	/* a bare date is that day's midnight, UTC */
-	str_fmt(full, sizeof(full), strlen(s) == 10 ? "%sT00:00:00Z" : "%s", s);
-	if (strlen(s) > 40 || smtp_datetime_parse(full, strlen(full), &t) < 0 || t <= 0) {
-		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
-		    "transition_date: '%.40s' is not a date (YYYY-MM-DD) or an RFC 3339 date-time",
-		    s);
-		return 1;
-	}
-	if (cfg->reg.zones.n == 0) {
-		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
-		    "transition_date is set but registrar_zones is not: no server can be told registered");
-		return 1;
-	}
-	cfg->transition_at = t;
-	return 0;
-}
-
 /* Cross-setting checks that no single row can express; every error with
  * the line of the setting it is about. */
 static int
@@ -539,7 +509,7 @@ config_validate(
 		}
 	}
 	nerr += config_check_xgen_publish(cfg, name, doc, errs);
-	nerr += transition_validate(cfg, name, doc, errs);
+	nerr += config_check_transition(cfg, name, doc, errs);
 	if (store_config_url_error(cfg->store.url)) {
 		config_err(errs, name, config_line2(doc, "store", "store"), "%s",
 		    store_config_url_error(cfg->store.url));
@@ -580,63 +550,8 @@ config_validate(
 	set_derived_path(&cfg->srs.key_file, cfg->data_dir, "srs.key");
 	set_derived_path(&cfg->challenge.key_file, cfg->data_dir, "state/challenge.key");
 	nerr += config_check_identity(cfg, name, doc, errs);
-	/* ARC sealers are compared with ARC-Seal d=: domain names, one form */
-	for (size_t i = 0; i < cfg->dkim.arc_trusted_sealers.n; i++) {
-		char *s = cfg->dkim.arc_trusted_sealers.v[i];
-		size_t n = strlen(s);
-		if (n > 1 && s[n - 1] == '.')
-			s[n - 1] = '\0';
-		str_lower(s);
-		int bad = dns_name_check(s) < 0 || strchr(s, '.') == NULL;
-		for (const char *c = s; *c && !bad; c++)
-			bad = !((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-			    *c == '.');
-		if (bad) {
-			config_err(errs, name,
-			    config_key_line(doc, NULL, NULL, "arc_trusted_sealers"),
-			    "arc_trusted_sealers: '%s' is not a domain name", s);
-			nerr++;
-		}
-	}
 	nerr += config_check_outbound_auth(cfg, name, doc, errs);
-	/* DMARC without its suffix list would silently be off (msgauth.c) */
-	if (cfg->dmarc.verify && access(cfg->dmarc.psl, R_OK) != 0) {
-		int line = config_key_line(doc, NULL, NULL, "dmarc_public_suffix_list");
-		config_err(errs, name,
-		    line ? line : config_key_line(doc, NULL, NULL, "dmarc_verify"),
-		    "dmarc_public_suffix_list: cannot read %s: %s (install Debian's publicsuffix, "
-		    "or set dmarc_verify = no)",
-		    cfg->dmarc.psl, strerror(errno));
-		nerr++;
-	}
-	/* DMARC aggregate reports: a reporter, a period that divides a day */
-	if (cfg->dmarc.report) {
-		struct dmarc_report_config rc;
-		char why[200];
-		dmarc_config_report(&cfg->dmarc, cfg->hostname, &rc);
-		if (!cfg->dmarc.verify) {
-			config_err(errs, name, config_key_line(doc, NULL, NULL, "dmarc_report"),
-			    "dmarc_report needs dmarc_verify = yes (reports are of DMARC results)");
-			nerr++;
-		} else if (cfg->dmarc.report_interval % 1000 != 0) {
-			config_err(errs, name,
-			    config_line2(doc, "dmarc_report_interval", "dmarc_report"),
-			    "dmarc_report_interval: whole seconds only");
-			nerr++;
-		} else if (dmarc_report_config_check(&rc, why, sizeof(why)) < 0) {
-			config_err(errs, name,
-			    config_line2(doc,
-			        rc.email == NULL || rc.email[0] == '\0' || rc.submitter == NULL ||
-			                !rc.submitter[0]
-			            ? "dmarc_report_from"
-			            : "dmarc_report_interval",
-			        "dmarc_report"),
-			    "dmarc_report: %s (set dmarc_report_from to an address, and "
-			    "dmarc_report_interval to a divisor of a day)",
-			    why);
-			nerr++;
-		}
-	}
+	nerr += config_check_msgauth(cfg, name, doc, errs);
 	return nerr;
 }
 

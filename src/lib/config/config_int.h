@@ -54,5 +54,13 @@ int config_check_trust(
     struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
 int config_check_xgen_publish(
     const struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
+/* The transition day: transition_date parsed into transition_at, and a
+ * registrar to tell registered servers by (config_trust.c). */
+int config_check_transition(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
+/* config_msgauth.c: arc_trusted_sealers (normalized), the DMARC suffix
+ * list, the aggregate report settings. Returns the errors added. */
+int config_check_msgauth(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs);
 
 #endif

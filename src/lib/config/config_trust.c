@@ -15,7 +15,9 @@
 #include "auth/gen_publish.h"
 #include "auth/register.h"
 #include "dns/dns_name.h"
+#include "smtp/smtp_cmd.h"
 #include "tls/tls_trust.h"
+#include "util/str.h"
 
 const struct conf_list *
 config_refuse_classes_for(
@@ -161,4 +163,34 @@ config_check_xgen_publish(
 		EVP_PKEY_free(k);
 	}
 	return nerr;
+}
+
+/* The transition day ("S-DAY"): a date or a date-time, and a registrar
+ * to tell registered servers from the others. Returns the errors. */
+int
+config_check_transition(
+    struct config *cfg, const char *name, const struct conf_doc *doc, struct strbuf *errs)
+{
+	const char *s = cfg->transition_date ? cfg->transition_date : "";
+	char full[64];
+	long long t;
+
+	cfg->transition_at = 0;
+	if (*s == '\0')
+		return 0;
+	/* a bare date is that day's midnight, UTC */
+	str_fmt(full, sizeof(full), strlen(s) == 10 ? "%sT00:00:00Z" : "%s", s);
+	if (strlen(s) > 40 || smtp_datetime_parse(full, strlen(full), &t) < 0 || t <= 0) {
+		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
+		    "transition_date: '%.40s' is not a date (YYYY-MM-DD) or an RFC 3339 date-time",
+		    s);
+		return 1;
+	}
+	if (cfg->reg.zones.n == 0) {
+		config_err(errs, name, config_key_line(doc, NULL, NULL, "transition_date"),
+		    "transition_date is set but registrar_zones is not: no server can be told registered");
+		return 1;
+	}
+	cfg->transition_at = t;
+	return 0;
 }
