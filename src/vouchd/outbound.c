@@ -316,8 +316,13 @@ conn_event(struct smtp_client *c, enum smtp_client_event ev, void *arg)
 			cn->job = NULL;
 			log_results(j, cn);
 			job_finish(j);
+			/* conn_free frees the destination too when nothing waits for
+			 * it: look before, not at the freed one after (a 421 to MAIL
+			 * and a close did exactly that) */
+			int waiting = dst->head != NULL;
 			conn_free(o, cn);
-			outbound_dest_kick(o, dst);
+			if (waiting)
+				outbound_dest_kick(o, dst);
 			return;
 		}
 		if (log_enabled(LOG_LVL_INFO)) {

@@ -494,6 +494,8 @@ def test_421_to_mail_then_close_defers_and_vouchd_lives(make_vouchd, world):
                 else:
                     f.write(b"250 ok\r\n")
                     f.flush()
+            f.close()  # the file holds the socket open too
+            c.shutdown(socket.SHUT_RDWR)
             c.close()
 
     t = threading.Thread(target=serve, daemon=True)
@@ -503,8 +505,11 @@ def test_421_to_mail_then_close_defers_and_vouchd_lives(make_vouchd, world):
                        retry_min="1h", retry_max="1h")
         qid = submit(d, ["dave@peer.test"])
         d.wait_log(r"event=deferred to=dave@peer\.test .* code=421")
-        assert d.proc.poll() is None, d.log()
-        assert qid in d.ctl("queue", "list", check=True).stdout
+        # the close that follows the 421 must not end vouchd
+        d.wait_log(r"event=outbound_connect_failed|event=smtp_client_failed")
+        assert d.proc.poll() is None, d.log()[-6000:]
+        r = d.ctl("queue", "list")
+        assert r.returncode == 0 and qid in r.stdout, d.log()[-6000:]
         # and it still takes mail
         submit(d, ["erin@peer.test"])
         d.wait_log(r"event=deferred to=erin@peer\.test .* code=421")
