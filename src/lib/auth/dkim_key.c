@@ -15,33 +15,6 @@
 /* Longest key vouch reads: the SPKI of an 8192-bit RSA key is ~1.1 KB. */
 #define KEY_DER_MAX 2048
 
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* True if the colon-separated list (white space allowed) holds word. */
-static int
-list_has(const struct dkim_tag *t, const char *word)
-{
-	size_t i = 0, n = t->value_len;
-
-	while (i < n) {
-		while (i < n && is_ws(t->value[i]))
-			i++;
-		size_t start = i;
-		while (i < n && t->value[i] != ':' && !is_ws(t->value[i]))
-			i++;
-		if (str_nieq(t->value + start, i - start, word))
-			return 1;
-		while (i < n && t->value[i] != ':')
-			i++;
-		i++;
-	}
-	return 0;
-}
-
 #define FAIL(r, ...) \
 	do { \
 		*why = (r); \
@@ -115,11 +88,11 @@ dkim_key_parse(const char *txt, size_t len, struct dkim_pubkey *out, enum dkim_r
 		FAIL(DKIM_R_KEY_SYNTAX, "v= is not DKIM1 as the first tag");
 	if (p == NULL)
 		FAIL(DKIM_R_KEY_SYNTAX, "no p= in the key record");
-	out->sha256_ok = h == NULL || list_has(h, "sha256");
-	out->email_ok = s == NULL || list_has(s, "*") || list_has(s, "email");
+	out->sha256_ok = h == NULL || dkim_tag_list_has(h, "sha256");
+	out->email_ok = s == NULL || dkim_tag_list_has(s, "*") || dkim_tag_list_has(s, "email");
 	if (t) {
-		out->testing = list_has(t, "y");
-		out->strict = list_has(t, "s");
+		out->testing = dkim_tag_list_has(t, "y");
+		out->strict = dkim_tag_list_has(t, "s");
 	}
 	if (k == NULL || str_nieq(k->value, k->value_len, "rsa"))
 		out->type = DKIM_KEY_RSA;

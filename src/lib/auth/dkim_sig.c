@@ -170,27 +170,6 @@ parse_c(const struct dkim_tag *t, struct dkim_sig *sig)
 	return 0;
 }
 
-/* q=: a colon-separated list that must offer dns/txt (3.5). */
-static int
-q_has_dns_txt(const struct dkim_tag *t)
-{
-	size_t i = 0, n = t->value_len;
-
-	while (i < n) {
-		while (i < n && is_ws(t->value[i]))
-			i++;
-		size_t start = i;
-		while (i < n && t->value[i] != ':' && !is_ws(t->value[i]))
-			i++;
-		if (str_nieq(t->value + start, i - start, "dns/txt"))
-			return 1;
-		while (i < n && t->value[i] != ':')
-			i++;
-		i++;
-	}
-	return 0;
-}
-
 #define FAIL(r, ...) \
 	do { \
 		*why = (r); \
@@ -329,7 +308,7 @@ parse_dkim(const struct dkim_tags *tags, struct dkim_sig *sig, enum dkim_reason 
 	if (parse_body_tags(tags, sig, why, err, errsz) < 0 ||
 	    parse_times(tags, sig, why, err, errsz) < 0)
 		return -1;
-	if (q && !q_has_dns_txt(q))
+	if (q && !dkim_tag_list_has(q, "dns/txt")) /* q= must offer dns/txt (3.5) */
 		FAIL(DKIM_R_QUERY_UNKNOWN, "q= does not offer dns/txt");
 	for (size_t k = 0; k < sig->nh; k++)
 		from |= str_nieq(sig->h[k].name, sig->h[k].len, "from");

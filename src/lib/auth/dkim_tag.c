@@ -118,6 +118,26 @@ dkim_tag_is(const struct dkim_tag *t, const char *word)
 	return t->value_len == n && memcmp(t->value, word, n) == 0;
 }
 
+int
+dkim_tag_list_has(const struct dkim_tag *t, const char *word)
+{
+	size_t i = 0, n = t->value_len;
+
+	while (i < n) {
+		while (i < n && is_ws((unsigned char)t->value[i]))
+			i++;
+		size_t start = i;
+		while (i < n && t->value[i] != ':' && !is_ws((unsigned char)t->value[i]))
+			i++;
+		if (str_nieq(t->value + start, i - start, word))
+			return 1;
+		while (i < n && t->value[i] != ':')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
 long
 dkim_tag_compact(const struct dkim_tag *t, char *out, size_t outsz)
 {

@@ -43,6 +43,10 @@ int dkim_tags_parse(const char *s, size_t len, struct dkim_tags *out, char *err,
 const struct dkim_tag *dkim_tags_get(const struct dkim_tags *t, const char *name);
 /* True if the tag's value is exactly word (case-sensitive). */
 int dkim_tag_is(const struct dkim_tag *t, const char *word);
+/* True if the tag's value, a colon-separated list (white space allowed
+ * around items), holds word (case-insensitive): h=, s=, t= of a key
+ * record, q= of a signature. */
+int dkim_tag_list_has(const struct dkim_tag *t, const char *word);
 /* Copy the value, with every white space octet removed, into out (NUL
  * terminated); returns its length, or -1 when it does not fit. */
 long dkim_tag_compact(const struct dkim_tag *t, char *out, size_t outsz);
