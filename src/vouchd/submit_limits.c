@@ -101,25 +101,39 @@ find_sess(struct vouchd *d, uint64_t sid, struct smtp_session **s)
 	return *s ? smtpd_submit(*s) : NULL;
 }
 
+/* The store's answer on the account's sending lock (MAIL and RCPT ask):
+ * the session and its user when it may go on; NULL when the session has
+ * gone, or after refusing (locked) or deferring (lock not known). */
+static struct submit_sess *
+lock_answered(struct vouchd *d, uint64_t sid, const struct store_reply *r, struct smtp_session **s,
+    const struct user **u)
+{
+	struct submit_sess *ss = find_sess(d, sid, s);
+
+	if (ss == NULL)
+		return NULL;
+	if (r->rc < 0) {
+		/* the lock may be set on another node: not known, not passed */
+		sendlock_unknown(*s, sid);
+		return NULL;
+	}
+	*u = users_find(d->users, smtp_session_user(*s));
+	if (r->rc == 1 || user_locked(*u)) {
+		refuse_locked_sender(*s);
+		return NULL;
+	}
+	return ss;
+}
+
 static void
 mail_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
 {
 	struct smtp_session *s;
-	struct submit_sess *ss = find_sess(owner, sid, &s);
 	const struct user *u;
+	struct submit_sess *ss = lock_answered(owner, sid, r, &s, &u);
 
 	if (ss == NULL)
 		return;
-	if (r->rc < 0) {
-		/* the lock may be set on another node: not known, not passed */
-		sendlock_unknown(s, sid);
-		return;
-	}
-	u = users_find(ss->d->users, smtp_session_user(s));
-	if (r->rc == 1 || user_locked(u)) {
-		refuse_locked_sender(s);
-		return;
-	}
 	if (!owns(u, ss->from)) {
 		char esc[LOG_ESC_MAX];
 		log_info("sid=%016llx event=sender_not_owned user=%s from=%s",
@@ -282,20 +296,11 @@ rcpt_lock_answered(void *owner, uint64_t sid, const struct store_reply *r)
 {
 	struct vouchd *d = owner;
 	struct smtp_session *s;
-	struct submit_sess *ss = find_sess(d, sid, &s);
 	const struct user *u;
+	struct submit_sess *ss = lock_answered(d, sid, r, &s, &u);
 
 	if (ss == NULL)
 		return;
-	if (r->rc < 0) {
-		sendlock_unknown(s, sid);
-		return;
-	}
-	u = users_find(d->users, smtp_session_user(s));
-	if (r->rc == 1 || user_locked(u)) {
-		refuse_locked_sender(s);
-		return;
-	}
 	/* Reserved now, in one step of the store: sessions in parallel (or
 	 * nodes sharing the store) each see the others' reservations. */
 	int64_t hour = submit_hour();
