@@ -174,7 +174,6 @@ smtpd_data_start(void *host, struct smtp_session *s)
 		ss->ma = msgauth_new(d, ss->sid, ss->cfg);
 	msgauth_remote(ss->ma, smtp_session_peer_addr(s));
 	hdrfilter_init(&ss->hdr, forged_judge, ss);
-	ss->bulk = 0;
 	strbuf_init(&ss->hdr_out, 4 * HDRFILTER_FIELD_MAX);
 	ss->hdr_active = 1;
 	smtp_session_decide(s, 354, NULL, NULL);
@@ -196,8 +195,6 @@ forged_judge(void *arg, const char *field, size_t len)
 	if (ss->ma && hdrfilter_field_is(field, len, "From", &value, &vlen))
 		msgauth_from(ss->ma, value, vlen);
 	ss->chal_hdr |= challenge_header_flags(field, len);
-	if (ss->chal_hdr)
-		ss->bulk = 1; /* a list, bulk or automatic message (no transition reply) */
 	if (proofs_header_forged(field, len, ss->cfg->hostname)) {
 		/* the field as it came: folded lines, anything (issue 13 item 13) */
 		char esc[100];
@@ -528,7 +525,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 				ss->env.rcpts[i].unsafe = 1;
 	}
 	transition_data_end(d, ss->cfg, &ss->pol, gather_session(ss->g), gather_message(ss->g),
-	    ss->bulk, ss->sid, &ss->env);
+	    ss->chal_hdr != 0, ss->sid, &ss->env);
 	ss->env.arrival = time(NULL);
 	ss->env.release_at = submit_release_at(s, ss->env.arrival);
 	ss->env.size = queue_writer_size(ss->w);

@@ -31,7 +31,6 @@ struct smtpd_sess {
 	unsigned refused_stages; /* stages counted as refusing this session */
 	int tag_subject;         /* a "tag" verdict applies to this transaction */
 	int xgen_given;          /* XGEN was judged: one per connection */
-	int bulk;                /* the message is from a list or an automaton (transition.h) */
 	struct hdrfilter hdr;    /* removes forged trace headers in DATA */
 	struct strbuf hdr_out;
 	int hdr_active;
@@ -39,7 +38,7 @@ struct smtpd_sess {
 	char *authres_head; /* our Authentication-Results field as DATA began, or NULL */
 	char *trace_mid;    /* the fields after it, before X-Vouch-Verdict (Received-SPF) */
 	size_t verdict_len; /* octets of the X-Vouch-Verdict field written when DATA began */
-	unsigned chal_hdr;  /* what the header says for challenges (CHALLENGE_HDR_*) */
+	unsigned chal_hdr;  /* list, bulk or automatic, by the header (CHALLENGE_HDR_*) */
 	char chal_token[CHALLENGE_TOKEN_LEN + 1]; /* a confirmation to act on, or "" */
 	struct outsign *os; /* DKIM signing and ARC sealing, DATA to the commit (outsign.h) */
 	char *authres_arc;  /* authres_head without the user's name (for the AAR), or NULL */

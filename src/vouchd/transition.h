@@ -27,8 +27,8 @@ void transition_text(const struct config *cfg, int reply, struct strbuf *out);
  * unregistered server, mark env for the notice and reply to the sender
  * when its return path is proven (SPF pass, a DKIM signature aligned with
  * it, or a callout that passed) and the message is not from a list or an
- * automaton (bulk: List-Id, Precedence bulk/list/junk, or
- * Auto-Submitted other than "no", RFC 3834).
+ * automaton (bulk: any of challenge_header_flags' CHALLENGE_HDR_*, from
+ * List-Id, Precedence bulk/list/junk, Auto-Submitted other than "no").
  */
 void transition_data_end(struct vouchd *d, const struct config *cfg, const struct policy *pol,
     const struct proofs *sess, const struct proofs *msg, int bulk, uint64_t sid,
