@@ -1,15 +1,20 @@
 """The world of honest and hostile servers (issue: the trust layer): nine
-cases, and two of the message itself (issue 16: a forged From over an
-honest path, a mailing list that ARC-seals), each against a receiver in hard mode and one in soft mode. Each
-asserts the SMTP replies, where the message ended (INBOX, .Unsafe or
-nowhere), the headers, and what the receiver's statistics counted. The
-outcome table is in README.md beside this file; world.py builds the
-world.
+cases; two of the message itself (issue 16: a forged From over an honest
+path, a mailing list that ARC-seals); three of certificates (13-15); and
+four of the seed systems (issue 17: a refused mail class, challenge/
+response, the transition period, FUTURERELEASE). Each runs against a
+receiver in hard mode and one in soft mode (the transition against a
+receiver of its own). Each asserts the SMTP replies, where the message
+ended (INBOX, .Unsafe or nowhere), the headers, and what the receiver's
+statistics counted. The outcome table is in README.md beside this file;
+world.py builds the world.
 
 The hostile cases against a server's name (3 and 4) run last: after a
 wrong id, the real server refuses every further check from that receiver
 for 3 minutes (DESIGN 5.1 step 5), so its honest sessions would then be a
 temporary failure at that receiver."""
+import email
+import email.policy
 import os
 import re
 import secrets
@@ -17,6 +22,8 @@ import shutil
 import smtplib
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 import dkim
 import pytest
@@ -24,7 +31,8 @@ import pytest
 from postfix import postfix_available
 from statstable import since_start
 from vouchd import Client
-from world import IP, LIST_KEYS, ORIGIN_KEY, World, wait
+from world import (ALICE_PASSWORD, CHALLENGE_POLICY, IP, LIST_KEYS, ORIGIN_KEY, TRANSITION_URL,
+                   World, wait)
 
 MODES = ("hard", "soft")
 
@@ -45,11 +53,15 @@ def world():
 class Case:
     """A receiver, its mailbox, and its statistics before the case."""
 
-    def __init__(self, world, mode, n):
+    def __init__(self, world, mode, n, box=None, r=None):
+        """Case n at the receiver of mode (or r), to c<n>@ its domain, an
+        alias of postmaster@, or to the user box@ there."""
         self.w = world
         self.mode = mode
-        self.r = world.r[mode]
-        self.rcpt = f"c{n}@{mode}.world.test"
+        self.r = r or world.r[mode]
+        domain = self.r.settings["domains"]
+        self.rcpt = f"{box or f'c{n}'}@{domain}"
+        self.box = f"{box or 'postmaster'}@{domain}"
         self.subject = f"case {n} {mode} {secrets.token_hex(4)}"
         self.before = since_start(self.r)
 
@@ -59,8 +71,7 @@ class Case:
                 if v != self.before.get(k, 0)}
 
     def mailbox(self, folder=None):
-        box = "postmaster@%s.world.test" % self.mode
-        return [m for m in self.r.messages(box, folder=folder)
+        return [m for m in self.r.messages(self.box, folder=folder)
                 if self.subject.encode() in m]
 
     def delivered(self, folder=None, timeout=20):
@@ -150,6 +161,36 @@ def submit(sender_vouchd, alias, case):
     name = sender_vouchd.settings["hostname"]
     with smtplib.SMTP(sender_vouchd.host, sender_vouchd.port, timeout=20) as c:
         c.sendmail(f"alice@{name}", [f"{alias}@{name}"], case.message())
+
+
+def submission(world):
+    """alice's authenticated submission session at a (STARTTLS, AUTH
+    PLAIN), after EHLO; returns (client, EHLO lines)."""
+    import ssl
+    a = world.a
+    c = Client(a.host, a.ports["submission"])
+    c.reply()
+    c.cmd("EHLO client.a.world.test")
+    ctx = ssl.create_default_context(cafile=world.ca.cert)
+    assert c.starttls(ctx, server_hostname="a.world.test")[0] == 220
+    _, ehlo = c.cmd("EHLO client.a.world.test")
+    assert c.auth_plain("alice@a.world.test", ALICE_PASSWORD)[0] == 235
+    return c, ehlo
+
+
+def submit_auth(world, rcpt, message, params=""):
+    """alice submits message to rcpt; returns the queue id and the time
+    before the message's end was sent."""
+    c, _ = submission(world)
+    with c:
+        assert c.cmd(f"MAIL FROM:<alice@a.world.test>{' ' + params if params else ''}")[0] == 250
+        assert c.cmd(f"RCPT TO:<{rcpt}>")[0] == 250
+        assert c.cmd("DATA")[0] == 354
+        t0 = time.time()
+        code_, lines = c.cmd(message + ".")
+        assert code_ == 250, lines
+        c.cmd("QUIT")
+    return lines[0].split()[-1], t0
 
 
 def authres(msg):
@@ -423,6 +464,212 @@ def test_14_15_certificates_that_prove_nothing(world, mode, host, n, trust):
                 authres(msg)
         assert case.delta()[("rcpt", "unsafe")] == 1
     assert case.delta()[("tls_cert", trust)] == 1
+
+# --- 16. a recipient that refuses a mail class ------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_16_refused_mail_class(world, mode):
+    """The school's address refuses bulk (refuse_classes=bulk). f, which
+    the registrar lists as bulk, vouches and passes SPF, and is refused at
+    RCPT in either mode (the recipient's own rule), with the class and the
+    registrar named; a, listed as isp, is taken."""
+    case = Case(world, mode, 16, box="school")
+    submit(world.f, f"c16-{mode}", case)
+    line = case.refused_rcpt(IP["f"])
+    assert "class bulk (registrar registrar.test) refused by the recipient" in line, line
+    world.f.wait_log(rf"event=bounced to=school@{mode}\.world\.test .* code=550 reply=.*"
+                     r"mail of class bulk is refused for this recipient: the registrar "
+                     r"registrar\.test lists the sending server f\.world\.test as bulk")
+    case.nowhere()
+    d = case.delta()
+    assert d[("xvouch", "pass")] == 1 and d[("session", "refused_rcpt")] == 1
+    taken = Case(world, mode, 16, box="school")
+    submit(world.a, f"c16-{mode}", taken)
+    msg = taken.delivered()
+    assert re.search(r"x-vouch-register=registered \(class isp", authres(msg))
+    assert b"X-Vouch-Verdict: verified (vouched for its session, registered: a.world.test)" in msg
+
+# --- 17. challenge/response for an unknown correspondent --------------------
+
+
+def challenges(host, box, rcpt):
+    """The challenges in host's (vouchd's or Postfix's) mailbox box that
+    are about rcpt."""
+    out = []
+    for raw_msg in host.messages(box):
+        m = email.message_from_bytes(raw_msg, policy=email.policy.default)
+        if m["Auto-Submitted"] == "auto-replied" and rcpt in str(m["Subject"]) and \
+                "confirm-" in str(m["Reply-To"]):
+            out.append(m)
+    return out
+
+
+def test_17_challenge_confirmed_by_reply(world):
+    """guarded@hard takes mail from unknown correspondents once they
+    confirm. alice@a.world.test (vouched, registered, SPF pass: her
+    return path is proven) is unknown to it: her message is held (250
+    for a) and one challenge, quoting the recipient's policy, reaches her
+    mailbox at a. She replies through a; the held message is released to
+    INBOX, verified, and her next message goes straight there. A list
+    message (List-Id) from f's alice is never challenged: the listener's
+    normal policy takes it (verified: INBOX)."""
+    case = Case(world, "hard", 17, box="guarded")
+    r, rcpt = case.r, case.rcpt
+    submit(world.a, "c17-hard", case)
+    r.wait_log(r"event=challenge_held challenge=\S+ to=guarded@hard\.world\.test "
+               r"sender=alice@a\.world\.test proof=spf")
+    r.wait_log(r"event=challenge_sent challenge=\S+ to=alice@a\.world\.test")
+    ch = wait(lambda: challenges(world.a, "alice@a.world.test", rcpt), 30,
+              "the challenge in alice's mailbox at a")[0]
+    assert ch["Return-Path"] == "<>"
+    assert CHALLENGE_POLICY in ch.get_content()
+    assert case.mailbox() == []
+    listed = r.ctl("challenge", "list", check=True).stdout
+    assert "held=1" in listed and "alice@a.world.test" in listed
+
+    # list mail: never challenged, whoever sends it
+    lst = Case(world, "hard", 17, box="guarded")
+    with smtplib.SMTP(world.f.host, world.f.port, timeout=20) as c:
+        c.sendmail("alice@f.world.test", ["c17-hard@f.world.test"],
+                   f"Subject: {lst.subject}\r\nFrom: alice@f.world.test\r\n"
+                   f"List-Id: <news.f.world.test>\r\n\r\nthe list's news\r\n")
+    assert b"X-Vouch-Verdict: verified" in lst.delivered()
+    r.wait_log(r"event=challenge_skipped to=guarded@hard\.world\.test "
+               r"sender=alice@f\.world\.test reason=list")
+
+    # alice confirms by replying through her own server
+    submit_auth(world, str(ch["Reply-To"]).strip("<>"),
+                f"From: alice@a.world.test\r\nSubject: Re: {ch['Subject']}\r\n\r\nyes\r\n")
+    msg = case.delivered(timeout=30)
+    assert b"X-Vouch-Verdict: verified (vouched for its session, registered: a.world.test)" in msg
+    r.wait_log(r"event=challenge_confirmed challenge=\S+ via=reply "
+               r"rcpt=guarded@hard\.world\.test sender=alice@a\.world\.test released=1")
+    assert f"{rcpt} alice@a.world.test confirmed" in r.ctl("whitelist", "list").stdout
+    # whitelisted: the next message goes straight to INBOX, no challenge
+    nxt = Case(world, "hard", 17, box="guarded")
+    submit(world.a, "c17-hard", nxt)
+    nxt.delivered()
+    assert len(re.findall(r"event=challenge_sent challenge=\S+ to=alice@a\.world\.test",
+                          r.log())) == 1
+
+
+@pytest.mark.skipif(not postfix_available(), reason="needs root and postfix")
+def test_17_challenge_confirmed_by_link(world):
+    """The legacy Postfix (no XVOUCH; SPF pass proves bob's return path)
+    writes to guarded@soft: soft mode would file it as unsafe, but the
+    recipient challenges first. The challenge reaches bob's mailbox in
+    Postfix with a link to r-soft's confirmation page; looking at the page
+    confirms nothing, its button does, and the held message comes to
+    INBOX: a person confirmed it."""
+    case = Case(world, "soft", 17, box="guarded")
+    r, pf = case.r, world.legacy
+    seen = len(challenges(pf, "bob@legacy.world.test", case.rcpt))
+    with smtplib.SMTP(pf.host, pf.port, timeout=20) as c:
+        c.sendmail("bob@legacy.world.test", [case.rcpt], case.message())
+    ch = wait(lambda: challenges(pf, "bob@legacy.world.test", case.rcpt)[seen:], 30,
+              "the challenge in bob's mailbox at the legacy Postfix")[0]
+    url = re.search(r"(http://\S+/confirm\?t=[0-9a-f-]+)", ch.get_content()).group(1)
+    assert url.startswith(f"http://{IP['r-soft']}:")
+    page = urllib.request.urlopen(url, timeout=10)
+    html = page.read().decode()
+    assert page.status == 200 and case.rcpt in html
+    assert case.mailbox() == [] and case.mailbox(".Unsafe") == []
+    token = re.search(r'name="t" value="([0-9a-f-]+)"', html).group(1)
+    done = urllib.request.urlopen(urllib.request.Request(
+        url.split("?")[0], data=urllib.parse.urlencode({"t": token}).encode()), timeout=10)
+    assert done.status == 200 and "1 held message released" in done.read().decode()
+    msg = case.delivered(timeout=30)
+    assert b"X-Vouch-Verdict: unverified (no XVOUCH" in msg
+    r.wait_log(r"event=challenge_confirmed challenge=\S+ via=link "
+               r"rcpt=guarded@soft\.world\.test sender=bob@legacy\.world\.test released=1")
+
+# --- 18. the transition period ----------------------------------------------
+
+
+def transition_case(world):
+    return Case(world, "hard", 18, r=world.trans)
+
+
+@pytest.mark.skipif(not postfix_available(), reason="needs root and postfix")
+def test_18_transition_period(world):
+    """r-trans announces that mail from servers no registrar lists will be
+    refused from transition_date on. Before that day the legacy Postfix's
+    mail is delivered with a notice part at its top, and bob (SPF pass:
+    proven) gets one reply per period naming the day and where registered
+    providers are listed; a, which is registered, gets nothing added. The
+    admin then sets the day to a moment away: once it has passed, the
+    legacy server is refused at RCPT by itself, and a's mail still comes."""
+    pf, r = world.legacy, world.trans
+    replies = lambda: [m for m in pf.messages("bob@legacy.world.test")
+                       if b"Subject: Your mail server is not registered" in m]
+    before = len(replies())
+    first = transition_case(world)
+    for case in (first, transition_case(world)):
+        with smtplib.SMTP(pf.host, pf.port, timeout=20) as c:
+            c.sendmail("bob@legacy.world.test", [case.rcpt], case.message())
+        got = email.message_from_bytes(case.delivered(), policy=email.policy.default)
+        assert got.get_content_type() == "multipart/mixed"
+        notice, original = got.get_payload()
+        text_ = notice.get_content()
+        assert "From 2099-01-01 on, mail from unregistered" in text_
+        assert TRANSITION_URL in text_
+        assert case.subject in original.as_string()
+    wait(lambda: len(replies()) == before + 1, 30, "the transition reply to bob")
+    reply = email.message_from_bytes(replies()[-1], policy=email.policy.default)
+    assert reply["Auto-Submitted"] == "auto-replied" and TRANSITION_URL in reply.get_content()
+    # one reply per sender per period: the second message got none
+    assert len(re.findall(r"event=transition_reply to=bob@legacy\.world\.test", r.log())) == 1
+    reg = transition_case(world)
+    submit(world.a, "c18", reg)
+    assert b"Notice from the receiving mail server" not in reg.delivered()
+
+    # the transition day, a moment away: after it, nobody needs to act
+    day = time.time() + 2
+    r.settings["transition_date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(day + 1))
+    r.write_config()
+    mark = r.log().count("event=reloaded")
+    r.ctl("reload", check=True)
+    wait(lambda: r.log().count("event=reloaded") > mark, 20, "r-trans to reload")
+    wait(lambda: time.time() > day + 1.5, 10, "the transition day to pass")
+    after = transition_case(world)
+    with smtplib.SMTP(pf.host, pf.port, timeout=20) as c:
+        c.sendmail("bob@legacy.world.test", [after.rcpt], after.message())
+    since = time.strftime("%Y-%m-%d", time.gmtime(day + 1))
+    line = after.refused_rcpt(IP["legacy"])
+    assert f"since {since} this server takes mail only from servers a registrar lists" in line
+    # Postfix got the 550 in the session and told bob
+    bounce = wait(lambda: [m for m in pf.messages("bob@legacy.world.test")
+                           if after.rcpt.encode() in m and b"550 5.7.1 since " in m], 30,
+                  "Postfix's bounce to bob")
+    assert TRANSITION_URL.encode() in bounce[0]
+    after.nowhere()
+    still = transition_case(world)
+    submit(world.a, "c18", still)
+    assert b"X-Vouch-Verdict: verified" in still.delivered()
+
+# --- 19. FUTURERELEASE: a submission held until its time ---------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_19_future_release(world, mode):
+    """alice submits to a with her password and HOLDFOR=3 (RFC 4865): a
+    holds the message in its queue, `vouchctl queue list` shows the
+    release time, and the receiver gets it no sooner, vouched and
+    verified."""
+    case = Case(world, mode, 19)
+    c, ehlo = submission(world)
+    c.close()
+    assert any(l.startswith("250-FUTURERELEASE ") for l in ehlo), ehlo
+    qid, t0 = submit_auth(world, case.rcpt, case.message(), "HOLDFOR=3")
+    a = world.a
+    line = next(l for l in a.ctl("queue", "list", check=True).stdout.splitlines()
+                if l.startswith(qid))
+    assert "held-for-release" in line and " release=" in line, line
+    msg = case.delivered(timeout=30)
+    assert time.time() - t0 >= 3
+    assert b"X-Vouch-Verdict: verified (vouched for its session, registered: a.world.test)" in msg
+    a.wait_log(rf"qid={qid} event=held_for_release")
+
 
 # --- 3. a spoofer claiming a registered server's HELO name ------------------
 

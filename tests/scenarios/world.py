@@ -20,13 +20,25 @@ setting (outbound_port, xvouch_port, callout_port) reaches every one:
     127.0.0.22  t1.world.test: a client certificate from the trusted CA (13)
     127.0.0.23  t2.world.test: a client certificate from an untrusted CA (14)
     127.0.0.24  t3.world.test: the trusted CA's certificate, revoked (15)
+    127.0.0.25  r-trans.world.test: a receiver in its transition period (18)
 
 The receivers offer STARTTLS with a certificate of the world's CA, which
 they also trust for client certificates (tls_trust_ca ... as worldca,
 with its CRL revoking t3's certificate); "rogue CA" issued t2's.
 
-Receivers accept mail for hard.world.test / soft.world.test; every
-mailbox is postmaster@ there. Senders' users are alice@ their domain.
+Receivers accept mail for hard.world.test / soft.world.test (and
+trans.world.test); the cases' mailbox is postmaster@ there, beside two
+users of their own: school@ refuses mail of class bulk (case 16) and
+guarded@ takes mail from unknown correspondents only once they confirm a
+challenge (case 17). The receivers send their own mail (challenges,
+transition replies) on the world's port. Senders' users are alice@ their
+domain; alice@a.world.test is a real mailbox (the challenges of case 17
+reach it) and submits with a password on a's submission listener (her
+reply to a challenge, FUTURERELEASE in case 19). a's certificate, from
+the world CA, is also its client certificate when it sends (vouchd
+presents tls_cert): the receivers see its name proven twice, and their
+verdict names XVOUCH. The registrar lists f, the forwarder and list
+server, as class bulk, and a and s2 as isp.
 
 Domains that only author mail (issue 16), zones of their own: corp.test
 publishes p=reject and sends from nowhere (case 11's forged From);
@@ -53,7 +65,7 @@ IP = {
     "dead": "127.0.0.9", "a": "127.0.0.11", "legacy": "127.0.0.12", "spoofer": "127.0.0.13",
     "forger": "127.0.0.14", "nouser-mx": "127.0.0.15", "c16": "127.0.0.16", "s2": "127.0.0.17",
     "f": "127.0.0.18", "deadclient": "127.0.0.19", "r-hard": "127.0.0.20", "r-soft": "127.0.0.21",
-    "t1": "127.0.0.22", "t2": "127.0.0.23", "t3": "127.0.0.24",
+    "t1": "127.0.0.22", "t2": "127.0.0.23", "t3": "127.0.0.24", "r-trans": "127.0.0.25",
 }
 CERT_HOSTS = ("t1", "t2", "t3")
 REG_ZONE = "registrar.test"
@@ -73,7 +85,13 @@ ORIGIN_KEY, _ORIGIN_RECORD = _rsa_key()
 LIST_KEYS = {d: _rsa_key() for d in ("f.world.test", "list2.world.test")}
 TRUSTED_SEALERS = "f.world.test"
 # hosts that listen on the shared port
-LISTENERS = ("a", "legacy", "nouser-mx", "s2", "f", "r-hard", "r-soft")
+LISTENERS = ("a", "legacy", "nouser-mx", "s2", "f", "r-hard", "r-soft", "r-trans")
+# the registrar's class of each registered server
+CLASSES = {"a": "isp", "s2": "isp", "f": "bulk"}
+ALICE_PASSWORD = "alice's world password"
+CHALLENGE_POLICY = ("By confirming you agree that unsolicited commercial mail is not to be "
+                    "sent here.")
+TRANSITION_URL = "https://registrar.test/providers"
 
 
 def world_zone():
@@ -89,6 +107,7 @@ def world_zone():
         f"dead A {IP['dead']}",
         f"r-hard A {IP['r-hard']}", "hard MX 10 r-hard",
         f"r-soft A {IP['r-soft']}", "soft MX 10 r-soft",
+        f"r-trans A {IP['r-trans']}", "trans MX 10 r-trans",
         f"arc._domainkey.f TXT {txt(LIST_KEYS['f.world.test'][1])}",
         f"arc._domainkey.list2 TXT {txt(LIST_KEYS['list2.world.test'][1])}",
     ] + [r for h in CERT_HOSTS
@@ -111,7 +130,7 @@ def author_zones():
 def reverse_zone():
     names = {"a": "a", "legacy": "legacy", "forger": "forger", "c16": "c16", "s2": "s2",
              "f": "f", "r-hard": "r-hard", "r-soft": "r-soft", "t1": "t1", "t2": "t2",
-             "t3": "t3"}
+             "t3": "t3", "r-trans": "r-trans"}
     recs = [f"{IP[h].rsplit('.', 1)[1]} PTR {n}.world.test." for h, n in names.items()]
     return zone("0.0.127.in-addr.arpa", recs, ns="ns.world.test.")
 
@@ -156,15 +175,21 @@ class World:
             self.sink.start()
             self.started.append(self.sink)
             self.r = {"hard": self.receiver("hard"), "soft": self.receiver("soft")}
+            self.trans = self.transition_receiver()
             self.a = self.sender("a", table={
                 "c1-hard": "c1@hard.world.test", "c1-soft": "c1@soft.world.test",
                 "list8-hard": "list8-hard@f.world.test", "list8-soft": "list8-soft@f.world.test",
-                "c11-hard": "c11@hard.world.test", "c11-soft": "c11@soft.world.test"})
+                "c11-hard": "c11@hard.world.test", "c11-soft": "c11@soft.world.test",
+                "c16-hard": "school@hard.world.test", "c16-soft": "school@soft.world.test",
+                "c17-hard": "guarded@hard.world.test", "c17-soft": "guarded@soft.world.test",
+                "c18": "c18@trans.world.test"}, submission=True)
             self.s2 = self.sender("s2", table={
                 "c7-hard": "c7@hard.world.test", "c7-soft": "c7@soft.world.test"})
             self.f = self.sender("f", table={
                 "list8-hard": "c8@hard.world.test", "list8-soft": "c8@soft.world.test",
-                "list12-hard": "c12@hard.world.test", "list12-soft": "c12@soft.world.test"})
+                "list12-hard": "c12@hard.world.test", "list12-soft": "c12@soft.world.test",
+                "c16-hard": "school@hard.world.test", "c16-soft": "school@soft.world.test",
+                "c17-hard": "guarded@hard.world.test", "c17-soft": "guarded@soft.world.test"})
             self.legacy = None
             if postfix_available():
                 self.legacy = self.legacy_postfix(port)
@@ -186,8 +211,8 @@ class World:
                 "smtp_bind_address": IP["legacy"],
                 "smtp_helo_name": "legacy.world.test",
                 "transport_maps": "inline:{hard.world.test=smtp:[%s]:%d, "
-                                  "soft.world.test=smtp:[%s]:%d}"
-                                  % (IP["r-hard"], port, IP["r-soft"], port),
+                                  "soft.world.test=smtp:[%s]:%d, trans.world.test=smtp:[%s]:%d}"
+                                  % (IP["r-hard"], port, IP["r-soft"], port, IP["r-trans"], port),
                 "bounce_queue_lifetime": "0", "maximal_queue_lifetime": "1h",
             })
         pf.start()
@@ -200,6 +225,7 @@ class World:
         self.ca = CA(os.path.join(self.dir, "pki", "world"), name="world CA")
         self.rogue = CA(os.path.join(self.dir, "pki", "rogue"), name="rogue CA")
         self.server_cert = {m: self.ca.issue(f"r-{m}.world.test") for m in ("hard", "soft")}
+        self.a_cert = self.ca.issue("a.world.test")
         self.client_cert = {"t1": self.ca.issue("t1.world.test", client=True),
                             "t2": self.rogue.issue("t2.world.test", client=True),
                             "t3": self.ca.issue("t3.world.test", client=True)}
@@ -209,7 +235,8 @@ class World:
         reg = self.registry
         for host in ("a", "s2", "f"):
             name = f"{host}.world.test"
-            st, doc = reg.api("POST", "/api/applications", application(name, [IP[host]]))
+            st, doc = reg.api("POST", "/api/applications",
+                              application(name, [IP[host]], **{"class": CLASSES[host]}))
             assert st == 201, doc
             st, doc = reg.api("POST", f"/api/admin/servers/{name}/approve", {"force": True},
                               admin=True)
@@ -229,35 +256,79 @@ class World:
         host = f"r-{mode}"
         aliases = os.path.join(self.dir, f"{host}.aliases")
         with open(aliases, "w") as f:
-            for n in range(1, 16):
+            for n in range(1, 20):
                 f.write(f"c{n}: postmaster@{mode}.world.test\n")
         # The shipped XVOUCH settings: every session is called back (on a
         # reused callback connection), nothing is remembered between them.
         # arc_trusted_sealers is empty by default; case 12 needs a sealer
         # the admin trusts (f, the registered forwarder). TLS and the
-        # trusted CA are for cases 13-15.
+        # trusted CA are for cases 13-15. The soft receiver also serves the
+        # challenges' confirmation page (off by default; case 17 follows
+        # its link), the hard one is confirmed by reply only.
         cert, key = self.server_cert[mode]
         settings = dict(self.common(), hostname=f"{host}.world.test",
                         domains=f"{mode}.world.test", registrar_zones=REG_ZONE,
                         aliases=aliases, arc_trusted_sealers=TRUSTED_SEALERS,
                         tls_cert=cert, tls_key=key,
-                        tls_trust_ca=f"{self.ca.cert} as worldca", tls_trust_crl=self.crl)
+                        tls_trust_ca=f"{self.ca.cert} as worldca", tls_trust_crl=self.crl,
+                        outbound_port=self.port, outbound_bind=IP[host],
+                        challenge_policy=CHALLENGE_POLICY)
+        if mode == "soft":
+            settings["challenge_http_listen"] = f"{IP[host]}:0"
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
                    listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": mode,
                                      "callout": "yes"}})
+        d.listener_defaults = {}
+        d.write_config()
+        # case 16: the school's address refuses what the registrar calls
+        # bulk; case 17: guarded@ challenges unknown correspondents
+        for user, setting in ((f"school@{mode}.world.test", "refuse_classes=bulk"),
+                              (f"guarded@{mode}.world.test", "challenge=yes")):
+            add_user(d, user)
+            d.ctl("user", "set", user, setting, check=True)
+        d.start()
+        self.started.append(d)
+        return d
+
+    def transition_receiver(self):
+        """r-trans (case 18): hard mode, announcing that from
+        transition_date on (2099 here; case 18 moves it to a moment
+        away), mail from servers no registrar lists is refused. The
+        transition settings are off by default: each one is the case's.
+        Until that day the site gates on the register rather than on
+        XVOUCH, so a server that does not vouch is not refused for that
+        (xvouch_none = ignore): otherwise hard mode would refuse the
+        legacy server before the transition has anything to say."""
+        host = "r-trans"
+        aliases = os.path.join(self.dir, f"{host}.aliases")
+        with open(aliases, "w") as f:
+            f.write("c18: postmaster@trans.world.test\n")
+        settings = dict(self.common(), hostname=f"{host}.world.test",
+                        domains="trans.world.test", registrar_zones=REG_ZONE, aliases=aliases,
+                        outbound_port=self.port, outbound_bind=IP[host],
+                        transition_date="2099-01-01", transition_notice="yes",
+                        transition_reply="yes", transition_url=TRANSITION_URL)
+        d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
+                   listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": "hard",
+                                     "xvouch_none": "ignore"}})
         d.listener_defaults = {}
         d.write_config()
         d.start()
         self.started.append(d)
         return d
 
-    def sender(self, host, table):
+    def sender(self, host, table, submission=False):
         name = f"{host}.world.test"
         aliases = os.path.join(self.dir, f"{host}.aliases")
         settings = dict(self.common(), hostname=name, domains=name,
                         outbound_port=self.port, outbound_bind=IP[host], aliases=aliases)
+        listeners = {"mx": {"address": f"{IP[host]}:{self.port}", "mode": "off"}}
+        if submission:
+            # alice submits with her password over STARTTLS (case 19)
+            settings["tls_cert"], settings["tls_key"] = self.a_cert
+            listeners["submission"] = {"address": f"{IP[host]}:0", "submission": "yes"}
         d = Vouchd(os.path.join(self.dir, host), host=IP[host], settings=settings,
-                   listeners={"mx": {"address": f"{IP[host]}:{self.port}", "mode": "off"}})
+                   listeners=listeners)
         # its own users submit from 127.0.0.1: allow-listed at the sender
         d.settings["allow_networks"] = "127.0.0.1/32"
         d.listener_defaults = {}
@@ -265,6 +336,8 @@ class World:
             for k, v in table.items():
                 f.write(f"{k}: {v}\n")
         d.write_config()
+        if submission:
+            add_user(d, f"alice@{name}", ALICE_PASSWORD)
         d.start()
         self.started.append(d)
         return d
@@ -278,6 +351,17 @@ class World:
                 errors.append(e)
         if errors:
             raise errors[0]
+
+
+def add_user(d, user, password=None):
+    """Add user to d's users file, unless a start on an earlier candidate
+    port (ports.retry) added it already."""
+    if user in d.ctl("user", "list", check=True).stdout.split():
+        return
+    if password is None:
+        d.ctl("user", "add", user, check=True)
+    else:
+        d.ctl("user", "add", user, "--password-stdin", input=password + "\n", check=True)
 
 
 def wait(fn, timeout=20, what="condition"):
