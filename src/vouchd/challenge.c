@@ -152,7 +152,8 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	release(c->d, NULL, 0);
+	log_debug("event=challenge_sweep discarded=%zu", release(c->d, NULL, 0));
+	challenge_digest_sweep(c->d);
 }
 
 /* ---- life ------------------------------------------------------------------------ */

@@ -12,7 +12,9 @@
  * (challenge_http.c): the sender is whitelisted for the recipient, and
  * every message held for the challenge is released to INBOX, in order. A
  * sweep discards held copies whose challenge has expired, without a
- * bounce. Mail a user submits whitelists its recipients for that user.
+ * bounce, and sends the users' digests of their held mail when they are
+ * due (challenge_digest.c). Mail a user submits whitelists its recipients
+ * for that user.
  */
 #ifndef VOUCH_VOUCHD_CHALLENGE_H
 #define VOUCH_VOUCHD_CHALLENGE_H

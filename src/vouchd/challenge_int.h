@@ -10,6 +10,7 @@
 #include "util/netaddr.h"
 
 struct evhttp;
+struct vouchd;
 struct event;
 
 struct challenge {
@@ -24,5 +25,9 @@ struct challenge {
 /* Bind the page on addr ("" or NULL: none). 0, or -1 with err. */
 int challenge_http_open(struct challenge *c, const char *addr, char *err, size_t errsz);
 void challenge_http_close(struct challenge *c);
+
+/* challenge_digest.c: at each sweep, the digests of held mail that are
+ * due (challenge_digest; nothing when it is 0). */
+void challenge_digest_sweep(struct vouchd *d);
 
 #endif

@@ -324,6 +324,54 @@ def test_submission_whitelists_recipients(world_dir, make_vouchd, ns):
     assert "event=challenge_held" not in d.log()
 
 
+def test_digest_lists_held_mail_once_per_period(world):
+    """challenge_digest (off by default: sweeps pass and nothing is sent)
+    set by a reload: alice, who has two messages held, gets one digest
+    listing each (date, From, Subject, return path, challenge, when it is
+    discarded) and how to have it now; held mail after it waits for the
+    next period, through any number of sweeps and a restart."""
+    d, _ = world({"challenge_sweep": "1s", "relayhost": "127.0.0.1:1", "retry_min": "1h"},
+                 postfix=False)
+    for sender, subject in ((SENDER, "the first held one"),
+                            ("other@sender.test", "the second held one")):
+        body = f"From: Someone <{sender}>\r\nSubject: {subject}\r\n\r\nx\r\n"
+        assert direct(d, sender, "alice@test.example", body)[0] == 250
+    d.wait_log("event=challenge_held", count=2)
+    n = d.log().count("event=challenge_sweep")
+    d.wait_log("event=challenge_sweep", count=n + 2)
+    assert d.messages("alice@test.example") == [] and "event=challenge_digest" not in d.log()
+
+    d.settings["challenge_digest"] = "1h"
+    d.write_config()
+    n = d.log().count("event=reloaded")
+    d.ctl("reload", check=True)
+    d.wait_log("event=reloaded", count=n + 1)
+    d.wait_log(r"event=challenge_digest user=alice@test\.example held=2")
+    (raw,) = d.wait_messages("alice@test.example", 1)
+    m = parse(raw)
+    assert m["Subject"] == "2 messages held for you until the sender confirms"
+    assert m["Auto-Submitted"] == "auto-generated" and m["Return-Path"] == "<>"
+    text = m.get_content()
+    cids = re.findall(r"challenge ([0-9a-f]{16}), discarded \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+                      text)
+    assert len(cids) == 2 and all(c in d.ctl("challenge", "list").stdout for c in cids)
+    assert text.index("the first held one") < text.index("the second held one")
+    assert f"From: Someone <{SENDER}>" in text and f"Return path: <{SENDER}>" in text
+    assert text.count("(new)") == 2 and "write to its sender" in text
+
+    # within the period: a third held message, sweeps, a restart: no digest
+    assert direct(d, "third@sender.test", "alice@test.example")[0] == 250
+    d.wait_log("event=challenge_held", count=3)
+    n = d.log().count("event=challenge_sweep")
+    d.wait_log("event=challenge_sweep", count=n + 2)
+    d.stop()
+    d.start()
+    n = d.log().count("event=challenge_sweep")
+    d.wait_log("event=challenge_sweep", count=n + 2)
+    assert len(d.messages("alice@test.example")) == 1
+    assert d.log().count("event=challenge_digest user=") == 1
+
+
 def test_config_check_reports_bad_settings(world_dir):
     import subprocess
     import paths
@@ -343,6 +391,8 @@ def test_config_check_reports_bad_settings(world_dir):
     err = check("challenge_reply_local = Con-firm\nchallenge_url = ftp://example.org/x\n")
     assert re.search(r"bad\.conf:2: challenge_reply_local", err), err
     assert re.search(r"bad\.conf:3: challenge_url", err), err
+    err = check("challenge_digest = 31d\n")
+    assert re.search(r"bad\.conf:2: .*challenge_digest", err), err
 
 
 def test_held_mail_survives_a_restart(world):

@@ -33,6 +33,8 @@ const struct conf_key challenge_config_keys[] = {
 	    "HMAC key of challenge tokens (made at first start); empty = <data_dir>/state/challenge.key" },
 	{ "challenge_sweep", CONF_DURATION, C(sweep), "1m", 1 * SEC, DAY, NULL,
 	    "how often held mail whose challenge expired is looked for" },
+	{ "challenge_digest", CONF_DURATION, C(digest), "0", 0, 30 * DAY, NULL,
+	    "at most how often a user gets a digest of the mail held for them (only when some was held since the last); 0 = no digests" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 

@@ -22,6 +22,7 @@ struct challenge_config {
 	char *url;            /* the page's public URL (the link's base) */
 	char *key_file;       /* HMAC key; "" = <data_dir>/state/challenge.key */
 	long long sweep;      /* ms between sweeps for expired held mail */
+	long long digest;     /* ms between a user's digests of held mail; 0 = none */
 };
 
 extern const struct conf_key challenge_config_keys[];
