@@ -15,8 +15,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "dns/dns_backend.h"
+#include "dns/dns_cache.h"
 #include "dns/dns_config.h"
 #include "dns/dns_mem.h"
 #include "dns/dns_name.h"
@@ -58,6 +60,8 @@ struct dns_client {
 	struct event *ready_ev;
 	int dispatching; /* inside ready_cb */
 	int dying;       /* dns_client_free called from a callback */
+
+	struct dns_cache *cache; /* answers kept for their TTL, or NULL */
 };
 
 static const struct {
@@ -226,6 +230,30 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	dns_client_deliver(c, p->id, dns_result_fail(p->name, p->type, DNS_TEMPFAIL, "timeout"));
 }
 
+static int64_t
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Queue res for query p's callback. */
+static void
+queue_answer(struct dns_client *c, struct dns_pending *p, struct dns_result *res)
+{
+	event_del(p->timer);
+	p->res = res;
+	p->next = NULL;
+	if (c->ready_tail)
+		c->ready_tail->next = p;
+	else
+		c->ready_head = p;
+	c->ready_tail = p;
+	event_active(c->ready_ev, EV_READ, 0);
+}
+
 void
 dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *res)
 {
@@ -236,15 +264,22 @@ dns_client_deliver(struct dns_client *c, uint64_t id, struct dns_result *res)
 		dns_result_free(res);
 		return;
 	}
-	event_del(p->timer);
-	p->res = res;
-	p->next = NULL;
-	if (c->ready_tail)
-		c->ready_tail->next = p;
-	else
-		c->ready_head = p;
-	c->ready_tail = p;
-	event_active(c->ready_ev, EV_READ, 0);
+	if (c->cache)
+		dns_cache_put(c->cache, res, now_mono());
+	queue_answer(c, p, res);
+}
+
+void
+dns_client_cache(struct dns_client *c, size_t max)
+{
+	dns_cache_free(c->cache);
+	c->cache = max ? dns_cache_new(max) : NULL;
+}
+
+size_t
+dns_client_cached(const struct dns_client *c)
+{
+	return c->cache ? dns_cache_count(c->cache) : 0;
 }
 
 struct dns_client *
@@ -291,6 +326,7 @@ client_destroy(struct dns_client *c)
 		pending_free(p);
 	}
 	c->ops->free(c->state);
+	dns_cache_free(c->cache);
 	event_free(c->ready_ev);
 	free(c->slots);
 	free(c->freelist);
@@ -331,6 +367,7 @@ dns_client_lookup(
     struct dns_client *c, const char *name, enum dns_type type, dns_callback cb, void *arg)
 {
 	struct dns_pending *p = pending_new(c, name);
+	struct dns_result *hit;
 
 	p->client = c;
 	p->cb = cb;
@@ -346,6 +383,8 @@ dns_client_lookup(
 	} else if (dns_name_check(name) < 0) {
 		dns_client_deliver(
 		    c, p->id, dns_result_fail(name, type, DNS_PERMFAIL, "malformed name"));
+	} else if (c->cache && (hit = dns_cache_get(c->cache, name, type, now_mono())) != NULL) {
+		queue_answer(c, p, hit); /* from the loop, as every answer */
 	} else if (c->ops->submit(c->state, p->id, name, type, &p->q) < 0) {
 		dns_client_deliver(
 		    c, p->id, dns_result_fail(name, type, DNS_TEMPFAIL, "resolver unavailable"));
@@ -518,5 +557,6 @@ dns_client_new(struct event_base *base, const struct dns_config *cfg, char *err,
 		free(c);
 		return NULL;
 	}
+	dns_client_cache(c, DNS_CLIENT_CACHE_DEFAULT);
 	return c;
 }

@@ -131,6 +131,17 @@ uint64_t dns_client_lookup(
     struct dns_client *c, const char *name, enum dns_type type, dns_callback cb, void *arg);
 /* Cancel a query: its callback will not be called. Unknown ids are ignored. */
 void dns_client_cancel(struct dns_client *c, uint64_t id);
+/*
+ * Keep answers for their TTL in front of the backend (dns_cache.h), at
+ * most max of them; 0 turns the cache off (and empties it). Clients made
+ * by dns_client_new() have one of DNS_CLIENT_CACHE_DEFAULT entries; the
+ * in-memory ones have none, so a test that changes its table sees the
+ * change at once.
+ */
+#define DNS_CLIENT_CACHE_DEFAULT 10000
+void dns_client_cache(struct dns_client *c, size_t max);
+/* Answers in the cache now. */
+size_t dns_client_cached(const struct dns_client *c);
 /* Number of queries started and not yet delivered or cancelled. */
 size_t dns_client_pending(const struct dns_client *c);
 /* The event base the client runs on. */

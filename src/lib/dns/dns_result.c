@@ -131,7 +131,13 @@ dns_result_settle(struct dns_result *res)
 struct dns_result *
 dns_result_copy(const struct dns_result *src)
 {
-	struct dns_result *res = dns_result_new(src->qname, src->qtype, src->status);
+	return dns_result_copy_as(src, src->qname);
+}
+
+struct dns_result *
+dns_result_copy_as(const struct dns_result *src, const char *qname)
+{
+	struct dns_result *res = dns_result_new(qname, src->qtype, src->status);
 
 	res->sec = src->sec;
 	res->rcode = src->rcode;

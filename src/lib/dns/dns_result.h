@@ -20,6 +20,8 @@ dns_result_fail(const char *name, enum dns_type type, enum dns_status status, co
 void dns_result_free(struct dns_result *res);
 /* Deep copy (caller frees). */
 struct dns_result *dns_result_copy(const struct dns_result *res);
+/* The same, as the answer to qname (the name as another query asked it). */
+struct dns_result *dns_result_copy_as(const struct dns_result *res, const char *qname);
 
 /* Append one record; the add_* helpers copy their arguments. */
 void dns_result_add_a(struct dns_result *res, const struct in_addr *a);
