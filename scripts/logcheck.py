@@ -31,7 +31,7 @@ import tempfile
 
 DIRS = ("src/lib", "src/vouchd", "src/vouchctl", "src/registry")
 TRUSTED = "scripts/logcheck.trusted"
-CALL = re.compile(r"\blog_(err|warn|info|debug|write|panic)\s*\(")
+CALL = re.compile(r"\blog_(err|warn|notice|info|debug|write|panic)\s*\(")
 CONV = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?(hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 SAFE = [

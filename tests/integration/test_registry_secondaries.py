@@ -166,9 +166,9 @@ def test_refusals_are_logged(tmp_path):
         assert r.rcode() == dns.rcode.NOTIMP
         log = wait_for(lambda: "event=notify_refused proto=udp" in reg.read_log()
                        and reg.read_log(), timeout=5)
-        assert re.search(r" warn: event=xfr_refused proto=tcp client=127\.0\.0\.3"
+        assert re.search(r" notice: event=xfr_refused proto=tcp client=127\.0\.0\.3"
                          r" qname=\"reg\.test\.\" qtype=AXFR rcode=5 ", log), log
-        assert re.search(r" warn: event=notify_refused proto=udp client=127\.0\.0\.3"
+        assert re.search(r" notice: event=notify_refused proto=udp client=127\.0\.0\.3"
                          r" qname=\"reg\.test\.\" rcode=4 ", log), log
     finally:
         reg.stop()

@@ -35,7 +35,7 @@ const char *const config_action_names[] = { "ignore", "tag", "unsafe", "tempfail
 const char *const config_mode_names[] = { "off", "soft", "hard", NULL };
 static const char *const outbound_tls_modes[] = { "none", "may", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "implicit", NULL };
-static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const log_levels[] = { "err", "warn", "notice", "info", "debug", NULL };
 static const char *const log_sinks[] = { "stderr", "syslog", "both", NULL };
 
 const struct conf_key config_global_keys[] = {

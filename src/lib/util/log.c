@@ -21,7 +21,7 @@ static struct {
 	long pid; /* getpid() at log_init: one syscall less per line */
 } log_cfg = { "vouch", LOG_LVL_INFO, LOG_SINK_STDERR, 0 };
 
-static const char *const level_names[] = { "err", "warn", "info", "debug" };
+static const char *const level_names[] = { "err", "warn", "notice", "info", "debug" };
 
 void
 log_init(const char *ident, enum log_level level, int sinks)
@@ -111,7 +111,7 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		}
 	}
 	if (log_cfg.sinks & LOG_SINK_SYSLOG) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 		syslog(prio[level], "%s", line);
 	}
 	errno = errsave;

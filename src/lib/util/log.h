@@ -14,7 +14,9 @@
 
 #include <stddef.h>
 
-enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+/* syslog's severities from err down (RFC 5424 6.2.1); notice: normal but
+ * worth an admin's look (a refused zone transfer, ...). */
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_NOTICE, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 enum log_sink { LOG_SINK_STDERR = 1, LOG_SINK_SYSLOG = 2 };
 
@@ -24,7 +26,7 @@ void log_init(const char *ident, enum log_level level, int sinks);
 void log_set_level(enum log_level level);
 /* True when lines at this level are written. */
 int log_enabled(enum log_level level);
-/* Parse "err", "warn", "info", "debug"; -1 if unknown. */
+/* Parse "err", "warn", "notice", "info", "debug"; -1 if unknown. */
 int log_level_parse(const char *name);
 
 /* Write one line; use the log_* macros so the level is checked first. */
@@ -35,6 +37,11 @@ void log_write(enum log_level level, const char *fmt, ...) __attribute__((format
 	do { \
 		if (log_enabled(LOG_LVL_WARN)) \
 			log_write(LOG_LVL_WARN, __VA_ARGS__); \
+	} while (0)
+#define log_notice(...) \
+	do { \
+		if (log_enabled(LOG_LVL_NOTICE)) \
+			log_write(LOG_LVL_NOTICE, __VA_ARGS__); \
 	} while (0)
 #define log_info(...) \
 	do { \

@@ -25,7 +25,7 @@
 #define KB 1024LL
 #define MB (1024LL * KB)
 
-static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const log_levels[] = { "err", "warn", "notice", "info", "debug", NULL };
 
 const struct conf_key reg_config_keys[] = {
 	{ "data_dir", CONF_STR, K(data_dir), "var/registry", 0, 0, NULL,

@@ -95,8 +95,9 @@ log_refusal(
 	}
 	d->refused_logged++;
 	if (xfr)
-		log_warn("event=xfr_refused proto=%s client=%s qname=%s qtype=%s rcode=%d reason=%s"
-		         " suppressed=%u",
+		log_notice(
+		    "event=xfr_refused proto=%s client=%s qname=%s qtype=%s rcode=%d reason=%s"
+		    " suppressed=%u",
 		    proto, peer, log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)),
 		    info->qtype == DNS_TYPE_AXFR ? "AXFR" : "IXFR", info->rcode,
 		    info->rcode == DNS_RCODE_FORMERR
@@ -104,8 +105,8 @@ log_refusal(
 		        : "\"not a configured secondary, or not the apex\"",
 		    d->refused_suppressed);
 	else
-		log_warn("event=notify_refused proto=%s client=%s qname=%s rcode=%d reason=\"this"
-		         " server is the primary\" suppressed=%u",
+		log_notice("event=notify_refused proto=%s client=%s qname=%s rcode=%d reason=\"this"
+		           " server is the primary\" suppressed=%u",
 		    proto, peer, log_escape(esc, sizeof(esc), info->qname, strlen(info->qname)),
 		    info->rcode, d->refused_suppressed);
 	d->refused_suppressed = 0;
