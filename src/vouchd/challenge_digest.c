@@ -39,6 +39,7 @@
 #define DIGEST_FIELD_MAX 200
 
 struct held_item {
+	char qid[ENVELOPE_ID_MAX + 1];
 	char rcpt[CHALLENGE_ADDR_MAX];
 	char sender[CHALLENGE_ADDR_MAX];
 	char challenge[CHALLENGE_ID_LEN + 1];
@@ -87,38 +88,44 @@ read_head(struct vouchd *d, const char *id, size_t *len)
 	return buf;
 }
 
+/* The envelopes only (they are in memory); the message files are read
+ * for the recipients whose digest is due. */
 static int
 gather_one(void *arg, struct envelope *env)
 {
 	struct gather *g = arg;
-	char *head = NULL;
-	size_t hlen = 0;
-	int read = 0;
 
 	for (size_t i = 0; i < env->nrcpts && g->n < DIGEST_SCAN_MAX; i++) {
 		const struct env_rcpt *rc = &env->rcpts[i];
 		if (rc->challenge == NULL || rc->status != ENV_RCPT_PENDING)
 			continue;
-		if (!read) {
-			head = read_head(g->d, env->id, &hlen);
-			read = 1;
-		}
 		if (g->n == g->cap) {
 			g->cap = g->cap ? g->cap * 2 : 64;
 			g->v = xrealloc(g->v, g->cap * sizeof(*g->v));
 		}
 		struct held_item *it = &g->v[g->n];
 		memset(it, 0, sizeof(*it));
+		str_copy(it->qid, sizeof(it->qid), env->id);
 		str_copy(it->rcpt, sizeof(it->rcpt), rc->addr);
 		str_copy(it->sender, sizeof(it->sender), env->sender);
 		str_copy(it->challenge, sizeof(it->challenge), rc->challenge);
-		field_of(head, hlen, "From", it->from, sizeof(it->from));
-		field_of(head, hlen, "Subject", it->subject, sizeof(it->subject));
 		it->arrival = env->arrival;
 		it->seq = g->n++;
 	}
-	free(head);
 	return 0;
+}
+
+/* From and Subject of the messages a digest lists. */
+static void
+read_fields(struct vouchd *d, struct held_item *v, size_t n)
+{
+	for (size_t i = 0; i < n && i < DIGEST_LIST_MAX; i++) {
+		size_t hlen;
+		char *head = read_head(d, v[i].qid, &hlen);
+		field_of(head, hlen, "From", v[i].from, sizeof(v[i].from));
+		field_of(head, hlen, "Subject", v[i].subject, sizeof(v[i].subject));
+		free(head);
+	}
 }
 
 static int
@@ -188,7 +195,7 @@ compose(struct vouchd *d, const struct held_item *v, size_t n, int64_t last, str
 
 /* One recipient's held copies v[0..n): a digest if one is due. */
 static int
-digest_one(struct vouchd *d, const struct held_item *v, size_t n, int64_t now)
+digest_one(struct vouchd *d, struct held_item *v, size_t n, int64_t now)
 {
 	const struct config *cfg = d->cfg;
 	int64_t period = cfg->challenge.digest / 1000, last = 0, newest = 0;
@@ -214,6 +221,7 @@ digest_one(struct vouchd *d, const struct held_item *v, size_t n, int64_t now)
 	if (store_put(d->store, "challenge_digest", v[0].rcpt, stamp,
 	        now + cfg->challenge.expiry / 1000 + period) < 0)
 		return 0;
+	read_fields(d, v, n);
 	strbuf_init(&m, 16 * 1024);
 	compose(d, v, n, last, &m);
 	if (m.len == 0 || inject_message(d, "", rcpts, 1, m.s, m.len, 0) < 0)
