@@ -247,6 +247,17 @@ sess_connect(struct run *r, struct session *s)
 		memset(&src, 0, sizeof(src));
 		src.sin_family = AF_INET;
 		src.sin_addr = r->o.sources[r->next_source++ % r->o.nsources];
+		/*
+		 * Leave the port to connect(): a port chosen at bind() must be
+		 * free for every destination and never reuses one in TIME_WAIT,
+		 * so thousands of one-message connections from one source
+		 * address exhaust the range and connect() slows down mid-run
+		 * (a benchmark round then measures the kernel's port search,
+		 * not the server). At connect() the kernel needs only a unique
+		 * 4-tuple and may reuse TIME_WAIT ports (tcp_tw_reuse, on for
+		 * loopback by default).
+		 */
+		setsockopt(s->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(s->fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
 			close(s->fd);
 			s->fd = -1;
