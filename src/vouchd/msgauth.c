@@ -19,6 +19,7 @@
 #include "auth/dmarc_from.h"
 #include "auth/orgdomain.h"
 #include "config/config.h"
+#include "policy/verdict.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -67,6 +68,29 @@ msgauth_service_start(struct vouchd *d)
 		char esc[LOG_ESC_MAX];
 		log_err("event=dmarc_off reason=%s", log_str(esc, sizeof(esc), err));
 	}
+}
+
+void
+msgauth_service_reload(struct vouchd *d)
+{
+	char err[300], esc[LOG_ESC_MAX];
+	const struct config *cfg = d->cfg;
+	struct orgdomain *od;
+
+	if (!cfg->dmarc.verify)
+		return;
+	/* A new list (a publicsuffix upgrade, another file) takes effect now.
+	 * Nothing keeps the old one past a call: dmarc_check_start() and
+	 * arc_origin_read() use it at once, msgauth at its evaluation. */
+	od = orgdomain_open(cfg->dmarc.psl, err, sizeof(err));
+	if (od == NULL) {
+		log_err("event=psl_reload_failed reason=%s%s", log_str(esc, sizeof(esc), err),
+		    d->psl ? " (the list loaded before stays in use)" : "");
+		return;
+	}
+	orgdomain_free(d->psl);
+	d->psl = od;
+	log_info("event=psl_loaded list=%s", log_token(esc, sizeof(esc), cfg->dmarc.psl));
 }
 
 void
@@ -263,10 +287,18 @@ evaluate(struct msgauth *m)
 }
 
 void
-msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to)
+msgauth_report(const struct msgauth *m, const struct verdict *v, const char *source_ip,
+    const char *envelope_to)
 {
-	if (m && m->dmarc_on && m->has_input)
-		dmarcrep_add(m->d, &m->disc, &m->in, &m->out, source_ip, envelope_to);
+	struct dmarc_outcome out;
+
+	if (m == NULL || !m->dmarc_on || !m->has_input)
+		return;
+	/* what was done with the message, not only what the policy asked */
+	out = m->out;
+	if (policy_dmarc_applied(v, &m->out, &out.disposition, &out.override) < 0)
+		return;
+	dmarcrep_add(m->d, &m->disc, &m->in, &out, source_ip, envelope_to);
 }
 
 static void

@@ -11,7 +11,7 @@
  *		... find the session by sid ...
  *		msgauth_proofs(ss->ma, add, g);   // PROOF_DKIM..., PROOF_DMARC
  *		msgauth_authres(ss->ma, hostname, &trace);
- *		msgauth_report(ss->ma, client_ip, rcpt_domain);  // DMARC aggregate reports
+ *		msgauth_report(ss->ma, &v, client_ip, rcpt_domain);  // DMARC aggregate reports
  *		msgauth_free(ss->ma);
  *	}
  *
@@ -41,9 +41,12 @@ struct msgauth;
 
 typedef void (*msgauth_cb)(struct vouchd *d, uint64_t sid);
 
-/* The daemon's part: the Public Suffix List DMARC needs (loaded once at
- * startup; without it DMARC is off and the log says why). */
+/* The daemon's part: the Public Suffix List DMARC needs (loaded at
+ * startup, without it DMARC is off and the log says why; read again on
+ * each reload). */
 void msgauth_service_start(struct vouchd *d);
+/* SIGHUP: the suffix list read again; one that does not load keeps the old. */
+void msgauth_service_reload(struct vouchd *d);
 void msgauth_service_stop(struct vouchd *d);
 
 /* A message's checks under cfg (borrowed: the session holds it); NULL
@@ -71,8 +74,12 @@ void msgauth_arc_override(struct msgauth *m, const char *sealer);
 void msgauth_authres(const struct msgauth *m, const char *authserv_id, struct strbuf *out);
 /* After done: record the DMARC result for the policy domain's aggregate
  * report (dmarcrep.h), as seen from source_ip, to envelope_to's domain
- * (may be NULL). Nothing when DMARC was not evaluated. NULL-safe. */
-void msgauth_report(const struct msgauth *m, const char *source_ip, const char *envelope_to);
+ * (may be NULL), with what the end-of-data verdict v did with it
+ * (policy_dmarc_applied()). Nothing when DMARC was not evaluated, or
+ * when v is a 4xx (the retry is counted). NULL-safe. */
+struct verdict;
+void msgauth_report(const struct msgauth *m, const struct verdict *v, const char *source_ip,
+    const char *envelope_to);
 /* After done: the ARC chain as it arrived (none without one, or when it
  * was not checked), what a seal of ours says of it. */
 enum arc_cv msgauth_arc_cv(const struct msgauth *m);

@@ -12,6 +12,7 @@
 #include "listen.h"
 #include "lists.h"
 #include "listener.h"
+#include "msgauth.h"
 #include "outbound.h"
 #include "outsign.h"
 #include "qmgr.h"
@@ -113,6 +114,7 @@ vouchd_reload(struct vouchd *d)
 	if (d->xvcheck)
 		xvouch_configure(d);
 	xgen_configure(d);
+	msgauth_service_reload(d);
 	log_info("event=reloaded config=%s", cfg->path ? cfg->path : "embedded");
 }
 

@@ -350,10 +350,11 @@ merge_trace(struct smtpd_sess *ss, const struct strbuf *ar)
 	ss->env.trace_skip = hl + strlen(mid) + ss->verdict_len;
 }
 
-/* The DMARC result, for the aggregate report of the From domain's policy:
- * from the client's address, to the first recipient's domain. */
+/* The DMARC result and what verdict v did with the message, for the
+ * aggregate report of the From domain's policy: from the client's
+ * address, to the first recipient's domain. */
 static void
-report_dmarc(struct smtpd_sess *ss, struct smtp_session *s)
+report_dmarc(struct smtpd_sess *ss, struct smtp_session *s, const struct verdict *v)
 {
 	const char *to = NULL;
 
@@ -363,7 +364,7 @@ report_dmarc(struct smtpd_sess *ss, struct smtp_session *s)
 		const char *at = rc ? strrchr(rc, '@') : NULL;
 		to = at ? at + 1 : NULL;
 	}
-	msgauth_report(ss->ma, smtp_session_peer_addr(s), to);
+	msgauth_report(ss->ma, v, smtp_session_peer_addr(s), to);
 }
 
 /* The message's checks are in: their proofs join the transaction's. */
@@ -484,7 +485,7 @@ decide(struct vouchd *d, struct smtp_session *s)
 		strbuf_free(&ar);
 	}
 	if (ss->ma)
-		report_dmarc(ss, s); /* refused or not: the report counts it */
+		report_dmarc(ss, s, &v); /* refused or not (a 4xx waits for the retry) */
 	msgauth_free(ss->ma);
 	ss->ma = NULL;
 	/* challenge/response: held recipients, or 451 past its rate limits */

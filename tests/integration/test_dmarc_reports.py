@@ -17,6 +17,9 @@ with what was sent.
   - extno.test, rua to victim.test, which publishes no authorization: the
     victim gets nothing (RFC 7489 7.1), and the log says why;
   - tiny.test, rua=...!100: the report is larger, so it is not sent.
+  - forged.test (p=reject), a forged From: refused in hard mode (reported
+    as reject), filed Unsafe in soft mode (reported as quarantine, with
+    local_policy as the reason: what was done, not only what was asked).
   - With the shipped settings (dmarc_report = no) nothing is collected,
     so nothing can be sent.
 """
@@ -67,6 +70,10 @@ ZONES = {
     "tiny.test": zone("tiny.test", [
         SPF, '_dmarc TXT "v=DMARC1; p=none; rua=mailto:agg@tiny.test!100"']),
     "mx.test": zone("mx.test", [SPF, "@ A 127.0.0.1"]),
+    # does not send from here and asks for rejection: a forged From fails
+    "forged.test": zone("forged.test", [
+        '@ TXT "v=spf1 ip4:192.0.2.1 -all"',
+        '_dmarc TXT "v=DMARC1; p=reject; rua=mailto:agg@forged.test"']),
 }
 
 
@@ -98,7 +105,7 @@ def signed(frm, n):
                                       b"message-id"]) + msg
 
 
-def send(d, sender, data):
+def send(d, sender, data, want=250):
     with Client(d.host, d.port) as c:
         c.reply()
         assert c.cmd("EHLO mx.test")[0] == 250
@@ -107,7 +114,7 @@ def send(d, sender, data):
         assert c.cmd("DATA")[0] == 354
         c.send(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
         code, lines = c.reply()
-        assert code == 250, lines
+        assert code == want, lines
 
 
 def start(make_vouchd, ns, sink, **settings):
@@ -236,6 +243,37 @@ def test_reports_sent_counted_and_authorized(make_vouchd, ns, sink, world_dir):
     # each report was sent once: forgotten after sending
     d.wait_log(r"event=dmarc_report domain=extok\.test ")
     assert len(re.findall(r"event=dmarc_report domain=extok\.test ", d.log())) == 1
+
+
+def test_report_says_what_was_done(make_vouchd, ns, sink):
+    """The disposition a report gives is what vouchd did with the
+    message (RFC 7489 appendix C): p=reject refused in hard mode is
+    "reject"; in soft mode the message is filed Unsafe, which is
+    "quarantine", and the reason says local policy decided."""
+    d = start(make_vouchd, ns, sink, **REPORTING)
+    assert "mode" not in d.listeners["smtp"]
+    # the shipped mode (soft) first: the Unsafe folder
+    send(d, "mallory@mx.test", message("ceo@forged.test", 1))
+    d.wait_messages("postmaster@localhost", 1, folder=".Unsafe")
+    d.listeners["smtp"]["mode"] = "hard"
+    d.write_config()
+    n = d.log().count("event=reloaded")
+    d.ctl("reload", check=True)
+    d.wait_log("event=reloaded", count=n + 1)
+    send(d, "mallory@mx.test", message("ceo@forged.test", 2), want=550)
+    got, counts = wait_reports(sink, {"agg@forged.test": 2})
+    assert counts == {"agg@forged.test": 2}
+    rows = {}
+    for t in got["agg@forged.test"]:
+        _, root, _, _ = parse_report(t)
+        assert root.findtext("policy_published/p") == "reject"
+        for rec in root.iter("record"):
+            pe = rec.find("row/policy_evaluated")
+            key = (pe.findtext("disposition"), pe.findtext("dkim"), pe.findtext("spf"),
+                   pe.findtext("reason/type"))
+            rows[key] = rows.get(key, 0) + int(rec.findtext("row/count"))
+    assert rows == {("reject", "fail", "fail", None): 1,
+                    ("quarantine", "fail", "fail", "local_policy"): 1}, rows
 
 
 def records(d):

@@ -15,6 +15,7 @@ streams in and evaluates DMARC for the From domain at the end of DATA:
 """
 import base64
 import os
+import re
 import subprocess
 
 import dkim
@@ -188,6 +189,47 @@ def test_dmarc_off_takes_the_forgery(make_vouchd, ns):
     msg = d.wait_messages("postmaster@localhost", 1)[0]
     assert b"dmarc=" not in msg
     assert b"\tdkim=none (no signatures)" in msg
+
+
+def test_suffix_list_is_read_again_on_reload(make_vouchd, ns, world_dir):
+    """dmarc_public_suffix_list takes effect on SIGHUP: signer.test made a
+    public suffix turns news.signer.test into its own organizational
+    domain, so d=signer.test no longer aligns and DMARC finds no policy
+    there. A list that does not load at reload keeps the one in use."""
+    psl = os.path.join(world_dir, "psl.dat")
+    with open(psl, "w") as f:
+        f.write("// a list of one suffix\ntest\n")
+    d = start(make_vouchd, ns, dmarc_public_suffix_list=psl)
+    msg = message("alice@news.signer.test")
+    data = dkim.sign(msg, b"s1", b"signer.test", KEY) + msg
+    passed = b"\tdmarc=pass (p=reject) header.from=news.signer.test"
+    nopolicy = (b"\tdmarc=none (no DMARC record at _dmarc.news.signer.test) "
+                b"header.from=news.signer.test")
+
+    def results(n):
+        heads = [head(m) for m in d.wait_messages("postmaster@localhost", n)]
+        return sum(passed in h for h in heads), sum(nopolicy in h for h in heads)
+
+    assert send(d, "alice@signer.test", data)[0] == 250
+    assert results(1) == (1, 0)
+
+    with open(psl, "w") as f:
+        f.write("test\nsigner.test\n")
+    n = d.log().count("event=reloaded")
+    d.ctl("reload", check=True)
+    d.wait_log("event=reloaded", count=n + 1)
+    d.wait_log(re.escape("event=psl_loaded list=" + psl))
+    assert send(d, "alice@signer.test", data)[0] == 250
+    assert results(2) == (1, 1)
+
+    with open(psl, "w") as f:
+        f.write("// no rules\n")
+    d.ctl("reload", check=True)
+    d.wait_log("event=reloaded", count=n + 2)
+    d.wait_log(re.escape(f'event=psl_reload_failed reason="cannot load the public suffix '
+                         f'list {psl}" (the list loaded before stays in use)'))
+    assert send(d, "alice@signer.test", data)[0] == 250
+    assert results(3) == (1, 2)
 
 
 def test_config_check_reports_bad_values_with_lines(world_dir):

@@ -68,8 +68,14 @@ struct dmarc_input {
 /* Why the disposition differs from the policy (RFC 7489 appendix C). */
 enum dmarc_override {
 	DMARC_OVERRIDE_NONE = 0,
-	DMARC_OVERRIDE_SAMPLED_OUT, /* pct= left this message out of the policy */
+	DMARC_OVERRIDE_SAMPLED_OUT,  /* pct= left this message out of the policy */
+	DMARC_OVERRIDE_ARC,          /* a trusted ARC chain stood for DMARC (RFC 8617 7.2.2) */
+	DMARC_OVERRIDE_LOCAL_POLICY, /* the receiver's settings (soft mode, dmarc_reject, ...) */
 };
+/* "sampled_out", "arc", "local_policy"; "-" for none (the report's row text). */
+const char *dmarc_override_name(enum dmarc_override o);
+/* The name back; 0, or -1 if it names none of them. */
+int dmarc_override_parse(const char *s, enum dmarc_override *o);
 
 /* The answer, self-contained (fixed buffers) so it can be copied and stored. */
 struct dmarc_outcome {

@@ -69,6 +69,26 @@ dmarc_report_config_check(const struct dmarc_report_config *cfg, char *err, size
 
 /* ---- rows as text ---------------------------------------------------- */
 
+static const char *const override_names[] = { "-", "sampled_out", "arc", "local_policy" };
+
+const char *
+dmarc_override_name(enum dmarc_override o)
+{
+	return (size_t)o < sizeof(override_names) / sizeof(override_names[0]) ? override_names[o]
+	                                                                      : "-";
+}
+
+int
+dmarc_override_parse(const char *s, enum dmarc_override *o)
+{
+	for (size_t i = 0; i < sizeof(override_names) / sizeof(override_names[0]); i++)
+		if (strcmp(s, override_names[i]) == 0) {
+			*o = (enum dmarc_override)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* A field of a row: printable, no tab (UTF-8 allowed), bounded. */
 static int
 put_field(struct strbuf *out, const char *s, size_t max)
@@ -96,7 +116,7 @@ dmarc_report_row_format(const struct dmarc_report_row *row, struct strbuf *out)
 	rc |= put_field(out, dmarc_policy_name(row->disposition), 16);
 	rc |= put_field(out, row->dkim_pass ? "pass" : "fail", 4);
 	rc |= put_field(out, row->spf_pass ? "pass" : "fail", 4);
-	rc |= put_field(out, row->override == DMARC_OVERRIDE_SAMPLED_OUT ? "sampled_out" : "-", 16);
+	rc |= put_field(out, dmarc_override_name(row->override), 16);
 	rc |= put_field(out, row->envelope_to[0] ? row->envelope_to : "-", DMARC_DOMAIN_MAX);
 	rc |= put_field(out, row->envelope_from[0] ? row->envelope_from : "-", DMARC_DOMAIN_MAX);
 	rc |= put_field(out, row->header_from, DMARC_DOMAIN_MAX);
@@ -168,9 +188,9 @@ dmarc_report_row_parse(const char *text, struct dmarc_report_row *row)
 	if (get_field(f[4], fl[4], w, sizeof(w)) < 0 || (strcmp(w, "pass") && strcmp(w, "fail")))
 		return -1;
 	row->spf_pass = strcmp(w, "pass") == 0;
-	if (get_field(f[5], fl[5], w, sizeof(w)) < 0 || (w[0] && strcmp(w, "sampled_out")))
+	if (get_field(f[5], fl[5], w, sizeof(w)) < 0 ||
+	    dmarc_override_parse(w[0] ? w : "-", &row->override) < 0)
 		return -1;
-	row->override = w[0] ? DMARC_OVERRIDE_SAMPLED_OUT : DMARC_OVERRIDE_NONE;
 	if (get_field(f[6], fl[6], row->envelope_to, sizeof(row->envelope_to)) < 0 ||
 	    get_field(f[7], fl[7], row->envelope_from, sizeof(row->envelope_from)) < 0 ||
 	    get_field(f[8], fl[8], row->header_from, sizeof(row->header_from)) < 0 ||

@@ -62,7 +62,7 @@ struct dmarc_report_row {
 	uint64_t count;
 	enum dmarc_policy disposition;
 	int dkim_pass, spf_pass;      /* the aligned results (policy_evaluated) */
-	enum dmarc_override override; /* sampled_out */
+	enum dmarc_override override; /* why disposition is not what the policy asked */
 	char envelope_to[DMARC_DOMAIN_MAX + 1];
 	char envelope_from[DMARC_DOMAIN_MAX + 1];
 	char header_from[DMARC_DOMAIN_MAX + 1];

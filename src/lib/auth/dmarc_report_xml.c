@@ -107,10 +107,26 @@ record(struct strbuf *out, const struct dmarc_report_row *row)
 	elem(out, "        ", "disposition", dmarc_policy_name(row->disposition));
 	elem(out, "        ", "dkim", row->dkim_pass ? "pass" : "fail");
 	elem(out, "        ", "spf", row->spf_pass ? "pass" : "fail");
-	if (row->override == DMARC_OVERRIDE_SAMPLED_OUT)
+	/* appendix C PolicyOverrideType; an override by ARC is local policy
+	 * with "arc=pass" as its comment (RFC 8617 7.2.2) */
+	switch (row->override) {
+	case DMARC_OVERRIDE_SAMPLED_OUT:
 		strbuf_puts(out,
 		    "        <reason>\n          <type>sampled_out</type>\n"
 		    "        </reason>\n");
+		break;
+	case DMARC_OVERRIDE_ARC:
+		strbuf_puts(out,
+		    "        <reason>\n          <type>local_policy</type>\n"
+		    "          <comment>arc=pass</comment>\n        </reason>\n");
+		break;
+	case DMARC_OVERRIDE_LOCAL_POLICY:
+		strbuf_puts(out,
+		    "        <reason>\n          <type>local_policy</type>\n"
+		    "        </reason>\n");
+		break;
+	case DMARC_OVERRIDE_NONE: break;
+	}
 	strbuf_puts(out, "      </policy_evaluated>\n    </row>\n    <identifiers>\n");
 	if (row->envelope_to[0])
 		elem(out, "      ", "envelope_to", row->envelope_to);

@@ -50,6 +50,7 @@
 #ifndef VOUCH_POLICY_VERDICT_H
 #define VOUCH_POLICY_VERDICT_H
 
+#include "auth/dmarc_eval.h"
 #include "auth/proofs.h"
 #include "config/config.h"
 #include "util/str.h"
@@ -182,6 +183,22 @@ int policy_resolve(int act, int mode);
  * DMARC made the message unsafe, the DMARC result in the comment else. */
 void policy_verdict_header(const struct proofs *sess, const struct proofs *msg,
     const struct policy *p, struct strbuf *out);
+
+/*
+ * The DMARC aggregate report's view of the end-of-data verdict v (RFC
+ * 7489 appendix C: "the policy actually applied") for a message DMARC
+ * evaluated as out. For a message that failed DMARC, *applied is what v
+ * did with it -- reject, quarantine (the Unsafe folder or a tagged
+ * subject), none (delivered) -- and *why says why that differs from
+ * what the policy asked: sampled_out (pct=), arc (a trusted ARC chain
+ * stood for DMARC) or local_policy (the receiver's settings: soft mode,
+ * dmarc_reject = unsafe, another check's refusal). A message that did
+ * not fail has no disposition of its own: both stay as out has them.
+ * Returns 0, or -1 when v is a temporary failure: the client sends the
+ * message again, and that try is the one a report counts.
+ */
+int policy_dmarc_applied(const struct verdict *v, const struct dmarc_outcome *out,
+    enum dmarc_policy *applied, enum dmarc_override *why);
 
 /* "accept", "tag", "unsafe", "tempfail", "reject". */
 const char *verdict_act_name(enum verdict_act a);

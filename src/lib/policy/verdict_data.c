@@ -164,6 +164,29 @@ policy_data_end(const struct proofs *sess, const struct proofs *msg, const struc
 	str_copy(v->why, sizeof(v->why), text);
 }
 
+int
+policy_dmarc_applied(const struct verdict *v, const struct dmarc_outcome *out,
+    enum dmarc_policy *applied, enum dmarc_override *why)
+{
+	enum dmarc_policy did;
+
+	*applied = out->disposition;
+	*why = out->override;
+	if (v->code >= 400 && v->code < 500)
+		return -1;
+	if (out->result != DMARC_FAIL)
+		return 0;
+	did = v->act == VERDICT_REJECT                          ? DMARC_POLICY_REJECT
+	    : v->act == VERDICT_UNSAFE || v->act == VERDICT_TAG ? DMARC_POLICY_QUARANTINE
+	                                                        : DMARC_POLICY_NONE;
+	if (did != out->disposition) {
+		*applied = did;
+		*why =
+		    v->rule == VERDICT_RULE_ARC ? DMARC_OVERRIDE_ARC : DMARC_OVERRIDE_LOCAL_POLICY;
+	}
+	return 0;
+}
+
 /* ---- what the message adds to its verdict header ---------------------------- */
 
 void

@@ -396,6 +396,22 @@ test_limits(void **state)
 	assert_int_equal(dmarc_report_gzip(xml.s, xml.len, &small), -1);
 	assert_int_equal(small.len, 0);
 	strbuf_free(&small);
+	/* what a receiver's own policy or a trusted ARC chain did instead of
+	 * the policy: appendix C's local_policy, with "arc=pass" for ARC
+	 * (RFC 8617 7.2.2); the schema takes both */
+	r[0]->rows[0].override = DMARC_OVERRIDE_ARC;
+	r[0]->rows[1].override = DMARC_OVERRIDE_LOCAL_POLICY;
+	r[0]->rows[1].disposition = DMARC_POLICY_QUARANTINE;
+	strbuf_reset(&xml);
+	assert_int_equal(dmarc_report_xml(r[0], &cfg, &xml), 0);
+	assert_non_null(strstr(xml.s,
+	    "<reason>\n          <type>local_policy</type>\n"
+	    "          <comment>arc=pass</comment>\n        </reason>"));
+	assert_non_null(strstr(xml.s,
+	    "<disposition>quarantine</disposition>\n        <dkim>fail</dkim>\n        "
+	    "<spf>pass</spf>\n        <reason>\n          <type>local_policy</type>\n"
+	    "        </reason>"));
+	assert_int_equal(xmllint(xml.s, xml.len), 0);
 	strbuf_free(&xml);
 	dmarc_report_free(r[0]);
 
@@ -477,6 +493,17 @@ test_rows(void **state)
 	assert_int_equal(dmarc_report_row_format(&a, &t), 0);
 	assert_int_equal(dmarc_report_row_parse(t.s, &b), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
+	/* every override reads back as itself */
+	static const enum dmarc_override ov[] = { DMARC_OVERRIDE_NONE, DMARC_OVERRIDE_SAMPLED_OUT,
+		DMARC_OVERRIDE_ARC, DMARC_OVERRIDE_LOCAL_POLICY };
+	for (size_t i = 0; i < sizeof(ov) / sizeof(ov[0]); i++) {
+		a.override = ov[i];
+		strbuf_reset(&t);
+		assert_int_equal(dmarc_report_row_format(&a, &t), 0);
+		assert_int_equal(dmarc_report_row_parse(t.s, &b), 0);
+		assert_int_equal(b.override, ov[i]);
+	}
+	a.override = DMARC_OVERRIDE_SAMPLED_OUT;
 	/* a field a row cannot carry */
 	strbuf_reset(&t);
 	snprintf(a.header_from, sizeof(a.header_from), "a\tb");
@@ -499,6 +526,8 @@ test_rows(void **state)
 		"r1\t192.0.2.1\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t9\ta\tb\tpass",
 		"r1\t192.0.2.1\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t0\textra",
 		"r1\t192.0.2.1\tnone\tpass\tfail\t\t-\t-\texample.com\t-\tmfrom\tnone\t0",
+		/* an override vouch never writes */
+		"r1\t192.0.2.1\tnone\tpass\tfail\tforwarded\t-\t-\texample.com\t-\tmfrom\tnone\t0",
 		/* no source: format cannot write it back (found by fuzz_dmarc_report_row) */
 		"r1\t-\tnone\tpass\tfail\t-\t-\t-\texample.com\t-\tmfrom\tnone\t0",
 	};

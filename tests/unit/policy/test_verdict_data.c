@@ -389,6 +389,79 @@ test_header(void **state)
 	}
 }
 
+/* What the aggregate report says was done (policy_dmarc_applied()). */
+static void
+test_dmarc_applied(void **state)
+{
+	static const struct {
+		enum verdict_act act;
+		int code;
+		enum verdict_rule rule;
+		enum dmarc_result result;
+		enum dmarc_policy asked;
+		enum dmarc_override asked_why;
+		int ret;
+		enum dmarc_policy applied;
+		enum dmarc_override why;
+	} cases[] = {
+		/* a 4xx: the retry is the one counted */
+		{ VERDICT_TEMPFAIL, 451, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_REJECT,
+		    DMARC_OVERRIDE_NONE, -1, DMARC_POLICY_REJECT, DMARC_OVERRIDE_NONE },
+		/* passed: nothing to apply, whatever else decided */
+		{ VERDICT_ACCEPT, 250, VERDICT_RULE_NONE, DMARC_PASS, DMARC_POLICY_NONE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_NONE, DMARC_OVERRIDE_NONE },
+		{ VERDICT_UNSAFE, 250, VERDICT_RULE_XVOUCH, DMARC_PASS, DMARC_POLICY_NONE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_NONE, DMARC_OVERRIDE_NONE },
+		{ VERDICT_REJECT, 550, VERDICT_RULE_SPF, DMARC_NONE, DMARC_POLICY_NONE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_NONE, DMARC_OVERRIDE_NONE },
+		/* p=reject refused in hard mode: as asked */
+		{ VERDICT_REJECT, 550, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_REJECT,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_REJECT, DMARC_OVERRIDE_NONE },
+		/* p=reject in soft mode: the Unsafe folder, by local policy */
+		{ VERDICT_UNSAFE, 250, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_REJECT,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_QUARANTINE, DMARC_OVERRIDE_LOCAL_POLICY },
+		/* p=reject and dmarc_reject = ignore: delivered, by local policy */
+		{ VERDICT_ACCEPT, 250, VERDICT_RULE_NONE, DMARC_FAIL, DMARC_POLICY_REJECT,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_NONE, DMARC_OVERRIDE_LOCAL_POLICY },
+		/* a trusted ARC chain stood for DMARC */
+		{ VERDICT_ACCEPT, 250, VERDICT_RULE_ARC, DMARC_FAIL, DMARC_POLICY_REJECT,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_NONE, DMARC_OVERRIDE_ARC },
+		/* p=quarantine: Unsafe, or a tagged subject, is quarantine */
+		{ VERDICT_UNSAFE, 250, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_QUARANTINE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_QUARANTINE, DMARC_OVERRIDE_NONE },
+		{ VERDICT_TAG, 250, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_QUARANTINE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_QUARANTINE, DMARC_OVERRIDE_NONE },
+		/* pct= sampled it out to quarantine, and quarantine it was */
+		{ VERDICT_UNSAFE, 250, VERDICT_RULE_DMARC, DMARC_FAIL, DMARC_POLICY_QUARANTINE,
+		    DMARC_OVERRIDE_SAMPLED_OUT, 0, DMARC_POLICY_QUARANTINE,
+		    DMARC_OVERRIDE_SAMPLED_OUT },
+		/* p=none, refused by another check: the receiver's policy */
+		{ VERDICT_REJECT, 550, VERDICT_RULE_SPF, DMARC_FAIL, DMARC_POLICY_NONE,
+		    DMARC_OVERRIDE_NONE, 0, DMARC_POLICY_REJECT, DMARC_OVERRIDE_LOCAL_POLICY },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct verdict v;
+		struct dmarc_outcome out;
+		enum dmarc_policy applied;
+		enum dmarc_override why;
+
+		memset(&v, 0, sizeof(v));
+		memset(&out, 0, sizeof(out));
+		v.act = cases[i].act;
+		v.code = cases[i].code;
+		v.rule = cases[i].rule;
+		out.result = cases[i].result;
+		out.disposition = cases[i].asked;
+		out.override = cases[i].asked_why;
+		int ret = policy_dmarc_applied(&v, &out, &applied, &why);
+		if (ret != cases[i].ret || applied != cases[i].applied || why != cases[i].why)
+			fail_msg("case %zu: got %d %d %d, want %d %d %d", i, ret, (int)applied,
+			    (int)why, cases[i].ret, (int)cases[i].applied, (int)cases[i].why);
+	}
+}
+
 int
 main(void)
 {
@@ -397,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_arc_every_combination),
 		cmocka_unit_test(test_arc_not_for_trusted_clients),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_dmarc_applied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
