@@ -56,6 +56,10 @@ struct auth_job {
 	int known;      /* a user with a password, not locked */
 	int rated;      /* took a turn of the user's rate (an address not known) */
 	int ok;         /* result */
+	/* a cluster's shared counts (shared_attempt()) */
+	int64_t bucket;   /* the lockout period the units were taken in */
+	int shared_ip;    /* took a unit of the address's count */
+	int64_t pair_sum; /* the pair's count with this attempt, 0 if none taken */
 };
 
 static void
@@ -164,6 +168,146 @@ attempt_succeeded(struct vouchd *d, const char *user, const char *addr)
 		free(f);
 }
 
+/* ---- a cluster: the failures counted across the nodes ---------------- */
+
+/*
+ * With a shared store (Redis: d->store is not the node's own) an attempt
+ * also takes a unit of the address's and of the pair's count there, so a
+ * guesser who spreads the attempts over the nodes meets one limit, not
+ * one per node (issue 15). The counts are kept in buckets of auth_lockout,
+ * and an attempt is refused while this bucket and the one before hold the
+ * limit: a lock by the cluster's count lasts one to two lockout periods.
+ * The node's own table (above) still counts first, for attempts arriving
+ * at once. A store that does not answer leaves the node's own count in
+ * force, whatever store_fallback says: a Redis outage must not refuse
+ * every user's login.
+ */
+static void check(struct vouchd *d, struct auth_job *j);
+
+static void
+shared_key(char *buf, size_t sz, const char *user, const char *addr)
+{
+	char k[640];
+
+	fail_key(k, sizeof(k), user, addr);
+	snprintf(buf, sz, "authfail|%s", k);
+}
+
+/* Units taken back: the attempt was not made, or it was no failure. The
+ * pair's whole count goes, in both buckets (none goes below zero). */
+static void
+shared_give_back(struct vouchd *d, struct auth_job *j, int ip, int64_t pair)
+{
+	char key[700];
+
+	if (ip) {
+		shared_key(key, sizeof(key), NULL, j->addr);
+		store_req_counter_add(
+		    d->store, key, j->bucket, -1, store_done_log, "auth_fail_give_back", 0);
+	}
+	if (pair > 0) {
+		shared_key(key, sizeof(key), j->cred.user, j->addr);
+		for (int64_t b = j->bucket - 1; b <= j->bucket; b++)
+			store_req_counter_add(
+			    d->store, key, b, -pair, store_done_log, "auth_fail_give_back", 0);
+	}
+}
+
+/* An answer for a session that is gone, or one that refuses: j ends. */
+static void
+shared_end(struct vouchd *d, struct auth_job *j, struct smtp_session *s, const char *locked)
+{
+	char esc[LOG_ESC_MAX];
+
+	if (s == NULL) {
+		/* gone before its attempt was made */
+		shared_give_back(d, j, j->shared_ip, j->pair_sum);
+		if (j->rated)
+			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
+	} else {
+		log_info("sid=%016llx event=auth_refused reason=cluster_lockout client=%s%s%s",
+		    (unsigned long long)j->sid, j->addr, locked[0] == 'u' ? " user=" : "",
+		    locked[0] == 'u' ? log_token(esc, sizeof(esc), j->cred.user) : "");
+		smtp_session_decide(s, 454, "4.7.0",
+		    locked[0] == 'u'
+		        ? "Too many failed authentications for this user from your address; try "
+		          "again later"
+		        : "Too many failed authentications from your address; try again later");
+	}
+	smtp_sasl_wipe(&j->cred);
+	free(j);
+}
+
+static void
+shared_store_error(const struct auth_job *j)
+{
+	log_warn("sid=%016llx event=store_error op=auth_fail_reserve action=local client=%s",
+	    (unsigned long long)j->sid, j->addr);
+}
+
+static void
+shared_pair_done(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct auth_job *j = owner;
+	struct smtp_session *s = smtp_server_find(j->d->smtp, sid);
+
+	if (r->rc == 1)
+		j->pair_sum = r->sum > 0 ? r->sum : 1;
+	if (s == NULL || r->rc == 0) {
+		/* a refused attempt is not counted: the address's unit goes back */
+		if (s && j->shared_ip)
+			shared_give_back(j->d, j, 1, 0);
+		if (s)
+			j->shared_ip = 0;
+		shared_end(j->d, j, s, "user");
+		return;
+	}
+	if (r->rc < 0)
+		shared_store_error(j);
+	check(j->d, j);
+}
+
+static void
+shared_ip_done(void *owner, uint64_t sid, const struct store_reply *r)
+{
+	struct auth_job *j = owner;
+	struct vouchd *d = j->d;
+	struct smtp_session *s = smtp_server_find(d->smtp, sid);
+	char key[700];
+
+	j->shared_ip = r->rc == 1;
+	if (s == NULL || r->rc == 0) {
+		shared_end(d, j, s, "address");
+		return;
+	}
+	if (r->rc < 0) {
+		/* the store is away: the next request would wait as long again */
+		shared_store_error(j);
+		check(d, j);
+		return;
+	}
+	shared_key(key, sizeof(key), j->cred.user, j->addr);
+	store_req_counter_reserve(d->store, key, j->bucket, 1, j->bucket - 1,
+	    d->cfg->auth_max_failures_user, shared_pair_done, j, j->sid);
+}
+
+/* The attempt, counted by the cluster first when there is one. */
+static void
+shared_attempt(struct vouchd *d, struct auth_job *j)
+{
+	char key[700];
+	int64_t window = d->cfg->auth_lockout / 1000;
+
+	if (d->store == d->local_store) {
+		check(d, j);
+		return;
+	}
+	j->bucket = (int64_t)time(NULL) / (window > 0 ? window : 1);
+	shared_key(key, sizeof(key), NULL, j->addr);
+	store_req_counter_reserve(d->store, key, j->bucket, 1, j->bucket - 1,
+	    d->cfg->auth_max_failures_ip, shared_ip_done, j, j->sid);
+}
+
 struct submit_sess *
 submit_sess_new(struct vouchd *d, const struct config *cfg, uint64_t sid, int offer, int submission)
 {
@@ -261,6 +405,7 @@ auth_done(void *arg)
 	log_escape(esc, sizeof(esc), j->cred.user, strlen(j->cred.user));
 	if (j->ok) {
 		attempt_succeeded(d, j->cred.user, j->addr);
+		shared_give_back(d, j, j->shared_ip, j->pair_sum);
 		/* not a guess: its turn goes back to the user's rate */
 		if (j->rated)
 			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
@@ -369,7 +514,7 @@ waited(evutil_socket_t fd, short what, void *arg)
 		/* gone: the attempt was never made */
 		ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 	} else if (!refuse_locked(d, s, j->cred.user, j->addr)) {
-		check(d, j);
+		shared_attempt(d, j);
 		return;
 	}
 	smtp_sasl_wipe(&j->cred);
@@ -481,7 +626,7 @@ known_answered(void *owner, uint64_t sid, const struct store_reply *r)
 		evtimer_add(w->timer, &tv);
 		return;
 	}
-	check(d, j);
+	shared_attempt(d, j);
 }
 
 /* AUTH PLAIN continuation: the client's base64 line. */

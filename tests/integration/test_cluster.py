@@ -2,9 +2,10 @@
 "Running a cluster"): two nodes on different loopback addresses share one
 real redis-server (store = redis://...). Any node answers XVOUCH CHECK for
 any node's sessions; a user's daily limit, an account lock and a block
-hold on both; Redis killed mid-load loses no acknowledged message, gives
-clear 451s where shared state is needed, and the nodes recover by
-themselves when it returns. Every setting here that is not a default is
+hold on both; AUTH failures spread over the nodes meet one limit; Redis
+killed mid-load loses no acknowledged message, gives clear 451s where
+shared state is needed, and the nodes recover by themselves when it
+returns. Every setting here that is not a default is
 the cluster's: store (and the submission listener and limit a test needs)."""
 import os
 import socket
@@ -105,6 +106,44 @@ def test_daily_limit_holds_across_nodes(cluster):
                 break
         assert time.monotonic() < end, "the unlock never reached node B"
         time.sleep(0.1)
+
+
+def auth_once(d, user, password, source):
+    """One AUTH PLAIN from source on its own connection: (code, lines)."""
+    with Client(d.host, d.ports["submission"], source=source) as c:
+        c.reply()
+        c.cmd("EHLO client.example")
+        assert c.starttls(d.ctx)[0] == 220
+        c.cmd("EHLO client.example")
+        return c.auth_plain(user, password)
+
+
+def test_auth_failures_counted_across_nodes(cluster):
+    """The brute-force limits are the cluster's: auth_max_failures_ip (10)
+    failures spread 5 + 5 over the nodes lock the address on both, and
+    auth_max_failures_user (5) spread 3 + 2 lock the (user, address) pair,
+    though neither node saw its limit alone. Both the shipped limits."""
+    a, b = cluster
+    guesser = "127.0.0.20"
+    for i, d in enumerate([a] * 5 + [b] * 5):
+        code, lines = auth_once(d, f"guess{i}@test.example", "wrong", guesser)
+        assert code == 535, lines
+    for d in (a, b):
+        code, lines = auth_once(d, "alice@test.example", PASSWORD, guesser)
+        assert code == 454 and lines[0].startswith(
+            "454 4.7.0 Too many failed authentications from your address"), lines
+        d.wait_log(r"event=auth_refused reason=cluster_lockout client=127\.0\.0\.20\b")
+    # the pair: alice's password mistyped from another address
+    typist = "127.0.0.21"
+    for d in (a, a, a, b, b):
+        assert auth_once(d, "alice@test.example", "wrong", typist)[0] == 535
+    code, lines = auth_once(b, "alice@test.example", PASSWORD, typist)
+    assert code == 454 and lines[0].startswith(
+        "454 4.7.0 Too many failed authentications for this user from your address"), lines
+    b.wait_log(r"event=auth_refused reason=cluster_lockout client=127\.0\.0\.21 "
+               r"user=alice@test\.example")
+    # an address of its own is not touched by the others' counts
+    assert auth_once(a, "alice@test.example", PASSWORD, "127.0.0.22")[0] == 235
 
 
 def refused_at_connect(d, source):
@@ -266,6 +305,8 @@ def test_redis_killed_mid_load(cluster, redis):
         code, lines = c.cmd("MAIL FROM:<alice@test.example>")
         assert code == 451 and "4.3.0" in lines[0], lines
     a.wait_log("event=store_error op=sendlock_get action=tempfail")
+    # the login itself went on: its failures are counted by the node alone
+    a.wait_log("event=store_error op=auth_fail_reserve action=local")
     # no acknowledged message is lost on either node
     for d in (a, b):
         d.wait_messages("postmaster@localhost", accepted[d])
