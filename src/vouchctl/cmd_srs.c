@@ -2,17 +2,19 @@
  * vouchctl srs: the Sender Rewriting Scheme by hand (srs.h), in
  * postsrsd's format, and the key file.
  *
- *	vouchctl srs forward ADDRESS --key FILE --domain DOMAIN [options]
- *	vouchctl srs reverse ADDRESS --key FILE [options]
+ *	vouchctl srs forward ADDRESS... --key FILE --domain DOMAIN [options]
+ *	vouchctl srs reverse ADDRESS... --key FILE [options]
  *	vouchctl srs key FILE
  *
  * forward prints the rewritten sender (or the sender itself when it is in
  * the SRS domain already); reverse prints the address an SRS address
- * stands for. Options: --now SECONDS (instead of the clock), --separator
+ * stands for; one line per ADDRESS, in order (a list is rewritten with
+ * one key load, not one process each). Options: --now SECONDS (instead of the clock), --separator
  * =|+|-, --hash-length N, --hash-min N, --max-age DAYS, --classic (write
  * base64's '+' '/' as postsrsd before 2.2.6 does), --always (rewrite
- * senders of the SRS domain too). Exit 0 on success, 1 when the address
- * cannot be rewritten (the reason on stderr), 2 on usage errors.
+ * senders of the SRS domain too). Exit 0 on success, 1 when an address
+ * cannot be rewritten (its line is empty, the reason on stderr), 2 on
+ * usage errors.
  *
  * key FILE writes a new random key at the top of FILE, keeping the keys
  * already there after it (they still verify: bounces to addresses made
@@ -39,10 +41,10 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: vouchctl srs forward ADDRESS --key FILE --domain DOMAIN [--now SECONDS]\n"
+	    "usage: vouchctl srs forward ADDRESS... --key FILE --domain DOMAIN [--now SECONDS]\n"
 	    "                [--separator =|+|-] [--hash-length N] [--hash-min N]\n"
 	    "                [--max-age DAYS] [--classic] [--always]\n"
-	    "       vouchctl srs reverse ADDRESS --key FILE [same options]\n"
+	    "       vouchctl srs reverse ADDRESS... --key FILE [same options]\n"
 	    "       vouchctl srs key FILE\n");
 	return 2;
 }
@@ -159,12 +161,11 @@ cmd_srs(const struct vouchctl_opts *o, int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind != argc - 2 || keyfile == NULL)
+	if (optind > argc - 2 || keyfile == NULL)
 		return usage();
 	if (!min_given && so.hash_min > so.hash_length)
 		so.hash_min = so.hash_length;
 	int forward = strcmp(argv[1], "forward") == 0;
-	const char *addr = argv[1 + optind];
 	char err[400];
 	struct srs_options chk = so;
 	if (!forward && chk.domain == NULL)
@@ -179,13 +180,21 @@ cmd_srs(const struct vouchctl_opts *o, int argc, char **argv)
 		return 1;
 	}
 	char out[SRS_ADDR_MAX + 1];
-	enum srs_status st = forward ? srs_forward(k, &so, addr, now, out, sizeof(out))
-	                             : srs_reverse(k, &so, addr, now, out, sizeof(out));
-	srs_keys_free(k);
-	if (st != SRS_OK && st != SRS_UNCHANGED) {
-		fprintf(stderr, "vouchctl srs: %s\n", srs_status_name(st));
-		return 1;
+	int rc = 0, many = argc - 1 - optind > 1;
+	for (int i = 1 + optind; i < argc; i++) {
+		const char *addr = argv[i];
+		enum srs_status st = forward ? srs_forward(k, &so, addr, now, out, sizeof(out))
+		                             : srs_reverse(k, &so, addr, now, out, sizeof(out));
+		if (st != SRS_OK && st != SRS_UNCHANGED) {
+			/* the line stays, empty: line n still answers address n */
+			fprintf(stderr, "vouchctl srs: %s%s%s\n", many ? addr : "",
+			    many ? ": " : "", srs_status_name(st));
+			out[0] = '\0';
+			rc = 1;
+		}
+		if (rc == 0 || many)
+			printf("%s\n", out);
 	}
-	printf("%s\n", out);
-	return 0;
+	srs_keys_free(k);
+	return rc;
 }

@@ -88,16 +88,34 @@ def test_vectors(tmp_path, now, sep, n, classic):
     opts = ["--key", key, "--now", str(now), "--separator", sep, "--hash-length", str(n)]
     if classic:
         opts.append("--classic")
-    for s in SENDERS:
-        want = ref_forward("a secret of the test", s, "srs.test", now, sep, n, classic)
-        assert srs("forward", s, "--domain", "srs.test", *opts) == want, s
-        back = srs("reverse", want, *opts)
+    # all senders in one call each way (one line per address, in order)
+    wants = [ref_forward("a secret of the test", s, "srs.test", now, sep, n, classic)
+             for s in SENDERS]
+    got = srs("forward", *SENDERS, "--domain", "srs.test", *opts).split("\n")
+    assert got == wants
+    backs = srs("reverse", *wants, *opts).split("\n")
+    assert len(backs) == len(SENDERS)
+    for s, back in zip(SENDERS, backs):
         if s.upper().startswith("SRS1"):
             assert back == "SRS0=HHHH=TT=orig.example=user@first.example"
         elif s.upper().startswith("SRS0"):
-            assert back == "SRS0" + s[4:]       # the tag comes back as SRS1 wrote it
+            assert back == "SRS0" + s[4:], s    # the tag comes back as SRS1 wrote it
         else:
             assert back == s
+
+
+def test_several_addresses_one_line_each(tmp_path):
+    """A list is answered line by line; one that cannot be rewritten
+    leaves its line empty, says why on stderr, and the exit status is 1."""
+    key = keyfile(tmp_path, "a secret of the test")
+    fwd = srs("forward", "a@example.net", "b@example.org", "--key", key, "--domain",
+              "srs.test").split("\n")
+    assert [a.rsplit("=", 1)[1] for a in fwd] == ["a@srs.test", "b@srs.test"]
+    rc, out, err = srs("reverse", fwd[0], "SRS0=xxxx=AA=bad@srs.test", fwd[1], "--key", key,
+                       ok=False)
+    assert rc == 1
+    assert out.split("\n") == ["a@example.net", "", "b@example.org"]
+    assert err.startswith("vouchctl srs: SRS0=xxxx=AA=bad@srs.test: "), err
 
 
 def test_expiry_and_errors(tmp_path):
