@@ -1,7 +1,8 @@
 """Several vouchd nodes as one mail system (issue 15, docs/operations.md
 "Running a cluster"): two nodes on different loopback addresses share one
 real redis-server (store = redis://...). Any node answers XVOUCH CHECK for
-any node's sessions; a user's daily limit, an account lock and a block
+any node's sessions (also end to end: a real vouchd receiver resolves the
+cluster's EHLO name through NSD and calls back the other node); a user's daily limit, an account lock and a block
 hold on both; AUTH failures spread over the nodes meet one limit; Redis
 killed mid-load loses no acknowledged message, gives clear 451s where
 shared state is needed, and the nodes recover by themselves when it
@@ -16,6 +17,7 @@ import time
 import pytest
 
 from certs import CA
+from nsd import Nsd, zone
 from redis_server import RedisServer
 from vouchd import Client
 
@@ -271,6 +273,56 @@ def test_any_node_confirms_any_nodes_session(make_vouchd, redis):
         assert code == 550 and "5.7.1" in lines[0]
     finally:
         rr.close()
+
+
+def test_receiver_calls_back_the_other_node(make_vouchd, world_dir, redis):
+    """End to end, as a receiver on the Internet sees a cluster: node A
+    sends from an address its EHLO name (mx.cluster.test, served by NSD)
+    does not have; the name resolves to node B, so the receiver R (a real
+    vouchd) calls B back (DESIGN 5.1 step 3), and B confirms A's session
+    from the shared table. Not the defaults, and why: xvouch_allow_private
+    (everything here is on 127/8), srs = no (the return path is checked by
+    SPF as sent), and the ports a loopback world needs (R's xvouch_port is
+    B's port, A's outbound_port is R's)."""
+    ns = Nsd(os.path.join(world_dir, "nsd"), {
+        "cluster.test": zone("cluster.test", [
+            # the test's client (127.0.0.1) sends as the cluster's domain too
+            f"mx A {B}", f'@ TXT "v=spf1 ip4:127.0.0.1 ip4:{A} ip4:{B} -all"']),
+        "rcv.test": zone("rcv.test", ["@ MX 10 r", f"r A {R}"]),
+    }).start()
+    try:
+        base = {"dns_resolver": ns.address, "allow_networks": ""}
+        node = dict(base, hostname="mx.cluster.test", domains="cluster.test",
+                    store=redis.url(2), srs="no")
+        b = make_vouchd(start=False, host=B, settings=dict(node, outbound_bind=B),
+                        listeners={"mx": {"address": f"{B}:0"}})
+        b.start()
+        r = make_vouchd(start=False, host=R, settings=dict(
+            base, hostname="r.rcv.test", domains="rcv.test", xvouch_allow_private="yes",
+            xvouch_port=b.ports["mx"]), listeners={"mx": {"address": f"{R}:0"}})
+        r.listener_defaults = {}
+        r.write_config()
+        r.start()
+        a = make_vouchd(start=False, host=A, settings=dict(
+            node, outbound_bind=A, outbound_port=r.ports["mx"], aliases=""),
+            listeners={"mx": {"address": f"{A}:0"}})
+        a.set_aliases("fwd: postmaster@rcv.test\n")
+        a.start()
+        for d in (a, b):
+            d.wait_log("event=store_connected backend=redis")
+        with Client(a.host, a.ports["mx"]) as c:
+            c.reply()
+            c.cmd("EHLO client.example")
+            assert c.cmd("MAIL FROM:<x@cluster.test>")[0] == 250
+            assert c.cmd("RCPT TO:<fwd@cluster.test>")[0] == 250
+            assert data(c)[0] == 250
+        msg = r.wait_messages("postmaster@rcv.test", 1)[0]
+        assert b"x-vouch=pass (the host confirmed the session) smtp.helo=mx.cluster.test" in msg
+        r.wait_log(rf"event=xvouch result=pass name=mx\.cluster\.test target={B}\b")
+        b.wait_log(rf"event=xvouch_check result=confirmed client={R}\b")
+        assert "event=xvouch_check" not in a.log()
+    finally:
+        ns.stop()
 
 
 def test_redis_killed_mid_load(cluster, redis):
