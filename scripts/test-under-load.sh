@@ -23,7 +23,11 @@ i=1
 while [ "$i" -le "$runs" ]; do
     for b in build build-asan; do
         start=$(date +%s)
-        if (cd "$root/$b" && ctest --output-on-failure -j "$jobs") > "$logdir/run$i-$b.log" 2>&1; then
+        # ctest in a session of its own: started from a shell that then
+        # goes away, the tests it was running got that terminal's SIGHUP
+        # (ctest starts its tests with default signal handlers, so nohup
+        # does not reach them), and a run failed that no test had failed
+        if (cd "$root/$b" && setsid -w ctest --output-on-failure -j "$jobs") > "$logdir/run$i-$b.log" 2>&1; then
             summary=$(grep -E "tests passed" "$logdir/run$i-$b.log")
             echo "run $i $b: $summary ($(( $(date +%s) - start )) s)"
         else
