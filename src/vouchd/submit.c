@@ -213,9 +213,10 @@ shared_give_back(struct vouchd *d, struct auth_job *j, int ip, int64_t pair)
 	}
 }
 
-/* An answer for a session that is gone, or one that refuses: j ends. */
+/* An answer for a session that is gone, or one that refuses (the pair's
+ * count, or the address's): j ends. */
 static void
-shared_end(struct vouchd *d, struct auth_job *j, struct smtp_session *s, const char *locked)
+shared_end(struct vouchd *d, struct auth_job *j, struct smtp_session *s, int pair_locked)
 {
 	char esc[LOG_ESC_MAX];
 
@@ -226,10 +227,10 @@ shared_end(struct vouchd *d, struct auth_job *j, struct smtp_session *s, const c
 			ratelimit_give_back(d->submit->rate, j->cred.user, strlen(j->cred.user));
 	} else {
 		log_info("sid=%016llx event=auth_refused reason=cluster_lockout client=%s%s%s",
-		    (unsigned long long)j->sid, j->addr, locked[0] == 'u' ? " user=" : "",
-		    locked[0] == 'u' ? log_token(esc, sizeof(esc), j->cred.user) : "");
+		    (unsigned long long)j->sid, j->addr, pair_locked ? " user=" : "",
+		    pair_locked ? log_token(esc, sizeof(esc), j->cred.user) : "");
 		smtp_session_decide(s, 454, "4.7.0",
-		    locked[0] == 'u'
+		    pair_locked
 		        ? "Too many failed authentications for this user from your address; try "
 		          "again later"
 		        : "Too many failed authentications from your address; try again later");
@@ -259,7 +260,7 @@ shared_pair_done(void *owner, uint64_t sid, const struct store_reply *r)
 			shared_give_back(j->d, j, 1, 0);
 		if (s)
 			j->shared_ip = 0;
-		shared_end(j->d, j, s, "user");
+		shared_end(j->d, j, s, 1);
 		return;
 	}
 	if (r->rc < 0)
@@ -277,7 +278,7 @@ shared_ip_done(void *owner, uint64_t sid, const struct store_reply *r)
 
 	j->shared_ip = r->rc == 1;
 	if (s == NULL || r->rc == 0) {
-		shared_end(d, j, s, "address");
+		shared_end(d, j, s, 0);
 		return;
 	}
 	if (r->rc < 0) {
