@@ -167,7 +167,8 @@ class CountingMX:
         self.connections = 0
         self.rcpts = []          # per connection
         self.lock = threading.Lock()
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
 
     def serve(self):
         import threading
@@ -205,6 +206,16 @@ class CountingMX:
             conn.close()
 
     def close(self):
+        # Wake the accept() (shutdown on a listening socket makes it fail)
+        # and wait for the thread before the descriptor is freed: a thread
+        # still looping round to accept() on a closed socket's number took
+        # the next test's MX's connections, which then went uncounted.
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(timeout=10)
         self.sock.close()
 
 

@@ -515,4 +515,11 @@ def test_421_to_mail_then_close_defers_and_vouchd_lives(make_vouchd, world):
         d.wait_log(r"event=deferred to=erin@peer\.test .* code=421")
         assert d.proc.poll() is None, d.log()
     finally:
+        # the accept() woken and its thread gone before the descriptor is
+        # freed (a looping accept() on a reused number takes others' traffic)
+        try:
+            srv.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        t.join(timeout=10)
         srv.close()

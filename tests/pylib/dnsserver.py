@@ -274,7 +274,15 @@ class DnsServer:
         return self
 
     def stop(self):
+        # The serving threads end first (they look at _stop at least every
+        # 0.2 s), and only then are the sockets closed: a thread that had
+        # read a socket's descriptor number and was about to call
+        # recvfrom()/accept() with it when the socket was closed would use
+        # whatever socket of this process got that number next, and answer
+        # (or take) traffic meant for another test's server.
         self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
         for s in (self._udp, self._tcp):
             if s:
                 try:
@@ -287,8 +295,6 @@ class DnsServer:
                 c.close()
             except OSError:
                 pass
-        for t in self._threads:
-            t.join(timeout=5)
 
     def __enter__(self):
         return self.start()
