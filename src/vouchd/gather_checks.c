@@ -278,13 +278,16 @@ gather_service_start(struct vouchd *d, char *err, size_t errsz)
 	if (d->callout_tls == NULL)
 		return -1;
 	p.tls = d->callout_tls;
-	/* the node's own store: the cache is looked up with blocking calls,
-	 * which must never wait for a network store (issue 15: not shared yet) */
+	/* the node's own store, looked up with blocking calls (SQLite: no
+	 * network wait); in a cluster the shared store too, with requests, so
+	 * what one node learnt answers on all (callout_share()) */
 	d->callout = callout_new(d->dns, d->local_store, &cfg->callout, &p);
 	if (d->callout == NULL) {
 		snprintf(err, errsz, "cannot start the callout service");
 		return -1;
 	}
+	if (d->store != d->local_store)
+		callout_share(d->callout, d->store);
 	d->callout_cfg = cfg->callout;
 	return 0;
 }

@@ -3,7 +3,8 @@
 real redis-server (store = redis://...). Any node answers XVOUCH CHECK for
 any node's sessions (also end to end: a real vouchd receiver resolves the
 cluster's EHLO name through NSD and calls back the other node); a user's daily limit, an account lock and a block
-hold on both; AUTH failures spread over the nodes meet one limit; Redis
+hold on both; AUTH failures spread over the nodes meet one limit; a
+sender one node called out for is known to the other; Redis
 killed mid-load loses no acknowledged message, gives clear 451s where
 shared state is needed, and the nodes recover by themselves when it
 returns. Every setting here that is not a default is
@@ -17,6 +18,7 @@ import time
 import pytest
 
 from certs import CA
+from counting_mx import CountingMX
 from nsd import Nsd, zone
 from redis_server import RedisServer
 from vouchd import Client
@@ -322,6 +324,63 @@ def test_receiver_calls_back_the_other_node(make_vouchd, world_dir, redis):
         b.wait_log(rf"event=xvouch_check result=confirmed client={R}\b")
         assert "event=xvouch_check" not in a.log()
     finally:
+        ns.stop()
+
+
+def mail_from(d, source, sender):
+    with Client(d.host, d.ports["mx"], source=source) as c:
+        c.reply()
+        c.cmd("EHLO client.example")
+        return c.cmd(f"MAIL FROM:<{sender}>")
+
+
+def test_callout_result_shared_across_nodes(make_vouchd, world_dir, redis):
+    """A sender node A called out for is answered on node B from the
+    shared cache: no second connection to the sender's mail server, and
+    how that server treats unknown users travels too. A node on another
+    Redis database (no shared state) calls again: the control that shows
+    the sharing is what spared the call. Not the defaults, and why:
+    callout on the MX listener (off by default), callout_allow_private and
+    callout_port (the sender's MX is a loopback server on a port of its
+    own)."""
+    mx = CountingMX("127.0.0.7")
+    ns = Nsd(os.path.join(world_dir, "nsd"), {
+        "sender.test": zone("sender.test", ["@ MX 10 mx", "mx A 127.0.0.7"])}).start()
+    try:
+        nodes = []
+        for host, db in ((A, 3), (B, 3), (R, 4)):
+            nodes.append(make_vouchd(host=host, settings={
+                "store": redis.url(db), "dns_resolver": ns.address, "allow_networks": "",
+                "callout_port": mx.port, "callout_allow_private": "yes"},
+                listeners={"mx": {"address": f"{host}:0", "callout": "yes"}}))
+        a, b, other = nodes
+        for d in nodes:
+            d.wait_log("event=store_connected backend=redis")
+        mail_from(a, "127.0.0.31", "nobody@sender.test")
+        a.wait_log(r"event=callout address=\"nobody@sender\.test\" result=fail source=smtp")
+        assert mx.connections == 1 and mx.rcpts == [2], mx.rcpts
+        mail_from(b, "127.0.0.32", "nobody@sender.test")
+        b.wait_log(r"event=callout address=\"nobody@sender\.test\" result=fail "
+                   r"source=cache-address")
+        assert mx.connections == 1, b.log()[-3000:]
+        # a sender of the same domain nobody asked about: B calls, asking
+        # about the address alone (A learnt the domain refuses unknown users)
+        mail_from(b, "127.0.0.32", "someone@sender.test")
+        b.wait_log(r"event=callout address=\"someone@sender\.test\" result=fail source=smtp")
+        assert mx.connections == 2 and mx.rcpts == [2, 1], mx.rcpts
+        # the same sender at a node that shares nothing with them: called again
+        mail_from(other, "127.0.0.33", "nobody@sender.test")
+        other.wait_log(r"event=callout address=\"nobody@sender\.test\" result=fail source=smtp")
+        assert mx.connections == 3, mx.rcpts
+        # Redis gone: what B asks the shared cache fails, and B calls itself
+        redis.kill()
+        r = mail_from(b, "127.0.0.32", "third@sender.test")
+        b.wait_log(r"event=callout_store_error op=get ns=callout\.domain store=shared "
+                   r"action=call")
+        b.wait_log(r"event=callout address=\"third@sender\.test\" result=fail source=smtp")
+        assert mx.connections == 4, (r, mx.rcpts)
+    finally:
+        mx.close()
         ns.stop()
 
 

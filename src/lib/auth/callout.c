@@ -56,6 +56,7 @@ static const char *const counter_names[CALLOUT_C_COUNT] = {
 	[CALLOUT_C_NO_MX] = "callout.no_mx",
 	[CALLOUT_C_BAD_CONNECT] = "callout.bad_connects",
 	[CALLOUT_C_RATE_LIMITED] = "callout.rate_limited",
+	[CALLOUT_C_SHARED_HITS] = "callout.shared_hits",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_SPF_PASS] = "callout.skip.spf-pass",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_VOUCHED] = "callout.skip.vouched",
 	[CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_ALLOWED] = "callout.skip.allowed",
@@ -148,8 +149,6 @@ slot_take(struct callout *co, const char *domain)
 	co->nactive++;
 }
 
-static void settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src);
-
 static void
 start_now(struct callout *co, struct callout_check *chk)
 {
@@ -194,7 +193,7 @@ dispatch(struct callout *co, const char *domain)
 			continue;
 		if (callout_cache_lookup(co, chk)) {
 			queue_remove(co, chk);
-			settle_later(chk, chk->out.result, chk->out.source);
+			callout_settle_later(chk, chk->out.result, chk->out.source);
 		} else if (startable) {
 			queue_remove(co, chk);
 			start_now(co, chk);
@@ -232,8 +231,8 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 
 /* A result known without I/O: delivered from the loop, never from inside
  * callout_start(). */
-static void
-settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src)
+void
+callout_settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src)
 {
 	chk->out.result = r;
 	chk->out.source = src;
@@ -253,6 +252,11 @@ on_budget(evutil_socket_t fd, short what, void *arg)
 		snprintf(chk->out.reason, sizeof(chk->out.reason),
 		    "no callout slot for %s within %llds (callout_max_per_domain, callout_max_total)",
 		    chk->out.domain, co->cfg.timeout / 1000);
+	} else if (chk->state == CK_SHARED) {
+		callout_shared_cancel(chk);
+		snprintf(chk->out.reason, sizeof(chk->out.reason),
+		    "the cluster's store did not answer within %llds (callout_timeout)",
+		    co->cfg.timeout / 1000);
 	} else if (chk->state == CK_RUNNING) {
 		/* Hosts that connect and then stall are left alone for a while
 		 * too, like those that do not answer at all. */
@@ -343,14 +347,13 @@ random_address(const char *domain, char *out, size_t outsz)
  * reason in the outcome (it becomes a temperror: try again later).
  */
 static int
-within_rates(struct callout *co, struct callout_check *chk, const struct callout_request *rq)
+within_rates(struct callout *co, struct callout_check *chk)
 {
 	const char *d = chk->out.domain;
 	int64_t now = callout_now_ms(), wait = 0;
 
-	if (rq && rq->cache_only) {
-		str_copy(chk->out.reason, sizeof(chk->out.reason),
-		    rq->cache_only_why ? rq->cache_only_why : "no callout for this session now");
+	if (chk->cache_only) {
+		str_copy(chk->out.reason, sizeof(chk->out.reason), chk->cache_only_why);
 		return -1;
 	}
 	if (chk->client[0] &&
@@ -398,6 +401,7 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 	co->checks = chk;
 	chk->ready_ev = event_new(co->base, -1, 0, on_ready, chk);
 	chk->budget_ev = evtimer_new(co->base, on_budget, chk);
+	chk->id = ++co->next_id;
 	if (chk->ready_ev == NULL || chk->budget_ev == NULL)
 		log_panic("callout: event_new failed");
 	chk->deadline = callout_now_ms() + co->cfg.timeout;
@@ -411,7 +415,7 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 	if (e != SMTP_ADDR_OK) {
 		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
 		    smtp_addr_strerror(e));
-		settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
+		callout_settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
 		return chk;
 	}
 	/* The domain is case-insensitive and named without a final dot; the
@@ -426,7 +430,7 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 		/* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
 		snprintf(chk->out.reason, sizeof(chk->out.reason), "not a mailbox: %s",
 		    smtp_addr_strerror(SMTP_ADDR_E_PATH_LONG));
-		settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
+		callout_settle_later(chk, CALLOUT_FAIL, CALLOUT_SRC_LOCAL);
 		return chk;
 	}
 	str_copy(chk->rcpt_addr, sizeof(chk->rcpt_addr), chk->out.address);
@@ -434,12 +438,29 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 	chk->utf8 = (a.flags & SMTP_ADDR_UTF8) != 0;
 	if (rq && rq->client)
 		str_copy(chk->client, sizeof(chk->client), rq->client);
+	if (rq && rq->cache_only) {
+		chk->cache_only = 1;
+		str_copy(chk->cache_only_why, sizeof(chk->cache_only_why),
+		    rq->cache_only_why ? rq->cache_only_why : "no callout for this session now");
+	}
 
-	if (callout_cache_lookup(co, chk)) {
-		settle_later(chk, chk->out.result, chk->out.source);
-	} else if (within_rates(co, chk, rq) < 0) {
+	/* The node's own cache; in a cluster, then the shared one (which may
+	 * answer later: the check goes on from its callback). */
+	if (callout_cache_lookup(co, chk))
+		callout_settle_later(chk, chk->out.result, chk->out.source);
+	else if (!callout_shared_lookup(co, chk))
+		callout_proceed(co, chk);
+	return chk;
+}
+
+/* Within the node's rates: start now, or wait in line for a slot. */
+void
+callout_proceed(struct callout *co, struct callout_check *chk)
+{
+	chk->state = CK_NEW;
+	if (within_rates(co, chk) < 0) {
 		callout_count(co, CALLOUT_C_RATE_LIMITED);
-		settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
+		callout_settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
 	} else if (can_start(co, chk->out.domain)) {
 		/* (Whatever waits is blocked by limits this one is not under:
 		 * dispatch() starts waiting checks as soon as they can.) */
@@ -447,7 +468,7 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 	} else if (co->nqueued >= (size_t)co->cfg.max_queue) {
 		snprintf(chk->out.reason, sizeof(chk->out.reason),
 		    "too many callouts waiting (callout_max_queue %lld)", co->cfg.max_queue);
-		settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
+		callout_settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
 	} else {
 		/* Wait in line: first come, first served when a slot frees. */
 		chk->state = CK_QUEUED;
@@ -457,7 +478,6 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 		co->nqueued++;
 		callout_count(co, CALLOUT_C_QUEUED);
 	}
-	return chk;
 }
 
 /* Stop whatever the check does and take it out of the service. */
@@ -470,6 +490,7 @@ detach(struct callout_check *chk)
 		return;
 	if (chk->state == CK_QUEUED)
 		queue_remove(co, chk);
+	callout_shared_cancel(chk);
 	callout_run_stop(chk);
 	if (chk->prev)
 		chk->prev->next = chk->next;
@@ -549,6 +570,12 @@ callout_new(struct dns_client *dns, struct store *store, const struct callout_co
 	co->per_domain = ratelimit_new(100000);
 	co->per_client = ratelimit_new(100000);
 	return co;
+}
+
+void
+callout_share(struct callout *co, struct store *shared)
+{
+	co->shared = shared;
 }
 
 static void

@@ -108,6 +108,7 @@ enum callout_counter {
 	CALLOUT_C_NO_MX,        /* no usable mail host */
 	CALLOUT_C_BAD_CONNECT,  /* connection attempts that failed */
 	CALLOUT_C_RATE_LIMITED, /* not made: a domain's or a client's rate, a session's cap */
+	CALLOUT_C_SHARED_HITS,  /* of the cache hits: found in a cluster's shared store */
 	CALLOUT_C_SKIP_FIRST,   /* + enum callout_skip */
 	CALLOUT_C_RESULT_FIRST = CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_COUNT,
 	/* + enum callout_result */
@@ -165,6 +166,15 @@ typedef void (*callout_cb)(const struct callout_outcome *o, void *arg);
  */
 struct callout *callout_new(struct dns_client *dns, struct store *store,
     const struct callout_config *cfg, const struct callout_params *p);
+/*
+ * In a cluster: also look up results in shared (the nodes' common store,
+ * borrowed; asked without blocking, after the node's own cache misses)
+ * and remember fresh ones there, so a result one node learnt answers on
+ * every node. A result found there is copied into the node's own cache.
+ * When shared does not answer, the node calls out itself. The rates stay
+ * the node's own.
+ */
+void callout_share(struct callout *co, struct store *shared);
 /* Cancel every check (no callbacks follow), close connections, free. NULL-safe. */
 void callout_free(struct callout *co);
 

@@ -15,10 +15,10 @@
 #include "util/str.h"
 
 /* Store namespaces: results per address, and per domain; how a domain
- * treats unknown users. */
-#define NS_ADDRESS "callout.address"
-#define NS_DOMAIN "callout.domain"
-#define NS_BEHAVIOUR "callout.behaviour"
+ * treats unknown users (callout_int.h). */
+#define NS_ADDRESS CALLOUT_NS_ADDRESS
+#define NS_DOMAIN CALLOUT_NS_DOMAIN
+#define NS_BEHAVIOUR CALLOUT_NS_BEHAVIOUR
 
 /* Text from a peer or a cache for our logs, replies and records: printable
  * ASCII only (no tabs, which separate cached fields), bounded by dstsz. */
@@ -146,9 +146,11 @@ note_behaviour(struct callout *co, struct callout_check *chk)
 
 	if (co->store == NULL || co->cfg.domain_ttl <= 0 || code < 500 || code > 599)
 		return;
-	if (store_put(co->store, NS_BEHAVIOUR, chk->out.domain, "rejects-unknown",
-	        (int64_t)time(NULL) + (co->cfg.domain_ttl + 999) / 1000) < 0)
+	int64_t expires = (int64_t)time(NULL) + (co->cfg.domain_ttl + 999) / 1000;
+
+	if (store_put(co->store, NS_BEHAVIOUR, chk->out.domain, "rejects-unknown", expires) < 0)
 		log_warn("event=callout_store_error op=put ns=callout.behaviour");
+	callout_shared_put(co, NS_BEHAVIOUR, chk->out.domain, "rejects-unknown", expires);
 }
 
 void
@@ -190,6 +192,7 @@ callout_cache_store(struct callout *co, struct callout_check *chk)
 		log_warn("event=callout_store_error op=put ns=%s", ns);
 		chk->out.expires = 0;
 	}
+	callout_shared_put(co, ns, key, value, (int64_t)chk->out.expires);
 }
 
 int
@@ -209,9 +212,13 @@ callout_forget(struct callout *co, const char *address, int domain_too)
 		return -1;
 	if (store_del(co->store, NS_ADDRESS, key) < 0)
 		rc = -1;
-	if (domain_too &&
-	    (store_del(co->store, NS_DOMAIN, a.domain) < 0 ||
-	        store_del(co->store, NS_BEHAVIOUR, a.domain) < 0))
-		rc = -1;
+	callout_shared_del(co, NS_ADDRESS, key);
+	if (domain_too) {
+		if (store_del(co->store, NS_DOMAIN, a.domain) < 0 ||
+		    store_del(co->store, NS_BEHAVIOUR, a.domain) < 0)
+			rc = -1;
+		callout_shared_del(co, NS_DOMAIN, a.domain);
+		callout_shared_del(co, NS_BEHAVIOUR, a.domain);
+	}
 	return rc;
 }

@@ -17,7 +17,12 @@ struct event_base;
 struct hmap;
 struct ratelimit;
 
-enum callout_state { CK_NEW, CK_QUEUED, CK_RUNNING, CK_DONE };
+/* CK_SHARED: waiting for the cluster's store (callout_shared.c) */
+enum callout_state { CK_NEW, CK_SHARED, CK_QUEUED, CK_RUNNING, CK_DONE };
+
+/* The cluster store's lookups of one check, made at once: the domain's
+ * result, the address's, how the domain treats unknown users. */
+enum { CALLOUT_SH_DOMAIN, CALLOUT_SH_ADDRESS, CALLOUT_SH_BEHAVIOUR, CALLOUT_SH_COUNT };
 
 struct callout_check {
 	struct callout *co;                /* NULL once the service is gone */
@@ -35,6 +40,15 @@ struct callout_check {
 	int holds_slot;                      /* counts against the domain's limit */
 	int skip_random; /* the domain refuses unknown users: no catch-all probe */
 	char client[64]; /* who caused it (rates), or "" */
+	int cache_only;  /* only a remembered result may answer (the session's cap) */
+	char cache_only_why[160];
+
+	/* the cluster's store (callout_shared.c) */
+	uint64_t id;                       /* found by it when a store answer comes */
+	uint64_t sh_req[CALLOUT_SH_COUNT]; /* pending requests, 0 = none */
+	unsigned sh_pending;               /* answers still to come */
+	int sh_hit;                        /* a remembered result came: which (SH_*), or -1 */
+	struct callout_outcome sh_out;     /* the remembered result */
 
 	/* the dialogue (callout_run.c) */
 	struct dns_mx *mx;
@@ -81,6 +95,8 @@ struct callout {
 	struct callout_stats stats;
 	struct ratelimit *per_domain; /* callout_domain_per_minute */
 	struct ratelimit *per_client; /* callout_client_per_minute */
+	struct store *shared;         /* a cluster's store (Redis), or NULL */
+	uint64_t next_id;
 };
 
 /* callout.c */
@@ -91,12 +107,34 @@ void callout_finish(struct callout_check *chk, enum callout_result r, enum callo
 /* Give back one slot of domain and start what waits. */
 void callout_slot_release(struct callout *co, const char *domain);
 
+/* After the caches: the rates, then start now or wait for a slot. */
+void callout_proceed(struct callout *co, struct callout_check *chk);
+/* A result known without I/O, delivered from the loop (never from inside
+ * callout_start()). */
+void
+callout_settle_later(struct callout_check *chk, enum callout_result r, enum callout_source src);
+
+/* callout_shared.c: the cluster's store, asked without blocking */
+/* Ask the shared store for what the node's own cache lacks: 1 if the check
+ * now waits for it (it goes on by itself), 0 if there is no shared store. */
+int callout_shared_lookup(struct callout *co, struct callout_check *chk);
+/* What is remembered goes to the shared store too (nobody waits). */
+void callout_shared_put(
+    struct callout *co, const char *ns, const char *key, const char *value, int64_t expires);
+void callout_shared_del(struct callout *co, const char *ns, const char *key);
+/* Cancel what the check still waits for from the shared store. */
+void callout_shared_cancel(struct callout_check *chk);
+
 /* callout_cache.c */
 /* Printable ASCII only (no tabs, which separate cached fields), bounded. */
 void callout_clean_copy(char *dst, size_t dstsz, const char *src);
 /* A remembered result for the check's domain, then its address: 1 if one
  * was found (the outcome is filled in), else 0. */
 int callout_cache_lookup(struct callout *co, struct callout_check *chk);
+/* The namespaces of the store records (also those of the shared store). */
+#define CALLOUT_NS_ADDRESS "callout.address"
+#define CALLOUT_NS_DOMAIN "callout.domain"
+#define CALLOUT_NS_BEHAVIOUR "callout.behaviour"
 /* Remember a fresh result for as long as its kind is configured to last. */
 void callout_cache_store(struct callout *co, struct callout_check *chk);
 /* Does the check's domain refuse unknown users, as far as we know now? */

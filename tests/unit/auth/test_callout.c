@@ -643,6 +643,87 @@ test_sqlite_survives_restart(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A cluster: two nodes, each with its own cache, sharing a third store.
+ * What node A learnt answers on node B without a connection (and lands in
+ * B's own cache); how the domain treats unknown users travels too, so B's
+ * first callout to the domain asks about the address alone.
+ */
+static void
+test_shared_cache(void **state)
+{
+	struct fake_smtpd_rules rules = { .pipelining = 1, .known = { "alice@ok.test" } };
+	struct world *w = world_new(&rules);
+	struct callout_params p = { .helo = "receiver.test" };
+	struct store *shared = store_open_memory(), *local_b = store_open_memory();
+	struct callout *a, *b;
+	struct callout_outcome o;
+	struct callout_stats st;
+	char *value = NULL;
+
+	a = service(w);
+	callout_share(a, shared);
+	o = call(w, "alice@ok.test");
+	assert_int_equal(o.source, CALLOUT_SRC_SMTP);
+	o = call(w, "bob@ok.test");
+	assert_int_equal(o.result, CALLOUT_FAIL);
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 2);
+	assert_int_equal(fake_smtpd_count(w->smtpd, "RCPT TO:"), 3);
+	assert_int_equal(store_get(shared, "callout.address", "alice@ok.test", NULL, NULL), 1);
+	assert_int_equal(store_get(shared, "callout.behaviour", "ok.test", NULL, NULL), 1);
+
+	/* node B */
+	b = callout_new(w->dns, local_b, &w->cfg, &p);
+	callout_share(b, shared);
+	w->co = b;
+	o = call(w, "alice@ok.test");
+	assert_int_equal(o.result, CALLOUT_PASS);
+	assert_int_equal(o.source, CALLOUT_SRC_CACHE_ADDRESS);
+	assert_string_equal(o.mx, "mx.ok.test");
+	assert_int_equal(o.code, 250);
+	assert_true(o.expires > 0);
+	assert_non_null(strstr(o.reason, "accepted <alice@ok.test>"));
+	o = call(w, "bob@ok.test");
+	assert_int_equal(o.result, CALLOUT_FAIL);
+	assert_int_equal(o.source, CALLOUT_SRC_CACHE_ADDRESS);
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 2);
+	callout_stats(b, &st);
+	assert_int_equal(st.n[CALLOUT_C_SHARED_HITS], 2);
+	assert_int_equal(st.n[CALLOUT_C_CACHE_HITS], 2);
+	/* B's own cache has it now */
+	assert_int_equal(store_get(local_b, "callout.address", "alice@ok.test", &value, NULL), 1);
+	assert_non_null(strstr(value, "accepted <alice@ok.test>"));
+	free(value);
+
+	/* a sender nobody asked about: B calls, with no random recipient
+	 * (A learnt that ok.test refuses unknown users), and shares it */
+	o = call(w, "carol@ok.test");
+	assert_int_equal(o.result, CALLOUT_FAIL);
+	assert_int_equal(o.source, CALLOUT_SRC_SMTP);
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 3);
+	assert_int_equal(fake_smtpd_count(w->smtpd, "RCPT TO:"), 4);
+	assert_int_equal(store_get(shared, "callout.address", "carol@ok.test", NULL, NULL), 1);
+
+	/* forgetting on one node forgets in the shared store too */
+	assert_int_equal(callout_forget(b, "carol@ok.test", 1), 0);
+	assert_int_equal(store_get(shared, "callout.address", "carol@ok.test", NULL, NULL), 0);
+	assert_int_equal(store_get(shared, "callout.behaviour", "ok.test", NULL, NULL), 0);
+
+	/* a node of its own (no callout_share()) with an empty cache calls */
+	callout_free(a);
+	callout_free(b);
+	w->co = NULL;
+	store_close(w->store);
+	w->store = store_open_memory();
+	service(w);
+	o = call(w, "alice@ok.test");
+	assert_int_equal(o.source, CALLOUT_SRC_SMTP);
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 4);
+	store_close(shared);
+	store_close(local_b);
+	world_free(w);
+}
+
 static void
 test_cache_parse(void **state)
 {
@@ -690,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_queue_budget_and_cancel),
 		cmocka_unit_test(test_sqlite_survives_restart),
+		cmocka_unit_test(test_shared_cache),
 		cmocka_unit_test(test_cache_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
