@@ -18,7 +18,7 @@ static const struct {
 	{ "status", cmd_status,
 	    "status                     sessions, queue, counters of the running vouchd" },
 	{ "stats", cmd_stats,
-	    "stats [--prometheus]       checks and stages by result: last hour, day, since start" },
+	    "stats [--prometheus|--cluster]  by check and result: last hour, day, since start" },
 	{ "queue", cmd_queue, "queue list|show ID|delete ID|hold ID|release ID|flush [ID]" },
 	{ "user", cmd_user, "user add|passwd|del|lock|unlock|set|list   local users" },
 	{ "block", cmd_lists, "block list|add ENTRY [--for 24h] [--reason TEXT]|del ENTRY" },

@@ -115,6 +115,10 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	sample(m);
 	if (++m->samples % SAVE_EVERY == 0 && stats_flush(m->d->counters) < 0)
 		log_warn("event=stats_save_failed");
+	/* a cluster's figures: what this node counted, added to the shared
+	 * store's (vouchctl stats --cluster) */
+	if (m->d->store != m->d->local_store)
+		stats_cluster_push(m->d->counters, m->d->store);
 }
 
 const char *
@@ -231,7 +235,8 @@ metrics_start(struct metrics *m)
 	struct vouchd *d = m->d;
 	struct timeval tv = { SAMPLE_SECONDS, 0 };
 
-	/* each node's own: vouchctl stats shows the node asked */
+	/* each node's own: vouchctl stats shows the node asked (and, in a
+	 * cluster, pushes to the shared store: vouchctl stats --cluster) */
 	d->counters = stats_new(d->local_store, NULL, NULL);
 	/* percentages of the session stages are of all connections */
 	stats_base(d->counters, "session", "connect");
@@ -256,6 +261,8 @@ metrics_free(struct metrics *m)
 		sample(m);
 		if (stats_flush(m->d->counters) < 0)
 			log_warn("event=stats_save_failed");
+		if (m->d->store != m->d->local_store)
+			stats_cluster_push(m->d->counters, m->d->store);
 		stats_free(m->d->counters);
 		m->d->counters = NULL;
 	}

@@ -4,7 +4,8 @@ real redis-server (store = redis://...). Any node answers XVOUCH CHECK for
 any node's sessions (also end to end: a real vouchd receiver resolves the
 cluster's EHLO name through NSD and calls back the other node); a user's daily limit, an account lock and a block
 hold on both; AUTH failures spread over the nodes meet one limit; a
-sender one node called out for is known to the other; Redis
+sender one node called out for is known to the other; the statistics of
+the whole cluster add up every node's; Redis
 killed mid-load loses no acknowledged message, gives clear 451s where
 shared state is needed, and the nodes recover by themselves when it
 returns. Every setting here that is not a default is
@@ -382,6 +383,44 @@ def test_callout_result_shared_across_nodes(make_vouchd, world_dir, redis):
     finally:
         mx.close()
         ns.stop()
+
+
+def cluster_counts(d):
+    """{(check, result): (last hour, last day)} from vouchctl stats --cluster."""
+    r = d.ctl("stats", "--cluster")
+    assert r.returncode == 0, r.stderr
+    out, check = {}, None
+    for line in r.stdout.splitlines():
+        if line and not line.startswith(" ") and len(line.split()) == 1:
+            check = line.strip()
+        elif line.startswith("  ") and check:
+            name, hour, day = line.split()
+            out[(check, name)] = (int(hour), int(day))
+    return out
+
+
+def test_statistics_of_the_whole_cluster(cluster, make_vouchd):
+    """Each node adds what it counted to the shared store every sample
+    (10 s); vouchctl stats --cluster on any node shows the sum, while
+    vouchctl stats stays the node's own. A node of its own says it is not
+    a cluster."""
+    a, b = cluster
+    for d, n in ((a, 3), (b, 2)):
+        for _ in range(n):
+            with Client(d.host, d.ports["mx"]) as c:
+                c.reply()
+                c.cmd("QUIT")
+    deadline = time.monotonic() + 60
+    while cluster_counts(b).get(("session", "connect"), (0, 0))[0] < 5:
+        assert time.monotonic() < deadline, b.ctl("stats", "--cluster").stdout
+        time.sleep(0.2)
+    assert cluster_counts(a)[("session", "connect")] == (5, 5)
+    own = a.ctl("stats").stdout
+    assert any(line.split()[:2] == ["connect", "3"] for line in own.splitlines()
+               if line.startswith("  ")), own
+    single = make_vouchd()
+    r = single.ctl("stats", "--cluster")
+    assert r.returncode == 1 and "not a cluster" in r.stderr, r
 
 
 def test_redis_killed_mid_load(cluster, redis):

@@ -80,6 +80,18 @@ uint64_t stats_dropped(const struct stats *st);
  * store error. */
 int stats_flush(struct stats *st);
 
+/*
+ * A cluster's statistics (stats_cluster.c): the nodes send what they
+ * counted to the shared store (store = redis://...), so the cluster's
+ * figures are the sum of its nodes'. stats_cluster_push() sends what this
+ * process counted since its last push (nobody waits; what a failing store
+ * loses is logged and missing from the cluster's figures only);
+ * stats_cluster_table() renders the last hour and day of the whole
+ * cluster with blocking calls (vouchctl stats --cluster).
+ */
+void stats_cluster_push(struct stats *st, struct store *shared);
+int stats_cluster_table(struct store *shared, int64_t now, struct strbuf *out);
+
 /* The table for people (vouchctl stats). */
 int stats_render_table(struct stats *st, struct strbuf *out);
 

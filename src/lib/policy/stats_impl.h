@@ -16,6 +16,8 @@ struct stats_counter {
 	uint64_t since_start;         /* counted by this process */
 	uint64_t base_total;          /* all-time total when loaded */
 	int dirty;                    /* changed since the last flush */
+	uint64_t shared;              /* of since_start: sent to a cluster's store */
+	int named;                    /* its name is in the cluster's list */
 };
 
 struct stats {
