@@ -11,7 +11,7 @@ FUZZ_TIME  ?= 60
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build build-asan run test test-fast test-asan test-under-load fuzz bench bench-dkim clean
+.PHONY: all deps build build-asan run test test-fast test-asan test-under-load fuzz bench bench-dkim bench-cluster clean
 
 all: build
 
@@ -66,6 +66,11 @@ fuzz: deps
 bench-dkim: build
 	/usr/bin/python3 bench/dkim/run --build $(BUILD)
 	VOUCH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/dkim/accept
+
+# One node on its own SQLite store vs one on Redis (store = redis://...):
+# acceptance in the same run (bench/README.md "Cluster"); as root, minutes.
+bench-cluster: build
+	VOUCH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/cluster/run
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
