@@ -399,6 +399,44 @@ def cluster_counts(d):
     return out
 
 
+def test_callout_rates_hold_across_nodes(make_vouchd, world_dir, redis):
+    """callout_client_per_minute counts the callouts a client caused on
+    every node: 2 on A and 1 on B reach a limit of 3, and B refuses the
+    fourth though its own count is 1. The shared count is of the clock
+    minute, so the test starts away from a minute's turn. Not the
+    defaults, and why: callout on the MX listener (off by default), the
+    loopback MX (callout_allow_private, callout_port) and a limit of 3
+    (the default 10 would need 11 sessions)."""
+    mx = CountingMX("127.0.0.7")
+    ns = Nsd(os.path.join(world_dir, "nsd"), {
+        "sender.test": zone("sender.test", ["@ MX 10 mx", "mx A 127.0.0.7"])}).start()
+    try:
+        a, b = (make_vouchd(host=host, settings={
+            "store": redis.url(5), "dns_resolver": ns.address, "allow_networks": "",
+            "callout_port": mx.port, "callout_allow_private": "yes",
+            "callout_client_per_minute": "3"},
+            listeners={"mx": {"address": f"{host}:0", "callout": "yes"}}) for host in (A, B))
+        for d in (a, b):
+            d.wait_log("event=store_connected backend=redis")
+        while time.time() % 60 >= 50:
+            time.sleep(0.2)
+        for d, sender in ((a, "r1"), (a, "r2"), (b, "r3")):
+            mail_from(d, "127.0.0.41", f"{sender}@sender.test")
+            d.wait_log(rf'event=callout address=\"{sender}@sender\.test\" result=fail '
+                       r'source=smtp')
+        code, lines = mail_from(b, "127.0.0.41", "r4@sender.test")
+        assert code == 451 and "on the cluster's nodes (callout_client_per_minute)" in \
+            lines[0], lines
+        assert mx.connections == 3, mx.rcpts
+        # another client still gets its callouts
+        mail_from(b, "127.0.0.42", "r5@sender.test")
+        b.wait_log(r'event=callout address=\"r5@sender\.test\" result=fail source=smtp')
+        assert mx.connections == 4, mx.rcpts
+    finally:
+        mx.close()
+        ns.stop()
+
+
 def test_statistics_of_the_whole_cluster(cluster, make_vouchd):
     """Each node adds what it counted to the shared store every sample
     (10 s); vouchctl stats --cluster on any node shows the sum, while

@@ -453,7 +453,8 @@ callout_start_for(struct callout *co, const char *address, const struct callout_
 	return chk;
 }
 
-/* Within the node's rates: start now, or wait in line for a slot. */
+/* Within the node's rates, and in a cluster the cluster's (which may
+ * answer later)? */
 void
 callout_proceed(struct callout *co, struct callout_check *chk)
 {
@@ -461,7 +462,24 @@ callout_proceed(struct callout *co, struct callout_check *chk)
 	if (within_rates(co, chk) < 0) {
 		callout_count(co, CALLOUT_C_RATE_LIMITED);
 		callout_settle_later(chk, CALLOUT_TEMPERROR, CALLOUT_SRC_LOCAL);
-	} else if (can_start(co, chk->out.domain)) {
+	} else if (!callout_shared_rates(co, chk)) {
+		callout_start_or_wait(co, chk);
+	}
+}
+
+void
+callout_rates_give_back(struct callout *co, struct callout_check *chk)
+{
+	if (chk->client[0])
+		ratelimit_give_back(co->per_client, chk->client, strlen(chk->client));
+	ratelimit_give_back(co->per_domain, chk->out.domain, strlen(chk->out.domain));
+}
+
+void
+callout_start_or_wait(struct callout *co, struct callout_check *chk)
+{
+	chk->state = CK_NEW;
+	if (can_start(co, chk->out.domain)) {
 		/* (Whatever waits is blocked by limits this one is not under:
 		 * dispatch() starts waiting checks as soon as they can.) */
 		start_now(co, chk);

@@ -170,9 +170,11 @@ struct callout *callout_new(struct dns_client *dns, struct store *store,
  * In a cluster: also look up results in shared (the nodes' common store,
  * borrowed; asked without blocking, after the node's own cache misses)
  * and remember fresh ones there, so a result one node learnt answers on
- * every node. A result found there is copied into the node's own cache.
- * When shared does not answer, the node calls out itself. The rates stay
- * the node's own.
+ * every node; a result found there is copied into the node's own cache.
+ * And hold callout_client_per_minute and callout_domain_per_minute across
+ * the nodes: after the node's own rates allow a call, the shared store's
+ * counts of the clock minute must too. When shared does not answer, the
+ * node's own cache and rates decide alone.
  */
 void callout_share(struct callout *co, struct store *shared);
 /* Cancel every check (no callbacks follow), close connections, free. NULL-safe. */

@@ -20,9 +20,17 @@ struct ratelimit;
 /* CK_SHARED: waiting for the cluster's store (callout_shared.c) */
 enum callout_state { CK_NEW, CK_SHARED, CK_QUEUED, CK_RUNNING, CK_DONE };
 
-/* The cluster store's lookups of one check, made at once: the domain's
- * result, the address's, how the domain treats unknown users. */
-enum { CALLOUT_SH_DOMAIN, CALLOUT_SH_ADDRESS, CALLOUT_SH_BEHAVIOUR, CALLOUT_SH_COUNT };
+/* The cluster store's requests of one check: first its lookups, made at
+ * once (the domain's result, the address's, how the domain treats unknown
+ * users), then, before a call, the client's and the domain's rates. */
+enum {
+	CALLOUT_SH_DOMAIN,
+	CALLOUT_SH_ADDRESS,
+	CALLOUT_SH_BEHAVIOUR,
+	CALLOUT_SH_CLIENT_RATE,
+	CALLOUT_SH_DOMAIN_RATE,
+	CALLOUT_SH_COUNT
+};
 
 struct callout_check {
 	struct callout *co;                /* NULL once the service is gone */
@@ -48,6 +56,8 @@ struct callout_check {
 	uint64_t sh_req[CALLOUT_SH_COUNT]; /* pending requests, 0 = none */
 	unsigned sh_pending;               /* answers still to come */
 	int sh_hit;                        /* a remembered result came: which (SH_*), or -1 */
+	int sh_refused;                    /* a shared rate refused: which (SH_*), or -1 */
+	int sh_taken[CALLOUT_SH_COUNT];    /* shared rate units taken, to give back */
 	struct callout_outcome sh_out;     /* the remembered result */
 
 	/* the dialogue (callout_run.c) */
@@ -109,6 +119,10 @@ void callout_slot_release(struct callout *co, const char *domain);
 
 /* After the caches: the rates, then start now or wait for a slot. */
 void callout_proceed(struct callout *co, struct callout_check *chk);
+/* Every rate allowed the call: start it now, or wait in line for a slot. */
+void callout_start_or_wait(struct callout *co, struct callout_check *chk);
+/* The node's own rates allowed a call that the cluster's refused. */
+void callout_rates_give_back(struct callout *co, struct callout_check *chk);
 /* A result known without I/O, delivered from the loop (never from inside
  * callout_start()). */
 void
@@ -118,6 +132,10 @@ callout_settle_later(struct callout_check *chk, enum callout_result r, enum call
 /* Ask the shared store for what the node's own cache lacks: 1 if the check
  * now waits for it (it goes on by itself), 0 if there is no shared store. */
 int callout_shared_lookup(struct callout *co, struct callout_check *chk);
+/* The cluster's rates, once the node's own allowed the call: 1 if the
+ * check now waits for them (it goes on by itself), 0 if there is no shared
+ * store. */
+int callout_shared_rates(struct callout *co, struct callout_check *chk);
 /* What is remembered goes to the shared store too (nobody waits). */
 void callout_shared_put(
     struct callout *co, const char *ns, const char *key, const char *value, int64_t expires);

@@ -102,7 +102,10 @@ enum store_op {
 	STORE_OP_PUT_NEW, /* put only if absent: rc 1 made, 0 there already */
 };
 
-/* What a request asks (the arguments of the blocking call of its op). */
+/* What a request asks (the arguments of the blocking call of its op).
+ * expires: of a put; of a counter_reserve, optionally (0 = the backend's
+ * own lifetime), the Unix time after which the key's counts are no longer
+ * read, so a store with TTLs (Redis) may forget them then. */
 struct store_req {
 	enum store_op op;
 	const char *ns, *key, *value;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/callout.h"
@@ -132,7 +133,7 @@ call(struct world *w, const char *address)
 	struct answer a = { 0 };
 	struct callout_check *chk = callout_start(w->co, address, on_answer, &a);
 
-	assert_int_equal(a.calls, 0);	/* never from inside start */
+	assert_int_equal(a.calls, 0); /* never from inside start */
 	while (a.calls == 0)
 		event_base_loop(w->base, EVLOOP_ONCE);
 	assert_int_equal(a.calls, 1);
@@ -172,7 +173,8 @@ test_pass_fail_and_caches(void **state)
 	assert_non_null(strstr(o.reason, "accepted <alice@ok.test>"));
 	/* the dialogue: never DATA, a random second recipient, RSET, QUIT */
 	log = fake_smtpd_log(w->smtpd);
-	assert_non_null(strstr(log, "EHLO receiver.test\nMAIL FROM:<>\nRCPT TO:<alice@ok.test>\n"
+	assert_non_null(strstr(log,
+	    "EHLO receiver.test\nMAIL FROM:<>\nRCPT TO:<alice@ok.test>\n"
 	    "RCPT TO:<"));
 	assert_non_null(strstr(log, "@ok.test>\nRSET\nQUIT\n"));
 	assert_null(strstr(log, "DATA"));
@@ -386,8 +388,9 @@ test_mail_refused_and_lost_connection(void **state)
 	world_free(w);
 
 	/* the server hangs up at RSET: the replies before it decide */
-	struct fake_smtpd_rules rules2 = { .pipelining = 1, .drop_at_rset = 1,
-		.known = { "x@ok.test" } };
+	struct fake_smtpd_rules rules2 = {
+		.pipelining = 1, .drop_at_rset = 1, .known = { "x@ok.test" }
+	};
 	w = world_new(&rules2);
 	service(w);
 	o = call(w, "x@ok.test");
@@ -430,8 +433,8 @@ test_bad_addresses_and_skips(void **state)
 	assert_int_equal(store_counter_sum(w->store, "callout.skip.spf-pass", 0), 2);
 	assert_string_equal(callout_counter_name(CALLOUT_C_SKIP_FIRST + CALLOUT_SKIP_ALLOWED),
 	    "callout.skip.allowed");
-	assert_string_equal(callout_counter_name(CALLOUT_C_RESULT_FIRST + CALLOUT_NOMX),
-	    "callout.result.nomx");
+	assert_string_equal(
+	    callout_counter_name(CALLOUT_C_RESULT_FIRST + CALLOUT_NOMX), "callout.result.nomx");
 	world_free(w);
 }
 
@@ -462,7 +465,8 @@ call_many(struct world *w, const char *const *addrs, size_t n, struct answer *an
 static void
 test_limits(void **state)
 {
-	struct fake_smtpd_rules rules = { .pipelining = 1, .hold_ms = 60,
+	struct fake_smtpd_rules rules = { .pipelining = 1,
+		.hold_ms = 60,
 		.known = { "a@ok.test", "b@ok.test", "c@ok.test", "d@ok.test" } };
 	struct world *w = world_new(&rules);
 	static const char *const four[] = { "a@ok.test", "b@ok.test", "c@ok.test", "d@ok.test" };
@@ -724,16 +728,108 @@ test_shared_cache(void **state)
 	world_free(w);
 }
 
+/* One callout for a session of client, to its end. */
+static struct callout_outcome
+call_for(struct world *w, const char *address, const char *client)
+{
+	struct answer a = { 0 };
+	struct callout_request rq = { .client = client };
+	struct callout_check *chk = callout_start_for(w->co, address, &rq, on_answer, &a);
+
+	while (a.calls == 0)
+		event_base_loop(w->base, EVLOOP_ONCE);
+	callout_check_free(chk);
+	settle(w);
+	return a.o;
+}
+
+/* The shared rates count in the minute of the clock: not across its turn. */
+static void
+away_from_a_minute_turn(void)
+{
+	while (time(NULL) % 60 >= 57)
+		usleep(100 * 1000);
+}
+
+/*
+ * A cluster's rates: callout_client_per_minute and callout_domain_per_minute
+ * count the callouts of every node sharing the store, so a client that
+ * spreads its sessions over the nodes meets one limit, and so does a
+ * domain's mail server. The node's own rates alone would allow each call
+ * refused here.
+ */
+static void
+test_shared_rates(void **state)
+{
+	struct fake_smtpd_rules rules = { .pipelining = 1 };
+	struct world *w = world_new(&rules);
+	struct callout_params p = { .helo = "receiver.test" };
+	struct store *shared = store_open_memory(), *local_b = store_open_memory();
+	struct callout *a, *b;
+	struct callout_outcome o;
+	char key[128];
+
+	w->cfg.client_per_minute = 3;
+	w->cfg.domain_per_minute = 5;
+	away_from_a_minute_turn();
+	a = service(w);
+	callout_share(a, shared);
+	b = callout_new(w->dns, local_b, &w->cfg, &p);
+	callout_share(b, shared);
+
+	w->co = a;
+	assert_int_equal(call_for(w, "x1@ok.test", "192.0.2.1").source, CALLOUT_SRC_SMTP);
+	assert_int_equal(call_for(w, "x2@ok.test", "192.0.2.1").source, CALLOUT_SRC_SMTP);
+	w->co = b;
+	assert_int_equal(call_for(w, "x3@ok.test", "192.0.2.1").source, CALLOUT_SRC_SMTP);
+	o = call_for(w, "x4@ok.test", "192.0.2.1");
+	assert_int_equal(o.result, CALLOUT_TEMPERROR);
+	assert_non_null(strstr(o.reason,
+	    "192.0.2.1 has caused more than 3 callouts in a minute "
+	    "on the cluster's nodes (callout_client_per_minute)"));
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 3);
+
+	/* another client: the domain's count is the cluster's too */
+	assert_int_equal(call_for(w, "y1@ok.test", "198.51.100.7").source, CALLOUT_SRC_SMTP);
+	assert_int_equal(call_for(w, "y2@ok.test", "198.51.100.7").source, CALLOUT_SRC_SMTP);
+	o = call_for(w, "y3@ok.test", "198.51.100.7");
+	assert_int_equal(o.result, CALLOUT_TEMPERROR);
+	assert_non_null(strstr(o.reason,
+	    "more than 5 callouts to ok.test in a minute from the "
+	    "cluster's nodes (callout_domain_per_minute)"));
+	assert_int_equal(fake_smtpd_connections(w->smtpd), 5);
+	/* what a refused call took is given back: 5 calls were made, 5 counted */
+	snprintf(
+	    key, sizeof(key), "callout.rate.domain:ok.test:%lld", (long long)(time(NULL) / 60));
+	assert_int_equal(store_counter_sum(shared, key, 0), 5);
+	snprintf(key, sizeof(key), "callout.rate.client:198.51.100.7:%lld",
+	    (long long)(time(NULL) / 60));
+	assert_int_equal(store_counter_sum(shared, key, 0), 2);
+
+	callout_free(a);
+	callout_free(b);
+	w->co = NULL;
+	store_close(shared);
+	store_close(local_b);
+	world_free(w);
+}
+
 static void
 test_cache_parse(void **state)
 {
 	struct callout_outcome o;
 	static const char good[] = "fail\t550\t0\tmx.example.com\t192.0.2.1\t"
-	    "mx refused <a@b>: 550 no";
+	                           "mx refused <a@b>: 550 no";
 	static const char *const bad[] = {
-		"", "fail", "fail\t550\t0\tmx\ta", "nope\t550\t0\tmx\ta\tr",
-		"fail\t\t0\tmx\ta\tr", "fail\t5500\t0\tmx\ta\tr", "fail\t550\t2\tmx\ta\tr",
-		"fail\t-1\t0\tmx\ta\tr", "fail\t550\t00\tmx\ta\tr",
+		"",
+		"fail",
+		"fail\t550\t0\tmx\ta",
+		"nope\t550\t0\tmx\ta\tr",
+		"fail\t\t0\tmx\ta\tr",
+		"fail\t5500\t0\tmx\ta\tr",
+		"fail\t550\t2\tmx\ta\tr",
+		"fail\t-1\t0\tmx\ta\tr",
+		"fail\t550\t00\tmx\ta\tr",
 		"fail\t550\t0\tmx\t0123456789012345678901234567890123456789012345678\tr",
 	};
 
@@ -772,6 +868,7 @@ main(void)
 		cmocka_unit_test(test_queue_budget_and_cancel),
 		cmocka_unit_test(test_sqlite_survives_restart),
 		cmocka_unit_test(test_shared_cache),
+		cmocka_unit_test(test_shared_rates),
 		cmocka_unit_test(test_cache_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 #include <signal.h>
 
 #include "redis_server.h"
@@ -533,6 +534,52 @@ test_redis_url(void **state)
 	}
 }
 
+/* A counter_reserve that says when its counts stop mattering gets that
+ * lifetime in Redis (the callout rates' keys of a minute: forgotten two
+ * minutes on); one that does not keeps the backend's week. */
+static void
+test_redis_reserve_lifetime(void **state)
+{
+	(void)state;
+	if (!have_redis)
+		fail_msg("redis-server did not start");
+	struct event_base *base = event_base_new();
+	struct store *s = open_redis(6, base, NULL);
+	struct got g = { 0 };
+	struct drain dr = { base };
+	int64_t now = (int64_t)time(NULL);
+	struct store_req q = { .op = STORE_OP_COUNTER_RESERVE,
+		.key = "minute",
+		.n = 1,
+		.limit = 5,
+		.expires = now + 120 };
+
+	strbuf_init(&g.rows, 64);
+	store_request(s, &q, record, &g, 1);
+	drain_loop(&dr, &g, 1);
+	assert_int_equal(g.rc, 1);
+	store_req_counter_reserve(s, "week", 0, 1, 0, 5, record, &g, 2);
+	drain_loop(&dr, &g, 2);
+	assert_int_equal(g.rc, 1);
+
+	redisContext *c = redisConnect("127.0.0.1", rs.port);
+	assert_non_null(c);
+	assert_int_equal(c->err, 0);
+	redisReply *r = redisCommand(c, "SELECT 6");
+	freeReplyObject(r);
+	r = redisCommand(c, "TTL vouch:c:minute");
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	assert_true(r->integer > 100 && r->integer <= 120);
+	freeReplyObject(r);
+	r = redisCommand(c, "TTL vouch:c:week");
+	assert_true(r->integer > 600000);
+	freeReplyObject(r);
+	redisFree(c);
+	strbuf_free(&g.rows);
+	store_close(s);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -544,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_redis_blocking),
 		cmocka_unit_test(test_redis_requests),
 		cmocka_unit_test(test_redis_reserve_is_atomic),
+		cmocka_unit_test(test_redis_reserve_lifetime),
 		cmocka_unit_test(test_redis_down_and_back),
 		cmocka_unit_test(test_redis_password),
 		cmocka_unit_test(test_redis_fallback_local),
