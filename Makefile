@@ -51,7 +51,7 @@ test-asan: build-asan
 # beside two CPU burners (scripts/test-under-load.sh); not part of `test`.
 RUNS ?= 10
 test-under-load: build build-asan
-	./scripts/test-under-load.sh $(RUNS) $(JOBS)
+	./scripts/test-under-load.sh $(RUNS) $(JOBS) $(TOGETHER)
 
 # Each libFuzzer target (or those in FUZZ_TARGETS) for FUZZ_TIME seconds
 # (see tests/fuzz/README.md).
