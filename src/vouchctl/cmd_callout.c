@@ -193,7 +193,6 @@ cmd_callout(const struct vouchctl_opts *o, int argc, char **argv)
 	struct store *store;
 	struct callout *co;
 	struct config *cfg;
-	struct strbuf errs;
 	size_t n;
 
 	/* 0, not 1: glibc then re-initialises getopt (see cmd_spf.c). */
@@ -221,14 +220,8 @@ cmd_callout(const struct vouchctl_opts *o, int argc, char **argv)
 	if (n == 0 || n > MAX_ADDRESSES)
 		return usage();
 
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	if (port)
 		cfg->callout.port = port;
 	if (per_domain)

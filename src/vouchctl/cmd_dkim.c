@@ -56,20 +56,6 @@ usage(void)
 	return 2;
 }
 
-struct config *
-dkimctl_config(const struct vouchctl_opts *o)
-{
-	struct strbuf errs;
-	struct config *cfg;
-
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL)
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-	strbuf_free(&errs);
-	return cfg;
-}
-
 void
 dkimctl_key_dir(const struct config *cfg, const char *dir, char *out, size_t outsz)
 {
@@ -278,7 +264,7 @@ check(const struct vouchctl_opts *o, int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (optind != argc || (cfg = dkimctl_config(o)) == NULL)
+	if (optind != argc || (cfg = vouchctl_config(o)) == NULL)
 		return optind != argc ? usage() : 1;
 	strbuf_init(&errs, 1 << 16);
 	if (dkim_config_keyring(&cfg->dkim, cfg->data_dir, &sign, &seal, &errs) < 0) {
@@ -339,7 +325,7 @@ keys(const struct vouchctl_opts *o, int argc, char **argv, int gen)
 	}
 	if (argc - optind != 2 || (!gen && ed25519))
 		return usage();
-	if ((cfg = dkimctl_config(o)) == NULL)
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
 	dkimctl_key_dir(cfg, dir, keydir, sizeof(keydir));
 	if (gen)

@@ -13,8 +13,6 @@ struct config;
 struct dns_client;
 struct event_base;
 
-/* The configuration (-c FILE or the defaults), or NULL after printing why. */
-struct config *dkimctl_config(const struct vouchctl_opts *o);
 /* The key folder: dir when given, else the configuration's. */
 void dkimctl_key_dir(const struct config *cfg, const char *dir, char *out, size_t outsz);
 /* A DNS client from cfg with resolver and trust anchor overridden when not

@@ -276,7 +276,7 @@ dkimctl_verify(const struct vouchctl_opts *o, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return msg_usage("verify");
-	if ((cfg = dkimctl_config(o)) == NULL)
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
 	dkim_config_verify_opts(&cfg->dkim, &vo);
 	vo.now = now;
@@ -368,7 +368,7 @@ dkimctl_sign(const struct vouchctl_opts *o, int argc, char **argv)
 	long long v;
 	int c, rc = 1;
 
-	if ((cfg = dkimctl_config(o)) == NULL)
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
 	dkim_config_sign_opts(&cfg->dkim, &so);
 	optind = 0;
@@ -509,7 +509,7 @@ dkimctl_seal(const struct vouchctl_opts *o, int argc, char **argv)
 		else
 			return msg_usage("arc-seal");
 	}
-	if ((cfg = dkimctl_config(o)) == NULL)
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
 	dkimctl_key_dir(cfg, dir, keydir, sizeof(keydir));
 	kr = dkim_keyring_new();

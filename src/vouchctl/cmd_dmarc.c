@@ -185,16 +185,10 @@ cmd_dmarc(const struct vouchctl_opts *o, int argc, char **argv)
 	}
 	in.from_domain = from_domain;
 
-	struct strbuf errs;
 	char err[300];
-	strbuf_init(&errs, 1 << 16);
-	struct config *cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	struct config *cfg = vouchctl_config(o);
+	if (cfg == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	struct orgdomain *od = orgdomain_open(psl, err, sizeof(err));
 	if (od == NULL) {
 		fprintf(stderr, "vouchctl dmarc: %s\n", err);

@@ -83,7 +83,6 @@ cmd_dns(const struct vouchctl_opts *o, int argc, char **argv)
 	struct dns_client *dns;
 	struct dns_result *res;
 	struct config *cfg;
-	struct strbuf errs;
 	char err[300];
 	int c;
 
@@ -102,14 +101,8 @@ cmd_dns(const struct vouchctl_opts *o, int argc, char **argv)
 	if (argc - optind == 2 && (type = dns_type_parse(argv[optind + 1])) == 0)
 		return usage();
 
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	/* Options override the configuration for this one client; the config
 	 * keeps ownership of its own values (restored below). */
 	saved = cfg->dns.resolver;

@@ -77,7 +77,6 @@ cmd_helo(const struct vouchctl_opts *o, int argc, char **argv)
 	struct helo_check *chk;
 	struct dns_client *dns;
 	struct config *cfg;
-	struct strbuf errs;
 	int c;
 
 	optind = 0;
@@ -106,14 +105,8 @@ cmd_helo(const struct vouchctl_opts *o, int argc, char **argv)
 		return 2;
 	}
 
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	if ((dns = vouchctl_dns(cfg, resolver, &w.base, "helo")) == NULL) {
 		config_free(cfg);
 		return 1;

@@ -53,7 +53,6 @@ cmd_register(const struct vouchctl_opts *o, int argc, char **argv)
 	struct event_base *base;
 	struct dns_client *dns;
 	struct config *cfg;
-	struct strbuf errs;
 	int c;
 
 	optind = 0;
@@ -71,14 +70,8 @@ cmd_register(const struct vouchctl_opts *o, int argc, char **argv)
 	if (argc - optind != 1)
 		return usage();
 
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	if (nzones == 0)
 		for (size_t i = 0; i < cfg->reg.zones.n && nzones < REGISTER_ZONES_MAX; i++)
 			zones[nzones++] = cfg->reg.zones.v[i];

@@ -20,20 +20,14 @@
 static int
 cluster(const struct vouchctl_opts *o)
 {
-	struct strbuf errs, out;
+	struct strbuf out;
 	char err[300];
 	struct config *cfg;
 	struct store *shared;
 	int rc;
 
-	strbuf_init(&errs, 1 << 16);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 1;
-	}
-	strbuf_free(&errs);
 	if (cfg->store.url == NULL || strncmp(cfg->store.url, "redis://", 8) != 0) {
 		fprintf(stderr,
 		    "vouchctl stats --cluster: not a cluster: store is this node's "

@@ -17,21 +17,15 @@
 int
 ctlclient_request(const struct vouchctl_opts *o, const char *request, int quiet)
 {
-	struct strbuf errs, answer;
+	struct strbuf answer;
 	struct config *cfg;
 	struct sockaddr_un sun;
 	char buf[8192];
 	ssize_t n;
 	int fd, rc;
 
-	strbuf_init(&errs, 1 << 20);
-	cfg = config_load(o->config_path, &errs);
-	if (cfg == NULL) {
-		fputs(errs.s ? errs.s : "configuration error\n", stderr);
-		strbuf_free(&errs);
+	if ((cfg = vouchctl_config(o)) == NULL)
 		return 3;
-	}
-	strbuf_free(&errs);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	str_copy(sun.sun_path, sizeof(sun.sun_path), cfg->control_socket);

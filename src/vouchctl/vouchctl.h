@@ -35,6 +35,8 @@ int cmd_challenge(const struct vouchctl_opts *o, int argc, char **argv);
 struct config;
 struct dns_client;
 struct event_base;
+/* The configuration of o->config_path; NULL with its errors on stderr. */
+struct config *vouchctl_config(const struct vouchctl_opts *o);
 /*
  * The check commands' DNS client from cfg's dns_* settings, resolver (if
  * not NULL) replacing dns_resolver; *basep gets its new event base. NULL
