@@ -126,12 +126,14 @@ on_answer(const struct callout_outcome *o, void *arg)
 	}
 }
 
-/* Run one callout to its end, then let its connection say goodbye. */
+/* Run one callout (for a session of client, if not NULL) to its end, then
+ * let its connection say goodbye. */
 static struct callout_outcome
-call(struct world *w, const char *address)
+call_for(struct world *w, const char *address, const char *client)
 {
 	struct answer a = { 0 };
-	struct callout_check *chk = callout_start(w->co, address, on_answer, &a);
+	struct callout_request rq = { .client = client };
+	struct callout_check *chk = callout_start_for(w->co, address, &rq, on_answer, &a);
 
 	assert_int_equal(a.calls, 0); /* never from inside start */
 	while (a.calls == 0)
@@ -140,6 +142,12 @@ call(struct world *w, const char *address)
 	callout_check_free(chk);
 	settle(w);
 	return a.o;
+}
+
+static struct callout_outcome
+call(struct world *w, const char *address)
+{
+	return call_for(w, address, NULL);
 }
 
 static unsigned long long
@@ -726,21 +734,6 @@ test_shared_cache(void **state)
 	store_close(shared);
 	store_close(local_b);
 	world_free(w);
-}
-
-/* One callout for a session of client, to its end. */
-static struct callout_outcome
-call_for(struct world *w, const char *address, const char *client)
-{
-	struct answer a = { 0 };
-	struct callout_request rq = { .client = client };
-	struct callout_check *chk = callout_start_for(w->co, address, &rq, on_answer, &a);
-
-	while (a.calls == 0)
-		event_base_loop(w->base, EVLOOP_ONCE);
-	callout_check_free(chk);
-	settle(w);
-	return a.o;
 }
 
 /* The shared rates count in the minute of the clock: not across its turn. */
